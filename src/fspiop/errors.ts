@@ -1,0 +1,99 @@
+// The one error catalogue: every expected failure in Interlock is a value
+// carrying one of these codes, and maps here to its FSPIOP errorInformation
+// and HTTP status. Codes and names follow the FSPIOP v1.1 specification and
+// Mojaloop's central-services-error-handling.
+
+interface CatalogueEntry {
+  readonly name: string;
+  readonly httpStatus: number;
+}
+
+const catalogue = {
+  '1000': { name: 'Communication error', httpStatus: 503 },
+  '1001': { name: 'Destination communication error', httpStatus: 503 },
+  '2000': { name: 'Generic server error', httpStatus: 500 },
+  '2001': { name: 'Internal server error', httpStatus: 500 },
+  '2002': { name: 'Not implemented', httpStatus: 501 },
+  '2003': { name: 'Service currently unavailable', httpStatus: 503 },
+  '2004': { name: 'Server timed out', httpStatus: 500 },
+  '2005': { name: 'Server busy', httpStatus: 503 },
+  '3000': { name: 'Generic client error', httpStatus: 400 },
+  '3001': { name: 'Unacceptable version requested', httpStatus: 406 },
+  '3002': { name: 'Unknown URI', httpStatus: 404 },
+  '3003': { name: 'Add Party information error', httpStatus: 400 },
+  '3100': { name: 'Generic validation error', httpStatus: 400 },
+  '3101': { name: 'Malformed syntax', httpStatus: 400 },
+  '3102': { name: 'Missing mandatory element', httpStatus: 400 },
+  '3103': { name: 'Too many elements', httpStatus: 400 },
+  '3104': { name: 'Too large payload', httpStatus: 413 },
+  '3105': { name: 'Invalid signature', httpStatus: 400 },
+  '3106': { name: 'Modified request', httpStatus: 400 },
+  '3107': { name: 'Missing mandatory extension parameter', httpStatus: 400 },
+  '3200': { name: 'Generic ID not found', httpStatus: 400 },
+  '3201': { name: 'Destination FSP Error', httpStatus: 400 },
+  '3202': { name: 'Payer FSP ID not found', httpStatus: 400 },
+  '3203': { name: 'Payee FSP ID not found', httpStatus: 400 },
+  '3204': { name: 'Party not found', httpStatus: 400 },
+  '3205': { name: 'Quote ID not found', httpStatus: 400 },
+  '3206': { name: 'Transaction request ID not found', httpStatus: 400 },
+  '3207': { name: 'Transaction ID not found', httpStatus: 400 },
+  '3208': { name: 'Transfer ID not found', httpStatus: 400 },
+  '3300': { name: 'Generic expired error', httpStatus: 400 },
+  '3301': { name: 'Transaction request expired', httpStatus: 400 },
+  '3302': { name: 'Quote expired', httpStatus: 400 },
+  '3303': { name: 'Transfer expired', httpStatus: 400 },
+  '4000': { name: 'Generic Payer error', httpStatus: 400 },
+  '4001': { name: 'Payer FSP insufficient liquidity', httpStatus: 400 },
+  '4200': { name: 'Payer limit error', httpStatus: 400 },
+  '4300': { name: 'Payer permission error', httpStatus: 400 },
+  '5000': { name: 'Generic Payee error', httpStatus: 400 },
+  '5100': { name: 'Payee rejection', httpStatus: 400 },
+  '5104': { name: 'Payee rejected transaction', httpStatus: 400 },
+  '6000': { name: 'Generic settlement error', httpStatus: 400 },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof catalogue;
+
+/** An expected failure: a code from the catalogue and a detail for the caller (never internal state). */
+export interface Failure {
+  readonly code: ErrorCode;
+  readonly detail: string;
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail(code: ErrorCode, detail: string): { ok: false; error: Failure } {
+  return { ok: false, error: { code, detail } };
+}
+
+export function httpStatusFor(code: ErrorCode): number {
+  return catalogue[code].httpStatus;
+}
+
+export interface ErrorInformation {
+  errorInformation: {
+    errorCode: ErrorCode;
+    errorDescription: string;
+    extensionList?: { extension: { key: string; value: string }[] };
+  };
+}
+
+const ERROR_DESCRIPTION_LENGTH_MAX = 128; // FSPIOP ErrorDescription is 1..128 characters
+
+/** The FSPIOP errorInformation body, in Mojaloop's "<standard name> - <detail>" form. */
+export function errorInformation(failure: Failure): ErrorInformation {
+  const name = catalogue[failure.code].name;
+  const description = failure.detail === '' ? name : `${name} - ${failure.detail}`;
+  return {
+    errorInformation: {
+      errorCode: failure.code,
+      errorDescription: description.length > ERROR_DESCRIPTION_LENGTH_MAX
+        ? description.slice(0, ERROR_DESCRIPTION_LENGTH_MAX - 1) + '…'
+        : description,
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Opening and finding ledger accounts. Each participant holds a POSITION and a
+// SETTLEMENT account per currency; the hub holds HUB_MULTILATERAL_SETTLEMENT
+// and HUB_RECONCILIATION per currency.
+import type { Account, AccountType, Db } from '../storage/index.ts';
+import type { Tx } from './journal.ts';
+
+export async function openAccount(
+  tx: Tx,
+  participantId: number,
+  currency: string,
+  type: AccountType,
+  createdBy: string,
+  nowMs: number,
+): Promise<Account> {
+  return tx
+    .insertInto('accounts')
+    .values({
+      participant_id: participantId,
+      currency,
+      type,
+      is_active: 1,
+      debits_pending_minor: 0n,
+      debits_posted_minor: 0n,
+      credits_pending_minor: 0n,
+      credits_posted_minor: 0n,
+      created_at_ms: nowMs,
+      created_by: createdBy,
+      changed_at_ms: nowMs,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function findAccount(db: Db | Tx, participantId: number, currency: string, type: AccountType): Promise<Account | undefined> {
+  return db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('participant_id', '=', participantId)
+    .where('currency', '=', currency)
+    .where('type', '=', type)
+    .executeTakeFirst();
+}
+
+/** The hub's own account of `type` in `currency`, if the operator has opened it. */
+export async function findHubAccount(db: Db | Tx, currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION'): Promise<Account | undefined> {
+  return db
+    .selectFrom('accounts')
+    .innerJoin('participants', 'participants.id', 'accounts.participant_id')
+    .selectAll('accounts')
+    .where('participants.is_hub', '=', 1)
+    .where('accounts.currency', '=', currency)
+    .where('accounts.type', '=', type)
+    .executeTakeFirst();
+}
+
+export async function listAccounts(db: Db | Tx, participantId: number): Promise<Account[]> {
+  return db.selectFrom('accounts').selectAll().where('participant_id', '=', participantId).orderBy('id').execute();
+}

@@ -1,0 +1,9 @@
+// The ledger: accounts, the append-only double-entry journal, positions,
+// limits, funds in and out, and the consistency check.
+export { openAccount, findAccount, findHubAccount, listAccounts } from './accounts.ts';
+export { valueMinor, reservedMinor, availableLiquidityMinor, withdrawableMinor } from './balances.ts';
+export { checkLedger, type LedgerCheckReport } from './check.ts';
+export { createFunds, fundsState, type FundsRequest, type FundsOutcome, type FundsState } from './funds.ts';
+export type { Tx } from './journal.ts';
+export { listLimits, netDebitCapMinor, liquidityCheckRequired, setInitialPositionAndLimits, setNetDebitCap, type LimitChange } from './limits.ts';
+export { reserveTransfer, commitTransfer, abortTransfer, type Reservation } from './reservations.ts';

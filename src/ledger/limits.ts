@@ -1,0 +1,114 @@
+// Net debit caps, initial positions and the settlement model's liquidity rule.
+import assert from 'node:assert/strict';
+import { fail, ok, type Result } from '../fspiop/errors.ts';
+import type { Db, Engine, ParticipantLimit } from '../storage/index.ts';
+import { findAccount, findHubAccount } from './accounts.ts';
+import { lockAccounts, postMovement, type Tx } from './journal.ts';
+
+export async function netDebitCapMinor(db: Db | Tx, participantId: number, currency: string): Promise<bigint | undefined> {
+  const row = await db
+    .selectFrom('participant_limits')
+    .select('value_minor')
+    .where('participant_id', '=', participantId)
+    .where('currency', '=', currency)
+    .where('type', '=', 'NET_DEBIT_CAP')
+    .executeTakeFirst();
+  return row?.value_minor;
+}
+
+/**
+ * Whether reservations in `currency` must be covered by settlement funds: the
+ * active settlement model for the currency decides, else the active default
+ * model (no currency); with no model at all the answer is yes.
+ */
+export async function liquidityCheckRequired(db: Db | Tx, currency: string): Promise<boolean> {
+  const models = await db
+    .selectFrom('settlement_models')
+    .select(['currency', 'require_liquidity_check'])
+    .where('is_active', '=', 1)
+    .where('ledger_account_type', '=', 'POSITION')
+    .where((eb) => eb.or([eb('currency', '=', currency), eb('currency', 'is', null)]))
+    .execute();
+  const model = models.find((m) => m.currency === currency) ?? models.find((m) => m.currency === null);
+  return model === undefined || model.require_liquidity_check === 1;
+}
+
+export async function listLimits(db: Db | Tx, participantId?: number): Promise<ParticipantLimit[]> {
+  let query = db.selectFrom('participant_limits').selectAll().orderBy('participant_id').orderBy('currency');
+  if (participantId !== undefined) query = query.where('participant_id', '=', participantId);
+  return query.execute();
+}
+
+export interface LimitChange {
+  participantId: number;
+  currency: string;
+  netDebitCapMinor: bigint;
+  alarmPercentage: number;
+}
+
+/** Locks the participant's POSITION account, so that a limit change and a reservation never interleave. */
+async function lockPosition(tx: Tx, engine: Engine, participantId: number, currency: string): Promise<Result<number>> {
+  const position = await findAccount(tx, participantId, currency, 'POSITION');
+  if (position === undefined) return fail('3200', `participant has no ${currency} position account`);
+  await lockAccounts(tx, engine, [position.id]);
+  return ok(position.id);
+}
+
+/**
+ * Sets the first net debit cap, and an opening position booked against the
+ * hub's HUB_MULTILATERAL_SETTLEMENT account so the ledger stays balanced.
+ * A second call is refused: later changes go through setNetDebitCap.
+ */
+export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change: LimitChange & { initialPositionMinor: bigint; createdBy: string }, nowMs: number): Promise<Result<void>> {
+  const locked = await lockPosition(tx, engine, change.participantId, change.currency);
+  if (!locked.ok) return locked;
+  if ((await netDebitCapMinor(tx, change.participantId, change.currency)) !== undefined) {
+    return fail('3000', `the ${change.currency} initial position and limits are already set; change the limit instead`);
+  }
+  await tx.insertInto('participant_limits').values({
+    participant_id: change.participantId,
+    currency: change.currency,
+    type: 'NET_DEBIT_CAP',
+    value_minor: change.netDebitCapMinor,
+    alarm_percentage: change.alarmPercentage,
+    changed_at_ms: nowMs,
+  }).execute();
+  if (change.initialPositionMinor !== 0n) {
+    const hub = await findHubAccount(tx, change.currency, 'HUB_MULTILATERAL_SETTLEMENT');
+    if (hub === undefined) return fail('3100', `the hub has no HUB_MULTILATERAL_SETTLEMENT account in ${change.currency}`);
+    const accounts = await lockAccounts(tx, engine, [locked.value, hub.id]);
+    const netDebit = change.initialPositionMinor > 0n;
+    await postMovement(tx, accounts, {
+      transferId: `initial-position:${change.participantId}:${change.currency}`,
+      kind: 'INITIAL_POSITION',
+      debitAccountId: netDebit ? locked.value : hub.id,
+      creditAccountId: netDebit ? hub.id : locked.value,
+      currency: change.currency,
+      amountMinor: netDebit ? change.initialPositionMinor : -change.initialPositionMinor,
+      reason: 'initial position',
+      createdBy: change.createdBy,
+    }, 'SINGLE', nowMs);
+  }
+  return ok(undefined);
+}
+
+/**
+ * Changes a net debit cap. Lowering it below the current position is allowed:
+ * existing reservations stand, and new ones are refused until the position falls.
+ */
+export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange, nowMs: number): Promise<Result<void>> {
+  assert.ok(change.netDebitCapMinor >= 0n);
+  const locked = await lockPosition(tx, engine, change.participantId, change.currency);
+  if (!locked.ok) return locked;
+  const updated = await tx
+    .updateTable('participant_limits')
+    .set({ value_minor: change.netDebitCapMinor, alarm_percentage: change.alarmPercentage, changed_at_ms: nowMs })
+    .where('participant_id', '=', change.participantId)
+    .where('currency', '=', change.currency)
+    .where('type', '=', 'NET_DEBIT_CAP')
+    .executeTakeFirst();
+  if (updated.numUpdatedRows === 0n) {
+    return fail('3200', `no ${change.currency} net debit cap is set yet; set the initial position and limits first`);
+  }
+  return ok(undefined);
+}

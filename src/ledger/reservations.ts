@@ -1,0 +1,83 @@
+// Transfer positions: a prepare reserves the amount on the payer's position
+// (a PENDING movement from the payer's POSITION to the payee's), checked
+// against liquidity (4001) and the net debit cap (4200) under the payer's
+// locks; a fulfil posts it; an abort or expiry voids it. These functions take
+// the caller's transaction, so that a transfer's state change and its position
+// change commit together.
+import assert from 'node:assert/strict';
+import { fail, ok, type Result } from '../fspiop/errors.ts';
+import type { Engine, JournalEntry } from '../storage/index.ts';
+import { findAccount } from './accounts.ts';
+import { availableLiquidityMinor, valueMinor } from './balances.ts';
+import { findPending, lockAccounts, postMovement, resolvePending, type Tx } from './journal.ts';
+import { liquidityCheckRequired, netDebitCapMinor } from './limits.ts';
+
+export interface Reservation {
+  transferId: string;
+  payerParticipantId: number;
+  payeeParticipantId: number;
+  currency: string;
+  amountMinor: bigint;
+  createdBy: string;
+}
+
+export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reservation, nowMs: number): Promise<Result<JournalEntry>> {
+  const { transferId, payerParticipantId, payeeParticipantId, currency, amountMinor } = reservation;
+  assert.ok(amountMinor > 0n, 'a reservation carries a positive amount');
+  if (payerParticipantId === payeeParticipantId) return fail('3100', 'payer and payee are the same participant');
+  const payerPosition = await findAccount(tx, payerParticipantId, currency, 'POSITION');
+  const payerSettlement = await findAccount(tx, payerParticipantId, currency, 'SETTLEMENT');
+  const payeePosition = await findAccount(tx, payeeParticipantId, currency, 'POSITION');
+  if (payerPosition === undefined || payerSettlement === undefined) return fail('3100', `payer has no ${currency} accounts`);
+  if (payeePosition === undefined) return fail('3100', `payee has no ${currency} accounts`);
+
+  const accounts = await lockAccounts(tx, engine, [payerPosition.id, payerSettlement.id, payeePosition.id]);
+  const position = accounts.get(payerPosition.id);
+  const settlement = accounts.get(payerSettlement.id);
+  const payee = accounts.get(payeePosition.id);
+  assert.ok(position !== undefined && settlement !== undefined && payee !== undefined);
+  if (position.is_active !== 1) return fail('3100', `payer's ${currency} position account is not active`);
+  if (payee.is_active !== 1) return fail('3100', `payee's ${currency} position account is not active`);
+
+  if (await liquidityCheckRequired(tx, currency)) {
+    if (amountMinor > availableLiquidityMinor(position, settlement)) {
+      return fail('4001', `payer's ${currency} liquidity does not cover the amount`);
+    }
+  }
+  const netDebitCap = await netDebitCapMinor(tx, payerParticipantId, currency);
+  if (netDebitCap === undefined) return fail('4200', `payer has no ${currency} net debit cap`);
+  const positionAfter = valueMinor(position) + amountMinor;
+  if (positionAfter > netDebitCap) return fail('4200', `the amount would take payer's ${currency} position past its net debit cap`);
+
+  const entry = await postMovement(tx, accounts, {
+    transferId,
+    kind: 'TRANSFER',
+    debitAccountId: position.id,
+    creditAccountId: payee.id,
+    currency,
+    amountMinor,
+    createdBy: reservation.createdBy,
+  }, 'PENDING', nowMs);
+  return ok(entry);
+}
+
+async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<Result<JournalEntry>> {
+  const found = await findPending(tx, transferId);
+  if (found === undefined || found.pending.kind !== 'TRANSFER') return fail('3208', `no reservation for transfer ${transferId}`);
+  await lockAccounts(tx, engine, [found.pending.debit_account_id, found.pending.credit_account_id]);
+  const resolution = (await findPending(tx, transferId))?.resolution;
+  if (resolution !== undefined) {
+    return fail('3100', `transfer ${transferId} is already ${resolution.phase === 'POST' ? 'committed' : 'aborted'}`);
+  }
+  return ok(await resolvePending(tx, found.pending, phase, createdBy, reason, nowMs));
+}
+
+/** Posts a reserved transfer: the payer's position keeps the amount as posted, the payee's falls by it. */
+export function commitTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, nowMs: number): Promise<Result<JournalEntry>> {
+  return resolveTransfer(tx, engine, transferId, 'POST', createdBy, null, nowMs);
+}
+
+/** Voids a reserved transfer: the payer's position is released. */
+export function abortTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, reason: string, nowMs: number): Promise<Result<JournalEntry>> {
+  return resolveTransfer(tx, engine, transferId, 'VOID', createdBy, reason, nowMs);
+}

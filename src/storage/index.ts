@@ -1,0 +1,35 @@
+// Storage: one typed query layer (Kysely) over embedded SQLite or PostgreSQL.
+import { Kysely } from 'kysely';
+import { engineOf, type Engine } from './engine.ts';
+import { migrateToLatest, type MigrationReport } from './migrate.ts';
+import { NormaliseResultsPlugin } from './normalise_results.ts';
+import { openPostgres } from './postgres.ts';
+import type { Schema } from './schema.ts';
+import { openSqlite } from './sqlite.ts';
+
+export type { Engine } from './engine.ts';
+export { engineOf, redactStorageUrl } from './engine.ts';
+export type * from './schema.ts';
+export { ACCOUNT_TYPES } from './schema.ts';
+
+export type Db = Kysely<Schema>;
+
+export interface Storage {
+  readonly db: Db;
+  readonly engine: Engine;
+  migrate(): Promise<MigrationReport>;
+  close(): Promise<void>;
+}
+
+export function openStorage(url: string): Storage {
+  const engine = engineOf(url);
+  const dialect = engine === 'postgres' ? openPostgres(url).dialect : openSqlite(url);
+  const db = new Kysely<Schema>({ dialect, plugins: [new NormaliseResultsPlugin()] });
+  return {
+    db,
+    engine,
+    migrate: () => migrateToLatest(db as unknown as Kysely<unknown>, engine),
+    close: () => db.destroy(),
+  };
+}
+export { runTransaction } from './transaction.ts';

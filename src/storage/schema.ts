@@ -1,0 +1,116 @@
+// The database as Kysely sees it. Column-name conventions carry units and
+// types across both engines (see normalise_results.ts): `…_minor` is money in
+// minor units (bigint), `…_ms` is epoch milliseconds, `is_…` is 0 or 1.
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export const ACCOUNT_TYPES = ['POSITION', 'SETTLEMENT', 'HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+export const JOURNAL_PHASES = ['SINGLE', 'PENDING', 'POST', 'VOID'] as const;
+export type JournalPhase = (typeof JOURNAL_PHASES)[number];
+
+export const JOURNAL_KINDS = ['FUNDS_IN', 'FUNDS_OUT', 'TRANSFER', 'INITIAL_POSITION'] as const;
+export type JournalKind = (typeof JOURNAL_KINDS)[number];
+
+export interface ParticipantsTable {
+  id: Generated<number>;
+  name: string;
+  /** Lower-case name; unique, so that no two participants differ only in case. */
+  name_folded: string;
+  is_active: number;
+  is_proxy: number;
+  /** 1 for the hub's own participant (named "Hub"), which holds the hub accounts. */
+  is_hub: number;
+  created_at_ms: number;
+  created_by: string;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  participant_id: number;
+  currency: string;
+  type: AccountType;
+  is_active: number;
+  debits_pending_minor: bigint;
+  debits_posted_minor: bigint;
+  credits_pending_minor: bigint;
+  credits_posted_minor: bigint;
+  created_at_ms: number;
+  created_by: string;
+  changed_at_ms: number;
+}
+
+export interface JournalEntriesTable {
+  id: Generated<number>;
+  /** The business transfer this movement belongs to (FSPIOP transferId or an admin funds transferId). */
+  transfer_id: string;
+  phase: JournalPhase;
+  /** For POST and VOID: the PENDING entry they resolve (at most once, by a unique index). */
+  pending_entry_id: number | null;
+  kind: JournalKind;
+  debit_account_id: number;
+  credit_account_id: number;
+  currency: string;
+  amount_minor: bigint;
+  reason: string | null;
+  external_reference: string | null;
+  created_by: string;
+  created_at_ms: number;
+}
+
+export interface ParticipantLimitsTable {
+  participant_id: number;
+  currency: string;
+  type: 'NET_DEBIT_CAP';
+  value_minor: bigint;
+  alarm_percentage: number;
+  changed_at_ms: number;
+}
+
+export interface ParticipantEndpointsTable {
+  participant_id: number;
+  type: string;
+  value: string;
+  changed_at_ms: number;
+}
+
+export interface SettlementModelsTable {
+  id: Generated<number>;
+  name: string;
+  settlement_granularity: 'GROSS' | 'NET';
+  settlement_interchange: 'BILATERAL' | 'MULTILATERAL';
+  settlement_delay: 'IMMEDIATE' | 'DEFERRED';
+  currency: string | null;
+  require_liquidity_check: number;
+  ledger_account_type: AccountType;
+  settlement_account_type: AccountType;
+  auto_position_reset: number;
+  is_active: number;
+  created_at_ms: number;
+}
+
+/** Admin funds requests (recordFundsIn / recordFundsOutPrepareReserve), kept for idempotency. */
+export interface FundsRequestsTable {
+  transfer_id: string;
+  account_id: number;
+  action: 'recordFundsIn' | 'recordFundsOutPrepareReserve';
+  request_hash: string;
+  created_at_ms: number;
+}
+
+export interface Schema {
+  participants: ParticipantsTable;
+  accounts: AccountsTable;
+  journal_entries: JournalEntriesTable;
+  participant_limits: ParticipantLimitsTable;
+  participant_endpoints: ParticipantEndpointsTable;
+  settlement_models: SettlementModelsTable;
+  funds_requests: FundsRequestsTable;
+}
+
+export type Participant = Selectable<ParticipantsTable>;
+export type Account = Selectable<AccountsTable>;
+export type JournalEntry = Selectable<JournalEntriesTable>;
+export type NewJournalEntry = Insertable<JournalEntriesTable>;
+export type ParticipantLimit = Selectable<ParticipantLimitsTable>;
+export type SettlementModel = Selectable<SettlementModelsTable>;
