@@ -176,6 +176,13 @@ export function createFunds(deps: Deps) {
       resolveFundsOut(transferId, accountId, 'commit', reason, createdBy),
     recordFundsOutAbort: (transferId: string, accountId: number, reason: string, createdBy: string) =>
       resolveFundsOut(transferId, accountId, 'abort', reason, createdBy),
-    fundsState: (transferId: string) => fundsState(db, transferId),
+    /** The state of funds transfer `transferId` on account `accountId`, if it moved money there. */
+    fundsStateOn: async (transferId: string, accountId: number): Promise<FundsState | undefined> => {
+      const touches = await db.selectFrom('journal_entries').select('id').where('transfer_id', '=', transferId)
+        .where('kind', 'in', ['FUNDS_IN', 'FUNDS_OUT'])
+        .where((eb) => eb.or([eb('debit_account_id', '=', accountId), eb('credit_account_id', '=', accountId)]))
+        .executeTakeFirst();
+      return touches === undefined ? undefined : fundsState(db, transferId);
+    },
   };
 }

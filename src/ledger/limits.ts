@@ -1,7 +1,7 @@
 // Net debit caps, initial positions and the settlement model's liquidity rule.
 import assert from 'node:assert/strict';
 import { fail, ok, type Result } from '../fspiop/errors.ts';
-import type { Db, Engine, ParticipantLimit } from '../storage/index.ts';
+import { runTransaction, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { lockAccounts, postMovement, type Tx } from './journal.ts';
 
@@ -111,4 +111,14 @@ export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange
     return fail('3200', `no ${change.currency} net debit cap is set yet; set the initial position and limits first`);
   }
   return ok(undefined);
+}
+
+/** Limit operations that run in their own transaction, for the admin API. */
+export function createLimits({ db, engine, clock }: { db: Db; engine: Engine; clock: { nowMs(): number } }) {
+  return {
+    initialPositionAndLimits: (change: LimitChange & { initialPositionMinor: bigint; createdBy: string }) =>
+      runTransaction(db, engine, (tx) => setInitialPositionAndLimits(tx, engine, change, clock.nowMs())),
+    setNetDebitCap: (change: LimitChange) => runTransaction(db, engine, (tx) => setNetDebitCap(tx, engine, change, clock.nowMs())),
+    list: (participantId?: number) => listLimits(db, participantId),
+  };
 }

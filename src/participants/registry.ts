@@ -11,6 +11,9 @@ import { endpointValueProblem, isEndpointType } from './endpoint_types.ts';
 /** The hub's own participant, the FSPIOP-Source of every message the hub originates. */
 export const HUB_PARTICIPANT_NAME = 'Hub';
 
+/** Names no participant may take: the hub's, and admin paths that share the /participants/{name} space. */
+const RESERVED_NAMES = new Set([HUB_PARTICIPANT_NAME.toLowerCase(), 'limits']);
+
 export type HubAccountType = 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION';
 
 export interface ParticipantWithAccounts {
@@ -68,7 +71,7 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
   async function create(input: { name: string; currency: string; isProxy: boolean }, createdBy: string): Promise<Result<ParticipantWithAccounts>> {
     const { name, currency } = input;
     if (!isParticipantName(name)) return fail('3100', 'name must be 2..30 letters, digits, ".", "_" or "-", starting with a letter or digit');
-    if (name.toLowerCase() === HUB_PARTICIPANT_NAME.toLowerCase()) return fail('3000', `the name ${HUB_PARTICIPANT_NAME} is reserved for the hub`);
+    if (RESERVED_NAMES.has(name.toLowerCase())) return fail('3000', `the name ${name} is reserved`);
     if (!isSupportedCurrency(currency)) return fail('3100', `currency ${currency} is not a supported ISO 4217 currency`);
     const hub = await ensureHub();
     const created = await runTransaction(db, engine, async (tx): Promise<Result<Participant>> => {

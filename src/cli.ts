@@ -1,0 +1,142 @@
+// The `interlock` command line.
+import { parseArgs } from 'node:util';
+import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
+import { onboardDemoScheme } from './demo/scheme.ts';
+import { checkLedger } from './ledger/index.ts';
+import { startHub, VERSION } from './main.ts';
+import { openStorage, redactStorageUrl } from './storage/index.ts';
+import { createLogger } from './support/logger.ts';
+
+const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
+
+Usage: interlock <command> [options]
+
+Commands:
+  start [--demo]      run the hub (migrates storage first); --demo onboards a demo scheme
+  migrate             apply storage migrations and exit
+  ledger check        prove the ledger consistent on the live database (exit 1 if not)
+  config check        validate the configuration and print it (secrets redacted)
+  config keys         list configuration keys and their environment variables
+
+Options:
+  --config FILE       JSON configuration file (default ./interlock.config.json if present,
+                      or INTERLOCK_CONFIG); environment variables INTERLOCK_* override it
+  --json              machine-readable output (ledger check)
+  --help, --version
+`;
+
+const EXIT_USAGE = 2;
+
+function configFrom(file: string | undefined): Config {
+  return loadConfig({ file });
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}
+
+async function start(config: Config, demo: boolean): Promise<void> {
+  const log = createLogger(config.log.level);
+  const hub = await startHub(config, log);
+  if (demo) {
+    await onboardDemoScheme(hub.adminUrl, log);
+    log.info({ adminUrl: hub.adminUrl }, `demo scheme ready: try  curl ${hub.adminUrl}/participants/payerfsp/positions`);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    hub.close().then(() => process.exit(0), (error: unknown) => {
+      log.error({ err: error }, 'stop failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => { stop('SIGINT'); });
+  process.on('SIGTERM', () => { stop('SIGTERM'); });
+}
+
+async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
+  const storage = openStorage(config.storage.url);
+  try {
+    await storage.migrate();
+    const report = await checkLedger(storage.db);
+    if (asJson) {
+      process.stdout.write(json(report) + '\n');
+    } else {
+      process.stdout.write(`ledger check on ${storage.engine} (${redactStorageUrl(config.storage.url)}): ${report.accountsChecked} accounts, ${report.entriesChecked} journal entries\n`);
+      for (const c of report.currencies) {
+        process.stdout.write(`  ${c.currency}: posted debits ${c.debitsPostedMinor} = credits ${c.creditsPostedMinor}; pending debits ${c.debitsPendingMinor} = credits ${c.creditsPendingMinor} (minor units)\n`);
+      }
+      for (const warning of report.warnings) process.stdout.write(`  warning: ${warning}\n`);
+      for (const problem of report.problems) process.stdout.write(`  PROBLEM: ${problem}\n`);
+      process.stdout.write(report.ok ? 'OK: balances rebuild from the journal and every currency balances\n' : `FAILED: ${report.problems.length} problem(s)\n`);
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      demo: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+      version: { type: 'boolean', default: false },
+    },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const command = positionals.join(' ');
+  if (values.help || command === '' || command === 'help') {
+    process.stdout.write(USAGE);
+    return values.help || command === 'help' ? 0 : EXIT_USAGE;
+  }
+  switch (command) {
+    case 'start':
+      await start(configFrom(values.config), values.demo);
+      return -1; // keeps running
+    case 'migrate': {
+      const config = configFrom(values.config);
+      const storage = openStorage(config.storage.url);
+      const { applied } = await storage.migrate();
+      await storage.close();
+      process.stdout.write(applied.length === 0 ? 'storage is up to date\n' : `applied: ${applied.join(', ')}\n`);
+      return 0;
+    }
+    case 'ledger check':
+      return ledgerCheck(configFrom(values.config), values.json);
+    case 'config check': {
+      const config = configFrom(values.config);
+      process.stdout.write(json({ ...config, storage: { url: redactStorageUrl(config.storage.url) } }) + '\n');
+      return 0;
+    }
+    case 'config keys':
+      for (const key of describeKeys()) process.stdout.write(`${key.key.padEnd(24)} ${key.env.padEnd(34)} ${key.describe}\n`);
+      return 0;
+    default:
+      process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+      return EXIT_USAGE;
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exitCode = code;
+} catch (error) {
+  if (error instanceof ConfigError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    process.stderr.write(`interlock: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else {
+    process.stderr.write(`interlock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,1 @@
+export { loadConfig, describeKeys, envName, ConfigError, type Config, type LoadOptions } from './config.ts';

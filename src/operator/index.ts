@@ -1,0 +1,1 @@
+export { createAdminApi, type AdminApiDeps } from './admin_api.ts';

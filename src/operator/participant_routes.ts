@@ -1,0 +1,199 @@
+// /participants and everything under it, as central-ledger serves them.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { createFunds, createLimits } from '../ledger/index.ts';
+import type { ParticipantRegistry, ParticipantWithAccounts } from '../participants/index.ts';
+import { canonicalHash } from '../support/canonical_json.ts';
+import type { Clock } from '../support/clock.ts';
+import { parseAmount } from '../support/money.ts';
+import { sendFailure, sendResult } from './replies.ts';
+import { amountText } from './exact_json.ts';
+import { bodies, params, query } from './schemas.ts';
+import { accountBalanceView, limitView, participantView, positionView } from './views.ts';
+
+export interface ParticipantRouteDeps {
+  registry: ParticipantRegistry;
+  funds: ReturnType<typeof createFunds>;
+  limits: ReturnType<typeof createLimits>;
+  clock: Clock;
+  config: { publicUrl: string };
+}
+
+/** Who acts, until operator sign-in names a person. */
+const ACTOR = 'admin-api';
+
+type Amount = number | string;
+interface NameParams { name: string }
+interface AccountParams { name: string; id: string }
+interface AccountTransferParams extends AccountParams { transferId: string }
+
+export function registerParticipantRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
+  const { registry, funds, limits, config } = deps;
+  const view = (p: ParticipantWithAccounts) => participantView(p, config.publicUrl);
+
+  /** Loads the participant named in the path, or answers 3200. */
+  async function participantOr404(name: string, reply: FastifyReply): Promise<ParticipantWithAccounts | undefined> {
+    const found = await registry.get(name);
+    if (found === undefined) sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
+    return found;
+  }
+
+  app.get('/participants', async (_request, reply) => reply.send((await registry.list()).map(view)));
+
+  app.post<{ Body: { name: string; currency: string; isProxy?: boolean } }>('/participants', { schema: { body: bodies.createParticipant } }, async (request, reply) => {
+    const { name, currency, isProxy } = request.body;
+    return sendResult(reply, await registry.create({ name, currency, isProxy: isProxy ?? false }, ACTOR), (p) => ({ status: 201, body: view(p) }));
+  });
+
+  app.get('/participants/limits', { schema: { querystring: query.limits } }, async (_request, reply) => {
+    const [all, participants] = await Promise.all([limits.list(), registry.list()]);
+    const names = new Map(participants.map((p) => [p.participant.id, p.participant.name]));
+    return reply.send(all.map((limit) => ({ name: names.get(limit.participant_id), ...limitView(limit) })));
+  });
+
+  app.get<{ Params: NameParams }>('/participants/:name', { schema: { params: params.name } }, async (request, reply) => {
+    const found = await participantOr404(request.params.name, reply);
+    return found === undefined ? reply : reply.send(view(found));
+  });
+
+  app.put<{ Params: NameParams; Body: { isActive: boolean } }>('/participants/:name', { schema: { params: params.name, body: bodies.isActive } }, async (request, reply) =>
+    sendResult(reply, await registry.setActive(request.params.name, request.body.isActive), (p) => ({ status: 200, body: view(p) })));
+
+  // Accounts: the hub opens its own accounts here; participants get theirs with POST /participants.
+  app.post<{ Params: NameParams; Body: { currency: string; type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION' } }>('/participants/:name/accounts', { schema: { params: params.name, body: bodies.hubAccount } }, async (request, reply) => {
+    const found = await participantOr404(request.params.name, reply);
+    if (found === undefined) return reply;
+    if (found.participant.is_hub !== 1) return sendFailure(reply, { code: '3000', detail: 'only the hub opens accounts here; add a currency to a participant with POST /participants' });
+    const created = await registry.createHubAccount(request.body.currency, request.body.type, ACTOR);
+    if (!created.ok) return sendFailure(reply, created.error);
+    const updated = await registry.get(found.participant.name);
+    return reply.code(201).send(updated === undefined ? undefined : view(updated));
+  });
+
+  app.get<{ Params: NameParams }>('/participants/:name/accounts', { schema: { params: params.name } }, async (request, reply) => {
+    const found = await participantOr404(request.params.name, reply);
+    return found === undefined ? reply : reply.send(found.accounts.map(accountBalanceView));
+  });
+
+  app.put<{ Params: AccountParams; Body: { isActive: boolean } }>('/participants/:name/accounts/:id', { schema: { params: params.account, body: bodies.isActive } }, async (request, reply) =>
+    sendResult(reply, await registry.setAccountActive(request.params.name, Number(request.params.id), request.body.isActive), () => ({ status: 200 })));
+
+  // Funds in and funds out (reserve), then commit or abort.
+  app.post<{ Params: AccountParams; Body: { transferId: string; externalReference: string; action: 'recordFundsIn' | 'recordFundsOutPrepareReserve'; reason: string; amount: { amount: Amount; currency: string } } }>(
+    '/participants/:name/accounts/:id',
+    { schema: { params: params.account, body: bodies.funds } },
+    async (request, reply) => {
+      const found = await participantOr404(request.params.name, reply);
+      if (found === undefined) return reply;
+      const accountId = Number(request.params.id);
+      if (!found.accounts.some((a) => a.id === accountId)) return sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no account ${accountId}` });
+      const body = request.body;
+      const fundsRequest = {
+        transferId: body.transferId,
+        accountId,
+        amount: amountText(body.amount.amount),
+        currency: body.amount.currency,
+        reason: body.reason,
+        externalReference: body.externalReference,
+        createdBy: ACTOR,
+        requestHash: canonicalHash({ ...body, amount: { amount: amountText(body.amount.amount), currency: body.amount.currency } }),
+      };
+      const result = body.action === 'recordFundsIn' ? await funds.recordFundsIn(fundsRequest) : await funds.recordFundsOutPrepareReserve(fundsRequest);
+      return sendResult(reply, result, () => ({ status: 202 }));
+    },
+  );
+
+  app.put<{ Params: AccountTransferParams; Body: { action: 'recordFundsOutCommit' | 'recordFundsOutAbort'; reason: string } }>(
+    '/participants/:name/accounts/:id/transfers/:transferId',
+    { schema: { params: params.accountTransfer, body: bodies.fundsDecision } },
+    async (request, reply) => {
+      const found = await participantOr404(request.params.name, reply);
+      if (found === undefined) return reply;
+      const accountId = Number(request.params.id);
+      if (!found.accounts.some((a) => a.id === accountId)) return sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no account ${accountId}` });
+      const { action, reason } = request.body;
+      const decide = action === 'recordFundsOutCommit' ? funds.recordFundsOutCommit : funds.recordFundsOutAbort;
+      return sendResult(reply, await decide(request.params.transferId, accountId, reason, ACTOR), () => ({ status: 202 }));
+    },
+  );
+
+  /** Interlock addition: the state of an admin funds transfer (central-ledger has no such read). */
+  app.get<{ Params: AccountTransferParams }>('/participants/:name/accounts/:id/transfers/:transferId', { schema: { params: params.accountTransfer } }, async (request, reply) => {
+    const found = await participantOr404(request.params.name, reply);
+    if (found === undefined) return reply;
+    const state = await funds.fundsStateOn(request.params.transferId, Number(request.params.id));
+    if (state === undefined) return sendFailure(reply, { code: '3208', detail: `no funds transfer ${request.params.transferId} on account ${request.params.id}` });
+    return reply.send({ transferId: request.params.transferId, transferState: state });
+  });
+
+  // Endpoints.
+  app.get<{ Params: NameParams }>('/participants/:name/endpoints', { schema: { params: params.name } }, async (request, reply) =>
+    sendResult(reply, await registry.listEndpoints(request.params.name), (rows) => ({ status: 200, body: rows })));
+
+  app.post<{ Params: NameParams; Body: { type: string; value: string } }>('/participants/:name/endpoints', { schema: { params: params.name, body: bodies.endpoint } }, async (request, reply) =>
+    sendResult(reply, await registry.setEndpoint(request.params.name, request.body.type, request.body.value), () => ({ status: 201 })));
+
+  // Limits and positions.
+  app.post<{ Params: NameParams; Body: { currency: string; limit: { type: 'NET_DEBIT_CAP'; value: Amount }; initialPosition?: Amount } }>(
+    '/participants/:name/initialPositionAndLimits',
+    { schema: { params: params.name, body: bodies.initialPositionAndLimits } },
+    async (request, reply) => {
+      const found = await participantOr404(request.params.name, reply);
+      if (found === undefined) return reply;
+      const { currency, limit, initialPosition } = request.body;
+      const cap = parseAmount(amountText(limit.value), currency, { allowZero: true });
+      if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.reason}` });
+      const opening = initialPosition === undefined ? { ok: true as const, value: 0n } : parseSignedAmount(amountText(initialPosition), currency);
+      if (!opening.ok) return sendFailure(reply, { code: '3100', detail: `initialPosition: ${opening.reason}` });
+      const result = await limits.initialPositionAndLimits({
+        participantId: found.participant.id, currency, netDebitCapMinor: cap.value, alarmPercentage: DEFAULT_ALARM_PERCENTAGE,
+        initialPositionMinor: opening.value, createdBy: ACTOR,
+      });
+      return sendResult(reply, result, () => ({ status: 201 }));
+    },
+  );
+
+  app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/limits', { schema: { params: params.name, querystring: query.limits } }, async (request, reply) => {
+    const found = await participantOr404(request.params.name, reply);
+    if (found === undefined) return reply;
+    const rows = (await limits.list(found.participant.id)).filter((l) => request.query.currency === undefined || l.currency === request.query.currency);
+    return reply.send(rows.map(limitView));
+  });
+
+  app.put<{ Params: NameParams; Body: { currency: string; limit: { type: 'NET_DEBIT_CAP'; value: Amount; alarmPercentage?: number } } }>(
+    '/participants/:name/limits',
+    { schema: { params: params.name, body: bodies.limits } },
+    async (request, reply) => {
+      const found = await participantOr404(request.params.name, reply);
+      if (found === undefined) return reply;
+      const { currency, limit } = request.body;
+      const cap = parseAmount(amountText(limit.value), currency, { allowZero: true });
+      if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.reason}` });
+      const change = { participantId: found.participant.id, currency, netDebitCapMinor: cap.value, alarmPercentage: limit.alarmPercentage ?? DEFAULT_ALARM_PERCENTAGE };
+      return sendResult(reply, await limits.setNetDebitCap(change), () => ({
+        status: 200,
+        body: { currency, limit: { type: limit.type, value: JSON.parse(amountText(limit.value)) as unknown, alarmPercentage: change.alarmPercentage } },
+      }));
+    },
+  );
+
+  app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/positions', { schema: { params: params.name, querystring: query.currency } }, async (request, reply) => {
+    const found = await participantOr404(request.params.name, reply);
+    if (found === undefined) return reply;
+    const positions = found.accounts.filter((a) => a.type === 'POSITION');
+    const wanted = request.query.currency;
+    if (wanted === undefined) return reply.send(positions.map(positionView));
+    const position = positions.find((a) => a.currency === wanted);
+    if (position === undefined) return sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no ${wanted} position` });
+    return reply.send(positionView(position));
+  });
+}
+
+/** Central-ledger's default alarm percentage for a net debit cap. */
+const DEFAULT_ALARM_PERCENTAGE = 10;
+
+/** An opening position may be negative (a net creditor); its magnitude follows the Amount rules. */
+function parseSignedAmount(text: string, currency: string): { ok: true; value: bigint } | { ok: false; reason: string } {
+  const negative = text.startsWith('-');
+  const parsed = parseAmount(negative ? text.slice(1) : text, currency, { allowZero: true });
+  return parsed.ok ? { ok: true, value: negative ? -parsed.value : parsed.value } : parsed;
+}

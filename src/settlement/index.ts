@@ -1,0 +1,1 @@
+export { createSettlementModels, type SettlementModels, type SettlementModelInput } from './models.ts';
