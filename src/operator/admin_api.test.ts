@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { before, after, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { checkLedger, createFunds, createLimits } from '../ledger/index.ts';
+import { createParticipantRegistry } from '../participants/index.ts';
+import { createSettlementModels } from '../settlement/index.ts';
+import { systemClock } from '../support/clock.ts';
+import { createLogger } from '../support/logger.ts';
+import { describeOnEachEngine } from '../testing/engines.ts';
+import { createAdminApi } from './admin_api.ts';
+
+const BODY_BYTES_MAX = 65_536;
+
+describeOnEachEngine('admin API', (ctx) => {
+  let app: FastifyInstance;
+
+  before(async () => {
+    const { db, engine } = ctx.storage;
+    const clock = systemClock;
+    const registry = createParticipantRegistry({ db, engine, clock });
+    await registry.ensureHub();
+    app = await createAdminApi({
+      registry,
+      funds: createFunds({ db, engine, clock }),
+      limits: createLimits({ db, engine, clock }),
+      settlementModels: createSettlementModels({ db, engine, clock }),
+      storage: ctx.storage,
+      clock,
+      log: createLogger('silent'),
+      config: { host: '127.0.0.1', port: 0, bodyBytesMax: BODY_BYTES_MAX, requestTimeoutMs: 10_000, publicUrl: 'http://hub.test' },
+      startedAtMs: clock.nowMs(),
+      version: 'test',
+    });
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {
+    const response = await app.inject({ method, url, ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    return { status: response.statusCode, body: response.body === '' ? undefined : JSON.parse(response.body) as unknown, raw: response.body };
+  }
+  const code = (body: unknown) => (body as { errorInformation?: { errorCode?: string } }).errorInformation?.errorCode;
+  async function settlementAccountId(name: string): Promise<number> {
+    const accounts = (await call('GET', `/participants/${name}/accounts`)).body as { id: number; ledgerAccountType: string }[];
+    const found = accounts.find((a) => a.ledgerAccountType === 'SETTLEMENT');
+    assert.ok(found);
+    return found.id;
+  }
+  const funds = (action: string, amount: unknown, transferId = randomUUID()) => ({
+    transferId, externalReference: 'ref-1', action, reason: 'test', amount: { amount, currency: 'USD' },
+  });
+
+  test('health answers OK with the datastore up', async () => {
+    const { status, body } = await call('GET', '/health');
+    assert.equal(status, 200);
+    assert.equal((body as { status: string }).status, 'OK');
+    assert.deepEqual((body as { services: unknown }).services, [{ name: 'datastore', status: 'OK' }]);
+  });
+
+  test('a participant cannot be created before the hub accounts exist in its currency', async () => {
+    const { status, body } = await call('POST', '/participants', { name: 'early', currency: 'USD' });
+    assert.equal(status, 400);
+    assert.equal(code(body), '3100');
+  });
+
+  test('onboarding in central-ledger order', async () => {
+    for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
+      assert.equal((await call('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
+    }
+    assert.equal(code((await call('POST', '/participants/Hub/accounts', { currency: 'USD', type: 'HUB_RECONCILIATION' })).body), '3000');
+    assert.equal((await call('POST', '/settlementModels', {
+      name: 'DEFERREDNET', settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED', currency: 'USD',
+      requireLiquidityCheck: true, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT',
+    })).status, 201);
+    const created = await call('POST', '/participants', { name: 'dfspa', currency: 'USD' });
+    assert.equal(created.status, 201);
+    const participant = created.body as { name: string; id: string; isActive: number; accounts: { ledgerAccountType: string; currency: string }[] };
+    assert.equal(participant.name, 'dfspa');
+    assert.equal(participant.id, 'http://hub.test/participants/dfspa');
+    assert.equal(participant.isActive, 1);
+    assert.deepEqual(participant.accounts.map((a) => a.ledgerAccountType).sort(), ['POSITION', 'SETTLEMENT']);
+    assert.equal((await call('POST', '/participants', { name: 'dfspb', currency: 'USD' })).status, 201);
+    assert.equal((await call('POST', '/participants/dfspa/initialPositionAndLimits', { currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 1000 }, initialPosition: 0 })).status, 201);
+    assert.equal(code((await call('POST', '/participants/dfspa/initialPositionAndLimits', { currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 1000 } })).body), '3000');
+    assert.deepEqual((await call('GET', '/participants/dfspa/limits')).body, [{ currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 1000, alarmPercentage: 10 } }]);
+    const updated = await call('PUT', '/participants/dfspa/limits', { currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 2500.5, alarmPercentage: 20 } });
+    assert.equal(updated.status, 200);
+    assert.equal(updated.raw, '{"currency":"USD","limit":{"type":"NET_DEBIT_CAP","value":2500.5,"alarmPercentage":20}}');
+    const all = (await call('GET', '/participants/limits')).body as { name: string }[];
+    assert.deepEqual(all.map((l) => l.name), ['dfspa']);
+  });
+
+  test('the same participant with a new currency adds accounts; an existing currency is 3000', async () => {
+    assert.equal(code((await call('POST', '/participants', { name: 'dfspa', currency: 'USD' })).body), '3000');
+    assert.equal(code((await call('POST', '/participants', { name: 'DFSPA', currency: 'USD' })).body), '3000');
+    assert.equal(code((await call('POST', '/participants', { name: 'hub', currency: 'USD' })).body), '3000');
+    assert.equal(code((await call('POST', '/participants', { name: 'limits', currency: 'USD' })).body), '3000');
+  });
+
+  test('funds in, idempotent on transferId, visible in accounts as an exact negative value', async () => {
+    const accountId = await settlementAccountId('dfspa');
+    const request = funds('recordFundsIn', '5000.25');
+    assert.equal((await call('POST', `/participants/dfspa/accounts/${accountId}`, request)).status, 202);
+    // The same request again (keys in another order) moves nothing.
+    const reordered = { amount: request.amount, reason: request.reason, action: request.action, externalReference: request.externalReference, transferId: request.transferId };
+    assert.equal((await call('POST', `/participants/dfspa/accounts/${accountId}`, reordered)).status, 202);
+    const changed = { ...request, amount: { amount: '5000.26', currency: 'USD' } };
+    assert.equal(code((await call('POST', `/participants/dfspa/accounts/${accountId}`, changed)).body), '3106');
+    const accounts = await call('GET', '/participants/dfspa/accounts');
+    assert.match(accounts.raw, /"ledgerAccountType":"SETTLEMENT","currency":"USD","isActive":1,"value":-5000.25,"reservedValue":0/);
+    const state = await call('GET', `/participants/dfspa/accounts/${accountId}/transfers/${request.transferId}`);
+    assert.deepEqual(state.body, { transferId: request.transferId, transferState: 'COMMITTED' });
+  });
+
+  test('funds out: reserve, then commit exactly once; over-withdrawal is 4001', async () => {
+    const accountId = await settlementAccountId('dfspa');
+    const tooMuch = funds('recordFundsOutPrepareReserve', '5000.26');
+    assert.equal(code((await call('POST', `/participants/dfspa/accounts/${accountId}`, tooMuch)).body), '4001');
+    const out = funds('recordFundsOutPrepareReserve', '1000');
+    assert.equal((await call('POST', `/participants/dfspa/accounts/${accountId}`, out)).status, 202);
+    const accounts = await call('GET', '/participants/dfspa/accounts');
+    assert.match(accounts.raw, /"value":-4000.25,"reservedValue":1000/);
+    const decide = (action: string) => call('PUT', `/participants/dfspa/accounts/${accountId}/transfers/${out.transferId}`, { action, reason: 'ok' });
+    assert.equal((await decide('recordFundsOutCommit')).status, 202);
+    assert.equal((await decide('recordFundsOutCommit')).status, 202);
+    assert.equal(code((await decide('recordFundsOutAbort')).body), '3100');
+    assert.match((await call('GET', '/participants/dfspa/accounts')).raw, /"value":-4000.25,"reservedValue":0/);
+    assert.equal(code((await call('PUT', `/participants/dfspa/accounts/${accountId}/transfers/${randomUUID()}`, { action: 'recordFundsOutCommit', reason: 'x' })).body), '3208');
+  });
+
+  test('funds on an account of another participant are refused', async () => {
+    const other = await settlementAccountId('dfspb');
+    assert.equal(code((await call('POST', `/participants/dfspa/accounts/${other}`, funds('recordFundsIn', '1'))).body), '3200');
+  });
+
+  test('positions: all, one currency, and an unknown currency', async () => {
+    const all = await call('GET', '/participants/dfspa/positions');
+    assert.match(all.raw, /^\[\{"currency":"USD","value":0,"changedDate":"[^"]+"\}\]$/);
+    assert.equal((await call('GET', '/participants/dfspa/positions?currency=USD')).status, 200);
+    assert.equal(code((await call('GET', '/participants/dfspa/positions?currency=EUR')).body), '3200');
+  });
+
+  test('endpoints: templates accepted, hostile values refused', async () => {
+    assert.equal((await call('POST', '/participants/dfspa/endpoints', { type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value: 'https://dfspa.example/transfers/{{transferId}}' })).status, 201);
+    assert.equal((await call('POST', '/participants/dfspa/endpoints', { type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value: 'https://dfspa.example/v2/transfers/{{transferId}}' })).status, 201);
+    assert.deepEqual((await call('GET', '/participants/dfspa/endpoints')).body, [{ type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value: 'https://dfspa.example/v2/transfers/{{transferId}}' }]);
+    for (const [type, value] of [
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'javascript:alert(1)'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'file:///etc/passwd'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://user:pass@dfspa.example/transfers'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/{{constructor}}'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/transfers?x=1'],
+      ['NET_DEBIT_CAP_ADJUSTMENT_EMAIL', 'not an email'],
+      ['NOT_A_TYPE', 'https://dfspa.example'],
+    ]) {
+      const { status, body } = await call('POST', '/participants/dfspa/endpoints', { type, value });
+      assert.equal(status, 400, `${type} ${value}`);
+      assert.equal(code(body), '3100', `${type} ${value}`);
+    }
+  });
+
+  test('deactivation and reactivation; the hub cannot be deactivated', async () => {
+    assert.equal(((await call('PUT', '/participants/dfspb', { isActive: false })).body as { isActive: number }).isActive, 0);
+    assert.equal(((await call('GET', '/participants/dfspb')).body as { isActive: number }).isActive, 0);
+    assert.equal(((await call('PUT', '/participants/dfspb', { isActive: true })).body as { isActive: number }).isActive, 1);
+    assert.equal(code((await call('PUT', '/participants/Hub', { isActive: false })).body), '3000');
+  });
+
+  test('settlement models: list, get, no second active model for a currency, unsupported kinds refused', async () => {
+    const list = (await call('GET', '/settlementModels')).body as { name: string; requireLiquidityCheck: boolean }[];
+    assert.deepEqual(list.map((m) => [m.name, m.requireLiquidityCheck]), [['DEFERREDNET', true]]);
+    assert.equal((await call('GET', '/settlementModels/DEFERREDNET')).status, 200);
+    const model = { name: 'SECOND', settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED', currency: 'USD', requireLiquidityCheck: false, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT' };
+    assert.equal(code((await call('POST', '/settlementModels', model)).body), '3000');
+    assert.equal(code((await call('POST', '/settlementModels', { ...model, name: 'GROSS', settlementGranularity: 'GROSS', settlementInterchange: 'BILATERAL', settlementDelay: 'IMMEDIATE' })).body), '3100');
+    assert.equal(code((await call('GET', '/settlementModels/NOPE')).body), '3200');
+  });
+
+  // Hostile and malformed input: each refused with the FSPIOP code Mojaloop uses, and nothing stored.
+  test('malformed bodies get 3101/3102/3103/3104 and change nothing', async () => {
+    const before = await call('GET', '/participants');
+    const cases: [string, unknown, string, number][] = [
+      ['missing field', { name: 'x1' }, '3102', 400],
+      ['unknown field', { name: 'x2', currency: 'USD', admin: true }, '3103', 400],
+      ['wrong type', { name: 'x3', currency: 'USD', isProxy: 'yes' }, '3101', 400],
+      ['pattern', { name: 'bad name!', currency: 'USD' }, '3100', 400],
+      ['not JSON', '{"name":', '3101', 400],
+      ['prototype poisoning', '{"name":"x4","currency":"USD","__proto__":{"isAdmin":true}}', '3101', 400],
+      ['oversize', { name: 'x5', currency: 'USD', pad: 'x'.repeat(BODY_BYTES_MAX) }, '3104', 413],
+    ];
+    for (const [label, body, expected, status] of cases) {
+      const response = await call('POST', '/participants', body);
+      assert.equal(response.status, status, label);
+      assert.equal(code(response.body), expected, label);
+    }
+    assert.deepEqual((await call('GET', '/participants')).body, before.body);
+  });
+
+  test('amounts a float cannot hold exactly are refused, not rounded', async () => {
+    const accountId = await settlementAccountId('dfspb');
+    for (const amount of ['12345678901234567890', '1e3', '10.50']) {
+      const response = await call('POST', `/participants/dfspb/accounts/${accountId}`, `{"transferId":"${randomUUID()}","externalReference":"r","action":"recordFundsIn","reason":"r","amount":{"amount":${amount},"currency":"USD"}}`);
+      assert.equal(code(response.body), '3101', amount);
+    }
+    for (const amount of ['-5', '1.001', '0', 'NaN', '01']) {
+      const response = await call('POST', `/participants/dfspb/accounts/${accountId}`, funds('recordFundsIn', amount));
+      assert.equal(code(response.body), '3100', amount);
+    }
+    assert.match((await call('GET', '/participants/dfspb/accounts')).raw, /"ledgerAccountType":"SETTLEMENT","currency":"USD","isActive":1,"value":0,/);
+  });
+
+  test('unknown routes are 3002; unknown participants 3200; bad ids refused by the schema', async () => {
+    assert.equal(code((await call('GET', '/nope')).body), '3002');
+    assert.equal(code((await call('DELETE', '/participants/dfspa')).body), '3002');
+    assert.equal(code((await call('GET', '/participants/ghost')).body), '3200');
+    assert.equal(code((await call('GET', '/participants/ghost/accounts')).body), '3200');
+    assert.equal(code((await call('POST', '/participants/dfspa/accounts/0', funds('recordFundsIn', '1'))).body), '3100');
+    assert.equal(code((await call('POST', '/participants/dfspa/accounts/1', { ...funds('recordFundsIn', '1'), transferId: 'not-a-uuid' })).body), '3100');
+  });
+
+  test('after all of it, the ledger is consistent', async () => {
+    const report = await checkLedger(ctx.storage.db);
+    assert.deepEqual(report.problems, []);
+  });
+});
