@@ -135,6 +135,9 @@ try {
   if (error instanceof ConfigError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`interlock: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;
+  } else if ((error as { code?: unknown }).code === 'EADDRINUSE') {
+    process.stderr.write(`interlock: the admin API port is already in use (${(error as Error).message}); set admin.port (INTERLOCK_ADMIN_PORT) to a free port\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`interlock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
