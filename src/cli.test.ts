@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 
 const CLI = new URL('./cli.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'interlock-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => { rmSync(dir, { recursive: true, force: true }); });
 const env = { ...process.env, INTERLOCK_DATA_DIR: join(dir, 'data'), INTERLOCK_ADMIN_PORT: '0', INTERLOCK_LOG_LEVEL: 'info' };
 
 function run(...args: string[]) {
@@ -31,11 +31,14 @@ test('start --demo onboards the demo scheme through the admin API, then stops on
   assert.ok(adminUrl, output);
   const positions = await (await fetch(`${adminUrl}/participants/payerfsp/accounts`)).text();
   assert.match(positions, /"ledgerAccountType":"SETTLEMENT","currency":"USD","isActive":1,"value":-100000,/);
+  // While the hub runs: the database and its WAL and shared-memory files are private.
+  for (const file of ['interlock.sqlite', 'interlock.sqlite-wal', 'interlock.sqlite-shm']) {
+    assert.equal(statSync(join(dir, 'data', file)).mode & 0o777, 0o600, file);
+  }
   child.kill('SIGTERM');
   const code = await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(code, 0);
   assert.equal(statSync(join(dir, 'data')).mode & 0o777, 0o700);
-  assert.equal(statSync(join(dir, 'data', 'interlock.sqlite')).mode & 0o777, 0o600);
 });
 
 test('ledger check proves the live database consistent, and names a tampered balance', () => {
@@ -49,7 +52,7 @@ test('ledger check proves the live database consistent, and names a tampered bal
   assert.equal(bad.status, 1);
   const report = JSON.parse(bad.stdout) as { ok: boolean; problems: string[] };
   assert.equal(report.ok, false);
-  assert.ok(report.problems.some((p) => /SETTLEMENT USD\): stored credits_posted_minor/.test(p)), report.problems.join('\n'));
+  assert.ok(report.problems.some((p) => p.includes('SETTLEMENT USD): stored credits_posted_minor')), report.problems.join('\n'));
 });
 
 test('a bad configuration value stops the start with the key named; usage errors exit 2', () => {

@@ -36,6 +36,8 @@ function json(value: unknown): string {
 }
 
 async function start(config: Config, demo: boolean): Promise<void> {
+  // Everything the hub creates (database, WAL and shared-memory files) is readable by its own user only.
+  process.umask(0o077);
   const log = createLogger(config.log.level);
   const hub = await startHub(config, log);
   if (demo) {

@@ -10,6 +10,7 @@ import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts'
 import { systemClock, type Clock } from './support/clock.ts';
 import type { Logger } from './support/logger.ts';
 
+// eslint-disable-next-line security/detect-non-literal-fs-filename -- the package's own manifest, beside the sources
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface Hub {

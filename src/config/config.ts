@@ -122,16 +122,17 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const filePath = options.file ?? env['INTERLOCK_CONFIG'];
   const fromFile = new Map<string, unknown>();
   const path = filePath ?? 'interlock.config.json';
-  let text: string | undefined;
+  let fileText: string | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator names the configuration file
+    fileText = readFileSync(path, 'utf8');
   } catch (error) {
     if (filePath !== undefined) throw new ConfigError(`config file ${path} cannot be read: ${(error as Error).message}`);
   }
-  if (text !== undefined) {
+  if (fileText !== undefined) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(fileText);
     } catch (error) {
       throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
     }
@@ -167,20 +168,22 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
     values.set(spec.path, parsed.value);
   }
-  const get = <T>(key: string): T => values.get(key) as T;
-  const host = get<string>('admin.host');
-  const port = get<number>('admin.port');
+  // Every value below was parsed by its key's spec, or is a default of that type.
+  const text = (key: string) => values.get(key) as string;
+  const int = (key: string) => values.get(key) as number;
+  const host = text('admin.host');
+  const port = int('admin.port');
   return {
-    dataDir: resolve(get<string>('dataDir')),
-    storage: { url: engineOf(get<string>('storage.url')) === 'sqlite' ? resolve(get<string>('storage.url')) : get<string>('storage.url') },
+    dataDir: resolve(text('dataDir')),
+    storage: { url: engineOf(text('storage.url')) === 'sqlite' ? resolve(text('storage.url')) : text('storage.url') },
     admin: {
       host,
       port,
-      bodyBytesMax: get<number>('admin.bodyBytesMax'),
-      requestTimeoutMs: get<number>('admin.requestTimeoutMs'),
-      publicUrl: get<string | undefined>('admin.publicUrl') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      bodyBytesMax: int('admin.bodyBytesMax'),
+      requestTimeoutMs: int('admin.requestTimeoutMs'),
+      publicUrl: (values.get('admin.publicUrl') as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     },
-    log: { level: get<Config['log']['level']>('log.level') },
+    log: { level: text('log.level') as Config['log']['level'] },
   };
 }
 

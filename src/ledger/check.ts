@@ -46,13 +46,13 @@ export async function checkLedger(db: Db): Promise<LedgerCheckReport> {
         select credit_account_id as account_id, 'C' as side, phase, amount_minor from journal_entries
       ) sides
       group by account_id`.execute(tx);
-    const byAccount = new Map(rebuilt.rows.map((row) => [Number(row.account_id), row]));
+    const byAccount = new Map(rebuilt.rows.map((row) => [row.account_id, row]));
     const zero = { debits_posted_minor: 0n, debits_pending_minor: 0n, credits_posted_minor: 0n, credits_pending_minor: 0n };
     const totals = new Map<string, { dp: bigint; cp: bigint; dq: bigint; cq: bigint }>();
     for (const account of accounts) {
       const expected = byAccount.get(account.id) ?? zero;
       for (const field of ['debits_posted_minor', 'debits_pending_minor', 'credits_posted_minor', 'credits_pending_minor'] as const) {
-        if (BigInt(expected[field]) !== account[field]) {
+        if (expected[field] !== account[field]) {
           problems.push(`account ${account.id} (${account.type} ${account.currency}): stored ${field} ${account[field]} but the journal gives ${expected[field]}`);
         }
       }

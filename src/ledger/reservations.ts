@@ -63,7 +63,7 @@ export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reser
 
 async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<Result<JournalEntry>> {
   const found = await findPending(tx, transferId);
-  if (found === undefined || found.pending.kind !== 'TRANSFER') return fail('3208', `no reservation for transfer ${transferId}`);
+  if (found?.pending.kind !== 'TRANSFER') return fail('3208', `no reservation for transfer ${transferId}`);
   await lockAccounts(tx, engine, [found.pending.debit_account_id, found.pending.credit_account_id]);
   const resolution = (await findPending(tx, transferId))?.resolution;
   if (resolution !== undefined) {

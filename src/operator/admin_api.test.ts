@@ -146,7 +146,7 @@ describeOnEachEngine('admin API', (ctx) => {
     assert.equal((await call('POST', '/participants/dfspa/endpoints', { type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value: 'https://dfspa.example/transfers/{{transferId}}' })).status, 201);
     assert.equal((await call('POST', '/participants/dfspa/endpoints', { type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value: 'https://dfspa.example/v2/transfers/{{transferId}}' })).status, 201);
     assert.deepEqual((await call('GET', '/participants/dfspa/endpoints')).body, [{ type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value: 'https://dfspa.example/v2/transfers/{{transferId}}' }]);
-    for (const [type, value] of [
+    const hostile: [string, string][] = [
       ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'javascript:alert(1)'],
       ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'file:///etc/passwd'],
       ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://user:pass@dfspa.example/transfers'],
@@ -154,7 +154,8 @@ describeOnEachEngine('admin API', (ctx) => {
       ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/transfers?x=1'],
       ['NET_DEBIT_CAP_ADJUSTMENT_EMAIL', 'not an email'],
       ['NOT_A_TYPE', 'https://dfspa.example'],
-    ]) {
+    ];
+    for (const [type, value] of hostile) {
       const { status, body } = await call('POST', '/participants/dfspa/endpoints', { type, value });
       assert.equal(status, 400, `${type} ${value}`);
       assert.equal(code(body), '3100', `${type} ${value}`);

@@ -38,8 +38,9 @@ function validationCode(keyword: string): ErrorCode {
 }
 
 export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = deps.log.child({ component: 'admin-api' });
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'admin-api' }) as FastifyBaseLogger,
+    loggerInstance: logger,
     bodyLimit: deps.config.bodyBytesMax,
     requestTimeout: deps.config.requestTimeoutMs,
     connectionTimeout: deps.config.requestTimeoutMs,

@@ -6,7 +6,8 @@ import type { Account, ParticipantLimit, SettlementModel } from '../storage/inde
 import type { ParticipantWithAccounts } from '../participants/index.ts';
 import { formatAmount } from '../support/money.ts';
 
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+// JSON.rawJSON (Node ≥ 21) is not yet in TypeScript's lib.
+const rawJSON = (text: string): unknown => (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON(text);
 
 /** An exact JSON number for an amount in minor units. */
 export function amountNumber(minor: bigint, currency: string): unknown {

@@ -75,7 +75,8 @@ export function endpointValueProblem(type: EndpointType, value: string): string 
     return TOPIC_PATTERN.test(value) ? undefined : 'value must be a topic name of letters, digits, ".", "_" and "-"';
   }
   for (const match of value.matchAll(/\{\{([^}]*)\}\}/g)) {
-    if (!PLACEHOLDERS.has(match[1] ?? '')) return `unknown placeholder {{${match[1]}}}`;
+    const placeholder = match[1] ?? '';
+    if (!PLACEHOLDERS.has(placeholder)) return `unknown placeholder {{${placeholder}}}`;
   }
   const filled = value.replace(/\{\{[^}]*\}\}/g, 'x');
   if (/[{}]/.test(filled)) return 'value has an unbalanced {{placeholder}}';

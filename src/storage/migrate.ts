@@ -1,22 +1,25 @@
 // One ordered set of migrations, run at start on either engine. Kysely's
 // migrator takes a lock, so several hub processes starting on one PostgreSQL
 // run each migration once.
+import { inspect } from 'node:util';
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Engine } from './engine.ts';
 import * as m0001 from './migrations/0001_ledger.ts';
 
-type Step = { up(db: Kysely<unknown>, engine: Engine): Promise<void> };
+interface Step {
+  up(db: Kysely<unknown>, engine: Engine): Promise<void>;
+}
 const steps: Record<string, Step> = {
   '0001_ledger': m0001,
 };
 
 function provider(engine: Engine): MigrationProvider {
   return {
-    async getMigrations(): Promise<Record<string, Migration>> {
-      return Object.fromEntries(
+    getMigrations(): Promise<Record<string, Migration>> {
+      return Promise.resolve(Object.fromEntries(
         Object.entries(steps).map(([name, step]) => [name, { up: (db: Kysely<unknown>) => step.up(db, engine) }]),
-      );
+      ));
     },
   };
 }
@@ -30,7 +33,7 @@ export async function migrateToLatest(db: Kysely<unknown>, engine: Engine): Prom
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : inspect(error)}`, { cause: error });
   }
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }

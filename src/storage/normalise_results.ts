@@ -26,12 +26,12 @@ export class NormaliseResultsPlugin implements KyselyPlugin {
     return args.node;
   }
 
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     const rows = args.result.rows.map((row) => {
       const out: UnknownRow = {};
       for (const [key, value] of Object.entries(row)) out[key] = normaliseValue(key, value);
       return out;
     });
-    return { ...args.result, rows };
+    return Promise.resolve({ ...args.result, rows });
   }
 }

@@ -4,6 +4,7 @@
 import { currencyScales } from './iso4217.ts';
 
 /** The FSPIOP v1.1 Amount pattern: no sign, no leading zeros, ≤ 18 integer digits, ≤ 4 decimals, no trailing zeros. */
+// eslint-disable-next-line security/detect-unsafe-regex -- bounded repetitions, no nested quantifiers: linear time
 export const FSPIOP_AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,17})(\.[0-9]{0,3}[1-9])?$/;
 
 /**
@@ -14,7 +15,10 @@ export const FSPIOP_AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,17})(\.[0-9]{0,3}[1-9])?$
  */
 export const AMOUNT_MINOR_MAX = 10n ** 17n;
 
-export type MoneyFailure = { ok: false; reason: string };
+export interface MoneyFailure {
+  ok: false;
+  reason: string;
+}
 export type MoneyResult<T> = { ok: true; value: T } | MoneyFailure;
 
 export function currencyScale(currency: string): number | undefined {

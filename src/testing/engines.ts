@@ -44,7 +44,7 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A fresh, migrated storage on `engine`, and a function that closes and removes it. */
-export async function freshStorage(engine: Engine): Promise<{ storage: Storage; url: string; dispose(): Promise<void> }> {
+export async function freshStorage(engine: Engine): Promise<{ storage: Storage; url: string; dispose: () => Promise<void> }> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'interlock-test-'));
     const url = join(dir, 'interlock.sqlite');
