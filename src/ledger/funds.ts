@@ -43,6 +43,11 @@ type Action = 'recordFundsIn' | 'recordFundsOutPrepareReserve';
 
 /** The duplicate check and the account checks common to funds in and out. */
 async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<Result<{ duplicate: true; state: FundsState } | { duplicate: false; amountMinor: bigint; positionId: number; reconciliationId: number }>> {
+  // The journal is read before the requests: on PostgreSQL each statement sees
+  // what has committed by then, and a copy of this request committing between
+  // the two reads must show up as a previous request (a duplicate), not as
+  // journal entries of "another transfer" (3106).
+  const used = await tx.selectFrom('journal_entries').select('id').where('transfer_id', '=', request.transferId).executeTakeFirst();
   const previous = await tx.selectFrom('funds_requests').selectAll().where('transfer_id', '=', request.transferId).executeTakeFirst();
   if (previous !== undefined) {
     if (previous.request_hash !== request.requestHash || previous.action !== action || previous.account_id !== request.accountId) {
@@ -50,7 +55,6 @@ async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<Res
     }
     return ok({ duplicate: true, state: await fundsState(tx, request.transferId) ?? 'COMMITTED' });
   }
-  const used = await tx.selectFrom('journal_entries').select('id').where('transfer_id', '=', request.transferId).executeTakeFirst();
   if (used !== undefined) return fail('3106', `transferId ${request.transferId} is already used by another transfer`);
 
   const account = await tx.selectFrom('accounts').selectAll().where('id', '=', request.accountId).executeTakeFirst();
@@ -152,7 +156,7 @@ export function createFunds(deps: Deps) {
   async function resolveFundsOut(transferId: string, accountId: number, decision: 'commit' | 'abort', reason: string, createdBy: string): Promise<Result<FundsOutcome>> {
     return runTransaction(db, engine, async (tx) => {
       const found = await findPending(tx, transferId);
-      if (found === undefined || found.pending.kind !== 'FUNDS_OUT' || found.pending.debit_account_id !== accountId) {
+      if (found?.pending.kind !== 'FUNDS_OUT' || found.pending.debit_account_id !== accountId) {
         return fail('3208', `no reserved funds out ${transferId} on account ${accountId}`);
       }
       const wanted = decision === 'commit' ? 'POST' : 'VOID';

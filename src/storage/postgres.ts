@@ -6,13 +6,11 @@ import { PostgresDialect } from 'kysely';
 export const POSTGRES_POOL_SIZE_MAX = 10;
 const POSTGRES_CONNECTION_TIMEOUT_MS = 5_000;
 const POSTGRES_STATEMENT_TIMEOUT_MS = 30_000;
-const INT8_OID = 20;
 
 export function openPostgres(url: string): { dialect: PostgresDialect; pool: pg.Pool } {
-  const types = {
-    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID ? (value: string) => BigInt(value) : pg.types.getTypeParser(oid, format as 'text'),
-  };
+  // 64-bit integers (money in minor units) as bigint, for this pool only.
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (value: string) => BigInt(value));
   const pool = new pg.Pool({
     connectionString: url,
     max: POSTGRES_POOL_SIZE_MAX,
@@ -21,5 +19,10 @@ export function openPostgres(url: string): { dialect: PostgresDialect; pool: pg.
     application_name: 'interlock',
     types,
   });
+  // An idle connection the server ends (restart, failover, pg_terminate_backend)
+  // makes the pool emit 'error'; with no listener that is an uncaught exception
+  // that stops the process. The pool has already dropped the connection and
+  // opens a new one for the next query; errors of queries reach their callers.
+  pool.on('error', () => undefined);
   return { dialect: new PostgresDialect({ pool }), pool };
 }

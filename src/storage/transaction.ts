@@ -1,8 +1,13 @@
-// Runs a unit of work in one database transaction, and runs it again (a
-// bounded number of times) when the database refused it only because of a
-// concurrent one: a PostgreSQL serialisation failure, deadlock or unique
-// violation (the retry then sees the other transaction's row and answers as
-// a duplicate), or SQLite's lock timeout.
+// Runs a unit of work in one database transaction.
+//
+// An expected failure returned by the work ({ ok: false, … }) rolls the
+// transaction back, so that a refusal never leaves partial writes behind,
+// whatever the work wrote before it decided to refuse.
+//
+// The work runs again (a bounded number of times) when the database refused
+// it only because of a concurrent transaction: a PostgreSQL serialisation
+// failure, deadlock or unique violation (the retry then sees the other
+// transaction's row and answers as a duplicate), or SQLite's lock timeout.
 import type { Kysely, Transaction } from 'kysely';
 import type { Engine } from './engine.ts';
 
@@ -18,11 +23,28 @@ function isRetryable(error: unknown, engine: Engine): boolean {
   return code === 'ERR_SQLITE_ERROR' && (errstr === 'database is locked' || errstr === 'database is busy');
 }
 
+/** Carries a refusal out of the transaction, which rolls back on the way. */
+class Refusal extends Error {
+  readonly result: unknown;
+  constructor(result: unknown) {
+    super('refused: rolled back');
+    this.result = result;
+  }
+}
+
+const isRefusal = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
+
 export async function runTransaction<S, T>(db: Kysely<S>, engine: Engine, work: (tx: Transaction<S>) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(work);
+      return await db.transaction().execute(async (tx) => {
+        const result = await work(tx);
+        if (isRefusal(result)) throw new Refusal(result);
+        return result;
+      });
     } catch (error) {
+      if (error instanceof Refusal) return error.result as T;
       if (attempt >= TRANSACTION_ATTEMPTS_MAX || !isRetryable(error, engine)) throw error;
     }
   }
