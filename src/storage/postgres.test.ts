@@ -3,11 +3,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { freshStorage, postgresUnavailable, TEST_POSTGRES_URL } from '../testing/engines.ts';
+import { freshStorage, postgresUnavailable, skippedOnPostgres, TEST_POSTGRES_URL } from '../testing/engines.ts';
 
 const unavailable = await postgresUnavailable();
 
-describe('PostgreSQL storage', unavailable === undefined ? {} : { skip: `skipped: ${unavailable}` }, () => {
+if (unavailable !== undefined) skippedOnPostgres('PostgreSQL storage');
+else describe('PostgreSQL storage', () => {
   it('survives the server ending an idle pooled connection, and serves the next query on a new one', async () => {
     const fresh = await freshStorage('postgres');
     try {
