@@ -41,12 +41,14 @@ async function insertEntry(tx: Tx, entry: Omit<JournalEntry, 'id'>): Promise<Jou
   return tx.insertInto('journal_entries').values(entry).returningAll().executeTakeFirstOrThrow();
 }
 
-async function addToCounters(
-  tx: Tx,
-  accountId: number,
-  nowMs: number,
-  delta: { debitsPending?: bigint; debitsPosted?: bigint; creditsPending?: bigint; creditsPosted?: bigint },
-): Promise<void> {
+interface CounterDelta {
+  debitsPending?: bigint;
+  debitsPosted?: bigint;
+  creditsPending?: bigint;
+  creditsPosted?: bigint;
+}
+
+async function addToCounters(tx: Tx, accountId: number, nowMs: number, delta: CounterDelta): Promise<void> {
   await tx
     .updateTable('accounts')
     .set((eb) => ({
@@ -58,6 +60,12 @@ async function addToCounters(
     }))
     .where('id', '=', accountId)
     .execute();
+}
+
+/** Applies a movement's deltas to its two accounts, in ascending id order (the lock order). */
+async function addToBothSides(tx: Tx, debitAccountId: number, creditAccountId: number, nowMs: number, delta: { debit: CounterDelta; credit: CounterDelta }): Promise<void> {
+  const sides = [{ id: debitAccountId, delta: delta.debit }, { id: creditAccountId, delta: delta.credit }].sort((a, b) => a.id - b.id);
+  for (const side of sides) await addToCounters(tx, side.id, nowMs, side.delta);
 }
 
 function assertMovement(movement: Movement, accounts: Map<number, Account>): void {
@@ -95,14 +103,9 @@ export async function postMovement(
     created_at_ms: nowMs,
   });
   const amount = movement.amountMinor;
-  const [first, second] = [movement.debitAccountId, movement.creditAccountId].sort((a, b) => a - b) as [number, number];
-  for (const accountId of [first, second]) {
-    const isDebit = accountId === movement.debitAccountId;
-    await addToCounters(tx, accountId, nowMs,
-      phase === 'SINGLE'
-        ? (isDebit ? { debitsPosted: amount } : { creditsPosted: amount })
-        : (isDebit ? { debitsPending: amount } : { creditsPending: amount }));
-  }
+  await addToBothSides(tx, movement.debitAccountId, movement.creditAccountId, nowMs, phase === 'SINGLE'
+    ? { debit: { debitsPosted: amount }, credit: { creditsPosted: amount } }
+    : { debit: { debitsPending: amount }, credit: { creditsPending: amount } });
   return entry;
 }
 
@@ -137,13 +140,8 @@ export async function resolvePending(tx: Tx, pending: JournalEntry, phase: 'POST
     created_at_ms: nowMs,
   });
   const amount = pending.amount_minor;
-  const [first, second] = [pending.debit_account_id, pending.credit_account_id].sort((a, b) => a - b) as [number, number];
-  for (const accountId of [first, second]) {
-    const isDebit = accountId === pending.debit_account_id;
-    await addToCounters(tx, accountId, nowMs,
-      phase === 'POST'
-        ? (isDebit ? { debitsPending: -amount, debitsPosted: amount } : { creditsPending: -amount, creditsPosted: amount })
-        : (isDebit ? { debitsPending: -amount } : { creditsPending: -amount }));
-  }
+  await addToBothSides(tx, pending.debit_account_id, pending.credit_account_id, nowMs, phase === 'POST'
+    ? { debit: { debitsPending: -amount, debitsPosted: amount }, credit: { creditsPending: -amount, creditsPosted: amount } }
+    : { debit: { debitsPending: -amount }, credit: { creditsPending: -amount } });
   return entry;
 }

@@ -130,9 +130,14 @@ describeOnEachEngine('admin API', (ctx) => {
     assert.equal(code((await call('PUT', `/participants/dfspa/accounts/${accountId}/transfers/${randomUUID()}`, { action: 'recordFundsOutCommit', reason: 'x' })).body), '3208');
   });
 
-  test('funds on an account of another participant are refused', async () => {
+  test('an account of another participant cannot be funded, decided or read through this participant', async () => {
     const other = await settlementAccountId('dfspb');
+    const fundedB = funds('recordFundsIn', '1');
+    assert.equal((await call('POST', `/participants/dfspb/accounts/${other}`, fundedB)).status, 202);
     assert.equal(code((await call('POST', `/participants/dfspa/accounts/${other}`, funds('recordFundsIn', '1'))).body), '3200');
+    assert.equal(code((await call('PUT', `/participants/dfspa/accounts/${other}/transfers/${fundedB.transferId}`, { action: 'recordFundsOutAbort', reason: 'x' })).body), '3200');
+    assert.equal(code((await call('GET', `/participants/dfspa/accounts/${other}/transfers/${fundedB.transferId}`)).body), '3200');
+    assert.equal((await call('GET', `/participants/dfspb/accounts/${other}/transfers/${fundedB.transferId}`)).status, 200);
   });
 
   test('positions: all, one currency, and an unknown currency', async () => {
@@ -209,7 +214,7 @@ describeOnEachEngine('admin API', (ctx) => {
       const response = await call('POST', `/participants/dfspb/accounts/${accountId}`, funds('recordFundsIn', amount));
       assert.equal(code(response.body), '3100', amount);
     }
-    assert.match((await call('GET', '/participants/dfspb/accounts')).raw, /"ledgerAccountType":"SETTLEMENT","currency":"USD","isActive":1,"value":0,/);
+    assert.match((await call('GET', '/participants/dfspb/accounts')).raw, /"ledgerAccountType":"SETTLEMENT","currency":"USD","isActive":1,"value":-1,/);
   });
 
   test('unknown routes are 3002; unknown participants 3200; bad ids refused by the schema', async () => {

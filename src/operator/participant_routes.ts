@@ -37,6 +37,18 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     return found;
   }
 
+  /** Loads the participant and checks that account `id` is one of its own, or answers 3200. */
+  async function ownAccountOr404(name: string, id: string, reply: FastifyReply): Promise<{ participant: ParticipantWithAccounts; accountId: number } | undefined> {
+    const found = await participantOr404(name, reply);
+    if (found === undefined) return undefined;
+    const accountId = Number(id);
+    if (!found.accounts.some((a) => a.id === accountId)) {
+      sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no account ${accountId}` });
+      return undefined;
+    }
+    return { participant: found, accountId };
+  }
+
   app.get('/participants', async (_request, reply) => reply.send((await registry.list()).map(view)));
 
   app.post<{ Body: { name: string; currency: string; isProxy?: boolean } }>('/participants', { schema: { body: bodies.createParticipant } }, async (request, reply) => {
@@ -82,10 +94,9 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     '/participants/:name/accounts/:id',
     { schema: { params: params.account, body: bodies.funds } },
     async (request, reply) => {
-      const found = await participantOr404(request.params.name, reply);
-      if (found === undefined) return reply;
-      const accountId = Number(request.params.id);
-      if (!found.accounts.some((a) => a.id === accountId)) return sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no account ${accountId}` });
+      const own = await ownAccountOr404(request.params.name, request.params.id, reply);
+      if (own === undefined) return reply;
+      const { accountId } = own;
       const body = request.body;
       const fundsRequest = {
         transferId: body.transferId,
@@ -106,10 +117,9 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     '/participants/:name/accounts/:id/transfers/:transferId',
     { schema: { params: params.accountTransfer, body: bodies.fundsDecision } },
     async (request, reply) => {
-      const found = await participantOr404(request.params.name, reply);
-      if (found === undefined) return reply;
-      const accountId = Number(request.params.id);
-      if (!found.accounts.some((a) => a.id === accountId)) return sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no account ${accountId}` });
+      const own = await ownAccountOr404(request.params.name, request.params.id, reply);
+      if (own === undefined) return reply;
+      const { accountId } = own;
       const { action, reason } = request.body;
       const decide = action === 'recordFundsOutCommit' ? funds.recordFundsOutCommit : funds.recordFundsOutAbort;
       return sendResult(reply, await decide(request.params.transferId, accountId, reason, ACTOR), () => ({ status: 202 }));
@@ -118,9 +128,9 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
 
   /** Interlock addition: the state of an admin funds transfer (central-ledger has no such read). */
   app.get<{ Params: AccountTransferParams }>('/participants/:name/accounts/:id/transfers/:transferId', { schema: { params: params.accountTransfer } }, async (request, reply) => {
-    const found = await participantOr404(request.params.name, reply);
-    if (found === undefined) return reply;
-    const state = await funds.fundsStateOn(request.params.transferId, Number(request.params.id));
+    const own = await ownAccountOr404(request.params.name, request.params.id, reply);
+    if (own === undefined) return reply;
+    const state = await funds.fundsStateOn(request.params.transferId, own.accountId);
     if (state === undefined) return sendFailure(reply, { code: '3208', detail: `no funds transfer ${request.params.transferId} on account ${request.params.id}` });
     return reply.send({ transferId: request.params.transferId, transferState: state });
   });
