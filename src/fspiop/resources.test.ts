@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { httpStatusOf, type ErrorCode } from './errors.ts';
+import {
+  allowedMethodsAt, FSPIOP_METHODS, isOperationKey, OPERATION_KEYS, OPERATIONS, PARTY_ID_TYPES, resolveOperation,
+  type OperationKey, type ResolvedOperation,
+} from './resources.ts';
+
+const UUID_V4 = 'b51ec534-ee48-4575-b6a9-ead2955b8069';
+const UUID_V7 = '019a7b3c-5d2e-7f10-9a4b-3c2d1e0f9a8b';
+const ULID = '01JD3Z6W5Q8X4N2M7K9B1C0V3F';
+
+function concrete(path: string): string {
+  const id = path.includes('{Type}') ? '256700000001' : UUID_V7;
+  return path.replace('{Type}', 'MSISDN').replace('{ID}', id).replace('{SubId}', 'savings');
+}
+
+function resolves(method: string, target: string): ResolvedOperation {
+  const result = resolveOperation(method, target);
+  assert.ok(result.ok, `${method} ${target}: ${result.ok ? '' : `${result.error.code} ${result.error.detail}`}`);
+  return result.value;
+}
+
+function refused(method: string, target: string, code: ErrorCode, detail?: RegExp) {
+  const result = resolveOperation(method, target);
+  assert.ok(!result.ok, `${method} ${target} should be refused`);
+  assert.equal(result.error.code, code, `${method} ${target}: ${result.error.detail}`);
+  if (detail !== undefined) assert.match(result.error.detail, detail);
+  return result.error;
+}
+
+describe('the operation table', () => {
+  it('lists 28 operations under the four resources, with unique keys', () => {
+    assert.equal(OPERATIONS.length, 28);
+    assert.equal(new Set(OPERATION_KEYS).size, OPERATIONS.length);
+    for (const op of OPERATIONS) {
+      assert.equal(op.key, `${op.method} ${op.path}`);
+      assert.ok(isOperationKey(op.key));
+    }
+    assert.ok(!isOperationKey('POST /bulkTransfers'));
+    assert.ok(!isOperationKey(5));
+    const typed: OperationKey = 'PUT /transfers/{ID}/error';
+    assert.ok(isOperationKey(typed));
+    // @ts-expect-error an operation the hub does not serve is not an OperationKey
+    const untyped: OperationKey = 'POST /bulkTransfers';
+    assert.ok(!isOperationKey(untyped));
+  });
+
+  it('never leaves two operations of one method equally specific for one path', () => {
+    const segments = (path: string) => path.slice(1).split('/');
+    const literals = (path: string) => segments(path).filter((s) => !s.startsWith('{')).length;
+    for (const a of OPERATIONS) {
+      for (const b of OPERATIONS) {
+        if (a === b || a.method !== b.method) continue;
+        const sa = segments(a.path);
+        const sb = segments(b.path);
+        const overlap = sa.length === sb.length && sa.every((s, i) => s.startsWith('{') || sb[i]!.startsWith('{') || s === sb[i]);
+        if (overlap) assert.notEqual(literals(a.path), literals(b.path), `${a.key} and ${b.key} tie`);
+      }
+    }
+  });
+});
+
+describe('resolveOperation: the operations a DFSP sends', () => {
+  for (const op of OPERATIONS.filter((o) => o.hubReceives)) {
+    it(`resolves ${op.key}`, () => {
+      const resolved = resolves(op.method, concrete(op.path));
+      assert.equal(resolved.key, op.key);
+      assert.equal(resolved.path, op.path);
+      assert.equal(resolved.resource, op.path.split('/')[1]);
+      assert.equal(resolved.query, '');
+      if (op.path.includes('{Type}')) assert.deepEqual(resolved.params.type, 'MSISDN');
+      if (op.path.includes('{ID}')) assert.equal(resolved.params.id, op.path.includes('{Type}') ? '256700000001' : UUID_V7);
+      if (op.path.includes('{SubId}')) assert.equal(resolved.params.subId, 'savings');
+      if (!op.path.includes('{')) assert.deepEqual(resolved.params, {});
+    });
+  }
+
+  it('separates the query string, unparsed', () => {
+    const resolved = resolves('GET', `/participants/MSISDN/123?currency=USD&x=%20`);
+    assert.equal(resolved.query, 'currency=USD&x=%20');
+    assert.equal(resolves('GET', `/transfers/${UUID_V4}?`).query, '');
+  });
+
+  it('takes every PartyIdType, and ids as UUID v1-7 or ULID', () => {
+    for (const type of PARTY_ID_TYPES) assert.equal(resolves('GET', `/parties/${type}/x`).params.type, type);
+    for (const id of [UUID_V4, UUID_V7, ULID, '6ba7b810-9dad-11d1-80b4-00c04fd430c8']) assert.equal(resolves('GET', `/transfers/${id}`).params.id, id);
+  });
+
+  it('decodes party identifiers once: e-mail addresses, spaces, any script', () => {
+    assert.equal(resolves('GET', '/parties/EMAIL/alice%40example.com').params.id, 'alice@example.com');
+    assert.equal(resolves('GET', '/parties/EMAIL/alice@example.com').params.id, 'alice@example.com');
+    assert.equal(resolves('GET', '/parties/MSISDN/+256700000001').params.id, '+256700000001');
+    assert.equal(resolves('GET', '/parties/ALIAS/caf%C3%A9%20noir').params.id, 'café noir');
+    assert.equal(resolves('GET', '/parties/ALIAS/%252F').params.id, '%2F', 'decoded once only');
+    assert.equal(resolves('GET', `/parties/ALIAS/${'x'.repeat(128)}`).params.id, 'x'.repeat(128));
+    assert.equal(resolves('GET', `/parties/ALIAS/${'%C3%A9'.repeat(128)}`).params.id, 'é'.repeat(128), 'length counts characters, not bytes');
+    assert.equal(resolves('GET', '/parties/BUSINESS/shoe%20co/employee%201').params.subId, 'employee 1');
+  });
+});
+
+describe('resolveOperation: literal segments win over parameters', () => {
+  it('reads PUT …/error as the error callback, never as a SubId "error"', () => {
+    assert.equal(resolves('PUT', '/parties/MSISDN/123/error').key, 'PUT /parties/{Type}/{ID}/error');
+    assert.equal(resolves('PUT', '/participants/MSISDN/123/error').key, 'PUT /participants/{Type}/{ID}/error');
+    assert.equal(resolves('PUT', '/parties/MSISDN/123/savings/error').key, 'PUT /parties/{Type}/{ID}/{SubId}/error');
+  });
+
+  it('still reaches a SubId "error" with methods that have no /error form', () => {
+    const resolved = resolves('GET', '/parties/MSISDN/123/error');
+    assert.equal(resolved.key, 'GET /parties/{Type}/{ID}/{SubId}');
+    assert.equal(resolved.params.subId, 'error');
+    assert.equal(resolves('DELETE', '/participants/MSISDN/123/error').key, 'DELETE /participants/{Type}/{ID}/{SubId}');
+  });
+
+  it('reads PUT /participants/X/error as the bulk error callback, so X must be a CorrelationId', () => {
+    assert.equal(resolves('PUT', `/participants/${UUID_V4}/error`).key, 'PUT /participants/{ID}/error');
+    refused('PUT', '/participants/MSISDN/error', '3100', /UUID/);
+    assert.equal(resolves('PUT', `/participants/${UUID_V4}`).key, 'PUT /participants/{ID}');
+  });
+});
+
+describe('resolveOperation: unknown paths (3002, HTTP 404)', () => {
+  const unknown = [
+    '', '/', 'transfers', '/transfer', '/Transfers', '/TRANSFERS', '/transfers/', `/transfers/${UUID_V4}/`, `/transfers//error`, '//transfers',
+    `/transfers/${UUID_V4}/errors`, `/transfers/${UUID_V4}/error/x`, '/transfer%73', `/transfers%2F${UUID_V4}`, '/bulkTransfers', '/bulkQuotes',
+    '/transactionRequests', `/authorizations/${UUID_V4}`, `/fxTransfers/${UUID_V4}`, '/parties', '/parties/MSISDN', '/parties/MSISDN/1/2/3/4',
+    '/participants/MSISDN/1/2/error/x', `http://hub/transfers/${UUID_V4}`, `*`, '/health', '/../transfers', '/./transfers', '\\transfers',
+    `/transfers;jsessionid=1`, '/quotes/x/error/extra', '?/transfers',
+  ];
+  for (const target of unknown) {
+    it(`refuses ${JSON.stringify(target)}`, () => {
+      const failure = refused('GET', target, '3002');
+      assert.equal(httpStatusOf(failure), 404);
+      assert.doesNotMatch(failure.detail, /transfers|%|\\/, 'the detail does not echo the path');
+      assert.deepEqual(allowedMethodsAt(target), []);
+    });
+  }
+});
+
+describe('resolveOperation: known paths, wrong methods (3000, HTTP 405)', () => {
+  it('answers 3000 with 405 and lists what the path accepts', () => {
+    const cases: [string, string, string[]][] = [
+      ['DELETE', `/transfers/${UUID_V4}`, ['GET', 'PUT']],
+      ['PATCH', `/transfers/${UUID_V4}`, ['GET', 'PUT']], // the hub sends PATCH; it never receives one
+      ['POST', `/transfers/${UUID_V4}`, ['GET', 'PUT']],
+      ['GET', '/transfers', ['POST']],
+      ['PUT', '/quotes', ['POST']],
+      ['GET', `/transfers/${UUID_V4}/error`, ['PUT']],
+      ['POST', '/parties/MSISDN/1', ['GET', 'PUT']],
+      ['GET', '/participants', ['POST']],
+      ['HEAD', '/transfers', ['POST']],
+      ['OPTIONS', `/quotes/${UUID_V4}`, ['GET', 'PUT']],
+      ['get', `/transfers/${UUID_V4}`, ['GET', 'PUT']],
+      ['TRACE', '/participants/MSISDN/1', ['GET', 'POST', 'PUT', 'DELETE']],
+      ['', '/transfers', ['POST']],
+    ];
+    for (const [method, target, allowed] of cases) {
+      const failure = refused(method, target, '3000', /Method Not Allowed/);
+      assert.equal(httpStatusOf(failure), 405);
+      assert.deepEqual(allowedMethodsAt(target), allowed, `${method} ${target}`);
+      assert.ok(failure.detail.endsWith(`accepts ${allowed.join(', ')}`), failure.detail);
+    }
+  });
+
+  it('judges the method before the parameters', () => {
+    refused('DELETE', '/transfers/not-an-id', '3000');
+  });
+});
+
+describe('resolveOperation: path parameters', () => {
+  it('refuses a PartyIdType outside the enumeration (3100)', () => {
+    for (const type of ['msisdn', 'FOO', 'MSISDN%20', '%4DSISDN', 'PERSONAL-ID', 'X'.repeat(1000)]) {
+      refused('GET', `/parties/${type}/123`, '3100', /Type must be one of MSISDN/);
+    }
+  });
+
+  it('refuses ids that are not CorrelationIds, including percent-encoded ones (3100)', () => {
+    for (const id of [UUID_V4.toUpperCase(), '019a7b3c-5d2e-8f10-9a4b-3c2d1e0f9a8b', '019a7b3c-5d2e-0f10-9a4b-3c2d1e0f9a8b',
+      '019a7b3c-5d2e-7f10-7a4b-3c2d1e0f9a8b', 'not-a-uuid', ULID.toLowerCase(), `${ULID}0`, '%30' + UUID_V4.slice(1), '1', 'I'.repeat(26)]) {
+      refused('GET', `/transfers/${id}`, '3100', /UUID/);
+      refused('PUT', `/quotes/${id}/error`, '3100', /UUID/);
+    }
+  });
+
+  it('refuses party identifiers that change meaning when re-encoded or displayed (3100)', () => {
+    const bad = ['%2F', 'a%2Fb', 'a%3Fb', 'a%23b', '%00', 'a%0Ab', '%7F', '%C2%85', '%E2%80%AE' /* right-to-left override */, '%E2%81%A6',
+      '.', '..', '%2E', '%2E%2E', 'x'.repeat(129), '%C3%A9'.repeat(129)];
+    for (const id of bad) {
+      refused('GET', `/parties/MSISDN/${id}`, '3100', /ID must be 1\.\.128 characters/);
+      refused('GET', `/parties/MSISDN/1/${id}`, '3100', /SubId must be 1\.\.128 characters/);
+    }
+  });
+
+  it('refuses broken percent-encoding (3101)', () => {
+    for (const id of ['%', '%Z1', '%E9', '%C3', '%ED%A0%80' /* a surrogate */, '%F4%90%80%80' /* beyond U+10FFFF */]) {
+      refused('GET', `/parties/MSISDN/${id}`, '3101', /ID is not valid percent-encoded UTF-8/);
+      refused('PUT', `/participants/MSISDN/1/${id}`, '3101', /SubId/);
+    }
+  });
+});
+
+function codePoints(value: string): number {
+  let count = 0;
+  for (const _codePoint of value) count += 1;
+  return count;
+}
+
+describe('resolveOperation: properties', () => {
+  const segment = fc.oneof(
+    fc.constantFrom('participants', 'parties', 'quotes', 'transfers', 'error', 'MSISDN', 'EMAIL', UUID_V4, ULID, '', '.', '..', '%', '%2F', '%E9'),
+    fc.string(), fc.string({ unit: 'binary' }),
+  );
+  const target = fc.oneof(
+    fc.array(segment, { maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
+    fc.tuple(fc.array(segment, { maxLength: 6 }), fc.string()).map(([parts, query]) => `/${parts.join('/')}?${query}`),
+    fc.string({ unit: 'binary' }),
+  );
+  const method = fc.oneof(fc.constantFrom(...FSPIOP_METHODS, 'HEAD', 'OPTIONS', 'get'), fc.string());
+
+  it('never throws, and answers only with routing codes', () => {
+    const codes = new Set(['3000', '3002', '3100', '3101']);
+    fc.assert(fc.property(method, target, (m, t) => {
+      const result = resolveOperation(m, t);
+      allowedMethodsAt(t);
+      if (!result.ok) {
+        assert.ok(codes.has(result.error.code), result.error.code);
+        if (result.error.code === '3000') assert.ok(allowedMethodsAt(t).length > 0);
+      } else {
+        assert.ok(isOperationKey(result.value.key));
+        assert.equal(result.value.method, m);
+      }
+    }), { numRuns: 5000 });
+  });
+
+  it('resolves any valid party identifier, percent-encoded, to itself', () => {
+    const identifier = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+      .filter((s) => s !== '.' && s !== '..' && !/[\p{Cc}\u202A-\u202E\u2066-\u2069/?#]/u.test(s) && codePoints(s) <= 128);
+    fc.assert(fc.property(identifier, fc.constantFrom(...PARTY_ID_TYPES), (id, type) => {
+      const resolved = resolves('GET', `/parties/${type}/${encodeURIComponent(id)}`);
+      assert.equal(resolved.params.id, id);
+      assert.equal(resolved.params.type, type);
+    }), { numRuns: 2000 });
+  });
+});
