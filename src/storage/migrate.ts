@@ -6,12 +6,20 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Engine } from './engine.ts';
 import * as m0001 from './migrations/0001_ledger.ts';
+import * as m0002 from './migrations/0002_delivery.ts';
+import * as m0003 from './migrations/0003_transfers.ts';
+import * as m0004 from './migrations/0004_lookup.ts';
+import * as m0005 from './migrations/0005_quotes.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
 }
 const steps: Record<string, Step> = {
   '0001_ledger': m0001,
+  '0002_delivery': m0002,
+  '0003_transfers': m0003,
+  '0004_lookup': m0004,
+  '0005_quotes': m0005,
 };
 
 function provider(engine: Engine): MigrationProvider {

@@ -1,0 +1,134 @@
+// For the delivery tests: a participant's callback receiver on 127.0.0.1 that
+// records every request byte for byte and answers as the test says, and a
+// clock the tests move by hand.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createParticipantRegistry } from '../participants/index.ts';
+import type { Storage } from '../storage/index.ts';
+import type { Clock } from '../support/clock.ts';
+import { createLogger, type Logger } from '../support/logger.ts';
+
+export interface Receipt {
+  method: string;
+  /** The request target exactly as sent (path, still percent-encoded). */
+  url: string;
+  /** Header names and values in the order they came, names as sent. */
+  rawHeaders: [string, string][];
+  body: Buffer;
+}
+
+/**
+ * How to answer one request: a status (with headers, after a delay, with a body or one that never
+ * ends), or never (the connection hangs until the client gives up or the test ends).
+ */
+export type Reply = { status: number; headers?: Record<string, string>; delayMs?: number; body?: string; endless?: boolean } | 'hang';
+
+export interface Receiver {
+  readonly baseUrl: string;
+  readonly receipts: Receipt[];
+  /** Replies for the next requests, in order; when none is left, `fallback` answers. */
+  replies: Reply[];
+  fallback: Reply;
+  /** Requests being answered at this moment, and the most there ever were at once. */
+  readonly concurrent: { now: number; max: number };
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** With `tls`, the receiver speaks HTTPS with that certificate. */
+export async function startReceiver(tls?: { cert: string; key: string }): Promise<Receiver> {
+  const concurrent = { now: 0, max: 0 };
+  const receiver = {
+    baseUrl: '',
+    receipts: [] as Receipt[],
+    replies: [] as Reply[],
+    fallback: { status: 200 } as Reply,
+    concurrent,
+    reset() {
+      this.receipts.length = 0;
+      this.replies = [];
+      this.fallback = { status: 200 };
+      concurrent.max = concurrent.now;
+    },
+    close: () => Promise.resolve(),
+  };
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    concurrent.now += 1;
+    concurrent.max = Math.max(concurrent.max, concurrent.now);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const rawHeaders: [string, string][] = [];
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) rawHeaders.push([req.rawHeaders[i] ?? '', req.rawHeaders[i + 1] ?? '']);
+      receiver.receipts.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders, body: Buffer.concat(chunks) });
+      const reply = receiver.replies.shift() ?? receiver.fallback;
+      if (reply === 'hang') {
+        res.on('close', () => { concurrent.now -= 1; });
+        return;
+      }
+      setTimeout(() => {
+        res.writeHead(reply.status, reply.headers);
+        if (reply.endless === true) {
+          const chunk = Buffer.alloc(16 * 1024, 'x');
+          const more = () => { while (!res.destroyed && res.write(chunk)) { /* until the socket pushes back */ } };
+          res.on('drain', more);
+          res.on('close', () => { concurrent.now -= 1; });
+          more();
+          return;
+        }
+        res.end(reply.body);
+        concurrent.now -= 1;
+      }, reply.delayMs ?? 0);
+    });
+  };
+  const server = tls === undefined ? http.createServer(handler) : https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.baseUrl = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver.close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+  };
+  return receiver;
+}
+
+export interface ManualClock extends Clock {
+  advance(ms: number): void;
+  set(ms: number): void;
+}
+
+export function manualClock(startMs = 1_750_000_000_000): ManualClock {
+  let nowMs = startMs;
+  return {
+    nowMs: () => nowMs,
+    advance: (ms) => { nowMs += ms; },
+    set: (ms) => { nowMs = ms; },
+  };
+}
+
+/** A logger whose JSON lines land in `lines`. */
+export function capturingLogger(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger('debug', { write: (line: string) => { lines.push(line); } }), lines };
+}
+
+/** A participant named `name` (no accounts: delivery needs only the name and endpoints). */
+export async function addParticipant(storage: Storage, name: string): Promise<void> {
+  await storage.db.insertInto('participants').values({
+    name, name_folded: name.toLowerCase(), is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test',
+  }).execute();
+}
+
+/** Sets an endpoint through the registry, which checks the template as an operator's request would be. */
+export async function setEndpoint(storage: Storage, clock: Clock, name: string, type: string, value: string): Promise<void> {
+  const registry = createParticipantRegistry({ db: storage.db, engine: storage.engine, clock });
+  const result = await registry.setEndpoint(name, type, value);
+  if (!result.ok) throw new Error(`setEndpoint ${type}: ${result.error.detail}`);
+}
+
+/** Writes an endpoint straight to the table, past the registry's checks (what a tampered database could hold). */
+export async function setEndpointUnchecked(storage: Storage, name: string, type: string, value: string): Promise<void> {
+  const participant = await storage.db.selectFrom('participants').select('id').where('name', '=', name).executeTakeFirstOrThrow();
+  await storage.db.deleteFrom('participant_endpoints').where('participant_id', '=', participant.id).where('type', '=', type).execute();
+  await storage.db.insertInto('participant_endpoints').values({ participant_id: participant.id, type, value, changed_at_ms: 0 }).execute();
+}

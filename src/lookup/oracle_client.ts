@@ -1,0 +1,173 @@
+// The client for external oracles (ALS's oracle API: GET, POST and DELETE
+// /participants/{Type}/{ID}). An oracle is outside the hub's trust boundary:
+// every call is bounded in time and size, redirects are not followed (an
+// oracle must not be able to point the hub at another host), and its answer
+// is parsed as hostile input. Whether the FSPs it names exist is for the
+// caller to check against the participant registry.
+import { isUtf8 } from 'node:buffer';
+import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
+import type { Clock } from '../support/clock.ts';
+import { isParticipantName } from '../support/ids.ts';
+import { isSupportedCurrency } from '../support/money.ts';
+import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';
+import { identifierProblem, type PartyKey } from './party.ts';
+
+/** One entry of an oracle's partyList that passed the checks. */
+export interface OracleEntry {
+  fspId: string;
+  currency: string | undefined;
+  partySubIdOrType: string | undefined;
+}
+
+/** `ok: false` is an oracle that could not be asked or answered nonsense; "not registered" is `ok: true` with no entries. */
+export type OracleLookup = { ok: true; entries: OracleEntry[] } | { ok: false; reason: string };
+export type OracleWrite = { ok: true } | { ok: false; reason: string };
+
+export interface OracleClient {
+  lookup(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleLookup>;
+  register(endpoint: string, key: PartyKey, fspId: string, currency: string | undefined): Promise<OracleWrite>;
+  remove(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleWrite>;
+}
+
+export interface OracleClientOptions {
+  timeoutMs?: number;
+  responseBytesMax?: number;
+  partyListLengthMax?: number;
+  clock?: Clock;
+}
+
+type Reply = { ok: true; status: number; text: string } | { ok: false; reason: string };
+
+const own = (object: object, name: string): unknown => (Object.hasOwn(object, name) ? (object as Record<string, unknown>)[name] : undefined);
+
+/** Checks an oracle's GET answer: `{partyList: [{fspId, currency?, partySubIdOrType?}]}`. Entries that fail are dropped. */
+export function parsePartyList(value: unknown, lengthMax: number): OracleLookup {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'the answer is not a JSON object' };
+  const list = own(value, 'partyList');
+  if (!Array.isArray(list)) return { ok: false, reason: 'the answer has no partyList array' };
+  if (list.length > lengthMax) return { ok: false, reason: `the partyList has more than ${lengthMax} entries` };
+  const entries: OracleEntry[] = [];
+  for (const item of list as unknown[]) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+    const fspId = own(item, 'fspId');
+    const currency = own(item, 'currency') ?? undefined;
+    const subId = own(item, 'partySubIdOrType') ?? undefined;
+    if (!isParticipantName(fspId)) continue;
+    if (currency !== undefined && (typeof currency !== 'string' || !isSupportedCurrency(currency))) continue;
+    if (subId !== undefined && identifierProblem(subId, 'partySubIdOrType') !== undefined) continue;
+    entries.push({ fspId, currency, partySubIdOrType: subId as string | undefined });
+  }
+  return { ok: true, entries };
+}
+
+function describeError(error: unknown, timeoutMs: number): string {
+  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return `unreachable (${cause.code})`;
+  return `unreachable (${error instanceof Error ? error.name : 'error'})`;
+}
+
+export function createOracleClient(options: OracleClientOptions = {}): OracleClient {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOOKUP_LIMITS.oracleTimeoutMs;
+  const responseBytesMax = options.responseBytesMax ?? DEFAULT_LOOKUP_LIMITS.oracleResponseBytesMax;
+  const partyListLengthMax = options.partyListLengthMax ?? DEFAULT_LOOKUP_LIMITS.oraclePartyListLengthMax;
+  const nowMs = () => (options.clock ?? { nowMs: () => Date.now() }).nowMs();
+
+  function urlOf(endpoint: string, key: PartyKey, query: Record<string, string | undefined>): string {
+    const base = endpoint.replace(/\/+$/, '');
+    const path = `/participants/${encodeURIComponent(key.partyIdType)}/${encodeURIComponent(key.partyIdentifier)}`;
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, value);
+    const text = search.toString();
+    return base + path + (text === '' ? '' : `?${text}`);
+  }
+
+  /** Reads at most responseBytesMax bytes of the body (after any content decoding); undefined when it is longer. */
+  async function readBounded(response: Response): Promise<Buffer | undefined> {
+    const declared = response.headers.get('content-length');
+    if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > responseBytesMax) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (response.body === null) return Buffer.alloc(0);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > responseBytesMax) {
+        await reader.cancel();
+        return undefined;
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async function call(method: 'GET' | 'POST' | 'DELETE', url: string, body: unknown): Promise<Reply> {
+    const headers: Record<string, string> = {
+      accept: 'application/vnd.interoperability.participants+json;version=1',
+      // FSPIOP asks for Content-Type even on a GET; ALS sends it to its oracles too.
+      'content-type': 'application/vnd.interoperability.participants+json;version=1.1',
+      date: new Date(nowMs()).toUTCString(),
+      'fspiop-source': HUB_PARTICIPANT_NAME,
+    };
+    // One deadline for the whole exchange, the body included: a server that trickles bytes is as slow as one that is silent.
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await fetch(url, {
+        method, headers, signal, redirect: 'manual',
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        return { ok: false, reason: `answered ${response.status}; redirects are not followed` };
+      }
+      const bytes = await readBounded(response);
+      if (bytes === undefined) return { ok: false, reason: `answer longer than ${responseBytesMax} bytes` };
+      if (!isUtf8(bytes)) return { ok: false, reason: 'answer is not UTF-8' };
+      return { ok: true, status: response.status, text: bytes.toString('utf8') };
+    } catch (error) {
+      return { ok: false, reason: describeError(error, timeoutMs) };
+    }
+  }
+
+  async function lookup(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleLookup> {
+    const reply = await call('GET', urlOf(endpoint, key, { currency, partySubIdOrType: key.partySubIdOrType }), undefined);
+    if (!reply.ok) return reply;
+    // ALS's oracles answer an unknown party with 404 (error 3204).
+    if (reply.status === 404) return { ok: true, entries: [] };
+    if (reply.status !== 200) return { ok: false, reason: `answered ${reply.status}` };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(reply.text);
+    } catch {
+      return { ok: false, reason: 'the answer is not JSON' };
+    }
+    return parsePartyList(parsed, partyListLengthMax);
+  }
+
+  async function register(endpoint: string, key: PartyKey, fspId: string, currency: string | undefined): Promise<OracleWrite> {
+    // ALS writes this body to its oracles, not the FSP's {fspId} (src/domain/participants/participants.js).
+    const body = {
+      partyList: [{
+        partyIdType: key.partyIdType, partyIdentifier: key.partyIdentifier, fspId,
+        ...(key.partySubIdOrType === undefined ? {} : { partySubIdOrType: key.partySubIdOrType }),
+      }],
+      ...(currency === undefined ? {} : { currency }),
+    };
+    const reply = await call('POST', urlOf(endpoint, key, {}), body);
+    if (!reply.ok) return reply;
+    return reply.status === 201 ? { ok: true } : { ok: false, reason: `answered ${reply.status}, not 201` };
+  }
+
+  async function remove(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleWrite> {
+    const reply = await call('DELETE', urlOf(endpoint, key, { currency, partySubIdOrType: key.partySubIdOrType }), undefined);
+    if (!reply.ok) return reply;
+    return reply.status === 204 || reply.status === 200 ? { ok: true } : { ok: false, reason: `answered ${reply.status}, not 204` };
+  }
+
+  return { lookup, register, remove };
+}

@@ -1,0 +1,28 @@
+// The quotes module's table, added to the storage schema.
+import type { Selectable } from 'kysely';
+
+export type QuoteState = 'PENDING' | 'RESPONDED' | 'ERRORED';
+
+export interface QuotesTable {
+  quote_id: string;
+  payer_fsp: string;
+  payee_fsp: string;
+  state: QuoteState;
+  request_hash: string;
+  /** The payee's response, kept to answer a repeated request; it carries the payee's signature. */
+  response_hash: string | null;
+  response_headers: string | null;
+  response_body: string | null;
+  error_hash: string | null;
+  content_version: string;
+  created_at_ms: number;
+  changed_at_ms: number;
+}
+
+export type Quote = Selectable<QuotesTable>;
+
+declare module '../storage/schema.ts' {
+  interface Schema {
+    quotes: QuotesTable;
+  }
+}

@@ -1,0 +1,337 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { before, test } from 'node:test';
+import { sql } from 'kysely';
+import type { OutboundMessage } from '../delivery/message.ts';
+import { checkLedger, valueMinor } from '../ledger/index.ts';
+import { describeOnEachEngine } from '../testing/engines.ts';
+import { createLedgerFixture, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
+import { INITIAL_STATES, TRANSFER_STATES, TRANSITIONS } from './states.ts';
+import { createTransferService, type PrepareBody, type TransferService } from './service.ts';
+import type { Inbound } from '../fspiop/inbound.ts';
+
+const START_MS = Date.parse('2026-11-24T10:00:00.000Z');
+const MINUTE_MS = 60_000;
+
+function keyLock(): { fulfilment: string; condition: string } {
+  const preimage = randomBytes(32);
+  return { fulfilment: preimage.toString('base64url'), condition: createHash('sha256').update(preimage).digest('base64url') };
+}
+
+describeOnEachEngine('transfers', (ctx) => {
+  let nowMs = START_MS;
+  const clock = { nowMs: () => nowMs };
+  let f: LedgerFixture;
+  let service: TransferService;
+  let outbox: OutboundMessage[] = [];
+  let payer: TestParticipant;
+  let payee: TestParticipant;
+  let stranger: TestParticipant;
+
+  before(async () => {
+    f = createLedgerFixture(ctx.storage, clock);
+    await f.openHubAccounts('USD');
+    payer = await f.participant({ ndcMinor: 100_000_000n, fundsMinor: 10_000_000n }, 'payerfsp');
+    payee = await f.participant({ ndcMinor: 100_000_000n, fundsMinor: 10_000_000n }, 'payeefsp');
+    stranger = await f.participant({ ndcMinor: 100_000n, fundsMinor: 50_000n }, 'strangerfsp');
+    for (const p of [payer, payee, stranger]) {
+      for (const type of ['FSPIOP_CALLBACK_URL_TRANSFER_POST', 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'FSPIOP_CALLBACK_URL_TRANSFER_ERROR']) {
+        const value = `http://127.0.0.1:9/${p.name}/transfers${type.endsWith('POST') ? '' : '/{{transferId}}'}${type.endsWith('ERROR') ? '/error' : ''}`;
+        assert.ok((await f.registry.setEndpoint(p.name, type, value)).ok);
+      }
+    }
+    service = createTransferService({
+      db: ctx.storage.db, engine: ctx.storage.engine, clock,
+      enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
+    });
+  });
+
+  const take = () => { const taken = outbox; outbox = []; return taken; };
+  const inbound = (source: string, body: unknown, extra: Partial<Inbound> = {}): Inbound => ({
+    source, destination: undefined, contentVersion: '1.1',
+    headers: { 'content-type': 'application/vnd.interoperability.transfers+json;version=1.1', date: new Date(nowMs).toUTCString(), 'fspiop-source': source, 'fspiop-signature': '{"signature":"sig","protectedHeader":"ph"}', host: 'hub.internal', authorization: 'Bearer secret' },
+    rawBody: JSON.stringify(body), ...extra,
+  });
+  const prepareBody = (amount = '100', overrides: Partial<PrepareBody> = {}): PrepareBody & { fulfilment: string } => {
+    const lock = keyLock();
+    return {
+      transferId: randomUUID(), payerFsp: payer.name, payeeFsp: payee.name, amount: { amount, currency: 'USD' },
+      ilpPacket: 'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF9', condition: lock.condition,
+      expiration: new Date(nowMs + 10 * MINUTE_MS).toISOString(), ...overrides, fulfilment: lock.fulfilment,
+    };
+  };
+  async function prepared(amount = '100') {
+    const body = prepareBody(amount);
+    const { fulfilment, ...wire } = body;
+    assert.deepEqual(await service.prepare(inbound(payer.name, wire), wire), { kind: 'reserved' });
+    take();
+    return { body: wire, fulfilment };
+  }
+  const stateOf = async (transferId: string) =>
+    (await ctx.storage.db.selectFrom('transfers').select('state').where('transfer_id', '=', transferId).executeTakeFirst())?.state;
+  const position = async (p: TestParticipant) => valueMinor(await f.account(p.positionId));
+  const bodyOf = (message: OutboundMessage | undefined) => JSON.parse(message?.body ?? 'null') as Record<string, unknown>;
+  const errorCodeOf = (message: OutboundMessage | undefined) => (bodyOf(message)['errorInformation'] as { errorCode: string }).errorCode;
+
+  test('prepare reserves the payer position and forwards the original bytes and signature to the payee', async () => {
+    const before = await position(payer);
+    const { fulfilment: _unused, ...body } = prepareBody('12.34');
+    const request = inbound(payer.name, body);
+    assert.deepEqual(await service.prepare(request, body), { kind: 'reserved' });
+    assert.equal(await stateOf(body.transferId), 'RESERVED');
+    assert.equal(await position(payer), before + 1234n);
+    const [forward, ...rest] = take();
+    assert.equal(rest.length, 0);
+    assert.equal(forward?.recipient, payee.name);
+    assert.equal(forward.endpointType, 'FSPIOP_CALLBACK_URL_TRANSFER_POST');
+    assert.equal(forward.body, request.rawBody);
+    assert.equal(forward.headers['fspiop-signature'], request.headers['fspiop-signature']);
+    assert.equal(forward.headers['authorization'], undefined, 'credentials of the sender never travel on');
+    assert.equal(forward.headers['host'], undefined);
+  });
+
+  test('a repeated prepare is ignored while in progress and answered with the final state once finished; changed content is 3106', async () => {
+    const { body, fulfilment } = await prepared();
+    assert.deepEqual(await service.prepare(inbound(payer.name, body), body), { kind: 'duplicate-ignored' });
+    assert.equal(take().length, 0);
+    const reordered = { expiration: body.expiration, condition: body.condition, ilpPacket: body.ilpPacket, amount: body.amount, payeeFsp: body.payeeFsp, payerFsp: body.payerFsp, transferId: body.transferId };
+    assert.deepEqual(await service.prepare(inbound(payer.name, reordered), reordered), { kind: 'duplicate-ignored' }, 'key order alone is not a change');
+    const changed = { ...body, amount: { amount: '101', currency: 'USD' } };
+    assert.equal((await service.prepare(inbound(payer.name, changed), changed)).kind, 'refused');
+    assert.equal(errorCodeOf(take()[0]), '3106');
+    assert.equal((await service.fulfil(inbound(payee.name, { transferState: 'COMMITTED', fulfilment }), body.transferId, { transferState: 'COMMITTED', fulfilment })).kind, 'committed');
+    take();
+    assert.deepEqual(await service.prepare(inbound(payer.name, body), body), { kind: 'duplicate-resent' });
+    const [resend] = take();
+    assert.equal(resend?.recipient, payer.name);
+    assert.equal(bodyOf(resend)['transferState'], 'COMMITTED');
+    assert.equal(bodyOf(resend)['fulfilment'], fulfilment);
+  });
+
+  test('a prepare from anyone but the payer stores nothing, so the real payer can still use the id', async () => {
+    const { fulfilment: _unused, ...body } = prepareBody();
+    assert.equal((await service.prepare(inbound(stranger.name, body), body)).kind, 'refused');
+    const [refusal] = take();
+    assert.equal(refusal?.recipient, stranger.name);
+    assert.equal(errorCodeOf(refusal), '3100');
+    assert.equal(await stateOf(body.transferId), undefined);
+    assert.deepEqual(await service.prepare(inbound(payer.name, body), body), { kind: 'reserved' });
+    take();
+  });
+
+  test('refusals at prepare are recorded as ABORTED_REJECTED, answered to the payer, and move no money', async () => {
+    const cases: [string, Partial<PrepareBody>, string][] = [
+      ['unknown payee', { payeeFsp: 'nobody' }, '3203'],
+      ['payer is payee', { payeeFsp: payer.name }, '3100'],
+      ['expired', { expiration: new Date(nowMs - 1).toISOString() }, '3100'],
+      ['expiry too far', { expiration: new Date(nowMs + 25 * 60 * MINUTE_MS).toISOString() }, '3100'],
+      ['liquidity', { amount: { amount: '200000', currency: 'USD' } }, '4001'],
+    ];
+    for (const [label, overrides, code] of cases) {
+      const before = await position(payer);
+      const { fulfilment: _unused, ...body } = prepareBody('100', overrides);
+      const outcome = await service.prepare(inbound(payer.name, body), body);
+      assert.equal(outcome.kind, 'rejected', label);
+      assert.equal(await stateOf(body.transferId), 'ABORTED_REJECTED', label);
+      const [error, ...rest] = take();
+      assert.equal(rest.length, 0, label);
+      assert.equal(error?.recipient, payer.name, label);
+      assert.equal(errorCodeOf(error), code, label);
+      assert.equal(await position(payer), before, label);
+      // The same prepare again gets the same final answer.
+      assert.deepEqual(await service.prepare(inbound(payer.name, body), body), { kind: 'duplicate-resent' }, label);
+      assert.equal(bodyOf(take()[0])['transferState'], 'ABORTED', label);
+    }
+  });
+
+  test('the net debit cap refuses with 4200 and a deactivated payer with 3202; an amount the currency cannot carry stores nothing', async () => {
+    const capped = await f.participant({ ndcMinor: 5_000n, fundsMinor: 1_000_000n }, 'cappedfsp');
+    const { fulfilment: _a, ...overCap } = prepareBody('50.01', { payerFsp: capped.name });
+    assert.equal((await service.prepare(inbound(capped.name, overCap), overCap)).kind, 'rejected');
+    assert.equal(errorCodeOf(take()[0]), '4200');
+    const { fulfilment: _b, ...atCap } = prepareBody('50', { payerFsp: capped.name });
+    assert.deepEqual(await service.prepare(inbound(capped.name, atCap), atCap), { kind: 'reserved' });
+    take();
+    assert.ok((await f.registry.setActive(capped.name, false)).ok);
+    const { fulfilment: _c, ...inactive } = prepareBody('1', { payerFsp: capped.name });
+    assert.equal((await service.prepare(inbound(capped.name, inactive), inactive)).kind, 'rejected');
+    assert.equal(errorCodeOf(take()[0]), '3202');
+    const { fulfilment: _d, ...tooPrecise } = prepareBody('1.001');
+    assert.equal((await service.prepare(inbound(payer.name, tooPrecise), tooPrecise)).kind, 'refused');
+    assert.equal(errorCodeOf(take()[0]), '3100');
+    assert.equal(await stateOf(tooPrecise.transferId), undefined);
+  });
+
+  test('a payee without a transfer endpoint: 3201 before any reservation', async () => {
+    const silent = await f.participant({ ndcMinor: 100_000n }, 'silentfsp');
+    const before = await position(payer);
+    const { fulfilment: _unused, ...body } = prepareBody('1', { payeeFsp: silent.name });
+    assert.equal((await service.prepare(inbound(payer.name, body), body)).kind, 'rejected');
+    assert.equal(errorCodeOf(take()[0]), '3201');
+    assert.equal(await position(payer), before);
+  });
+
+  test('fulfil COMMITTED: positions move, the payee PUT goes to the payer untouched, the payee gets the hub confirmation', async () => {
+    const { body, fulfilment } = await prepared('10');
+    const [payerBefore, payeeBefore] = [await position(payer), await position(payee)];
+    const request = inbound(payee.name, { transferState: 'COMMITTED', fulfilment, completedTimestamp: new Date(nowMs).toISOString() });
+    assert.deepEqual(await service.fulfil(request, body.transferId, { transferState: 'COMMITTED', fulfilment }), { kind: 'committed' });
+    assert.equal(await stateOf(body.transferId), 'COMMITTED');
+    assert.equal(await position(payer), payerBefore, 'the reservation became posted: the payer position stays');
+    assert.equal(await position(payee), payeeBefore - 1000n);
+    const [toPayer, toPayee] = take();
+    assert.equal(toPayer?.recipient, payer.name);
+    assert.equal(toPayer.body, request.rawBody);
+    assert.equal(toPayee?.recipient, payee.name);
+    assert.equal(toPayee.headers['fspiop-source'], 'Hub');
+    assert.equal(bodyOf(toPayee)['transferState'], 'COMMITTED');
+  });
+
+  test('fulfil RESERVED: the payer gets COMMITTED from the hub, the payee a PATCH', async () => {
+    const { body, fulfilment } = await prepared('10');
+    assert.deepEqual(await service.fulfil(inbound(payee.name, {}), body.transferId, { transferState: 'RESERVED', fulfilment }), { kind: 'committed' });
+    const [toPayer, patch] = take();
+    assert.equal(toPayer?.recipient, payer.name);
+    assert.deepEqual([bodyOf(toPayer)['transferState'], bodyOf(toPayer)['fulfilment']], ['COMMITTED', fulfilment]);
+    assert.equal(patch?.method, 'PATCH');
+    assert.equal(patch.recipient, payee.name);
+    assert.equal(bodyOf(patch)['transferState'], 'COMMITTED');
+    assert.equal(bodyOf(patch)['fulfilment'], undefined);
+  });
+
+  test('a fulfil from anyone but the payee is refused and leaves the transfer reserved', async () => {
+    const { body, fulfilment } = await prepared();
+    for (const sender of [stranger.name, payer.name]) {
+      assert.equal((await service.fulfil(inbound(sender, {}), body.transferId, { transferState: 'COMMITTED', fulfilment })).kind, 'refused');
+      const [refusal] = take();
+      assert.equal(refusal?.recipient, sender);
+      assert.equal(errorCodeOf(refusal), '3208');
+      assert.equal(await stateOf(body.transferId), 'RESERVED');
+    }
+  });
+
+  test('a wrong fulfilment aborts, releases the position and tells both sides', async () => {
+    const before = await position(payer);
+    const { body } = await prepared('7');
+    assert.equal(await position(payer), before + 700n);
+    assert.deepEqual(await service.fulfil(inbound(payee.name, {}), body.transferId, { transferState: 'COMMITTED', fulfilment: keyLock().fulfilment }), { kind: 'aborted' });
+    assert.equal(await stateOf(body.transferId), 'ABORTED_ERROR');
+    assert.equal(await position(payer), before);
+    assert.deepEqual(take().map((m) => [m.recipient, errorCodeOf(m)]), [[payer.name, '3100'], [payee.name, '3100']]);
+  });
+
+  test('fulfil duplicates: the same fulfil is answered again, a different one is 3106; ABORTED in a PUT is refused', async () => {
+    const { body, fulfilment } = await prepared();
+    assert.equal((await service.fulfil(inbound(payee.name, {}), body.transferId, { transferState: 'ABORTED' })).kind, 'refused');
+    assert.equal(errorCodeOf(take()[0]), '3100');
+    assert.equal(await stateOf(body.transferId), 'RESERVED');
+    await service.fulfil(inbound(payee.name, {}), body.transferId, { transferState: 'COMMITTED', fulfilment });
+    take();
+    assert.deepEqual(await service.fulfil(inbound(payee.name, {}), body.transferId, { transferState: 'COMMITTED', fulfilment }), { kind: 'duplicate-resent' });
+    assert.equal(bodyOf(take()[0])['transferState'], 'COMMITTED');
+    assert.equal((await service.fulfil(inbound(payee.name, {}), body.transferId, { transferState: 'COMMITTED', fulfilment, completedTimestamp: '2026-11-24T10:00:00.000Z' })).kind, 'refused');
+    assert.equal(errorCodeOf(take()[0]), '3106');
+  });
+
+  test('a fulfil after the expiration is 3303: the transfer expires, the position is released, both sides are told', async () => {
+    const before = await position(payer);
+    const { body, fulfilment } = await prepared('3');
+    nowMs += 11 * MINUTE_MS;
+    assert.deepEqual(await service.fulfil(inbound(payee.name, {}), body.transferId, { transferState: 'COMMITTED', fulfilment }), { kind: 'expired' });
+    assert.equal(await stateOf(body.transferId), 'EXPIRED_RESERVED');
+    assert.equal(await position(payer), before);
+    assert.deepEqual(take().map((m) => [m.recipient, errorCodeOf(m)]), [[payer.name, '3303'], [payee.name, '3303']]);
+  });
+
+  test('the payee aborts with PUT /error: released, forwarded to the payer; repeats answered; a committed transfer cannot be aborted', async () => {
+    const before = await position(payer);
+    const { body } = await prepared('5');
+    const error = { errorInformation: { errorCode: '5104', errorDescription: 'Payee rejected transaction' } };
+    const request = inbound(payee.name, error);
+    assert.deepEqual(await service.abort(request, body.transferId, error), { kind: 'aborted' });
+    assert.equal(await stateOf(body.transferId), 'ABORTED_ERROR');
+    assert.equal(await position(payer), before);
+    const [forwarded] = take();
+    assert.deepEqual([forwarded?.recipient, forwarded?.endpointType, forwarded?.body], [payer.name, 'FSPIOP_CALLBACK_URL_TRANSFER_ERROR', request.rawBody]);
+    assert.deepEqual(await service.abort(request, body.transferId, error), { kind: 'duplicate-resent' });
+    take();
+    const other = { errorInformation: { errorCode: '5100', errorDescription: 'changed' } };
+    assert.equal((await service.abort(inbound(payee.name, other), body.transferId, other)).kind, 'refused');
+    assert.equal(errorCodeOf(take()[0]), '3106');
+    const done = await prepared();
+    await service.fulfil(inbound(payee.name, {}), done.body.transferId, { transferState: 'COMMITTED', fulfilment: done.fulfilment });
+    take();
+    assert.equal((await service.abort(inbound(payee.name, error), done.body.transferId, error)).kind, 'refused');
+    assert.equal(await stateOf(done.body.transferId), 'COMMITTED');
+    assert.equal((await service.abort(inbound(stranger.name, error), (await prepared()).body.transferId, error)).kind, 'refused');
+  });
+
+  test('GET /transfers/{ID} is answered to payer and payee; to anyone else the transfer does not exist', async () => {
+    const { body } = await prepared();
+    for (const who of [payer.name, payee.name]) {
+      assert.deepEqual(await service.query(inbound(who, null), body.transferId), { kind: 'answered' });
+      const [reply] = take();
+      assert.deepEqual([reply?.recipient, bodyOf(reply)['transferState']], [who, 'RESERVED']);
+    }
+    assert.equal((await service.query(inbound(stranger.name, null), body.transferId)).kind, 'refused');
+    assert.equal(errorCodeOf(take()[0]), '3208');
+  });
+
+  test('the sweeper expires each due transfer exactly once, even when sweeps run concurrently', async () => {
+    const sweeper = await f.participant({ ndcMinor: 100_000n, fundsMinor: 100_000n }, 'sweepfsp');
+    await f.registry.setEndpoint(sweeper.name, 'FSPIOP_CALLBACK_URL_TRANSFER_ERROR', 'http://127.0.0.1:9/sweep/{{transferId}}/error');
+    nowMs += 11 * MINUTE_MS; // everything prepared by earlier tests is due now; sweep it away first
+    await service.expireDue(1000);
+    take();
+    const due: { body: PrepareBody }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { fulfilment: _unused, ...body } = prepareBody('1', { payerFsp: sweeper.name });
+      assert.deepEqual(await service.prepare(inbound(sweeper.name, body), body), { kind: 'reserved' });
+      due.push({ body });
+    }
+    take();
+    assert.equal(await position(sweeper), 300n);
+    nowMs += 11 * MINUTE_MS;
+    const counts = await Promise.all([service.expireDue(100), service.expireDue(100), service.expireDue(100)]);
+    assert.ok(counts.reduce((a, b) => a + b, 0) >= due.length);
+    for (const { body } of due) assert.equal(await stateOf(body.transferId), 'EXPIRED_RESERVED');
+    const messages = take();
+    for (const { body } of due) {
+      const about = messages.filter((m) => m.templateValues['transferId'] === body.transferId);
+      assert.deepEqual(about.map((m) => [m.recipient, errorCodeOf(m)]).sort(), [[payee.name, '3303'], [sweeper.name, '3303']].sort());
+    }
+    assert.equal(messages.length, 2 * due.length, 'no transfer was expired twice');
+    assert.equal(await position(sweeper), 0n);
+    assert.equal(await service.expireDue(100), 0);
+  });
+
+  test('the database refuses every transition outside the state machine, any change of terms, and deletion', async () => {
+    const db = ctx.storage.db;
+    for (const from of TRANSFER_STATES) {
+      for (const to of TRANSFER_STATES) {
+        if (from === to) continue;
+        const id = randomUUID();
+        // Create it in `from` if that is an initial state, else walk there from RESERVED (every other state is one edge away).
+        const created = INITIAL_STATES.includes(from) ? from : 'RESERVED';
+        await sql`insert into transfers (transfer_id, payer_fsp, payee_fsp, currency, amount_minor, ilp_condition, ilp_packet, expiration, expires_at_ms, state, content_version, prepare_hash, created_at_ms, changed_at_ms)
+          values (${id}, 'a', 'b', 'USD', 1, 'c', 'p', 'e', 0, ${created}, '1.1', 'h', 0, 0)`.execute(db);
+        if (from !== created) await sql`update transfers set state = ${from} where transfer_id = ${id}`.execute(db);
+        const attempt = sql`update transfers set state = ${to} where transfer_id = ${id}`.execute(db);
+        if (TRANSITIONS[from].includes(to)) await attempt;
+        else await assert.rejects(attempt, /illegal transfer state transition/, `${from} -> ${to}`);
+      }
+    }
+    const id = randomUUID();
+    await assert.rejects(sql`insert into transfers (transfer_id, payer_fsp, payee_fsp, currency, amount_minor, ilp_condition, ilp_packet, expiration, expires_at_ms, state, content_version, prepare_hash, created_at_ms, changed_at_ms)
+      values (${id}, 'a', 'b', 'USD', 1, 'c', 'p', 'e', 0, 'COMMITTED', '1.1', 'h', 0, 0)`.execute(db), /created RESERVED or ABORTED_REJECTED/);
+    const { body } = await prepared();
+    await assert.rejects(sql`update transfers set amount_minor = 1 where transfer_id = ${body.transferId}`.execute(db), /terms of a transfer never change/);
+    await assert.rejects(sql`update transfers set payee_fsp = ${stranger.name} where transfer_id = ${body.transferId}`.execute(db), /terms of a transfer never change/);
+    await assert.rejects(sql`delete from transfers where transfer_id = ${body.transferId}`.execute(db), /never deleted/);
+  });
+
+  test('after everything, the ledger is consistent', async () => {
+    const report = await checkLedger(ctx.storage.db);
+    assert.deepEqual(report.problems, []);
+  });
+});
