@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 const CLI = new URL('./cli.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'interlock-cli-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });
-const env = { ...process.env, INTERLOCK_DATA_DIR: join(dir, 'data'), INTERLOCK_ADMIN_PORT: '0', INTERLOCK_LOG_LEVEL: 'info' };
+const env = { ...process.env, INTERLOCK_DATA_DIR: join(dir, 'data'), INTERLOCK_ADMIN_PORT: '0', INTERLOCK_FSPIOP_PORT: '0', INTERLOCK_LOG_LEVEL: 'info' };
 
 function run(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 60_000 });

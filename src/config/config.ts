@@ -19,6 +19,20 @@ export interface Config {
     /** Base URL the admin API names itself by in participant links. */
     publicUrl: string;
   };
+  fspiop: {
+    host: string;
+    port: number;
+    bodyBytesMax: number;
+    requestTimeoutMs: number;
+    /** Largest distance between a request's Date header and the hub's clock. */
+    dateSkewMsMax: number;
+  };
+  transfers: {
+    /** The latest expiration a prepare may ask for, ms from now. */
+    expiryMsMax: number;
+    /** How often reserved transfers past their expiration are expired. */
+    expirySweepIntervalMs: number;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -44,6 +58,11 @@ const text = (pattern: RegExp, expected: string) => (value: unknown): { value: u
 const oneOf = (values: readonly string[]) => (value: unknown): { value: unknown } | { expected: string } =>
   typeof value === 'string' && values.includes(value) ? { value } : { expected: `one of ${values.join(', ')}` };
 
+const loopbackOnly = (why: string) => (value: unknown): { value: unknown } | { expected: string } => {
+  const loopback = value === 'localhost' || value === '::1' || (typeof value === 'string' && isIP(value) === 4 && value.startsWith('127.'));
+  return loopback ? { value } : { expected: `a loopback address (127.0.0.0/8, ::1 or localhost): ${why}, so it may listen on loopback only` };
+};
+
 const KEYS: readonly KeySpec[] = [
   { path: 'dataDir', describe: 'data directory', parse: text(/^[^\0]{1,4096}$/, 'a directory path') },
   {
@@ -62,19 +81,20 @@ const KEYS: readonly KeySpec[] = [
       return { value };
     },
   },
-  {
-    path: 'admin.host',
-    describe: 'address the admin API listens on',
-    parse: (value) => {
-      // Until operator sign-in exists, the admin API must not be reachable from another machine.
-      const loopback = value === 'localhost' || value === '::1' || (typeof value === 'string' && isIP(value) === 4 && value.startsWith('127.'));
-      return loopback ? { value } : { expected: 'a loopback address (127.0.0.0/8, ::1 or localhost): the admin API has no operator sign-in yet, so it may listen on loopback only' };
-    },
-  },
+  // Until operator sign-in exists, the admin API must not be reachable from another machine.
+  { path: 'admin.host', describe: 'address the admin API listens on', parse: loopbackOnly('the admin API has no operator sign-in yet') },
   { path: 'admin.port', describe: 'admin API port (0 = any free port)', parse: integer(0, 65535) },
   { path: 'admin.bodyBytesMax', describe: 'largest admin request body, bytes', parse: integer(1024, 1_048_576) },
   { path: 'admin.requestTimeoutMs', describe: 'time allowed to receive a whole admin request, ms', parse: integer(1_000, 120_000) },
   { path: 'admin.publicUrl', describe: 'base URL used in participant links', parse: text(/^https?:\/\/[^\s]{1,2000}$/, 'an http(s) URL') },
+  // Until mutual TLS exists, the FSPIOP API must not be reachable from another machine either.
+  { path: 'fspiop.host', describe: 'address the FSPIOP API listens on', parse: loopbackOnly('the FSPIOP API has no mutual TLS yet') },
+  { path: 'fspiop.port', describe: 'FSPIOP API port (0 = any free port)', parse: integer(0, 65535) },
+  { path: 'fspiop.bodyBytesMax', describe: 'largest FSPIOP request body, bytes', parse: integer(1024, 5_242_880) },
+  { path: 'fspiop.requestTimeoutMs', describe: 'time allowed to receive a whole FSPIOP request, ms', parse: integer(1_000, 120_000) },
+  { path: 'fspiop.dateSkewMsMax', describe: 'largest distance between a request Date and the hub clock, ms', parse: integer(1_000, 86_399_999) },
+  { path: 'transfers.expiryMsMax', describe: 'latest expiration a prepare may ask for, ms from now', parse: integer(1_000, 7 * 24 * 3_600_000) },
+  { path: 'transfers.expirySweepIntervalMs', describe: 'how often due transfers are expired, ms', parse: integer(100, 60_000) },
   { path: 'log.level', describe: 'log level', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) },
 ];
 
@@ -94,6 +114,13 @@ function defaults(dataDir: string): Record<string, unknown> {
     'admin.port': 3001,
     'admin.bodyBytesMax': 65_536,
     'admin.requestTimeoutMs': 10_000,
+    'fspiop.host': '127.0.0.1',
+    'fspiop.port': 3000,
+    'fspiop.bodyBytesMax': 65_536,
+    'fspiop.requestTimeoutMs': 10_000,
+    'fspiop.dateSkewMsMax': 300_000,
+    'transfers.expiryMsMax': 86_400_000,
+    'transfers.expirySweepIntervalMs': 1_000,
     'log.level': 'info',
   };
 }
@@ -183,6 +210,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
       requestTimeoutMs: int('admin.requestTimeoutMs'),
       publicUrl: (values.get('admin.publicUrl') as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     },
+    fspiop: {
+      host: text('fspiop.host'),
+      port: int('fspiop.port'),
+      bodyBytesMax: int('fspiop.bodyBytesMax'),
+      requestTimeoutMs: int('fspiop.requestTimeoutMs'),
+      dateSkewMsMax: int('fspiop.dateSkewMsMax'),
+    },
+    transfers: { expiryMsMax: int('transfers.expiryMsMax'), expirySweepIntervalMs: int('transfers.expirySweepIntervalMs') },
     log: { level: text('log.level') as Config['log']['level'] },
   };
 }

@@ -1,0 +1,205 @@
+// The FSPIOP API: where a DFSP's request meets the hub. Each request passes
+// one ordered list of checks, then reaches its domain service; a check that
+// fails answers synchronously with errorInformation and reaches nothing.
+//
+//   route      method and path → operation (3002 unknown, 3000/405 wrong method)
+//   headers    Content-Type, Accept, Date (with a skew window), FSPIOP-Source/-Destination
+//   source     FSPIOP-Source is an active participant (3200)      [mTLS identity joins here]
+//   body       size (3104), JSON (3101), shape bounds, schema     [JWS verification joins here]
+//   domain     lookup / quotes / transfers, one DB transaction each, callbacks via the outbox
+//
+// The raw body is kept as received: forwarded messages carry the sender's
+// exact bytes, and signatures are verified over them.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { checkBodyShape, validateBody } from '../fspiop/body_validation.ts';
+import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
+import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
+import type { Inbound } from '../fspiop/inbound.ts';
+import { allowedMethodsAt, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
+import type { LookupService } from '../lookup/index.ts';
+import type { QuoteService } from '../quotes/index.ts';
+import type { Db } from '../storage/index.ts';
+import type { Clock } from '../support/clock.ts';
+import type { Logger } from '../support/logger.ts';
+import type { TransferService } from '../transfers/index.ts';
+
+export interface FspiopApiConfig {
+  bodyBytesMax: number;
+  requestTimeoutMs: number;
+  dateSkewMsMax: number;
+}
+
+export interface FspiopApiDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  config: FspiopApiConfig;
+  transfers: TransferService;
+  quotes: QuoteService;
+  lookup: LookupService;
+  /** Called after a request's effects are committed (to wake the outbox worker). */
+  afterAccepted?: () => void;
+}
+
+const HEADER_BYTES_MAX = 16_384;
+
+/** A failure answered synchronously, with the status the catalogue (or the check) gives it. */
+class Refusal {
+  readonly failure: Failure;
+  readonly httpStatus: number;
+  /** For 405: the methods the path accepts. */
+  readonly allow: string | undefined;
+  constructor(failure: Failure, httpStatus?: number, allow?: string) {
+    this.failure = failure;
+    this.httpStatus = httpStatus ?? httpStatusFor(failure.code);
+    this.allow = allow;
+  }
+}
+
+interface Outcome {
+  kind: string;
+  failure?: Failure;
+}
+
+function send(reply: FastifyReply, refusal: Refusal): FastifyReply {
+  if (refusal.allow !== undefined) void reply.header('allow', refusal.allow);
+  return reply.code(refusal.httpStatus).header('content-type', 'application/json').send(errorInformation(refusal.failure));
+}
+
+function lowerCaseHeaders(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+function queryParameter(query: string, name: string): string | undefined {
+  return new URLSearchParams(query).get(name) ?? undefined;
+}
+
+export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInstance> {
+  const { db, clock, config, transfers, quotes, lookup } = deps;
+  const logger: FastifyBaseLogger = deps.log.child({ component: 'fspiop-api' });
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyBytesMax,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    // Repeated headers are joined ("a, b") rather than first-one-wins, so a second Content-Type or FSPIOP-Source fails its check.
+    http: { maxHeaderSize: HEADER_BYTES_MAX, joinDuplicateHeaders: true },
+    return503OnClosing: true,
+    disableRequestLogging: true,
+  });
+
+  // Every body arrives as its exact text; the pipeline decides what it may be.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body); });
+
+  app.setErrorHandler((error: { code?: string; statusCode?: number }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, new Refusal({ code: '3104', detail: `the body exceeds ${config.bodyBytesMax} bytes` }));
+    request.log.error({ err: error }, 'FSPIOP request failed');
+    return send(reply, new Refusal({ code: '2001', detail: '' }));
+  });
+
+  async function activeParticipant(name: string): Promise<boolean> {
+    const found = await db.selectFrom('participants').select(['is_active', 'is_hub']).where('name', '=', name).executeTakeFirst();
+    return found?.is_active === 1 && found.is_hub === 0;
+  }
+
+  /** The checks, in order. Returns what the domain needs, or the refusal. */
+  async function admit(request: FastifyRequest): Promise<{ operation: ResolvedOperation; inbound: Inbound; body: unknown } | Refusal> {
+    const route = resolveOperation(request.method, request.url);
+    if (!route.ok) {
+      const status = httpStatusOf(route.error);
+      return new Refusal(route.error, status, status === 405 ? allowedMethodsAt(request.url.split('?')[0] ?? '').join(', ') : undefined);
+    }
+    const operation = route.value;
+    const headers = lowerCaseHeaders(request);
+    const facts = validateRequestHeaders({ method: operation.method, resource: operation.resource, headers: request.headers }, { nowMs: clock.nowMs(), dateSkewMsMax: config.dateSkewMsMax });
+    if (!facts.ok) return new Refusal(facts.error, httpStatusOf(facts.error));
+    if (!(await activeParticipant(facts.value.source))) return new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' });
+    const rawBody = typeof request.body === 'string' ? request.body : '';
+    let body: unknown = undefined;
+    if (operation.method === 'GET' || operation.method === 'DELETE') {
+      if (rawBody !== '') return new Refusal({ code: '3100', detail: `a ${operation.method} request carries no body` });
+    } else {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        return new Refusal({ code: '3101', detail: 'the body is not valid JSON' });
+      }
+      const shape = checkBodyShape(body);
+      if (!shape.ok) return new Refusal(shape.error);
+      const valid = validateBody(operation.key, body);
+      if (!valid.ok) return new Refusal(valid.error);
+    }
+    const inbound: Inbound = {
+      source: facts.value.source,
+      destination: facts.value.destination,
+      contentVersion: versionText(facts.value.contentVersion),
+      headers,
+      rawBody,
+    };
+    return { operation, inbound, body };
+  }
+
+  /** The operation's domain call. Every effect is committed when it returns. */
+  async function dispatch(operation: ResolvedOperation, inbound: Inbound, body: unknown): Promise<Outcome | Refusal> {
+    const id = operation.params.id ?? '';
+    const party = { type: operation.params.type ?? '', id, subId: operation.params.subId };
+    const currency = queryParameter(operation.query, 'currency');
+    switch (operation.key) {
+      case 'POST /transfers': return transfers.prepare(inbound, body as Parameters<TransferService['prepare']>[1]);
+      case 'PUT /transfers/{ID}': return transfers.fulfil(inbound, id, body as Parameters<TransferService['fulfil']>[2]);
+      case 'PUT /transfers/{ID}/error': return transfers.abort(inbound, id, body as Parameters<TransferService['abort']>[2]);
+      case 'GET /transfers/{ID}': return transfers.query(inbound, id);
+      case 'POST /quotes': return quotes.request(inbound, body as Parameters<QuoteService['request']>[1]);
+      case 'PUT /quotes/{ID}': return quotes.respond(inbound, id);
+      case 'PUT /quotes/{ID}/error': return quotes.error(inbound, id);
+      case 'GET /quotes/{ID}': return quotes.query(inbound, id);
+      case 'POST /participants/{Type}/{ID}':
+      case 'POST /participants/{Type}/{ID}/{SubId}': return lookup.registerParty(inbound, party, body as Parameters<LookupService['registerParty']>[2]);
+      case 'GET /participants/{Type}/{ID}':
+      case 'GET /participants/{Type}/{ID}/{SubId}': return lookup.queryParty(inbound, party, { currency });
+      case 'DELETE /participants/{Type}/{ID}':
+      case 'DELETE /participants/{Type}/{ID}/{SubId}': return lookup.deleteParty(inbound, party, { currency });
+      case 'GET /parties/{Type}/{ID}':
+      case 'GET /parties/{Type}/{ID}/{SubId}': return lookup.lookupParty(inbound, party);
+      case 'PUT /parties/{Type}/{ID}':
+      case 'PUT /parties/{Type}/{ID}/{SubId}': return lookup.answerParty(inbound, party, body as Parameters<LookupService['answerParty']>[2]);
+      case 'PUT /parties/{Type}/{ID}/error':
+      case 'PUT /parties/{Type}/{ID}/{SubId}/error': return lookup.answerPartyError(inbound, party);
+      case 'POST /participants':
+        return new Refusal({ code: '2002', detail: 'bulk party registration is not implemented; register parties one by one' }, 501);
+      // Callbacks the hub sends to DFSPs and never receives from them.
+      case 'PUT /participants/{ID}':
+      case 'PUT /participants/{ID}/error':
+      case 'PUT /participants/{Type}/{ID}':
+      case 'PUT /participants/{Type}/{ID}/error':
+      case 'PUT /participants/{Type}/{ID}/{SubId}':
+      case 'PUT /participants/{Type}/{ID}/{SubId}/error':
+      case 'PATCH /transfers/{ID}':
+        return new Refusal({ code: '3000', detail: `the hub sends ${operation.key} and does not accept it` }, 405);
+    }
+  }
+
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
+    url: '/*',
+    handler: async (request, reply) => {
+      const admitted = await admit(request);
+      if (admitted instanceof Refusal) return send(reply, admitted);
+      const outcome = await dispatch(admitted.operation, admitted.inbound, admitted.body);
+      if (outcome instanceof Refusal) return send(reply, outcome);
+      if (outcome.kind === 'invalid' && outcome.failure !== undefined) return send(reply, new Refusal(outcome.failure));
+      deps.afterAccepted?.();
+      request.log.info({ operation: admitted.operation.key, source: admitted.inbound.source, outcome: outcome.kind, code: outcome.failure?.code }, 'fspiop request');
+      // Accepted: the answer comes as a callback. Requests that expect one get 202, callbacks 200.
+      return reply.code(admitted.operation.method === 'PUT' || admitted.operation.method === 'PATCH' ? 200 : 202).send();
+    },
+  });
+
+  await app.ready();
+  return app;
+}
