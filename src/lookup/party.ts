@@ -10,12 +10,9 @@ import type { Failure } from '../fspiop/errors.ts';
 import { isSupportedCurrency } from '../support/money.ts';
 import { PARTY_IDENTIFIER_LENGTH_MAX } from './limits.ts';
 
-export const PARTY_ID_TYPES = ['MSISDN', 'EMAIL', 'PERSONAL_ID', 'BUSINESS', 'DEVICE', 'ACCOUNT_ID', 'IBAN', 'ALIAS'] as const;
-export type PartyIdType = (typeof PARTY_ID_TYPES)[number];
+import { isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from '../fspiop/resources.ts';
 
-export function isPartyIdType(value: unknown): value is PartyIdType {
-  return typeof value === 'string' && (PARTY_ID_TYPES as readonly string[]).includes(value);
-}
+export { PARTY_ID_TYPES, isPartyIdType, type PartyIdType } from '../fspiop/resources.ts';
 
 /** The path parameters of /participants/{Type}/{ID}[/{SubId}] and /parties/…, as the edge decoded them. */
 export interface PartyPath {

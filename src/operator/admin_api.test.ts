@@ -157,6 +157,12 @@ describeOnEachEngine('admin API', (ctx) => {
       ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://user:pass@dfspa.example/transfers'],
       ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/{{constructor}}'],
       ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/transfers?x=1'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/transfers?'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/transfers#'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://{{transferId}}.example/transfers'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example:{{transferId}}/transfers'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/a/../transfers/{{transferId}}'],
+      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'https://dfspa.example/a b/{{transferId}}'],
       ['NET_DEBIT_CAP_ADJUSTMENT_EMAIL', 'not an email'],
       ['NOT_A_TYPE', 'https://dfspa.example'],
     ];

@@ -74,6 +74,7 @@ export function endpointValueProblem(type: EndpointType, value: string): string 
   if ((TOPIC_ENDPOINT_TYPES as readonly string[]).includes(type)) {
     return TOPIC_PATTERN.test(value) ? undefined : 'value must be a topic name of letters, digits, ".", "_" and "-"';
   }
+  if (/[?#\s\\]/.test(value)) return 'value must not carry a query, fragment, whitespace or backslash';
   for (const match of value.matchAll(/\{\{([^}]*)\}\}/g)) {
     const placeholder = match[1] ?? '';
     if (!PLACEHOLDERS.has(placeholder)) return `unknown placeholder {{${placeholder}}}`;
@@ -89,5 +90,9 @@ export function endpointValueProblem(type: EndpointType, value: string): string 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'value must be an http or https URL';
   if (url.username !== '' || url.password !== '') return 'value must not carry credentials';
   if (url.search !== '' || url.hash !== '') return 'value must not carry a query or fragment';
+  // The hub fills placeholders with what DFSPs send: they may shape the path, never choose the host.
+  const authorityEnd = value.indexOf('/', value.indexOf('//') + 2);
+  if ((authorityEnd === -1 ? value : value.slice(0, authorityEnd)).includes('{{')) return 'placeholders may appear only in the path, not in the host or port';
+  if (value.split('/').some((segment) => segment === '.' || segment === '..')) return 'value must not contain "." or ".." path segments';
   return undefined;
 }
