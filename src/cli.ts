@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
 import { onboardDemoScheme } from './demo/scheme.ts';
 import { checkLedger } from './ledger/index.ts';
+import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl } from './storage/index.ts';
 import { createLogger } from './support/logger.ts';
@@ -62,17 +63,19 @@ async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
   const storage = openStorage(config.storage.url);
   try {
     await storage.migrate();
-    const report = await checkLedger(storage.db);
+    const ledger = await checkLedger(storage.db);
+    const transfers = await checkTransfersAgainstLedger(storage.db);
+    const report = { ...ledger, ok: ledger.ok && transfers.problems.length === 0, transfersChecked: transfers.transfersChecked, problems: [...ledger.problems, ...transfers.problems] };
     if (asJson) {
       process.stdout.write(json(report) + '\n');
     } else {
-      process.stdout.write(`ledger check on ${storage.engine} (${redactStorageUrl(config.storage.url)}): ${report.accountsChecked} accounts, ${report.entriesChecked} journal entries\n`);
+      process.stdout.write(`ledger check on ${storage.engine} (${redactStorageUrl(config.storage.url)}): ${report.accountsChecked} accounts, ${report.entriesChecked} journal entries, ${report.transfersChecked} transfers\n`);
       for (const c of report.currencies) {
         process.stdout.write(`  ${c.currency}: posted debits ${c.debitsPostedMinor} = credits ${c.creditsPostedMinor}; pending debits ${c.debitsPendingMinor} = credits ${c.creditsPendingMinor} (minor units)\n`);
       }
       for (const warning of report.warnings) process.stdout.write(`  warning: ${warning}\n`);
       for (const problem of report.problems) process.stdout.write(`  PROBLEM: ${problem}\n`);
-      process.stdout.write(report.ok ? 'OK: balances rebuild from the journal and every currency balances\n' : `FAILED: ${report.problems.length} problem(s)\n`);
+      process.stdout.write(report.ok ? 'OK: balances rebuild from the journal, every currency balances, and every transfer agrees with its journal entries\n' : `FAILED: ${report.problems.length} problem(s)\n`);
     }
     return report.ok ? 0 : 1;
   } finally {
