@@ -5,111 +5,29 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from './config/index.ts';
 import { startHub, type Hub } from './main.ts';
 import { createLogger } from './support/logger.ts';
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A DFSP's callback server: records what the hub sends, answers 200 (PUT/PATCH) or 202. */
-async function dfspServer(): Promise<{ url: string; received: Received[]; next(predicate: (r: Received) => boolean): Promise<Received>; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const waiters: { predicate: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => { body += chunk; });
-    request.on('end', () => {
-      const entry = { method: request.method ?? '', url: request.url ?? '', headers: request.headers, body };
-      received.push(entry);
-      for (const waiter of waiters.filter((w) => w.predicate(entry))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(entry);
-      }
-      response.statusCode = request.method === 'PUT' || request.method === 'PATCH' ? 200 : 202;
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  assert.ok(typeof address === 'object' && address !== null);
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    received,
-    next: (predicate) => {
-      const seen = received.find(predicate);
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ predicate, resolve });
-        setTimeout(() => { reject(new Error('no such callback within 10 s')); }, 10_000).unref();
-      });
-    },
-    close: () => new Promise((resolve) => { server.close(() => { resolve(); }); }),
-  };
-}
+import { adminRequest, dfspServer, fspiopRequest, onboardScheme, type DfspServer } from './testing/dfsp.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-e2e-'));
 let hub: Hub;
-let payer: Awaited<ReturnType<typeof dfspServer>>;
-let payee: Awaited<ReturnType<typeof dfspServer>>;
+let payer: DfspServer;
+let payee: DfspServer;
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(hub.adminUrl + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) as unknown };
-}
-
-async function fspiop(method: string, path: string, resource: string, source: string, destination: string | undefined, body?: unknown): Promise<{ status: number; body: string }> {
-  const headers: Record<string, string> = {
-    'content-type': `application/vnd.interoperability.${resource}+json;version=1.1`,
-    date: new Date().toUTCString(),
-    'fspiop-source': source,
-    ...(destination === undefined ? {} : { 'fspiop-destination': destination }),
-    ...(method === 'PUT' ? {} : { accept: `application/vnd.interoperability.${resource}+json;version=1` }),
-  };
-  const response = await fetch(hub.fspiopUrl + path, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
-  return { status: response.status, body: await response.text() };
-}
+const admin = (method: string, path: string, body?: unknown) => adminRequest(hub.adminUrl, method, path, body);
+const fspiop = (method: string, path: string, resource: string, source: string, destination: string | undefined, body?: unknown) =>
+  fspiopRequest(hub.fspiopUrl, method, path, resource, source, destination, body);
 
 before(async () => {
   payer = await dfspServer();
   payee = await dfspServer();
   const config = loadConfig({ env: {}, overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
   hub = await startHub(config, createLogger('silent'));
-  for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
-    assert.equal((await admin('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
-  }
-  for (const [name, server] of [['payerfsp', payer], ['payeefsp', payee]] as const) {
-    assert.equal((await admin('POST', '/participants', { name, currency: 'USD' })).status, 201);
-    assert.equal((await admin('POST', `/participants/${name}/initialPositionAndLimits`, { currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 10000 } })).status, 201);
-    const accounts = (await admin('GET', `/participants/${name}/accounts`)).body as { id: number; ledgerAccountType: string }[];
-    const settlement = accounts.find((a) => a.ledgerAccountType === 'SETTLEMENT');
-    assert.ok(settlement);
-    assert.equal((await admin('POST', `/participants/${name}/accounts/${settlement.id}`, { transferId: randomUUID(), externalReference: 'e2e', action: 'recordFundsIn', reason: 'e2e', amount: { amount: '5000', currency: 'USD' } })).status, 202);
-    const endpoints: [string, string][] = [
-      ['FSPIOP_CALLBACK_URL_PARTICIPANT_PUT', '/participants/{{partyIdType}}/{{partyIdentifier}}'],
-      ['FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', '/participants/{{partyIdType}}/{{partyIdentifier}}/error'],
-      ['FSPIOP_CALLBACK_URL_PARTIES_GET', '/parties/{{partyIdType}}/{{partyIdentifier}}'],
-      ['FSPIOP_CALLBACK_URL_PARTIES_PUT', '/parties/{{partyIdType}}/{{partyIdentifier}}'],
-      ['FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR', '/parties/{{partyIdType}}/{{partyIdentifier}}/error'],
-      ['FSPIOP_CALLBACK_URL_QUOTES', ''],
-      ['FSPIOP_CALLBACK_URL_TRANSFER_POST', '/transfers'],
-      ['FSPIOP_CALLBACK_URL_TRANSFER_PUT', '/transfers/{{transferId}}'],
-      ['FSPIOP_CALLBACK_URL_TRANSFER_ERROR', '/transfers/{{transferId}}/error'],
-    ];
-    for (const [type, path] of endpoints) {
-      assert.equal((await admin('POST', `/participants/${name}/endpoints`, { type, value: server.url + path })).status, 201, type);
-    }
-  }
+  await onboardScheme(hub.adminUrl, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
 });
 
 after(async () => {

@@ -151,10 +151,11 @@ describeOnEachEngine('delivery claims', (ctx) => {
 
   test('a late outcome after another worker handed the row back is not recorded', async () => {
     await enqueueMany(1);
-    let answerA: (answer: HttpAnswer) => void = () => undefined;
+    let answerA: ((answer: HttpAnswer) => void) | undefined;
     const a = newWorker({ workerId: 'worker-a', send: () => new Promise<HttpAnswer>((resolve) => { answerA = resolve; }) });
     const aRun = a.runOnce();
-    await until(async () => (await rows())[0]?.claimed_by === 'worker-a');
+    // A is sending: past its check of the lease, which the clock moved on first would fail (A would hand the row back).
+    await until(() => answerA !== undefined);
     clock.advance(LIMITS.claimLeaseMs);
     let bSent = false;
     const b = newWorker({
@@ -171,7 +172,7 @@ describeOnEachEngine('delivery claims', (ctx) => {
     let [row] = await rows();
     assert.deepEqual([row?.state, row?.attempts, row?.claimed_by], ['PENDING', 1, null], 'B handed it back, its attempt uncounted');
 
-    answerA({ kind: 'answer', status: 200, retryAfter: null });
+    answerA?.({ kind: 'answer', status: 200, retryAfter: null });
     await aRun;
     [row] = await rows();
     assert.deepEqual([row?.state, row?.attempts, row?.claimed_by, row?.delivered_at_ms], ['PENDING', 1, null, null]);
