@@ -16,6 +16,6 @@ export {
   type IlpV4Prepare,
   type IlpVersion,
 } from './packet.ts';
-export { conditionMatches, conditionOf, fulfilmentOf, quoteResponseIlp, ILP_V4_DESTINATION, type IlpTerms, type QuoteResponseTerms } from './terms.ts';
+export { conditionMatches, conditionOf, conditionProblem, fulfilmentOf, quoteResponseIlp, ILP_V4_DESTINATION, type IlpTerms, type QuoteResponseTerms } from './terms.ts';
 export { ilpAmountOf, sdkStableJson, transactionObject, v1AccountOf, type MojaloopAmount } from './transaction.ts';
 export { ILP_PACKET_TEXT_LENGTH_MAX, ILP_PACKET_BYTES_MAX } from './limits.ts';

@@ -4,9 +4,9 @@
 // TLS identity and signatures) has already run; what reaches here is
 // well-formed but not yet trusted in meaning.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import type { OutboundMessage } from '../delivery/message.ts';
 import type { Failure } from '../fspiop/errors.ts';
+import { conditionMatches, conditionProblem } from '../ilp/index.ts';
 import { abortTransfer, commitTransfer, reserveTransfer } from '../ledger/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
@@ -96,13 +96,6 @@ function stateBody(transfer: Transfer): { transferState: 'RESERVED' | 'COMMITTED
   };
 }
 
-/** The ILP key-lock: SHA-256 of the fulfilment's 32 bytes must be the condition's 32 bytes (compared as bytes, not text). */
-export function fulfilmentMatches(fulfilment: string, condition: string): boolean {
-  const preimage = Buffer.from(fulfilment, 'base64url');
-  const expected = Buffer.from(condition, 'base64url');
-  return preimage.length === 32 && expected.length === 32 && createHash('sha256').update(preimage).digest().equals(expected);
-}
-
 export function createTransferService(deps: TransferDeps) {
   const { db, engine, clock, enqueue } = deps;
   const limits = deps.limits ?? DEFAULT_TRANSFER_LIMITS;
@@ -153,7 +146,8 @@ export function createTransferService(deps: TransferDeps) {
       if (!amount.ok) return refuse(tx, transferId, inbound, fail('3100', amount.reason), nowMs);
       const expiresAtMs = Date.parse(body.expiration);
       if (!Number.isFinite(expiresAtMs)) return refuse(tx, transferId, inbound, fail('3100', 'expiration is not a date'), nowMs);
-      if (Buffer.from(body.condition, 'base64url').length !== 32) return refuse(tx, transferId, inbound, fail('3100', 'condition is not 32 bytes'), nowMs);
+      const badCondition = conditionProblem(body.condition);
+      if (badCondition !== undefined) return refuse(tx, transferId, inbound, fail('3100', badCondition), nowMs);
 
       // 4. The terms against the scheme. From here on a refusal is recorded against the transfer.
       const reject = async (failure: Failure): Promise<TransferOutcome> => {
@@ -247,7 +241,7 @@ export function createTransferService(deps: TransferDeps) {
         return { kind: 'expired' };
       }
       // The key-lock: SHA-256(fulfilment) must be the agreed condition. A wrong fulfilment from the payee aborts.
-      if (body.fulfilment === undefined || !fulfilmentMatches(body.fulfilment, transfer.ilp_condition)) {
+      if (body.fulfilment === undefined || !conditionMatches(body.fulfilment, transfer.ilp_condition)) {
         await abortReserved(tx, transfer, 'ABORTED_ERROR', fail('3100', 'the fulfilment does not match the condition'), transfer.content_version, nowMs, { error_hash: fulfilHash });
         return { kind: 'aborted' };
       }
