@@ -17,6 +17,7 @@ import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import { allowedMethodsAt, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
 import type { LookupService } from '../lookup/index.ts';
+import { findActiveFsp } from '../participants/index.ts';
 import type { QuoteService } from '../quotes/index.ts';
 import type { Db } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
@@ -102,11 +103,6 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     return send(reply, new Refusal({ code: '2001', detail: '' }));
   });
 
-  async function activeParticipant(name: string): Promise<boolean> {
-    const found = await db.selectFrom('participants').select(['is_active', 'is_hub']).where('name', '=', name).executeTakeFirst();
-    return found?.is_active === 1 && found.is_hub === 0;
-  }
-
   /** The checks, in order. Returns what the domain needs, or the refusal. */
   async function admit(request: FastifyRequest): Promise<{ operation: ResolvedOperation; inbound: Inbound; body: unknown } | Refusal> {
     const route = resolveOperation(request.method, request.url);
@@ -118,7 +114,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     const headers = lowerCaseHeaders(request);
     const facts = validateRequestHeaders({ method: operation.method, resource: operation.resource, headers: request.headers }, { nowMs: clock.nowMs(), dateSkewMsMax: config.dateSkewMsMax });
     if (!facts.ok) return new Refusal(facts.error, httpStatusOf(facts.error));
-    if (!(await activeParticipant(facts.value.source))) return new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' });
+    if ((await findActiveFsp(db, facts.value.source)) === undefined) return new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' });
     const rawBody = typeof request.body === 'string' ? request.body : '';
     let body: unknown = undefined;
     if (operation.method === 'GET' || operation.method === 'DELETE') {

@@ -20,7 +20,7 @@ import type { OutboundMessage } from '../delivery/message.ts';
 import type { Failure } from '../fspiop/errors.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import type { Tx } from '../ledger/index.ts';
-import type { EndpointType } from '../participants/index.ts';
+import { findActiveFsp, findParticipant, type EndpointType } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
@@ -86,16 +86,6 @@ export function createLookupService(deps: LookupDeps) {
   const limits = deps.limits ?? DEFAULT_LOOKUP_LIMITS;
   assertLookupLimits(limits);
 
-  async function participant(reader: Db, name: string): Promise<Participant | undefined> {
-    return reader.selectFrom('participants').selectAll().where('name', '=', name).executeTakeFirst();
-  }
-
-  /** The participant, if it is an FSP (not the hub) and active. */
-  async function activeFsp(reader: Db, name: string): Promise<Participant | undefined> {
-    const found = await participant(reader, name);
-    return found?.is_active === 1 && found.is_hub === 0 ? found : undefined;
-  }
-
   async function hasEndpoint(tx: Tx, p: Participant, type: EndpointType): Promise<boolean> {
     return (await tx.selectFrom('participant_endpoints').select('type').where('participant_id', '=', p.id).where('type', '=', type).executeTakeFirst()) !== undefined;
   }
@@ -103,7 +93,7 @@ export function createLookupService(deps: LookupDeps) {
   /** An error callback to the sender, on the resource it used; nothing else changes. */
   async function refuse(tx: Tx, resource: 'participants' | 'parties', key: PartyKey, inbound: Inbound, failure: Failure, nowMs: number, cause?: string): Promise<LookupOutcome> {
     // Only a participant can be called back; the edge refuses unknown sources before this.
-    const sender = await participant(tx, inbound.source);
+    const sender = await findParticipant(tx, inbound.source);
     if (sender?.is_hub === 0) {
       const make = resource === 'participants' ? participantsError : partiesError;
       await enqueue(tx, make(key, inbound.source, failure, inbound.contentVersion, nowMs), nowMs);
@@ -131,7 +121,7 @@ export function createLookupService(deps: LookupDeps) {
   async function consult(requester: string, key: PartyKey, currency: string | undefined): Promise<Consultation | undefined> {
     const choice = await chooseOracle(db, key.partyIdType, currency);
     if (choice.kind !== 'external') return choice;
-    if ((await activeFsp(db, requester)) === undefined) return undefined;
+    if ((await findActiveFsp(db, requester)) === undefined) return undefined;
     return { kind: 'external', answer: await oracleClient.lookup(choice.oracle.endpoint, key, currency) };
   }
 
@@ -149,7 +139,7 @@ export function createLookupService(deps: LookupDeps) {
           if (covered === undefined) return { found: false, failure: NOT_FOUND };
         }
         // A deactivated FSP's parties cannot be paid; the requester hears the same as for an unknown party.
-        return (await activeFsp(tx, owner.fsp_id)) === undefined ? { found: false, failure: NOT_FOUND, cause: 'the FSP serving the party is not active' } : { found: true, fspId: owner.fsp_id };
+        return (await findActiveFsp(tx, owner.fsp_id)) === undefined ? { found: false, failure: NOT_FOUND, cause: 'the FSP serving the party is not active' } : { found: true, fspId: owner.fsp_id };
       }
       case 'external': {
         const { answer } = consultation;
@@ -177,7 +167,7 @@ export function createLookupService(deps: LookupDeps) {
   /** Why `inbound` may not register `fspId`'s party in `currency`, or undefined. */
   async function registrantProblem(tx: Tx, inbound: Inbound, fspId: string, currency: string | undefined): Promise<Failure | undefined> {
     if (fspId !== inbound.source) return fail('3100', 'fspId must be the sending FSP: an FSP registers only the parties it serves');
-    const sender = await activeFsp(tx, inbound.source);
+    const sender = await findActiveFsp(tx, inbound.source);
     if (sender === undefined) return fail('3200', 'the sending FSP is not an active participant');
     if (currency !== undefined) {
       // A party registered in a currency its FSP cannot transfer in would draw payments that must fail.
@@ -261,7 +251,7 @@ export function createLookupService(deps: LookupDeps) {
     const consultation = await consult(inbound.source, key.value, currency.value);
     return runTransaction(db, engine, async (tx) => {
       const nowMs = clock.nowMs();
-      if (consultation === undefined || (await activeFsp(tx, inbound.source)) === undefined) {
+      if (consultation === undefined || (await findActiveFsp(tx, inbound.source)) === undefined) {
         return refuse(tx, 'participants', key.value, inbound, fail('3200', 'the sending FSP is not an active participant'), nowMs);
       }
       const owner = await resolve(tx, key.value, currency.value, consultation);
@@ -289,7 +279,7 @@ export function createLookupService(deps: LookupDeps) {
     if (choice.kind === 'builtin') {
       return runTransaction(db, engine, async (tx) => {
         const nowMs = clock.nowMs();
-        if ((await activeFsp(tx, inbound.source)) === undefined) return refuse(tx, 'participants', key, inbound, fail('3200', 'the sending FSP is not an active participant'), nowMs);
+        if ((await findActiveFsp(tx, inbound.source)) === undefined) return refuse(tx, 'participants', key, inbound, fail('3200', 'the sending FSP is not an active participant'), nowMs);
         let ownerQuery = tx.selectFrom('oracle_parties').select('fsp_id').where((eb) => eb.and(keyColumns(key)));
         if (engine === 'postgres') ownerQuery = ownerQuery.forUpdate();
         const owner = await ownerQuery.executeTakeFirst();
@@ -307,7 +297,7 @@ export function createLookupService(deps: LookupDeps) {
     }
 
     const refused = await runTransaction(db, engine, async (tx): Promise<LookupOutcome | undefined> =>
-      (await activeFsp(tx, inbound.source)) === undefined
+      (await findActiveFsp(tx, inbound.source)) === undefined
         ? refuse(tx, 'participants', key, inbound, fail('3200', 'the sending FSP is not an active participant'), clock.nowMs())
         : undefined);
     if (refused !== undefined) return refused;
@@ -347,7 +337,7 @@ export function createLookupService(deps: LookupDeps) {
     return runTransaction(db, engine, async (tx) => {
       const nowMs = clock.nowMs();
       const requesterGone = inbound.destination === undefined && consultation === undefined;
-      if (requesterGone || (await activeFsp(tx, inbound.source)) === undefined) {
+      if (requesterGone || (await findActiveFsp(tx, inbound.source)) === undefined) {
         return refuse(tx, 'parties', key, inbound, fail('3200', 'the sending FSP is not an active participant'), nowMs);
       }
       let askedName: string;
@@ -359,7 +349,7 @@ export function createLookupService(deps: LookupDeps) {
       } else {
         askedName = inbound.destination;
       }
-      const asked = await activeFsp(tx, askedName);
+      const asked = await findActiveFsp(tx, askedName);
       if (asked === undefined) return refuse(tx, 'parties', key, inbound, fail('3201', 'FSPIOP-Destination is not an active participant'), nowMs);
       if (!(await hasEndpoint(tx, asked, endpointFor('parties-get', key)))) {
         return refuse(tx, 'parties', key, inbound, fail('3201', 'the destination FSP has no endpoint for party lookups'), nowMs);
@@ -394,7 +384,7 @@ export function createLookupService(deps: LookupDeps) {
     const key = checked.value;
     return runTransaction(db, engine, async (tx) => {
       const nowMs = clock.nowMs();
-      if ((await activeFsp(tx, inbound.source)) === undefined) return refuse(tx, 'parties', key, inbound, fail('3200', 'the sending FSP is not an active participant'), nowMs);
+      if ((await findActiveFsp(tx, inbound.source)) === undefined) return refuse(tx, 'parties', key, inbound, fail('3200', 'the sending FSP is not an active participant'), nowMs);
       if (kind === 'answer') {
         const problem = answerProblem(key, inbound.source, body);
         if (problem !== undefined) return refuse(tx, 'parties', key, inbound, fail('3100', problem), nowMs);
@@ -407,7 +397,7 @@ export function createLookupService(deps: LookupDeps) {
       if (lookup === undefined) {
         return refuse(tx, 'parties', key, inbound, fail('3100', 'no lookup of this party by FSPIOP-Destination is waiting for an answer from this FSP'), nowMs);
       }
-      const requester = await activeFsp(tx, requesterName);
+      const requester = await findActiveFsp(tx, requesterName);
       if (requester === undefined) return refuse(tx, 'parties', key, inbound, fail('3201', 'FSPIOP-Destination is not an active participant'), nowMs);
       if (!(await hasEndpoint(tx, requester, endpointFor(kind === 'answer' ? 'parties-put' : 'parties-error', key)))) {
         return refuse(tx, 'parties', key, inbound, fail('3201', 'the destination FSP has no endpoint for party answers'), nowMs);

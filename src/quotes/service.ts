@@ -9,6 +9,7 @@ import type { Tx } from '../ledger/index.ts';
 import { canonicalHash, canonicalJson } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
+import { findActiveFsp } from '../participants/index.ts';
 import type { Quote } from './tables.ts';
 
 export interface QuoteRequestBody {
@@ -37,18 +38,12 @@ function forward(recipient: string, method: 'POST' | 'PUT' | 'GET', pathSuffix: 
 }
 
 export function createQuoteService({ db, engine, clock, enqueue }: QuoteDeps) {
-  async function activeParticipant(tx: Tx, name: string | undefined): Promise<Participant | undefined> {
-    if (name === undefined) return undefined;
-    const found = await tx.selectFrom('participants').selectAll().where('name', '=', name).executeTakeFirst();
-    return found?.is_active === 1 && found.is_hub === 0 ? found : undefined;
-  }
-
   async function hasQuotesEndpoint(tx: Tx, participant: Participant): Promise<boolean> {
     return (await tx.selectFrom('participant_endpoints').select('value').where('participant_id', '=', participant.id).where('type', '=', ENDPOINT).executeTakeFirst()) !== undefined;
   }
 
   async function refuse(tx: Tx, quoteId: string, inbound: Inbound, failure: Failure, nowMs: number): Promise<QuoteOutcome> {
-    if ((await activeParticipant(tx, inbound.source)) !== undefined) {
+    if ((await findActiveFsp(tx, inbound.source)) !== undefined) {
       await enqueue(tx, forward(inbound.source, 'PUT', `/quotes/${quoteId}/error`,
         hubHeaders('quotes', inbound.source, 'PUT', `/quotes/${quoteId}/error`, inbound.contentVersion, nowMs),
         canonicalJson(errorInformation(failure)), `quote ${quoteId} error ${failure.code} from hub`), nowMs);
@@ -88,7 +83,7 @@ export function createQuoteService({ db, engine, clock, enqueue }: QuoteDeps) {
       const payeeFsp = body.payee.partyIdInfo.fspId;
       if (payerFsp !== undefined && payerFsp !== inbound.source) return refuse(tx, quoteId, inbound, fail('3100', 'payer.partyIdInfo.fspId does not match FSPIOP-Source'), nowMs);
       if (payeeFsp !== undefined && payeeFsp !== inbound.destination) return refuse(tx, quoteId, inbound, fail('3100', 'payee.partyIdInfo.fspId does not match FSPIOP-Destination'), nowMs);
-      const payee = await activeParticipant(tx, inbound.destination);
+      const payee = await findActiveFsp(tx, inbound.destination);
       if (payee === undefined) return refuse(tx, quoteId, inbound, fail('3201', 'the destination FSP is not an active participant'), nowMs);
       if (!(await hasQuotesEndpoint(tx, payee))) return refuse(tx, quoteId, inbound, fail('3201', 'the destination FSP has no quotes endpoint'), nowMs);
       await tx.insertInto('quotes').values({

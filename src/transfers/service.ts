@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import type { OutboundMessage } from '../delivery/message.ts';
 import type { Failure } from '../fspiop/errors.ts';
+import { findParticipant } from '../participants/index.ts';
 import { conditionMatches, conditionProblem } from '../ilp/index.ts';
 import { abortTransfer, commitTransfer, reserveTransfer } from '../ledger/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
-import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
+import { runTransaction, type Db, type Engine } from '../storage/index.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import { completedTimestamp, forwardPrepare, forwardToPayer, hubPatch, hubTransferError, hubTransferState } from './messages.ts';
 import { canTransition, externalState, isTerminal, type TransferState } from './states.ts';
@@ -66,10 +67,6 @@ export type TransferOutcome =
   | { kind: 'refused'; failure: Failure };
 
 const fail = (code: Failure['code'], detail: string): Failure => ({ code, detail });
-
-async function findParticipant(tx: Tx, name: string): Promise<Participant | undefined> {
-  return tx.selectFrom('participants').selectAll().where('name', '=', name).executeTakeFirst();
-}
 
 async function loadTransfer(tx: Tx, engine: Engine, transferId: string): Promise<Transfer | undefined> {
   let query = tx.selectFrom('transfers').selectAll().where('transfer_id', '=', transferId);
