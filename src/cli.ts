@@ -1,11 +1,14 @@
 // The `interlock` command line.
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
-import { onboardDemoScheme } from './demo/scheme.ts';
+import { startDemoDfsps, type DemoDfsps } from './demo/dfsps.ts';
+import { DEMO_CURRENCY, onboardDfsp, onboardHub } from './demo/scheme.ts';
 import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl } from './storage/index.ts';
+import { createSimulatedDfsp, type IlpVersion, type SimParty } from './sim/index.ts';
 import { createLogger } from './support/logger.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
@@ -13,7 +16,9 @@ const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
 Usage: interlock <command> [options]
 
 Commands:
-  start [--demo]      run the hub (migrates storage first); --demo onboards a demo scheme
+  start [--demo]      run the hub (migrates storage first); --demo also runs two simulated
+                      DFSPs (payerfsp, payeefsp) and onboards them as a demo scheme
+  sim                 run one simulated DFSP (see Simulator options)
   migrate             apply storage migrations and exit
   ledger check        prove the ledger consistent on the live database (exit 1 if not)
   config check        validate the configuration and print it (secrets redacted)
@@ -24,6 +29,18 @@ Options:
                       or INTERLOCK_CONFIG); environment variables INTERLOCK_* override it
   --json              machine-readable output (ledger check)
   --help, --version
+
+Simulator options (interlock sim):
+  --name NAME         the DFSP's participant name (required)
+  --hub URL           the hub's FSPIOP API, e.g. http://127.0.0.1:3000 (required)
+  --port P            port to listen on, on 127.0.0.1 (default 0: any free port)
+  --party T:ID[:NAME] a party the DFSP serves, e.g. MSISDN:27713803912:Henrik Karlsson (repeatable)
+  --currency CUR      currency it registers parties in and quotes (default ${DEMO_CURRENCY})
+  --ilp-version V     v1 or v4 ILP packets (default v1)
+  --admin URL         also onboard the DFSP through this admin API (participant, net debit
+                      cap and funds of --funds, callback endpoints) before registering parties
+  --funds AMOUNT      net debit cap and funds in when onboarding (default 100000)
+  The ILP secret is read from INTERLOCK_SIM_ILP_SECRET, or made at random.
 `;
 
 const EXIT_USAGE = 2;
@@ -41,22 +58,87 @@ async function start(config: Config, demo: boolean): Promise<void> {
   process.umask(0o077);
   const log = createLogger(config.log.level);
   const hub = await startHub(config, log);
+  let dfsps: DemoDfsps | undefined;
   if (demo) {
-    await onboardDemoScheme(hub.adminUrl, log);
-    log.info({ adminUrl: hub.adminUrl }, `demo scheme ready: try  curl ${hub.adminUrl}/participants/payerfsp/positions`);
+    try {
+      dfsps = await startDemoDfsps({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, log });
+    } catch (error) {
+      await hub.close();
+      throw error;
+    }
+    log.info({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, payerfsp: dfsps.payer.url, payeefsp: dfsps.payee.url },
+      `demo scheme ready: simulated DFSPs payerfsp at ${dfsps.payer.url} and payeefsp at ${dfsps.payee.url}; try  curl ${hub.adminUrl}/participants/payerfsp/positions`);
   }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    hub.close().then(() => process.exit(0), (error: unknown) => {
+    (dfsps?.close() ?? Promise.resolve()).then(() => hub.close()).then(() => process.exit(0), (error: unknown) => {
       log.error({ err: error }, 'stop failed');
       process.exit(1);
     });
   };
   process.on('SIGINT', () => { stop('SIGINT'); });
   process.on('SIGTERM', () => { stop('SIGTERM'); });
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** --party TYPE:ID[:NAME]; the name may contain colons and spaces. */
+function parseParty(text: string): SimParty {
+  const [partyIdType = '', partyIdentifier = '', ...rest] = text.split(':');
+  if (partyIdType === '' || partyIdentifier === '') throw new UsageError(`--party ${text}: expected TYPE:ID[:NAME], e.g. MSISDN:27713803912:Henrik Karlsson`);
+  return { partyIdType, partyIdentifier, name: rest.length === 0 ? `Party ${partyIdentifier}` : rest.join(':') };
+}
+
+interface SimArguments {
+  name?: string | undefined;
+  hub?: string | undefined;
+  port?: string | undefined;
+  party?: string[] | undefined;
+  currency?: string | undefined;
+  'ilp-version'?: string | undefined;
+  admin?: string | undefined;
+  funds?: string | undefined;
+}
+
+/** `interlock sim`: one simulated DFSP in its own process, until SIGINT or SIGTERM. */
+async function sim(config: Config, args: SimArguments): Promise<void> {
+  const { name, hub } = args;
+  if (name === undefined || hub === undefined) throw new UsageError('sim needs --name NAME and --hub URL');
+  const port = Number(args.port ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${args.port ?? ''}: expected a port from 0 to 65535`);
+  const ilpVersion = args['ilp-version'] ?? 'v1';
+  if (ilpVersion !== 'v1' && ilpVersion !== 'v4') throw new UsageError(`--ilp-version ${ilpVersion}: expected v1 or v4`);
+  const funds = args.funds ?? '100000';
+  if (!/^[1-9][0-9]{0,14}$/.test(funds)) throw new UsageError(`--funds ${funds}: expected a whole amount`);
+  const currency = args.currency ?? DEMO_CURRENCY;
+  const parties = (args.party ?? []).map(parseParty);
+  const log = createLogger(config.log.level);
+  const secret = process.env['INTERLOCK_SIM_ILP_SECRET'];
+  const dfsp = await createSimulatedDfsp({
+    name, hubFspiopUrl: hub, listen: { host: '127.0.0.1', port }, parties, currency, ilpVersion: ilpVersion satisfies IlpVersion, log,
+    ilpSecret: secret !== undefined && secret !== '' ? secret : randomBytes(32).toString('base64'),
+  });
+  try {
+    if (args.admin !== undefined) {
+      await onboardHub(args.admin, currency);
+      await onboardDfsp(args.admin, { name, currency, netDebitCap: Number(funds), fundsIn: funds, callbackUrl: dfsp.url }, log);
+    }
+    await dfsp.registerParties();
+  } catch (error) {
+    await dfsp.close();
+    throw error;
+  }
+  log.info({ dfsp: name, url: dfsp.url, hub, parties: parties.length, ilpVersion }, `simulated DFSP ${name} listening at ${dfsp.url}`);
+  const stop = () => {
+    dfsp.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
@@ -91,6 +173,14 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' },
       demo: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      hub: { type: 'string' },
+      port: { type: 'string' },
+      party: { type: 'string', multiple: true },
+      currency: { type: 'string' },
+      'ilp-version': { type: 'string' },
+      admin: { type: 'string' },
+      funds: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
       version: { type: 'boolean', default: false },
@@ -108,6 +198,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       await start(configFrom(values.config), values.demo);
+      return -1; // keeps running
+    case 'sim':
+      await sim(configFrom(values.config), values);
       return -1; // keeps running
     case 'migrate': {
       const config = configFrom(values.config);
@@ -137,7 +230,7 @@ try {
   const code = await main(process.argv.slice(2));
   if (code >= 0) process.exitCode = code;
 } catch (error) {
-  if (error instanceof ConfigError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+  if (error instanceof ConfigError || error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`interlock: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;
   } else if ((error as { code?: unknown }).code === 'EADDRINUSE') {

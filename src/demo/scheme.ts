@@ -1,16 +1,33 @@
 // The demo scheme, onboarded through the admin API exactly as a scheme's
-// onboarding tooling would: the hub's accounts, a settlement model, two DFSPs
-// with net debit caps, and funds in. Running it again changes nothing.
+// onboarding tooling would: the hub's accounts, a settlement model, DFSPs
+// with net debit caps, funds in, and their callback endpoints. Running it
+// again changes nothing but the endpoints, which follow the simulators' ports.
 import { randomUUID } from 'node:crypto';
+import { simulatorEndpoints, type SimParty } from '../sim/index.ts';
 import type { Logger } from '../support/logger.ts';
 
 export const DEMO_CURRENCY = 'USD';
 export const DEMO_DFSPS = ['payerfsp', 'payeefsp'] as const;
+export type DemoDfspName = (typeof DEMO_DFSPS)[number];
 const DEMO_NET_DEBIT_CAP = 100_000;
 const DEMO_FUNDS_IN = '100000';
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Largest admin answer read (a participant list of a demo scheme is a few kilobytes). */
+const ANSWER_BYTES_MAX = 1_048_576;
 
-async function call(adminUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+/** The parties each demo DFSP serves. */
+export const DEMO_PARTIES: Record<DemoDfspName, readonly SimParty[]> = {
+  payerfsp: [{ partyIdType: 'MSISDN', partyIdentifier: '44123456789', name: 'Alice Payer' }],
+  payeefsp: [{ partyIdType: 'MSISDN', partyIdentifier: '27713803912', name: 'Henrik Karlsson' }],
+};
+
+export interface AdminAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** One admin API call (the admin API is JSON over HTTP, not FSPIOP, so fetch's own headers do no harm). */
+export async function adminCall(adminUrl: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
   const response = await fetch(adminUrl + path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -18,11 +35,12 @@ async function call(adminUrl: string, method: string, path: string, body?: unkno
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await response.text();
+  if (text.length > ANSWER_BYTES_MAX) throw new Error(`admin API: ${method} ${path} answered more than ${ANSWER_BYTES_MAX} bytes`);
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) as unknown };
 }
 
 async function expect(adminUrl: string, method: string, path: string, body: unknown, accepted: (status: number, response: unknown) => boolean): Promise<void> {
-  const response = await call(adminUrl, method, path, body);
+  const response = await adminCall(adminUrl, method, path, body);
   if (!accepted(response.status, response.body)) {
     throw new Error(`demo onboarding: ${method} ${path} answered ${response.status} ${JSON.stringify(response.body)}`);
   }
@@ -32,29 +50,67 @@ const errorCode = (body: unknown): string | undefined =>
   (body as { errorInformation?: { errorCode?: string } } | undefined)?.errorInformation?.errorCode;
 const createdOrExists = (status: number, body: unknown) => status === 201 || errorCode(body) === '3000';
 
-export async function onboardDemoScheme(adminUrl: string, log: Logger): Promise<void> {
+/** The hub's settlement and reconciliation accounts and a DEFERREDNET settlement model, in `currency`. */
+export async function onboardHub(adminUrl: string, currency: string): Promise<void> {
   for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
-    await expect(adminUrl, 'POST', '/participants/Hub/accounts', { currency: DEMO_CURRENCY, type }, createdOrExists);
+    await expect(adminUrl, 'POST', '/participants/Hub/accounts', { currency, type }, createdOrExists);
   }
   await expect(adminUrl, 'POST', '/settlementModels', {
     name: 'DEFERREDNET', settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED',
-    currency: DEMO_CURRENCY, requireLiquidityCheck: true, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT',
+    currency, requireLiquidityCheck: true, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT',
   }, createdOrExists);
-  for (const name of DEMO_DFSPS) {
-    const existing = await call(adminUrl, 'GET', `/participants/${name}`);
-    if (existing.status === 200) continue;
-    await expect(adminUrl, 'POST', '/participants', { name, currency: DEMO_CURRENCY }, (status) => status === 201);
+}
+
+export interface DfspOnboarding {
+  name: string;
+  currency: string;
+  netDebitCap: number;
+  /** Funds in on first onboarding, a decimal string. */
+  fundsIn: string;
+  /** Base URL of the DFSP's (simulator's) callback server; every switching callback endpoint points under it. */
+  callbackUrl?: string;
+}
+
+/**
+ * Onboards one DFSP: on first sight the participant, its net debit cap and its
+ * funds in; every time, its callback endpoints (so a restarted simulator on a
+ * new port is reached there). Returns whether the participant was created.
+ */
+export async function onboardDfsp(adminUrl: string, dfsp: DfspOnboarding, log: Logger): Promise<boolean> {
+  const { name, currency } = dfsp;
+  const existing = await adminCall(adminUrl, 'GET', `/participants/${encodeURIComponent(name)}`);
+  const created = existing.status !== 200;
+  if (created) {
+    await expect(adminUrl, 'POST', '/participants', { name, currency }, (status) => status === 201);
     await expect(adminUrl, 'POST', `/participants/${name}/initialPositionAndLimits`, {
-      currency: DEMO_CURRENCY, limit: { type: 'NET_DEBIT_CAP', value: DEMO_NET_DEBIT_CAP }, initialPosition: 0,
+      currency, limit: { type: 'NET_DEBIT_CAP', value: dfsp.netDebitCap }, initialPosition: 0,
     }, (status) => status === 201);
-    const accounts = await call(adminUrl, 'GET', `/participants/${name}/accounts`);
+    const accounts = await adminCall(adminUrl, 'GET', `/participants/${name}/accounts`);
     const settlement = (accounts.body as { id: number; ledgerAccountType: string; currency: string }[])
-      .find((a) => a.ledgerAccountType === 'SETTLEMENT' && a.currency === DEMO_CURRENCY);
-    if (settlement === undefined) throw new Error(`demo onboarding: ${name} has no ${DEMO_CURRENCY} settlement account`);
+      .find((a) => a.ledgerAccountType === 'SETTLEMENT' && a.currency === currency);
+    if (settlement === undefined) throw new Error(`demo onboarding: ${name} has no ${currency} settlement account`);
     await expect(adminUrl, 'POST', `/participants/${name}/accounts/${settlement.id}`, {
       transferId: randomUUID(), externalReference: 'demo-funding', action: 'recordFundsIn', reason: 'demo scheme funding',
-      amount: { amount: DEMO_FUNDS_IN, currency: DEMO_CURRENCY },
+      amount: { amount: dfsp.fundsIn, currency },
     }, (status) => status === 202);
-    log.info({ participant: name, currency: DEMO_CURRENCY, netDebitCap: DEMO_NET_DEBIT_CAP, fundsIn: DEMO_FUNDS_IN }, 'demo participant onboarded');
+    log.info({ participant: name, currency, netDebitCap: dfsp.netDebitCap, fundsIn: dfsp.fundsIn }, 'participant onboarded through the admin API');
+  }
+  if (dfsp.callbackUrl !== undefined) {
+    for (const endpoint of simulatorEndpoints(dfsp.callbackUrl)) {
+      await expect(adminUrl, 'POST', `/participants/${name}/endpoints`, endpoint, (status) => status === 201);
+    }
+  }
+  return created;
+}
+
+/** The demo scheme: hub accounts, settlement model, payerfsp and payeefsp, with endpoints where given. */
+export async function onboardDemoScheme(adminUrl: string, log: Logger, callbackUrls: Partial<Record<DemoDfspName, string>> = {}): Promise<void> {
+  await onboardHub(adminUrl, DEMO_CURRENCY);
+  for (const name of DEMO_DFSPS) {
+    const callbackUrl = callbackUrls[name];
+    await onboardDfsp(adminUrl, {
+      name, currency: DEMO_CURRENCY, netDebitCap: DEMO_NET_DEBIT_CAP, fundsIn: DEMO_FUNDS_IN,
+      ...(callbackUrl === undefined ? {} : { callbackUrl }),
+    }, log);
   }
 }

@@ -1,0 +1,63 @@
+// The demo scheme with its two DFSPs running: simulated payerfsp and payeefsp
+// on loopback, onboarded through the admin API with every switching callback
+// endpoint pointing at them, and their parties registered with the hub.
+import { randomBytes } from 'node:crypto';
+import { createSimulatedDfsp, type IlpVersion, type SimLimits, type SimTraffic, type SimulatedDfsp } from '../sim/index.ts';
+import type { Logger } from '../support/logger.ts';
+import { DEMO_CURRENCY, DEMO_PARTIES, onboardDemoScheme } from './scheme.ts';
+
+export interface DemoDfsps {
+  payer: SimulatedDfsp;
+  payee: SimulatedDfsp;
+  close(): Promise<void>;
+}
+
+export interface DemoDfspsOptions {
+  adminUrl: string;
+  fspiopUrl: string;
+  log: Logger;
+  /** Ports for payerfsp and payeefsp; 0 (the default) takes any free port. */
+  ports?: { payerfsp: number; payeefsp: number };
+  ilpVersion?: IlpVersion;
+  onTraffic?: (traffic: SimTraffic) => void;
+  limits?: Partial<SimLimits>;
+}
+
+export async function startDemoDfsps(options: DemoDfspsOptions): Promise<DemoDfsps> {
+  const { log } = options;
+  const ilpVersion = options.ilpVersion ?? 'v1';
+  const start = (name: 'payerfsp' | 'payeefsp') => createSimulatedDfsp({
+    name,
+    hubFspiopUrl: options.fspiopUrl,
+    listen: { host: '127.0.0.1', port: options.ports?.[name] ?? 0 },
+    parties: DEMO_PARTIES[name],
+    // A fresh secret each start: quotes issued before a restart cannot be fulfilled after it, as with a real DFSP that rotates its key.
+    ilpSecret: randomBytes(32).toString('base64'),
+    ilpVersion,
+    currency: DEMO_CURRENCY,
+    log: log.child({ component: 'simulator', dfsp: name }),
+    ...(options.onTraffic === undefined ? {} : { onTraffic: options.onTraffic }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+  const payer = await start('payerfsp');
+  let payee: SimulatedDfsp;
+  try {
+    payee = await start('payeefsp');
+  } catch (error) {
+    await payer.close();
+    throw error;
+  }
+  const close = async () => {
+    await payer.close();
+    await payee.close();
+  };
+  try {
+    await onboardDemoScheme(options.adminUrl, log, { payerfsp: payer.url, payeefsp: payee.url });
+    await payer.registerParties();
+    await payee.registerParties();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { payer, payee, close };
+}

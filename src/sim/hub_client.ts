@@ -1,0 +1,73 @@
+// Requests from a simulated DFSP to the hub, on node:http. Not the global
+// fetch: it adds headers of its own (accept: */*, accept-language,
+// sec-fetch-mode, user-agent), and an FSPIOP receiver checks Accept, so the
+// hub sees exactly the headers below plus Host, Connection and Content-Length.
+import http from 'node:http';
+import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
+import type { Clock } from '../support/clock.ts';
+import { dfspHeaders } from './headers.ts';
+import type { SimLimits } from './limits.ts';
+
+export interface HubAnswer {
+  readonly status: number;
+  /** The answer's body (an errorInformation on refusal), cut at answerBytesMax. */
+  readonly body: string;
+}
+
+export interface HubRequest {
+  readonly resource: FspiopResource;
+  readonly method: FspiopMethod;
+  /** The path from the resource on, percent-encoded. */
+  readonly uri: string;
+  readonly destination: string | undefined;
+  /** Serialised once, here; the same text is what any signature would cover. */
+  readonly body?: unknown;
+}
+
+export interface HubClient {
+  /** Sends one request; rejects only when no HTTP answer came (refused connection, timeout). */
+  send(request: HubRequest): Promise<HubAnswer>;
+  close(): void;
+}
+
+export function createHubClient(options: { name: string; hubFspiopUrl: string; limits: SimLimits; clock: Clock }): HubClient {
+  const { name, limits, clock } = options;
+  const base = new URL(options.hubFspiopUrl);
+  if (base.protocol !== 'http:') throw new Error(`simulator ${name}: the hub URL must be http:// (mutual TLS is not built yet): ${options.hubFspiopUrl}`);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: limits.socketsMax, maxTotalSockets: limits.socketsMax, maxFreeSockets: limits.socketsMax, scheduling: 'lifo' });
+
+  function send(request: HubRequest): Promise<HubAnswer> {
+    const headers = dfspHeaders({ resource: request.resource, method: request.method, uri: request.uri, source: name, destination: request.destination, nowMs: clock.nowMs() });
+    const body = request.body === undefined ? null : Buffer.from(JSON.stringify(request.body), 'utf8');
+    if (body !== null) headers['content-length'] = String(body.length);
+    const url = new URL(base.origin + prefix + request.uri);
+    return new Promise<HubAnswer>((resolve, reject) => {
+      const req = http.request(url, { method: request.method, headers, agent });
+      const timer = setTimeout(() => { req.destroy(new Error(`no answer from the hub within ${limits.sendTimeoutMs} ms`)); }, limits.sendTimeoutMs);
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (bytes < limits.answerBytesMax) chunks.push(chunk.subarray(0, limits.answerBytesMax - bytes));
+          bytes += chunk.length;
+        });
+        res.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      req.end(body ?? undefined);
+    });
+  }
+
+  return { send, close: () => { agent.destroy(); } };
+}

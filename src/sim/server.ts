@@ -1,0 +1,121 @@
+// The simulated DFSP's HTTP server: where the hub's requests (a lookup, a quote
+// request, a prepare) and callbacks arrive. Each request is read within a size
+// and time bound and checked as an FSPIOP receiver checks it (route, headers,
+// FSPIOP-Destination, body schema), then answered at once (200 for PUT and
+// PATCH, 202 otherwise); the work it causes happens afterwards.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { validateBody } from '../fspiop/body_validation.ts';
+import { errorInformation, httpStatusOf, type Failure } from '../fspiop/errors.ts';
+import { validateRequestHeaders } from '../fspiop/headers.ts';
+import { resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
+import type { Clock } from '../support/clock.ts';
+import type { Logger } from '../support/logger.ts';
+import type { SimLimits } from './limits.ts';
+
+/** A request from the hub that passed the checks. */
+export interface Arrival {
+  readonly operation: ResolvedOperation;
+  /** The path as received (percent-encoded), without a query. */
+  readonly path: string;
+  readonly source: string;
+  readonly destination: string | undefined;
+  readonly body: unknown;
+}
+
+export interface SimServerDeps {
+  readonly name: string;
+  readonly limits: SimLimits;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Whether the simulator handles this operation; others are answered 501 (2002). */
+  readonly handles: (operation: ResolvedOperation) => boolean;
+  /** A checked request whose answer has been sent; failures are the handler's to log. */
+  readonly onArrival: (arrival: Arrival) => void;
+  /** A request that failed the checks, for the simulator's waiters (it is also answered and logged). */
+  readonly onRefused: (operation: ResolvedOperation | undefined, failure: Failure) => void;
+}
+
+const HEADER_BYTES_MAX = 16_384;
+
+function answer(response: ServerResponse, status: number, body?: unknown): void {
+  if (response.headersSent) return;
+  if (body === undefined) {
+    response.writeHead(status, { 'content-length': '0' }).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }).end(text);
+}
+
+function refuse(response: ServerResponse, failure: Failure): void {
+  answer(response, httpStatusOf(failure), errorInformation(failure));
+}
+
+export function createSimServer(deps: SimServerDeps): Server {
+  const { name, limits, clock, log } = deps;
+
+  function check(request: IncomingMessage, rawBody: string): Arrival | { failure: Failure; operation?: ResolvedOperation } {
+    const target = request.url ?? '';
+    const route = resolveOperation(request.method ?? '', target);
+    if (!route.ok) return { failure: route.error };
+    const operation = route.value;
+    if (!deps.handles(operation)) return { failure: { code: '2002', detail: `${name} does not handle ${operation.key}` }, operation };
+    const facts = validateRequestHeaders(
+      { method: operation.method, resource: operation.resource, headers: request.headers },
+      { nowMs: clock.nowMs(), dateSkewMsMax: limits.dateSkewMsMax },
+    );
+    if (!facts.ok) return { failure: facts.error, operation };
+    // Every request the hub sends a DFSP names it: a forwarded one keeps the sender's, the hub's own set it.
+    if (facts.value.destination !== name) return { failure: { code: '3100', detail: `FSPIOP-Destination is not ${name}` }, operation };
+    let body: unknown = undefined;
+    if (rawBody !== '') {
+      try {
+        body = JSON.parse(rawBody);
+      } catch {
+        return { failure: { code: '3101', detail: 'the body is not valid JSON' }, operation };
+      }
+    }
+    const valid = validateBody(operation.key, body);
+    if (!valid.ok) return { failure: valid.error, operation };
+    return { operation, path: target.split('?')[0] ?? target, source: facts.value.source, destination: facts.value.destination, body };
+  }
+
+  const server = createServer({
+    requestTimeout: limits.receiveTimeoutMs,
+    headersTimeout: Math.min(limits.receiveTimeoutMs, 60_000),
+    maxHeaderSize: HEADER_BYTES_MAX,
+    // A repeated Content-Type or FSPIOP-Source is joined and then fails its check, rather than first-one-wins.
+    joinDuplicateHeaders: true,
+  }, (request, response) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      bytes += chunk.length;
+      if (bytes > limits.bodyBytesMax) {
+        tooLarge = true;
+        chunks.length = 0;
+        // Answered at once; the rest of the body is read and dropped (closing mid-body would lose the answer
+        // to a reset), within the time allowed for the whole request.
+        refuse(response, { code: '3104', detail: `the body exceeds ${limits.bodyBytesMax} bytes` });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('error', () => undefined);
+    request.on('end', () => {
+      if (tooLarge) return;
+      const checked = check(request, Buffer.concat(chunks).toString('utf8'));
+      if ('failure' in checked) {
+        log.warn({ dfsp: name, method: request.method, code: checked.failure.code, detail: checked.failure.detail }, 'simulator refused a request from the hub');
+        refuse(response, checked.failure);
+        deps.onRefused(checked.operation, checked.failure);
+        return;
+      }
+      answer(response, checked.operation.method === 'PUT' || checked.operation.method === 'PATCH' ? 200 : 202);
+      deps.onArrival(checked);
+    });
+  });
+  return server;
+}
