@@ -1,6 +1,7 @@
 // External oracles: registered by the operator in ALS's admin shape
 // (POST /oracles {oracleIdType, endpoint: {value, endpointType: "URL"},
 // currency?, isDefault}), and chosen for each lookup by type and currency.
+import { httpUrlProblem } from '../support/urls.ts';
 import { fail, ok, type Result } from '../fspiop/errors.ts';
 import type { Clock } from '../support/clock.ts';
 import { runTransaction, type Db, type Engine } from '../storage/index.ts';
@@ -36,16 +37,7 @@ export function oracleEndpointProblem(value: unknown): string | undefined {
   if (UNPRINTABLE.test(value)) return 'endpoint.value must not contain spaces or control characters';
   // Even an empty "?" or "#" is refused: the hub appends its own path and query.
   if (/[?#]/.test(value)) return 'endpoint.value must not carry a query or fragment';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'endpoint.value must be an absolute http or https URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'endpoint.value must be an http or https URL';
-  if (url.username !== '' || url.password !== '') return 'endpoint.value must not carry credentials';
-  if (url.hostname === '') return 'endpoint.value must name a host';
-  return undefined;
+  return httpUrlProblem(value, 'endpoint.value');
 }
 
 export function oracleView(oracle: Oracle): OracleView {

@@ -2,6 +2,7 @@
 // (seeds/endpointType.js, with the later FX, bulk-quote and services types).
 // FSPIOP callback values are URL templates with {{placeholders}}; the
 // notification types take an email address, the alarm topic a topic name.
+import { httpUrlProblem } from '../support/urls.ts';
 
 export const CALLBACK_ENDPOINT_TYPES = [
   'FSPIOP_CALLBACK_URL_TRANSFER_POST',
@@ -81,15 +82,8 @@ export function endpointValueProblem(type: EndpointType, value: string): string 
   }
   const filled = value.replace(/\{\{[^}]*\}\}/g, 'x');
   if (/[{}]/.test(filled)) return 'value has an unbalanced {{placeholder}}';
-  let url: URL;
-  try {
-    url = new URL(filled);
-  } catch {
-    return 'value must be an absolute http or https URL';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'value must be an http or https URL';
-  if (url.username !== '' || url.password !== '') return 'value must not carry credentials';
-  if (url.search !== '' || url.hash !== '') return 'value must not carry a query or fragment';
+  const urlProblem = httpUrlProblem(filled, 'value');
+  if (urlProblem !== undefined) return urlProblem;
   // The hub fills placeholders with what DFSPs send: they may shape the path, never choose the host.
   const authorityEnd = value.indexOf('/', value.indexOf('//') + 2);
   if ((authorityEnd === -1 ? value : value.slice(0, authorityEnd)).includes('{{')) return 'placeholders may appear only in the path, not in the host or port';
