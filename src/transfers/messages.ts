@@ -4,7 +4,10 @@ import { errorInformation, type Failure } from '../fspiop/errors.ts';
 import { forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/inbound.ts';
 import { canonicalJson } from '../support/canonical_json.ts';
 
-const isoMs = (ms: number) => new Date(ms).toISOString();
+/** An FSPIOP DateTime for epoch milliseconds (UTC, three fraction digits). */
+export function completedTimestamp(ms: number): string {
+  return new Date(ms).toISOString();
+}
 
 /** The payer's prepare, forwarded untouched to the payee. */
 export function forwardPrepare(transferId: string, payee: string, inbound: Inbound): OutboundMessage {
@@ -57,4 +60,3 @@ export function hubTransferError(transferId: string, recipient: string, failure:
   };
 }
 
-export const completedTimestamp = isoMs;
