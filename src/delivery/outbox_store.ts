@@ -43,21 +43,24 @@ export async function claimDue(db: Db, engine: Engine, workerId: string, nowMs: 
 /**
  * Writes `change` to a row this worker still holds under the claim it was given. False when the
  * claim was lost (its lease ran out and another worker claimed the row): nothing is written.
+ * A unit of work of its own, so that on SQLite outcomes recorded together share one commit.
  */
-export async function updateClaimed(db: Db, row: OutboxRow, workerId: string, change: Updateable<OutboxTable>): Promise<boolean> {
-  const result = await outboxOf(db).updateTable('outbox')
-    .set(change)
-    .where('id', '=', row.id)
-    .where('state', '=', 'PENDING')
-    .where('claimed_by', '=', workerId)
-    .where('attempts', '=', row.attempts)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+export function updateClaimed(db: Db, engine: Engine, row: OutboxRow, workerId: string, change: Updateable<OutboxTable>): Promise<boolean> {
+  return runTransaction(db, engine, async (tx) => {
+    const result = await outboxOf(tx).updateTable('outbox')
+      .set(change)
+      .where('id', '=', row.id)
+      .where('state', '=', 'PENDING')
+      .where('claimed_by', '=', workerId)
+      .where('attempts', '=', row.attempts)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  });
 }
 
 /** Hands back a claimed row that was not sent: due again at once, its claimed attempt not counted. */
-export function releaseClaim(db: Db, row: OutboxRow, workerId: string, nowMs: number): Promise<boolean> {
-  return updateClaimed(db, row, workerId, {
+export function releaseClaim(db: Db, engine: Engine, row: OutboxRow, workerId: string, nowMs: number): Promise<boolean> {
+  return updateClaimed(db, engine, row, workerId, {
     claimed_by: null,
     claimed_until_ms: null,
     attempts: row.attempts - 1,

@@ -206,7 +206,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         break;
     }
     if (!attemptCounted) change.attempts = row.attempts - 1;
-    if (!(await updateClaimed(db, row, workerId, change))) {
+    if (!(await updateClaimed(db, engine, row, workerId, change))) {
       counters.claimsLost += 1;
       log.warn({ ...context, outcome: state, reason }, 'claim ran out before the outcome was recorded; the row is another worker\'s now');
       return;
@@ -237,7 +237,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       // The send could outlast the claim (on another process's clock too) and overlap the next
       // holder's. Unsent, the row is handed back (if it is still ours) to be claimed afresh.
       counters.leaseTooShortToSend += 1;
-      const handedBack = await releaseClaim(db, row, workerId, clock.nowMs());
+      const handedBack = await releaseClaim(db, engine, row, workerId, clock.nowMs());
       if (handedBack) counters.released += 1;
       log.warn({ workerId, outboxId: row.id, subject: row.subject, recipient: row.recipient, handedBack }, 'claim too close to its end to send; not sent');
       return;
@@ -250,7 +250,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     const answer = await send({ ...prepared.request, signal });
     switch (answer.kind) {
       case 'aborted':
-        if (await releaseClaim(db, row, workerId, clock.nowMs())) counters.released += 1;
+        if (await releaseClaim(db, engine, row, workerId, clock.nowMs())) counters.released += 1;
         log.info({ workerId, outboxId: row.id, subject: row.subject, recipient: row.recipient, attempt: row.attempts }, 'send interrupted by stop; row handed back');
         return;
       case 'answer':
@@ -299,7 +299,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
 
   async function releaseAll(rows: OutboxRow[]): Promise<void> {
     const nowMs = clock.nowMs();
-    const released = await Promise.allSettled(rows.map((row) => releaseClaim(db, row, workerId, nowMs)));
+    const released = await Promise.allSettled(rows.map((row) => releaseClaim(db, engine, row, workerId, nowMs)));
     counters.released += released.filter((r) => r.status === 'fulfilled' && r.value).length;
     const firstError = released.find((r) => r.status === 'rejected');
     if (firstError !== undefined) onStepError(firstError.reason);

@@ -19,7 +19,7 @@ import { allowedMethodsAt, resolveOperation, type ResolvedOperation } from '../f
 import type { LookupService } from '../lookup/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import type { QuoteService } from '../quotes/index.ts';
-import type { Db } from '../storage/index.ts';
+import { STORAGE_OVERLOADED, type Db } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TransferService } from '../transfers/index.ts';
@@ -99,6 +99,8 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
 
   app.setErrorHandler((error: { code?: string; statusCode?: number }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, new Refusal({ code: '3104', detail: `the body exceeds ${config.bodyBytesMax} bytes` }));
+    // Nothing was accepted: the DFSP may send the request again later.
+    if (error.code === STORAGE_OVERLOADED) return send(reply, new Refusal({ code: '2003', detail: 'the hub is overloaded; try again later' }));
     request.log.error({ err: error }, 'FSPIOP request failed');
     return send(reply, new Refusal({ code: '2001', detail: '' }));
   });

@@ -11,7 +11,7 @@ import { JsonBodyError, parseExactJson } from './exact_json.ts';
 import { registerParticipantRoutes, type ParticipantRouteDeps } from './participant_routes.ts';
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
 import type { SettlementModels } from '../settlement/index.ts';
-import type { Storage } from '../storage/index.ts';
+import { STORAGE_OVERLOADED, type Storage } from '../storage/index.ts';
 import { sql } from 'kysely';
 
 export interface AdminApiDeps extends ParticipantRouteDeps {
@@ -73,6 +73,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return sendFailure(reply, { code: '3101', detail: 'the body is not valid JSON' });
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFailure(reply, { code: '3104', detail: `the body exceeds ${deps.config.bodyBytesMax} bytes` });
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendFailure(reply, { code: '3101', detail: 'the body must be application/json' });
+    if (error.code === STORAGE_OVERLOADED) return sendFailure(reply, { code: '2003', detail: 'the hub is overloaded; try again later' });
     request.log.error({ err: error }, 'admin request failed');
     return sendFailure(reply, { code: '2001', detail: '' });
   });

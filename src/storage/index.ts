@@ -6,6 +6,7 @@ import { NormaliseResultsPlugin } from './normalise_results.ts';
 import { openPostgres } from './postgres.ts';
 import type { Schema } from './schema.ts';
 import { openSqlite } from './sqlite.ts';
+import { transactionsDrained } from './transaction.ts';
 
 export type { Engine } from './engine.ts';
 export { engineOf, redactStorageUrl } from './engine.ts';
@@ -29,7 +30,11 @@ export function openStorage(url: string): Storage {
     db,
     engine,
     migrate: () => migrateToLatest(db as unknown as Kysely<unknown>, engine),
-    close: () => db.destroy(),
+    close: async () => {
+      await transactionsDrained(db);
+      await db.destroy();
+    },
   };
 }
 export { runTransaction } from './transaction.ts';
+export { STORAGE_OVERLOADED } from './group_commit.ts';

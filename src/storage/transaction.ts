@@ -8,8 +8,12 @@
 // it only because of a concurrent transaction: a PostgreSQL serialisation
 // failure, deadlock or unique violation (the retry then sees the other
 // transaction's row and answers as a duplicate), or SQLite's lock timeout.
+//
+// On SQLite the units of work that arrive together share one commit (see
+// group_commit.ts); each still settles only once its writes are durable.
 import type { Kysely, Transaction } from 'kysely';
 import type { Engine } from './engine.ts';
+import { createGroupCommitter, type GroupCommitter } from './group_commit.ts';
 
 export const TRANSACTION_ATTEMPTS_MAX = 3;
 
@@ -35,7 +39,25 @@ class Refusal extends Error {
 const isRefusal = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
 
+const committers = new WeakMap<Kysely<never>, GroupCommitter<never>>();
+
+function committerOf<S>(db: Kysely<S>): GroupCommitter<S> {
+  const key = db as unknown as Kysely<never>;
+  let committer = committers.get(key) as GroupCommitter<S> | undefined;
+  if (committer === undefined) {
+    committer = createGroupCommitter(db, { isRetryable: (error) => isRetryable(error, 'sqlite'), attemptsMax: TRANSACTION_ATTEMPTS_MAX });
+    committers.set(key, committer as unknown as GroupCommitter<never>);
+  }
+  return committer;
+}
+
+/** Settles once no unit of work is waiting for or running in a commit on `db` (before closing it). */
+export async function transactionsDrained<S>(db: Kysely<S>): Promise<void> {
+  await committers.get(db as unknown as Kysely<never>)?.drained();
+}
+
 export async function runTransaction<S, T>(db: Kysely<S>, engine: Engine, work: (tx: Transaction<S>) => Promise<T>): Promise<T> {
+  if (engine === 'sqlite') return committerOf(db).run(work, isRefusal);
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(async (tx) => {
