@@ -15,6 +15,7 @@ import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { systemClock, type Clock } from './support/clock.ts';
 import type { Logger } from './support/logger.ts';
+import { every } from './support/periodic.ts';
 
 // eslint-disable-next-line security/detect-non-literal-fs-filename -- the package's own manifest, beside the sources
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -39,18 +40,6 @@ function urlOf(host: string, port: number): string {
 function boundPort(server: { address(): unknown }, fallback: number): number {
   const address = server.address();
   return typeof address === 'object' && address !== null && 'port' in address ? Number(address.port) : fallback;
-}
-
-/** Runs `task` every `intervalMs`, never two at once, logging (not throwing) its failures. */
-function every(intervalMs: number, task: () => Promise<unknown>, log: Logger, name: string): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    task().catch((error: unknown) => { log.error({ err: error, task: name }, 'periodic task failed'); }).finally(() => { running = false; });
-  }, intervalMs);
-  timer.unref();
-  return () => { clearInterval(timer); };
 }
 
 export async function startHub(config: Config, log: Logger, clock: Clock = systemClock): Promise<Hub> {

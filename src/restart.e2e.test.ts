@@ -281,7 +281,8 @@ function restartSuite(engine: Engine): void {
     test('a transfer whose expiration passes while no hub runs is expired after the restart: 3303 to both, the position released', async (t) => {
       await withScheme(t, engine, {}, async (s) => {
         const { condition } = ilpLock();
-        const prepare = prepareBody(condition, { expiresInMs: 2_000 });
+        // Long enough for the prepare to reach the payee on a loaded machine: once expired it would lapse unsent.
+        const prepare = prepareBody(condition, { expiresInMs: 4_000 });
         const id = prepare.transferId;
         assert.equal((await s.fspiop('POST', '/transfers', 'payerfsp', 'payeefsp', prepare)).status, 202);
         await s.payee.next(isPost);

@@ -41,7 +41,7 @@ describeOnEachEngine('outbox enqueue', (ctx) => {
         id, recipient: m.recipient, endpoint_type: m.endpointType, template_values: m.templateValues, path_suffix: '/error',
         method: 'PUT', headers: m.headers, body: m.body, subject: m.subject, state: 'PENDING', attempts: 0,
         next_attempt_at_ms: NOW_MS, last_error: null, last_status: null, last_attempt_at_ms: null, created_at_ms: NOW_MS,
-        delivered_at_ms: null, claimed_by: null, claimed_until_ms: null,
+        delivered_at_ms: null, claimed_by: null, claimed_until_ms: null, not_after_ms: null,
       },
     );
   });

@@ -37,6 +37,7 @@ function assertMessage(message: OutboundMessage): void {
   assert.ok(OUTBOUND_METHODS.includes(message.method), 'outbound message: unknown method');
   assert.ok(message.subject.length > 0 && message.subject.length <= OUTBOX_MESSAGE_LIMITS.subjectLengthMax && !CONTROL.test(message.subject),
     `outbound message: subject must be 1..${OUTBOX_MESSAGE_LIMITS.subjectLengthMax} characters on one line`);
+  assert.ok(message.notAfterMs === undefined || Number.isSafeInteger(message.notAfterMs), 'outbound message: notAfterMs must be epoch milliseconds');
   assert.ok(isPathSuffix(message.pathSuffix ?? ''), 'outbound message: pathSuffix must be plain path segments such as "/error"');
   for (const [name, value] of Object.entries(message.templateValues)) {
     assert.ok(typeof value === 'string', `outbound message: template value ${name} is not a string`);
@@ -81,5 +82,6 @@ export async function enqueue(tx: Db, message: OutboundMessage, nowMs: number): 
     attempts: 0,
     next_attempt_at_ms: nowMs,
     created_at_ms: nowMs,
+    not_after_ms: message.notAfterMs ?? null,
   }).execute();
 }

@@ -20,4 +20,9 @@ export interface OutboundMessage {
   body: string | null;
   /** What the message is about, for logs and operators (e.g. "transfer 0f…/PUT"). Never secrets. */
   subject: string;
+  /**
+   * Epoch ms after which the message must not be sent (it lapses, FAILED, unsent): a transfer
+   * prepare that reached its payee only after the transfer expired could only mislead it.
+   */
+  notAfterMs?: number;
 }

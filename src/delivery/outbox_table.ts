@@ -47,6 +47,8 @@ export interface OutboxTable {
   /** The worker holding the row; with `attempts`, names one claim. */
   claimed_by: string | null;
   claimed_until_ms: number | null;
+  /** Past this, the row is not sent: it lapses (see OutboundMessage.notAfterMs). */
+  not_after_ms: number | null;
 }
 
 // A type alias, not an interface: Kysely's $extendTables() needs a type with an index signature.

@@ -225,6 +225,22 @@ describeOnEachEngine('delivery worker', (ctx) => {
     assert.ok(logs.some((line) => line.includes('"outcome":"FAILED"') && line.includes('"recipient":"payeefsp"')));
   });
 
+  test('a message past its notAfterMs lapses unsent: FAILED, its last attempt not counted, and never sent later', async () => {
+    const worker = newWorker();
+    receiver.replies = [{ status: 503 }];
+    const id = await put(transferPut({ notAfterMs: clock.nowMs() + 1_500 }));
+    await worker.runOnce();
+    assert.equal(receiver.receipts.length, 1, 'sent while it had not lapsed');
+    clock.set((await rowOf(id)).next_attempt_at_ms + 1_000);
+    assert.deepEqual(await worker.runOnce(), { claimed: 1 });
+    const row = await rowOf(id);
+    assert.equal(receiver.receipts.length, 1, 'not sent once lapsed');
+    assert.deepEqual([row.state, row.attempts], ['FAILED', 1]);
+    assert.match(row.last_error ?? '', /^lapsed unsent/);
+    clock.advance(3_600_000);
+    assert.deepEqual(await worker.runOnce(), { claimed: 0 });
+  });
+
   test('a 4xx other than 408 and 429 is FAILED at once', async () => {
     const worker = newWorker();
     for (const status of [400, 404]) {

@@ -242,6 +242,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       log.warn({ workerId, outboxId: row.id, subject: row.subject, recipient: row.recipient, handedBack }, 'claim too close to its end to send; not sent');
       return;
     }
+    if (row.not_after_ms !== null && clock.nowMs() >= row.not_after_ms) {
+      await record(row, { kind: 'refused', status: null, reason: `lapsed unsent: not to be sent after ${new Date(row.not_after_ms).toISOString()}` }, false);
+      return;
+    }
     const prepared = await prepare(row);
     if (!prepared.ok) {
       await record(row, prepared.outcome);

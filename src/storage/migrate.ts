@@ -10,6 +10,7 @@ import * as m0002 from './migrations/0002_delivery.ts';
 import * as m0003 from './migrations/0003_transfers.ts';
 import * as m0004 from './migrations/0004_lookup.ts';
 import * as m0005 from './migrations/0005_quotes.ts';
+import * as m0008 from './migrations/0008_outbox_lapse.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -20,6 +21,7 @@ const steps: Record<string, Step> = {
   '0003_transfers': m0003,
   '0004_lookup': m0004,
   '0005_quotes': m0005,
+  '0008_outbox_lapse': m0008,
 };
 
 function provider(engine: Engine): MigrationProvider {

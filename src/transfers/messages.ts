@@ -10,10 +10,12 @@ export function completedTimestamp(ms: number): string {
 }
 
 /** The payer's prepare, forwarded untouched to the payee. */
-export function forwardPrepare(transferId: string, payee: string, inbound: Inbound): OutboundMessage {
+export function forwardPrepare(transferId: string, payee: string, inbound: Inbound, expiresAtMs: number): OutboundMessage {
   return {
     recipient: payee, endpointType: 'FSPIOP_CALLBACK_URL_TRANSFER_POST', templateValues: { transferId },
     method: 'POST', headers: forwardableHeaders(inbound.headers), body: inbound.rawBody, subject: `transfer ${transferId} prepare`,
+    // Once the transfer has expired the hub has told the payee so (3303); the prepare must not follow it.
+    notAfterMs: expiresAtMs,
   };
 }
 

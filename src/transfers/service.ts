@@ -188,7 +188,7 @@ export function createTransferService(deps: TransferDeps) {
         created_at_ms: nowMs, changed_at_ms: nowMs, completed_at_ms: null,
       }).execute();
       await tx.insertInto('transfer_state_changes').values({ transfer_id: transferId, from_state: null, to_state: 'RESERVED', reason: null, changed_at_ms: nowMs }).execute();
-      await enqueue(tx, forwardPrepare(transferId, body.payeeFsp, inbound), nowMs);
+      await enqueue(tx, forwardPrepare(transferId, body.payeeFsp, inbound, expiresAtMs), nowMs);
       return { kind: 'reserved' };
     });
   }

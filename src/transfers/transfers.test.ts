@@ -89,6 +89,7 @@ describeOnEachEngine('transfers', (ctx) => {
     assert.equal(forward.headers['fspiop-signature'], request.headers['fspiop-signature']);
     assert.equal(forward.headers['authorization'], undefined, 'credentials of the sender never travel on');
     assert.equal(forward.headers['host'], undefined);
+    assert.equal(forward.notAfterMs, Date.parse(body.expiration), 'a prepare still unsent when the transfer expires is never sent');
   });
 
   test('a repeated prepare is ignored while in progress and answered with the final state once finished; changed content is 3106', async () => {
