@@ -129,7 +129,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       }
       const shape = checkBodyShape(body);
       if (!shape.ok) return new Refusal(shape.error);
-      const valid = validateBody(operation.key, body);
+      const valid = validateBody(operation.key, body, facts.value.contentVersion);
       if (!valid.ok) return new Refusal(valid.error);
     }
     const inbound: Inbound = {

@@ -1,12 +1,16 @@
-// FSPIOP request bodies against the specification's own schemas (generated
-// from Mojaloop's OpenAPI definition into openapi/fspiop-v1.1.schemas.json by
-// scripts/build-fspiop-schemas.ts), compiled once when this module loads: a
-// schema ajv refuses stops the start, not a request.
+// FSPIOP request bodies against the specification's own schemas, generated
+// from Mojaloop's OpenAPI definitions by scripts/build-fspiop-schemas.ts into
+// openapi/fspiop-v1.1.schemas.json and openapi/fspiop-v2.0.schemas.json. The
+// request's content version picks the set (schemaSetFor). Both sets are
+// compiled once when this module loads: a schema ajv refuses stops the start,
+// not a request.
 import assert from 'node:assert/strict';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fail, ok, type ErrorCode, type Failure, type Result } from './errors.ts';
+import { SUPPORTED_CONTENT_VERSIONS, type FspiopVersion } from './headers.ts';
 import { OPERATIONS, type OperationKey } from './resources.ts';
-import generated from './openapi/fspiop-v1.1.schemas.json' with { type: 'json' };
+import generatedV1_1 from './openapi/fspiop-v1.1.schemas.json' with { type: 'json' };
+import generatedV2_0 from './openapi/fspiop-v2.0.schemas.json' with { type: 'json' };
 
 /**
  * Bounds on a parsed body that hold whatever its schema says, checked before
@@ -21,7 +25,7 @@ export const BODY_SHAPE_LIMITS = {
   stringLengthMax: 32_768,
   /** The longest FSPIOP property name is 26 characters (merchantClassificationCode). */
   keyLengthMax: 64,
-  /** The widest FSPIOP object, POST /quotes, has 13 properties. */
+  /** The widest FSPIOP object, POST /quotes, has 13 properties in v1.1 and 15 in v2.0. */
   propertiesMax: 64,
   /** The longest FSPIOP array is a bulk lookup's partyList, 10000 items. */
   arrayItemsMax: 10_000,
@@ -138,26 +142,97 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Compiles every body schema, after checking that the file and src/fspiop/resources.ts list the same operations. */
-function compileAll(document: unknown): ReadonlyMap<string, CompiledOperation> {
-  assert.ok(isRecord(document) && isRecord(document['operations']), 'fspiop schemas: the generated file has no operations');
+/**
+ * A schema's text with its keywords in a fixed order, and everything whose
+ * order ajv can see kept as it is: the names of `properties` (ajv checks them,
+ * and so reports the first failure, in that order), and every array. Two
+ * schemas with the same key validate every body alike, with the same first
+ * error, so they share one compiled function: the v2.0 set repeats most v1.1
+ * bodies, the error callbacks share one body, and the definitions list
+ * keywords in different orders (v2.0 writes additionalProperties first).
+ */
+function schemaKey(schema: unknown): string {
+  const normalise = (node: unknown, isPropertyMap: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((item) => normalise(item, false));
+    if (!isRecord(node)) return node;
+    const keys = isPropertyMap ? Object.keys(node) : Object.keys(node).sort();
+    // A property map becomes a list of [name, schema] pairs, so its order is visibly part of the key.
+    if (isPropertyMap) return keys.map((key) => [key, normalise(node[key], false)]);
+    return Object.fromEntries(keys.map((key) => [key, normalise(node[key], key === 'properties')]));
+  };
+  return JSON.stringify(normalise(schema, false));
+}
+
+/**
+ * Compiles every body schema of one generated file, after checking that the
+ * file and src/fspiop/resources.ts list the same operations. `cache` holds the
+ * functions already compiled, by schemaKey.
+ */
+function compileAll(name: string, document: unknown, cache: Map<string, ValidateFunction>): ReadonlyMap<string, CompiledOperation> {
+  assert.ok(isRecord(document) && isRecord(document['operations']), `fspiop schemas ${name}: the generated file has no operations`);
   const entries = document['operations'];
   const compiled = new Map<string, CompiledOperation>();
   for (const op of OPERATIONS) {
     const entry = entries[op.key];
-    assert.ok(isRecord(entry), `fspiop schemas: no entry for ${op.key}; run npm run build:schemas`);
-    assert.equal(entry['method'], op.method, `fspiop schemas: ${op.key} has the wrong method`);
-    assert.equal(entry['path'], op.path, `fspiop schemas: ${op.key} has the wrong path`);
+    assert.ok(isRecord(entry), `fspiop schemas ${name}: no entry for ${op.key}; run npm run build:schemas`);
+    assert.equal(entry['method'], op.method, `fspiop schemas ${name}: ${op.key} has the wrong method`);
+    assert.equal(entry['path'], op.path, `fspiop schemas ${name}: ${op.key} has the wrong path`);
     const body = entry['body'];
-    assert.ok(body === null || isRecord(body), `fspiop schemas: ${op.key} body is neither a schema nor null`);
-    compiled.set(op.key, { validate: body === null ? null : ajv.compile(body) });
+    assert.ok(body === null || isRecord(body), `fspiop schemas ${name}: ${op.key} body is neither a schema nor null`);
+    let validate: ValidateFunction | null = null;
+    if (body !== null) {
+      const key = schemaKey(body);
+      validate = cache.get(key) ?? ajv.compile(body);
+      cache.set(key, validate);
+    }
+    compiled.set(op.key, { validate });
   }
   const extra = Object.keys(entries).filter((key) => !compiled.has(key));
-  assert.equal(extra.length, 0, `fspiop schemas: the generated file lists unknown operations ${extra.join(', ')}`);
+  assert.equal(extra.length, 0, `fspiop schemas ${name}: the generated file lists unknown operations ${extra.join(', ')}`);
   return compiled;
 }
 
-const COMPILED = compileAll(generated);
+/** The schema sets, named by the definition each was generated from. */
+export const SCHEMA_SET_NAMES = ['1.1', '2.0'] as const;
+export type SchemaSetName = (typeof SCHEMA_SET_NAMES)[number];
+
+const COMPILED: ReadonlyMap<SchemaSetName, ReadonlyMap<string, CompiledOperation>> = (() => {
+  const cache = new Map<string, ValidateFunction>();
+  return new Map([
+    ['1.1', compileAll('1.1', generatedV1_1, cache)],
+    ['2.0', compileAll('2.0', generatedV2_0, cache)],
+  ]);
+})();
+
+/**
+ * The schema set a content version's bodies are checked against.
+ *
+ * 1.0 bodies are checked as 1.1 (Mojaloop's switch checks all three versions
+ * against a single set). The package's v1.0 definition, docs/fspiop-rest-v1.0-
+ * openapi3-snippets.yaml (an "Implementation Friendly Version"), gives no reason
+ * to do otherwise: for the operations the hub routes it has the same properties,
+ * and the same required ones, as v1.1, but states no formats (no pattern, enum or
+ * length for CorrelationId, Amount, DateTime, Currency, PartyIdType…), which v1.1
+ * does. v1.1 only adds optional properties there (extensionList in PartyIdInfo
+ * and in the body of POST /participants/{Type}/{ID}) and PATCH /transfers/{ID},
+ * which the hub sends and never receives. So every well-formed 1.0 body passes,
+ * and the formats the hub relies on are checked whatever the version; a 1.0 body
+ * carrying one of those v1.1 extensionLists is tolerated.
+ *
+ * 2.0 bodies are checked against the v2.0 definition. Its bodies for the routed
+ * operations are v1.1's plus optional properties (pinned by openapi/schemas.test.ts), so a
+ * v1.1 body labelled 2.0 passes, and a body with v2.0-only properties passes only
+ * when labelled 2.0.
+ */
+export function schemaSetFor(version: FspiopVersion): SchemaSetName {
+  if (version.major === 1 && (version.minor === 0 || version.minor === 1)) return '1.1';
+  if (version.major === 2 && version.minor === 0) return '2.0';
+  // The headers check refuses every other version (3001) before a body is read.
+  throw new Error(`schemaSetFor: no schema set for content version ${version.major}.${version.minor}`);
+}
+
+// Every version the headers check lets through has a set: a version added there without one fails the start.
+for (const version of SUPPORTED_CONTENT_VERSIONS) assert.ok(COMPILED.has(schemaSetFor(version)));
 
 /** ajv keyword → FSPIOP code, as Mojaloop maps OpenAPI failures (createFSPIOPErrorFromOpenapiError). */
 function codeFor(keyword: string): ErrorCode {
@@ -206,15 +281,22 @@ function failureFor(error: ErrorObject): Failure {
 }
 
 /**
- * Checks a parsed request body against the operation's schema, after
- * checkBodyShape. `undefined` stands for "no body". The first failure maps to
- * its FSPIOP code (required → 3102, additionalProperties → 3103, type → 3101,
- * any other keyword → 3100) with a detail of the form "body/amount/currency
- * must be one of the Currency values". An operation key that is not in
- * src/fspiop/resources.ts is a programmer error and throws.
+ * Checks a parsed request body against the operation's schema in the set of
+ * the request's content version (schemaSetFor), after checkBodyShape.
+ * `undefined` stands for "no body". The first failure maps to its FSPIOP code
+ * (required → 3102, additionalProperties → 3103, type → 3101, any other
+ * keyword → 3100) with a detail of the form "body/amount/currency must be one
+ * of the Currency values". An operation key that is not in
+ * src/fspiop/resources.ts, or a content version the headers check would have
+ * refused, is a programmer error and throws.
+ *
+ * `contentVersion` is the version of the request's Content-Type
+ * (RequestHeaderFacts.contentVersion). Left out, the body is checked as v1.1,
+ * as every body was before the v2.0 set existed: a v2.0 body with v2.0-only
+ * properties is then refused with 3103. Callers that know the version pass it.
  */
-export function validateBody(operationKey: OperationKey, body: unknown): Result<void> {
-  const compiled = COMPILED.get(operationKey);
+export function validateBody(operationKey: OperationKey, body: unknown, contentVersion: FspiopVersion): Result<void> {
+  const compiled = COMPILED.get(schemaSetFor(contentVersion))?.get(operationKey);
   if (compiled === undefined) throw new Error(`validateBody: unknown operation ${JSON.stringify(operationKey)}`);
   if (compiled.validate === null) {
     return body === undefined ? ok(undefined) : fail('3100', `${operationKey.split(' ')[0] ?? ''} on this resource takes no body`);

@@ -13,8 +13,10 @@ export interface FspiopVersion {
 
 /**
  * Content versions the hub reads. Mojaloop's switch accepts the same three and
- * validates all of them against one schema set; so does Interlock (the v1.1
- * definition, see src/fspiop/openapi/).
+ * validates all of them against one schema set. Interlock checks 1.0 and 1.1
+ * bodies against the v1.1 definition and 2.0 bodies against the v2.0 one
+ * (schemaSetFor in src/fspiop/body_validation.ts, which fails the start if a
+ * version listed here has no schema set).
  */
 export const SUPPORTED_CONTENT_VERSIONS: readonly FspiopVersion[] = [
   { major: 1, minor: 0 },

@@ -75,7 +75,7 @@ export function createSimServer(deps: SimServerDeps): Server {
         return { failure: { code: '3101', detail: 'the body is not valid JSON' }, operation };
       }
     }
-    const valid = validateBody(operation.key, body);
+    const valid = validateBody(operation.key, body, facts.value.contentVersion);
     if (!valid.ok) return { failure: valid.error, operation };
     return { operation, path: target.split('?')[0] ?? target, source: facts.value.source, destination: facts.value.destination, body };
   }

@@ -252,7 +252,8 @@ export function createTransferService(deps: TransferDeps) {
         if (confirmToPayee) await enqueue(tx, hubTransferState(transferId, transfer.payee_fsp, { ...done, fulfilment: body.fulfilment }, transfer.content_version, nowMs), nowMs);
       } else {
         await enqueue(tx, hubTransferState(transferId, transfer.payer_fsp, { ...done, fulfilment: body.fulfilment }, transfer.content_version, nowMs), nowMs);
-        await enqueue(tx, hubPatch(transferId, transfer.payee_fsp, done, transfer.content_version, nowMs), nowMs);
+        // In the version the payee answered in; PATCH exists from v1.1 on.
+        await enqueue(tx, hubPatch(transferId, transfer.payee_fsp, done, inbound.contentVersion === '1.0' ? '1.1' : inbound.contentVersion, nowMs), nowMs);
       }
       return { kind: 'committed' };
     });
