@@ -11,6 +11,7 @@ import * as m0003 from './migrations/0003_transfers.ts';
 import * as m0004 from './migrations/0004_lookup.ts';
 import * as m0005 from './migrations/0005_quotes.ts';
 import * as m0008 from './migrations/0008_outbox_lapse.ts';
+import * as m0009 from './migrations/0009_signing_keys.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -22,6 +23,7 @@ const steps: Record<string, Step> = {
   '0004_lookup': m0004,
   '0005_quotes': m0005,
   '0008_outbox_lapse': m0008,
+  '0009_signing_keys': m0009,
 };
 
 function provider(engine: Engine): MigrationProvider {

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeBase64url, decodeProtectedHeader, formatSignatureHeader, parseSignatureHeader } from './signature_header.ts';
+
+const protectedHeader = Buffer.from('{"alg":"RS256"}').toString('base64url');
+
+test('written as the SDK writes it, and read back', () => {
+  const text = formatSignatureHeader({ signature: 'c2ln', protectedHeader });
+  assert.equal(text, `{"protectedHeader":"${protectedHeader}","signature":"c2ln"}`);
+  assert.deepEqual(parseSignatureHeader(text), { ok: true, value: { protectedHeader, signature: 'c2ln' } });
+  // Unsigned extra members are ignored, as the SDK's validator ignores them.
+  assert.ok(parseSignatureHeader(JSON.stringify({ signature: 'c2ln', protectedHeader, note: 1 })).ok);
+});
+
+test('only canonical unpadded base64url is read', () => {
+  assert.deepEqual(decodeBase64url('c2ln'), Buffer.from('sig'));
+  for (const text of ['', 'c2ln=', 'c2l+', 'c2l/', 'c', 'c2m', 'c2lu Zw']) assert.equal(decodeBase64url(text), undefined, text);
+  assert.deepEqual(decodeBase64url('c2k'), Buffer.from('si'));
+});
+
+test('a protected header must be UTF-8 JSON and an object', () => {
+  assert.deepEqual(decodeProtectedHeader(protectedHeader), { ok: true, value: { alg: 'RS256' } });
+  for (const bytes of [Buffer.from('[1]'), Buffer.from('"x"'), Buffer.from('{'), Buffer.from([0xff, 0xfe]), Buffer.from('\uFEFF{}')]) {
+    assert.equal(decodeProtectedHeader(bytes.toString('base64url')).ok, false, bytes.toString('hex'));
+  }
+});
+
+test('refusals say what is wrong without echoing the value', () => {
+  for (const value of ['{', '[]', '{"signature":"c2ln"}', '{"protectedHeader":"e30","signature":"a b"}', 'z'.repeat(8193)]) {
+    const parsed = parseSignatureHeader(value);
+    assert.equal(parsed.ok, false);
+    assert.ok(!parsed.ok);
+    assert.ok(!parsed.detail.includes(value.slice(0, 20)) && parsed.detail.startsWith('FSPIOP-Signature'));
+  }
+});

@@ -1,0 +1,67 @@
+// The FSPIOP-Signature header: JSON {"signature", "protectedHeader"}, each a
+// base64url part of a JWS whose payload (the body) travels detached. Written
+// exactly as Mojaloop's SDK writes it (safe-stable-stringify: keys sorted, no
+// spaces); read strictly, since nothing in it is trusted until verified.
+import { SIGNATURE_LIMITS } from './limits.ts';
+
+export interface SignatureParts {
+  /** base64url(UTF-8(JSON protected header)), as signed. */
+  readonly protectedHeader: string;
+  /** base64url signature. */
+  readonly signature: string;
+}
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly detail: string };
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Canonical unpadded base64url (what every JWS implementation writes): no other spelling of the same bytes is taken. */
+export function decodeBase64url(text: string): Buffer | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** The header's value as Mojaloop's SDK writes it: `{"protectedHeader":"…","signature":"…"}`. */
+export function formatSignatureHeader(parts: SignatureParts): string {
+  return JSON.stringify({ protectedHeader: parts.protectedHeader, signature: parts.signature });
+}
+
+/** Reads the header's value. Members other than the two are ignored, as the SDK's validator ignores them: they are not signed. */
+export function parseSignatureHeader(value: string): Parsed<SignatureParts> {
+  if (value.length > SIGNATURE_LIMITS.headerLengthMax) return { ok: false, detail: `FSPIOP-Signature is longer than ${SIGNATURE_LIMITS.headerLengthMax} characters` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return { ok: false, detail: 'FSPIOP-Signature is not JSON' };
+  }
+  if (!isPlainObject(parsed)) return { ok: false, detail: 'FSPIOP-Signature is not a JSON object' };
+  const { protectedHeader, signature } = parsed;
+  if (typeof protectedHeader !== 'string' || decodeBase64url(protectedHeader) === undefined) return { ok: false, detail: 'FSPIOP-Signature protectedHeader is not base64url' };
+  if (typeof signature !== 'string' || decodeBase64url(signature) === undefined) return { ok: false, detail: 'FSPIOP-Signature signature is not base64url' };
+  return { ok: true, value: { protectedHeader, signature } };
+}
+
+// ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The protected header as a JSON object (its members unchecked). */
+export function decodeProtectedHeader(protectedHeader: string): Parsed<Record<string, unknown>> {
+  const bytes = decodeBase64url(protectedHeader);
+  if (bytes === undefined) return { ok: false, detail: 'the protected header is not base64url' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(strictUtf8.decode(bytes));
+  } catch {
+    return { ok: false, detail: 'the protected header is not UTF-8 JSON' };
+  }
+  if (!isPlainObject(parsed)) return { ok: false, detail: 'the protected header is not a JSON object' };
+  return { ok: true, value: parsed };
+}
