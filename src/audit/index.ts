@@ -1,0 +1,125 @@
+// The tamper-evident audit log's pure core (issue 7): the RFC 9162 Merkle tree
+// and its proofs, the compact range the sequencer keeps in memory, C2SP signed
+// notes, checkpoints and witness cosignatures, the tlog-tiles layout, and the
+// canonical entry. No storage, no I/O: the sequencer, the store, the admin API
+// and the witness server build on these.
+export { TREE_SIZE_MAX, isTreeSize } from './tree_size.ts';
+export { ACCEPTED, type Outcome, type Verdict } from './outcome.ts';
+export {
+  HASH_BYTES,
+  consistencyProof,
+  consistencyProofPlan,
+  emptyTreeHash,
+  foldRight,
+  hashesEqual,
+  inclusionProof,
+  inclusionProofPlan,
+  leafHash,
+  nodeHash,
+  nodesFromLeaves,
+  nodesOfLeafHashes,
+  proofFromPlan,
+  rangeNodeIds,
+  subtreeProofPlan,
+  treeHead,
+  verifyConsistency,
+  verifyInclusion,
+  type ConsistencyClaim,
+  type Hash,
+  type InclusionClaim,
+  type LeafHashSource,
+  type NodeHashSource,
+  type NodeId,
+  type ProofPlan,
+} from './merkle.ts';
+export {
+  isSubtree,
+  subtreeConsistencyProof,
+  subtreeHash,
+  subtreeInclusionProof,
+  verifySubtreeConsistency,
+  verifySubtreeInclusion,
+  type SubtreeConsistencyClaim,
+  type SubtreeInclusionClaim,
+} from './subtree.ts';
+export { compactRangeNodeIds, createCompactRange, type CompactRange, type NodeVisitor } from './compact_range.ts';
+export {
+  ED25519_SIGNATURE_TYPE,
+  ed25519NoteSigner,
+  ed25519NoteVerifier,
+  ed25519PublicKeyBytes,
+  formatVerifierKey,
+  isKeyName,
+  noteKeyId,
+  parseEd25519VerifierKey,
+  parseVerifierKey,
+  type NoteSigner,
+  type NoteVerifier,
+  type VerifierKey,
+} from './note_key.ts';
+export {
+  formatNote,
+  openNote,
+  parseNote,
+  signNote,
+  signText,
+  type Note,
+  type NoteOutcome,
+  type NoteProblem,
+  type NoteSignature,
+  type OpenedNote,
+} from './signed_note.ts';
+export {
+  formatCheckpoint,
+  openCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  type Checkpoint,
+  type CheckpointOutcome,
+  type CheckpointProblem,
+  type OpenedCheckpoint,
+} from './checkpoint.ts';
+export {
+  COSIGNATURE_TYPE,
+  cosignatureTimestampS,
+  cosignatureVerifier,
+  cosignatureVerifierKey,
+  cosignedMessage,
+  createCosigner,
+  parseCosignatureVerifierKey,
+} from './cosignature.ts';
+export {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  encodeEntryBundle,
+  entryBundlePath,
+  fullTileHash,
+  nodesFromTiles,
+  hashesOfTile,
+  parseEntryBundle,
+  parseTilePath,
+  partialTiles,
+  tileHashes,
+  tileHashesFromLeaves,
+  tilePath,
+  tileWidth,
+  type TileId,
+  type TilePath,
+} from './tiles.ts';
+export {
+  ENTRY_ENCODING_VERSION,
+  auditText,
+  decodeEntry,
+  digestPersonalData,
+  encodeEntry,
+  isPersonalDataDigest,
+  type AuditEntry,
+  type AuditResult,
+  type AuditTarget,
+  type AuditText,
+  type AuditValue,
+  type EntryKind,
+  type EntryOutcome,
+  type PersonalDataDigest,
+} from './entry.ts';
+export { ENTRY_BYTES_MAX, NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX, PERSONAL_DATA_SALT_BYTES_MIN } from './limits.ts';
