@@ -23,6 +23,7 @@ Commands:
   ledger check        prove the ledger consistent on the live database (exit 1 if not)
   config check        validate the configuration and print it (secrets redacted)
   config keys         list configuration keys and their environment variables
+  pki <command>       the scheme PKI: init, issue, renew, revoke, list, crl (interlock pki --help)
 
 Options:
   --config FILE       JSON configuration file (default ./interlock.config.json if present,
@@ -166,6 +167,12 @@ async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // pki has options of its own (src/pki/cli.ts), loaded only when asked for; only --config is read here.
+  if (argv[0] === 'pki') {
+    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
+    const { runPkiCommand } = await import('./pki/cli.ts');
+    return runPkiCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

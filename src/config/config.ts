@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { CRL_NEXT_UPDATE_HOURS_MAX, LEAF_LIFETIME_DAYS_MAX } from '../pki/limits.ts';
 import { engineOf } from '../storage/index.ts';
 
 export interface Config {
@@ -32,6 +33,20 @@ export interface Config {
     expiryMsMax: number;
     /** How often reserved transfers past their expiration are expired. */
     expirySweepIntervalMs: number;
+  };
+  pki: {
+    /** Directory of the scheme CA's certificates, keys and root CRL (created 0700). */
+    dir: string;
+    /** Lifetime of a participant certificate when a request names none, days. */
+    leafLifetimeDays: number;
+    /** Longest lifetime a request may ask for, days (never above 397, whatever is configured). */
+    leafLifetimeDaysMax: number;
+    /** From a CRL's thisUpdate to its nextUpdate; a new one is signed when half of it has passed. */
+    crlNextUpdateHours: number;
+    /** How many days before a certificate (a participant's, the hub's or the CA's) expires the hub warns. */
+    expiryWarningDays: number;
+    /** Published in certificates as their CRL distribution point; none when unset. */
+    crlUrl: string | undefined;
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
@@ -95,6 +110,12 @@ const KEYS: readonly KeySpec[] = [
   { path: 'fspiop.dateSkewMsMax', describe: 'largest distance between a request Date and the hub clock, ms', parse: integer(1_000, 86_399_999) },
   { path: 'transfers.expiryMsMax', describe: 'latest expiration a prepare may ask for, ms from now', parse: integer(1_000, 7 * 24 * 3_600_000) },
   { path: 'transfers.expirySweepIntervalMs', describe: 'how often due transfers are expired, ms', parse: integer(100, 60_000) },
+  { path: 'pki.dir', describe: 'directory of the scheme CA files (created 0700)', parse: text(/^[^\0]{1,4096}$/, 'a directory path') },
+  { path: 'pki.leafLifetimeDays', describe: 'participant certificate lifetime when none is asked for, days', parse: integer(1, LEAF_LIFETIME_DAYS_MAX) },
+  { path: 'pki.leafLifetimeDaysMax', describe: 'longest participant certificate lifetime, days', parse: integer(1, LEAF_LIFETIME_DAYS_MAX) },
+  { path: 'pki.crlNextUpdateHours', describe: 'CRL validity, thisUpdate to nextUpdate, hours', parse: integer(1, CRL_NEXT_UPDATE_HOURS_MAX) },
+  { path: 'pki.expiryWarningDays', describe: 'warn this many days before a certificate expires', parse: integer(1, 365) },
+  { path: 'pki.crlUrl', describe: 'CRL distribution point URL put in certificates (none if unset)', parse: text(/^https?:\/\/[^\s]{1,2000}$/, 'an http(s) URL') },
   { path: 'log.level', describe: 'log level', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) },
 ];
 
@@ -121,6 +142,11 @@ function defaults(dataDir: string): Record<string, unknown> {
     'fspiop.dateSkewMsMax': 300_000,
     'transfers.expiryMsMax': 86_400_000,
     'transfers.expirySweepIntervalMs': 1_000,
+    'pki.dir': join(dataDir, 'pki'),
+    'pki.leafLifetimeDays': 365,
+    'pki.leafLifetimeDaysMax': LEAF_LIFETIME_DAYS_MAX,
+    'pki.crlNextUpdateHours': 48,
+    'pki.expiryWarningDays': 30,
     'log.level': 'info',
   };
 }
@@ -198,6 +224,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   // Every value below was parsed by its key's spec, or is a default of that type.
   const text = (key: string) => values.get(key) as string;
   const int = (key: string) => values.get(key) as number;
+  if (int('pki.leafLifetimeDays') > int('pki.leafLifetimeDaysMax')) {
+    throw new ConfigError(`config pki.leafLifetimeDays (${int('pki.leafLifetimeDays')}) must not exceed pki.leafLifetimeDaysMax (${int('pki.leafLifetimeDaysMax')})`);
+  }
   const host = text('admin.host');
   const port = int('admin.port');
   return {
@@ -218,6 +247,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
       dateSkewMsMax: int('fspiop.dateSkewMsMax'),
     },
     transfers: { expiryMsMax: int('transfers.expiryMsMax'), expirySweepIntervalMs: int('transfers.expirySweepIntervalMs') },
+    pki: {
+      dir: resolve(text('pki.dir')),
+      leafLifetimeDays: int('pki.leafLifetimeDays'),
+      leafLifetimeDaysMax: int('pki.leafLifetimeDaysMax'),
+      crlNextUpdateHours: int('pki.crlNextUpdateHours'),
+      expiryWarningDays: int('pki.expiryWarningDays'),
+      crlUrl: values.get('pki.crlUrl') as string | undefined,
+    },
     log: { level: text('log.level') as Config['log']['level'] },
   };
 }

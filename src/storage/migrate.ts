@@ -12,6 +12,7 @@ import * as m0004 from './migrations/0004_lookup.ts';
 import * as m0005 from './migrations/0005_quotes.ts';
 import * as m0008 from './migrations/0008_outbox_lapse.ts';
 import * as m0009 from './migrations/0009_signing_keys.ts';
+import * as m0010 from './migrations/0010_pki.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -24,6 +25,7 @@ const steps: Record<string, Step> = {
   '0005_quotes': m0005,
   '0008_outbox_lapse': m0008,
   '0009_signing_keys': m0009,
+  '0010_pki': m0010,
 };
 
 function provider(engine: Engine): MigrationProvider {

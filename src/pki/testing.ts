@@ -1,0 +1,156 @@
+// A throwaway scheme PKI for tests, the demo and the bench: a CA in a
+// temporary directory, and certificates for named participants issued from
+// CSRs made here, with no database. ECDSA P-256 keys throughout, so that a
+// whole PKI takes milliseconds. Never for production: the keys sit in a
+// temporary directory and in memory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { webcrypto } from 'node:crypto';
+import { initCa } from './ca_init.ts';
+import { loadCa, type SchemeCa } from './ca_load.ts';
+import { checkCsr } from './csr.ts';
+import { signCrl, type CrlEntry, type RevocationReason } from './crl.ts';
+import { issueLeaf } from './issue.ts';
+import { CLOCK_SKEW_MS, HOUR_MS, LEAF_LIFETIME_DAYS_MAX } from './limits.ts';
+import { certificatePem, privateKeyPem } from './pem.ts';
+import type { CertificateProfile } from './profile.ts';
+import { nodeCrypto, x509, type CryptoKeyPair } from './x509.ts';
+
+export type TestKeyType = 'ec-p256' | 'ec-p384' | 'ec-p521' | 'rsa-1024' | 'rsa-2048' | 'ed25519';
+
+const RSA_EXPONENT_65537 = new Uint8Array([1, 0, 1]);
+const USAGES: ['sign', 'verify'] = ['sign', 'verify'];
+
+async function generateKeys(keyType: TestKeyType): Promise<{ keys: CryptoKeyPair; sign: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams }> {
+  const { subtle } = nodeCrypto;
+  switch (keyType) {
+    case 'ec-p256': return { keys: await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, USAGES), sign: { name: 'ECDSA', hash: 'SHA-256' } };
+    case 'ec-p384': return { keys: await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, USAGES), sign: { name: 'ECDSA', hash: 'SHA-384' } };
+    case 'ec-p521': return { keys: await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, USAGES), sign: { name: 'ECDSA', hash: 'SHA-512' } };
+    case 'rsa-1024':
+    case 'rsa-2048': {
+      const modulusLength = keyType === 'rsa-1024' ? 1024 : 2048;
+      const keys = await subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent: RSA_EXPONENT_65537, hash: 'SHA-256' }, true, USAGES);
+      return { keys, sign: { name: 'RSASSA-PKCS1-v1_5' } };
+    }
+    case 'ed25519': return { keys: await subtle.generateKey('Ed25519', true, USAGES) as CryptoKeyPair, sign: { name: 'Ed25519' } };
+  }
+}
+
+export interface TestCsr {
+  readonly csrPem: string;
+  /** PKCS#8 PEM, as node:tls's `key` option takes it. */
+  readonly keyPem: string;
+  readonly keys: CryptoKeyPair;
+}
+
+export interface CsrOptions {
+  readonly keyType?: TestKeyType;
+  /** The subject the requester asks for; the CA ignores it. */
+  readonly subject?: string;
+  /** Extensions the requester asks for; the CA ignores them. */
+  readonly extensions?: x509.Extension[];
+  /** Sign the CSR with this key instead of its own: a CSR whose signature does not verify. */
+  readonly signWith?: CryptoKeyPair;
+}
+
+/** A key pair and a CSR for it, as a participant would make them. */
+export async function makeCsr(options: CsrOptions = {}): Promise<TestCsr> {
+  const { keys, sign } = await generateKeys(options.keyType ?? 'ec-p256');
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: options.subject ?? 'CN=test',
+    keys: { publicKey: keys.publicKey, privateKey: (options.signWith ?? keys).privateKey },
+    signingAlgorithm: sign,
+    extensions: options.extensions ?? [],
+  }, nodeCrypto);
+  const keyPem = privateKeyPem(await nodeCrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  return { csrPem: `${csr.toString('pem')}\n`, keyPem, keys };
+}
+
+export interface TestCredentials {
+  readonly fspId: string;
+  readonly serialHex: string;
+  readonly keyPem: string;
+  readonly certificatePem: string;
+  /** The certificate then the issuing CA: what a TLS peer presents (node:tls `cert`). */
+  readonly certificateChainPem: string;
+}
+
+export interface TestIssueOptions {
+  readonly profile?: CertificateProfile;
+  /** Host names for server certificates; default localhost and 127.0.0.1. */
+  readonly hosts?: readonly string[];
+  readonly lifetimeDays?: number;
+  readonly nowMs?: number;
+}
+
+export interface TestPki {
+  readonly dir: string;
+  readonly ca: SchemeCa;
+  readonly rootPem: string;
+  /** node:tls `ca`: the root and the issuing CA. */
+  readonly caPems: readonly string[];
+  issue(fspId: string, options?: TestIssueOptions): Promise<TestCredentials>;
+  /** Marks a certificate revoked in the next crls(). */
+  revoke(serialHex: string, reason?: RevocationReason): void;
+  /** node:tls `crl`: the issuing CA's CRL (listing what revoke() marked), then the root's. */
+  crls(nowMs?: number): Promise<string[]>;
+  dispose(): void;
+}
+
+export async function createTestPki(options: { schemeName?: string } = {}): Promise<TestPki> {
+  const dir = mkdtempSync(join(tmpdir(), 'interlock-pki-'));
+  const pkiDir = join(dir, 'pki');
+  const created = await initCa({ dir: pkiDir, schemeName: options.schemeName ?? 'Interlock Test Scheme', nowMs: Date.now() });
+  if (!created.ok) throw new Error(`test PKI: ${created.error.detail}`);
+  const loaded = await loadCa(pkiDir);
+  if (!loaded.ok) throw new Error(`test PKI: ${loaded.error.detail}`);
+  const ca = loaded.value;
+  const revoked: CrlEntry[] = [];
+  let crlNumber = 0;
+  const rootPem = certificatePem(ca.root);
+  return {
+    dir: pkiDir,
+    ca,
+    rootPem,
+    caPems: [rootPem, certificatePem(ca.intermediate)],
+    async issue(fspId, issueOptions = {}) {
+      const { csrPem, keyPem } = await makeCsr();
+      const csr = await checkCsr(csrPem);
+      if (!csr.ok) throw new Error(`test PKI: ${csr.error.detail}`);
+      const profile = issueOptions.profile ?? 'client';
+      const leaf = await issueLeaf(ca, {
+        fspId,
+        csr: csr.value,
+        profile,
+        hosts: profile === 'client' ? [] : (issueOptions.hosts ?? ['localhost', '127.0.0.1']),
+        lifetimeDays: issueOptions.lifetimeDays ?? 30,
+        lifetimeDaysMax: LEAF_LIFETIME_DAYS_MAX,
+        nowMs: issueOptions.nowMs ?? Date.now(),
+      });
+      if (!leaf.ok) throw new Error(`test PKI: ${leaf.error.detail}`);
+      return {
+        fspId,
+        serialHex: leaf.value.serialHex,
+        keyPem,
+        certificatePem: leaf.value.pem,
+        certificateChainPem: leaf.value.pem + certificatePem(ca.intermediate),
+      };
+    },
+    revoke(serialHex, reason = 'keyCompromise') {
+      revoked.push({ serialHex, revokedAtMs: Date.now() - CLOCK_SKEW_MS, reason });
+    },
+    async crls(nowMs = Date.now()) {
+      crlNumber += 1;
+      const crl = await signCrl({
+        issuer: ca.intermediate, signingKey: ca.intermediateKey, crlNumber,
+        thisUpdateMs: nowMs - CLOCK_SKEW_MS, nextUpdateMs: nowMs + 24 * HOUR_MS, entries: revoked,
+      });
+      return [crl.pem, ca.rootCrlPem];
+    },
+    dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
