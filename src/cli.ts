@@ -1,5 +1,6 @@
 // The `interlock` command line.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
 import { startDemoDfsps, type DemoDfsps } from './demo/dfsps.ts';
@@ -8,7 +9,7 @@ import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl } from './storage/index.ts';
-import { createSimulatedDfsp, type IlpVersion, type SimParty } from './sim/index.ts';
+import { createSimulatedDfsp, loadOrCreateDfspCredentials, signingPublicKeyPem, type IlpVersion, type SimParty } from './sim/index.ts';
 import { createLogger } from './support/logger.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
@@ -62,7 +63,7 @@ async function start(config: Config, demo: boolean): Promise<void> {
   let dfsps: DemoDfsps | undefined;
   if (demo) {
     try {
-      dfsps = await startDemoDfsps({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, log });
+      dfsps = await startDemoDfsps({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, log, keyDir: join(config.dataDir, 'demo-dfsps') });
     } catch (error) {
       await hub.close();
       throw error;
@@ -120,14 +121,18 @@ async function sim(config: Config, args: SimArguments): Promise<void> {
   const parties = (args.party ?? []).map(parseParty);
   const log = createLogger(config.log.level);
   const secret = process.env['INTERLOCK_SIM_ILP_SECRET'];
+  // The simulator's signing key lives in its data directory (INTERLOCK_DATA_DIR), made there at first start.
+  const credentials = await loadOrCreateDfspCredentials(config.dataDir, name);
   const dfsp = await createSimulatedDfsp({
-    name, hubFspiopUrl: hub, listen: { host: '127.0.0.1', port }, parties, currency, ilpVersion: ilpVersion satisfies IlpVersion, log,
+    name, hubFspiopUrl: hub, listen: { host: '127.0.0.1', port }, parties, currency, ilpVersion: ilpVersion satisfies IlpVersion, log, credentials,
     ilpSecret: secret !== undefined && secret !== '' ? secret : randomBytes(32).toString('base64'),
   });
   try {
     if (args.admin !== undefined) {
       await onboardHub(args.admin, currency);
-      await onboardDfsp(args.admin, { name, currency, netDebitCap: Number(funds), fundsIn: funds, callbackUrl: dfsp.url }, log);
+      await onboardDfsp(args.admin, { name, currency, netDebitCap: Number(funds), fundsIn: funds, callbackUrl: dfsp.url, signingPublicKeyPem: signingPublicKeyPem(credentials) }, log);
+    } else {
+      log.warn({ dfsp: name, kid: credentials.signingKey.kid }, `without --admin the hub must already have ${name}'s signing key: register ${config.dataDir}/${name}.signing_key.pem's public key (POST /participants/${name}/keys)`);
     }
     await dfsp.registerParties();
   } catch (error) {

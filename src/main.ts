@@ -5,10 +5,12 @@ import { readFileSync } from 'node:fs';
 import type { Config } from './config/index.ts';
 import { createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
+import { loggedSecurityEvents } from './edge/security_events.ts';
+import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminApi } from './operator/index.ts';
-import { createParticipantRegistry } from './participants/index.ts';
+import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
 import { createSettlementModels } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
@@ -51,7 +53,15 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   const registry = createParticipantRegistry({ db, engine, clock });
   await registry.ensureHub();
 
-  const delivery = createDeliveryWorker({ db, engine, clock, log: log.child({ component: 'delivery' }), limits: DEFAULT_DELIVERY_LIMITS });
+  // The hub signs what it originates (RS256: the algorithm FSPIOP v1.1 names) and checks what DFSPs sign.
+  const hubSigningKey = await loadOrCreateHubSigningKey({ dataDir: config.dataDir, alg: 'RS256' });
+  const signingKeys = createSigningKeyRegistry({ db, engine, clock });
+  const securityEvents = loggedSecurityEvents(log);
+
+  const delivery = createDeliveryWorker({
+    db, engine, clock, log: log.child({ component: 'delivery' }), limits: DEFAULT_DELIVERY_LIMITS,
+    signHubMessage: (message) => signOutgoingRequest(message, hubSigningKey),
+  });
   const transfers = createTransferService({ db, engine, clock, enqueue, limits: { expiryMsMax: config.transfers.expiryMsMax } });
   const quotes = createQuoteService({ db, engine, clock, enqueue });
   const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock }) });
@@ -61,6 +71,8 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     funds: createFunds({ db, engine, clock }),
     limits: createLimits({ db, engine, clock }),
     settlementModels: createSettlementModels({ db, engine, clock }),
+    signingKeys,
+    hubPublicKeys: () => [hubSigningKey],
     storage,
     clock,
     log,
@@ -68,7 +80,12 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     startedAtMs: clock.nowMs(),
     version: VERSION,
   });
-  const fspiop = await createFspiopApi({ db, clock, log, config: config.fspiop, transfers, quotes, lookup, afterAccepted: () => { delivery.wake(); } });
+  const fspiop = await createFspiopApi({
+    db, clock, log, config: config.fspiop, transfers, quotes, lookup,
+    signatureKeysOf: (participant, nowMs) => signingKeys.activeKeysOf(participant, nowMs),
+    securityEvents,
+    afterAccepted: () => { delivery.wake(); },
+  });
 
   await admin.listen({ host: config.admin.host, port: config.admin.port });
   const adminUrl = urlOf(config.admin.host, boundPort(admin.server, config.admin.port));

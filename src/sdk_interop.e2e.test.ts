@@ -7,10 +7,12 @@
 // and schema checks must accept: the SDK throws on any answer but 2xx with an
 // empty body, so each call that resolves is one the hub accepted.
 //
-// FSPIOP API 1.1 for every resource (the SDK's default is 1.0); no TLS and no
-// JWS signatures yet (jwsSign: false): both join when the hub has them.
+// FSPIOP API 1.1 for every resource (the SDK's default is 1.0). Every request
+// with a body is signed by the SDK's own JWS signer (ES256, jwsSign: true) and
+// verified by the hub; what the hub signs itself is checked with the SDK's
+// own validator. No TLS yet: it joins when the hub has it.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID, type JsonWebKeyInput } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,7 +21,8 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from './config/index.ts';
 import { startHub, type Hub } from './main.ts';
 import { createLogger } from './support/logger.ts';
-import { dfspServer, fspiopRequest, onboardScheme, positionOf, type DfspServer, type Received } from './testing/dfsp.ts';
+import { sdkJwsValidator } from './edge/signature/sdk_jws_peer.ts';
+import { dfspServer, fspiopRequest, onboardScheme, positionOf, testCredentialsOf, type DfspServer, type Received } from './testing/dfsp.ts';
 import { describeOnEachEngine } from './testing/engines.ts';
 import { until } from './testing/hub_process.ts';
 
@@ -60,13 +63,24 @@ const quiet = {
 /** FSPIOP 1.1 content, Accept version 1, for every resource used (reference §9: the SDK defaults to 1.0). */
 const RESOURCE_VERSIONS = Object.fromEntries(['parties', 'participants', 'quotes', 'transfers'].map((r) => [r, { contentVersion: '1.1', acceptVersion: '1' }]));
 
-function mojaloopRequests(dfspId: string, hub: Hub, resourceVersions: Record<string, unknown> = RESOURCE_VERSIONS): SdkRequests {
+async function mojaloopRequests(dfspId: string, hub: Hub, resourceVersions: Record<string, unknown> = RESOURCE_VERSIONS): Promise<SdkRequests> {
+  // The key onboardScheme registered for this DFSP; the SDK signs ES256 only with a SEC1 PEM.
+  const { signingKey } = await testCredentialsOf(dfspId);
   return new sdk.MojaloopRequests({
     logger: quiet, dfspId, peerEndpoint: new URL(hub.fspiopUrl).host,
-    tls: { enabled: false, mutualTLS: { enabled: false }, creds: {} }, jwsSign: false, resourceVersions,
+    tls: { enabled: false, mutualTLS: { enabled: false }, creds: {} }, resourceVersions,
+    jwsSign: true, jwsSignPutParties: true, jwsSigningKey: signingKey.privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
     // One attempt per call: a refusal must fail the test, not be retried into a pass.
     retryConfig: { retries: 0 },
   });
+}
+
+/** The hub's public signing key as a PEM, from its published JWK Set (what a DFSP configures its validator with). */
+async function hubPublicKeyPem(hub: Hub): Promise<string> {
+  const jwks = await (await fetch(`${hub.adminUrl}/hub/jwks`)).json() as { keys: JsonWebKeyInput["key"][] };
+  const [jwk] = jwks.keys;
+  assert.ok(jwk !== undefined, 'the hub publishes its key');
+  return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
 }
 
 /** Runs an SDK call; a refusal becomes an error that names the hub's answer. */
@@ -78,6 +92,9 @@ async function accepted(what: string, call: Promise<SdkAnswer>): Promise<SdkAnsw
     throw new Error(`the hub refused the SDK's ${what}: HTTP ${e.statusCode ?? '?'} ${JSON.stringify(e.response?.data ?? e.message)}`, { cause: error });
   }
 }
+
+/** The body an SDK request carried: signing makes it the signed text, otherwise it is the object. */
+const sentData = (request: SdkAnswer['originalRequest']): unknown => (typeof request.data === 'string' ? JSON.parse(request.data) : request.data);
 
 /** The FSPIOP headers of an SDK request, for comparison with what the hub forwards. */
 const fspiopHeaders = (headers: Record<string, string | string[] | undefined>, names: readonly string[]) =>
@@ -120,8 +137,8 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
     const config = loadConfig({ env: {}, overrides: { dataDir: join(dir, 'data'), 'storage.url': context.url, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
     hub = await startHub(config, createLogger('silent'));
     await onboardScheme(hub.adminUrl, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
-    payerSdk = mojaloopRequests('payerfsp', hub);
-    payeeSdk = mojaloopRequests('payeefsp', hub);
+    payerSdk = await mojaloopRequests('payerfsp', hub);
+    payeeSdk = await mojaloopRequests('payeefsp', hub);
     // The payee registers its party. (MojaloopRequests has no call for POST /participants/{Type}/{ID}, only the bulk POST /participants.)
     const registered = await fspiopRequest(hub.fspiopUrl, 'POST', `/participants/${PARTY.partyIdType}/${PARTY.partyIdentifier}`, 'participants', 'payeefsp', undefined, { fspId: 'payeefsp', currency: 'USD' });
     assert.equal(registered.status, 202, registered.body);
@@ -148,7 +165,7 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
     const partyPut = (await payeeAnswers[0])?.originalRequest;
     assert.ok(partyPut !== undefined);
     assert.equal(partyPut.headers['accept'], undefined, 'the SDK sends no Accept on PUT');
-    assert.deepEqual(JSON.parse(found.body), partyPut.data);
+    assert.deepEqual(JSON.parse(found.body), sentData(partyPut));
     const payeeFsp = (JSON.parse(found.body) as { party: { partyIdInfo: { fspId: string } } }).party.partyIdInfo.fspId;
     assert.equal(payeeFsp, 'payeefsp');
 
@@ -168,7 +185,9 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
     assert.deepEqual(JSON.parse(atPayee.body), quoteRequest);
     const quoteCallback = await payer.next((r) => r.method === 'PUT' && r.url === `/quotes/${quoteId}`);
     const quote = JSON.parse(quoteCallback.body) as { transferAmount: { amount: string; currency: string }; expiration: string; ilpPacket: string; condition: string };
-    assert.deepEqual(quote, (await payeeAnswers[1])?.originalRequest.data);
+    const quotePut = (await payeeAnswers[1])?.originalRequest;
+    assert.ok(quotePut !== undefined);
+    assert.deepEqual(quote, sentData(quotePut));
 
     // Transfer, on the quote's terms.
     const transferId = randomUUID();
@@ -186,20 +205,26 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
     assert.ok(ilp.validateFulfil(fulfil.fulfilment, quote.condition), 'the payer can check the fulfilment against its condition');
     const fulfilPut = (await payeeAnswers[2])?.originalRequest;
     assert.ok(fulfilPut !== undefined);
-    assert.deepEqual(fulfil, fulfilPut.data);
+    assert.deepEqual(fulfil, sentData(fulfilPut));
     assert.deepEqual(fspiopHeaders(done.headers, ['content-type', 'date', 'fspiop-source', 'fspiop-destination']), fspiopHeaders(fulfilPut.headers, ['content-type', 'date', 'fspiop-source', 'fspiop-destination']));
 
-    // The payer asks for the transfer's state; the hub answers it.
+    // The payer asks for the transfer's state; the hub answers it, signed with its own key.
     await accepted('GET /transfers/{ID}', payerSdk.getTransfers(transferId));
     const state = await payer.next((r) => r.method === 'PUT' && r.url === `/transfers/${transferId}` && r.headers['fspiop-source'] === 'Hub');
     assert.equal((JSON.parse(state.body) as { transferState: string }).transferState, 'COMMITTED');
+    // Mojaloop's own validator accepts what the hub signs: its answer here, and its commit notice to the payee.
+    const validator = sdkJwsValidator({ Hub: await hubPublicKeyPem(hub) });
+    const notice = await payee.next((r) => r.method === 'PUT' && r.url === `/transfers/${transferId}` && r.headers['fspiop-source'] === 'Hub');
+    for (const signed of [state, notice]) {
+      assert.equal(validator.validate({ headers: signed.headers as Record<string, string>, body: JSON.parse(signed.body) }), true);
+    }
 
     assert.equal(payeeAnswers.length, 3);
     assert.deepEqual([await positionOf(hub.adminUrl, 'payerfsp'), await positionOf(hub.adminUrl, 'payeefsp')], [100.25, -100.25]);
   });
 
   test('the SDK\'s own default versions (content 1.0, Accept version 1) are accepted too', async () => {
-    const defaults = mojaloopRequests('payerfsp', hub, {});
+    const defaults = await mojaloopRequests('payerfsp', hub, {});
     const before = payer.count((r) => r.url.startsWith('/parties/'));
     const lookup = await accepted('GET /parties (1.0)', defaults.getParties(PARTY.partyIdType, PARTY.partyIdentifier, undefined, undefined));
     assert.equal(lookup.originalRequest.headers['content-type'], 'application/vnd.interoperability.parties+json;version=1.0');

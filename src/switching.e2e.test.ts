@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { loadConfig } from './config/index.ts';
 import { startHub, type Hub } from './main.ts';
 import { createLogger } from './support/logger.ts';
-import { adminRequest, dfspServer, fspiopRequest, onboardScheme, type DfspServer } from './testing/dfsp.ts';
+import { adminRequest, dfspServer, fspiopRequest, onboardScheme, sentBodyText, type DfspServer } from './testing/dfsp.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-e2e-'));
 let hub: Hub;
@@ -83,7 +83,7 @@ test('registration, lookup, quote and transfer run end to end, and positions end
   const accepted = await fspiop('POST', '/transfers', 'transfers', 'payerfsp', 'payeefsp', prepare);
   assert.equal(accepted.status, 202);
   const forwarded = await payee.next((r) => r.method === 'POST' && r.url === '/transfers');
-  assert.equal(forwarded.body, JSON.stringify(prepare), 'the payee receives the payer\'s exact bytes');
+  assert.equal(forwarded.body, sentBodyText(prepare), 'the payee receives the payer\'s exact bytes');
   const positionsDuring = (await admin('GET', '/participants/payerfsp/positions?currency=USD')).body as { value: number };
   assert.equal(positionsDuring.value, 100);
   const fulfil = { transferState: 'COMMITTED', fulfilment, completedTimestamp: new Date().toISOString() };

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { onboardDfsp } from '../demo/scheme.ts';
-import { createSimulatedDfsp } from '../sim/index.ts';
+import { createSimulatedDfsp, ephemeralDfspCredentials, signingPublicKeyPem } from '../sim/index.ts';
 import { createLogger } from '../support/logger.ts';
 import { freePort } from '../testing/dfsp.ts';
 import { startHubProcess } from '../testing/hub_process.ts';
@@ -76,11 +76,12 @@ await new Promise<void>((resolve, reject) => {
   payee.once('exit', (code) => { reject(new Error(`the payee simulator exited (${String(code)})`)); });
 });
 const log = createLogger('warn');
+const payerCredentials = await ephemeralDfspCredentials();
 const payer = await createSimulatedDfsp({
   name: 'payerfsp', hubFspiopUrl: hub.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [{ partyIdType: 'MSISDN', partyIdentifier: '44710000001', name: 'Bench Payer' }],
-  ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: 'USD', log,
+  ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: 'USD', log, credentials: payerCredentials,
 });
-await onboardDfsp(hub.adminUrl, { name: 'payerfsp', currency: 'USD', netDebitCap: Number(FUNDS), fundsIn: FUNDS, callbackUrl: payer.url }, log);
+await onboardDfsp(hub.adminUrl, { name: 'payerfsp', currency: 'USD', netDebitCap: Number(FUNDS), fundsIn: FUNDS, callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(payerCredentials) }, log);
 const payeeInfo = { partyIdType: PAYEE_PARTY.partyIdType, partyIdentifier: PAYEE_PARTY.partyIdentifier, fspId: 'payeefsp' };
 const flow = async () => {
   const quote = await payer.quote({ payee: payeeInfo, amount: '1', currency: 'USD' });

@@ -15,6 +15,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Updateable } from 'kysely';
+import { formatImfFixdate } from '../fspiop/headers.ts';
+import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
@@ -37,6 +39,11 @@ export interface DeliveryWorkerDeps {
   readonly tls?: DeliveryTls;
   /** The name this worker claims rows under; unique per worker unless given. */
   readonly workerId?: string;
+  /**
+   * Signs a message the hub originates (FSPIOP-Source: Hub, with a body) just before each attempt,
+   * with a fresh Date; answers the headers to send. Forwarded messages keep their sender's signature.
+   */
+  readonly signHubMessage?: (message: { readonly method: string; readonly headers: Record<string, string>; readonly body: string }) => Promise<Record<string, string>>;
 }
 
 export interface DeliveryCounters {
@@ -163,12 +170,16 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     }
     const url = buildEndpointUrl(template, values, row.path_suffix);
     if (!url.ok) return refused(url.reason);
+    let sent = Object.fromEntries(headers);
+    if (deps.signHubMessage !== undefined && row.body !== null && sent['fspiop-source'] === HUB_PARTICIPANT_NAME) {
+      sent = await deps.signHubMessage({ method: row.method, headers: { ...sent, date: formatImfFixdate(clock.nowMs()) }, body: row.body });
+    }
     return {
       ok: true,
       request: {
         url: url.url,
         method: row.method,
-        headers: Object.fromEntries(headers),
+        headers: sent,
         body: row.body === null ? null : Buffer.from(row.body, 'utf8'),
       },
     };

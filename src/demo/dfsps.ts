@@ -2,7 +2,7 @@
 // on loopback, onboarded through the admin API with every switching callback
 // endpoint pointing at them, and their parties registered with the hub.
 import { randomBytes } from 'node:crypto';
-import { createSimulatedDfsp, type IlpVersion, type SimLimits, type SimTraffic, type SimulatedDfsp } from '../sim/index.ts';
+import { createSimulatedDfsp, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspCredentials, type IlpVersion, type SimLimits, type SimTraffic, type SimulatedDfsp } from '../sim/index.ts';
 import type { Logger } from '../support/logger.ts';
 import { DEMO_CURRENCY, DEMO_PARTIES, onboardDemoScheme } from './scheme.ts';
 
@@ -16,6 +16,8 @@ export interface DemoDfspsOptions {
   adminUrl: string;
   fspiopUrl: string;
   log: Logger;
+  /** Where the simulators keep their keys (the hub's data directory holds them under demo-dfsps/). */
+  keyDir: string;
   /** Ports for payerfsp and payeefsp; 0 (the default) takes any free port. */
   ports?: { payerfsp: number; payeefsp: number };
   ilpVersion?: IlpVersion;
@@ -26,6 +28,10 @@ export interface DemoDfspsOptions {
 export async function startDemoDfsps(options: DemoDfspsOptions): Promise<DemoDfsps> {
   const { log } = options;
   const ilpVersion = options.ilpVersion ?? 'v1';
+  const credentials: Record<'payerfsp' | 'payeefsp', DfspCredentials> = {
+    payerfsp: await loadOrCreateDfspCredentials(options.keyDir, 'payerfsp'),
+    payeefsp: await loadOrCreateDfspCredentials(options.keyDir, 'payeefsp'),
+  };
   const start = (name: 'payerfsp' | 'payeefsp') => createSimulatedDfsp({
     name,
     hubFspiopUrl: options.fspiopUrl,
@@ -34,6 +40,7 @@ export async function startDemoDfsps(options: DemoDfspsOptions): Promise<DemoDfs
     // A fresh secret each start: quotes issued before a restart cannot be fulfilled after it, as with a real DFSP that rotates its key.
     ilpSecret: randomBytes(32).toString('base64'),
     ilpVersion,
+    credentials: credentials[name],
     currency: DEMO_CURRENCY,
     log: log.child({ component: 'simulator', dfsp: name }),
     ...(options.onTraffic === undefined ? {} : { onTraffic: options.onTraffic }),
@@ -52,7 +59,10 @@ export async function startDemoDfsps(options: DemoDfspsOptions): Promise<DemoDfs
     await payee.close();
   };
   try {
-    await onboardDemoScheme(options.adminUrl, log, { payerfsp: payer.url, payeefsp: payee.url });
+    await onboardDemoScheme(options.adminUrl, log, {
+      payerfsp: { callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(credentials.payerfsp) },
+      payeefsp: { callbackUrl: payee.url, signingPublicKeyPem: signingPublicKeyPem(credentials.payeefsp) },
+    });
     await payer.registerParties();
     await payee.registerParties();
   } catch (error) {

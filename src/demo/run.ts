@@ -15,7 +15,7 @@ import { loadConfig } from '../config/index.ts';
 import { checkLedger } from '../ledger/index.ts';
 import { checkTransfersAgainstLedger } from '../transfers/index.ts';
 import { startHub, type Hub } from '../main.ts';
-import { createSimulatedDfsp, type SimLimits, type SimParty, type SimTraffic, type SimulatedDfsp, type TransferStateBody } from '../sim/index.ts';
+import { createSimulatedDfsp, loadOrCreateDfspCredentials, signingPublicKeyPem, type SimLimits, type SimParty, type SimTraffic, type SimulatedDfsp, type TransferStateBody } from '../sim/index.ts';
 import { createLogger } from '../support/logger.ts';
 import { startDemoDfsps, type DemoDfsps } from './dfsps.ts';
 import { CheckFailed, runPaymentFlow } from './flow.ts';
@@ -91,7 +91,7 @@ async function selfContained(): Promise<void> {
     const recorded = trafficLog();
     print(`  hub        FSPIOP API ${hub.fspiopUrl}, admin API ${hub.adminUrl}`);
     dfsps = await startDemoDfsps({
-      adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, log: createLogger('warn', narratedLog(print)),
+      adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, log: createLogger('warn', narratedLog(print)), keyDir: join(config.dataDir, 'demo-dfsps'),
       onTraffic: (traffic) => { print(hopLine(traffic)); recorded.record(traffic); }, limits: DEMO_SIM_LIMITS,
     });
     print(`  payerfsp   simulated DFSP at ${dfsps.payer.url}, serves ${describeParties(DEMO_PARTIES.payerfsp)}`);
@@ -131,13 +131,15 @@ async function againstRunningHub(fspiopUrl: string, adminUrl: string): Promise<v
   const log = createLogger('warn', narratedLog(print));
   let payer: SimulatedDfsp | undefined;
   try {
+    // Kept between runs, so that the hub keeps one key for this payer rather than a new one each run.
+    const credentials = await loadOrCreateDfspCredentials(join(tmpdir(), `interlock-demo-${REMOTE_PAYER}`), REMOTE_PAYER);
     payer = await createSimulatedDfsp({
       name: REMOTE_PAYER, hubFspiopUrl: fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [REMOTE_PAYER_PARTY],
-      ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: DEMO_CURRENCY, log, limits: DEMO_SIM_LIMITS,
+      ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: DEMO_CURRENCY, log, limits: DEMO_SIM_LIMITS, credentials,
       onTraffic: (traffic) => { print(hopLine(traffic)); },
     });
     await onboardHub(adminUrl, DEMO_CURRENCY);
-    await onboardDfsp(adminUrl, { name: REMOTE_PAYER, currency: DEMO_CURRENCY, netDebitCap: 100_000, fundsIn: '100000', callbackUrl: payer.url }, log);
+    await onboardDfsp(adminUrl, { name: REMOTE_PAYER, currency: DEMO_CURRENCY, netDebitCap: 100_000, fundsIn: '100000', callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(credentials) }, log);
     await payer.registerParties();
     print(`  ${REMOTE_PAYER}  simulated DFSP at ${payer.url}, serves ${describeParties([REMOTE_PAYER_PARTY])}; payeefsp answers from the hub's process`);
     const [payeeParty] = DEMO_PARTIES.payeefsp;

@@ -69,6 +69,8 @@ export interface DfspOnboarding {
   fundsIn: string;
   /** Base URL of the DFSP's (simulator's) callback server; every switching callback endpoint points under it. */
   callbackUrl?: string;
+  /** The public key the DFSP signs its requests with (SPKI PEM); registered again on every onboarding (a repeat changes nothing). */
+  signingPublicKeyPem?: string;
 }
 
 /**
@@ -100,17 +102,16 @@ export async function onboardDfsp(adminUrl: string, dfsp: DfspOnboarding, log: L
       await expect(adminUrl, 'POST', `/participants/${name}/endpoints`, endpoint, (status) => status === 201);
     }
   }
+  if (dfsp.signingPublicKeyPem !== undefined) {
+    await expect(adminUrl, 'POST', `/participants/${name}/keys`, { publicKey: dfsp.signingPublicKeyPem }, (status) => status === 201 || status === 200);
+  }
   return created;
 }
 
-/** The demo scheme: hub accounts, settlement model, payerfsp and payeefsp, with endpoints where given. */
-export async function onboardDemoScheme(adminUrl: string, log: Logger, callbackUrls: Partial<Record<DemoDfspName, string>> = {}): Promise<void> {
+/** The demo scheme: hub accounts, settlement model, payerfsp and payeefsp, with their endpoints and signing keys. */
+export async function onboardDemoScheme(adminUrl: string, log: Logger, dfsps: Record<DemoDfspName, { callbackUrl: string; signingPublicKeyPem: string }>): Promise<void> {
   await onboardHub(adminUrl, DEMO_CURRENCY);
   for (const name of DEMO_DFSPS) {
-    const callbackUrl = callbackUrls[name];
-    await onboardDfsp(adminUrl, {
-      name, currency: DEMO_CURRENCY, netDebitCap: DEMO_NET_DEBIT_CAP, fundsIn: DEMO_FUNDS_IN,
-      ...(callbackUrl === undefined ? {} : { callbackUrl }),
-    }, log);
+    await onboardDfsp(adminUrl, { name, currency: DEMO_CURRENCY, netDebitCap: DEMO_NET_DEBIT_CAP, fundsIn: DEMO_FUNDS_IN, ...dfsps[name] }, log);
   }
 }

@@ -5,7 +5,8 @@
 //   route      method and path → operation (3002 unknown, 3000/405 wrong method)
 //   headers    Content-Type, Accept, Date (with a skew window), FSPIOP-Source/-Destination
 //   source     FSPIOP-Source is an active participant (3200)      [mTLS identity joins here]
-//   body       size (3104), JSON (3101), shape bounds, schema     [JWS verification joins here]
+//   body       size (3104), UTF-8 and JSON (3101), shape bounds, schema
+//   signature  FSPIOP-Signature over the raw body with the source's registered keys (3105)
 //   domain     lookup / quotes / transfers, one DB transaction each, callbacks via the outbox
 //
 // The raw body is kept as received: forwarded messages carry the sender's
@@ -23,6 +24,8 @@ import { STORAGE_OVERLOADED, type Db } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TransferService } from '../transfers/index.ts';
+import type { SecurityEvents } from './security_events.ts';
+import { verifySignature, type VerificationKey } from './signature/index.ts';
 
 export interface FspiopApiConfig {
   bodyBytesMax: number;
@@ -38,11 +41,16 @@ export interface FspiopApiDeps {
   transfers: TransferService;
   quotes: QuoteService;
   lookup: LookupService;
+  /** The signature keys of a participant valid at `nowMs` (two during a rollover). */
+  signatureKeysOf: (participant: string, nowMs: number) => Promise<readonly VerificationKey[]>;
+  securityEvents: SecurityEvents;
   /** Called after a request's effects are committed (to wake the outbox worker). */
   afterAccepted?: () => void;
 }
 
 const HEADER_BYTES_MAX = 16_384;
+/** Refuses bytes that are not UTF-8, rather than replacing them: a replaced body is not the body that was signed. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A failure answered synchronously, with the status the catalogue (or the check) gives it. */
 class Refusal {
@@ -93,9 +101,9 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     disableRequestLogging: true,
   });
 
-  // Every body arrives as its exact text; the pipeline decides what it may be.
+  // Every body arrives as its exact bytes: signatures are verified over them, and forwarded messages carry them.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body); });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body); });
 
   app.setErrorHandler((error: { code?: string; statusCode?: number }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, new Refusal({ code: '3104', detail: `the body exceeds ${config.bodyBytesMax} bytes` }));
@@ -117,7 +125,13 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     const facts = validateRequestHeaders({ method: operation.method, resource: operation.resource, headers: request.headers }, { nowMs: clock.nowMs(), dateSkewMsMax: config.dateSkewMsMax });
     if (!facts.ok) return new Refusal(facts.error, httpStatusOf(facts.error));
     if ((await findActiveFsp(db, facts.value.source)) === undefined) return new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' });
-    const rawBody = typeof request.body === 'string' ? request.body : '';
+    const rawBytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    let rawBody: string;
+    try {
+      rawBody = UTF8.decode(rawBytes);
+    } catch {
+      return new Refusal({ code: '3101', detail: 'the body is not valid UTF-8' });
+    }
     let body: unknown = undefined;
     if (operation.method === 'GET' || operation.method === 'DELETE') {
       if (rawBody !== '') return new Refusal({ code: '3100', detail: `a ${operation.method} request carries no body` });
@@ -131,6 +145,17 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       if (!shape.ok) return new Refusal(shape.error);
       const valid = validateBody(operation.key, body, facts.value.contentVersion);
       if (!valid.ok) return new Refusal(valid.error);
+      // Every request with a body is signed by its sender (Mojaloop signs exactly those).
+      const path = request.url.split('?')[0] ?? '';
+      const signed = await verifySignature({ method: operation.method, fspiopUri: path, headers: request.headers, rawBody: rawBytes },
+        await deps.signatureKeysOf(facts.value.source, clock.nowMs()));
+      if (!signed.ok) {
+        deps.securityEvents.record({
+          kind: 'signature-invalid', reason: signed.field === undefined ? signed.reason : `${signed.reason}: ${signed.field}`,
+          claimed: facts.value.source, sourceAddress: request.ip, operation: operation.key,
+        });
+        return new Refusal(signed.error);
+      }
     }
     const inbound: Inbound = {
       source: facts.value.source,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { before, after, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { checkLedger, createFunds, createLimits } from '../ledger/index.ts';
-import { createParticipantRegistry } from '../participants/index.ts';
+import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { createSettlementModels } from '../settlement/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
@@ -25,6 +25,8 @@ describeOnEachEngine('admin API', (ctx) => {
       funds: createFunds({ db, engine, clock }),
       limits: createLimits({ db, engine, clock }),
       settlementModels: createSettlementModels({ db, engine, clock }),
+      signingKeys: createSigningKeyRegistry({ db, engine, clock }),
+      hubPublicKeys: () => [],
       storage: ctx.storage,
       clock,
       log: createLogger('silent'),

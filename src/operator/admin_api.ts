@@ -10,12 +10,15 @@ import type { Logger } from '../support/logger.ts';
 import { JsonBodyError, parseExactJson } from './exact_json.ts';
 import { registerParticipantRoutes, type ParticipantRouteDeps } from './participant_routes.ts';
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
+import { registerSigningKeyRoutes, type SigningKeyRouteDeps } from './signing_key_routes.ts';
 import type { SettlementModels } from '../settlement/index.ts';
 import { STORAGE_OVERLOADED, type Storage } from '../storage/index.ts';
 import { sql } from 'kysely';
 
 export interface AdminApiDeps extends ParticipantRouteDeps {
   settlementModels: SettlementModels;
+  signingKeys: SigningKeyRouteDeps['signingKeys'];
+  hubPublicKeys: SigningKeyRouteDeps['hubPublicKeys'];
   storage: Storage;
   log: Logger;
   config: Config['admin'];
@@ -97,6 +100,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
 
   registerParticipantRoutes(app, deps);
   registerSettlementModelRoutes(app, deps.settlementModels);
+  registerSigningKeyRoutes(app, deps);
   await app.ready();
   return app;
 }

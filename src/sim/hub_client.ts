@@ -3,6 +3,7 @@
 // sec-fetch-mode, user-agent), and an FSPIOP receiver checks Accept, so the
 // hub sees exactly the headers below plus Host, Connection and Content-Length.
 import http from 'node:http';
+import { signMessage, type SigningKey } from '../edge/signature/index.ts';
 import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';
 import { dfspHeaders } from './headers.ts';
@@ -20,7 +21,7 @@ export interface HubRequest {
   /** The path from the resource on, percent-encoded. */
   readonly uri: string;
   readonly destination: string | undefined;
-  /** Serialised once, here; the same text is what any signature would cover. */
+  /** Serialised once, here, in the form the signature covers (sorted keys, no spaces, as Mojaloop's SDK signs). */
   readonly body?: unknown;
 }
 
@@ -30,17 +31,23 @@ export interface HubClient {
   close(): void;
 }
 
-export function createHubClient(options: { name: string; hubFspiopUrl: string; limits: SimLimits; clock: Clock }): HubClient {
+export function createHubClient(options: { name: string; hubFspiopUrl: string; limits: SimLimits; clock: Clock; signingKey: SigningKey }): HubClient {
   const { name, limits, clock } = options;
   const base = new URL(options.hubFspiopUrl);
   if (base.protocol !== 'http:') throw new Error(`simulator ${name}: the hub URL must be http:// (mutual TLS is not built yet): ${options.hubFspiopUrl}`);
   const prefix = base.pathname.replace(/\/+$/, '');
   const agent = new http.Agent({ keepAlive: true, maxSockets: limits.socketsMax, maxTotalSockets: limits.socketsMax, maxFreeSockets: limits.socketsMax, scheduling: 'lifo' });
 
-  function send(request: HubRequest): Promise<HubAnswer> {
+  async function send(request: HubRequest): Promise<HubAnswer> {
     const headers = dfspHeaders({ resource: request.resource, method: request.method, uri: request.uri, source: name, destination: request.destination, nowMs: clock.nowMs() });
-    const body = request.body === undefined ? null : Buffer.from(JSON.stringify(request.body), 'utf8');
-    if (body !== null) headers['content-length'] = String(body.length);
+    let body: Buffer | null = null;
+    if (request.body !== undefined) {
+      // Every request with a body is signed, as the hub requires.
+      const signed = await signMessage({ method: request.method, fspiopUri: request.uri, source: name, destination: request.destination, date: headers['date'], body: request.body }, options.signingKey);
+      headers['fspiop-signature'] = signed.signature;
+      body = Buffer.from(signed.body, 'utf8');
+      headers['content-length'] = String(body.length);
+    }
     const url = new URL(base.origin + prefix + request.uri);
     return new Promise<HubAnswer>((resolve, reject) => {
       const req = http.request(url, { method: request.method, headers, agent });

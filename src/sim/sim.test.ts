@@ -15,7 +15,7 @@ import { conditionMatches } from '../ilp/index.ts';
 import { startHub, type Hub } from '../main.ts';
 import { createLogger } from '../support/logger.ts';
 import { dfspHeaders } from './headers.ts';
-import { createSimulatedDfsp, FspiopError, type SimParty, type SimulatedDfsp } from './index.ts';
+import { createSimulatedDfsp, ephemeralDfspCredentials, FspiopError, signingPublicKeyPem, type SimParty, type SimulatedDfsp } from './index.ts';
 
 const silent = createLogger('silent');
 const PAYER_PARTY: SimParty = { partyIdType: 'MSISDN', partyIdentifier: '46700000001', name: 'Astrid Payer' };
@@ -45,6 +45,7 @@ describe('a simulated DFSP through the hub', () => {
       const dfsp = await createSimulatedDfsp({
         name, hubFspiopUrl: running.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [party], currency: 'USD',
         ilpSecret: randomBytes(32).toString('base64'), ilpVersion, log: silent, limits: { callbackTimeoutMs: 10_000, sendTimeoutMs: 5_000 },
+        credentials: await ephemeralDfspCredentials(),
       });
       started.push(dfsp);
       return dfsp;
@@ -54,7 +55,7 @@ describe('a simulated DFSP through the hub', () => {
     payee4 = await sim('simpayee4', PAYEE4_PARTY, 'v4');
     await onboardHub(running.adminUrl, 'USD');
     for (const dfsp of [payer, payee, payee4]) {
-      await onboardDfsp(running.adminUrl, { name: dfsp.name, currency: 'USD', netDebitCap: 1000, fundsIn: '1000', callbackUrl: dfsp.url }, silent);
+      await onboardDfsp(running.adminUrl, { name: dfsp.name, currency: 'USD', netDebitCap: 1000, fundsIn: '1000', callbackUrl: dfsp.url, signingPublicKeyPem: signingPublicKeyPem(dfsp.credentials) }, silent);
       await dfsp.registerParties();
     }
   });
@@ -163,7 +164,7 @@ function send(url: string, method: string, path: string, headers: Record<string,
 describe('a simulated DFSP against a stand-in hub', () => {
   test('sends FSPIOP headers and nothing else, and fails at once on a synchronous refusal', async () => {
     const hub = await standInHub(() => ({ status: 400, body: { errorInformation: { errorCode: '3101', errorDescription: 'Malformed syntax' } } }));
-    const dfsp = await createSimulatedDfsp({ name: 'hdrfsp', hubFspiopUrl: hub.url, listen: { host: '127.0.0.1', port: 0 }, parties: [], ilpSecret: 's', ilpVersion: 'v1', log: silent });
+    const dfsp = await createSimulatedDfsp({ name: 'hdrfsp', hubFspiopUrl: hub.url, listen: { host: '127.0.0.1', port: 0 }, parties: [], ilpSecret: 's', ilpVersion: 'v1', log: silent, credentials: await ephemeralDfspCredentials() });
     try {
       const refused = await dfsp.lookup('MSISDN', '123').then(() => undefined, (error: unknown) => error);
       assert.ok(refused instanceof FspiopError);
@@ -192,6 +193,7 @@ describe('a simulated DFSP against a stand-in hub', () => {
   test('as a receiver it checks what arrives like an FSPIOP server, answers 202 or 200, and bounds the body', async () => {
     const hub = await standInHub(() => ({ status: 200 }));
     const dfsp = await createSimulatedDfsp({
+      credentials: await ephemeralDfspCredentials(),
       name: 'rcvfsp', hubFspiopUrl: hub.url, listen: { host: '127.0.0.1', port: 0 }, parties: [PAYEE_PARTY], ilpSecret: 's', ilpVersion: 'v1', log: silent,
       limits: { bodyBytesMax: 4096 },
     });
@@ -223,6 +225,7 @@ describe('a simulated DFSP against a stand-in hub', () => {
   test('bounds the requests waiting for callbacks, and gives up on a callback that does not come', async () => {
     const hub = await standInHub(() => ({ status: 202 }));
     const dfsp = await createSimulatedDfsp({
+      credentials: await ephemeralDfspCredentials(),
       name: 'slowfsp', hubFspiopUrl: hub.url, listen: { host: '127.0.0.1', port: 0 }, parties: [], ilpSecret: 's', ilpVersion: 'v1', log: silent,
       limits: { pendingMax: 1, callbackTimeoutMs: 300, sendTimeoutMs: 200, transferExpiryMs: 300 },
     });

@@ -12,10 +12,12 @@ import { createPayee } from './payee.ts';
 import { callbackKey, createPayer, type QuoteInput, type QuoteResult, type TransferResult } from './payer.ts';
 import { createPending } from './pending.ts';
 import { createSimServer, type Arrival } from './server.ts';
-import type { PartyAnswer, PrepareBody, SimulatedDfspOptions, TransferStateBody } from './types.ts';
+import type { DfspCredentials, PartyAnswer, PrepareBody, SimulatedDfspOptions, TransferStateBody } from './types.ts';
 
 export interface SimulatedDfsp {
   readonly name: string;
+  /** What it signs with (its public key is what the hub must have registered). */
+  readonly credentials: DfspCredentials;
   /** Base URL the simulator listens on, with the port actually bound. */
   readonly url: string;
   /** Registers every party with the hub; resolves once the hub has confirmed each one. */
@@ -49,7 +51,7 @@ export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promis
   if (!isLoopback(options.listen.host)) throw new Error(`simulator ${name}: listen.host must be a loopback address (the simulator has no TLS), not ${options.listen.host}`);
   if (options.ilpSecret.length === 0) throw new Error(`simulator ${name}: ilpSecret is empty`);
 
-  const client = createHubClient({ name, hubFspiopUrl: options.hubFspiopUrl, limits, clock });
+  const client = createHubClient({ name, hubFspiopUrl: options.hubFspiopUrl, limits, clock, signingKey: options.credentials.signingKey });
   const pending = createPending(limits);
 
   function tell(direction: 'sent' | 'received', method: string, path: string, source: string | undefined, destination: string | undefined, body: unknown): void {
@@ -107,6 +109,7 @@ export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promis
 
   return {
     name,
+    credentials: options.credentials,
     url,
     registerParties: () => payer.registerParties(),
     lookup: (type, id) => payer.lookup(type, id),

@@ -1,4 +1,6 @@
 // What a simulated DFSP is made of and what it reports, shared by its parts.
+import type { KeyObject } from 'node:crypto';
+import type { SigningKey } from '../edge/signature/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { SimLimits } from './limits.ts';
@@ -25,6 +27,12 @@ export interface SimTraffic {
   readonly body: unknown;
 }
 
+/** What a DFSP holds to speak to the hub: the key it signs its requests with. */
+export interface DfspCredentials {
+  /** Signs every request with a body (FSPIOP-Signature); its public key is registered with the hub. */
+  readonly signingKey: SigningKey & { readonly publicKey: KeyObject };
+}
+
 export interface SimulatedDfspOptions {
   /** The DFSP's participant name at the hub (its FSPIOP-Source). */
   readonly name: string;
@@ -36,6 +44,7 @@ export interface SimulatedDfspOptions {
   /** The secret the DFSP derives ILP fulfilments from; never logged. */
   readonly ilpSecret: string;
   readonly ilpVersion: IlpVersion;
+  readonly credentials: DfspCredentials;
   readonly log: Logger;
   /** The currency parties are registered in, and the only one quoted; undefined: registered without one, any quoted. */
   readonly currency?: string;

@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import { signMessage } from '../edge/signature/index.ts';
+import { sdkStableJson } from '../ilp/index.ts';
+import { ephemeralDfspCredentials, signingPublicKeyPem, type DfspCredentials } from '../sim/index.ts';
 
 /** How long next() waits for a callback unless told otherwise. */
 export const CALLBACK_WAIT_MS_DEFAULT = 10_000;
@@ -141,7 +144,28 @@ export async function adminRequest(adminUrl: string, method: string, path: strin
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) as unknown };
 }
 
-/** An FSPIOP request as a DFSP sends it: Content-Type and Accept for `resource` (no Accept on PUT), Date, FSPIOP-Source/-Destination. */
+const credentials = new Map<string, Promise<DfspCredentials>>();
+
+/** The text fspiopRequest sends for `body`: the form the signature covers (sorted keys, no spaces), as Mojaloop's SDK sends it. */
+export function sentBodyText(body: unknown): string {
+  return sdkStableJson(body);
+}
+
+/** The signing key of a test DFSP named `name`: made once per test process, registered by onboardScheme. */
+export function testCredentialsOf(name: string): Promise<DfspCredentials> {
+  let found = credentials.get(name);
+  if (found === undefined) {
+    found = ephemeralDfspCredentials();
+    credentials.set(name, found);
+  }
+  return found;
+}
+
+/**
+ * An FSPIOP request as a DFSP sends it: Content-Type and Accept for `resource` (no Accept on PUT), Date,
+ * FSPIOP-Source/-Destination, and, with a body, FSPIOP-Signature by the source's test key (the body is sent
+ * in the form signed: sorted keys, no spaces).
+ */
 export async function fspiopRequest(fspiopUrl: string, method: string, path: string, resource: string, source: string, destination: string | undefined, body?: unknown): Promise<HttpAnswer> {
   const headers: Record<string, string> = {
     'content-type': `application/vnd.interoperability.${resource}+json;version=1.1`,
@@ -150,7 +174,13 @@ export async function fspiopRequest(fspiopUrl: string, method: string, path: str
     ...(destination === undefined ? {} : { 'fspiop-destination': destination }),
     ...(method === 'PUT' ? {} : { accept: `application/vnd.interoperability.${resource}+json;version=1` }),
   };
-  const response = await fetch(fspiopUrl + path, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+  let text: string | null = null;
+  if (body !== undefined) {
+    const signed = await signMessage({ method, fspiopUri: path.split('?')[0] ?? path, source, destination, date: headers['date'], body }, (await testCredentialsOf(source)).signingKey);
+    headers['fspiop-signature'] = signed.signature;
+    text = signed.body;
+  }
+  const response = await fetch(fspiopUrl + path, { method, headers, body: text });
   return { status: response.status, body: await response.text(), sent: headers };
 }
 
@@ -200,6 +230,7 @@ export async function onboardScheme(adminUrl: string, dfsps: readonly { name: st
       amount: { amount: String(options.fundsIn ?? 5_000), currency },
     });
     for (const [type, path] of DFSP_ENDPOINTS) await expect(201, 'POST', `/participants/${name}/endpoints`, { type, value: url + path });
+    await expect(201, 'POST', `/participants/${name}/keys`, { publicKey: signingPublicKeyPem(await testCredentialsOf(name)) });
   }
 }
 

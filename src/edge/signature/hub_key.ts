@@ -80,15 +80,16 @@ export async function loadHubSigningKey(path: string): Promise<HubSigningKey> {
  * and linked into place, so a crash leaves no half-written key and, of two
  * processes starting at once, one key wins and both use it.
  */
-export async function createHubSigningKey(dir: string, options: { readonly alg: SigningAlg }): Promise<HubSigningKey> {
+export async function createHubSigningKey(dir: string, options: { readonly alg: SigningAlg; readonly fileName?: string }): Promise<HubSigningKey> {
+  const fileName = options.fileName ?? HUB_KEY_FILE_NAME;
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator configures the data directory
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey } = options.alg === 'RS256'
     ? generateKeyPairSync('rsa', { modulusLength: GENERATED_RSA_MODULUS_BITS, publicExponent: 0x10001 })
     : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const path = join(dir, HUB_KEY_FILE_NAME);
-  const temporary = join(dir, `.${HUB_KEY_FILE_NAME}.${randomBytes(8).toString('hex')}`);
+  const path = join(dir, fileName);
+  const temporary = join(dir, `.${fileName}.${randomBytes(8).toString('hex')}`);
   // 'wx' (O_CREAT | O_EXCL) never opens an existing file or follows a link planted at the name.
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- a new name in the data directory
   const fd = openSync(temporary, 'wx', OWNER_ONLY);
@@ -115,15 +116,17 @@ export async function createHubSigningKey(dir: string, options: { readonly alg: 
 
 /**
  * The hub's key: from `keyFile` when one is configured (it must exist),
- * else from the data directory, made there at first start.
+ * else from the data directory (`fileName` there, hub_signing_key.pem unless
+ * given), made there at first start. A simulated DFSP keeps its own key the same way.
  */
-export async function loadOrCreateHubSigningKey(options: { readonly keyFile?: string | undefined; readonly dataDir: string; readonly alg: SigningAlg }): Promise<HubSigningKey> {
+export async function loadOrCreateHubSigningKey(options: { readonly keyFile?: string | undefined; readonly dataDir: string; readonly alg: SigningAlg; readonly fileName?: string }): Promise<HubSigningKey> {
   if (options.keyFile !== undefined) return loadHubSigningKey(options.keyFile);
+  const fileName = options.fileName ?? HUB_KEY_FILE_NAME;
   try {
-    return await loadHubSigningKey(join(options.dataDir, HUB_KEY_FILE_NAME));
+    return await loadHubSigningKey(join(options.dataDir, fileName));
   } catch (error) {
     const missing = error instanceof HubKeyError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
     if (!missing) throw error;
   }
-  return createHubSigningKey(options.dataDir, { alg: options.alg });
+  return createHubSigningKey(options.dataDir, { alg: options.alg, fileName });
 }

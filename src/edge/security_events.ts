@@ -1,0 +1,55 @@
+// Security events: every refusal by a security control (a TLS handshake that
+// failed, a certificate that does not speak for FSPIOP-Source, a bad
+// signature, …) is recorded with its reason. The audit log stores them; until
+// it does, they are structured log lines at warn level.
+//
+// An event names what was refused and why, never secrets or message bodies.
+import type { Logger } from '../support/logger.ts';
+
+export const SECURITY_EVENT_KINDS = [
+  /** A TLS handshake the listener refused (no client certificate, unknown CA, expired, revoked, protocol or cipher). */
+  'tls-handshake-refused',
+  /** A verified client certificate that names no participant the hub can bind. */
+  'tls-identity-missing',
+  /** A request whose FSPIOP-Source is not the participant of its client certificate. */
+  'tls-identity-mismatch',
+  /** A live connection closed because its certificate was revoked or expired after the handshake. */
+  'tls-connection-revoked',
+  /** A request whose FSPIOP-Signature is missing, malformed, made with no registered key, or does not verify. */
+  'signature-invalid',
+] as const;
+export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
+
+export interface SecurityEvent {
+  readonly kind: SecurityEventKind;
+  /** Short, free of secrets and personal data. */
+  readonly reason: string;
+  /** The participant the control established (its certificate), if any. */
+  readonly participant?: string;
+  /** The participant the request claimed to be (FSPIOP-Source), if any. */
+  readonly claimed?: string;
+  readonly sourceAddress?: string;
+  /** The client certificate's serial (hex), when there was one. */
+  readonly certificateSerial?: string;
+  /** The FSPIOP operation (e.g. "POST /transfers"), when the request got that far. */
+  readonly operation?: string;
+}
+
+export interface SecurityEvents {
+  record(event: SecurityEvent): void;
+}
+
+export function loggedSecurityEvents(log: Logger): SecurityEvents {
+  const events = log.child({ component: 'security' });
+  return {
+    record(event) {
+      events.warn({ securityEvent: event.kind, ...event }, `security event: ${event.kind}`);
+    },
+  };
+}
+
+/** Keeps every event in memory: for tests. */
+export function capturedSecurityEvents(): SecurityEvents & { readonly events: SecurityEvent[] } {
+  const events: SecurityEvent[] = [];
+  return { events, record: (event) => { events.push(event); } };
+}

@@ -1,0 +1,99 @@
+// The signature control where it stands in the pipeline: a hub with two DFSPs,
+// and hostile prepares that each must be refused with 3105, recorded as a
+// security event, and move no money; the properly signed one goes through.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig } from '../config/index.ts';
+import { startHub, type Hub } from '../main.ts';
+import { createLogger } from '../support/logger.ts';
+import { dfspServer, errorCodeOf, fspiopRequest, ilpLock, onboardScheme, positionOf, prepareBody, testCredentialsOf, type DfspServer } from '../testing/dfsp.ts';
+import { signMessage } from './signature/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'interlock-signature-edge-'));
+let hub: Hub;
+let payer: DfspServer;
+let payee: DfspServer;
+const logLines: Record<string, unknown>[] = [];
+
+before(async () => {
+  payer = await dfspServer();
+  payee = await dfspServer();
+  const config = loadConfig({ env: {}, overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn' } });
+  hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }));
+  await onboardScheme(hub.adminUrl, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+});
+
+after(async () => {
+  await hub.close();
+  await payer.close();
+  await payee.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A prepare from payerfsp, its headers and body text as given (a hostile client writes its own). */
+async function send(headers: Record<string, string>, body: string) {
+  const response = await fetch(`${hub.fspiopUrl}/transfers`, { method: 'POST', headers, body });
+  return { status: response.status, body: await response.text() };
+}
+
+function prepareHeaders(date: string): Record<string, string> {
+  return {
+    'content-type': 'application/vnd.interoperability.transfers+json;version=1.1',
+    accept: 'application/vnd.interoperability.transfers+json;version=1',
+    date, 'fspiop-source': 'payerfsp', 'fspiop-destination': 'payeefsp',
+  };
+}
+
+async function signedBy(name: string, body: unknown, date: string, uri = '/transfers', method = 'POST') {
+  return signMessage({ method, fspiopUri: uri, source: 'payerfsp', destination: 'payeefsp', date, body }, (await testCredentialsOf(name)).signingKey);
+}
+
+const signatureEvents = () => logLines.filter((line) => line['securityEvent'] === 'signature-invalid');
+
+test('every hostile prepare is refused with 3105 and a security event, and moves no money; a signed one is accepted', async () => {
+  const date = new Date().toUTCString();
+  const positionBefore = await positionOf(hub.adminUrl, 'payerfsp');
+  const eventsBefore = signatureEvents().length;
+  const prepare = prepareBody(ilpLock().condition);
+  const good = await signedBy('payerfsp', prepare, date);
+  const other = prepareBody(ilpLock().condition);
+  const otherSigned = await signedBy('payerfsp', other, date);
+  const tampered = good.body.replace('"amount":"100"', '"amount":"900"');
+  assert.notEqual(tampered, good.body);
+
+  const attempts: [what: string, headers: Record<string, string>, body: string][] = [
+    ['no signature', prepareHeaders(date), good.body],
+    ['the body changed after signing', { ...prepareHeaders(date), 'fspiop-signature': good.signature }, tampered],
+    ['another DFSP\'s key', { ...prepareHeaders(date), 'fspiop-signature': (await signedBy('payeefsp', prepare, date)).signature }, good.body],
+    ['a signature replayed from another transfer', { ...prepareHeaders(date), 'fspiop-signature': otherSigned.signature }, good.body],
+    ['signed for another URI', { ...prepareHeaders(date), 'fspiop-signature': (await signedBy('payerfsp', prepare, date, '/quotes')).signature }, good.body],
+    ['signed for another method', { ...prepareHeaders(date), 'fspiop-signature': (await signedBy('payerfsp', prepare, date, '/transfers', 'PUT')).signature }, good.body],
+    ['a truncated signature', { ...prepareHeaders(date), 'fspiop-signature': good.signature.replace(/"signature":"([^"]{10})[^"]*"/, '"signature":"$1"') }, good.body],
+    ['a header that is not JSON', { ...prepareHeaders(date), 'fspiop-signature': 'not json' }, good.body],
+  ];
+  for (const [what, headers, body] of attempts) {
+    const answer = await send(headers, body);
+    assert.deepEqual([answer.status, errorCodeOf(answer.body)], [400, '3105'], what);
+  }
+  assert.equal(await positionOf(hub.adminUrl, 'payerfsp'), positionBefore, 'no refused prepare reserved anything');
+  const events = signatureEvents().slice(eventsBefore);
+  assert.equal(events.length, attempts.length, 'each refusal is a security event');
+  for (const event of events) {
+    assert.equal(event['claimed'], 'payerfsp');
+    assert.equal(event['operation'], 'POST /transfers');
+    assert.equal(JSON.stringify(event).includes(good.signature), false, 'the event never carries the signature itself');
+  }
+
+  const accepted = await send({ ...prepareHeaders(date), 'fspiop-signature': good.signature }, good.body);
+  assert.equal(accepted.status, 202, accepted.body);
+  const forwarded = await payee.next((r) => r.method === 'POST' && r.url === '/transfers' && r.body === good.body);
+  assert.equal(forwarded.headers['fspiop-signature'], good.signature, 'the payee gets the payer\'s own signature, untouched');
+});
+
+test('GET and DELETE carry no body and no signature, as in Mojaloop: they are not refused for lacking one', async () => {
+  const answer = await fspiopRequest(hub.fspiopUrl, 'GET', `/transfers/${prepareBody('x').transferId}`, 'transfers', 'payerfsp', undefined);
+  assert.equal(answer.status, 202);
+});
