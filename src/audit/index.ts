@@ -1,8 +1,13 @@
-// The tamper-evident audit log's pure core (issue 7): the RFC 9162 Merkle tree
-// and its proofs, the compact range the sequencer keeps in memory, C2SP signed
-// notes, checkpoints and witness cosignatures, the tlog-tiles layout, and the
-// canonical entry. No storage, no I/O: the sequencer, the store, the admin API
-// and the witness server build on these.
+// The tamper-evident audit log (issue 7).
+//
+// Its pure core: the RFC 9162 Merkle tree and its proofs, the compact range
+// the sequencer keeps in memory, C2SP signed notes, checkpoints and witness
+// cosignatures, the tlog-tiles layout, and the canonical entry.
+//
+// Built on it: the durable log (createAuditLog: sequencer with group commit
+// and cross-process indexes, checkpoints, witnesses), the security-event sink,
+// the admin API's read routes, the export, the verifier and the witness
+// server. `interlock audit …` is src/audit/cli.ts, loaded by src/cli.ts on demand.
 export { TREE_SIZE_MAX, isTreeSize } from './tree_size.ts';
 export { ACCEPTED, type Outcome, type Verdict } from './outcome.ts';
 export {
@@ -123,3 +128,21 @@ export {
   type PersonalDataDigest,
 } from './entry.ts';
 export { ENTRY_BYTES_MAX, NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX, PERSONAL_DATA_SALT_BYTES_MIN } from './limits.ts';
+
+// The durable log, for main.ts and the rest of the hub.
+export { createAuditLog, type AuditAppend, type AuditLog, type AuditLogDeps } from './audit_log.ts';
+export { createAuditLogFromConfig, witnessesOf, type AuditLogFromConfigDeps } from './from_config.ts';
+export type { AppendRefusal, AppendResult, SignedCheckpoint } from './sequencer.ts';
+export { AuditIntegrityError } from './store.ts';
+export { AUDIT_KEY_FILE_NAME, KeyFileError, loadOrCreateAuditKey } from './key_file.ts';
+export { auditSecurityEvents, createAuditFeed, securityEventEntry, type AuditFeed, type AuditedSecurityEvents } from './security_events.ts';
+export { auditOperatorActions, auditValueOf, operatorActionEntry, type AuditedAdminActions } from './operator_actions.ts';
+export { AUDIT_READ, registerAuditRoutes, type AuditRouteDeps } from './routes.ts';
+export { createAuditQueries, type AuditQueries } from './queries.ts';
+export { exportLog, type ExportReport } from './export.ts';
+export { describeSubject, verifyLog, type LogSource, type Problem, type VerifyOptions, type VerifyReport } from './verify.ts';
+export { directorySource, urlSource } from './log_source.ts';
+export { createWitnessServer, type WitnessServer } from './witness_server.ts';
+export type { Witness } from './witness_client.ts';
+export type { WitnessConfig } from './config_values.ts';
+export { AUDIT_APPEND_ONLY_TABLES, AUDIT_WRITER_ROLE } from './tables.ts';

@@ -25,4 +25,73 @@ export const PERSONAL_DATA_SALT_BYTES_MIN = 32;
 /** Longest actor, role, action or target identifier in an entry: ids and names the hub makes, never prose. */
 export const ENTRY_IDENTIFIER_LENGTH_MAX = 256;
 
+// ---- The durable log: sequencer, checkpoints, witnesses, reads ----
+
+/**
+ * How long the sequencer waits after the first entry of a batch for others to join it. Every append waits for
+ * a commit anyway (one fsync); a few milliseconds more lets a burst share that commit, and an operator's
+ * action is acknowledged no later than this after its entry is durable.
+ */
+export const AUDIT_BATCH_WINDOW_MS = 2;
+
+/** Entries committed in one transaction: bounds the time the log's sequence lock is held, and the work one failed commit loses. */
+export const AUDIT_BATCH_ENTRIES_MAX = 1024;
+
+/**
+ * Entries waiting for a batch. Past it an append is refused at once ('overloaded'): the log is behind storage,
+ * and a queue without end would only turn that into memory exhaustion.
+ */
+export const AUDIT_QUEUE_ENTRIES_MAX = 16_384;
+
+/** Rows in one INSERT: 9 parameters each, far under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters. */
+export const AUDIT_INSERT_ROWS_MAX = 256;
+const AUDIT_ENTRY_COLUMNS = 9;
+
+/** Leaf hashes read per query when a sequencer catches up with entries another hub process appended. */
+export const AUDIT_CATCH_UP_ROWS_MAX = 4096;
+
+/** Shortest and longest interval between checkpoints (the default, 1 s, is Tessera's). */
+export const CHECKPOINT_INTERVAL_MS_MIN = 100;
+export const CHECKPOINT_INTERVAL_MS_MAX = 3_600_000;
+
+/** Witnesses a hub sends its checkpoints to: a quorum of DFSPs and the regulator, never hundreds. */
+export const WITNESSES_MAX = 16;
+
+/** tlog-witness: a client sends at most 63 consistency proof lines (a tree of 2^63 leaves needs no more). */
+export const WITNESS_PROOF_LINES_MAX = 63;
+
+/** A whole add-checkpoint request: the old size line, the proof lines (45 bytes each) and a checkpoint note. */
+export const WITNESS_REQUEST_BYTES_MAX = NOTE_BYTES_MAX + 64 * 64;
+
+/** A witness's answer: a few cosignature lines (about 150 bytes each), or its size. */
+export const WITNESS_RESPONSE_BYTES_MAX = 64 * 1024;
+
+/** How long the hub waits for one witness to answer an add-checkpoint; a silent witness is tried again at the next checkpoint tick. */
+export const WITNESS_REQUEST_TIMEOUT_MS = 5_000;
+
+/** How long a witness server allows to receive one whole request (a slow client cannot hold its one state lock). */
+export const WITNESS_SERVER_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Results in one page of an audit search, each with its inclusion proof. */
+export const AUDIT_SEARCH_RESULTS_MAX = 100;
+
+/** Checkpoints in one page of the checkpoint history. */
+export const AUDIT_CHECKPOINTS_PAGE_MAX = 1000;
+
+/**
+ * Security events appended and not yet durable. A flood of refused handshakes (which anyone on the network can
+ * cause) must not fill the log's queue and starve operator actions of room, so events beyond this are dropped,
+ * counted and reported.
+ */
+export const SECURITY_EVENTS_IN_FLIGHT_MAX = 1024;
+
+/** How often, at most, dropped security events are reported while they are being dropped. */
+export const SECURITY_EVENT_DROP_REPORT_INTERVAL_MS = 1_000;
+
+/** Longest text taken from a security event into an entry (its reason, a claimed participant name): headers are attacker-chosen. */
+export const SECURITY_EVENT_TEXT_LENGTH_MAX = 256;
+
 assert.ok(NOTE_BYTES_MAX >= 16 * 7 * 1024, 'room for 16 post-quantum signature lines');
+assert.ok(AUDIT_INSERT_ROWS_MAX * AUDIT_ENTRY_COLUMNS <= 32_766, 'one INSERT stays under SQLite\'s bound parameters');
+assert.ok(SECURITY_EVENTS_IN_FLIGHT_MAX * 4 <= AUDIT_QUEUE_ENTRIES_MAX, 'security events leave most of the queue to operator actions');
+

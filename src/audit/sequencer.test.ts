@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { openStorage, type Storage } from '../storage/index.ts';
+import { describeOnEachEngine } from '../testing/engines.ts';
+import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
+import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
+import { consistencyProofPlan, leafHash, nodesOfLeafHashes, proofFromPlan, treeHead, verifyConsistency, type Hash } from './merkle.ts';
+import { createSequencer, DEFAULT_SEQUENCER_LIMITS, type Sequencer } from './sequencer.ts';
+import { AuditIntegrityError, bytesOf, nodeReader, readCheckpoints, readEntries, storedSize } from './store.ts';
+import { TILE_WIDTH } from './tiles.ts';
+
+const keys = logKeys();
+const clock = { nowMs: () => 1_760_000_000_000 };
+
+function sequencerOn(storage: Storage, limits = DEFAULT_SEQUENCER_LIMITS): Promise<Sequencer> {
+  return createSequencer({ db: storage.db, engine: storage.engine, clock, origin: TEST_ORIGIN, signer: keys.signer, verifier: keys.verifier, limits });
+}
+
+async function storedLeaves(storage: Storage): Promise<Hash[]> {
+  const size = await storedSize(storage.db);
+  return (await readEntries(storage.db, 0, size)).map((e) => e.leafHash);
+}
+
+describeOnEachEngine('audit sequencer', (ctx) => {
+  let sequencer: Sequencer;
+  before(async () => { sequencer = await sequencerOn(ctx.storage); });
+  after(async () => { await sequencer.close(); });
+
+  it('gives 600 entries appended together the indexes 0–599, each once, and stores their full tiles', async () => {
+    const results = await Promise.all(Array.from({ length: 600 }, (_, i) => sequencer.append(pendingEntry(testEntry(i)))));
+    assert.deepEqual(results.map((r) => (r.ok ? r.index : -1)).toSorted((a, b) => a - b), Array.from({ length: 600 }, (_, i) => i));
+    assert.equal(sequencer.size(), 600);
+    assert.equal(await storedSize(ctx.storage.db), 600);
+    const entries = await readEntries(ctx.storage.db, 0, 600);
+    // Each entry sits at the index it was given, with its own leaf hash.
+    results.forEach((r, i) => {
+      assert.ok(r.ok);
+      const stored = entries[r.index]!;
+      assert.deepEqual(stored.entry, Buffer.from(pendingEntry(testEntry(i)).bytes));
+      assert.deepEqual(stored.leafHash, leafHash(stored.entry));
+    });
+    const tiles = await ctx.storage.db.selectFrom('audit_tiles').selectAll().orderBy('level').orderBy('idx').execute();
+    assert.deepEqual(tiles.map((t) => [t.level, t.idx]), [[0, 0], [0, 1]]);
+    assert.deepEqual(bytesOf(tiles[1]!.hashes), Buffer.concat(entries.slice(TILE_WIDTH, 2 * TILE_WIDTH).map((e) => e.leafHash)));
+  });
+
+  it('acknowledges an entry only once another connection can read it', async () => {
+    const other = openStorage(ctx.url);
+    try {
+      const result = await sequencer.append(pendingEntry(testEntry(600)));
+      assert.ok(result.ok);
+      assert.equal((await readEntries(other.db, result.index, result.index + 1)).length, 1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('signs a checkpoint of the stored tree, and none again until the tree grows', async () => {
+    const first = await sequencer.checkpoint();
+    assert.ok(first?.created === true);
+    assert.equal(first.seq, 1);
+    assert.equal(first.size, 601);
+    const opened = openCheckpoint(first.note, TEST_ORIGIN, [keys.verifier]);
+    assert.ok(opened.ok);
+    assert.deepEqual(opened.value.checkpoint.rootHash, treeHead(601, nodesOfLeafHashes(await storedLeaves(ctx.storage))));
+    const same = await sequencer.checkpoint();
+    assert.equal(same?.created, false);
+    assert.equal(same.seq, 1);
+    await sequencer.append(pendingEntry(testEntry(601)));
+    const second = await sequencer.checkpoint();
+    assert.equal(second?.seq, 2);
+    assert.equal(second.size, 602);
+  });
+
+  it('restarts from storage: the same tree, and appends and checkpoints continue it', async () => {
+    await sequencer.close();
+    assert.deepEqual(await sequencer.append(pendingEntry(testEntry(0))), { ok: false, problem: 'closed', reason: 'the audit log is closed' });
+    sequencer = await sequencerOn(ctx.storage);
+    assert.equal(sequencer.size(), 602);
+    const next = await sequencer.append(pendingEntry(testEntry(602)));
+    assert.deepEqual(next, { ok: true, index: 602 });
+    const checkpoint = await sequencer.checkpoint();
+    assert.equal(checkpoint?.seq, 3);
+    assert.deepEqual(checkpoint.rootHash, treeHead(603, nodesOfLeafHashes(await storedLeaves(ctx.storage))));
+  });
+
+  it('refuses an append when its queue is full, without blocking', async () => {
+    // One entry in its batch, two waiting: the queue is full.
+    const small = await sequencerOn(ctx.storage, { batchWindowMs: 20, batchEntriesMax: 1, queueEntriesMax: 2 });
+    try {
+      const pending = Array.from({ length: 5 }, (_, i) => small.append(pendingEntry(testEntry(700 + i))));
+      const results = await Promise.all(pending);
+      assert.deepEqual(results.map((r) => r.ok), [true, true, true, false, false]);
+      assert.equal(results[4]?.ok === false && results[4].problem, 'overloaded');
+    } finally {
+      await small.close();
+    }
+    await sequencer.checkpoint();
+  });
+
+  it('refuses to sign on top of a checkpoint the stored tree does not extend, and to start on it', async () => {
+    // A checkpoint of another tree of the same size, signed with the log's own key: a fork.
+    const size = await storedSize(ctx.storage.db);
+    const forkedRoot = leafHash(Buffer.from('another history'));
+    const seq = (await readCheckpoints(ctx.storage.db, 0, 100)).length + 1;
+    await ctx.storage.db.insertInto('audit_checkpoints').values({
+      seq, size, root_hash: forkedRoot, note: signCheckpoint({ origin: TEST_ORIGIN, size, rootHash: forkedRoot, extensions: [] }, [keys.signer]), created_at_ms: clock.nowMs(),
+    }).execute();
+    await sequencer.append(pendingEntry(testEntry(800)));
+    await assert.rejects(sequencer.checkpoint(), (error: unknown) => error instanceof AuditIntegrityError && error.message.includes('does not extend checkpoint'));
+    await assert.rejects(sequencerOn(ctx.storage), AuditIntegrityError);
+  });
+});
+
+describeOnEachEngine('audit sequencer: two hub processes on one database', (ctx) => {
+  it('assign unique, gap-free indexes while both append and checkpoint at once, and every checkpoint extends the one before', async () => {
+    const second = openStorage(ctx.url);
+    const [a, b] = [await sequencerOn(ctx.storage), await sequencerOn(second)];
+    try {
+      const perProcess = 300;
+      const roundSize = 10;
+      // Rounds of ten appends, each round awaited: each process commits many batches, between the other's.
+      const appendAll = async (s: Sequencer, offset: number) => {
+        const appended: { index: number; leafHash: Hash }[] = [];
+        for (let round = 0; round < perProcess / roundSize; round++) {
+          appended.push(...await Promise.all(Array.from({ length: roundSize }, async (_, i) => {
+            const entry = pendingEntry(testEntry(offset + round * roundSize + i));
+            const result = await s.append(entry);
+            assert.ok(result.ok);
+            return { index: result.index, leafHash: entry.leafHash };
+          })));
+          // Both processes sign as they go.
+          if (round % 5 === 4) await s.checkpoint();
+        }
+        return appended;
+      };
+      const [fromA, fromB] = await Promise.all([appendAll(a, 0), appendAll(b, 10_000)]);
+      const all = [...fromA, ...fromB];
+      // The batches interleaved, so each process appended after the other had: it caught up before appending.
+      const [indexesA, indexesB] = [fromA.map((x) => x.index), fromB.map((x) => x.index)];
+      assert.ok(Math.max(...indexesA) > Math.min(...indexesB) && Math.max(...indexesB) > Math.min(...indexesA), 'the two processes\' batches interleave');
+      assert.deepEqual(all.map((x) => x.index).toSorted((p, q) => p - q), Array.from({ length: 2 * perProcess }, (_, i) => i));
+      const leaves = await storedLeaves(ctx.storage);
+      for (const { index, leafHash: hash } of all) assert.deepEqual(leaves[index], hash, `entry ${index} is the one appended there`);
+
+      // Each process's tree caught up with the other's entries: a last checkpoint from either covers all of them.
+      const last = await b.checkpoint();
+      assert.equal(last?.size, 2 * perProcess);
+      assert.deepEqual(last.rootHash, treeHead(leaves.length, nodesOfLeafHashes(leaves)));
+      const checkpoints = await readCheckpoints(ctx.storage.db, 0, 1000);
+      assert.deepEqual(checkpoints.map((c) => c.seq), checkpoints.map((_, i) => i + 1));
+      for (let i = 1; i < checkpoints.length; i++) {
+        const [p, q] = [checkpoints[i - 1]!, checkpoints[i]!];
+        assert.ok(p.size < q.size, 'a checkpoint is only signed when the tree grew');
+        const plan = consistencyProofPlan(p.size, q.size);
+        const proof = proofFromPlan(plan, await nodeReader(ctx.storage.db, q.size)(plan.nodes));
+        assert.ok(verifyConsistency({ size1: p.size, size2: q.size, root1: p.rootHash, root2: q.rootHash, proof }).ok, `checkpoint ${q.seq} extends ${p.seq}`);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await second.close();
+    }
+  });
+});

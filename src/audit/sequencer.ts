@@ -1,0 +1,314 @@
+// The audit log's sequencer: one per hub process. It gives each entry its
+// index, commits entries in batches (group commit), and signs checkpoints.
+//
+// Batching: an append waits in a bounded queue; when the sequencer is idle,
+// the first entry starts a short window (AUDIT_BATCH_WINDOW_MS) for others to
+// join, and while a batch commits, the entries that arrive meanwhile form the
+// next one. A batch is one transaction (on SQLite, one unit of the storage
+// group commit), and each append settles only after that transaction
+// committed: an acknowledged entry is durable.
+//
+// Sequencing across hub processes on one PostgreSQL: every batch and every
+// checkpoint takes the row lock of the one-row audit_log_state first
+// (SELECT … FOR UPDATE; on SQLite, BEGIN IMMEDIATE already holds the write
+// lock). Under that lock the stored size is the next index: if another
+// process appended since, this one first reads those leaf hashes into its
+// tree (catching up), then appends its batch at the stored size, and raises
+// the size in the same transaction. So indexes are unique (the primary key
+// also says so) and gap-free (an index is only taken as the size, and the
+// size only moves with the rows), whichever process appends.
+//
+// The in-memory tree is replaced only once a transaction committed; a batch
+// that fails, or that the storage layer runs again (a PostgreSQL
+// serialisation failure, a retried SQLite commit), starts again from the
+// committed tree.
+//
+// A checkpoint is signed only once the stored tree proves it consistent with
+// the last checkpoint signed (a consistency proof read from the stored tiles,
+// checked against both roots): the hub never signs two inconsistent trees,
+// whatever happened to its database.
+import assert from 'node:assert/strict';
+import { runTransaction, type Engine } from '../storage/index.ts';
+import type { Clock } from '../support/clock.ts';
+import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
+import {
+  AUDIT_BATCH_ENTRIES_MAX,
+  AUDIT_BATCH_WINDOW_MS,
+  AUDIT_CATCH_UP_ROWS_MAX,
+  AUDIT_INSERT_ROWS_MAX,
+  AUDIT_QUEUE_ENTRIES_MAX,
+} from './limits.ts';
+import { consistencyProofPlan, hashesEqual, proofFromPlan, verifyConsistency, type Hash } from './merkle.ts';
+import type { NoteSigner, NoteVerifier } from './note_key.ts';
+import { AuditIntegrityError, bytesOf, latestCheckpoint, nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
+import { restoreTreeState, type FullTile, type TreeState } from './tree_state.ts';
+
+/** An encoded entry, ready to append, with the fields the search indexes copy. */
+export interface PendingEntry {
+  readonly bytes: Uint8Array;
+  readonly leafHash: Hash;
+  readonly kind: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string;
+  readonly timeMs: number;
+}
+
+/** Refused without being queued: the queue is full, or the log is closing. Storage failures reject instead. */
+export interface AppendRefusal {
+  readonly ok: false;
+  readonly problem: 'overloaded' | 'closed' | 'entry-too-large';
+  readonly reason: string;
+}
+export type AppendResult = { readonly ok: true; readonly index: number } | AppendRefusal;
+
+export interface SignedCheckpoint extends StoredCheckpoint {
+  /** False when the tree had not grown since the last checkpoint, which is returned instead. */
+  readonly created: boolean;
+}
+
+export interface SequencerLimits {
+  readonly batchWindowMs: number;
+  readonly batchEntriesMax: number;
+  readonly queueEntriesMax: number;
+}
+
+export const DEFAULT_SEQUENCER_LIMITS: SequencerLimits = {
+  batchWindowMs: AUDIT_BATCH_WINDOW_MS,
+  batchEntriesMax: AUDIT_BATCH_ENTRIES_MAX,
+  queueEntriesMax: AUDIT_QUEUE_ENTRIES_MAX,
+};
+
+export interface SequencerDeps {
+  readonly db: AuditDb;
+  readonly engine: Engine;
+  readonly clock: Clock;
+  /** The log's origin: its checkpoints' first line, and the key name the signer and verifier use. */
+  readonly origin: string;
+  readonly signer: NoteSigner;
+  /** The same key's verifier, to check that the stored checkpoints are this log's. */
+  readonly verifier: NoteVerifier;
+  readonly limits?: SequencerLimits;
+}
+
+export interface Sequencer {
+  /** Queues the entry; settles with its index once it is durable. */
+  append(entry: PendingEntry): Promise<AppendResult>;
+  /**
+   * Signs a checkpoint of every entry committed so far (by any hub process), after the entries queued in this
+   * process before the call; returns the last one when the tree has not grown, and undefined for an empty log.
+   */
+  checkpoint(): Promise<SignedCheckpoint | undefined>;
+  /** The committed size as this process last saw it. */
+  size(): number;
+  /** Commits what is queued, then refuses further appends. */
+  close(): Promise<void>;
+}
+
+interface Waiting {
+  readonly entry: PendingEntry;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface CheckpointWaiter {
+  readonly resolve: (checkpoint: SignedCheckpoint | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The stored size, with the sequence lock held until the transaction ends. */
+async function lockedSize(tx: AuditDb, engine: Engine): Promise<number> {
+  const query = tx.selectFrom('audit_log_state').select('size').where('id', '=', 1);
+  // On SQLite every transaction is BEGIN IMMEDIATE (storage/sqlite.ts): the database's write lock is held already.
+  const row = await (engine === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  assert.ok(row !== undefined, 'audit_log_state has its row (migration 0030)');
+  return row.size;
+}
+
+/** Brings `tree` up to `storedSize` with the leaf hashes other hub processes committed. */
+async function catchUp(tx: AuditDb, tree: TreeState, storedSize: number): Promise<void> {
+  if (storedSize < tree.size()) {
+    throw new AuditIntegrityError(`audit log: storage holds ${storedSize} entries, fewer than the ${tree.size()} this process committed or read: entries were removed`);
+  }
+  while (tree.size() < storedSize) {
+    const from = tree.size();
+    const to = Math.min(storedSize, from + AUDIT_CATCH_UP_ROWS_MAX);
+    const rows = await tx.selectFrom('audit_entries').select(['idx', 'leaf_hash']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute();
+    for (const row of rows) {
+      if (row.idx !== tree.size()) throw new AuditIntegrityError(`audit log: entry ${tree.size()} is missing below the stored size ${storedSize}`);
+      tree.append(bytesOf(row.leaf_hash));
+    }
+    if (tree.size() < to) throw new AuditIntegrityError(`audit log: entry ${tree.size()} is missing below the stored size ${storedSize}`);
+  }
+}
+
+/**
+ * Checks the log's last checkpoint against the stored tree `tree` (of the stored size, read through `db`): it
+ * is this log's (origin and key), and the stored tree extends it (a consistency proof from the stored tiles,
+ * verified against the checkpoint's root and the tree's). Throws AuditIntegrityError otherwise.
+ */
+export async function checkLastCheckpoint(db: AuditDb, tree: TreeState, origin: string, verifier: NoteVerifier): Promise<StoredCheckpoint | undefined> {
+  const last = await latestCheckpoint(db);
+  if (last === undefined) return undefined;
+  const opened = openCheckpoint(last.note, origin, [verifier]);
+  if (!opened.ok) throw new AuditIntegrityError(`audit log: checkpoint ${last.seq} is not this log's (origin ${origin}, key ${verifier.name}): ${opened.reason}`);
+  const { size, rootHash } = opened.value.checkpoint;
+  if (size !== last.size || !hashesEqual(rootHash, last.rootHash)) {
+    throw new AuditIntegrityError(`audit log: checkpoint ${last.seq}'s columns disagree with its signed note`);
+  }
+  const n = tree.size();
+  if (size > n) throw new AuditIntegrityError(`audit log: checkpoint ${last.seq} signs ${size} entries but storage holds ${n}: entries were removed`);
+  if (size === 0) return last;
+  const plan = consistencyProofPlan(size, n);
+  const proof = proofFromPlan(plan, await nodeReader(db, n)(plan.nodes));
+  const verdict = verifyConsistency({ size1: size, size2: n, root1: rootHash, root2: tree.root(), proof });
+  if (!verdict.ok) throw new AuditIntegrityError(`audit log: the stored tree of ${n} entries does not extend checkpoint ${last.seq} (size ${size}): ${verdict.reason}`);
+  return last;
+}
+
+function entryRows(batch: readonly Waiting[], first: number) {
+  return batch.map(({ entry }, i) => ({
+    idx: first + i,
+    leaf_hash: entry.leafHash,
+    entry: entry.bytes,
+    kind: entry.kind,
+    actor: entry.actor,
+    action: entry.action,
+    target_type: entry.targetType,
+    target_id: entry.targetId,
+    time_ms: entry.timeMs,
+  }));
+}
+
+async function insertInChunks<R>(rows: readonly R[], insert: (chunk: R[]) => Promise<unknown>): Promise<void> {
+  for (let at = 0; at < rows.length; at += AUDIT_INSERT_ROWS_MAX) await insert(rows.slice(at, at + AUDIT_INSERT_ROWS_MAX));
+}
+
+/** Restores the tree from storage, checks it against the last checkpoint, and starts the sequencer. */
+export async function createSequencer(deps: SequencerDeps): Promise<Sequencer> {
+  const { db, engine, clock, origin, signer, verifier } = deps;
+  const limits = deps.limits ?? DEFAULT_SEQUENCER_LIMITS;
+  assert.ok(limits.batchEntriesMax >= 1 && limits.batchEntriesMax <= limits.queueEntriesMax && limits.batchWindowMs >= 0, 'sequencer limits');
+  assert.equal(signer.name, origin, 'sequencer: the checkpoint key is named after the origin');
+  assert.ok(verifier.name === signer.name && verifier.keyId === signer.keyId, 'sequencer: the verifier is the signer\'s');
+
+  let committed: TreeState = await restoreTreeState(db);
+  await checkLastCheckpoint(db, committed, origin, verifier);
+
+  const queue: Waiting[] = [];
+  let checkpointWaiters: CheckpointWaiter[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let pumping: Promise<void> | undefined;
+  let closed = false;
+
+  async function commitBatch(batch: readonly Waiting[]): Promise<void> {
+    let outcome: { tree: TreeState; first: number };
+    try {
+      outcome = await runTransaction(db, engine, async (tx) => {
+        const tree = committed.clone();
+        await catchUp(tx, tree, await lockedSize(tx, engine));
+        const first = tree.size();
+        const tiles: FullTile[] = [];
+        for (const { entry } of batch) tree.append(entry.leafHash, tiles);
+        await insertInChunks(entryRows(batch, first), (chunk) => tx.insertInto('audit_entries').values(chunk).execute());
+        await insertInChunks(tiles, (chunk) => tx.insertInto('audit_tiles').values(chunk.map((t) => ({ level: t.level, idx: t.index, hashes: t.hashes, root: t.root }))).execute());
+        await tx.updateTable('audit_log_state').set({ size: tree.size() }).where('id', '=', 1).execute();
+        return { tree, first };
+      });
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+      if (error instanceof assert.AssertionError) throw error;
+      return;
+    }
+    committed = outcome.tree;
+    batch.forEach((waiting, i) => { waiting.resolve({ ok: true, index: outcome.first + i }); });
+  }
+
+  async function signCheckpointNow(waiters: readonly CheckpointWaiter[]): Promise<void> {
+    let outcome: { tree: TreeState; checkpoint: SignedCheckpoint | undefined };
+    try {
+      outcome = await runTransaction(db, engine, async (tx) => {
+        const tree = committed.clone();
+        await catchUp(tx, tree, await lockedSize(tx, engine));
+        const last = await checkLastCheckpoint(tx, tree, origin, verifier);
+        const size = tree.size();
+        if (size === 0) return { tree, checkpoint: undefined };
+        if (last?.size === size) return { tree, checkpoint: { ...last, created: false } };
+        const rootHash = Buffer.from(tree.root());
+        const note = signCheckpoint({ origin, size, rootHash, extensions: [] }, [signer]);
+        const checkpoint = { seq: (last?.seq ?? 0) + 1, size, rootHash, note, createdAtMs: clock.nowMs() };
+        await tx.insertInto('audit_checkpoints').values({ seq: checkpoint.seq, size, root_hash: rootHash, note, created_at_ms: checkpoint.createdAtMs }).execute();
+        return { tree, checkpoint: { ...checkpoint, created: true } };
+      });
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+      if (error instanceof assert.AssertionError) throw error;
+      return;
+    }
+    committed = outcome.tree;
+    for (const waiter of waiters) waiter.resolve(outcome.checkpoint);
+  }
+
+  async function pump(): Promise<void> {
+    for (;;) {
+      if (queue.length > 0) await commitBatch(queue.splice(0, limits.batchEntriesMax));
+      // After at most one batch, so that a checkpoint asked for under load is not put off without end.
+      if (checkpointWaiters.length > 0) {
+        const waiters = checkpointWaiters;
+        checkpointWaiters = [];
+        await signCheckpointNow(waiters);
+      }
+      if (queue.length === 0 && checkpointWaiters.length === 0) return;
+    }
+  }
+
+  function startPump(): void {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    // Cleared in a later turn, never synchronously (a pump with nothing to do returns before it is assigned);
+    // what arrived between the pump's last look at its queues and now is scheduled then.
+    // An assertion failing in a batch rejects here, unhandled: programmer errors crash.
+    pumping ??= pump().finally(() => {
+      pumping = undefined;
+      if (queue.length > 0 || checkpointWaiters.length > 0) schedule();
+    });
+  }
+
+  function schedule(): void {
+    if (pumping !== undefined) return; // the running pump takes whatever arrives before it ends
+    if (closed || queue.length >= limits.batchEntriesMax || checkpointWaiters.length > 0) {
+      startPump();
+      return;
+    }
+    // The first entry after a quiet spell opens the window for others to join its batch.
+    timer ??= setTimeout(startPump, limits.batchWindowMs);
+  }
+
+  return {
+    append(entry) {
+      if (closed) return Promise.resolve({ ok: false, problem: 'closed', reason: 'the audit log is closed' });
+      if (queue.length >= limits.queueEntriesMax) {
+        return Promise.resolve({ ok: false, problem: 'overloaded', reason: `the audit log already has ${limits.queueEntriesMax} entries waiting to be stored` });
+      }
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ entry, resolve, reject });
+        schedule();
+      });
+    },
+    checkpoint() {
+      assert.ok(!closed, 'checkpoint: the audit log is closed');
+      return new Promise<SignedCheckpoint | undefined>((resolve, reject) => {
+        checkpointWaiters.push({ resolve, reject });
+        schedule();
+      });
+    },
+    size: () => committed.size(),
+    async close() {
+      closed = true;
+      schedule();
+      while (pumping !== undefined) await pumping;
+    },
+  };
+}
+

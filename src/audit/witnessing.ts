@@ -1,0 +1,142 @@
+// Sending the log's checkpoints to its witnesses and keeping their
+// cosignatures. Each witness has at most one request in flight; a newer
+// checkpoint arriving meanwhile replaces any waiting one (a witness needs only
+// the latest: the proof carries it forward from whatever it saw last).
+//
+// The old size sent is the largest this hub knows the witness cosigned; when
+// the witness says otherwise (409, with its size), the request is made again
+// once from that size. A 409 at the same size means the witness holds a
+// different tree of that size: a fork, reported as loudly as the log can.
+// A witness that is down is tried again at the next checkpoint tick.
+import type { Clock } from '../support/clock.ts';
+import type { Logger } from '../support/logger.ts';
+import { runTransaction, type Engine } from '../storage/index.ts';
+import { consistencyProofPlan, proofFromPlan, type Hash } from './merkle.ts';
+import { nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
+import { requestCosignature, type CosignatureOutcome, type Fetch, type Witness } from './witness_client.ts';
+
+export interface WitnessingDeps {
+  readonly db: AuditDb;
+  readonly engine: Engine;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly witnesses: readonly Witness[];
+  readonly fetch?: Fetch;
+  readonly timeoutMs?: number;
+}
+
+export interface Witnessing {
+  /** Sends the checkpoint to every witness that has not cosigned it (without waiting). */
+  submit(checkpoint: StoredCheckpoint): void;
+  /** Settles when no request is in flight or waiting. */
+  drained(): Promise<void>;
+}
+
+interface WitnessTrack {
+  readonly witness: Witness;
+  /** The size the witness last cosigned, as far as this hub knows. */
+  knownSize: number | undefined;
+  running: Promise<void> | undefined;
+  waiting: StoredCheckpoint | undefined;
+  /** The last problem reported, so that a witness that stays down is reported once, not every second. */
+  lastProblem: string | undefined;
+}
+
+export function createWitnessing(deps: WitnessingDeps): Witnessing {
+  const { db, engine, clock, witnesses } = deps;
+  const log = deps.log.child({ component: 'audit-witnessing' });
+  const tracks: WitnessTrack[] = witnesses.map((witness) => ({ witness, knownSize: undefined, running: undefined, waiting: undefined, lastProblem: undefined }));
+
+  async function proofFrom(oldSize: number, checkpoint: StoredCheckpoint): Promise<Hash[]> {
+    if (oldSize === 0 || oldSize === checkpoint.size) return [];
+    const plan = consistencyProofPlan(oldSize, checkpoint.size);
+    return proofFromPlan(plan, await nodeReader(db, checkpoint.size)(plan.nodes));
+  }
+
+  async function cosignedSize(witness: Witness): Promise<{ size: number; hasThis: (seq: number) => Promise<boolean> }> {
+    const row = await db.selectFrom('audit_cosignatures').innerJoin('audit_checkpoints', 'audit_checkpoints.seq', 'audit_cosignatures.checkpoint_seq')
+      .select((eb) => eb.fn.max('audit_checkpoints.size').as('size'))
+      .where('audit_cosignatures.witness', '=', witness.verifier.name).where('audit_cosignatures.key_id', '=', witness.verifier.keyId)
+      .executeTakeFirst();
+    const hasThis = async (seq: number) => (await db.selectFrom('audit_cosignatures').select('checkpoint_seq').where('checkpoint_seq', '=', seq)
+      .where('witness', '=', witness.verifier.name).where('key_id', '=', witness.verifier.keyId).executeTakeFirst()) !== undefined;
+    return { size: row?.size ?? 0, hasThis };
+  }
+
+  function report(track: WitnessTrack, problem: string | undefined, fields: Record<string, unknown> = {}): void {
+    if (problem === track.lastProblem) return;
+    const { url, verifier } = track.witness;
+    if (problem === undefined) log.info({ witness: verifier.name, url }, 'witness cosigns again');
+    else log.warn({ witness: verifier.name, url, ...fields }, `witness did not cosign: ${problem}`);
+    track.lastProblem = problem;
+  }
+
+  async function ask(track: WitnessTrack, checkpoint: StoredCheckpoint, oldSize: number): Promise<CosignatureOutcome> {
+    return requestCosignature(track.witness, { oldSize, proof: await proofFrom(oldSize, checkpoint), checkpoint: checkpoint.note }, {
+      ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+      ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+    });
+  }
+
+  async function send(track: WitnessTrack, checkpoint: StoredCheckpoint): Promise<void> {
+    const stored = await cosignedSize(track.witness);
+    if (await stored.hasThis(checkpoint.seq)) return;
+    let oldSize = Math.max(track.knownSize ?? 0, stored.size);
+    if (oldSize > checkpoint.size) return; // it has cosigned a larger tree (another hub process sent it)
+    let outcome: CosignatureOutcome | undefined;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      outcome = await ask(track, checkpoint, oldSize);
+      if (outcome.ok || outcome.problem !== 'conflict') break;
+      if (outcome.size === oldSize) {
+        // Its size is the one sent, so it refused a different root at that size: it holds a tree of this log's
+        // size that is not this tree. Someone was shown another history.
+        log.fatal({ witness: track.witness.verifier.name, url: track.witness.url, size: outcome.size },
+          'AUDIT LOG FORK: a witness holds a checkpoint of this log that differs from the stored tree at the same size; investigate at once');
+        track.lastProblem = 'fork';
+        return;
+      }
+      track.knownSize = outcome.size;
+      if (outcome.size > checkpoint.size) return;
+      oldSize = outcome.size;
+    }
+    if (outcome?.ok !== true) {
+      report(track, outcome === undefined ? 'no answer' : outcome.problem === 'conflict' ? 'its size kept changing (another hub process is sending too)' : `${outcome.problem}: ${outcome.reason}`, { size: checkpoint.size });
+      track.knownSize = undefined;
+      return;
+    }
+    const { name, keyId, signature } = outcome.cosignature;
+    await runTransaction(db, engine, (tx) => tx.insertInto('audit_cosignatures')
+      .values({ checkpoint_seq: checkpoint.seq, witness: name, key_id: keyId, signature, received_at_ms: clock.nowMs() })
+      .onConflict((oc) => oc.columns(['checkpoint_seq', 'witness', 'key_id']).doNothing())
+      .execute());
+    track.knownSize = checkpoint.size;
+    report(track, undefined);
+  }
+
+  function run(track: WitnessTrack, checkpoint: StoredCheckpoint): void {
+    track.running = send(track, checkpoint)
+      .catch((error: unknown) => { report(track, `the hub could not send the checkpoint: ${error instanceof Error ? error.message : String(error)}`); })
+      .finally(() => {
+        track.running = undefined;
+        const next = track.waiting;
+        track.waiting = undefined;
+        if (next !== undefined) run(track, next);
+      });
+  }
+
+  return {
+    submit(checkpoint) {
+      for (const track of tracks) {
+        if (track.running === undefined) run(track, checkpoint);
+        else if (track.waiting === undefined || track.waiting.size <= checkpoint.size) track.waiting = checkpoint;
+      }
+    },
+    async drained() {
+      for (;;) {
+        const running = tracks.map((t) => t.running).filter((p) => p !== undefined);
+        if (running.length === 0) return;
+        await Promise.all(running);
+      }
+    },
+  };
+}
