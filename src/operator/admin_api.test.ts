@@ -8,16 +8,24 @@ import { createSettlementModels } from '../settlement/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
+import { createPkiService } from '../pki/index.ts';
+import { createTestPki, type TestPki } from '../pki/testing.ts';
 import { createAdminApi } from './admin_api.ts';
+import { clientCaller, makeAndApprove, type Caller } from './testing.ts';
 
 const BODY_BYTES_MAX = 65_536;
 
 describeOnEachEngine('admin API', (ctx) => {
   let app: FastifyInstance;
+  // Every call is made by an automation maker; a change request it makes is approved by a checker at once.
+  let maker: Caller;
+  let checker: Caller;
+  let testPki: TestPki;
 
   before(async () => {
     const { db, engine } = ctx.storage;
     const clock = systemClock;
+    testPki = await createTestPki();
     const registry = createParticipantRegistry({ db, engine, clock });
     await registry.ensureHub();
     app = await createAdminApi({
@@ -27,21 +35,27 @@ describeOnEachEngine('admin API', (ctx) => {
       settlementModels: createSettlementModels({ db, engine, clock }),
       signingKeys: createSigningKeyRegistry({ db, engine, clock }),
       hubPublicKeys: () => [],
+      pki: createPkiService({ db, engine, clock, ca: testPki.ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),
+      expiryWarningDays: 30,
       storage: ctx.storage,
       clock,
       log: createLogger('silent'),
       config: { host: '127.0.0.1', port: 0, bodyBytesMax: BODY_BYTES_MAX, requestTimeoutMs: 10_000, publicUrl: 'http://hub.test' },
       startedAtMs: clock.nowMs(),
       version: 'test',
+      showOnce: () => undefined,
     });
+    maker = await clientCaller(app, 'maker', [{ role: 'operations-maker' }]);
+    checker = await clientCaller(app, 'checker', [{ role: 'operations-checker' }]);
   });
   after(async () => {
     await app.close();
+    testPki.dispose();
   });
 
   async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {
-    const response = await app.inject({ method, url, ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
-    return { status: response.statusCode, body: response.body === '' ? undefined : JSON.parse(response.body) as unknown, raw: response.body };
+    const { status, body: answer, raw } = await makeAndApprove(maker, checker, method, url, body);
+    return { status, body: answer, raw };
   }
   const code = (body: unknown) => (body as { errorInformation?: { errorCode?: string } }).errorInformation?.errorCode;
   async function settlementAccountId(name: string): Promise<number> {

@@ -1,8 +1,17 @@
 // The admin API, compatible in paths and bodies with Mojaloop central-ledger's
 // (port 3001) and central-settlement's /settlementModels, so that the
-// onboarding tools schemes already use can drive Interlock. Until operator
-// sign-in exists it listens on loopback only (enforced by the configuration).
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+// onboarding tools schemes already use can drive Interlock.
+//
+// Every route needs a token with its privilege (access.ts), except the few
+// that are public by nature (health, the hub's public keys, CRLs, the
+// authorization server and its sign-in pages). Sensitive routes answer 202
+// with a change request and take effect once a second person approves it
+// (change_requests/). The authorization server (iam/) and the operator
+// portal (portal/) share the listener, which is TLS unless it is loopback
+// and no key and certificate were given.
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
+import { isIP } from 'node:net';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { ErrorCode } from '../fspiop/errors.ts';
 import { sendFailure } from './replies.ts';
 import type { Config } from '../config/index.ts';
@@ -11,19 +20,83 @@ import { JsonBodyError, parseExactJson } from './exact_json.ts';
 import { registerParticipantRoutes, type ParticipantRouteDeps } from './participant_routes.ts';
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
 import { registerSigningKeyRoutes, type SigningKeyRouteDeps } from './signing_key_routes.ts';
+import { registerPkiRoutes, type PkiRouteDeps } from '../pki/index.ts';
+import { registerAuditRoutes, type AuditQueries } from '../audit/index.ts';
 import type { SettlementModels } from '../settlement/index.ts';
 import { STORAGE_OVERLOADED, type Storage } from '../storage/index.ts';
 import { sql } from 'kysely';
+import { every } from '../support/periodic.ts';
+import { errorInformation } from '../fspiop/errors.ts';
+import { access, installAccessControl, type DeclaredRoute } from './access.ts';
+import { loggedAdminAudit, type AdminAuditSink } from './audit_events.ts';
+import { createExecutions } from './change_requests/executor.ts';
+import { EXPIRY_SWEEP_INTERVAL_MS } from './change_requests/limits.ts';
+import { registerChangeRequestRoutes, runApproved, viewWithAnswer } from './change_requests/routes.ts';
+import { createChangeRequests } from './change_requests/service.ts';
+import { guardedServices } from './guarded_services.ts';
+import { registerIamRoutes } from './iam/admin_routes.ts';
+import { bootstrapMayActAlone } from './iam/bootstrap.ts';
+import { createIam, type ExternalIssuer, type Iam } from './iam/iam.ts';
+import { discoverExternalIssuer } from './iam/external_issuer.ts';
+import { IAM_PRUNE_INTERVAL_MS } from './iam/limits.ts';
+import { pruneOidcPayloads, revokeAccount } from './iam/oidc_adapter.ts';
+import { registerOidcRoutes } from './iam/oidc_routes.ts';
+import { registerSigninRoutes } from './iam/signin_routes.ts';
+import { PKI_ROUTE_ACCESS } from './pki_access.ts';
+import { registerRbacRoutes } from './rbac/routes.ts';
+import { createPortalSessions, registerPortal } from '../portal/index.ts';
 
 export interface AdminApiDeps extends ParticipantRouteDeps {
   settlementModels: SettlementModels;
   signingKeys: SigningKeyRouteDeps['signingKeys'];
   hubPublicKeys: SigningKeyRouteDeps['hubPublicKeys'];
+  pki: PkiRouteDeps['pki'];
+  afterRevocation?: NonNullable<PkiRouteDeps['afterRevocation']>;
+  expiryWarningDays: number;
   storage: Storage;
   log: Logger;
   config: Config['admin'];
   startedAtMs: number;
   version: string;
+  /**
+   * TLS for the admin API: a key and certificate (the scheme PKI's, say).
+   * Without them the API must be bound to loopback, and says so loudly.
+   */
+  https?: AdminTls;
+  /** Where admin audit events go; structured log lines when absent. */
+  audit?: AdminAuditSink;
+  /** The tamper-evident audit log's read side (checkpoints, proofs, tiles, search), served under /audit with AUDIT_READ. */
+  auditQueries?: AuditQueries;
+  /** Shows the bootstrap administrator's one-time credential, once; the console (stderr) when absent. */
+  showOnce?: (text: string) => void;
+  /** External OpenID Connect issuers whose users may call the admin API (iam/external_issuer.ts). */
+  externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
+}
+
+export interface AdminTls {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** CA certificates to send with the hub's own (intermediates). */
+  ca?: string | Buffer | (string | Buffer)[];
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+const declaredRoutes = new WeakMap<FastifyInstance, readonly DeclaredRoute[]>();
+const iams = new WeakMap<FastifyInstance, Iam>();
+
+/** Every route of an admin API with the access it declared: for the test that proves each refuses. */
+export function declaredRoutesOf(app: FastifyInstance): readonly DeclaredRoute[] {
+  return declaredRoutes.get(app) ?? [];
+}
+
+/** The admin API's IAM (operators, clients, roles): for wiring and tests. */
+export function iamOf(app: FastifyInstance): Iam {
+  const iam = iams.get(app);
+  if (iam === undefined) throw new Error('not an admin API');
+  return iam;
 }
 
 /** Longest path parameter (a participant name is 30, a ULID 26, a UUID 36). */
@@ -42,8 +115,25 @@ function validationCode(keyword: string): ErrorCode {
 
 export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.log.child({ component: 'admin-api' });
+  if (deps.https === undefined && !isLoopback(deps.config.host)) {
+    throw new Error(`the admin API may listen on ${deps.config.host} only with TLS: give it a key and certificate, or bind it to loopback`);
+  }
   const app = Fastify({
     loggerInstance: logger,
+    // Request URLs can carry authorization codes (the portal's callback): requests are logged below, without their query.
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(deps.https === undefined ? {} : {
+      https: {
+        key: deps.https.key,
+        cert: deps.https.cert,
+        ...(deps.https.ca === undefined ? {} : { ca: deps.https.ca }),
+        // Operators' browsers and tools all speak TLS 1.3; nothing older is needed on an admin interface.
+        minVersion: 'TLSv1.3',
+        // Operators authenticate with tokens, not client certificates.
+        requestCert: false,
+        rejectUnauthorized: false,
+      } satisfies HttpsServerOptions,
+    }),
     bodyLimit: deps.config.bodyBytesMax,
     requestTimeout: deps.config.requestTimeoutMs,
     connectionTimeout: deps.config.requestTimeoutMs,
@@ -60,6 +150,14 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     } catch (error) {
       done(error as Error, undefined);
     }
+  });
+
+  if (deps.https === undefined) {
+    logger.warn({ host: deps.config.host }, 'ADMIN API WITHOUT TLS: plain HTTP on loopback only; operator passwords and tokens cross it in clear text between processes on this machine. Give the admin API a key and certificate for anything else.');
+  }
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ method: request.method, path: request.url.split('?')[0], statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime) }, 'admin request');
+    done();
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -81,7 +179,59 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     return sendFailure(reply, { code: '2001', detail: '' });
   });
 
-  app.get('/health', async (_request, reply) => {
+  const { db, engine } = deps.storage;
+  const clock = deps.clock;
+  const audit = deps.audit ?? loggedAdminAudit(deps.log);
+  const publicUrl = (): string => {
+    const url = new URL(deps.config.publicUrl);
+    if (deps.https !== undefined) url.protocol = 'https:';
+    if (url.port === '0') {
+      const address = app.server.address();
+      if (typeof address !== 'object' || address === null) throw new Error('admin.publicUrl has port 0 and the admin API is not listening yet: set admin.publicUrl');
+      url.port = String(address.port);
+    }
+    return url.href.replace(/\/$/, '');
+  };
+  const iam = createIam({
+    db, engine, clock, log: deps.log, publicUrl,
+    showOnce: deps.showOnce ?? ((text) => { process.stderr.write(`${text}\n`); }),
+    audit,
+    automationCredentialsFile: deps.config.automationCredentialsFile,
+    ...externalIssuers(),
+  });
+  iams.set(app, iam);
+  // admin.externalIssuer: discovered at the first request, as the hub's own issuer is built.
+  function externalIssuers(): { externalIssuers?: () => Promise<readonly ExternalIssuer[]> } {
+    if (deps.externalIssuers !== undefined) return { externalIssuers: deps.externalIssuers };
+    const external = deps.config.externalIssuer;
+    return external === undefined ? {} : { externalIssuers: async () => [await discoverExternalIssuer(external, iam.rbac)] };
+  }
+  await iam.bootstrap();
+  const changeRequests = createChangeRequests({ db, engine, clock, rbac: iam.rbac });
+  const executions = createExecutions();
+  declaredRoutes.set(app, installAccessControl(app, {
+    iam, changeRequests, executions, audit, clock,
+    declaredElsewhere: PKI_ROUTE_ACCESS,
+    participantExists: async (name) => (await deps.registry.find(name)) !== undefined,
+    bootstrapMayActAlone: (maker, fn) => bootstrapMayActAlone({ db, clock, operators: iam.operators, rbac: iam.rbac }, maker, fn),
+    runBootstrapRequest: async (id) => {
+      const approved = await changeRequests.approveForBootstrap(id);
+      return approved.ok ? viewWithAnswer(await runApproved(app, { changeRequests, executions }, id)) : errorInformation(approved.error);
+    },
+  }));
+  const portalSessions = createPortalSessions({ db, clock });
+  // The routes reach the domain only through these (rbac/guard.ts).
+  const services = guardedServices({
+    registry: deps.registry, funds: deps.funds, limits: deps.limits, settlementModels: deps.settlementModels,
+    signingKeys: deps.signingKeys, pki: deps.pki, operators: iam.operators, clients: iam.clients, rbac: iam.rbac, changeRequests,
+    revokeSessions: async (operatorId) => {
+      const revoked = await revokeAccount(db, operatorId);
+      await portalSessions.endAllOf(operatorId);
+      return revoked;
+    },
+  });
+
+  app.get('/health', { config: access.public('liveness and readiness probes') }, async (_request, reply) => {
     let datastore = 'OK';
     try {
       await sql`select 1`.execute(deps.storage.db);
@@ -98,9 +248,30 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     });
   });
 
-  registerParticipantRoutes(app, deps);
-  registerSettlementModelRoutes(app, deps.settlementModels);
-  registerSigningKeyRoutes(app, deps);
+  registerOidcRoutes(app, iam);
+  registerSigninRoutes(app, { iam, db, clock, audit });
+  registerPortal(app, { iam, db, clock, audit });
+  registerChangeRequestRoutes(app, { changeRequests, executions, audit, clock });
+  registerIamRoutes(app, { operators: services.operators, clients: services.clients, revokeSessions: services.revokeSessions, clock });
+  registerRbacRoutes(app, { rbac: services.rbac, operators: services.operators, clients: services.clients, changeRequests: services.changeRequests });
+  registerParticipantRoutes(app, { ...deps, ...services });
+  registerSettlementModelRoutes(app, services.settlementModels);
+  registerSigningKeyRoutes(app, { ...deps, signingKeys: services.signingKeys });
+  registerPkiRoutes(app, { ...deps, pki: services.pki });
+  if (deps.auditQueries !== undefined) registerAuditRoutes(app, { queries: deps.auditQueries });
+
+  const stopPruning = every(IAM_PRUNE_INTERVAL_MS, async () => {
+    await pruneOidcPayloads(db, clock);
+    await iam.signinLimits.prune();
+    await db.deleteFrom('signin_flows').where('expires_at_ms', '<=', clock.nowMs()).execute();
+    await portalSessions.prune();
+  }, deps.log, 'IAM pruning');
+  const stopExpiry = every(EXPIRY_SWEEP_INTERVAL_MS, () => changeRequests.expireDue(), deps.log, 'change request expiry');
+  app.addHook('onClose', (_instance, done) => {
+    stopPruning();
+    stopExpiry();
+    done();
+  });
   await app.ready();
   return app;
 }

@@ -5,6 +5,7 @@ import type { ParticipantRegistry, ParticipantWithAccounts } from '../participan
 import { canonicalHash } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
+import { access, actorName } from './access.ts';
 import { sendFailure, sendResult } from './replies.ts';
 import { amountText } from './exact_json.ts';
 import { bodies, params, query } from './schemas.ts';
@@ -18,8 +19,7 @@ export interface ParticipantRouteDeps {
   config: { publicUrl: string };
 }
 
-/** Who acts, until operator sign-in names a person. */
-const ACTOR = 'admin-api';
+const none = () => undefined;
 
 type Amount = number | string;
 interface NameParams { name: string }
@@ -49,50 +49,75 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     return { participant: found, accountId };
   }
 
-  app.get('/participants', async (_request, reply) => reply.send((await registry.list()).map(view)));
+  app.get('/participants', { config: access.privilege('PARTICIPANT_READ', none) }, async (_request, reply) => reply.send((await registry.list()).map(view)));
 
-  app.post<{ Body: { name: string; currency: string; isProxy?: boolean } }>('/participants', { schema: { body: bodies.createParticipant } }, async (request, reply) => {
+  app.post<{ Body: { name: string; currency: string; isProxy?: boolean } }>('/participants', {
+    schema: { body: bodies.createParticipant },
+    config: access.change({
+      functions: ['PARTICIPANT_CREATE'],
+      // A participant being created has no scoped grants yet: only an unscoped maker may ask.
+      participant: none,
+      summary: (r) => { const b = r.body as { name: string; currency: string }; return `create participant ${b.name} in ${b.currency}`; },
+    }),
+  }, async (request, reply) => {
     const { name, currency, isProxy } = request.body;
-    return sendResult(reply, await registry.create({ name, currency, isProxy: isProxy ?? false }, ACTOR), (p) => ({ status: 201, body: view(p) }));
+    return sendResult(reply, await registry.create({ name, currency, isProxy: isProxy ?? false }, actorName(request)), (p) => ({ status: 201, body: view(p) }));
   });
 
-  app.get('/participants/limits', { schema: { querystring: query.limits } }, async (_request, reply) => {
+  app.get('/participants/limits', { schema: { querystring: query.limits }, config: access.privilege('LIMIT_READ', none) }, async (_request, reply) => {
     const [all, participants] = await Promise.all([limits.list(), registry.list()]);
     const names = new Map(participants.map((p) => [p.participant.id, p.participant.name]));
     return reply.send(all.map((limit) => ({ name: names.get(limit.participant_id), ...limitView(limit) })));
   });
 
-  app.get<{ Params: NameParams }>('/participants/:name', { schema: { params: params.name } }, async (request, reply) => {
+  app.get<{ Params: NameParams }>('/participants/:name', { schema: { params: params.name }, config: access.privilege('PARTICIPANT_READ') }, async (request, reply) => {
     const found = await participantOr404(request.params.name, reply);
     return found === undefined ? reply : reply.send(view(found));
   });
 
-  app.put<{ Params: NameParams; Body: { isActive: boolean } }>('/participants/:name', { schema: { params: params.name, body: bodies.isActive } }, async (request, reply) =>
+  app.put<{ Params: NameParams; Body: { isActive: boolean } }>('/participants/:name', {
+    schema: { params: params.name, body: bodies.isActive },
+    config: access.change({ functions: ['PARTICIPANT_STATUS'], summary: (r) => `${(r.body as { isActive: boolean }).isActive ? 'activate' : 'deactivate'} participant ${(r.params as NameParams).name}` }),
+  }, async (request, reply) =>
     sendResult(reply, await registry.setActive(request.params.name, request.body.isActive), (p) => ({ status: 200, body: view(p) })));
 
   // Accounts: the hub opens its own accounts here; participants get theirs with POST /participants.
-  app.post<{ Params: NameParams; Body: { currency: string; type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION' } }>('/participants/:name/accounts', { schema: { params: params.name, body: bodies.hubAccount } }, async (request, reply) => {
+  app.post<{ Params: NameParams; Body: { currency: string; type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION' } }>('/participants/:name/accounts', { schema: { params: params.name, body: bodies.hubAccount }, config: access.privilege('HUB_ACCOUNT_CREATE') }, async (request, reply) => {
     const found = await participantOr404(request.params.name, reply);
     if (found === undefined) return reply;
     if (found.participant.is_hub !== 1) return sendFailure(reply, { code: '3000', detail: 'only the hub opens accounts here; add a currency to a participant with POST /participants' });
-    const created = await registry.createHubAccount(request.body.currency, request.body.type, ACTOR);
+    const created = await registry.createHubAccount(request.body.currency, request.body.type, actorName(request));
     if (!created.ok) return sendFailure(reply, created.error);
     const updated = await registry.get(found.participant.name);
     return reply.code(201).send(updated === undefined ? undefined : view(updated));
   });
 
-  app.get<{ Params: NameParams }>('/participants/:name/accounts', { schema: { params: params.name } }, async (request, reply) => {
+  app.get<{ Params: NameParams }>('/participants/:name/accounts', { schema: { params: params.name }, config: access.privilege('ACCOUNT_READ') }, async (request, reply) => {
     const found = await participantOr404(request.params.name, reply);
     return found === undefined ? reply : reply.send(found.accounts.map(accountBalanceView));
   });
 
-  app.put<{ Params: AccountParams; Body: { isActive: boolean } }>('/participants/:name/accounts/:id', { schema: { params: params.account, body: bodies.isActive } }, async (request, reply) =>
+  app.put<{ Params: AccountParams; Body: { isActive: boolean } }>('/participants/:name/accounts/:id', {
+    schema: { params: params.account, body: bodies.isActive },
+    config: access.change({ functions: ['ACCOUNT_STATUS'], summary: (r) => { const p = r.params as AccountParams; return `${(r.body as { isActive: boolean }).isActive ? 'activate' : 'deactivate'} account ${p.id} of ${p.name}`; } }),
+  }, async (request, reply) =>
     sendResult(reply, await registry.setAccountActive(request.params.name, Number(request.params.id), request.body.isActive), () => ({ status: 200 })));
 
   // Funds in and funds out (reserve), then commit or abort.
   app.post<{ Params: AccountParams; Body: { transferId: string; externalReference: string; action: 'recordFundsIn' | 'recordFundsOutPrepareReserve'; reason: string; amount: { amount: Amount; currency: string } } }>(
     '/participants/:name/accounts/:id',
-    { schema: { params: params.account, body: bodies.funds } },
+    {
+      schema: { params: params.account, body: bodies.funds },
+      config: access.change({
+        functions: ['FUNDS_IN', 'FUNDS_OUT'],
+        functionOf: (r) => ((r.body as { action: string }).action === 'recordFundsIn' ? 'FUNDS_IN' : 'FUNDS_OUT'),
+        summary: (r) => {
+          const b = r.body as { action: string; amount: { amount: Amount; currency: string }; transferId: string };
+          const p = r.params as AccountParams;
+          return `${b.action} ${amountText(b.amount.amount)} ${b.amount.currency} ${b.action === 'recordFundsIn' ? 'into' : 'out of'} ${p.name} account ${p.id} (transfer ${b.transferId})`;
+        },
+      }),
+    },
     async (request, reply) => {
       const own = await ownAccountOr404(request.params.name, request.params.id, reply);
       if (own === undefined) return reply;
@@ -105,7 +130,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
         currency: body.amount.currency,
         reason: body.reason,
         externalReference: body.externalReference,
-        createdBy: ACTOR,
+        createdBy: actorName(request),
         requestHash: canonicalHash({ ...body, amount: { amount: amountText(body.amount.amount), currency: body.amount.currency } }),
       };
       const result = body.action === 'recordFundsIn' ? await funds.recordFundsIn(fundsRequest) : await funds.recordFundsOutPrepareReserve(fundsRequest);
@@ -115,19 +140,19 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
 
   app.put<{ Params: AccountTransferParams; Body: { action: 'recordFundsOutCommit' | 'recordFundsOutAbort'; reason: string } }>(
     '/participants/:name/accounts/:id/transfers/:transferId',
-    { schema: { params: params.accountTransfer, body: bodies.fundsDecision } },
+    { schema: { params: params.accountTransfer, body: bodies.fundsDecision }, config: access.anyPrivilege(['FUNDS_OUT_COMMIT', 'FUNDS_OUT_ABORT']) },
     async (request, reply) => {
       const own = await ownAccountOr404(request.params.name, request.params.id, reply);
       if (own === undefined) return reply;
       const { accountId } = own;
       const { action, reason } = request.body;
       const decide = action === 'recordFundsOutCommit' ? funds.recordFundsOutCommit : funds.recordFundsOutAbort;
-      return sendResult(reply, await decide(request.params.transferId, accountId, reason, ACTOR), () => ({ status: 202 }));
+      return sendResult(reply, await decide(request.params.transferId, accountId, reason, actorName(request)), () => ({ status: 202 }));
     },
   );
 
   /** Interlock addition: the state of an admin funds transfer (central-ledger has no such read). */
-  app.get<{ Params: AccountTransferParams }>('/participants/:name/accounts/:id/transfers/:transferId', { schema: { params: params.accountTransfer } }, async (request, reply) => {
+  app.get<{ Params: AccountTransferParams }>('/participants/:name/accounts/:id/transfers/:transferId', { schema: { params: params.accountTransfer }, config: access.privilege('ACCOUNT_READ') }, async (request, reply) => {
     const own = await ownAccountOr404(request.params.name, request.params.id, reply);
     if (own === undefined) return reply;
     const state = await funds.fundsStateOn(request.params.transferId, own.accountId);
@@ -136,16 +161,28 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
   });
 
   // Endpoints.
-  app.get<{ Params: NameParams }>('/participants/:name/endpoints', { schema: { params: params.name } }, async (request, reply) =>
+  app.get<{ Params: NameParams }>('/participants/:name/endpoints', { schema: { params: params.name }, config: access.privilege('ENDPOINT_READ') }, async (request, reply) =>
     sendResult(reply, await registry.listEndpoints(request.params.name), (rows) => ({ status: 200, body: rows })));
 
-  app.post<{ Params: NameParams; Body: { type: string; value: string } }>('/participants/:name/endpoints', { schema: { params: params.name, body: bodies.endpoint } }, async (request, reply) =>
+  app.post<{ Params: NameParams; Body: { type: string; value: string } }>('/participants/:name/endpoints', {
+    schema: { params: params.name, body: bodies.endpoint },
+    config: access.change({ functions: ['ENDPOINT_CHANGE'], summary: (r) => { const b = r.body as { type: string; value: string }; return `set ${(r.params as NameParams).name}'s ${b.type} to ${b.value}`; } }),
+  }, async (request, reply) =>
     sendResult(reply, await registry.setEndpoint(request.params.name, request.body.type, request.body.value), () => ({ status: 201 })));
 
   // Limits and positions.
   app.post<{ Params: NameParams; Body: { currency: string; limit: { type: 'NET_DEBIT_CAP'; value: Amount }; initialPosition?: Amount } }>(
     '/participants/:name/initialPositionAndLimits',
-    { schema: { params: params.name, body: bodies.initialPositionAndLimits } },
+    {
+      schema: { params: params.name, body: bodies.initialPositionAndLimits },
+      config: access.change({
+        functions: ['INITIAL_POSITION_AND_LIMITS'],
+        summary: (r) => {
+          const b = r.body as { currency: string; limit: { value: Amount }; initialPosition?: Amount };
+          return `${(r.params as NameParams).name}: net debit cap ${amountText(b.limit.value)} ${b.currency}, opening position ${b.initialPosition === undefined ? '0' : amountText(b.initialPosition)}`;
+        },
+      }),
+    },
     async (request, reply) => {
       const found = await participantOr404(request.params.name, reply);
       if (found === undefined) return reply;
@@ -156,13 +193,13 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
       if (!opening.ok) return sendFailure(reply, { code: '3100', detail: `initialPosition: ${opening.reason}` });
       const result = await limits.initialPositionAndLimits({
         participantId: found.participant.id, currency, netDebitCapMinor: cap.value, alarmPercentage: DEFAULT_ALARM_PERCENTAGE,
-        initialPositionMinor: opening.value, createdBy: ACTOR,
+        initialPositionMinor: opening.value, createdBy: actorName(request),
       });
       return sendResult(reply, result, () => ({ status: 201 }));
     },
   );
 
-  app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/limits', { schema: { params: params.name, querystring: query.limits } }, async (request, reply) => {
+  app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/limits', { schema: { params: params.name, querystring: query.limits }, config: access.privilege('LIMIT_READ') }, async (request, reply) => {
     const found = await participantOr404(request.params.name, reply);
     if (found === undefined) return reply;
     const rows = (await limits.list(found.participant.id)).filter((l) => request.query.currency === undefined || l.currency === request.query.currency);
@@ -171,7 +208,13 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
 
   app.put<{ Params: NameParams; Body: { currency: string; limit: { type: 'NET_DEBIT_CAP'; value: Amount; alarmPercentage?: number } } }>(
     '/participants/:name/limits',
-    { schema: { params: params.name, body: bodies.limits } },
+    {
+      schema: { params: params.name, body: bodies.limits },
+      config: access.change({
+        functions: ['NDC_CHANGE'],
+        summary: (r) => { const b = r.body as { currency: string; limit: { value: Amount } }; return `${(r.params as NameParams).name}: net debit cap ${amountText(b.limit.value)} ${b.currency}`; },
+      }),
+    },
     async (request, reply) => {
       const found = await participantOr404(request.params.name, reply);
       if (found === undefined) return reply;
@@ -186,7 +229,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     },
   );
 
-  app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/positions', { schema: { params: params.name, querystring: query.currency } }, async (request, reply) => {
+  app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/positions', { schema: { params: params.name, querystring: query.currency }, config: access.privilege('ACCOUNT_READ') }, async (request, reply) => {
     const found = await participantOr404(request.params.name, reply);
     if (found === undefined) return reply;
     const positions = found.accounts.filter((a) => a.type === 'POSITION');

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { jwksOf, type PublicSigningKey } from '../edge/signature/index.ts';
 import { signingKeyState, SIGNING_KEY_LIMITS, type SigningKeyRecord, type SigningKeyRegistry } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
+import { access, actorName } from './access.ts';
 import { sendFailure, sendResult } from './replies.ts';
 import { params } from './schemas.ts';
 
@@ -21,9 +22,6 @@ export interface SigningKeyRouteDeps {
   hubPublicKeys: () => readonly PublicSigningKey[];
   clock: Clock;
 }
-
-/** Who acts, until operator sign-in names a person. */
-const ACTOR = 'admin-api';
 
 /** An RFC 3339 instant in UTC, as FSPIOP DateTime writes it. */
 const INSTANT_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})?Z$';
@@ -83,24 +81,30 @@ function instantMs(text: string): number | undefined {
 export function registerSigningKeyRoutes(app: FastifyInstance, deps: SigningKeyRouteDeps): void {
   const { signingKeys, clock } = deps;
 
-  app.get<{ Params: NameParams }>('/participants/:name/keys', { schema: { params: params.name } }, async (request, reply) => {
+  app.get<{ Params: NameParams }>('/participants/:name/keys', { schema: { params: params.name }, config: access.privilege('SIGNING_KEY_READ') }, async (request, reply) => {
     const nowMs = clock.nowMs();
     return sendResult(reply, await signingKeys.list(request.params.name), (keys) => ({ status: 200, body: keys.map((k) => keyView(k, nowMs)) }));
   });
 
-  app.post<{ Params: NameParams; Body: RegisterBody }>('/participants/:name/keys', { schema: { params: params.name, body: schemas.register } }, async (request, reply) => {
+  app.post<{ Params: NameParams; Body: RegisterBody }>('/participants/:name/keys', {
+    schema: { params: params.name, body: schemas.register },
+    config: access.change({ functions: ['SIGNING_KEY_REGISTER'], summary: (r) => `register a signing key for ${(r.params as NameParams).name}` }),
+  }, async (request, reply) => {
     const { publicKey, notBefore, notAfter } = request.body;
     const notBeforeMs = notBefore === undefined ? undefined : instantMs(notBefore);
     if (notBefore !== undefined && notBeforeMs === undefined) return sendFailure(reply, { code: '3100', detail: 'notBefore is not a valid instant' });
     const notAfterMs = notAfter === undefined ? undefined : instantMs(notAfter);
     if (notAfter !== undefined && notAfterMs === undefined) return sendFailure(reply, { code: '3100', detail: 'notAfter is not a valid instant' });
-    const registered = await signingKeys.register({ participant: request.params.name, publicKey, notBeforeMs, notAfterMs }, ACTOR);
+    const registered = await signingKeys.register({ participant: request.params.name, publicKey, notBeforeMs, notAfterMs }, actorName(request));
     // 201 for a new key; 200 for the same key registered again (an operator's retry).
     return sendResult(reply, registered, ({ key, created }) => ({ status: created ? 201 : 200, body: keyView(key, clock.nowMs()) }));
   });
 
-  app.delete<{ Params: KeyParams }>('/participants/:name/keys/:kid', { schema: { params: schemas.key } }, async (request, reply) =>
+  app.delete<{ Params: KeyParams }>('/participants/:name/keys/:kid', {
+    schema: { params: schemas.key },
+    config: access.change({ functions: ['SIGNING_KEY_REVOKE'], summary: (r) => { const p = r.params as KeyParams; return `revoke ${p.name}'s signing key ${p.kid}`; } }),
+  }, async (request, reply) =>
     sendResult(reply, await signingKeys.revoke(request.params.name, request.params.kid), (key) => ({ status: 200, body: keyView(key, clock.nowMs()) })));
 
-  app.get('/hub/jwks', async (_request, reply) => reply.header('content-type', 'application/jwk-set+json').send(jwksOf(deps.hubPublicKeys())));
+  app.get('/hub/jwks', { config: access.public('the hub\'s public signature keys, which every DFSP needs') }, async (_request, reply) => reply.header('content-type', 'application/jwk-set+json').send(jwksOf(deps.hubPublicKeys())));
 }

@@ -1,0 +1,309 @@
+// Access control for every admin route, deny by default.
+//
+// Each route declares its access in its options (config.access): public (with
+// the reason), any signed-in principal (self-service), one privilege, or a
+// maker-checker function. A route that declares nothing stops the start
+// (onRoute throws), and a test walks every route to prove it refuses a
+// request without a valid token or without the privilege.
+//
+// For each request, in order:
+//   onRequest   the bearer token is verified (jose: issuer, audience,
+//               algorithm, type, expiry) and the principal and its grants read
+//               from the database; the route's privilege is checked (or, for a
+//               maker-checker route, that the principal may request any of its
+//               functions). 401 without a valid token, 403 without the
+//               privilege, both audited.
+//   preHandler  a maker-checker route's body is valid by now: its function is
+//               known, the maker's _REQUEST privilege for the participant is
+//               checked, and the request becomes a change request: 202 with
+//               the change request, the handler does not run. When the request
+//               is the replay of an approved change request (executor.ts), the
+//               handler runs instead.
+//   handler     runs with the request's authority in the domain guards'
+//               AsyncLocalStorage (rbac/guard.ts): the second check.
+//   onResponse  the action and its result are audited.
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { Clock } from '../support/clock.ts';
+import type { AdminAuditSink, AuditActor, AuditResult } from './audit_events.ts';
+import { changeRequestView, type ChangeRequests } from './change_requests/service.ts';
+import { EXECUTION_HEADER, type Executions } from './change_requests/executor.ts';
+import type { Iam } from './iam/iam.ts';
+import { BEARER_TOKEN_LENGTH_MAX } from './iam/limits.ts';
+import { decide, decideAny, type Principal } from './rbac/authorize.ts';
+import { withAuthority, type Authority } from './rbac/guard.ts';
+import { isPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './rbac/privileges.ts';
+import { sendFailure } from './replies.ts';
+
+export type ParticipantOf = (request: FastifyRequest) => string | undefined;
+
+export type RouteAccess =
+  | { readonly kind: 'public'; readonly reason: string }
+  | { readonly kind: 'authenticated' }
+  /** Any of several privileges at the route (the body says which); the domain guard checks the exact one. */
+  | { readonly kind: 'anyPrivilege'; readonly privileges: readonly Privilege[]; readonly participant?: ParticipantOf }
+  | {
+    readonly kind: 'privilege';
+    readonly privilege: Privilege;
+    readonly participant?: ParticipantOf;
+    /** Let in a holder of the privilege for any participant: the handler checks the scope against what it loads. */
+    readonly anyScope?: boolean;
+  }
+  | {
+    readonly kind: 'change';
+    /** Every function the route may become; `functionOf` picks one from the valid body when there are several. */
+    readonly functions: readonly [ChangeFunction, ...ChangeFunction[]];
+    readonly functionOf?: (request: FastifyRequest) => ChangeFunction;
+    readonly participant?: ParticipantOf;
+    /** One line a checker reads before deciding. */
+    readonly summary: (request: FastifyRequest) => string;
+  };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    /** Shorthand some modules use (the audit log's routes): one privilege, for no particular participant. */
+    privilege?: string;
+  }
+  interface FastifyRequest {
+    authority?: Authority;
+  }
+}
+
+/** The path's participant (:name), the default subject of a route. */
+export const participantParam: ParticipantOf = (request) => (request.params as { name?: string } | undefined)?.name;
+
+/** Route options' `config` for each kind of access. */
+export const access = {
+  public: (reason: string) => ({ access: { kind: 'public', reason } as const }),
+  authenticated: () => ({ access: { kind: 'authenticated' } as const }),
+  privilege: (privilege: Privilege, participant: ParticipantOf = participantParam) => ({ access: { kind: 'privilege', privilege, participant } as const }),
+  anyPrivilege: (privileges: readonly Privilege[], participant: ParticipantOf = participantParam) => ({ access: { kind: 'anyPrivilege', privileges, participant } as const }),
+  /** The privilege in any scope; the handler checks the scope of what it acts on (a change request's participant). */
+  privilegeAnyScope: (privilege: Privilege) => ({ access: { kind: 'privilege', privilege, anyScope: true } as const }),
+  change: (spec: Omit<Extract<RouteAccess, { kind: 'change' }>, 'kind'>) => ({ access: { kind: 'change', participant: participantParam, ...spec } as const }),
+};
+
+export interface DeclaredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly access: RouteAccess;
+}
+
+export interface AccessControlDeps {
+  iam: Iam;
+  /**
+   * Access of routes registered by modules that do not declare it themselves
+   * (the scheme PKI's), keyed "METHOD /path"; a route in neither place stops the start.
+   */
+  declaredElsewhere: ReadonlyMap<string, RouteAccess>;
+  changeRequests: ChangeRequests;
+  executions: Executions;
+  audit: AdminAuditSink;
+  clock: Clock;
+  /** Whether a participant exists: a change request about one that does not is refused at once (3200). */
+  participantExists: (name: string) => Promise<boolean>;
+  /**
+   * Whether the maker is the bootstrap administrator acting before anyone
+   * else could approve (bootstrap.ts); such a request runs at once, recorded as such.
+   */
+  bootstrapMayActAlone: (maker: Principal, fn: ChangeFunction) => Promise<boolean>;
+  /** Approves a change request for the bootstrap, runs it, and answers its view. */
+  runBootstrapRequest: (changeRequestId: string) => Promise<unknown>;
+}
+
+const AUTH_CHALLENGE = 'Bearer realm="interlock-admin"';
+
+function unauthorized(reply: FastifyReply, detail: string, error: 'invalid_request' | 'invalid_token'): unknown {
+  void reply.header('www-authenticate', `${AUTH_CHALLENGE}, error="${error}"`);
+  return sendFailure(reply, { code: '3000', detail, httpStatus: 401 });
+}
+
+function routeName(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`;
+}
+
+export function actorOf(principal: Principal | undefined): AuditActor {
+  if (principal === undefined) return { kind: 'anonymous' };
+  return { kind: principal.kind, id: principal.id, name: principal.name, roles: principal.grants.map((g) => (g.participant === null ? g.role : `${g.role}@${g.participant}`)) };
+}
+
+/** The principal with every grant's scope lifted: "holds the privilege for some participant". */
+function unscoped(principal: Principal): Principal {
+  return { ...principal, grants: principal.grants.map((g) => ({ ...g, participant: null })) };
+}
+
+function participantOf(routeAccess: RouteAccess, request: FastifyRequest): string | undefined {
+  if (routeAccess.kind === 'public' || routeAccess.kind === 'authenticated') return undefined;
+  return routeAccess.participant?.(request);
+}
+
+/**
+ * Installs the hooks; call before registering any route. Returns the table of
+ * declared routes (for the test that proves each refuses).
+ */
+export function installAccessControl(app: FastifyInstance, deps: AccessControlDeps): DeclaredRoute[] {
+  const { iam, changeRequests, executions, audit, clock } = deps;
+  const declared: DeclaredRoute[] = [];
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    // HEAD routes are Fastify's copies of GET routes.
+    const method = methods[0] === 'HEAD' ? 'GET' : methods[0] ?? '';
+    const shorthand = route.config?.privilege;
+    const routeAccess = route.config?.access ?? deps.declaredElsewhere.get(`${method} ${route.url}`)
+      ?? (isPrivilege(shorthand) ? { kind: 'privilege', privilege: shorthand, participant: () => undefined } satisfies RouteAccess : undefined);
+    if (shorthand !== undefined && !isPrivilege(shorthand)) throw new Error(`admin route ${route.url} declares an unknown privilege ${shorthand}`);
+    if (routeAccess !== undefined && route.config?.access === undefined) route.config = { ...route.config, access: routeAccess };
+    if (routeAccess === undefined) throw new Error(`admin route ${methods.join(',')} ${route.url} declares no access (config.access): every route must`);
+    for (const method of methods) declared.push({ method, url: route.url, access: routeAccess });
+    const handler = route.handler;
+    route.handler = function guardedHandler(this: FastifyInstance, request, reply) {
+      const authority = request.authority;
+      // onRequest sets the authority for every declared route; reaching here without one is a bug.
+      if (authority === undefined) throw new Error(`admin route ${route.url}: no authority`);
+      return withAuthority(authority, () => handler.call(this, request, reply));
+    };
+  });
+
+  function emit(request: FastifyRequest, principal: Principal | undefined, action: string, result: AuditResult, extra: { detail?: string; changeRequestId?: string; participant?: string | undefined } = {}): void {
+    audit.emit({
+      timeMs: clock.nowMs(),
+      actor: actorOf(principal),
+      action,
+      target: {
+        route: routeName(request),
+        ...(extra.participant === undefined ? {} : { participant: extra.participant }),
+        ...(extra.changeRequestId === undefined ? {} : { changeRequestId: extra.changeRequestId }),
+      },
+      result,
+      ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+      sourceAddress: request.ip,
+    });
+  }
+
+  function actionOf(routeAccess: RouteAccess): string {
+    switch (routeAccess.kind) {
+      case 'public': return 'PUBLIC';
+      case 'authenticated': return 'SELF_SERVICE';
+      case 'privilege': return routeAccess.privilege;
+      case 'anyPrivilege': return routeAccess.privileges.join('|');
+      case 'change': return routeAccess.functions.map(requestPrivilege).join('|');
+    }
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    const routeAccess = request.routeOptions.config.access;
+    // Not a declared route: the not-found handler answers 3002.
+    if (routeAccess === undefined) return;
+    const participant = participantOf(routeAccess, request);
+    const execution = request.headers[EXECUTION_HEADER];
+    if (typeof execution === 'string') {
+      const running = executions.take(execution);
+      const path = request.url.split('?')[0];
+      if (running === undefined || routeAccess.kind !== 'change' || running.method !== request.method || running.url !== path) {
+        emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'an execution token that is not this request\'s' });
+        return unauthorized(reply, 'invalid execution token', 'invalid_token');
+      }
+      const maker: Principal = { kind: running.maker.kind === 'operator' || running.maker.kind === 'client' || running.maker.kind === 'external' ? running.maker.kind : 'operator', id: running.maker.id, name: running.maker.name, grants: [] };
+      request.authority = { principal: maker, participant, exclusions: [], execution: { changeRequestId: running.changeRequestId, fn: running.fn } };
+      return undefined;
+    }
+    if (routeAccess.kind === 'public') {
+      request.authority = { principal: undefined, participant, exclusions: [] };
+      return undefined;
+    }
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'no token', participant });
+      return unauthorized(reply, 'a bearer token is required', 'invalid_request');
+    }
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    if (match?.[1] === undefined || match[1].length > BEARER_TOKEN_LENGTH_MAX) {
+      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'malformed Authorization header', participant });
+      return unauthorized(reply, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
+    }
+    const check = await iam.verify(match[1]);
+    if (!check.ok) {
+      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.reason}: ${check.detail}`, participant });
+      return unauthorized(reply, check.detail, 'invalid_token');
+    }
+    const resolved = await iam.principalOf(check);
+    if (!resolved.ok) {
+      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.detail, participant });
+      return unauthorized(reply, resolved.detail, 'invalid_token');
+    }
+    const principal = resolved.principal;
+    const exclusions = await iam.rbac.exclusions();
+    const decision = routeAccess.kind === 'authenticated'
+      ? { allowed: true as const }
+      : routeAccess.kind === 'privilege'
+        ? decide(routeAccess.anyScope === true ? unscoped(principal) : principal, routeAccess.privilege, participant, exclusions)
+        : routeAccess.kind === 'anyPrivilege'
+          ? decideAny(principal, routeAccess.privileges, participant, exclusions)
+          : decideAny(principal, routeAccess.functions.map(requestPrivilege), participant, exclusions);
+    if (!decision.allowed) {
+      emit(request, principal, actionOf(routeAccess), 'refused', { detail: `${decision.reason}: ${decision.detail}`, participant });
+      return sendFailure(reply, { code: '3000', detail: decision.detail, httpStatus: 403 });
+    }
+    request.authority = { principal, participant, exclusions };
+    return undefined;
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const routeAccess = request.routeOptions.config.access;
+    const authority = request.authority;
+    if (routeAccess?.kind !== 'change' || authority === undefined || authority.execution !== undefined) return undefined;
+    const principal = authority.principal;
+    // onRequest let only a principal through to a change route.
+    if (principal === undefined) throw new Error('change route without a principal');
+    const fn = routeAccess.functionOf?.(request) ?? routeAccess.functions[0];
+    const participant = participantOf(routeAccess, request);
+    const name = participantParam(request);
+    if (name !== undefined && !(await deps.participantExists(name))) {
+      return sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
+    }
+    const submitted = await changeRequests.submit({
+      fn,
+      request: { method: request.method, url: request.url.split('?')[0] ?? request.url, ...(request.body === undefined ? {} : { body: request.body }) },
+      summary: routeAccess.summary(request),
+      participant: participant ?? null,
+      maker: principal,
+      sourceAddress: request.ip,
+    });
+    if (!submitted.ok) {
+      emit(request, principal, requestPrivilege(fn), 'refused', { detail: submitted.error.detail, participant });
+      return sendFailure(reply, submitted.error);
+    }
+    const cr = submitted.value;
+    emit(request, principal, requestPrivilege(fn), 'pending-approval', { changeRequestId: cr.id, participant });
+    if (await deps.bootstrapMayActAlone(principal, fn)) {
+      return reply.code(200).header('location', `/changeRequests/${cr.id}`).send(await deps.runBootstrapRequest(cr.id));
+    }
+    return reply.code(202).header('location', `/changeRequests/${cr.id}`).send(changeRequestView(cr));
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const routeAccess = request.routeOptions.config.access;
+    const authority = request.authority;
+    // Public reads (health, CRLs, JWKS) are not actions; change submissions were audited when made.
+    if (routeAccess === undefined || routeAccess.kind === 'public' || authority === undefined || (routeAccess.kind === 'change' && authority.execution === undefined)) {
+      done();
+      return;
+    }
+    const action = authority.execution === undefined ? actionOf(routeAccess) : `${authority.execution.fn}_EXECUTE`;
+    const result: AuditResult = reply.statusCode < 400 ? 'succeeded' : 'failed';
+    emit(request, authority.principal, action, result, {
+      participant: authority.participant,
+      ...(authority.execution === undefined ? {} : { changeRequestId: authority.execution.changeRequestId }),
+      ...(result === 'failed' ? { detail: `HTTP ${reply.statusCode}` } : {}),
+    });
+    done();
+  });
+
+  return declared;
+}
+
+/** Who a handler acts for, as the domain's created_by columns record it: the maker of an approved change request, or the caller. */
+export function actorName(request: FastifyRequest): string {
+  return request.authority?.principal?.name ?? 'admin-api';
+}

@@ -1,0 +1,95 @@
+// Which admin-API use of each domain service needs what (rbac/guard.ts):
+// the second, independent check behind every route's own declaration. A
+// method missing here cannot be called by the admin API at all.
+import type { createFunds, createLimits } from '../ledger/index.ts';
+import type { ParticipantRegistry, SigningKeyRegistry } from '../participants/index.ts';
+import type { PkiService } from '../pki/index.ts';
+import type { SettlementModels } from '../settlement/index.ts';
+import type { ChangeRequests } from './change_requests/service.ts';
+import type { ClientStore } from './iam/clients.ts';
+import type { OperatorStore } from './iam/operators.ts';
+import { guarded } from './rbac/guard.ts';
+import type { RbacStore } from './rbac/store.ts';
+
+export interface DomainServices {
+  registry: ParticipantRegistry;
+  funds: ReturnType<typeof createFunds>;
+  limits: ReturnType<typeof createLimits>;
+  settlementModels: SettlementModels;
+  signingKeys: SigningKeyRegistry;
+  pki: PkiService;
+  operators: OperatorStore;
+  clients: ClientStore;
+  rbac: RbacStore;
+  changeRequests: ChangeRequests;
+  revokeSessions: (operatorId: string) => Promise<number>;
+}
+
+export function guardedServices(services: DomainServices): DomainServices {
+  return {
+    registry: guarded('registry', services.registry, {
+      get: 'read', find: 'read', list: 'read', listEndpoints: 'read',
+      createHubAccount: { privilege: 'HUB_ACCOUNT_CREATE' },
+      create: { fn: 'PARTICIPANT_CREATE' },
+      setActive: { fn: 'PARTICIPANT_STATUS' },
+      setAccountActive: { fn: 'ACCOUNT_STATUS' },
+      setEndpoint: { fn: 'ENDPOINT_CHANGE' },
+    }),
+    funds: guarded('funds', services.funds, {
+      fundsStateOn: 'read',
+      recordFundsIn: { fn: 'FUNDS_IN' },
+      recordFundsOutPrepareReserve: { fn: 'FUNDS_OUT' },
+      recordFundsOutCommit: { privilege: 'FUNDS_OUT_COMMIT' },
+      recordFundsOutAbort: { privilege: 'FUNDS_OUT_ABORT' },
+    }),
+    limits: guarded('limits', services.limits, {
+      list: 'read',
+      initialPositionAndLimits: { fn: 'INITIAL_POSITION_AND_LIMITS' },
+      setNetDebitCap: { fn: 'NDC_CHANGE' },
+    }),
+    settlementModels: guarded('settlementModels', services.settlementModels, {
+      list: 'read', get: 'read',
+      create: { privilege: 'SETTLEMENT_MODEL_CREATE' },
+      setActive: { privilege: 'SETTLEMENT_MODEL_STATUS_CHANGE' },
+    }),
+    signingKeys: guarded('signingKeys', services.signingKeys, {
+      list: 'read', activeKeysOf: 'read',
+      register: { fn: 'SIGNING_KEY_REGISTER' },
+      revoke: { fn: 'SIGNING_KEY_REVOKE' },
+    }),
+    pki: guarded('pki', services.pki, {
+      currentCrl: 'public',
+      get: 'read', list: 'read', expiring: 'read', caExpiry: 'read',
+      issue: { fn: 'CERTIFICATE_CHANGE' },
+      renew: { fn: 'CERTIFICATE_CHANGE' },
+      revoke: { fn: 'CERTIFICATE_REVOKE' },
+    }),
+    operators: guarded('operators', services.operators, {
+      find: 'read', findByUsername: 'read', list: 'read',
+      create: { fn: 'OPERATOR_CREATE' },
+      setActive: { fn: 'OPERATOR_STATUS' },
+      resetCredential: { fn: 'OPERATOR_CREDENTIAL_RESET' },
+    }),
+    clients: guarded('clients', services.clients, {
+      find: 'read', list: 'read',
+      create: { fn: 'CLIENT_CREATE' },
+      setActive: { fn: 'CLIENT_STATUS' },
+    }),
+    rbac: guarded('rbac', services.rbac, {
+      exclusions: 'read', grantsOf: 'read', listRoles: 'read', listGrants: 'read',
+      defineRole: { fn: 'ROLE_DEFINE' },
+      grant: { fn: 'ROLE_GRANT' },
+      revoke: { fn: 'ROLE_REVOKE' },
+      addExclusion: { fn: 'SOD_CHANGE' },
+      removeExclusion: { fn: 'SOD_CHANGE' },
+    }),
+    changeRequests: guarded('changeRequests', services.changeRequests, {
+      policy: 'read',
+      setPolicy: { fn: 'APPROVAL_POLICY_CHANGE' },
+    }),
+    revokeSessions: guarded('sessions', { revoke: services.revokeSessions }, {
+      // Directly by a holder of SESSION_REVOKE, or as part of deactivating an operator or resetting their credential.
+      revoke: { anyOf: [{ privilege: 'SESSION_REVOKE' }, { fn: 'OPERATOR_STATUS' }, { fn: 'OPERATOR_CREDENTIAL_RESET' }] },
+    }).revoke,
+  };
+}

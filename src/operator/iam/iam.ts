@@ -1,0 +1,140 @@
+// Operator identity and access, put together: the stores, the authorization
+// server (built at the first request, once the admin API knows the address it
+// is reachable at, which with port 0 is only known after listen), the token
+// issuers the admin API trusts, and the principal behind a token.
+import { createLocalJWKSet, type JWTPayload } from 'jose';
+import type Provider from 'oidc-provider';
+import type { Clock } from '../../support/clock.ts';
+import type { Logger } from '../../support/logger.ts';
+import type { Db, Engine } from '../../storage/index.ts';
+import type { AdminAuditSink, AuditResult } from '../audit_events.ts';
+import type { Grant } from '../rbac/authorize.ts';
+import { createRbacStore } from '../rbac/store.ts';
+import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf } from './authorization_server.ts';
+import { bootstrapIam } from './bootstrap.ts';
+import { createClientStore } from './clients.ts';
+import { IAM_SIGNING_ALG, loadIamKeys, type IamKeys } from './keys.ts';
+import { createOperatorStore } from './operators.ts';
+import { resolvePrincipal, type PrincipalResult } from './principals.ts';
+import { createSigninLimits } from './signin_limits.ts';
+import { verifyAccessToken, type TokenCheck, type TrustedIssuer } from './token_verifier.ts';
+
+/** An external OpenID Connect issuer whose users may call the admin API (external_issuer.ts builds these). */
+export interface ExternalIssuer {
+  readonly trusted: TrustedIssuer;
+  readonly grantsOf: (claims: JWTPayload) => Promise<Grant[]>;
+}
+
+export interface IamDeps {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  log: Logger;
+  /** The admin API's public base URL, once it is known (after listen when the port is 0). */
+  publicUrl: () => string;
+  showOnce: (text: string) => void;
+  /** Where the authorization server's own events (tokens issued or refused, grants revoked) are audited. */
+  audit: AdminAuditSink;
+  automationCredentialsFile: string | undefined;
+  externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
+}
+
+export interface IamRuntime {
+  readonly provider: Provider;
+  readonly keys: IamKeys;
+  readonly publicUrl: string;
+  readonly issuer: string;
+  readonly trusted: readonly TrustedIssuer[];
+  readonly external: readonly ExternalIssuer[];
+}
+
+interface EventContext {
+  ip?: string;
+  oidc?: { client?: { clientId: string }; params?: Record<string, unknown> };
+}
+
+/**
+ * The authorization server's own events as audit events: who got a token
+ * with which grant, who was refused and why, which grants were revoked. The
+ * event carries the client and the grant type, never a token or a code.
+ */
+function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit' | 'clock' | 'log'>): void {
+  const emit = (action: string, result: AuditResult, ctx: EventContext | undefined, detail?: string) => {
+    const clientId = ctx?.oidc?.client?.clientId;
+    deps.audit.emit({
+      timeMs: deps.clock.nowMs(),
+      actor: clientId === undefined ? { kind: 'anonymous' } : { kind: 'client', id: clientId, name: clientId },
+      action,
+      result,
+      target: { resource: 'authorization server' },
+      ...(detail === undefined ? {} : { detail: detail.slice(0, 200) }),
+      ...(ctx?.ip === undefined ? {} : { sourceAddress: ctx.ip }),
+    });
+  };
+  const grantType = (ctx: EventContext | undefined) => {
+    const type = ctx?.oidc?.params?.['grant_type'];
+    return typeof type === 'string' ? type : 'unknown';
+  };
+  provider.on('grant.success', (ctx) => { emit('TOKEN_ISSUE', 'succeeded', ctx as EventContext, `grant ${grantType(ctx as EventContext)}`); });
+  provider.on('grant.error', (ctx, error) => { emit('TOKEN_ISSUE', 'refused', ctx as EventContext, `grant ${grantType(ctx as EventContext)}: ${error instanceof Error ? error.message : 'error'}`); });
+  provider.on('grant.revoked', (ctx) => { emit('GRANT_REVOKE', 'succeeded', ctx as EventContext); });
+  provider.on('revocation.error', (ctx, error) => { emit('TOKEN_REVOKE', 'refused', ctx as EventContext, error instanceof Error ? error.message : 'error'); });
+  provider.on('server_error', (_ctx, error) => { deps.log.error({ err: error }, 'authorization server error'); });
+}
+
+export function createIam(deps: IamDeps) {
+  const { db, engine, clock } = deps;
+  const operators = createOperatorStore({ db, clock });
+  const clients = createClientStore({ db, clock });
+  const rbac = createRbacStore({ db, engine, clock });
+  const signinLimits = createSigninLimits({ db, clock });
+
+  let runtime: Promise<IamRuntime> | undefined;
+
+  async function build(): Promise<IamRuntime> {
+    const keys = await loadIamKeys(db, clock);
+    const publicUrl = deps.publicUrl();
+    const provider = createAuthorizationServer({ db, clock, keys, operators, clients, publicUrl });
+    auditAuthorizationServer(provider, deps);
+    const local: TrustedIssuer = {
+      name: 'local',
+      issuer: issuerOf(publicUrl),
+      audience: ADMIN_API_AUDIENCE,
+      keys: createLocalJWKSet({ keys: [keys.signing.publicJwk] }),
+      algorithms: [IAM_SIGNING_ALG],
+      typ: 'at+jwt',
+      requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
+    };
+    const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
+    return { provider, keys, publicUrl, issuer: local.issuer, trusted: [local, ...external.map((e) => e.trusted)], external };
+  }
+
+  /** The authorization server and trusted issuers; built once, at first use. */
+  function started(): Promise<IamRuntime> {
+    runtime ??= build().catch((error: unknown) => {
+      runtime = undefined;
+      throw error;
+    });
+    return runtime;
+  }
+
+  async function verify(token: string): Promise<TokenCheck> {
+    return verifyAccessToken(token, (await started()).trusted, clock.nowMs());
+  }
+
+  async function principalOf(check: Extract<TokenCheck, { ok: true }>): Promise<PrincipalResult> {
+    const { external } = await started();
+    return resolvePrincipal({
+      db, clock, operators, clients, rbac,
+      externalGrants: (name) => external.find((e) => e.trusted.name === name)?.grantsOf,
+    }, check.issuer, check.claims);
+  }
+
+  const bootstrap = () => bootstrapIam({
+    db, clock, log: deps.log, operators, clients, rbac, showOnce: deps.showOnce, automationCredentialsFile: deps.automationCredentialsFile,
+  });
+
+  return { operators, clients, rbac, signinLimits, started, verify, principalOf, bootstrap };
+}
+
+export type Iam = ReturnType<typeof createIam>;

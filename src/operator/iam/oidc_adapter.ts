@@ -1,0 +1,112 @@
+// oidc-provider's storage adapter over Kysely: every artefact the
+// authorization server keeps (interactions, sessions, grants, authorization
+// codes, refresh tokens, replay-detection entries for client assertions) is a
+// row of oidc_payloads, so a restart or a second hub process sees the same
+// state. Clients are read from iam_clients (automation clients) instead:
+// their metadata is built from the public keys stored there.
+import type { Clock } from '../../support/clock.ts';
+import type { Db } from '../../storage/index.ts';
+
+/** What oidc-provider stores: an open JSON object with a few members the adapter indexes. */
+export type OidcPayload = Record<string, unknown> & {
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  accountId?: string;
+  consumed?: number;
+};
+
+export interface OidcAdapter {
+  upsert(id: string, payload: OidcPayload, expiresInS?: number): Promise<void>;
+  find(id: string): Promise<OidcPayload | undefined>;
+  findByUid(uid: string): Promise<OidcPayload | undefined>;
+  findByUserCode(userCode: string): Promise<OidcPayload | undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+/** Client metadata for an id, or undefined when no active client has it. */
+export type ClientMetadataSource = (clientId: string) => Promise<Record<string, unknown> | undefined>;
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+export function createOidcAdapterFactory({ db, clock, clients }: { db: Db; clock: Clock; clients: ClientMetadataSource }) {
+  function storedAdapter(model: string): OidcAdapter {
+    async function findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<OidcPayload | undefined> {
+      const row = await db.selectFrom('oidc_payloads').select(['payload', 'expires_at_ms', 'consumed_at_ms'])
+        .where('model', '=', model).where(column, '=', value).executeTakeFirst();
+      if (row === undefined) return undefined;
+      if (row.expires_at_ms !== null && row.expires_at_ms <= clock.nowMs()) return undefined;
+      const payload = JSON.parse(row.payload) as OidcPayload;
+      return row.consumed_at_ms === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at_ms / 1000) };
+    }
+    return {
+      async upsert(id, payload, expiresInS) {
+        const values = {
+          payload: JSON.stringify(payload),
+          grant_id: text(payload.grantId),
+          uid: text(payload.uid),
+          user_code: text(payload.userCode),
+          account_id: text(payload.accountId),
+          expires_at_ms: expiresInS === undefined ? null : clock.nowMs() + expiresInS * 1000,
+        };
+        await db.insertInto('oidc_payloads').values({ model, id, ...values, consumed_at_ms: null })
+          .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(values)).execute();
+      },
+      find: (id) => findWhere('id', id),
+      findByUid: (uid) => findWhere('uid', uid),
+      findByUserCode: (userCode) => findWhere('user_code', userCode),
+      async consume(id) {
+        await db.updateTable('oidc_payloads').set({ consumed_at_ms: clock.nowMs() }).where('model', '=', model).where('id', '=', id).execute();
+      },
+      async destroy(id) {
+        await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
+      },
+      async revokeByGrantId(grantId) {
+        // Every model of the grant, not only this one: a revoked grant takes its codes and tokens with it.
+        await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+      },
+    };
+  }
+
+  function clientAdapter(): OidcAdapter {
+    const unsupported = () => Promise.reject(new Error('clients are managed through the admin API, not by the authorization server'));
+    return {
+      upsert: unsupported,
+      find: async (id) => clients(id),
+      findByUid: () => Promise.resolve(undefined),
+      findByUserCode: () => Promise.resolve(undefined),
+      consume: unsupported,
+      destroy: unsupported,
+      revokeByGrantId: () => Promise.resolve(),
+    };
+  }
+
+  return (model: string): OidcAdapter => (model === 'Client' ? clientAdapter() : storedAdapter(model));
+}
+
+/** Deletes artefacts past their expiry (they are already ignored by find). */
+export async function pruneOidcPayloads(db: Db, clock: Clock): Promise<void> {
+  await db.deleteFrom('oidc_payloads').where('expires_at_ms', '<=', clock.nowMs()).execute();
+}
+
+/**
+ * Ends everything an account holds at the authorization server: sessions,
+ * grants, refresh tokens. The admin API checks each operator token's grant,
+ * so access tokens already issued stop working at once too.
+ */
+export async function revokeAccount(db: Db, accountId: string): Promise<number> {
+  const grants = await db.selectFrom('oidc_payloads').select('grant_id').where('account_id', '=', accountId).where('grant_id', 'is not', null).execute();
+  const grantIds = [...new Set(grants.map((g) => g.grant_id).filter((g): g is string => g !== null))];
+  let removed = 0;
+  if (grantIds.length > 0) removed += Number((await db.deleteFrom('oidc_payloads').where('grant_id', 'in', grantIds).executeTakeFirst()).numDeletedRows);
+  removed += Number((await db.deleteFrom('oidc_payloads').where('account_id', '=', accountId).executeTakeFirst()).numDeletedRows);
+  return removed;
+}
+
+/** Whether the grant an operator's token was issued under still stands (not revoked, expired or logged out). */
+export async function grantIsLive(db: Db, clock: Clock, grantId: string): Promise<boolean> {
+  const row = await db.selectFrom('oidc_payloads').select('expires_at_ms').where('model', '=', 'Grant').where('id', '=', grantId).executeTakeFirst();
+  return row !== undefined && (row.expires_at_ms === null || row.expires_at_ms > clock.nowMs());
+}

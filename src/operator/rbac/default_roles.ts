@@ -1,0 +1,59 @@
+// The roles a hub starts with (seeded once, at first start; operators change
+// them afterwards through change requests). Makers and checkers are separate
+// roles, so that the default exclusions can hold: nobody is given both.
+import { CHANGE_FUNCTIONS, PRIVILEGES, approvePrivilege, isReadPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './privileges.ts';
+
+export interface RoleDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly privileges: readonly Privilege[];
+}
+
+/** Functions of identity and access management; the rest are the scheme's operations. */
+const IAM_FUNCTIONS: readonly ChangeFunction[] = [
+  'OPERATOR_CREATE', 'OPERATOR_STATUS', 'OPERATOR_CREDENTIAL_RESET', 'CLIENT_CREATE', 'CLIENT_STATUS',
+  'ROLE_DEFINE', 'ROLE_GRANT', 'ROLE_REVOKE', 'SOD_CHANGE', 'APPROVAL_POLICY_CHANGE',
+];
+const OPERATIONS_FUNCTIONS = CHANGE_FUNCTIONS.filter((fn) => !IAM_FUNCTIONS.includes(fn));
+
+const READS = [...PRIVILEGES.keys()].filter(isReadPrivilege);
+const OPERATIONS_DIRECT: readonly Privilege[] = ['HUB_ACCOUNT_CREATE', 'SETTLEMENT_MODEL_CREATE', 'SETTLEMENT_MODEL_STATUS_CHANGE', 'FUNDS_OUT_COMMIT', 'FUNDS_OUT_ABORT'];
+
+export const BOOTSTRAP_ROLE = 'bootstrap-admin';
+
+export const DEFAULT_ROLES: readonly RoleDefinition[] = [
+  {
+    name: 'operations-maker',
+    description: 'onboards and runs participants: requests every sensitive change, runs the direct ones',
+    privileges: [...READS, ...OPERATIONS_DIRECT, 'CHANGE_REQUEST_CANCEL', ...OPERATIONS_FUNCTIONS.map(requestPrivilege)],
+  },
+  {
+    name: 'operations-checker',
+    description: 'approves or rejects the operations makers\' change requests',
+    privileges: [...READS, 'CHANGE_REQUEST_DECIDE', ...OPERATIONS_FUNCTIONS.map(approvePrivilege)],
+  },
+  {
+    name: 'security-admin',
+    description: 'requests operator, client, role and policy changes; ends sessions',
+    privileges: [...READS, 'SESSION_REVOKE', 'CHANGE_REQUEST_CANCEL', ...IAM_FUNCTIONS.map(requestPrivilege)],
+  },
+  {
+    name: 'security-approver',
+    description: 'approves or rejects the security admins\' change requests; ends sessions',
+    privileges: [...READS, 'SESSION_REVOKE', 'CHANGE_REQUEST_DECIDE', ...IAM_FUNCTIONS.map(approvePrivilege)],
+  },
+  {
+    name: 'auditor',
+    description: 'reads everything, changes nothing',
+    privileges: READS,
+  },
+  {
+    // The first operator: just enough to create the first team (see bootstrap.ts).
+    name: BOOTSTRAP_ROLE,
+    description: 'the administrator created at first start: creates the first operators and grants them roles',
+    privileges: [...READS, 'OPERATOR_CREATE_REQUEST', 'ROLE_GRANT_REQUEST', 'CLIENT_CREATE_REQUEST'],
+  },
+];
+
+/** Functions the bootstrap administrator's requests run at once, until a second person can approve them. */
+export const BOOTSTRAP_FUNCTIONS: readonly ChangeFunction[] = ['OPERATOR_CREATE', 'ROLE_GRANT', 'CLIENT_CREATE'];

@@ -1,0 +1,98 @@
+// Privileges are code constants, one per admin action: a route declares the
+// one it needs, the domain layer checks it again, and roles (operator-defined,
+// stored in the database) are sets of these names. A name the code does not
+// know is refused wherever a role is defined, so a typo never grants nothing
+// silently or, worse, something unintended later.
+//
+// Sensitive functions go through maker-checker: each has a _REQUEST privilege
+// (the maker's) and an _APPROVE privilege (the checker's), and the default
+// separation-of-duties exclusions forbid one principal from holding both.
+
+/** Functions that become change requests: one person makes, another approves. */
+export const CHANGE_FUNCTIONS = [
+  'PARTICIPANT_CREATE',
+  'PARTICIPANT_STATUS',
+  'ACCOUNT_STATUS',
+  'FUNDS_IN',
+  'FUNDS_OUT',
+  'INITIAL_POSITION_AND_LIMITS',
+  'NDC_CHANGE',
+  'ENDPOINT_CHANGE',
+  'SIGNING_KEY_REGISTER',
+  'SIGNING_KEY_REVOKE',
+  /** The scheme PKI: issue or renew a participant certificate. */
+  'CERTIFICATE_CHANGE',
+  'CERTIFICATE_REVOKE',
+  /** Reserved for the API gateway's IP allow-lists. */
+  'IP_ALLOWLIST_CHANGE',
+  'OPERATOR_CREATE',
+  'OPERATOR_STATUS',
+  'OPERATOR_CREDENTIAL_RESET',
+  'CLIENT_CREATE',
+  'CLIENT_STATUS',
+  'ROLE_DEFINE',
+  'ROLE_GRANT',
+  'ROLE_REVOKE',
+  'SOD_CHANGE',
+  'APPROVAL_POLICY_CHANGE',
+] as const;
+export type ChangeFunction = (typeof CHANGE_FUNCTIONS)[number];
+
+/** Privileges of actions that take effect at once: reads, and writes that need no second person. */
+const DIRECT_PRIVILEGES = {
+  PARTICIPANT_READ: 'read participants and their accounts list',
+  ACCOUNT_READ: 'read balances, positions and funds transfers',
+  ENDPOINT_READ: 'read participants\' callback endpoints',
+  LIMIT_READ: 'read net debit caps',
+  SETTLEMENT_MODEL_READ: 'read settlement models',
+  SIGNING_KEY_READ: 'read participants\' signing keys',
+  CERTIFICATE_READ: 'read the certificates the scheme CA issued',
+  AUDIT_READ: 'read the audit log: checkpoints, tiles, proofs and entries',
+  CHANGE_REQUEST_READ: 'read change requests',
+  OPERATOR_READ: 'read operators, clients, roles, grants, exclusions and approval policies',
+  HUB_ACCOUNT_CREATE: 'open the hub\'s own accounts in a currency',
+  SETTLEMENT_MODEL_CREATE: 'create a settlement model',
+  SETTLEMENT_MODEL_STATUS_CHANGE: 'activate or deactivate a settlement model',
+  // The reservation was approved by a second person; committing or releasing it completes that decision.
+  FUNDS_OUT_COMMIT: 'commit an approved funds-out reservation',
+  FUNDS_OUT_ABORT: 'release an approved funds-out reservation',
+  // Revoking access is protective and must be fast in an incident: no second person.
+  SESSION_REVOKE: 'end an operator\'s sessions and tokens',
+  CHANGE_REQUEST_DECIDE: 'approve or reject change requests (with the function\'s _APPROVE privilege)',
+  CHANGE_REQUEST_CANCEL: 'withdraw one\'s own pending change request',
+} as const;
+
+export type DirectPrivilege = keyof typeof DIRECT_PRIVILEGES;
+export type Privilege = DirectPrivilege | `${ChangeFunction}_REQUEST` | `${ChangeFunction}_APPROVE`;
+
+export function requestPrivilege(fn: ChangeFunction): Privilege {
+  return `${fn}_REQUEST`;
+}
+
+export function approvePrivilege(fn: ChangeFunction): Privilege {
+  return `${fn}_APPROVE`;
+}
+
+const describeFunction = (fn: ChangeFunction) => fn.toLowerCase().replaceAll('_', ' ');
+
+/** Every privilege with what it allows, in a stable order. */
+export const PRIVILEGES: ReadonlyMap<Privilege, string> = new Map<Privilege, string>([
+  ...Object.entries(DIRECT_PRIVILEGES) as [DirectPrivilege, string][],
+  ...CHANGE_FUNCTIONS.flatMap((fn): [Privilege, string][] => [
+    [requestPrivilege(fn), `request: ${describeFunction(fn)}`],
+    [approvePrivilege(fn), `approve or reject: ${describeFunction(fn)}`],
+  ]),
+]);
+
+export function isPrivilege(value: unknown): value is Privilege {
+  return typeof value === 'string' && PRIVILEGES.has(value as Privilege);
+}
+
+export function isChangeFunction(value: unknown): value is ChangeFunction {
+  return typeof value === 'string' && (CHANGE_FUNCTIONS as readonly string[]).includes(value);
+}
+
+/** A read changes nothing; any other privilege makes a role privileged (its holders need a second factor). */
+export function isReadPrivilege(privilege: Privilege): boolean {
+  return privilege.endsWith('_READ');
+}

@@ -1,0 +1,157 @@
+// For tests of the admin API: principals made directly in its stores (as the
+// system would at bootstrap), and callers that get real tokens from the
+// admin API's own authorization server (client credentials, private_key_jwt,
+// through oauth4webapi) and call it in-process with app.inject.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { JWK } from 'jose';
+import * as oauth from 'oauth4webapi';
+import { createFunds, createLimits } from '../ledger/index.ts';
+import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
+import { createPkiService } from '../pki/index.ts';
+import { createTestPki } from '../pki/testing.ts';
+import { createSettlementModels } from '../settlement/index.ts';
+import type { Storage } from '../storage/index.ts';
+import { systemClock, type Clock } from '../support/clock.ts';
+import { createLogger } from '../support/logger.ts';
+import { createAdminApi, iamOf, type AdminTls } from './admin_api.ts';
+import type { AdminAuditSink } from './audit_events.ts';
+import type { ExternalIssuerConfig } from './iam/external_issuer_config.ts';
+import { OIDC_PATH } from './iam/authorization_server.ts';
+import { inProcessFetch } from './iam/in_process_fetch.ts';
+
+export interface Answer {
+  status: number;
+  body: unknown;
+  raw: string;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+export interface Caller {
+  readonly clientId: string;
+  token(): Promise<string>;
+  call(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
+}
+
+/** fetch, answered by the app in-process (what oauth4webapi calls the authorization server with). */
+export const injectFetch = inProcessFetch;
+
+/** oauth4webapi's options for requests answered in-process: no network, so plain http is fine. */
+export function inProcess(app: FastifyInstance) {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- in-process requests to a test issuer on http://hub.test; nothing crosses a network
+  return { [oauth.customFetch]: injectFetch(app), [oauth.allowInsecureRequests]: true };
+}
+
+export async function authorizationServerOf(app: FastifyInstance, issuer: string): Promise<oauth.AuthorizationServer> {
+  const options = inProcess(app);
+  return oauth.processDiscoveryResponse(new URL(issuer), await oauth.discoveryRequest(new URL(issuer), options));
+}
+
+export interface RoleGrant {
+  role: string;
+  participant?: string;
+}
+
+/** A new automation client holding `grants`, and a caller that acts as it. */
+export async function clientCaller(app: FastifyInstance, name: string, grants: readonly RoleGrant[]): Promise<Caller> {
+  const iam = iamOf(app);
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+  const kid = randomBytes(6).toString('hex');
+  const clientId = `${name}-${randomBytes(3).toString('hex')}`;
+  const created = await iam.clients.create({ clientId, displayName: name, jwks: { keys: [{ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid }] } }, 'test');
+  if (!created.ok) throw new Error(created.error.detail);
+  for (const grant of grants) {
+    const granted = await iam.rbac.grant({ principalId: clientId, principalKind: 'client', role: grant.role, participant: grant.participant ?? null }, 'test');
+    if (!granted.ok) throw new Error(granted.error.detail);
+  }
+  return callerWithKey(app, clientId, privateKey, kid);
+}
+
+export function callerWithKey(app: FastifyInstance, clientId: string, privateKey: import('node:crypto').KeyObject, kid: string): Caller {
+  let cached: { token: string; expiresAtMs: number } | undefined;
+  async function token(): Promise<string> {
+    if (cached !== undefined && cached.expiresAtMs > Date.now() + 10_000) return cached.token;
+    const { issuer } = await iamOf(app).started();
+    const as = await authorizationServerOf(app, issuer);
+    const client: oauth.Client = { client_id: clientId };
+    const auth = oauth.PrivateKeyJwt({ key: await crypto.subtle.importKey('jwk', privateKey.export({ format: 'jwk' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']), kid });
+    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, new URLSearchParams(), inProcess(app));
+    const result = await oauth.processClientCredentialsResponse(as, client, response);
+    cached = { token: result.access_token, expiresAtMs: Date.now() + (result.expires_in ?? 60) * 1000 };
+    return result.access_token;
+  }
+  return {
+    clientId,
+    token,
+    async call(method, url, body, headers = {}) {
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${await token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      let parsed: unknown;
+      try {
+        parsed = response.body === '' ? undefined : JSON.parse(response.body) as unknown;
+      } catch {
+        parsed = response.body;
+      }
+      return { status: response.statusCode, body: parsed, raw: response.body, headers: response.headers };
+    },
+  };
+}
+
+/** Maker then checker: the answer the endpoint gave once approved (or the maker's own answer when it was not a change request). */
+export async function makeAndApprove(maker: Caller, checker: Caller, method: string, url: string, body?: unknown): Promise<Answer> {
+  const made = await maker.call(method, url, body);
+  if (made.status !== 202 || typeof made.body !== 'object' || made.body === null || !('function' in made.body)) return made;
+  const id = (made.body as unknown as { id: string }).id;
+  const approved = await checker.call('POST', `/changeRequests/${id}/approve`);
+  if (approved.status !== 200) return approved;
+  const result = (approved.body as { result: { status: number; body: unknown } | null }).result;
+  if (result === null) return approved;
+  return { status: result.status, body: result.body ?? undefined, raw: result.body === null ? '' : JSON.stringify(result.body), headers: {} };
+}
+
+export const OIDC_PREFIX = OIDC_PATH;
+
+export interface TestAdminApi {
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** An admin API over `storage` as main.ts wires it, with a throwaway PKI, a silent log and the given clock and audit sink. */
+export async function createTestAdminApi(storage: Storage, options: { clock?: Clock; audit?: AdminAuditSink; publicUrl?: string; bodyBytesMax?: number; externalIssuer?: ExternalIssuerConfig; showOnce?: (text: string) => void; host?: string; https?: AdminTls } = {}): Promise<TestAdminApi> {
+  const { db, engine } = storage;
+  const clock = options.clock ?? systemClock;
+  const testPki = await createTestPki();
+  const registry = createParticipantRegistry({ db, engine, clock });
+  await registry.ensureHub();
+  const app = await createAdminApi({
+    registry,
+    funds: createFunds({ db, engine, clock }),
+    limits: createLimits({ db, engine, clock }),
+    settlementModels: createSettlementModels({ db, engine, clock }),
+    signingKeys: createSigningKeyRegistry({ db, engine, clock }),
+    hubPublicKeys: () => [],
+    pki: createPkiService({ db, engine, clock, ca: testPki.ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),
+    expiryWarningDays: 30,
+    storage,
+    clock,
+    log: createLogger('silent'),
+    config: {
+      host: options.host ?? '127.0.0.1', port: 0, bodyBytesMax: options.bodyBytesMax ?? 65_536, requestTimeoutMs: 10_000, publicUrl: options.publicUrl ?? 'http://hub.test',
+      ...(options.externalIssuer === undefined ? {} : { externalIssuer: options.externalIssuer }),
+    },
+    startedAtMs: clock.nowMs(),
+    version: 'test',
+    showOnce: options.showOnce ?? (() => undefined),
+    ...(options.https === undefined ? {} : { https: options.https }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
+  }).catch((error: unknown) => {
+    testPki.dispose();
+    throw error;
+  });
+  return { app, close: async () => { await app.close(); testPki.dispose(); } };
+}

@@ -1,0 +1,90 @@
+// Server-side state of the portal: sign-ins in flight and sessions. A handle
+// (the cookie's random value) is looked up by its hash; a LOGIN is taken once.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../support/clock.ts';
+import type { Db } from '../storage/index.ts';
+import { COOKIE_BYTES, PORTAL_IDLE_MS, PORTAL_LOGIN_TTL_MS, PORTAL_SESSION_TTL_MS } from './limits.ts';
+
+export interface LoginState {
+  state: string;
+  codeVerifier: string;
+  nonce: string;
+}
+
+export interface SessionTokens {
+  accessToken: string;
+  accessExpiresAtMs: number;
+  refreshToken: string;
+  idToken: string;
+}
+
+export interface PortalSession extends SessionTokens {
+  operatorId: string;
+  username: string;
+  /** The synchronizer token every form of this session carries (on top of SameSite=Strict). */
+  formToken: string;
+}
+
+const hashOf = (handle: string) => createHash('sha256').update(handle).digest('base64url');
+const newHandle = () => randomBytes(COOKIE_BYTES).toString('base64url');
+
+export function createPortalSessions({ db, clock }: { db: Db; clock: Clock }) {
+  async function startLogin(login: LoginState): Promise<string> {
+    const handle = newHandle();
+    const nowMs = clock.nowMs();
+    await db.insertInto('portal_sessions').values({
+      id_hash: hashOf(handle), kind: 'LOGIN', operator_id: null, data: JSON.stringify(login), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + PORTAL_LOGIN_TTL_MS,
+    }).execute();
+    return handle;
+  }
+
+  /** The sign-in a handle stands for, once: it is deleted as it is read. */
+  async function takeLogin(handle: string): Promise<LoginState | undefined> {
+    const row = await db.deleteFrom('portal_sessions').where('id_hash', '=', hashOf(handle)).where('kind', '=', 'LOGIN')
+      .where('expires_at_ms', '>', clock.nowMs()).returning('data').executeTakeFirst();
+    return row === undefined ? undefined : JSON.parse(row.data) as LoginState;
+  }
+
+  async function create(session: Omit<PortalSession, 'formToken'>): Promise<string> {
+    const handle = newHandle();
+    const nowMs = clock.nowMs();
+    const data: PortalSession = { ...session, formToken: randomBytes(COOKIE_BYTES).toString('base64url') };
+    await db.insertInto('portal_sessions').values({
+      id_hash: hashOf(handle), kind: 'SESSION', operator_id: session.operatorId, data: JSON.stringify(data), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + PORTAL_SESSION_TTL_MS,
+    }).execute();
+    return handle;
+  }
+
+  /** The live session of a handle, touched (idle time restarts); undefined when absent, expired or idle too long. */
+  async function find(handle: string): Promise<PortalSession | undefined> {
+    const nowMs = clock.nowMs();
+    const row = await db.updateTable('portal_sessions').set({ last_used_at_ms: nowMs })
+      .where('id_hash', '=', hashOf(handle)).where('kind', '=', 'SESSION').where('expires_at_ms', '>', nowMs).where('last_used_at_ms', '>', nowMs - PORTAL_IDLE_MS)
+      .returning('data').executeTakeFirst();
+    return row === undefined ? undefined : JSON.parse(row.data) as PortalSession;
+  }
+
+  async function updateTokens(handle: string, session: PortalSession, tokens: SessionTokens): Promise<PortalSession> {
+    const next = { ...session, ...tokens };
+    await db.updateTable('portal_sessions').set({ data: JSON.stringify(next) }).where('id_hash', '=', hashOf(handle)).execute();
+    return next;
+  }
+
+  async function end(handle: string): Promise<void> {
+    await db.deleteFrom('portal_sessions').where('id_hash', '=', hashOf(handle)).execute();
+  }
+
+  /** Ends every portal session of an operator (their sessions were revoked at the authorization server). */
+  async function endAllOf(operatorId: string): Promise<void> {
+    await db.deleteFrom('portal_sessions').where('operator_id', '=', operatorId).execute();
+  }
+
+  async function prune(): Promise<void> {
+    const nowMs = clock.nowMs();
+    await db.deleteFrom('portal_sessions').where((eb) => eb.or([eb('expires_at_ms', '<=', nowMs), eb.and([eb('kind', '=', 'SESSION'), eb('last_used_at_ms', '<=', nowMs - PORTAL_IDLE_MS)])])).execute();
+  }
+
+  return { startLogin, takeLogin, create, find, updateTokens, end, endAllOf, prune };
+}
+
+export type PortalSessions = ReturnType<typeof createPortalSessions>;
