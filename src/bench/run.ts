@@ -13,11 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { automationAdminClient, automationCredentialsFile } from '../demo/admin_auth.ts';
 import { onboardDfsp } from '../demo/scheme.ts';
-import { createSimulatedDfsp, ephemeralDfspCredentials, signingPublicKeyPem } from '../sim/index.ts';
+import { createSimulatedDfsp, enrolDfspTls, ephemeralDfspCredentials, signingPublicKeyPem } from '../sim/index.ts';
 import { createLogger } from '../support/logger.ts';
 import { freePort } from '../testing/dfsp.ts';
 import { startHubProcess } from '../testing/hub_process.ts';
+import { createTestPki } from '../pki/testing.ts';
 import { measureEchoLimit } from './echo_limit.ts';
 import { percentile, runLoad } from './load.ts';
 
@@ -57,8 +59,14 @@ function peakRssMib(pid: number): number | undefined {
 
 say(`Interlock benchmark: ${concurrency} concurrent quote+transfer flows for ${durationMs / 1000} s`);
 
-// 1. The machine's limit.
-const echo = await measureEchoLimit(concurrency, durationMs);
+// 1. The machine's limit, over mutual TLS as the hub's traffic is (certificates from a throwaway CA).
+const echoPki = await createTestPki({ schemeName: 'Interlock Bench Echo' });
+const tlsOf = async (name: string) => {
+  const issued = await echoPki.issue(name, { profile: 'both' });
+  return { key: issued.keyPem, cert: issued.certificateChainPem, ca: [...echoPki.caPems] };
+};
+const echo = await measureEchoLimit(concurrency, durationMs, { server: await tlsOf('echoserver'), client: await tlsOf('echoclient') });
+echoPki.dispose();
 const echoPerS = echo.completed / (echo.elapsedMs / 1000);
 const limitFlowsPerS = echoPerS / EXCHANGES_PER_FLOW;
 say(`  bare echo server: ${Math.round(echoPerS)} exchanges/s → limit ${Math.round(limitFlowsPerS)} flows/s (${EXCHANGES_PER_FLOW} exchanges a flow)`);
@@ -66,7 +74,7 @@ say(`  bare echo server: ${Math.round(echoPerS)} exchanges/s → limit ${Math.ro
 // 2. The hub, the payee and the payer, each in its own process.
 const dir = mkdtempSync(join(tmpdir(), 'interlock-bench-'));
 const hub = await startHubProcess({ dataDir: join(dir, 'data'), adminPort: await freePort(), fspiopPort: await freePort(), logLevel: 'warn' });
-const payee = spawn(process.execPath, [new URL('../cli.ts', import.meta.url).pathname, 'sim', '--name', 'payeefsp', '--hub', hub.fspiopUrl, '--admin', hub.adminUrl,
+const payee = spawn(process.execPath, [new URL('../cli.ts', import.meta.url).pathname, 'sim', '--name', 'payeefsp', '--hub', hub.fspiopUrl, '--admin', hub.adminUrl, '--admin-credentials', automationCredentialsFile(join(dir, 'data')),
   '--party', `${PAYEE_PARTY.partyIdType}:${PAYEE_PARTY.partyIdentifier}:${PAYEE_PARTY.name}`, '--funds', FUNDS], {
   stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, INTERLOCK_LOG_LEVEL: 'info', INTERLOCK_DATA_DIR: join(dir, 'sim') },
 });
@@ -76,12 +84,12 @@ await new Promise<void>((resolve, reject) => {
   payee.once('exit', (code) => { reject(new Error(`the payee simulator exited (${String(code)})`)); });
 });
 const log = createLogger('warn');
-const payerCredentials = await ephemeralDfspCredentials();
+const payerCredentials = { ...await ephemeralDfspCredentials(), tls: await enrolDfspTls(automationAdminClient(hub.adminUrl, automationCredentialsFile(join(dir, 'data'))), 'payerfsp', join(dir, 'payer')) };
 const payer = await createSimulatedDfsp({
   name: 'payerfsp', hubFspiopUrl: hub.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [{ partyIdType: 'MSISDN', partyIdentifier: '44710000001', name: 'Bench Payer' }],
   ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: 'USD', log, credentials: payerCredentials,
 });
-await onboardDfsp(hub.adminUrl, { name: 'payerfsp', currency: 'USD', netDebitCap: Number(FUNDS), fundsIn: FUNDS, callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(payerCredentials) }, log);
+await onboardDfsp(automationAdminClient(hub.adminUrl, automationCredentialsFile(join(dir, 'data'))), { name: 'payerfsp', currency: 'USD', netDebitCap: Number(FUNDS), fundsIn: FUNDS, callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(payerCredentials) }, log);
 const payeeInfo = { partyIdType: PAYEE_PARTY.partyIdType, partyIdentifier: PAYEE_PARTY.partyIdentifier, fspId: 'payeefsp' };
 const flow = async () => {
   const quote = await payer.quote({ payee: payeeInfo, amount: '1', currency: 'USD' });
@@ -109,7 +117,7 @@ try {
     exchangesPerFlow: EXCHANGES_PER_FLOW,
     limitFlowsPerS: Math.round(limitFlowsPerS),
     limitShare: Math.round((transfersPerS / limitFlowsPerS) * 1000) / 1000,
-    transport: 'HTTP/1.1 over loopback, keep-alive (mTLS comes with the PKI issue)',
+    transport: 'HTTPS/1.1 with mutual TLS (scheme TLS policy) over loopback, keep-alive; every request with a body JWS-signed',
     storage: 'SQLite (embedded default), WAL, synchronous=FULL',
   };
   if (values.json) {

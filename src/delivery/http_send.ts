@@ -9,6 +9,7 @@
 // (node:http does not follow them), and the TLS options are spelled out.
 import http from 'node:http';
 import https from 'node:https';
+import { TLS_POLICY } from '../edge/tls/policy.ts';
 import type { DeliveryLimits } from './limits.ts';
 import type { OutboundMethod } from './message.ts';
 
@@ -35,17 +36,21 @@ export type HttpAnswer =
 export type HttpSend = (request: HttpRequest) => Promise<HttpAnswer>;
 
 /**
- * TLS for callbacks. Certificates are always verified; the client certificate and the scheme's CA
- * (mutual TLS with the participants) are given by the hub's PKI when it exists.
+ * TLS for callbacks. Certificates are always verified, under the scheme's TLS policy; with mutual
+ * TLS the hub presents its own certificate and trusts the scheme's CA, and plain http: is refused.
  */
 export interface DeliveryTls {
   readonly ca?: string | Buffer | (string | Buffer)[];
   readonly cert?: string | Buffer;
   readonly key?: string | Buffer;
+  /** Refuse http: endpoints (mutual TLS is on: a callback never travels in clear). */
+  readonly httpsOnly?: boolean;
 }
 
 export interface HttpSender {
   readonly send: HttpSend;
+  /** New TLS material (the hub's renewed certificate) for the connections made from now on. */
+  updateTls(tls: DeliveryTls): void;
   /** Closes idle keep-alive connections and refuses no more; for stop(). */
   close(): void;
 }
@@ -65,14 +70,17 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}):
     scheduling: 'lifo' as const,
   };
   const httpAgent = new http.Agent(agentOptions);
-  const httpsAgent = new https.Agent({
+  const httpsAgentFor = (material: DeliveryTls) => new https.Agent({
     ...agentOptions,
-    minVersion: 'TLSv1.2',
+    ...TLS_POLICY,
+    // The DFSP's server certificate is verified against the CA and the endpoint's host name (node's checkServerIdentity).
     rejectUnauthorized: true,
-    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
-    ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(material.ca === undefined ? {} : { ca: material.ca }),
+    ...(material.cert === undefined ? {} : { cert: material.cert }),
+    ...(material.key === undefined ? {} : { key: material.key }),
   });
+  let httpsOnly = tls.httpsOnly ?? false;
+  let httpsAgent = httpsAgentFor(tls);
 
   function send(request: HttpRequest): Promise<HttpAnswer> {
     let url: URL;
@@ -83,6 +91,7 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}):
     }
     const isHttps = url.protocol === 'https:';
     if (!isHttps && url.protocol !== 'http:') return Promise.resolve({ kind: 'unsendable', code: 'ERR_UNSUPPORTED_PROTOCOL' });
+    if (!isHttps && httpsOnly) return Promise.resolve({ kind: 'unsendable', code: 'ERR_PLAIN_HTTP_REFUSED' });
     if (request.signal.aborted) return Promise.resolve({ kind: 'aborted' });
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== null) headers['content-length'] = String(request.body.length);
@@ -148,6 +157,13 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}):
 
   return {
     send,
+    updateTls(material) {
+      const old = httpsAgent;
+      httpsAgent = httpsAgentFor(material);
+      httpsOnly = material.httpsOnly ?? false;
+      // Connections made with the old certificate close once any request on them has had its time.
+      setTimeout(() => { old.destroy(); }, limits.requestTimeoutMs).unref();
+    },
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

@@ -80,6 +80,8 @@ export interface DeliveryWorker {
   stop(): Promise<void>;
   /** Looks for due rows now rather than at the next poll (after a commit that enqueued messages). */
   wake(): void;
+  /** New TLS material for the default sender (the hub's renewed certificate); ignored with a given `send`. */
+  updateTls(tls: DeliveryTls): void;
   /** One claim, and every row it took sent and recorded. For tests and tools; not while started. */
   runOnce(): Promise<{ claimed: number }>;
   metrics(): DeliveryMetrics;
@@ -384,6 +386,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     },
     stop,
     wake: pump,
+    updateTls: (tls) => { sender?.updateTls(tls); },
     async runOnce() {
       assert.ok(!running && !stopping, 'runOnce() is not for a started or stopped worker');
       const claimed = await claimInto(Math.min(limits.claimBatchRowsMax, room()));

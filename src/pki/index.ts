@@ -8,7 +8,8 @@ export { checkCsr, type CheckedCsr, type KeyKind } from './csr.ts';
 export { signCrl, crlNumberOf, revokedSerialsOf, isRevocationReason, REVOCATION_REASONS, type CrlEntry, type RevocationReason, type SignedCrl } from './crl.ts';
 export { fspIdOfCertificate, fspIdUri, FSPID_URI_PREFIX } from './identity.ts';
 export { checkLeafTerms, issueLeaf, signLeaf, type IssuedLeaf, type LeafRequest, type LeafTerms } from './issue.ts';
-export { CRL_PEM_LABEL, crlPem, pemToDer } from './pem.ts';
+export { CRL_PEM_LABEL, crlPem, pemToDer, splitPemBundle } from './pem.ts';
+export { makeCsr, type CsrOptions } from './key_request.ts';
 export { CERTIFICATE_PROFILES, isCertificateProfile, type CertificateProfile } from './profile.ts';
 export { registerPkiRoutes, type PkiRouteDeps } from './routes.ts';
 export {

@@ -31,3 +31,10 @@ export function pemToDer(pem: string): Buffer {
 export function sha256Hex(der: ArrayBuffer | Uint8Array): string {
   return createHash('sha256').update(der instanceof Uint8Array ? der : new Uint8Array(der)).digest('hex');
 }
+
+/** The blocks of a PEM bundle (a key file with its certificate chain): the first unencrypted PKCS#8 key, and every certificate in order. */
+export function splitPemBundle(text: string): { keyPem: string | undefined; certificatePems: string[] } {
+  const keyPem = /-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]+-----END PRIVATE KEY-----\n/.exec(text)?.[0];
+  const certificatePems = text.match(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----\n/g) ?? [];
+  return { keyPem, certificatePems };
+}

@@ -17,6 +17,8 @@ let storage: Storage;
 let dispose: () => Promise<void>;
 let app: FastifyInstance;
 
+let revocations = 0;
+
 before(async () => {
   testPki = await createTestPki();
   ({ storage, dispose } = await freshStorage('sqlite'));
@@ -28,7 +30,7 @@ before(async () => {
   app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } } });
   app.setErrorHandler((error: FastifyError, _request, reply) =>
     sendFailure(reply, error.validation === undefined ? { code: '2001', detail: '' } : { code: '3100', detail: error.message }));
-  registerPkiRoutes(app, { pki });
+  registerPkiRoutes(app, { pki, clock: { nowMs: () => Date.now() }, expiryWarningDays: 30, afterRevocation: () => { revocations += 1; return Promise.resolve(); } });
   await app.ready();
 });
 
@@ -103,4 +105,42 @@ test('POST /pki/csr refusals are FSPIOP errorInformation', async () => {
   assert.equal(extra.statusCode, 400);
   const stringDays = await app.inject({ method: 'POST', url: '/pki/csr', payload: { fspId: 'payerfsp', csr: csrPem, profile: 'client', lifetimeDays: '30' } });
   assert.equal(stringDays.statusCode, 400);
+});
+
+test('GET /pki/certificates lists with state and days left; renew issues a second valid one; revoke marks it and reloads the listener', async () => {
+  const { csrPem } = await makeCsr();
+  const issued = JSON.parse((await app.inject({ method: 'POST', url: '/pki/csr', payload: { fspId: 'rotatefsp', csr: csrPem, profile: 'client', lifetimeDays: 10 } })).body) as { serial: string };
+
+  const renewal = await makeCsr();
+  const renewed = await app.inject({ method: 'POST', url: `/pki/certificates/${issued.serial}/renew`, payload: { csr: renewal.csrPem, lifetimeDays: 90 } });
+  assert.equal(renewed.statusCode, 201, renewed.body);
+  const second = JSON.parse(renewed.body) as { serial: string; renews: string; state: string };
+  assert.deepEqual([second.renews, second.state], [issued.serial, 'VALID']);
+  const sameKey = await app.inject({ method: 'POST', url: `/pki/certificates/${issued.serial}/renew`, payload: { csr: renewal.csrPem } });
+  assert.equal(sameKey.statusCode, 400, 'a key is certified once');
+
+  const listed = JSON.parse((await app.inject({ method: 'GET', url: '/pki/certificates?fspId=rotatefsp' })).body) as { serial: string; state: string; daysLeft: number }[];
+  assert.deepEqual(listed.map((c) => [c.serial, c.state]), [[issued.serial, 'VALID'], [second.serial, 'VALID']], 'both valid during the rollover, soonest to expire first');
+  const expiring = JSON.parse((await app.inject({ method: 'GET', url: '/pki/certificates?fspId=rotatefsp&expiringWithinDays=30' })).body) as { serial: string }[];
+  assert.deepEqual(expiring.map((c) => c.serial), [issued.serial]);
+  const window = JSON.parse((await app.inject({ method: 'GET', url: '/pki/expiring' })).body) as { warningDays: number; certificates: { serial: string }[]; schemeCa: { what: string }[] };
+  assert.equal(window.warningDays, 30);
+  assert.ok(window.certificates.some((c) => c.serial === issued.serial));
+  assert.equal(window.schemeCa.length, 3);
+  const metrics = await app.inject({ method: 'GET', url: '/pki/metrics' });
+  assert.match(metrics.headers['content-type'] ?? '', /^text\/plain/);
+  assert.match(metrics.body, /^interlock_certificates_expiring\{within_days="30"\} [1-9]\d*$/m);
+  assert.ok(metrics.body.split('\n').some((line) => line.startsWith(`interlock_certificate_expiry_seconds{fsp_id="rotatefsp",serial="${issued.serial}"} `)), metrics.body);
+  assert.equal((await app.inject({ method: 'GET', url: '/pki/certificates?expiringWithinDays=zero' })).statusCode, 400);
+
+  const before = revocations;
+  const revoked = await app.inject({ method: 'POST', url: `/pki/certificates/${issued.serial}/revoke`, payload: { reason: 'superseded' } });
+  assert.equal(revoked.statusCode, 200, revoked.body);
+  assert.equal((JSON.parse(revoked.body) as { state: string }).state, 'REVOKED');
+  assert.equal(revocations, before + 1, 'the listener is told at once');
+  const again = await app.inject({ method: 'POST', url: `/pki/certificates/${issued.serial}/revoke`, payload: {} });
+  assert.equal(again.statusCode, 400);
+  assert.equal(revocations, before + 1, 'a refused revocation reloads nothing');
+  const unknown = await app.inject({ method: 'POST', url: '/pki/certificates/abcdef/revoke', payload: {} });
+  assert.equal(unknown.statusCode, 404);
 });

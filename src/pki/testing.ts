@@ -6,67 +6,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { webcrypto } from 'node:crypto';
 import { initCa } from './ca_init.ts';
 import { loadCa, type SchemeCa } from './ca_load.ts';
 import { checkCsr } from './csr.ts';
 import { signCrl, type CrlEntry, type RevocationReason } from './crl.ts';
 import { issueLeaf } from './issue.ts';
 import { CLOCK_SKEW_MS, HOUR_MS, LEAF_LIFETIME_DAYS_MAX } from './limits.ts';
-import { certificatePem, privateKeyPem } from './pem.ts';
+import { makeCsr, type TestKeyType } from './key_request.ts';
+import { certificatePem } from './pem.ts';
 import type { CertificateProfile } from './profile.ts';
-import { nodeCrypto, x509, type CryptoKeyPair } from './x509.ts';
 
-export type TestKeyType = 'ec-p256' | 'ec-p384' | 'ec-p521' | 'rsa-1024' | 'rsa-2048' | 'ed25519';
-
-const RSA_EXPONENT_65537 = new Uint8Array([1, 0, 1]);
-const USAGES: ['sign', 'verify'] = ['sign', 'verify'];
-
-async function generateKeys(keyType: TestKeyType): Promise<{ keys: CryptoKeyPair; sign: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams }> {
-  const { subtle } = nodeCrypto;
-  switch (keyType) {
-    case 'ec-p256': return { keys: await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, USAGES), sign: { name: 'ECDSA', hash: 'SHA-256' } };
-    case 'ec-p384': return { keys: await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, USAGES), sign: { name: 'ECDSA', hash: 'SHA-384' } };
-    case 'ec-p521': return { keys: await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, USAGES), sign: { name: 'ECDSA', hash: 'SHA-512' } };
-    case 'rsa-1024':
-    case 'rsa-2048': {
-      const modulusLength = keyType === 'rsa-1024' ? 1024 : 2048;
-      const keys = await subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength, publicExponent: RSA_EXPONENT_65537, hash: 'SHA-256' }, true, USAGES);
-      return { keys, sign: { name: 'RSASSA-PKCS1-v1_5' } };
-    }
-    case 'ed25519': return { keys: await subtle.generateKey('Ed25519', true, USAGES) as CryptoKeyPair, sign: { name: 'Ed25519' } };
-  }
-}
-
-export interface TestCsr {
-  readonly csrPem: string;
-  /** PKCS#8 PEM, as node:tls's `key` option takes it. */
-  readonly keyPem: string;
-  readonly keys: CryptoKeyPair;
-}
-
-export interface CsrOptions {
-  readonly keyType?: TestKeyType;
-  /** The subject the requester asks for; the CA ignores it. */
-  readonly subject?: string;
-  /** Extensions the requester asks for; the CA ignores them. */
-  readonly extensions?: x509.Extension[];
-  /** Sign the CSR with this key instead of its own: a CSR whose signature does not verify. */
-  readonly signWith?: CryptoKeyPair;
-}
-
-/** A key pair and a CSR for it, as a participant would make them. */
-export async function makeCsr(options: CsrOptions = {}): Promise<TestCsr> {
-  const { keys, sign } = await generateKeys(options.keyType ?? 'ec-p256');
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: options.subject ?? 'CN=test',
-    keys: { publicKey: keys.publicKey, privateKey: (options.signWith ?? keys).privateKey },
-    signingAlgorithm: sign,
-    extensions: options.extensions ?? [],
-  }, nodeCrypto);
-  const keyPem = privateKeyPem(await nodeCrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  return { csrPem: `${csr.toString('pem')}\n`, keyPem, keys };
-}
+export { makeCsr, type CsrOptions, type TestCsr, type TestKeyType } from './key_request.ts';
 
 export interface TestCredentials {
   readonly fspId: string;
@@ -83,6 +33,8 @@ export interface TestIssueOptions {
   readonly hosts?: readonly string[];
   readonly lifetimeDays?: number;
   readonly nowMs?: number;
+  /** ECDSA P-256 unless given. */
+  readonly keyType?: TestKeyType;
 }
 
 export interface TestPki {
@@ -116,7 +68,7 @@ export async function createTestPki(options: { schemeName?: string } = {}): Prom
     rootPem,
     caPems: [rootPem, certificatePem(ca.intermediate)],
     async issue(fspId, issueOptions = {}) {
-      const { csrPem, keyPem } = await makeCsr();
+      const { csrPem, keyPem } = await makeCsr(issueOptions.keyType === undefined ? {} : { keyType: issueOptions.keyType });
       const csr = await checkCsr(csrPem);
       if (!csr.ok) throw new Error(`test PKI: ${csr.error.detail}`);
       const profile = issueOptions.profile ?? 'client';

@@ -3,11 +3,14 @@
 // sec-fetch-mode, user-agent), and an FSPIOP receiver checks Accept, so the
 // hub sees exactly the headers below plus Host, Connection and Content-Length.
 import http from 'node:http';
+import https from 'node:https';
+import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { signMessage, type SigningKey } from '../edge/signature/index.ts';
 import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';
 import { dfspHeaders } from './headers.ts';
 import type { SimLimits } from './limits.ts';
+import type { DfspTls } from './types.ts';
 
 export interface HubAnswer {
   readonly status: number;
@@ -31,12 +34,18 @@ export interface HubClient {
   close(): void;
 }
 
-export function createHubClient(options: { name: string; hubFspiopUrl: string; limits: SimLimits; clock: Clock; signingKey: SigningKey }): HubClient {
-  const { name, limits, clock } = options;
+export function createHubClient(options: { name: string; hubFspiopUrl: string; limits: SimLimits; clock: Clock; signingKey: SigningKey; tls?: DfspTls | undefined }): HubClient {
+  const { name, limits, clock, tls } = options;
   const base = new URL(options.hubFspiopUrl);
-  if (base.protocol !== 'http:') throw new Error(`simulator ${name}: the hub URL must be http:// (mutual TLS is not built yet): ${options.hubFspiopUrl}`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error(`simulator ${name}: the hub URL must be https:// (or http:// for a hub without TLS): ${options.hubFspiopUrl}`);
+  const secure = base.protocol === 'https:';
+  if (secure && tls === undefined) throw new Error(`simulator ${name}: the hub at ${options.hubFspiopUrl} needs mutual TLS, and the simulator has no certificate`);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: limits.socketsMax, maxTotalSockets: limits.socketsMax, maxFreeSockets: limits.socketsMax, scheduling: 'lifo' });
+  const pool = { keepAlive: true, maxSockets: limits.socketsMax, maxTotalSockets: limits.socketsMax, maxFreeSockets: limits.socketsMax, scheduling: 'lifo' as const };
+  // The DFSP's certificate as client certificate; the hub's verified against the scheme CA and its host name.
+  const agent = secure && tls !== undefined
+    ? new https.Agent({ ...pool, ...TLS_POLICY, rejectUnauthorized: true, key: tls.keyPem, cert: tls.certificateChainPem, ca: [...tls.caPems] })
+    : new http.Agent(pool);
 
   async function send(request: HubRequest): Promise<HubAnswer> {
     const headers = dfspHeaders({ resource: request.resource, method: request.method, uri: request.uri, source: name, destination: request.destination, nowMs: clock.nowMs() });
@@ -50,7 +59,7 @@ export function createHubClient(options: { name: string; hubFspiopUrl: string; l
     }
     const url = new URL(base.origin + prefix + request.uri);
     return new Promise<HubAnswer>((resolve, reject) => {
-      const req = http.request(url, { method: request.method, headers, agent });
+      const req = (secure ? https : http).request(url, { method: request.method, headers, agent });
       const timer = setTimeout(() => { req.destroy(new Error(`no answer from the hub within ${limits.sendTimeoutMs} ms`)); }, limits.sendTimeoutMs);
       req.on('error', (error) => {
         clearTimeout(timer);

@@ -4,6 +4,11 @@
 // FSPIOP-Destination, body schema), then answered at once (200 for PUT and
 // PATCH, 202 otherwise); the work it causes happens afterwards.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../edge/tls/policy.ts';
+import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
+import { fspIdOfCertificate } from '../pki/index.ts';
 import { validateBody } from '../fspiop/body_validation.ts';
 import { errorInformation, httpStatusOf, type Failure } from '../fspiop/errors.ts';
 import { validateRequestHeaders } from '../fspiop/headers.ts';
@@ -11,6 +16,7 @@ import { resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { SimLimits } from './limits.ts';
+import type { DfspTls } from './types.ts';
 
 /** A request from the hub that passed the checks. */
 export interface Arrival {
@@ -33,6 +39,8 @@ export interface SimServerDeps {
   readonly onArrival: (arrival: Arrival) => void;
   /** A request that failed the checks, for the simulator's waiters (it is also answered and logged). */
   readonly onRefused: (operation: ResolvedOperation | undefined, failure: Failure) => void;
+  /** HTTPS, asking for a client certificate of the scheme CA and accepting only the hub's. */
+  readonly tls?: DfspTls;
 }
 
 const HEADER_BYTES_MAX = 16_384;
@@ -80,13 +88,14 @@ export function createSimServer(deps: SimServerDeps): Server {
     return { operation, path: target.split('?')[0] ?? target, source: facts.value.source, destination: facts.value.destination, body };
   }
 
-  const server = createServer({
+  const httpOptions = {
     requestTimeout: limits.receiveTimeoutMs,
     headersTimeout: Math.min(limits.receiveTimeoutMs, 60_000),
     maxHeaderSize: HEADER_BYTES_MAX,
     // A repeated Content-Type or FSPIOP-Source is joined and then fails its check, rather than first-one-wins.
     joinDuplicateHeaders: true,
-  }, (request, response) => {
+  };
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let tooLarge = false;
@@ -116,6 +125,19 @@ export function createSimServer(deps: SimServerDeps): Server {
       answer(response, checked.operation.method === 'PUT' || checked.operation.method === 'PATCH' ? 200 : 202);
       deps.onArrival(checked);
     });
+  };
+  if (deps.tls === undefined) return createServer(httpOptions, handler);
+  const server = createHttpsServer({
+    ...httpOptions, ...TLS_POLICY, ...CLIENT_CERTIFICATE_REQUIRED,
+    key: deps.tls.keyPem, cert: deps.tls.certificateChainPem, ca: [...deps.tls.caPems],
+  }, handler);
+  // Only the hub calls a DFSP: a connection with any other participant's certificate is closed.
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const certificate = socket.getPeerX509Certificate();
+    if (certificate === undefined || fspIdOfCertificate(new Uint8Array(certificate.raw)) !== HUB_PARTICIPANT_NAME) {
+      log.warn({ dfsp: name, remoteAddress: socket.remoteAddress }, 'simulator closed a TLS connection whose certificate is not the hub\'s');
+      socket.destroy();
+    }
   });
   return server;
 }

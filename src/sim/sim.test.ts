@@ -9,8 +9,10 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { testPkiSettings, testTlsOf } from '../testing/scheme_pki.ts';
 import { loadConfig } from '../config/index.ts';
-import { adminCall, onboardDfsp, onboardHub } from '../demo/scheme.ts';
+import { adminCall, onboardDfsp, onboardHub, type AdminClient } from '../demo/scheme.ts';
+import { adminClientFor } from '../testing/admin_client.ts';
 import { conditionMatches } from '../ilp/index.ts';
 import { startHub, type Hub } from '../main.ts';
 import { createLogger } from '../support/logger.ts';
@@ -22,8 +24,8 @@ const PAYER_PARTY: SimParty = { partyIdType: 'MSISDN', partyIdentifier: '4670000
 const PAYEE_PARTY: SimParty = { partyIdType: 'MSISDN', partyIdentifier: '46700000002', name: 'Bo Payee' };
 const PAYEE4_PARTY: SimParty = { partyIdType: 'MSISDN', partyIdentifier: '46700000004', name: 'Cecilia Payee' };
 
-async function positionOf(adminUrl: string, name: string): Promise<string> {
-  const answer = await adminCall(adminUrl, 'GET', `/participants/${name}/positions?currency=USD`);
+async function positionOf(admin: AdminClient, name: string): Promise<string> {
+  const answer = await adminCall(admin, 'GET', `/participants/${name}/positions?currency=USD`);
   assert.equal(answer.status, 200);
   return String((answer.body as { value: unknown }).value);
 }
@@ -35,17 +37,22 @@ describe('a simulated DFSP through the hub', () => {
   let payee: SimulatedDfsp;
   let payee4: SimulatedDfsp;
   const started: SimulatedDfsp[] = [];
-  const adminUrl = () => hub?.adminUrl ?? '';
+  let adminClient: AdminClient | undefined;
+  const admin = (): AdminClient => {
+    assert.ok(adminClient !== undefined, 'the hub is running');
+    return adminClient;
+  };
 
   before(async () => {
-    const config = loadConfig({ env: {}, overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
+    const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent', 'admin.seedAutomationClients': true } });
     const running = await startHub(config, silent);
     hub = running;
+    adminClient = adminClientFor(running.adminUrl, join(dir, 'data'));
     const sim = async (name: string, party: SimParty, ilpVersion: 'v1' | 'v4') => {
       const dfsp = await createSimulatedDfsp({
         name, hubFspiopUrl: running.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [party], currency: 'USD',
         ilpSecret: randomBytes(32).toString('base64'), ilpVersion, log: silent, limits: { callbackTimeoutMs: 10_000, sendTimeoutMs: 5_000 },
-        credentials: await ephemeralDfspCredentials(),
+        credentials: { ...await ephemeralDfspCredentials(), tls: await testTlsOf(name) },
       });
       started.push(dfsp);
       return dfsp;
@@ -53,9 +60,9 @@ describe('a simulated DFSP through the hub', () => {
     payer = await sim('simpayer', PAYER_PARTY, 'v1');
     payee = await sim('simpayee', PAYEE_PARTY, 'v1');
     payee4 = await sim('simpayee4', PAYEE4_PARTY, 'v4');
-    await onboardHub(running.adminUrl, 'USD');
+    await onboardHub(admin(), 'USD');
     for (const dfsp of [payer, payee, payee4]) {
-      await onboardDfsp(running.adminUrl, { name: dfsp.name, currency: 'USD', netDebitCap: 1000, fundsIn: '1000', callbackUrl: dfsp.url, signingPublicKeyPem: signingPublicKeyPem(dfsp.credentials) }, silent);
+      await onboardDfsp(admin(), { name: dfsp.name, currency: 'USD', netDebitCap: 1000, fundsIn: '1000', callbackUrl: dfsp.url, signingPublicKeyPem: signingPublicKeyPem(dfsp.credentials) }, silent);
       await dfsp.registerParties();
     }
   });
@@ -78,13 +85,13 @@ describe('a simulated DFSP through the hub', () => {
       // v1 packets start with type 1 (ILP Payment), v4 with 12 (ILP Prepare).
       assert.equal(Buffer.from(quote.response.ilpPacket, 'base64url')[0], version === 'v1' ? 1 : 12);
 
-      const before = [await positionOf(adminUrl(), 'simpayer'), await positionOf(adminUrl(), payeeName)];
+      const before = [await positionOf(admin(), 'simpayer'), await positionOf(admin(), payeeName)];
       const transfer = await payer.transfer(quote);
       assert.equal(transfer.result.transferState, 'COMMITTED');
       assert.ok(transfer.fulfilmentMatches);
       assert.ok(transfer.result.fulfilment !== undefined && conditionMatches(transfer.result.fulfilment, quote.response.condition));
       assert.match(transfer.result.completedTimestamp ?? '', /^\d{4}-\d{2}-\d{2}T/);
-      const afterwards = [await positionOf(adminUrl(), 'simpayer'), await positionOf(adminUrl(), payeeName)];
+      const afterwards = [await positionOf(admin(), 'simpayer'), await positionOf(admin(), payeeName)];
       assert.equal(Number(afterwards[0]) - Number(before[0]), 12.5);
       assert.equal(Number(before[1]) - Number(afterwards[1]), 12.5);
       assert.equal((await payer.getTransfer(transfer.transferId, payeeName)).transferState, 'COMMITTED');
@@ -93,14 +100,14 @@ describe('a simulated DFSP through the hub', () => {
 
   test('refuses a prepare whose fulfilment it cannot produce (5105), and the hub releases the reservation', async () => {
     const quote = await payer.quote({ payee: { ...PAYEE_PARTY, fspId: 'simpayee' }, amount: '7', currency: 'USD' });
-    const positionBefore = await positionOf(adminUrl(), 'simpayer');
+    const positionBefore = await positionOf(admin(), 'simpayer');
     // Terms the payee never issued: the packet is its own, the condition is not the one it derives from it.
     const forged = randomBytes(32).toString('base64url');
     const refused = await payer.transfer(quote, { condition: forged }).then(() => undefined, (error: unknown) => error);
     assert.ok(refused instanceof FspiopError, String(refused));
     assert.equal(refused.errorCode, '5105');
     assert.match(refused.errorDescription, /not terms it quoted/);
-    assert.equal(await positionOf(adminUrl(), 'simpayer'), positionBefore);
+    assert.equal(await positionOf(admin(), 'simpayer'), positionBefore);
   });
 
   test('answers a lookup of a party it does not serve with 3204, and a quote for one with 3204', async () => {

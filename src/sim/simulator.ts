@@ -48,10 +48,10 @@ export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promis
   const limits: SimLimits = { ...DEFAULT_SIM_LIMITS, ...options.limits };
   assertSimLimits(limits);
   const clock = options.clock ?? systemClock;
-  if (!isLoopback(options.listen.host)) throw new Error(`simulator ${name}: listen.host must be a loopback address (the simulator has no TLS), not ${options.listen.host}`);
+  if (!isLoopback(options.listen.host)) throw new Error(`simulator ${name}: listen.host must be a loopback address (it is a simulator), not ${options.listen.host}`);
   if (options.ilpSecret.length === 0) throw new Error(`simulator ${name}: ilpSecret is empty`);
 
-  const client = createHubClient({ name, hubFspiopUrl: options.hubFspiopUrl, limits, clock, signingKey: options.credentials.signingKey });
+  const client = createHubClient({ name, hubFspiopUrl: options.hubFspiopUrl, limits, clock, signingKey: options.credentials.signingKey, tls: options.credentials.tls });
   const pending = createPending(limits);
 
   function tell(direction: 'sent' | 'received', method: string, path: string, source: string | undefined, destination: string | undefined, body: unknown): void {
@@ -93,7 +93,10 @@ export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promis
     if (found !== undefined) pending.reject(found.key, new Error(`${name} refused the hub's ${operation.key}: ${failure.code} ${failure.detail}`));
   }
 
-  const server: Server = createSimServer({ name, limits, clock, log, handles: (operation) => HANDLED.has(operation.key), onArrival, onRefused });
+  const server: Server = createSimServer({
+    name, limits, clock, log, handles: (operation) => HANDLED.has(operation.key), onArrival, onRefused,
+    ...(options.credentials.tls === undefined ? {} : { tls: options.credentials.tls }),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.listen.port, options.listen.host, () => {
@@ -104,7 +107,7 @@ export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promis
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.listen.port;
   const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
-  const url = `http://${host}:${port}`;
+  const url = `${options.credentials.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
   log.debug({ dfsp: name, url, parties: options.parties.length, ilpVersion: options.ilpVersion }, 'simulated DFSP listening');
 
   return {

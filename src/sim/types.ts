@@ -27,10 +27,21 @@ export interface SimTraffic {
   readonly body: unknown;
 }
 
-/** What a DFSP holds to speak to the hub: the key it signs its requests with. */
+/** A DFSP's TLS certificate from the scheme CA (client and server), and the CA it trusts. */
+export interface DfspTls {
+  readonly keyPem: string;
+  /** Its certificate then the issuing CA. */
+  readonly certificateChainPem: string;
+  /** The scheme's CA certificates: the hub's certificate is verified against them. */
+  readonly caPems: readonly string[];
+}
+
+/** What a DFSP holds to speak to the hub: the key it signs its requests with, and its TLS certificate. */
 export interface DfspCredentials {
   /** Signs every request with a body (FSPIOP-Signature); its public key is registered with the hub. */
   readonly signingKey: SigningKey & { readonly publicKey: KeyObject };
+  /** Mutual TLS with the hub; needed when the hub's URL is https. */
+  readonly tls?: DfspTls;
 }
 
 export interface SimulatedDfspOptions {
@@ -38,7 +49,7 @@ export interface SimulatedDfspOptions {
   readonly name: string;
   /** Base URL of the hub's FSPIOP API. */
   readonly hubFspiopUrl: string;
-  /** Where the simulator listens for the hub's requests and callbacks: loopback only (no TLS yet); port 0 for any free one. */
+  /** Where the simulator listens for the hub's requests and callbacks: loopback only; port 0 for any free one. HTTPS when credentials.tls is given. */
   readonly listen: { readonly host: string; readonly port: number };
   readonly parties: readonly SimParty[];
   /** The secret the DFSP derives ILP fulfilments from; never logged. */

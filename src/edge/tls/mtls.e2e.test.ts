@@ -1,0 +1,210 @@
+// The FSPIOP listener's mutual TLS against hostile clients, on a running hub:
+// each refused, each a security event; a certificate revoked while its
+// connection is open loses the connection at the CRL reload, without a
+// restart; and a DFSP rotates its certificate with no failed request.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig } from '../../config/index.ts';
+import { startHub, type Hub } from '../../main.ts';
+import { makeCsr } from '../../pki/index.ts';
+import { nodeCrypto, x509 } from '../../pki/x509.ts';
+import { createTestPki } from '../../pki/testing.ts';
+import { createLogger } from '../../support/logger.ts';
+import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, onboardScheme, testCredentialsOf, type DfspServer } from '../../testing/dfsp.ts';
+import { testPkiSettings, testSchemePki } from '../../testing/scheme_pki.ts';
+import { until } from '../../testing/hub_process.ts';
+import { signMessage } from '../signature/index.ts';
+import { TLS_POLICY } from './policy.ts';
+import { adminClientFor, type AdminClient } from '../../testing/admin_client.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'interlock-mtls-'));
+let hub: Hub;
+let adminClient: AdminClient;
+let payer: DfspServer;
+let payee: DfspServer;
+const logLines: Record<string, unknown>[] = [];
+const eventsOf = (kind: string) => logLines.filter((line) => line['securityEvent'] === kind);
+
+before(async () => {
+  payer = await dfspServer();
+  payee = await dfspServer();
+  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn' } });
+  hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }));
+  adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+  await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+});
+
+after(async () => {
+  await hub.close();
+  await payer.close();
+  await payee.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface ClientTls { key?: string; cert?: string; ca: string[] }
+
+/** A party lookup (GET: no body, no signature) from `source` over a connection with `tls`; the answer or the transport error. */
+async function lookupWith(tls: ClientTls, source = 'payerfsp', agent = new Agent({ ...TLS_POLICY, ...tls })): Promise<{ status: number; body: string } | { error: string }> {
+  const headers = {
+    'content-type': 'application/vnd.interoperability.parties+json;version=1.1', accept: 'application/vnd.interoperability.parties+json;version=1',
+    date: new Date().toUTCString(), 'fspiop-source': source,
+  };
+  try {
+    return await httpsExchange(`${hub.fspiopUrl}/parties/MSISDN/27710000099`, 'GET', headers, null, agent);
+  } catch (error) {
+    return { error: (error as NodeJS.ErrnoException).code ?? String(error) };
+  }
+}
+
+async function schemeCa(): Promise<string[]> {
+  return [...(await testSchemePki()).caPems];
+}
+
+/** A certificate the hub's own CA issues through the admin API, as an operator onboards a DFSP: recorded, so it can be revoked. */
+async function certifiedByHub(fspId: string): Promise<{ serial: string; tls: ClientTls }> {
+  const { csrPem, keyPem } = await makeCsr();
+  const answer = await adminRequest(adminClient, 'POST', '/pki/csr', { fspId, csr: csrPem, profile: 'client', lifetimeDays: 30 });
+  assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  const issued = answer.body as { serial: string; certificate: string; chain: string };
+  const intermediate = issued.chain.split(/(?<=-----END CERTIFICATE-----\n)/)[0] ?? '';
+  return { serial: issued.serial, tls: { key: keyPem, cert: issued.certificate + intermediate, ca: await schemeCa() } };
+}
+
+test('a DFSP with its scheme certificate is served; its identity is the certificate\'s', async () => {
+  const pki = await testSchemePki();
+  const own = await pki.issue('payerfsp', { profile: 'client' });
+  const answer = await lookupWith({ key: own.keyPem, cert: own.certificateChainPem, ca: [...pki.caPems] });
+  assert.ok('status' in answer, JSON.stringify(answer));
+  assert.equal(answer.status, 202);
+});
+
+test('refused at the handshake, each a security event: no certificate, another CA\'s, an expired one', async () => {
+  const before = eventsOf('tls-handshake-refused').length;
+  const ca = await schemeCa();
+  const noCertificate = await lookupWith({ ca });
+  assert.ok('error' in noCertificate, `no certificate: ${JSON.stringify(noCertificate)}`);
+
+  const otherCa = await createTestPki({ schemeName: 'Another Scheme' });
+  const foreign = await otherCa.issue('payerfsp', { profile: 'client' });
+  const fromOtherCa = await lookupWith({ key: foreign.keyPem, cert: foreign.certificateChainPem, ca });
+  assert.ok('error' in fromOtherCa, `another CA: ${JSON.stringify(fromOtherCa)}`);
+  otherCa.dispose();
+
+  const pki = await testSchemePki();
+  const expired = await pki.issue('payerfsp', { profile: 'client', lifetimeDays: 1, nowMs: Date.now() - 3 * 86_400_000 });
+  const expiredAnswer = await lookupWith({ key: expired.keyPem, cert: expired.certificateChainPem, ca });
+  assert.ok('error' in expiredAnswer, `expired: ${JSON.stringify(expiredAnswer)}`);
+
+  const events = eventsOf('tls-handshake-refused').slice(before);
+  assert.equal(events.length, 3, JSON.stringify(events));
+  assert.ok(events.every((event) => event['sourceAddress'] === '127.0.0.1'), JSON.stringify(events));
+  assert.deepEqual(events.map((event) => /expired/i.test(String(event['reason']))), [false, false, true], 'the expired certificate is named as such');
+  // Each is also an entry of the tamper-evident audit log.
+  await until('the refusals in the audit log', async () => {
+    const stored = await hub.storage.db.selectFrom('audit_entries').select('action').where('action', '=', 'security.tls-handshake-refused').execute();
+    return stored.length >= 3 ? true : undefined;
+  });
+});
+
+test('a certificate for one DFSP sending FSPIOP-Source of another is refused (3000, 403) and recorded', async () => {
+  const before = eventsOf('tls-identity-mismatch').length;
+  const pki = await testSchemePki();
+  const payeeCertificate = await pki.issue('payeefsp', { profile: 'client' });
+  const tls = { key: payeeCertificate.keyPem, cert: payeeCertificate.certificateChainPem, ca: [...pki.caPems] };
+  const posing = await lookupWith(tls, 'payerfsp');
+  assert.ok('status' in posing);
+  assert.deepEqual([posing.status, errorCodeOf(posing.body)], [403, '3000']);
+  // The same for a signed prepare, signed with the key of the participant it poses as: the certificate decides.
+  const prepare = { transferId: '0198c3a2-6a2b-7c1d-8e9f-0a1b2c3d4e5f', payerFsp: 'payerfsp', payeeFsp: 'payeefsp', amount: { amount: '1', currency: 'USD' }, ilpPacket: 'AQ', condition: 'n'.repeat(43), expiration: new Date(Date.now() + 60_000).toISOString() };
+  const date = new Date().toUTCString();
+  const signed = await signMessage({ method: 'POST', fspiopUri: '/transfers', source: 'payerfsp', destination: 'payeefsp', date, body: prepare }, (await testCredentialsOf('payerfsp')).signingKey);
+  const posted = await httpsExchange(`${hub.fspiopUrl}/transfers`, 'POST', {
+    'content-type': 'application/vnd.interoperability.transfers+json;version=1.1', accept: 'application/vnd.interoperability.transfers+json;version=1',
+    date, 'fspiop-source': 'payerfsp', 'fspiop-destination': 'payeefsp', 'fspiop-signature': signed.signature,
+  }, signed.body, new Agent({ ...TLS_POLICY, ...tls }));
+  assert.deepEqual([posted.status, errorCodeOf(posted.body)], [403, '3000']);
+  const events = eventsOf('tls-identity-mismatch').slice(before);
+  assert.equal(events.length, 2);
+  assert.deepEqual([events[0]?.['participant'], events[0]?.['claimed']], ['payeefsp', 'payerfsp']);
+});
+
+test('a certificate of the scheme CA that names no participant is refused at the connection and recorded', async () => {
+  const before = eventsOf('tls-identity-missing').length;
+  const pki = await testSchemePki();
+  // Signed with the scheme's issuing key, as a CA mistake or a stolen key would: a client certificate without an fspId SAN.
+  const { keyPem, keys } = await makeCsr();
+  const nowMs = Date.now();
+  const nameless = await x509.X509CertificateGenerator.create({
+    serialNumber: '41', issuer: pki.ca.intermediate.subject, subject: 'CN=payerfsp',
+    notBefore: new Date(nowMs - 60_000), notAfter: new Date(nowMs + 86_400_000),
+    publicKey: keys.publicKey, signingKey: pki.ca.intermediateKey, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+  }, nodeCrypto);
+  const [, intermediatePem = ''] = pki.caPems;
+  const answer = await lookupWith({ key: keyPem, cert: `${nameless.toString('pem')}\n${intermediatePem}`, ca: [...pki.caPems] });
+  assert.ok('error' in answer, JSON.stringify(answer));
+  const events = eventsOf('tls-identity-missing').slice(before);
+  assert.equal(events.length, 1);
+  assert.match(String(events[0]?.['reason']), /names no participant/);
+});
+
+test('revoked through the admin API: the open connection is closed and new handshakes refused, without a restart', async () => {
+  const { serial, tls } = await certifiedByHub('payerfsp');
+  const agent = new Agent({ ...TLS_POLICY, ...tls, keepAlive: true, maxSockets: 1 });
+  const first = await lookupWith(tls, 'payerfsp', agent);
+  assert.ok('status' in first && first.status === 202, JSON.stringify(first));
+  const openSockets = () => Object.values(agent.freeSockets).flat().length + Object.values(agent.sockets).flat().length;
+  assert.equal(openSockets(), 1, 'a keep-alive connection is open');
+
+  const revokedBefore = eventsOf('tls-connection-revoked').length;
+  const revoked = await adminRequest(adminClient, 'POST', `/pki/certificates/${serial}/revoke`, { reason: 'keyCompromise' });
+  assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+  const closed = eventsOf('tls-connection-revoked').slice(revokedBefore);
+  assert.equal(closed.length, 1, 'the live connection was closed at the reload');
+  assert.equal(String(closed[0]?.['certificateSerial']).toLowerCase(), serial);
+
+  const again = await lookupWith(tls, 'payerfsp', agent);
+  assert.ok('error' in again, `after revocation: ${JSON.stringify(again)}`);
+  const fresh = await lookupWith(tls);
+  assert.ok('error' in fresh, `a new connection after revocation: ${JSON.stringify(fresh)}`);
+  agent.destroy();
+});
+
+test('rotation: with two valid certificates a DFSP switches over with no failed request; revoking the old one leaves the new one working', async () => {
+  const old = await certifiedByHub('payerfsp');
+  const renewal = await makeCsr();
+  const renewed = await adminRequest(adminClient, 'POST', `/pki/certificates/${old.serial}/renew`, { csr: renewal.csrPem, lifetimeDays: 60 });
+  assert.equal(renewed.status, 201, JSON.stringify(renewed.body));
+  const issued = renewed.body as { serial: string; certificate: string; chain: string };
+  const intermediate = issued.chain.split(/(?<=-----END CERTIFICATE-----\n)/)[0] ?? '';
+  const current = { key: renewal.keyPem, cert: issued.certificate + intermediate, ca: await schemeCa() };
+
+  // Requests on both certificates, interleaved, as a DFSP's instances switch one by one.
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => lookupWith(i % 2 === 0 ? old.tls : current)));
+  assert.ok(answers.every((a) => 'status' in a && a.status === 202), JSON.stringify(answers));
+
+  assert.equal((await adminRequest(adminClient, 'POST', `/pki/certificates/${old.serial}/revoke`, { reason: 'superseded' })).status, 200);
+  assert.ok('error' in await lookupWith(old.tls));
+  const after = await lookupWith(current);
+  assert.ok('status' in after && after.status === 202, JSON.stringify(after));
+});
+
+test('the hub calls DFSPs back over mutual TLS: a plain-HTTP endpoint is never sent to', async () => {
+  const plain = await dfspServer({ plainHttp: true });
+  try {
+    const registered = await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${plain.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
+    assert.equal(registered.status, 201);
+    // A registration whose confirmation goes to the plain endpoint.
+    const answer = await fspiopRequest(hub.fspiopUrl, 'GET', '/parties/MSISDN/27710000098', 'parties', 'payerfsp', undefined);
+    assert.equal(answer.status, 202);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(plain.received.length, 0, 'nothing reached the plain-HTTP endpoint');
+  } finally {
+    await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${payee.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
+    await plain.close();
+  }
+});

@@ -1,0 +1,121 @@
+// Mutual TLS between the hub and the DFSPs, both ways:
+//   - the FSPIOP listener's options (TLS policy, client certificate required and
+//     verified against the scheme CA and its current CRLs);
+//   - who is on the other end of each connection (peer_identity.ts), and the
+//     security events of refused handshakes and connections without identity;
+//   - reload without restart: CRLs (and the hub's own certificate when renewed)
+//     are swapped into the listener with setSecureContext, and live connections
+//     whose certificate has since been revoked or has expired are closed;
+//   - the TLS the delivery worker uses to call DFSPs back (the hub's certificate
+//     as client certificate, DFSP servers verified against the scheme CA).
+import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
+import { revokedSerialsOf } from '../../pki/index.ts';
+import type { Clock } from '../../support/clock.ts';
+import type { SecurityEvents } from '../security_events.ts';
+import type { HubTlsCredentials } from './hub_credentials.ts';
+import { createPeerRegistry, type PeerIdentity } from './peer_identity.ts';
+import { TLS_POLICY } from './policy.ts';
+
+/**
+ * The listener asks for a client certificate and OpenSSL verifies it (CA, validity, CRL), but the
+ * verdict is acted on here, at the first moment the connection exists: with rejectUnauthorized the
+ * handshake would fail with no reason the hub can record (node reports only ECONNRESET), and each
+ * refusal must be a security event naming its reason. A connection that is not authorized is
+ * destroyed before any byte of it is read, by a listener that runs before the HTTP server's; every
+ * request checks again that its connection is authorized (fspiop_api.ts).
+ */
+const CLIENT_CERTIFICATE_ASKED = { requestCert: true, rejectUnauthorized: false } as const;
+
+export interface TrustMaterial {
+  /** The scheme's root and issuing CA certificates, PEM. */
+  readonly caPems: readonly string[];
+  /** The CRLs of every CA in the chain (node:tls checks revocation of the whole chain once it has any CRL). */
+  readonly crlPems: readonly string[];
+}
+
+export interface MutualTls {
+  /** Options for the FSPIOP listener (https.createServer / Fastify `https`). */
+  serverOptions(): SecureContextOptions & typeof CLIENT_CERTIFICATE_ASKED & typeof TLS_POLICY;
+  /** Tracks the listener's connections and records its refusals; once, before it listens. */
+  attach(server: TlsServer): void;
+  /** The participant of a connection whose handshake verified its certificate. */
+  identityOf(socket: TLSSocket): PeerIdentity | undefined;
+  /**
+   * New CRLs (and, when given, new hub credentials) into the listener for new handshakes; live
+   * connections whose certificate the new CRLs revoke, or that have expired, are closed.
+   */
+  reload(trust: TrustMaterial, credentials?: HubTlsCredentials): PeerIdentity[];
+  /** Options for the delivery worker's HTTPS client. */
+  clientOptions(): { readonly ca: string[]; readonly cert: string; readonly key: string };
+  /** Live connections with an identity. */
+  connections(): number;
+}
+
+/** A TLS error's code (OpenSSL's or Node's), short and free of anything the peer chose. */
+function errorReason(error: Error & { code?: unknown; reason?: unknown }): string {
+  const code = typeof error.code === 'string' ? error.code : 'TLS_ERROR';
+  const reason = typeof error.reason === 'string' ? `: ${error.reason.slice(0, 120)}` : '';
+  return `${code}${reason}`;
+}
+
+export function createMutualTls(deps: { credentials: HubTlsCredentials; trust: TrustMaterial; clock: Clock; securityEvents: SecurityEvents }): MutualTls {
+  const { clock, securityEvents } = deps;
+  let credentials = deps.credentials;
+  let trust = deps.trust;
+  let server: TlsServer | undefined;
+  const peers = createPeerRegistry();
+
+  const serverOptions = () => ({
+    ...TLS_POLICY,
+    ...CLIENT_CERTIFICATE_ASKED,
+    key: credentials.keyPem,
+    cert: credentials.certificateChainPem,
+    ca: [...trust.caPems],
+    crl: [...trust.crlPems],
+  });
+
+  return {
+    serverOptions,
+    attach(listener) {
+      server = listener;
+      listener.prependListener('secureConnection', (socket: TLSSocket) => {
+        if (!socket.authorized) {
+          // Typed as an Error; at run time node gives OpenSSL's code as a string (CERT_HAS_EXPIRED, CERT_REVOKED, …).
+          const refusal: unknown = socket.authorizationError;
+          const reason = refusal instanceof Error ? refusal.message : typeof refusal === 'string' ? refusal : 'no client certificate';
+          securityEvents.record({ kind: 'tls-handshake-refused', reason: reason.slice(0, 120), sourceAddress: socket.remoteAddress ?? 'unknown' });
+          socket.destroy();
+          return;
+        }
+        const check = peers.track(socket);
+        if (!check.ok) {
+          securityEvents.record({
+            kind: 'tls-identity-missing', reason: check.reason, sourceAddress: socket.remoteAddress ?? 'unknown',
+            ...(check.serialHex === undefined ? {} : { certificateSerial: check.serialHex }),
+          });
+          socket.destroy();
+        }
+      });
+      listener.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+        securityEvents.record({ kind: 'tls-handshake-refused', reason: errorReason(error), sourceAddress: socket.remoteAddress ?? 'unknown' });
+      });
+    },
+    identityOf: (socket) => peers.identityOf(socket),
+    reload(newTrust, newCredentials) {
+      trust = newTrust;
+      if (newCredentials !== undefined) credentials = newCredentials;
+      server?.setSecureContext(serverOptions());
+      const revoked = new Set(trust.crlPems.flatMap((pem) => [...revokedSerialsOf(pem)]).map((serial) => serial.toUpperCase()));
+      const closed = peers.closeRevokedOrExpired(revoked, clock.nowMs());
+      for (const identity of closed) {
+        securityEvents.record({
+          kind: 'tls-connection-revoked', reason: revoked.has(identity.serialHex) ? 'certificate revoked' : 'certificate expired',
+          participant: identity.fspId, certificateSerial: identity.serialHex,
+        });
+      }
+      return closed;
+    },
+    clientOptions: () => ({ ca: [...trust.caPems], cert: credentials.certificateChainPem, key: credentials.keyPem }),
+    connections: () => peers.size,
+  };
+}
