@@ -17,6 +17,19 @@ export interface Inbound {
   headers: Readonly<Record<string, string>>;
   /** The request body exactly as received ('' for none). */
   rawBody: string;
+  /** For a request with a body: what its verified FSPIOP-Signature binds, kept as evidence (transfers/evidence.ts). */
+  signed?: SignedFacts;
+}
+
+export interface SignedFacts {
+  /** The operation, e.g. "POST /transfers". */
+  readonly operation: string;
+  readonly method: string;
+  /** The path the signature was verified against. */
+  readonly fspiopUri: string;
+  /** The registered key that verified it, and its algorithm. */
+  readonly kid: string;
+  readonly alg: string;
 }
 
 /** FSPIOP headers that travel with a forwarded message; anything else (host, authorization, proxies') stays behind. */

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { OutboundMessage } from '../delivery/message.ts';
 import type { Failure } from '../fspiop/errors.ts';
 import { findParticipant } from '../participants/index.ts';
-import { conditionMatches, conditionProblem } from '../ilp/index.ts';
+import { recordEvidence } from './evidence.ts';
+import { checkPrepareAgainstIlp, conditionMatches, conditionProblem } from '../ilp/index.ts';
 import { abortTransfer, commitTransfer, reserveTransfer } from '../ledger/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
@@ -120,6 +121,8 @@ export function createTransferService(deps: TransferDeps) {
     return runTransaction(db, engine, async (tx) => {
       const nowMs = clock.nowMs();
       const { transferId } = body;
+      // Whatever the answer, the signed request is kept: it is what the sender asked, under its key.
+      await recordEvidence(tx, transferId, inbound, nowMs);
 
       // 1. Duplicate check: same id and content → resend the final state (ignore while in progress); other content → 3106.
       const existing = await loadTransfer(tx, engine, transferId);
@@ -168,6 +171,11 @@ export function createTransferService(deps: TransferDeps) {
       if (payee?.is_active !== 1 || payee.is_hub === 1) return reject(fail('3203', 'the payee FSP is not an active participant'));
       if (expiresAtMs <= nowMs) return reject(fail('3100', 'expiration is in the past'));
       if (expiresAtMs - nowMs > limits.expiryMsMax) return reject(fail('3100', `expiration is more than ${limits.expiryMsMax / 1000} s away`));
+      // The ILP packet carries the terms the payee quoted: it must decode, and its amount and destination
+      // (and for v4 its expiry and condition) must be the transfer's, or the payee could be asked to fulfil
+      // other terms than the payer is charged for.
+      const ilp = checkPrepareAgainstIlp(body, nowMs);
+      if (!ilp.ok) return reject(ilp.error);
       const endpoint = await tx.selectFrom('participant_endpoints').select('value')
         .where('participant_id', '=', payee.id).where('type', '=', 'FSPIOP_CALLBACK_URL_TRANSFER_POST').executeTakeFirst();
       if (endpoint === undefined) return reject(fail('3201', 'the payee FSP has no transfer endpoint'));
@@ -211,6 +219,7 @@ export function createTransferService(deps: TransferDeps) {
     const fulfilHash = canonicalHash(body);
     return runTransaction(db, engine, async (tx) => {
       const nowMs = clock.nowMs();
+      await recordEvidence(tx, transferId, inbound, nowMs);
       const transfer = await loadTransfer(tx, engine, transferId);
       if (transfer === undefined) return refuse(tx, transferId, inbound, fail('3208', 'no such transfer'), nowMs);
       if (inbound.source !== transfer.payee_fsp) return refuse(tx, transferId, inbound, fail('3208', 'no such transfer'), nowMs);
@@ -264,6 +273,7 @@ export function createTransferService(deps: TransferDeps) {
     const errorHash = canonicalHash(body);
     return runTransaction(db, engine, async (tx) => {
       const nowMs = clock.nowMs();
+      await recordEvidence(tx, transferId, inbound, nowMs);
       const transfer = await loadTransfer(tx, engine, transferId);
       if (transfer?.payee_fsp !== inbound.source) return refuse(tx, transferId, inbound, fail('3208', 'no such transfer'), nowMs);
       if (transfer.error_hash !== null) {

@@ -10,6 +10,7 @@ import { INITIAL_STATES, TRANSFER_STATES, TRANSITIONS } from './states.ts';
 import { createTransferService, type PrepareBody, type TransferService } from './service.ts';
 import { checkTransfersAgainstLedger } from './consistency.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
+import { ilpPacketFor } from '../testing/ilp_fixture.ts';
 
 const START_MS = Date.parse('2026-11-24T10:00:00.000Z');
 const MINUTE_MS = 60_000;
@@ -55,11 +56,12 @@ describeOnEachEngine('transfers', (ctx) => {
   });
   const prepareBody = (amount = '100', overrides: Partial<PrepareBody> = {}): PrepareBody & { fulfilment: string } => {
     const lock = keyLock();
-    return {
-      transferId: randomUUID(), payerFsp: payer.name, payeeFsp: payee.name, amount: { amount, currency: 'USD' },
-      ilpPacket: 'AYIBgQAAAAAAAASwNGxldmVsb25lLmRmc3AxLm1lci45T2RTOF9', condition: lock.condition,
-      expiration: new Date(nowMs + 10 * MINUTE_MS).toISOString(), ...overrides, fulfilment: lock.fulfilment,
+    const terms = {
+      transferId: randomUUID(), payerFsp: payer.name, payeeFsp: payee.name, amount: { amount, currency: 'USD' }, condition: lock.condition,
+      expiration: new Date(nowMs + 10 * MINUTE_MS).toISOString(), ...overrides,
     };
+    // The packet a quote for these terms would carry, unless the test brings its own.
+    return { ilpPacket: ilpPacketFor(terms.payeeFsp, terms.amount.amount, terms.amount.currency), ...terms, fulfilment: lock.fulfilment };
   };
   async function prepared(amount = '100') {
     const body = prepareBody(amount);
@@ -128,6 +130,10 @@ describeOnEachEngine('transfers', (ctx) => {
       ['expired', { expiration: new Date(nowMs - 1).toISOString() }, '3100'],
       ['expiry too far', { expiration: new Date(nowMs + 25 * 60 * MINUTE_MS).toISOString() }, '3100'],
       ['liquidity', { amount: { amount: '200000', currency: 'USD' } }, '4001'],
+      // The payee quoted 100: a packet for that amount with a transfer of 900 is refused before any reservation.
+      ['ILP amount modified', { amount: { amount: '900', currency: 'USD' }, ilpPacket: ilpPacketFor(payee.name, '100', 'USD') }, '3100'],
+      ['ILP packet to another FSP', { ilpPacket: ilpPacketFor(stranger.name, '100', 'USD') }, '3100'],
+      ['ILP packet that does not decode', { ilpPacket: 'AQIDBAUG' }, '3100'],
     ];
     for (const [label, overrides, code] of cases) {
       const before = await position(payer);
