@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, test } from 'node:test';
+import { adminClientFor } from './testing/admin_client.ts';
 
 const CLI = new URL('./cli.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'interlock-cli-'));
@@ -29,7 +30,9 @@ test('start --demo onboards the demo scheme through the admin API, then stops on
   assert.match(output, /demo scheme ready/);
   const adminUrl = /"adminUrl":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)?.[1];
   assert.ok(adminUrl, output);
-  const positions = await (await fetch(`${adminUrl}/participants/payerfsp/accounts`)).text();
+  // Without a token the admin API refuses; the demo's automation maker (seeded in the data directory) may read.
+  assert.equal((await fetch(`${adminUrl}/participants/payerfsp/accounts`)).status, 401);
+  const positions = (await adminClientFor(adminUrl, join(dir, 'data')).text('/participants/payerfsp/accounts')).text;
   assert.match(positions, /"ledgerAccountType":"SETTLEMENT","currency":"USD","isActive":1,"value":-100000,/);
   // While the hub runs: the database and its WAL and shared-memory files are private.
   for (const file of ['interlock.sqlite', 'interlock.sqlite-wal', 'interlock.sqlite-shm']) {

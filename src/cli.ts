@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
+import { automationAdminClient, automationCredentialsFile } from './demo/admin_auth.ts';
 import { startDemoDfsps, type DemoDfsps } from './demo/dfsps.ts';
 import { DEMO_CURRENCY, onboardDfsp, onboardHub } from './demo/scheme.ts';
 import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl } from './storage/index.ts';
-import { createSimulatedDfsp, loadOrCreateDfspCredentials, signingPublicKeyPem, type IlpVersion, type SimParty } from './sim/index.ts';
+import { createSimulatedDfsp, enrolDfspTls, loadDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspTls, type IlpVersion, type SimParty } from './sim/index.ts';
 import { createLogger } from './support/logger.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
@@ -22,26 +23,31 @@ Commands:
   sim                 run one simulated DFSP (see Simulator options)
   migrate             apply storage migrations and exit
   ledger check        prove the ledger consistent on the live database (exit 1 if not)
+  evidence ID         verify again every signed message kept about transfer ID (exit 1 if any fails)
   config check        validate the configuration and print it (secrets redacted)
   config keys         list configuration keys and their environment variables
   pki <command>       the scheme PKI: init, issue, renew, revoke, list, crl (interlock pki --help)
+  audit <command>     the audit log: key, checkpoint, export, verify, witness (interlock audit --help)
 
 Options:
   --config FILE       JSON configuration file (default ./interlock.config.json if present,
                       or INTERLOCK_CONFIG); environment variables INTERLOCK_* override it
-  --json              machine-readable output (ledger check)
+  --json              machine-readable output (ledger check, evidence)
   --help, --version
 
 Simulator options (interlock sim):
   --name NAME         the DFSP's participant name (required)
-  --hub URL           the hub's FSPIOP API, e.g. http://127.0.0.1:3000 (required)
+  --hub URL           the hub's FSPIOP API, e.g. https://127.0.0.1:3000 (required)
   --port P            port to listen on, on 127.0.0.1 (default 0: any free port)
   --party T:ID[:NAME] a party the DFSP serves, e.g. MSISDN:27713803912:Henrik Karlsson (repeatable)
   --currency CUR      currency it registers parties in and quotes (default ${DEMO_CURRENCY})
   --ilp-version V     v1 or v4 ILP packets (default v1)
   --admin URL         also onboard the DFSP through this admin API (participant, net debit
-                      cap and funds of --funds, callback endpoints) before registering parties
+                      cap and funds of --funds, callback endpoints, signing key, and a TLS
+                      certificate from the scheme CA) before registering parties
   --funds AMOUNT      net debit cap and funds in when onboarding (default 100000)
+  --admin-credentials FILE  the hub's automation maker and checker keys for --admin (a hub
+                      started with admin.seedAutomationClients writes <its dataDir>/admin-automation.json)
   The ILP secret is read from INTERLOCK_SIM_ILP_SECRET, or made at random.
 `;
 
@@ -55,21 +61,23 @@ function json(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 }
 
-async function start(config: Config, demo: boolean): Promise<void> {
+async function start(configured: Config, demo: boolean): Promise<void> {
   // Everything the hub creates (database, WAL and shared-memory files) is readable by its own user only.
   process.umask(0o077);
+  // The demo scheme is onboarded by an automation maker and checker, seeded in the data directory.
+  const config = demo ? { ...configured, admin: { ...configured.admin, automationCredentialsFile: automationCredentialsFile(configured.dataDir) } } : configured;
   const log = createLogger(config.log.level);
   const hub = await startHub(config, log);
   let dfsps: DemoDfsps | undefined;
   if (demo) {
     try {
-      dfsps = await startDemoDfsps({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, log, keyDir: join(config.dataDir, 'demo-dfsps') });
+      dfsps = await startDemoDfsps({ adminUrl: hub.adminUrl, admin: automationAdminClient(hub.adminUrl, automationCredentialsFile(config.dataDir)), fspiopUrl: hub.fspiopUrl, log, keyDir: join(config.dataDir, 'demo-dfsps') });
     } catch (error) {
       await hub.close();
       throw error;
     }
     log.info({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, payerfsp: dfsps.payer.url, payeefsp: dfsps.payee.url },
-      `demo scheme ready: simulated DFSPs payerfsp at ${dfsps.payer.url} and payeefsp at ${dfsps.payee.url}; try  curl ${hub.adminUrl}/participants/payerfsp/positions`);
+      `demo scheme ready: simulated DFSPs payerfsp at ${dfsps.payer.url} and payeefsp at ${dfsps.payee.url}; operators sign in at ${hub.adminUrl}/portal`);
   }
   let stopping = false;
   const stop = (signal: string) => {
@@ -104,6 +112,7 @@ interface SimArguments {
   currency?: string | undefined;
   'ilp-version'?: string | undefined;
   admin?: string | undefined;
+  'admin-credentials'?: string | undefined;
   funds?: string | undefined;
 }
 
@@ -121,16 +130,23 @@ async function sim(config: Config, args: SimArguments): Promise<void> {
   const parties = (args.party ?? []).map(parseParty);
   const log = createLogger(config.log.level);
   const secret = process.env['INTERLOCK_SIM_ILP_SECRET'];
-  // The simulator's signing key lives in its data directory (INTERLOCK_DATA_DIR), made there at first start.
-  const credentials = await loadOrCreateDfspCredentials(config.dataDir, name);
+  // The simulator's signing key and certificate live in its data directory (INTERLOCK_DATA_DIR).
+  const signing = await loadOrCreateDfspCredentials(config.dataDir, name);
+  let tls: DfspTls | undefined;
+  if (hub.startsWith('https:')) {
+    tls = args.admin === undefined ? loadDfspTls(config.dataDir, name) : await enrolDfspTls(automationAdminClient(args.admin, args['admin-credentials'] ?? automationCredentialsFile(config.dataDir)), name, config.dataDir);
+    if (tls === undefined) throw new UsageError(`the hub uses mutual TLS: give --admin URL to have the scheme CA certify ${name}, or put its key and certificate chain in ${config.dataDir}/${name}.tls.pem`);
+  }
+  const credentials = { ...signing, ...(tls === undefined ? {} : { tls }) };
   const dfsp = await createSimulatedDfsp({
     name, hubFspiopUrl: hub, listen: { host: '127.0.0.1', port }, parties, currency, ilpVersion: ilpVersion satisfies IlpVersion, log, credentials,
     ilpSecret: secret !== undefined && secret !== '' ? secret : randomBytes(32).toString('base64'),
   });
   try {
     if (args.admin !== undefined) {
-      await onboardHub(args.admin, currency);
-      await onboardDfsp(args.admin, { name, currency, netDebitCap: Number(funds), fundsIn: funds, callbackUrl: dfsp.url, signingPublicKeyPem: signingPublicKeyPem(credentials) }, log);
+      const admin = automationAdminClient(args.admin, args['admin-credentials'] ?? automationCredentialsFile(config.dataDir));
+      await onboardHub(admin, currency);
+      await onboardDfsp(admin, { name, currency, netDebitCap: Number(funds), fundsIn: funds, callbackUrl: dfsp.url, signingPublicKeyPem: signingPublicKeyPem(credentials) }, log);
     } else {
       log.warn({ dfsp: name, kid: credentials.signingKey.kid }, `without --admin the hub must already have ${name}'s signing key: register ${config.dataDir}/${name}.signing_key.pem's public key (POST /participants/${name}/keys)`);
     }
@@ -172,6 +188,12 @@ async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // audit has options of its own (src/audit/cli.ts), loaded only when asked for; only --config is read here.
+  if (argv[0] === 'audit') {
+    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
+    const { runAuditCommand } = await import('./audit/cli.ts');
+    return runAuditCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
+  }
   // pki has options of its own (src/pki/cli.ts), loaded only when asked for; only --config is read here.
   if (argv[0] === 'pki') {
     const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
@@ -192,6 +214,7 @@ async function main(argv: string[]): Promise<number> {
       currency: { type: 'string' },
       'ilp-version': { type: 'string' },
       admin: { type: 'string' },
+      'admin-credentials': { type: 'string' },
       funds: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -206,6 +229,10 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || command === '' || command === 'help') {
     process.stdout.write(USAGE);
     return values.help || command === 'help' ? 0 : EXIT_USAGE;
+  }
+  if (positionals[0] === 'evidence' && positionals.length === 2) {
+    const { runEvidenceCommand } = await import('./transfers/evidence_cli.ts');
+    return runEvidenceCommand(positionals[1] ?? '', configFrom(values.config), values.json);
   }
   switch (command) {
     case 'start':

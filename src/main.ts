@@ -5,8 +5,11 @@ import { readFileSync } from 'node:fs';
 import type { Config } from './config/index.ts';
 import { createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
-import { loggedSecurityEvents } from './edge/security_events.ts';
+import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries } from './audit/index.ts';
+import { loggedAdminAudit, type AdminAuditSink } from './operator/audit_events.ts';
+import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
+import { startSchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminApi } from './operator/index.ts';
@@ -35,8 +38,8 @@ const EXPIRY_BATCH_SIZE_MAX = 200;
 /** How often forwarded party lookups past their window are pruned. */
 const LOOKUP_PRUNE_INTERVAL_MS = 60_000;
 
-function urlOf(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+function urlOf(scheme: 'http' | 'https', host: string, port: number): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function boundPort(server: { address(): unknown }, fallback: number): number {
@@ -54,14 +57,41 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   await registry.ensureHub();
 
   // The hub signs what it originates (RS256: the algorithm FSPIOP v1.1 names) and checks what DFSPs sign.
-  const hubSigningKey = await loadOrCreateHubSigningKey({ dataDir: config.dataDir, alg: 'RS256' });
+  const hubSigningKey = await loadOrCreateHubSigningKey({ keyFile: config.fspiop.signingKeyFile, dataDir: config.dataDir, alg: 'RS256' });
   const signingKeys = createSigningKeyRegistry({ db, engine, clock });
-  const securityEvents = loggedSecurityEvents(log);
+  // The tamper-evident audit log; every security event is logged and appended to it.
+  const auditLog = await createAuditLogFromConfig(config, { db, engine, clock, log: log.child({ component: 'audit' }) });
+  const auditedSecurityEvents = auditSecurityEvents(auditLog, log, clock);
+  const loggedEvents = loggedSecurityEvents(log);
+  const securityEvents: SecurityEvents = {
+    record(event) {
+      loggedEvents.record(event);
+      auditedSecurityEvents.record(event);
+    },
+  };
+  // Every operator action, allowed or refused, likewise.
+  const auditedOperatorActions = auditOperatorActions(auditLog, log, clock);
+  const loggedActions = loggedAdminAudit(log);
+  const adminAudit: AdminAuditSink = {
+    emit(event) {
+      loggedActions.emit(event);
+      auditedOperatorActions.emit(event);
+    },
+  };
+  // The scheme PKI and mutual TLS (off only on loopback, by configuration).
+  const schemeTls = await startSchemeTls({ config, db, engine, clock, log, securityEvents });
+  const mutual = config.fspiop.tls === 'mutual';
+  const deliveryTls = () => ({ ...schemeTls.mtls.clientOptions(), httpsOnly: mutual });
 
   const delivery = createDeliveryWorker({
     db, engine, clock, log: log.child({ component: 'delivery' }), limits: DEFAULT_DELIVERY_LIMITS,
     signHubMessage: (message) => signOutgoingRequest(message, hubSigningKey),
+    tls: deliveryTls(),
   });
+  /** CRLs into the listener; the hub's certificate, when renewed, into the listener and the delivery worker. */
+  async function refreshTls(): Promise<void> {
+    if ((await schemeTls.refresh()).renewed) delivery.updateTls(deliveryTls());
+  }
   const transfers = createTransferService({ db, engine, clock, enqueue, limits: { expiryMsMax: config.transfers.expiryMsMax } });
   const quotes = createQuoteService({ db, engine, clock, enqueue });
   const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock }) });
@@ -73,9 +103,14 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     settlementModels: createSettlementModels({ db, engine, clock }),
     signingKeys,
     hubPublicKeys: () => [hubSigningKey],
+    pki: schemeTls.pki,
+    afterRevocation: refreshTls,
+    expiryWarningDays: config.pki.expiryWarningDays,
     storage,
     clock,
     log,
+    audit: adminAudit,
+    auditQueries: createAuditQueries({ db, log: log.child({ component: 'audit-queries' }) }),
     config: config.admin,
     startedAtMs: clock.nowMs(),
     version: VERSION,
@@ -84,21 +119,25 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     db, clock, log, config: config.fspiop, transfers, quotes, lookup,
     signatureKeysOf: (participant, nowMs) => signingKeys.activeKeysOf(participant, nowMs),
     securityEvents,
+    ...(mutual ? { tls: schemeTls.mtls } : {}),
     afterAccepted: () => { delivery.wake(); },
   });
 
   await admin.listen({ host: config.admin.host, port: config.admin.port });
-  const adminUrl = urlOf(config.admin.host, boundPort(admin.server, config.admin.port));
-  log.warn({ adminUrl }, 'admin API listening on loopback only: operator sign-in is not built yet, so it must not be reachable from other machines');
+  const adminUrl = urlOf('http', config.admin.host, boundPort(admin.server, config.admin.port));
+  log.info({ adminUrl }, 'admin API listening on loopback only (no TLS key and certificate given): every call needs an operator\'s or a client\'s token');
   await fspiop.listen({ host: config.fspiop.host, port: config.fspiop.port });
-  const fspiopUrl = urlOf(config.fspiop.host, boundPort(fspiop.server, config.fspiop.port));
-  log.warn({ fspiopUrl }, 'FSPIOP API listening on plain HTTP, loopback only: mutual TLS is not built yet, so it must not be reachable from other machines');
+  const fspiopUrl = urlOf(mutual ? 'https' : 'http', config.fspiop.host, boundPort(fspiop.server, config.fspiop.port));
+  if (mutual) log.info({ fspiopUrl }, 'FSPIOP API listening with mutual TLS: every DFSP presents a certificate of the scheme CA naming its fspId');
+  else log.warn({ fspiopUrl }, 'FSPIOP API listening on plain HTTP (fspiop.tls off), loopback only: no DFSP identity beyond its signatures');
 
   delivery.start();
   const stopSweeper = every(config.transfers.expirySweepIntervalMs, async () => {
     if ((await transfers.expireDue(EXPIRY_BATCH_SIZE_MAX)) > 0) delivery.wake();
   }, log, 'transfer expiry');
   const stopPruner = every(LOOKUP_PRUNE_INTERVAL_MS, () => lookup.pruneExpiredLookups(), log, 'lookup pruning');
+  // CRLs from any hub process (or `interlock pki revoke`) reach this one's listener within an interval.
+  const stopTlsRefresh = every(config.pki.crlReloadIntervalMs, refreshTls, log, 'TLS refresh');
 
   return {
     storage,
@@ -107,9 +146,13 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     async close() {
       stopSweeper();
       stopPruner();
+      stopTlsRefresh();
       await fspiop.close();
       await admin.close();
       await delivery.stop();
+      await auditedSecurityEvents.drained();
+      await auditedOperatorActions.drained();
+      await auditLog.close();
       await storage.close();
     },
   };

@@ -18,6 +18,8 @@ import {
 } from './testing/dfsp.ts';
 import { freshStorage, postgresUnavailable, skippedOnPostgres } from './testing/engines.ts';
 import { ledgerCheck, startHubProcess, until, type HubProcess } from './testing/hub_process.ts';
+import { adminClientFor } from './testing/admin_client.ts';
+import { testSchemePki } from './testing/scheme_pki.ts';
 
 /** Short, so that a transfer expires within a test; the configuration's lowest. */
 const SWEEP_INTERVAL_MS = 100;
@@ -57,7 +59,7 @@ async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspS
   const payer = await dfspServer(dfsps.payer);
   const payee = await dfspServer(dfsps.payee);
   const ports = { adminPort: await freePort(), fspiopPort: await freePort() };
-  const hubOptions = { dataDir, storageUrl: fresh.url, ...ports, expirySweepIntervalMs: SWEEP_INTERVAL_MS };
+  const hubOptions = { dataDir, storageUrl: fresh.url, ...ports, expirySweepIntervalMs: SWEEP_INTERVAL_MS, pkiDir: (await testSchemePki()).dir };
   const hubs: HubProcess[] = [];
   try {
     hubs.push(await startHubProcess(hubOptions));
@@ -66,7 +68,7 @@ async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspS
       assert.ok(hub !== undefined);
       return hub;
     };
-    await onboardScheme(current().adminUrl, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+    await onboardScheme(adminClientFor(current().adminUrl, dataDir), [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
     const outbox = () => outboxOf(fresh.storage.db).selectFrom('outbox').selectAll().orderBy('id').execute();
     const endDeadClaims = async () => (await outboxOf(fresh.storage.db).updateTable('outbox').set({ claimed_until_ms: Date.now() })
       .where('state', '=', 'PENDING').where('claimed_by', 'is not', null).returning('subject').execute()).map((row) => row.subject);
@@ -91,7 +93,7 @@ async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspS
           .where('transfer_id', '=', transferId).orderBy('id').execute();
         return changes.map((c) => c.to_state);
       },
-      positions: async () => [await positionOf(current().adminUrl, 'payerfsp'), await positionOf(current().adminUrl, 'payeefsp')],
+      positions: async () => [await positionOf(adminClientFor(current().adminUrl, dataDir), 'payerfsp'), await positionOf(adminClientFor(current().adminUrl, dataDir), 'payeefsp')],
       async allDelivered() {
         const rows = await until('every outbox row delivered or failed', async () => {
           const all = await outbox();

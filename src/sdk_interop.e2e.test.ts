@@ -7,10 +7,11 @@
 // and schema checks must accept: the SDK throws on any answer but 2xx with an
 // empty body, so each call that resolves is one the hub accepted.
 //
-// FSPIOP API 1.1 for every resource (the SDK's default is 1.0). Every request
-// with a body is signed by the SDK's own JWS signer (ES256, jwsSign: true) and
-// verified by the hub; what the hub signs itself is checked with the SDK's
-// own validator. No TLS yet: it joins when the hub has it.
+// FSPIOP API 1.1 for every resource (the SDK's default is 1.0), over mutual
+// TLS with certificates from the scheme CA (the SDK's own tls.mutualTLS
+// settings). Every request with a body is signed by the SDK's own JWS signer
+// (ES256, jwsSign: true) and verified by the hub; what the hub signs itself is
+// checked with the SDK's own validator.
 import assert from 'node:assert/strict';
 import { createPublicKey, randomUUID, type JsonWebKeyInput } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,11 +19,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { testPkiSettings, testTlsOf } from './testing/scheme_pki.ts';
 import { loadConfig } from './config/index.ts';
 import { startHub, type Hub } from './main.ts';
 import { createLogger } from './support/logger.ts';
 import { sdkJwsValidator } from './edge/signature/sdk_jws_peer.ts';
 import { dfspServer, fspiopRequest, onboardScheme, positionOf, testCredentialsOf, type DfspServer, type Received } from './testing/dfsp.ts';
+import { adminClientFor, type AdminClient } from './testing/admin_client.ts';
 import { describeOnEachEngine } from './testing/engines.ts';
 import { until } from './testing/hub_process.ts';
 
@@ -66,9 +69,10 @@ const RESOURCE_VERSIONS = Object.fromEntries(['parties', 'participants', 'quotes
 async function mojaloopRequests(dfspId: string, hub: Hub, resourceVersions: Record<string, unknown> = RESOURCE_VERSIONS): Promise<SdkRequests> {
   // The key onboardScheme registered for this DFSP; the SDK signs ES256 only with a SEC1 PEM.
   const { signingKey } = await testCredentialsOf(dfspId);
+  const tls = await testTlsOf(dfspId);
   return new sdk.MojaloopRequests({
     logger: quiet, dfspId, peerEndpoint: new URL(hub.fspiopUrl).host,
-    tls: { enabled: false, mutualTLS: { enabled: false }, creds: {} }, resourceVersions,
+    tls: { enabled: true, mutualTLS: { enabled: true }, creds: { ca: [...tls.caPems], cert: tls.certificateChainPem, key: tls.keyPem } }, resourceVersions,
     jwsSign: true, jwsSignPutParties: true, jwsSigningKey: signingKey.privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
     // One attempt per call: a refusal must fail the test, not be retried into a pass.
     retryConfig: { retries: 0 },
@@ -105,6 +109,7 @@ const PARTY = { partyIdType: 'MSISDN', partyIdentifier: '27713803912' };
 describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the hub', (context) => {
   const dir = mkdtempSync(join(tmpdir(), 'interlock-sdk-'));
   let hub: Hub;
+  let adminClient: AdminClient;
   let payer: DfspServer;
   let payee: DfspServer;
   let payerSdk: SdkRequests;
@@ -134,9 +139,10 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
   before(async () => {
     payer = await dfspServer();
     payee = await dfspServer({ onRequest: answerAsPayee });
-    const config = loadConfig({ env: {}, overrides: { dataDir: join(dir, 'data'), 'storage.url': context.url, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
+    const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'storage.url': context.url, 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
     hub = await startHub(config, createLogger('silent'));
-    await onboardScheme(hub.adminUrl, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+    adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+    await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
     payerSdk = await mojaloopRequests('payerfsp', hub);
     payeeSdk = await mojaloopRequests('payeefsp', hub);
     // The payee registers its party. (MojaloopRequests has no call for POST /participants/{Type}/{ID}, only the bulk POST /participants.)
@@ -220,7 +226,7 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
     }
 
     assert.equal(payeeAnswers.length, 3);
-    assert.deepEqual([await positionOf(hub.adminUrl, 'payerfsp'), await positionOf(hub.adminUrl, 'payeefsp')], [100.25, -100.25]);
+    assert.deepEqual([await positionOf(adminClient, 'payerfsp'), await positionOf(adminClient, 'payeefsp')], [100.25, -100.25]);
   });
 
   test('the SDK\'s own default versions (content 1.0, Accept version 1) are accepted too', async () => {

@@ -8,26 +8,35 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { testPkiSettings } from './testing/scheme_pki.ts';
+import { ilpPacketFor } from './testing/ilp_fixture.ts';
+import { until } from './testing/hub_process.ts';
+import { verifyEvidence } from './transfers/evidence.ts';
+import { createSigningKeyRegistry } from './participants/index.ts';
+import { systemClock } from './support/clock.ts';
 import { loadConfig } from './config/index.ts';
 import { startHub, type Hub } from './main.ts';
 import { createLogger } from './support/logger.ts';
-import { adminRequest, dfspServer, fspiopRequest, onboardScheme, sentBodyText, type DfspServer } from './testing/dfsp.ts';
+import { adminRequest, agentOf, dfspServer, httpsExchange, fspiopRequest, onboardScheme, sentBodyText, type DfspServer } from './testing/dfsp.ts';
+import { adminClientFor, type AdminClient } from './testing/admin_client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-e2e-'));
 let hub: Hub;
 let payer: DfspServer;
 let payee: DfspServer;
 
-const admin = (method: string, path: string, body?: unknown) => adminRequest(hub.adminUrl, method, path, body);
+let adminClient: AdminClient;
+const admin = (method: string, path: string, body?: unknown) => adminRequest(adminClient, method, path, body);
 const fspiop = (method: string, path: string, resource: string, source: string, destination: string | undefined, body?: unknown) =>
   fspiopRequest(hub.fspiopUrl, method, path, resource, source, destination, body);
 
 before(async () => {
   payer = await dfspServer();
   payee = await dfspServer();
-  const config = loadConfig({ env: {}, overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
+  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
   hub = await startHub(config, createLogger('silent'));
-  await onboardScheme(hub.adminUrl, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+  adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+  await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
 });
 
 after(async () => {
@@ -71,7 +80,7 @@ test('registration, lookup, quote and transfer run end to end, and positions end
   const preimage = randomBytes(32);
   const fulfilment = preimage.toString('base64url');
   const condition = createHash('sha256').update(preimage).digest('base64url');
-  const ilpPacket = randomBytes(64).toString('base64url');
+  const ilpPacket = ilpPacketFor('payeefsp', '100', 'USD');
   const expiration = new Date(Date.now() + 60_000).toISOString();
   const quoteResponse = { transferAmount: { amount: '100', currency: 'USD' }, expiration, ilpPacket, condition };
   assert.equal((await fspiop('PUT', `/quotes/${quoteId}`, 'quotes', 'payeefsp', 'payerfsp', quoteResponse)).status, 200);
@@ -97,6 +106,28 @@ test('registration, lookup, quote and transfer run end to end, and positions end
   const payerPosition = (await admin('GET', '/participants/payerfsp/positions?currency=USD')).body as { value: number };
   const payeePosition = (await admin('GET', '/participants/payeefsp/positions?currency=USD')).body as { value: number };
   assert.deepEqual([payerPosition.value, payeePosition.value], [100, -100]);
+
+  // Evidence for a dispute: the payer's prepare and the payee's fulfil, as signed, verify again with their keys.
+  const keys = createSigningKeyRegistry({ db: hub.storage.db, engine: hub.storage.engine, clock: systemClock });
+  const keyOf = async (participant: string, kid: string) => {
+    const listed = await keys.list(participant);
+    return listed.ok ? listed.value.find((key) => key.kid === kid)?.publicKeyPem : undefined;
+  };
+  const verdicts = await verifyEvidence(hub.storage.db, transferId, keyOf);
+  assert.deepEqual(verdicts.map((v) => [v.operation, v.source, v.verdict]), [['POST /transfers', 'payerfsp', 'verified'], ['PUT /transfers/{ID}', 'payeefsp', 'verified']]);
+  // A body altered after the fact (a forged row: the table refuses changes to the real one) no longer verifies.
+  const [kept] = await hub.storage.db.selectFrom('message_evidence').selectAll().where('transfer_id', '=', transferId).orderBy('id').limit(1).execute();
+  assert.ok(kept !== undefined);
+  const forgedBody = kept.body.replace('"amount":"100"', '"amount":"900"');
+  await hub.storage.db.insertInto('message_evidence').values({ ...kept, id: undefined, body: forgedBody, body_sha256: createHash('sha256').update(forgedBody).digest('hex') }).execute();
+  assert.deepEqual((await verifyEvidence(hub.storage.db, transferId, keyOf)).map((v) => v.verdict), ['verified', 'verified', 'failed']);
+
+  // Every operator action of the onboarding is an entry of the tamper-evident audit log, with a signed checkpoint over it.
+  await until('the onboarding in the audit log', async () => {
+    const entries = await hub.storage.db.selectFrom('audit_entries').select(['action']).where('kind', '=', 'operator-action').execute();
+    const checkpoints = await hub.storage.db.selectFrom('audit_checkpoints').select('size').execute();
+    return entries.some((e) => e.action === 'FUNDS_IN_REQUEST') && entries.some((e) => e.action === 'CHANGE_REQUEST_APPROVE') && checkpoints.length > 0 ? true : undefined;
+  });
 });
 
 test('the edge refuses malformed requests synchronously, with FSPIOP codes, before any domain work', async () => {
@@ -108,9 +139,9 @@ test('the edge refuses malformed requests synchronously, with FSPIOP codes, befo
   assert.ok(['3100', '3102'].includes(code(badBody.body)));
   const unknownPath = await fspiop('GET', '/nothing/here', 'transfers', 'payerfsp', undefined);
   assert.deepEqual([unknownPath.status, code(unknownPath.body)], [404, '3002']);
-  const response = await fetch(`${hub.fspiopUrl}/transfers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const response = await httpsExchange(`${hub.fspiopUrl}/transfers`, 'POST', { 'content-type': 'application/json' }, '{}', await agentOf('payerfsp'));
   assert.equal(response.status, 400);
-  assert.equal(code(await response.text()), '3101');
+  assert.equal(code(response.body), '3101');
   const oversize = await fspiop('POST', '/quotes', 'quotes', 'payerfsp', 'payeefsp', { pad: 'x'.repeat(70_000) });
   assert.deepEqual([oversize.status, code(oversize.body)], [413, '3104']);
 });

@@ -7,6 +7,9 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CRL_NEXT_UPDATE_HOURS_MAX, LEAF_LIFETIME_DAYS_MAX } from '../pki/limits.ts';
 import { engineOf } from '../storage/index.ts';
+import { issuerUrlProblem, parseRoleMap, type ExternalIssuerConfig } from '../operator/iam/external_issuer_config.ts';
+import { defaultOrigin, parseOrigin, parseWitnesses, type WitnessConfig } from '../audit/config_values.ts';
+import { CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN } from '../audit/limits.ts';
 
 export interface Config {
   /** Directory for the embedded database and other files the hub owns (created 0700). */
@@ -19,6 +22,10 @@ export interface Config {
     requestTimeoutMs: number;
     /** Base URL the admin API names itself by in participant links. */
     publicUrl: string;
+    /** Set when admin.seedAutomationClients is on: where the seeded maker and checker clients' keys are written. */
+    automationCredentialsFile?: string | undefined;
+    /** An external OpenID Connect issuer whose users may call the admin API, with their roles mapped (admin.externalIssuer.*). */
+    externalIssuer?: ExternalIssuerConfig | undefined;
   };
   fspiop: {
     host: string;
@@ -27,6 +34,12 @@ export interface Config {
     requestTimeoutMs: number;
     /** Largest distance between a request's Date header and the hub's clock. */
     dateSkewMsMax: number;
+    /** The hub's JWS signing key file; undefined: <dataDir>/hub_signing_key.pem, made at first start. */
+    signingKeyFile: string | undefined;
+    /** 'mutual': HTTPS with client certificates, both ways; 'off': plain HTTP, on loopback only. */
+    tls: 'mutual' | 'off';
+    /** Host names and addresses DFSPs reach the hub by: the hub's certificate names them. */
+    certificateHosts: string[];
   };
   transfers: {
     /** The latest expiration a prepare may ask for, ms from now. */
@@ -45,8 +58,20 @@ export interface Config {
     crlNextUpdateHours: number;
     /** How many days before a certificate (a participant's, the hub's or the CA's) expires the hub warns. */
     expiryWarningDays: number;
+    /** How often CRLs are reloaded into the listener (and the hub's own certificate renewed when due). */
+    crlReloadIntervalMs: number;
     /** Published in certificates as their CRL distribution point; none when unset. */
     crlUrl: string | undefined;
+  };
+  audit: {
+    /** The audit log's identity: its checkpoints' first line and its key's name. Never changes for a log. */
+    origin: string;
+    /** The log's Ed25519 key (PKCS#8 PEM, 0600); unset: <dataDir>/audit_key.pem, made at first start. */
+    keyFile: string | undefined;
+    /** How often a checkpoint is signed (when the log grew) and sent to the witnesses. */
+    checkpointIntervalMs: number;
+    /** Witnesses the checkpoints go to (tlog-witness), each with its pinned cosignature key. */
+    witnesses: readonly WitnessConfig[];
   };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
@@ -70,13 +95,17 @@ const integer = (min: number, max: number) => (value: unknown): { value: unknown
 const text = (pattern: RegExp, expected: string) => (value: unknown): { value: unknown } | { expected: string } =>
   typeof value === 'string' && pattern.test(value) ? { value } : { expected };
 
+const boolean = (value: unknown): { value: unknown } | { expected: string } =>
+  value === true || value === 'true' ? { value: true } : value === false || value === 'false' ? { value: false } : { expected: 'true or false' };
+
 const oneOf = (values: readonly string[]) => (value: unknown): { value: unknown } | { expected: string } =>
   typeof value === 'string' && values.includes(value) ? { value } : { expected: `one of ${values.join(', ')}` };
 
-const loopbackOnly = (why: string) => (value: unknown): { value: unknown } | { expected: string } => {
-  const loopback = value === 'localhost' || value === '::1' || (typeof value === 'string' && isIP(value) === 4 && value.startsWith('127.'));
-  return loopback ? { value } : { expected: `a loopback address (127.0.0.0/8, ::1 or localhost): ${why}, so it may listen on loopback only` };
-};
+const isLoopback = (value: unknown): boolean =>
+  value === 'localhost' || value === '::1' || (typeof value === 'string' && isIP(value) === 4 && value.startsWith('127.'));
+
+const loopbackOnly = (why: string) => (value: unknown): { value: unknown } | { expected: string } =>
+  isLoopback(value) ? { value } : { expected: `a loopback address (127.0.0.0/8, ::1 or localhost): ${why}, so it may listen on loopback only` };
 
 const KEYS: readonly KeySpec[] = [
   { path: 'dataDir', describe: 'data directory', parse: text(/^[^\0]{1,4096}$/, 'a directory path') },
@@ -102,8 +131,30 @@ const KEYS: readonly KeySpec[] = [
   { path: 'admin.bodyBytesMax', describe: 'largest admin request body, bytes', parse: integer(1024, 1_048_576) },
   { path: 'admin.requestTimeoutMs', describe: 'time allowed to receive a whole admin request, ms', parse: integer(1_000, 120_000) },
   { path: 'admin.publicUrl', describe: 'base URL used in participant links', parse: text(/^https?:\/\/[^\s]{1,2000}$/, 'an http(s) URL') },
-  // Until mutual TLS exists, the FSPIOP API must not be reachable from another machine either.
-  { path: 'fspiop.host', describe: 'address the FSPIOP API listens on', parse: loopbackOnly('the FSPIOP API has no mutual TLS yet') },
+  { path: 'admin.externalIssuer.url', describe: 'an external OIDC issuer for operators (https; http only on loopback)', parse: (value) => (typeof value === 'string' && issuerUrlProblem(value) === undefined ? { value } : { expected: 'an https issuer URL (http only on loopback)' }) },
+  { path: 'admin.externalIssuer.audience', describe: 'the audience of its access tokens for the admin API', parse: text(/^[^\s]{1,256}$/, 'an audience string') },
+  { path: 'admin.externalIssuer.rolesClaim', describe: 'where its tokens carry roles, a dotted path (e.g. realm_access.roles)', parse: (value) => {
+    const parts = typeof value === 'string' ? value.split('.') : [];
+    return parts.length >= 1 && parts.length <= 5 && parts.every((part) => /^[A-Za-z0-9_]{1,64}$/.test(part)) ? { value } : { expected: 'a dotted claim path (at most 5 names)' };
+  } },
+  { path: 'admin.externalIssuer.roleMap', describe: 'its roles to local roles: ext=local[@participant],…', parse: (value) => {
+    if (typeof value !== 'string') return { expected: 'ext=local[@participant],…' };
+    const map = parseRoleMap(value);
+    return map.ok ? { value } : { expected: map.error.detail };
+  } },
+  { path: 'admin.seedAutomationClients', describe: 'create a maker and a checker automation client, keys in <dataDir>/admin-automation.json (demo, tests)', parse: boolean },
+  // Any address with mutual TLS; without it (fspiop.tls off), loopback only: checked below, across keys.
+  { path: 'fspiop.host', describe: 'address the FSPIOP API listens on', parse: text(/^[A-Za-z0-9.:-]{1,253}$/, 'a host name or an IP address') },
+  { path: 'fspiop.signingKeyFile', describe: 'the hub\'s JWS signing key (PKCS#8 PEM, mode 0600); hub processes on one database share it (default <dataDir>/hub_signing_key.pem, made at first start)', parse: text(/^[^\0]{1,4096}$/, 'a file path') },
+  { path: 'fspiop.tls', describe: 'mutual TLS on the FSPIOP API and callbacks: mutual, or off (plain HTTP, loopback only)', parse: oneOf(['mutual', 'off']) },
+  {
+    path: 'fspiop.certificateHosts', describe: 'host names and IP addresses DFSPs reach the hub by, comma-separated (its TLS certificate names them)',
+    parse: (value) => {
+      const names = typeof value === 'string' ? value.split(',') : [];
+      return names.length >= 1 && names.length <= 16 && names.every((name) => /^[A-Za-z0-9.:-]{1,253}$/.test(name))
+        ? { value } : { expected: '1 to 16 host names or IP addresses, comma-separated' };
+    },
+  },
   { path: 'fspiop.port', describe: 'FSPIOP API port (0 = any free port)', parse: integer(0, 65535) },
   { path: 'fspiop.bodyBytesMax', describe: 'largest FSPIOP request body, bytes', parse: integer(1024, 5_242_880) },
   { path: 'fspiop.requestTimeoutMs', describe: 'time allowed to receive a whole FSPIOP request, ms', parse: integer(1_000, 120_000) },
@@ -115,9 +166,35 @@ const KEYS: readonly KeySpec[] = [
   { path: 'pki.leafLifetimeDaysMax', describe: 'longest participant certificate lifetime, days', parse: integer(1, LEAF_LIFETIME_DAYS_MAX) },
   { path: 'pki.crlNextUpdateHours', describe: 'CRL validity, thisUpdate to nextUpdate, hours', parse: integer(1, CRL_NEXT_UPDATE_HOURS_MAX) },
   { path: 'pki.expiryWarningDays', describe: 'warn this many days before a certificate expires', parse: integer(1, 365) },
+  { path: 'pki.crlReloadIntervalMs', describe: 'how often the hub reloads CRLs (and renews its own certificate when due), ms', parse: integer(1_000, 3_600_000) },
   { path: 'pki.crlUrl', describe: 'CRL distribution point URL put in certificates (none if unset)', parse: text(/^https?:\/\/[^\s]{1,2000}$/, 'an http(s) URL') },
+  { path: 'audit.origin', describe: 'the audit log\'s identity, a schema-less URL (host/path); never change it for a log', parse: parseOrigin },
+  { path: 'audit.keyFile', describe: 'the audit log\'s Ed25519 key, PKCS#8 PEM, mode 0600 (default <dataDir>/audit_key.pem, made at first start)', parse: text(/^[^\0]{1,4096}$/, 'a file path') },
+  { path: 'audit.checkpointIntervalMs', describe: 'how often the audit log signs a checkpoint (when it grew) and sends it to witnesses, ms', parse: integer(CHECKPOINT_INTERVAL_MS_MIN, CHECKPOINT_INTERVAL_MS_MAX) },
+  { path: 'audit.witnesses', describe: 'witnesses of the audit log: JSON [{"url", "verifierKey"}] (from interlock audit witness)', parse: parseWitnesses },
   { path: 'log.level', describe: 'log level', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) },
 ];
+
+/** admin.externalIssuer.*: all four keys, or none. */
+function externalIssuerOf(values: ReadonlyMap<string, unknown>): { externalIssuer?: ExternalIssuerConfig } {
+  const keys = ['url', 'audience', 'rolesClaim', 'roleMap'].map((k) => `admin.externalIssuer.${k}`);
+  const given = keys.filter((k) => values.get(k) !== undefined);
+  if (given.length === 0) return {};
+  if (given.length !== keys.length) throw new ConfigError(`config admin.externalIssuer: give all of ${keys.join(', ')} (missing ${keys.filter((k) => !given.includes(k)).join(', ')})`);
+  const roleMap = parseRoleMap(values.get('admin.externalIssuer.roleMap') as string);
+  if (!roleMap.ok) throw new ConfigError(`config admin.externalIssuer.roleMap: ${roleMap.error.detail}`);
+  return {
+    externalIssuer: {
+      issuer: values.get('admin.externalIssuer.url') as string,
+      audience: values.get('admin.externalIssuer.audience') as string,
+      rolesClaim: values.get('admin.externalIssuer.rolesClaim') as string,
+      roleMap: roleMap.value,
+    },
+  };
+}
+
+/** The seeded automation clients' credentials, in the data directory (admin.seedAutomationClients). */
+export const AUTOMATION_CREDENTIALS_FILE = 'admin-automation.json';
 
 export function envName(path: string): string {
   return 'INTERLOCK_' + path.split('.').map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
@@ -135,11 +212,14 @@ function defaults(dataDir: string): Record<string, unknown> {
     'admin.port': 3001,
     'admin.bodyBytesMax': 65_536,
     'admin.requestTimeoutMs': 10_000,
+    'admin.seedAutomationClients': false,
     'fspiop.host': '127.0.0.1',
     'fspiop.port': 3000,
     'fspiop.bodyBytesMax': 65_536,
     'fspiop.requestTimeoutMs': 10_000,
     'fspiop.dateSkewMsMax': 300_000,
+    'fspiop.tls': 'mutual',
+    'fspiop.certificateHosts': 'localhost,127.0.0.1',
     'transfers.expiryMsMax': 86_400_000,
     'transfers.expirySweepIntervalMs': 1_000,
     'pki.dir': join(dataDir, 'pki'),
@@ -147,6 +227,10 @@ function defaults(dataDir: string): Record<string, unknown> {
     'pki.leafLifetimeDaysMax': LEAF_LIFETIME_DAYS_MAX,
     'pki.crlNextUpdateHours': 48,
     'pki.expiryWarningDays': 30,
+    'pki.crlReloadIntervalMs': 10_000,
+    'audit.origin': defaultOrigin(),
+    'audit.checkpointIntervalMs': 1_000,
+    'audit.witnesses': [],
     'log.level': 'info',
   };
 }
@@ -227,6 +311,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (int('pki.leafLifetimeDays') > int('pki.leafLifetimeDaysMax')) {
     throw new ConfigError(`config pki.leafLifetimeDays (${int('pki.leafLifetimeDays')}) must not exceed pki.leafLifetimeDaysMax (${int('pki.leafLifetimeDaysMax')})`);
   }
+  if (text('fspiop.tls') === 'off' && !isLoopback(text('fspiop.host'))) {
+    throw new ConfigError(`config fspiop.host (${text('fspiop.host')}): with fspiop.tls off the FSPIOP API has no mutual TLS, so it may listen on loopback only (127.0.0.0/8, ::1 or localhost)`);
+  }
   const host = text('admin.host');
   const port = int('admin.port');
   return {
@@ -238,6 +325,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
       bodyBytesMax: int('admin.bodyBytesMax'),
       requestTimeoutMs: int('admin.requestTimeoutMs'),
       publicUrl: (values.get('admin.publicUrl') as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      ...(values.get('admin.seedAutomationClients') === true ? { automationCredentialsFile: join(resolve(text('dataDir')), AUTOMATION_CREDENTIALS_FILE) } : {}),
+      ...externalIssuerOf(values),
     },
     fspiop: {
       host: text('fspiop.host'),
@@ -245,6 +334,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
       bodyBytesMax: int('fspiop.bodyBytesMax'),
       requestTimeoutMs: int('fspiop.requestTimeoutMs'),
       dateSkewMsMax: int('fspiop.dateSkewMsMax'),
+      tls: text('fspiop.tls') as Config['fspiop']['tls'],
+      signingKeyFile: values.get('fspiop.signingKeyFile') as string | undefined,
+      certificateHosts: text('fspiop.certificateHosts').split(','),
     },
     transfers: { expiryMsMax: int('transfers.expiryMsMax'), expirySweepIntervalMs: int('transfers.expirySweepIntervalMs') },
     pki: {
@@ -253,7 +345,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
       leafLifetimeDaysMax: int('pki.leafLifetimeDaysMax'),
       crlNextUpdateHours: int('pki.crlNextUpdateHours'),
       expiryWarningDays: int('pki.expiryWarningDays'),
+      crlReloadIntervalMs: int('pki.crlReloadIntervalMs'),
       crlUrl: values.get('pki.crlUrl') as string | undefined,
+    },
+    audit: {
+      origin: text('audit.origin'),
+      keyFile: values.get('audit.keyFile') === undefined ? undefined : resolve(text('audit.keyFile')),
+      checkpointIntervalMs: int('audit.checkpointIntervalMs'),
+      witnesses: values.get('audit.witnesses') as WitnessConfig[],
     },
     log: { level: text('log.level') as Config['log']['level'] },
   };

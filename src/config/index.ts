@@ -1,1 +1,1 @@
-export { loadConfig, describeKeys, envName, ConfigError, type Config, type LoadOptions } from './config.ts';
+export { loadConfig, describeKeys, envName, ConfigError, AUTOMATION_CREDENTIALS_FILE, type Config, type LoadOptions } from './config.ts';

@@ -44,7 +44,10 @@ test('the demo runs lookup → quote → transfer end to end, prints each hop an
   assert.match(stdout, /hub checked .*SHA-256\(fulfilment\) equals the condition; then committed → committed/);
   assert.doesNotMatch(stdout, /"level":/);
   for (const check of ['transfer committed (callback to the payer)', 'fulfilment matches the condition', 'the hub told the payee of the commit',
-    'transfer state at the hub: GET /transfers/', 'payerfsp position: 0 USD → 100 USD', 'payeefsp position: 0 USD → -100 USD', 'ledger check']) {
+    'transfer state at the hub: GET /transfers/', 'payerfsp position: 0 USD → 100 USD', 'payeefsp position: 0 USD → -100 USD', 'ledger check',
+    // Maker-checker: two operators sign in through the portal; the funds-in waits for the second.
+    'the funds-in waits for a second person', 'nothing moved yet', 'the maker cannot approve their own request', 'the checker sees it waiting',
+    'the checker\'s approval runs it: FUNDS_IN is now EXECUTED', 'funds in applied once: payerfsp settlement -100000 USD → -100500 USD']) {
     assert.ok(stdout.includes(`✓ ${check}`), `check "${check}" in:\n${stdout}`);
   }
   assert.match(stdout, /\nPASSED: /);

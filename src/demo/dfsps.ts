@@ -2,9 +2,9 @@
 // on loopback, onboarded through the admin API with every switching callback
 // endpoint pointing at them, and their parties registered with the hub.
 import { randomBytes } from 'node:crypto';
-import { createSimulatedDfsp, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspCredentials, type IlpVersion, type SimLimits, type SimTraffic, type SimulatedDfsp } from '../sim/index.ts';
+import { createSimulatedDfsp, enrolDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspCredentials, type IlpVersion, type SimLimits, type SimTraffic, type SimulatedDfsp } from '../sim/index.ts';
 import type { Logger } from '../support/logger.ts';
-import { DEMO_CURRENCY, DEMO_PARTIES, onboardDemoScheme } from './scheme.ts';
+import { DEMO_CURRENCY, DEMO_PARTIES, onboardDemoScheme, type AdminClient } from './scheme.ts';
 
 export interface DemoDfsps {
   payer: SimulatedDfsp;
@@ -14,6 +14,8 @@ export interface DemoDfsps {
 
 export interface DemoDfspsOptions {
   adminUrl: string;
+  /** The admin API as the hub's automation maker and checker (admin_auth.ts). */
+  admin: AdminClient;
   fspiopUrl: string;
   log: Logger;
   /** Where the simulators keep their keys (the hub's data directory holds them under demo-dfsps/). */
@@ -28,10 +30,12 @@ export interface DemoDfspsOptions {
 export async function startDemoDfsps(options: DemoDfspsOptions): Promise<DemoDfsps> {
   const { log } = options;
   const ilpVersion = options.ilpVersion ?? 'v1';
-  const credentials: Record<'payerfsp' | 'payeefsp', DfspCredentials> = {
-    payerfsp: await loadOrCreateDfspCredentials(options.keyDir, 'payerfsp'),
-    payeefsp: await loadOrCreateDfspCredentials(options.keyDir, 'payeefsp'),
-  };
+  // Each simulator's signing key, and (with a hub on mutual TLS) its certificate from the scheme CA.
+  const credentialsOf = async (name: 'payerfsp' | 'payeefsp'): Promise<DfspCredentials> => ({
+    ...await loadOrCreateDfspCredentials(options.keyDir, name),
+    ...(options.fspiopUrl.startsWith('https:') ? { tls: await enrolDfspTls(options.admin, name, options.keyDir) } : {}),
+  });
+  const credentials: Record<'payerfsp' | 'payeefsp', DfspCredentials> = { payerfsp: await credentialsOf('payerfsp'), payeefsp: await credentialsOf('payeefsp') };
   const start = (name: 'payerfsp' | 'payeefsp') => createSimulatedDfsp({
     name,
     hubFspiopUrl: options.fspiopUrl,
@@ -59,7 +63,7 @@ export async function startDemoDfsps(options: DemoDfspsOptions): Promise<DemoDfs
     await payee.close();
   };
   try {
-    await onboardDemoScheme(options.adminUrl, log, {
+    await onboardDemoScheme(options.admin, log, {
       payerfsp: { callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(credentials.payerfsp) },
       payeefsp: { callbackUrl: payee.url, signingPublicKeyPem: signingPublicKeyPem(credentials.payeefsp) },
     });

@@ -4,6 +4,7 @@
 import { conditionMatches } from '../ilp/index.ts';
 import type { SimParty, SimulatedDfsp, TransferStateBody } from '../sim/index.ts';
 import { formatAmount, parseAmount } from '../support/money.ts';
+import type { AdminClient } from './admin_auth.ts';
 import type { Print } from './narration.ts';
 
 export class CheckFailed extends Error {
@@ -30,7 +31,8 @@ export interface FlowOptions {
   payee: SimParty & { fspId: string };
   amount: string;
   currency: string;
-  adminUrl: string;
+  /** The hub's admin API, as its automation maker (reads positions). */
+  admin: AdminClient;
   print: Print;
   /** The hub's own COMMITTED notice to the payee FSP, when the payee's traffic can be seen (not when it runs elsewhere). */
   payeeNotice?: (transferId: string) => Promise<TransferStateBody>;
@@ -57,9 +59,9 @@ function check(print: Print, name: string, holds: boolean, detail: string): void
 }
 
 /** A position in minor units, read exactly from the admin API's JSON number (never through a float). */
-async function positionMinor(adminUrl: string, participant: string, currency: string): Promise<bigint> {
-  const response = await fetch(`${adminUrl}/participants/${encodeURIComponent(participant)}/positions?currency=${currency}`, { signal: AbortSignal.timeout(10_000) });
-  const text = await response.text();
+async function positionMinor(admin: AdminClient, participant: string, currency: string): Promise<bigint> {
+  const response = await admin.text(`/participants/${encodeURIComponent(participant)}/positions?currency=${currency}`);
+  const text = response.text;
   const match = /"value":(-?)([0-9.]{1,40})[,}]/.exec(text);
   if (response.status !== 200 || match === null) throw new CheckFailed('position readable', `GET /participants/${participant}/positions answered ${response.status} ${text.slice(0, 200)}`);
   const [, sign = '', digits = '0'] = match;
@@ -74,7 +76,7 @@ function formatMinor(minor: bigint, currency: string): string {
 }
 
 export async function runPaymentFlow(options: FlowOptions): Promise<void> {
-  const { payer, payee, amount, currency, adminUrl, print } = options;
+  const { payer, payee, amount, currency, admin, print } = options;
   const amountMinor = parseAmount(amount, currency);
   if (!amountMinor.ok) throw new Error(`demo amount: ${amountMinor.reason}`);
 
@@ -94,8 +96,8 @@ export async function runPaymentFlow(options: FlowOptions): Promise<void> {
   check(print, 'ILP condition', Buffer.from(terms.condition, 'base64url').length === 32 && /^[A-Za-z0-9_-]{43}$/.test(terms.condition), `32 bytes, ${terms.condition}`);
   check(print, 'quote still valid', Date.parse(terms.expiration) > Date.now(), `expires ${terms.expiration}`);
 
-  const payerBefore = await positionMinor(adminUrl, payer.name, currency);
-  const payeeBefore = await positionMinor(adminUrl, payee.fspId, currency);
+  const payerBefore = await positionMinor(admin, payer.name, currency);
+  const payeeBefore = await positionMinor(admin, payee.fspId, currency);
 
   print('');
   print(`3. Transfer: ${payer.name} sends the prepare on those terms; ${payee.fspId} fulfils it`);
@@ -114,8 +116,8 @@ export async function runPaymentFlow(options: FlowOptions): Promise<void> {
   print('4. Checks against the hub');
   const state = await attempt('transfer state at the hub', () => payer.getTransfer(transfer.transferId, payee.fspId));
   check(print, 'transfer state at the hub', state.transferState === 'COMMITTED', `GET /transfers/${transfer.transferId} → ${state.transferState}`);
-  const payerAfter = await positionMinor(adminUrl, payer.name, currency);
-  const payeeAfter = await positionMinor(adminUrl, payee.fspId, currency);
+  const payerAfter = await positionMinor(admin, payer.name, currency);
+  const payeeAfter = await positionMinor(admin, payee.fspId, currency);
   check(print, `${payer.name} position`, payerAfter - payerBefore === amountMinor.value,
     `${formatMinor(payerBefore, currency)} → ${formatMinor(payerAfter, currency)} (owes ${amount} ${currency} more to the scheme)`);
   check(print, `${payee.fspId} position`, payeeBefore - payeeAfter === amountMinor.value,

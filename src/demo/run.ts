@@ -3,7 +3,9 @@
 // ledger proves consistent; 1 with the failed check named otherwise.
 //
 //   node src/demo/run.ts                         a hub of its own (temporary SQLite, free ports)
-//                                                and the two simulated DFSPs of the demo scheme
+//                                                and the two simulated DFSPs of the demo scheme;
+//                                                then a maker and a checker sign in to the operator
+//                                                portal and take a funds-in through maker-checker
 //   node src/demo/run.ts --hub URL --admin URL   against a running `npm start`: a simulated
 //                                                payer of its own (demopayer) pays payeefsp's party
 import { randomBytes } from 'node:crypto';
@@ -15,14 +17,19 @@ import { loadConfig } from '../config/index.ts';
 import { checkLedger } from '../ledger/index.ts';
 import { checkTransfersAgainstLedger } from '../transfers/index.ts';
 import { startHub, type Hub } from '../main.ts';
-import { createSimulatedDfsp, loadOrCreateDfspCredentials, signingPublicKeyPem, type SimLimits, type SimParty, type SimTraffic, type SimulatedDfsp, type TransferStateBody } from '../sim/index.ts';
+import { createSimulatedDfsp, enrolDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type SimLimits, type SimParty, type SimTraffic, type SimulatedDfsp, type TransferStateBody } from '../sim/index.ts';
+import { systemClock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
+import { automationAdminClient, automationCredentialsFile } from './admin_auth.ts';
 import { startDemoDfsps, type DemoDfsps } from './dfsps.ts';
 import { CheckFailed, runPaymentFlow } from './flow.ts';
 import { hopLine, narratedLog, type Print } from './narration.ts';
+import { runMakerCheckerStep } from './operators_step.ts';
 import { DEMO_CURRENCY, DEMO_PARTIES, onboardDfsp, onboardHub } from './scheme.ts';
 
 const DEMO_AMOUNT = '100';
+/** The funds-in the demo's maker asks for and its checker approves. */
+const MAKER_CHECKER_AMOUNT = '500';
 /** A demo that waits 10 s for a callback has failed; the default 30 s is for loaded benchmarks. */
 const DEMO_SIM_LIMITS: Partial<SimLimits> = { callbackTimeoutMs: 10_000, sendTimeoutMs: 5_000 };
 /** If something still holds the event loop after everything is closed, leave anyway. */
@@ -81,7 +88,7 @@ async function selfContained(): Promise<void> {
     const config = loadConfig({
       file: configFile,
       env: {},
-      overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'info' },
+      overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'info', 'admin.seedAutomationClients': true },
     });
     print('Interlock demo: party lookup → quote → transfer, through the hub, between two simulated DFSPs');
     print('');
@@ -90,8 +97,9 @@ async function selfContained(): Promise<void> {
     hub = await startHub(config, createLogger('info', narratedLog(print)));
     const recorded = trafficLog();
     print(`  hub        FSPIOP API ${hub.fspiopUrl}, admin API ${hub.adminUrl}`);
+    const admin = automationAdminClient(hub.adminUrl, automationCredentialsFile(config.dataDir));
     dfsps = await startDemoDfsps({
-      adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, log: createLogger('warn', narratedLog(print)), keyDir: join(config.dataDir, 'demo-dfsps'),
+      adminUrl: hub.adminUrl, admin, fspiopUrl: hub.fspiopUrl, log: createLogger('warn', narratedLog(print)), keyDir: join(config.dataDir, 'demo-dfsps'),
       onTraffic: (traffic) => { print(hopLine(traffic)); recorded.record(traffic); }, limits: DEMO_SIM_LIMITS,
     });
     print(`  payerfsp   simulated DFSP at ${dfsps.payer.url}, serves ${describeParties(DEMO_PARTIES.payerfsp)}`);
@@ -105,7 +113,7 @@ async function selfContained(): Promise<void> {
       payee: { ...payeeParty, fspId: 'payeefsp' },
       amount: DEMO_AMOUNT,
       currency: DEMO_CURRENCY,
-      adminUrl: hub.adminUrl,
+      admin,
       print,
       payeeNotice: async (transferId) => (await recorded.next((t) => t.dfsp === 'payeefsp' && t.direction === 'received' && t.method === 'PUT' &&
         t.source === 'Hub' && t.path === `/transfers/${transferId}`, DEMO_SIM_LIMITS.callbackTimeoutMs ?? 10_000)).body as TransferStateBody,
@@ -116,6 +124,7 @@ async function selfContained(): Promise<void> {
         return { ...ledger, ok: ledger.ok && transfers.problems.length === 0, transfersChecked: transfers.transfersChecked, problems: [...ledger.problems, ...transfers.problems] };
       },
     });
+    await runMakerCheckerStep({ adminUrl: hub.adminUrl, storage, clock: systemClock, admin, participant: 'payerfsp', currency: DEMO_CURRENCY, amount: MAKER_CHECKER_AMOUNT, print });
   } finally {
     await dfsps?.close();
     await hub?.close();
@@ -124,7 +133,7 @@ async function selfContained(): Promise<void> {
 }
 
 /** The demo against a running hub (`npm start`), with a payer of its own onboarded there. */
-async function againstRunningHub(fspiopUrl: string, adminUrl: string): Promise<void> {
+async function againstRunningHub(fspiopUrl: string, adminUrl: string, credentialsFile: string): Promise<void> {
   print(`Interlock demo against the hub at ${fspiopUrl} (admin API ${adminUrl}): ${REMOTE_PAYER} pays payeefsp's party`);
   print('');
   print(`Setup: ${REMOTE_PAYER}, a simulated DFSP in this process, onboarded through the admin API`);
@@ -132,33 +141,39 @@ async function againstRunningHub(fspiopUrl: string, adminUrl: string): Promise<v
   let payer: SimulatedDfsp | undefined;
   try {
     // Kept between runs, so that the hub keeps one key for this payer rather than a new one each run.
-    const credentials = await loadOrCreateDfspCredentials(join(tmpdir(), `interlock-demo-${REMOTE_PAYER}`), REMOTE_PAYER);
+    const keyDir = join(tmpdir(), `interlock-demo-${REMOTE_PAYER}`);
+    const admin = automationAdminClient(adminUrl, credentialsFile);
+    const credentials = {
+      ...await loadOrCreateDfspCredentials(keyDir, REMOTE_PAYER),
+      ...(fspiopUrl.startsWith('https:') ? { tls: await enrolDfspTls(admin, REMOTE_PAYER, keyDir) } : {}),
+    };
     payer = await createSimulatedDfsp({
       name: REMOTE_PAYER, hubFspiopUrl: fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [REMOTE_PAYER_PARTY],
       ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: DEMO_CURRENCY, log, limits: DEMO_SIM_LIMITS, credentials,
       onTraffic: (traffic) => { print(hopLine(traffic)); },
     });
-    await onboardHub(adminUrl, DEMO_CURRENCY);
-    await onboardDfsp(adminUrl, { name: REMOTE_PAYER, currency: DEMO_CURRENCY, netDebitCap: 100_000, fundsIn: '100000', callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(credentials) }, log);
+    await onboardHub(admin, DEMO_CURRENCY);
+    await onboardDfsp(admin, { name: REMOTE_PAYER, currency: DEMO_CURRENCY, netDebitCap: 100_000, fundsIn: '100000', callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(credentials) }, log);
     await payer.registerParties();
     print(`  ${REMOTE_PAYER}  simulated DFSP at ${payer.url}, serves ${describeParties([REMOTE_PAYER_PARTY])}; payeefsp answers from the hub's process`);
     const [payeeParty] = DEMO_PARTIES.payeefsp;
     if (payeeParty === undefined) throw new Error('the demo scheme has no payee party');
-    await runPaymentFlow({ payer, payee: { ...payeeParty, fspId: 'payeefsp' }, amount: DEMO_AMOUNT, currency: DEMO_CURRENCY, adminUrl, print });
+    await runPaymentFlow({ payer, payee: { ...payeeParty, fspId: 'payeefsp' }, amount: DEMO_AMOUNT, currency: DEMO_CURRENCY, admin, print });
   } finally {
     await payer?.close();
   }
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { hub: { type: 'string' }, admin: { type: 'string' } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { hub: { type: 'string' }, admin: { type: 'string' }, 'admin-credentials': { type: 'string' } } });
   if ((values.hub === undefined) !== (values.admin === undefined)) {
     process.stderr.write('demo: give both --hub URL (the FSPIOP API) and --admin URL (the admin API), or neither\n');
     return 2;
   }
   const remote = values.hub !== undefined && values.admin !== undefined;
   try {
-    if (values.hub !== undefined && values.admin !== undefined) await againstRunningHub(values.hub, values.admin);
+    // `npm start` seeds its automation maker and checker in ./data (its default data directory).
+    if (values.hub !== undefined && values.admin !== undefined) await againstRunningHub(values.hub, values.admin, values['admin-credentials'] ?? automationCredentialsFile('data'));
     else await selfContained();
   } catch (error) {
     print('');
@@ -170,7 +185,7 @@ async function main(): Promise<number> {
     return 1;
   }
   print('');
-  print(`PASSED: the transfer of ${DEMO_AMOUNT} ${DEMO_CURRENCY} is COMMITTED, both positions moved by exactly that amount, and every check ${remote ? 'made held (the ledger check needs the hub\'s storage)' : 'held'}`);
+  print(`PASSED: the transfer of ${DEMO_AMOUNT} ${DEMO_CURRENCY} is COMMITTED, both positions moved by exactly that amount, ${remote ? '' : `a funds-in of ${MAKER_CHECKER_AMOUNT} ${DEMO_CURRENCY} took a maker and a checker, `}and every check ${remote ? 'made held (the ledger check needs the hub\'s storage)' : 'held'}`);
   return 0;
 }
 

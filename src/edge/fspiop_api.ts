@@ -3,19 +3,22 @@
 // fails answers synchronously with errorInformation and reaches nothing.
 //
 //   route      method and path → operation (3002 unknown, 3000/405 wrong method)
+//   tls        (at the handshake) a client certificate from the scheme CA, not revoked (tls/mtls.ts)
 //   headers    Content-Type, Accept, Date (with a skew window), FSPIOP-Source/-Destination
-//   source     FSPIOP-Source is an active participant (3200)      [mTLS identity joins here]
+//   identity   FSPIOP-Source is the participant of the connection's certificate (3000, HTTP 403)
+//   source     FSPIOP-Source is an active participant (3200)
 //   body       size (3104), UTF-8 and JSON (3101), shape bounds, schema
 //   signature  FSPIOP-Signature over the raw body with the source's registered keys (3105)
 //   domain     lookup / quotes / transfers, one DB transaction each, callbacks via the outbox
 //
 // The raw body is kept as received: forwarded messages carry the sender's
 // exact bytes, and signatures are verified over them.
+import { TLSSocket, type Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { checkBodyShape, validateBody } from '../fspiop/body_validation.ts';
 import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
 import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { Inbound, SignedFacts } from '../fspiop/inbound.ts';
 import { allowedMethodsAt, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
 import type { LookupService } from '../lookup/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
@@ -25,6 +28,7 @@ import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TransferService } from '../transfers/index.ts';
 import type { SecurityEvents } from './security_events.ts';
+import type { MutualTls } from './tls/mtls.ts';
 import { verifySignature, type VerificationKey } from './signature/index.ts';
 
 export interface FspiopApiConfig {
@@ -44,6 +48,8 @@ export interface FspiopApiDeps {
   /** The signature keys of a participant valid at `nowMs` (two during a rollover). */
   signatureKeysOf: (participant: string, nowMs: number) => Promise<readonly VerificationKey[]>;
   securityEvents: SecurityEvents;
+  /** Mutual TLS: HTTPS with client certificates, each bound to its participant. Plain HTTP (loopback only) without. */
+  tls?: MutualTls;
   /** Called after a request's effects are committed (to wake the outbox worker). */
   afterAccepted?: () => void;
 }
@@ -91,6 +97,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
   const { db, clock, config, transfers, quotes, lookup } = deps;
   const logger: FastifyBaseLogger = deps.log.child({ component: 'fspiop-api' });
   const app = Fastify({
+    ...(deps.tls === undefined ? {} : { https: deps.tls.serverOptions() }),
     loggerInstance: logger,
     bodyLimit: config.bodyBytesMax,
     requestTimeout: config.requestTimeoutMs,
@@ -113,6 +120,27 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     return send(reply, new Refusal({ code: '2001', detail: '' }));
   });
 
+  /** The connection's certificate must speak for FSPIOP-Source, and still be valid. */
+  function checkIdentity(tls: MutualTls, request: FastifyRequest, source: string, operationKey: string): Refusal | undefined {
+    const socket = request.raw.socket;
+    const identity = socket instanceof TLSSocket && socket.authorized ? tls.identityOf(socket) : undefined;
+    const event = { claimed: source, sourceAddress: request.ip, operation: operationKey };
+    if (identity === undefined) {
+      deps.securityEvents.record({ kind: 'tls-identity-missing', reason: 'no participant identity on the connection', ...event });
+      return new Refusal({ code: '3000', detail: 'the client certificate does not identify a participant' }, 403);
+    }
+    if (identity.notAfterMs <= clock.nowMs()) {
+      deps.securityEvents.record({ kind: 'tls-connection-revoked', reason: 'certificate expired', participant: identity.fspId, certificateSerial: identity.serialHex, ...event });
+      socket.destroy();
+      return new Refusal({ code: '3000', detail: 'the client certificate has expired' }, 403);
+    }
+    if (identity.fspId !== source) {
+      deps.securityEvents.record({ kind: 'tls-identity-mismatch', reason: 'FSPIOP-Source is not the certificate\'s participant', participant: identity.fspId, certificateSerial: identity.serialHex, ...event });
+      return new Refusal({ code: '3000', detail: 'FSPIOP-Source is not the participant of the client certificate' }, 403);
+    }
+    return undefined;
+  }
+
   /** The checks, in order. Returns what the domain needs, or the refusal. */
   async function admit(request: FastifyRequest): Promise<{ operation: ResolvedOperation; inbound: Inbound; body: unknown } | Refusal> {
     const route = resolveOperation(request.method, request.url);
@@ -124,6 +152,10 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     const headers = lowerCaseHeaders(request);
     const facts = validateRequestHeaders({ method: operation.method, resource: operation.resource, headers: request.headers }, { nowMs: clock.nowMs(), dateSkewMsMax: config.dateSkewMsMax });
     if (!facts.ok) return new Refusal(facts.error, httpStatusOf(facts.error));
+    if (deps.tls !== undefined) {
+      const refused = checkIdentity(deps.tls, request, facts.value.source, operation.key);
+      if (refused !== undefined) return refused;
+    }
     if ((await findActiveFsp(db, facts.value.source)) === undefined) return new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' });
     const rawBytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let rawBody: string;
@@ -133,6 +165,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       return new Refusal({ code: '3101', detail: 'the body is not valid UTF-8' });
     }
     let body: unknown = undefined;
+    let signedFacts: SignedFacts | undefined;
     if (operation.method === 'GET' || operation.method === 'DELETE') {
       if (rawBody !== '') return new Refusal({ code: '3100', detail: `a ${operation.method} request carries no body` });
     } else {
@@ -156,6 +189,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
         });
         return new Refusal(signed.error);
       }
+      signedFacts = { operation: operation.key, method: operation.method, fspiopUri: path, kid: signed.value.kid, alg: signed.value.alg };
     }
     const inbound: Inbound = {
       source: facts.value.source,
@@ -163,6 +197,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       contentVersion: versionText(facts.value.contentVersion),
       headers,
       rawBody,
+      ...(signedFacts === undefined ? {} : { signed: signedFacts }),
     };
     return { operation, inbound, body };
   }
@@ -223,6 +258,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     },
   });
 
+  if (deps.tls !== undefined) deps.tls.attach(app.server as unknown as TlsServer);
   await app.ready();
   return app;
 }

@@ -6,14 +6,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { testPkiSettings } from '../testing/scheme_pki.ts';
 import { loadConfig } from '../config/index.ts';
 import { startHub, type Hub } from '../main.ts';
 import { createLogger } from '../support/logger.ts';
-import { dfspServer, errorCodeOf, fspiopRequest, ilpLock, onboardScheme, positionOf, prepareBody, testCredentialsOf, type DfspServer } from '../testing/dfsp.ts';
+import { agentOf, dfspServer, errorCodeOf, httpsExchange, fspiopRequest, ilpLock, onboardScheme, positionOf, prepareBody, testCredentialsOf, type DfspServer } from '../testing/dfsp.ts';
 import { signMessage } from './signature/index.ts';
+import { adminClientFor, type AdminClient } from '../testing/admin_client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-signature-edge-'));
 let hub: Hub;
+let adminClient: AdminClient;
 let payer: DfspServer;
 let payee: DfspServer;
 const logLines: Record<string, unknown>[] = [];
@@ -21,9 +24,10 @@ const logLines: Record<string, unknown>[] = [];
 before(async () => {
   payer = await dfspServer();
   payee = await dfspServer();
-  const config = loadConfig({ env: {}, overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn' } });
+  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn' } });
   hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }));
-  await onboardScheme(hub.adminUrl, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+  adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+  await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
 });
 
 after(async () => {
@@ -35,8 +39,7 @@ after(async () => {
 
 /** A prepare from payerfsp, its headers and body text as given (a hostile client writes its own). */
 async function send(headers: Record<string, string>, body: string) {
-  const response = await fetch(`${hub.fspiopUrl}/transfers`, { method: 'POST', headers, body });
-  return { status: response.status, body: await response.text() };
+  return httpsExchange(`${hub.fspiopUrl}/transfers`, 'POST', headers, body, await agentOf('payerfsp'));
 }
 
 function prepareHeaders(date: string): Record<string, string> {
@@ -55,7 +58,7 @@ const signatureEvents = () => logLines.filter((line) => line['securityEvent'] ==
 
 test('every hostile prepare is refused with 3105 and a security event, and moves no money; a signed one is accepted', async () => {
   const date = new Date().toUTCString();
-  const positionBefore = await positionOf(hub.adminUrl, 'payerfsp');
+  const positionBefore = await positionOf(adminClient, 'payerfsp');
   const eventsBefore = signatureEvents().length;
   const prepare = prepareBody(ilpLock().condition);
   const good = await signedBy('payerfsp', prepare, date);
@@ -78,7 +81,7 @@ test('every hostile prepare is refused with 3105 and a security event, and moves
     const answer = await send(headers, body);
     assert.deepEqual([answer.status, errorCodeOf(answer.body)], [400, '3105'], what);
   }
-  assert.equal(await positionOf(hub.adminUrl, 'payerfsp'), positionBefore, 'no refused prepare reserved anything');
+  assert.equal(await positionOf(adminClient, 'payerfsp'), positionBefore, 'no refused prepare reserved anything');
   const events = signatureEvents().slice(eventsBefore);
   assert.equal(events.length, attempts.length, 'each refusal is a security event');
   for (const event of events) {

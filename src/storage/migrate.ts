@@ -13,6 +13,10 @@ import * as m0005 from './migrations/0005_quotes.ts';
 import * as m0008 from './migrations/0008_outbox_lapse.ts';
 import * as m0009 from './migrations/0009_signing_keys.ts';
 import * as m0010 from './migrations/0010_pki.ts';
+import * as m0020 from './migrations/0020_message_evidence.ts';
+import * as m0011 from './migrations/0011_operator_iam.ts';
+import * as m0012 from './migrations/0012_change_requests.ts';
+import * as m0013 from './migrations/0013_portal_sessions.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -26,6 +30,11 @@ const steps: Record<string, Step> = {
   '0008_outbox_lapse': m0008,
   '0009_signing_keys': m0009,
   '0010_pki': m0010,
+  '0020_message_evidence': m0020,
+  '0011_operator_iam': m0011,
+  '0012_change_requests': m0012,
+  '0013_portal_sessions': m0013,
+  '0030_audit_log': await import('./migrations/0030_audit_log.ts'),
 };
 
 function provider(engine: Engine): MigrationProvider {

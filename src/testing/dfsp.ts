@@ -5,9 +5,14 @@
 // (startHub) or as `interlock start` in a child process.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { signMessage } from '../edge/signature/index.ts';
+import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../edge/tls/policy.ts';
+import { ilpPacketFor } from './ilp_fixture.ts';
+import { testTlsOf } from './scheme_pki.ts';
+import type { AdminClient } from './admin_client.ts';
 import { sdkStableJson } from '../ilp/index.ts';
 import { ephemeralDfspCredentials, signingPublicKeyPem, type DfspCredentials } from '../sim/index.ts';
 
@@ -31,6 +36,8 @@ export interface DfspServerOptions {
    * promise it returns. A promise that never settles makes a DFSP that never answers.
    */
   onRequest?: (received: Received) => void | Promise<void>;
+  /** Plain HTTP, for a hub with fspiop.tls off; HTTPS with a scheme certificate, asking for the hub's, otherwise. */
+  plainHttp?: boolean;
 }
 
 export interface DfspServer {
@@ -66,7 +73,8 @@ export async function dfspServer(options: DfspServerOptions = {}): Promise<DfspS
   assert.ok(options.down !== true || options.port !== undefined, 'a DFSP that starts down needs its port reserved');
   const received: Received[] = [];
   const waiters: { predicate: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
-  const server: Server = createServer((request, response) => {
+  const tls = options.plainHttp === true ? undefined : await testTlsOf(DFSP_SERVER_NAME);
+  const handler = (request: IncomingMessage, response: ServerResponse) => {
     let body = '';
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => { body += chunk; });
@@ -82,7 +90,11 @@ export async function dfspServer(options: DfspServerOptions = {}): Promise<DfspS
         response.end();
       });
     });
-  });
+  };
+  // A DFSP's server asks for the hub's client certificate and verifies it, as the hub does a DFSP's.
+  const server: Server = tls === undefined ? createServer(handler) : createHttpsServer({
+    ...TLS_POLICY, ...CLIENT_CERTIFICATE_REQUIRED, key: tls.keyPem, cert: tls.certificateChainPem, ca: [...tls.caPems],
+  }, handler);
   let port = options.port ?? 0;
   let listening = false;
   async function start(): Promise<void> {
@@ -98,7 +110,7 @@ export async function dfspServer(options: DfspServerOptions = {}): Promise<DfspS
   }
   if (options.down !== true) await start();
   return {
-    get url() { return `http://127.0.0.1:${port}`; },
+    get url() { return `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`; },
     get port() { return port; },
     received,
     next(predicate, timeoutMs = CALLBACK_WAIT_MS_DEFAULT) {
@@ -133,8 +145,9 @@ export interface HttpAnswer {
   sent: Record<string, string>;
 }
 
-/** A JSON request to the admin API; the answer's body parsed (undefined when empty). */
-export async function adminRequest(adminUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+/** A JSON request to the admin API (as a hub's automation maker and checker, or with no token at all); the answer's body parsed (undefined when empty). */
+export async function adminRequest(adminUrl: string | AdminClient, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  if (typeof adminUrl !== 'string') return adminUrl.call(method, path, body);
   const response = await fetch(adminUrl + path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -180,8 +193,41 @@ export async function fspiopRequest(fspiopUrl: string, method: string, path: str
     headers['fspiop-signature'] = signed.signature;
     text = signed.body;
   }
-  const response = await fetch(fspiopUrl + path, { method, headers, body: text });
-  return { status: response.status, body: await response.text(), sent: headers };
+  if (fspiopUrl.startsWith('http:')) {
+    const response = await fetch(fspiopUrl + path, { method, headers, body: text });
+    return { status: response.status, body: await response.text(), sent: headers };
+  }
+  const answer = await httpsExchange(fspiopUrl + path, method, headers, text, await agentOf(source));
+  return { ...answer, sent: headers };
+}
+
+/** The name of the certificate every test DFSP's callback server presents. */
+const DFSP_SERVER_NAME = 'dfspserver';
+const agents = new Map<string, Promise<HttpsAgent>>();
+
+/** A keep-alive HTTPS agent presenting test DFSP `name`'s client certificate. */
+export function agentOf(name: string): Promise<HttpsAgent> {
+  let agent = agents.get(name);
+  if (agent === undefined) {
+    agent = testTlsOf(name).then((tls) => new HttpsAgent({ ...TLS_POLICY, keepAlive: true, key: tls.keyPem, cert: tls.certificateChainPem, ca: [...tls.caPems] }));
+    agents.set(name, agent);
+  }
+  return agent;
+}
+
+/** One HTTPS exchange on `agent` (node:https: fetch cannot present a client certificate). */
+export function httpsExchange(url: string, method: string, headers: Record<string, string>, body: string | null, agent: HttpsAgent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(url, { method, headers: body === null ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { text += chunk; });
+      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body: text }); });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body ?? undefined);
+  });
 }
 
 /** Every callback endpoint a DFSP in these tests registers, as a path under its server's URL. */
@@ -209,7 +255,7 @@ export interface SchemeOptions {
  * Onboards a scheme through the admin API, in the order the reference gives (§8): the hub's
  * accounts, then per DFSP the participant, its limit, its funds and its callback endpoints at `url`.
  */
-export async function onboardScheme(adminUrl: string, dfsps: readonly { name: string; url: string }[], options: SchemeOptions = {}): Promise<void> {
+export async function onboardScheme(adminUrl: AdminClient, dfsps: readonly { name: string; url: string }[], options: SchemeOptions = {}): Promise<void> {
   const currency = options.currency ?? 'USD';
   const expect = async (status: number, method: string, path: string, body?: unknown) => {
     const answer = await adminRequest(adminUrl, method, path, body);
@@ -235,7 +281,7 @@ export async function onboardScheme(adminUrl: string, dfsps: readonly { name: st
 }
 
 /** A participant's position in `currency`, from the admin API, in major units. */
-export async function positionOf(adminUrl: string, name: string, currency = 'USD'): Promise<number> {
+export async function positionOf(adminUrl: AdminClient, name: string, currency = 'USD'): Promise<number> {
   const answer = await adminRequest(adminUrl, 'GET', `/participants/${name}/positions?currency=${currency}`);
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   return (answer.body as { value: number }).value;
@@ -247,14 +293,16 @@ export function ilpLock(): { fulfilment: string; condition: string } {
   return { fulfilment: preimage.toString('base64url'), condition: createHash('sha256').update(preimage).digest('base64url') };
 }
 
-/** A prepare body from payerfsp to payeefsp (the ILP packet is opaque bytes: the hub does not read it yet). */
+/** A prepare body from payerfsp to payeefsp, with an ILPv1 packet for its amount and payee. */
 export function prepareBody(condition: string, options: { amount?: string; expiresInMs?: number; expiration?: string; payer?: string; payee?: string } = {}) {
+  const payeeFsp = options.payee ?? 'payeefsp';
+  const amount = options.amount ?? '100';
   return {
     transferId: randomUUID(),
     payerFsp: options.payer ?? 'payerfsp',
-    payeeFsp: options.payee ?? 'payeefsp',
-    amount: { amount: options.amount ?? '100', currency: 'USD' },
-    ilpPacket: randomBytes(64).toString('base64url'),
+    payeeFsp,
+    amount: { amount, currency: 'USD' },
+    ilpPacket: ilpPacketFor(payeeFsp, amount, 'USD'),
     condition,
     expiration: options.expiration ?? new Date(Date.now() + (options.expiresInMs ?? 60_000)).toISOString(),
   };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 const CLI = new URL('../cli.ts', import.meta.url).pathname;
@@ -21,6 +22,10 @@ export interface HubProcessOptions {
   fspiopPort: number;
   expirySweepIntervalMs?: number;
   logLevel?: 'info' | 'warn' | 'error' | 'debug';
+  /** The scheme CA's directory (pki.dir); the hub makes one in its data directory unless given. */
+  pkiDir?: string;
+  /** The audit log's signing key (audit.keyFile): hub processes sharing one database share it. */
+  auditKeyFile?: string;
 }
 
 export interface HubProcess {
@@ -52,8 +57,13 @@ function hubEnv(settings: Record<string, string>): Record<string, string> {
   return { ...env, ...settings };
 }
 
-function settingsOf(options: Pick<HubProcessOptions, 'dataDir' | 'storageUrl'>): Record<string, string> {
-  return { INTERLOCK_DATA_DIR: options.dataDir, ...(options.storageUrl === undefined ? {} : { INTERLOCK_STORAGE_URL: options.storageUrl }) };
+function settingsOf(options: Pick<HubProcessOptions, 'dataDir' | 'storageUrl' | 'pkiDir' | 'auditKeyFile'>): Record<string, string> {
+  return {
+    INTERLOCK_DATA_DIR: options.dataDir,
+    ...(options.storageUrl === undefined ? {} : { INTERLOCK_STORAGE_URL: options.storageUrl }),
+    ...(options.pkiDir === undefined ? {} : { INTERLOCK_PKI_DIR: options.pkiDir }),
+    ...(options.auditKeyFile === undefined ? {} : { INTERLOCK_AUDIT_KEY_FILE: options.auditKeyFile }),
+  };
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -61,6 +71,15 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error(`hub ${child.pid ?? '?'} did not exit within ${EXIT_WAIT_MS_MAX} ms`)); }, EXIT_WAIT_MS_MAX);
     child.once('exit', (code) => { clearTimeout(timer); resolve(code); });
+  });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => { resolve(false); });
   });
 }
 
@@ -75,6 +94,8 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
       INTERLOCK_ADMIN_PORT: String(options.adminPort),
       INTERLOCK_FSPIOP_PORT: String(options.fspiopPort),
       INTERLOCK_LOG_LEVEL: options.logLevel ?? 'info',
+      // A maker and a checker automation client in the data directory, for the tests' admin calls (testing/admin_client.ts).
+      INTERLOCK_ADMIN_SEED_AUTOMATION_CLIENTS: 'true',
       ...(options.expirySweepIntervalMs === undefined ? {} : { INTERLOCK_TRANSFERS_EXPIRY_SWEEP_INTERVAL_MS: String(options.expirySweepIntervalMs) }),
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,7 +108,8 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
 
   const deadline = Date.now() + START_WAIT_MS_MAX;
-  while (!stdout.includes('FSPIOP API listening')) {
+  // Both APIs listen last, in this order (main.ts), whatever the log level says of it.
+  while (!(await listening(options.adminPort)) || !(await listening(options.fspiopPort))) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the hub exited (${child.exitCode ?? child.signalCode ?? '?'}) before it listened:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -99,7 +121,7 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
   return {
     pid: child.pid,
     adminUrl: `http://127.0.0.1:${options.adminPort}`,
-    fspiopUrl: `http://127.0.0.1:${options.fspiopPort}`,
+    fspiopUrl: `https://127.0.0.1:${options.fspiopPort}`,
     output: () => output,
     logs: () => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
     async kill() {

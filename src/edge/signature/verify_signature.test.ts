@@ -302,10 +302,16 @@ test('a private key passed as a verification key is a programmer error', async (
 
 // --- property -------------------------------------------------------------------------
 
+const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
+const hasForbiddenKey = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && (Array.isArray(value)
+    ? value.some(hasForbiddenKey)
+    : Object.entries(value).some(([key, item]) => FORBIDDEN_KEYS.includes(key) || hasForbiddenKey(item)));
+
 const body = fc.oneof(
   fc.record({ transferId: fc.uuid(), amount: fc.record({ currency: fc.constantFrom('USD', 'EUR', 'XOF'), amount: fc.tuple(fc.integer({ min: 1, max: 999_999_999 }), fc.integer({ min: 0, max: 99 })).map(([units, cents]) => (cents === 0 ? `${units}` : `${units}.${cents}`)) }), note: fc.string({ unit: 'grapheme' }) }),
-  // Keys the FSPIOP body shape check refuses anyway are left out.
-  fc.dictionary(fc.string({ maxLength: 20 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1, maxKeys: 8 }),
+  // Keys the FSPIOP body shape check refuses anyway (at any depth) are left out.
+  fc.dictionary(fc.string({ maxLength: 20 }).filter((k) => !FORBIDDEN_KEYS.includes(k)), fc.jsonValue({ maxDepth: 3 }).filter((v) => !hasForbiddenKey(v)), { minKeys: 1, maxKeys: 8 }),
 );
 
 for (const key of [RSA, EC]) {
