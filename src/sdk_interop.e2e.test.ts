@@ -28,6 +28,7 @@ import { dfspServer, fspiopRequest, onboardScheme, positionOf, testCredentialsOf
 import { adminClientFor, type AdminClient } from './testing/admin_client.ts';
 import { describeOnEachEngine } from './testing/engines.ts';
 import { until } from './testing/hub_process.ts';
+import { SDK_SILENT_LOGGER } from './testing/sdk_logger.ts';
 
 // The SDK's own type declarations leave out most of MojaloopRequests' methods; these are the ones used here, as its source has them.
 interface SdkAnswer {
@@ -56,12 +57,6 @@ interface Sdk {
 
 const sdk = createRequire(import.meta.url)('@mojaloop/sdk-standard-components') as Sdk;
 
-/** The SDK wants a logger with push()/child(); this one says nothing. */
-const quiet = {
-  isVerboseEnabled: false, isDebugEnabled: false, isInfoEnabled: false,
-  push() { return quiet; }, child() { return quiet; },
-  silly() { /* quiet */ }, debug() { /* quiet */ }, verbose() { /* quiet */ }, info() { /* quiet */ }, warn() { /* quiet */ }, error() { /* quiet */ }, log() { /* quiet */ },
-};
 
 /** FSPIOP 1.1 content, Accept version 1, for every resource used (reference §9: the SDK defaults to 1.0). */
 const RESOURCE_VERSIONS = Object.fromEntries(['parties', 'participants', 'quotes', 'transfers'].map((r) => [r, { contentVersion: '1.1', acceptVersion: '1' }]));
@@ -71,7 +66,7 @@ async function mojaloopRequests(dfspId: string, hub: Hub, resourceVersions: Reco
   const { signingKey } = await testCredentialsOf(dfspId);
   const tls = await testTlsOf(dfspId);
   return new sdk.MojaloopRequests({
-    logger: quiet, dfspId, peerEndpoint: new URL(hub.fspiopUrl).host,
+    logger: SDK_SILENT_LOGGER, dfspId, peerEndpoint: new URL(hub.fspiopUrl).host,
     tls: { enabled: true, mutualTLS: { enabled: true }, creds: { ca: [...tls.caPems], cert: tls.certificateChainPem, key: tls.keyPem } }, resourceVersions,
     jwsSign: true, jwsSignPutParties: true, jwsSigningKey: signingKey.privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
     // One attempt per call: a refusal must fail the test, not be retried into a pass.
@@ -114,7 +109,7 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
   let payee: DfspServer;
   let payerSdk: SdkRequests;
   let payeeSdk: SdkRequests;
-  const ilp = sdk.Ilp.ilpFactory(sdk.Ilp.ILP_VERSIONS.v1, { secret: 'payee-ilp-secret', logger: quiet });
+  const ilp = sdk.Ilp.ilpFactory(sdk.Ilp.ILP_VERSIONS.v1, { secret: 'payee-ilp-secret', logger: SDK_SILENT_LOGGER });
   /** The payee's answers, sent after its 202/200, as a DFSP does; each must be accepted by the hub. */
   const payeeAnswers: Promise<SdkAnswer>[] = [];
   const quoteRequests = new Map<string, unknown>();

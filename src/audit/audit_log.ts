@@ -16,7 +16,7 @@ import type { Logger } from '../support/logger.ts';
 import { encodeEntry, type AuditEntry } from './entry.ts';
 import { leafHash } from './merkle.ts';
 import { ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, formatVerifierKey, isKeyName } from './note_key.ts';
-import { createSequencer, type AppendResult, type SequencerLimits, type SignedCheckpoint } from './sequencer.ts';
+import { createSequencer, type AppendResult, type PendingEntry, type SequencerLimits, type SignedCheckpoint } from './sequencer.ts';
 import { AuditIntegrityError, type AuditDb } from './store.ts';
 import type { Fetch, Witness } from './witness_client.ts';
 import { createWitnessing } from './witnessing.ts';
@@ -64,6 +64,20 @@ const INTEGRITY_REPORT_INTERVAL_MS = 60_000;
  * Restores the log from storage and starts its checkpoint timer. Refuses to start (AuditIntegrityError) if the
  * stored tree does not extend the log's last checkpoint, or if that checkpoint is another key's or origin's.
  */
+/** What the sequencer stores of an entry: its canonical bytes, their leaf hash, and the fields searches use. */
+export function pendingEntryOf(entry: AuditEntry, bytes: Uint8Array): PendingEntry {
+  return {
+    bytes,
+    leafHash: leafHash(bytes),
+    kind: entry.kind,
+    actor: entry.actor,
+    action: entry.action,
+    targetType: entry.target.type,
+    targetId: entry.target.id,
+    timeMs: entry.timeMs,
+  };
+}
+
 export async function createAuditLog(deps: AuditLogDeps): Promise<AuditLog> {
   const { db, engine, clock, origin, privateKey } = deps;
   assert.ok(isKeyName(origin), `createAuditLog: the origin ${JSON.stringify(origin)} is not a note key name`);
@@ -112,16 +126,7 @@ export async function createAuditLog(deps: AuditLogDeps): Promise<AuditLog> {
     append(entry) {
       const encoded = encodeEntry(entry);
       if (!encoded.ok) return Promise.resolve({ ok: false, problem: 'entry-too-large', reason: encoded.reason });
-      return sequencer.append({
-        bytes: encoded.value,
-        leafHash: leafHash(encoded.value),
-        kind: entry.kind,
-        actor: entry.actor,
-        action: entry.action,
-        targetType: entry.target.type,
-        targetId: entry.target.id,
-        timeMs: entry.timeMs,
-      });
+      return sequencer.append(pendingEntryOf(entry, encoded.value));
     },
     checkpointNow,
     async close() {

@@ -1,7 +1,7 @@
 // Keys and entries for the audit log's tests. For tests only.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { auditText, encodeEntry, type AuditEntry } from './entry.ts';
-import { leafHash } from './merkle.ts';
+import { pendingEntryOf } from './audit_log.ts';
 import { ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, formatVerifierKey, type NoteSigner, type NoteVerifier } from './note_key.ts';
 import type { PendingEntry } from './sequencer.ts';
 import { createLogger, type Logger } from '../support/logger.ts';
@@ -48,16 +48,7 @@ export function testEntry(i: number, overrides: Partial<AuditEntry> = {}): Audit
 export function pendingEntry(entry: AuditEntry): PendingEntry {
   const encoded = encodeEntry(entry);
   if (!encoded.ok) throw new Error(encoded.reason);
-  return {
-    bytes: encoded.value,
-    leafHash: leafHash(encoded.value),
-    kind: entry.kind,
-    actor: entry.actor,
-    action: entry.action,
-    targetType: entry.target.type,
-    targetId: entry.target.id,
-    timeMs: entry.timeMs,
-  };
+  return pendingEntryOf(entry, encoded.value);
 }
 
 /** A logger whose JSON lines the test can read back. */

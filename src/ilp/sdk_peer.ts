@@ -27,25 +27,16 @@ interface SdkModule {
   };
 }
 
+import { SDK_SILENT_LOGGER } from '../testing/sdk_logger.ts';
+
 const require = createRequire(import.meta.url);
 
-const silentLogger = {
-  child(): unknown {
-    return silentLogger;
-  },
-  isDebugEnabled: false,
-  debug: (): undefined => undefined,
-  info: (): undefined => undefined,
-  warn: (): undefined => undefined,
-  error: (): undefined => undefined,
-  verbose: (): undefined => undefined,
-};
 
 let sdk: SdkModule | undefined;
 
 export function sdkIlp(version: 'v1' | 'v4', secret: string): SdkIlp {
   sdk ??= require('@mojaloop/sdk-standard-components') as SdkModule;
-  return sdk.Ilp.ilpFactory(sdk.Ilp.ILP_VERSIONS[version], { secret, logger: silentLogger });
+  return sdk.Ilp.ilpFactory(sdk.Ilp.ILP_VERSIONS[version], { secret, logger: SDK_SILENT_LOGGER });
 }
 
 /** The SDK's serialiser (safe-stable-stringify), resolved from the SDK's own dependencies. */

@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, after, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { checkLedger, createFunds, createLimits } from '../ledger/index.ts';
-import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
-import { createSettlementModels } from '../settlement/index.ts';
-import { systemClock } from '../support/clock.ts';
-import { createLogger } from '../support/logger.ts';
+import { checkLedger } from '../ledger/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { createPkiService } from '../pki/index.ts';
-import { createTestPki, type TestPki } from '../pki/testing.ts';
-import { createAdminApi } from './admin_api.ts';
-import { clientCaller, makeAndApprove, type Caller } from './testing.ts';
+import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from './testing.ts';
 
 const BODY_BYTES_MAX = 65_536;
 
@@ -20,37 +13,16 @@ describeOnEachEngine('admin API', (ctx) => {
   // Every call is made by an automation maker; a change request it makes is approved by a checker at once.
   let maker: Caller;
   let checker: Caller;
-  let testPki: TestPki;
+  let admin: TestAdminApi;
 
   before(async () => {
-    const { db, engine } = ctx.storage;
-    const clock = systemClock;
-    testPki = await createTestPki();
-    const registry = createParticipantRegistry({ db, engine, clock });
-    await registry.ensureHub();
-    app = await createAdminApi({
-      registry,
-      funds: createFunds({ db, engine, clock }),
-      limits: createLimits({ db, engine, clock }),
-      settlementModels: createSettlementModels({ db, engine, clock }),
-      signingKeys: createSigningKeyRegistry({ db, engine, clock }),
-      hubPublicKeys: () => [],
-      pki: createPkiService({ db, engine, clock, ca: testPki.ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),
-      expiryWarningDays: 30,
-      storage: ctx.storage,
-      clock,
-      log: createLogger('silent'),
-      config: { host: '127.0.0.1', port: 0, bodyBytesMax: BODY_BYTES_MAX, requestTimeoutMs: 10_000, publicUrl: 'http://hub.test' },
-      startedAtMs: clock.nowMs(),
-      version: 'test',
-      showOnce: () => undefined,
-    });
+    admin = await createTestAdminApi(ctx.storage, { bodyBytesMax: BODY_BYTES_MAX });
+    app = admin.app;
     maker = await clientCaller(app, 'maker', [{ role: 'operations-maker' }]);
     checker = await clientCaller(app, 'checker', [{ role: 'operations-checker' }]);
   });
   after(async () => {
-    await app.close();
-    testPki.dispose();
+    await admin.close();
   });
 
   async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) {

@@ -33,30 +33,21 @@ interface SdkModule {
   };
 }
 
+import { SDK_SILENT_LOGGER } from '../../testing/sdk_logger.ts';
+
 const require = createRequire(import.meta.url);
 
-const silentLogger = {
-  child(): unknown {
-    return silentLogger;
-  },
-  isDebugEnabled: false,
-  debug: (): undefined => undefined,
-  info: (): undefined => undefined,
-  warn: (): undefined => undefined,
-  error: (): undefined => undefined,
-  verbose: (): undefined => undefined,
-};
 
 let sdk: SdkModule | undefined;
 
 /** The SDK's signer; an EC key must be a SEC1 PEM ("BEGIN EC PRIVATE KEY") for it to sign ES256, anything else it labels RS256. */
 export function sdkJwsSigner(signingKeyPem: string): SdkJwsSigner {
   sdk ??= require('@mojaloop/sdk-standard-components') as SdkModule;
-  return new sdk.Jws.signer({ signingKey: signingKeyPem, logger: silentLogger });
+  return new sdk.Jws.signer({ signingKey: signingKeyPem, logger: SDK_SILENT_LOGGER });
 }
 
 /** The SDK's validator, with one PEM public key per FSPIOP-Source. */
 export function sdkJwsValidator(validationKeys: Record<string, string>): SdkJwsValidator {
   sdk ??= require('@mojaloop/sdk-standard-components') as SdkModule;
-  return new sdk.Jws.validator({ validationKeys, logger: silentLogger });
+  return new sdk.Jws.validator({ validationKeys, logger: SDK_SILENT_LOGGER });
 }
