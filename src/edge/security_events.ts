@@ -17,6 +17,20 @@ export const SECURITY_EVENT_KINDS = [
   'tls-connection-revoked',
   /** A request whose FSPIOP-Signature is missing, malformed, made with no registered key, or does not verify. */
   'signature-invalid',
+  /** A request from an address outside its participant's IP allow-list (after trusted proxy hops). */
+  'ip-not-allowed',
+  /** A request whose OAuth2 access token is missing, malformed, forged, expired, foreign, or bound to another certificate. */
+  'token-invalid',
+  /** A valid access token without the scope of the API called. */
+  'token-scope-missing',
+  /** A participant calling an API, or in a role, it is not permitted. */
+  'api-not-permitted',
+  /** A request over its participant's rate limit for the API. */
+  'rate-limited',
+  /** A request over a size limit: body, headers, or JSON nesting and counts. */
+  'request-too-large',
+  /** A client too slow to complete its handshake, headers or body within the time allowed. */
+  'slow-client',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

@@ -17,6 +17,7 @@ import * as m0020 from './migrations/0020_message_evidence.ts';
 import * as m0011 from './migrations/0011_operator_iam.ts';
 import * as m0012 from './migrations/0012_change_requests.ts';
 import * as m0013 from './migrations/0013_portal_sessions.ts';
+import * as m0031 from './migrations/0031_gateway_policies.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -35,6 +36,7 @@ const steps: Record<string, Step> = {
   '0012_change_requests': m0012,
   '0013_portal_sessions': m0013,
   '0030_audit_log': await import('./migrations/0030_audit_log.ts'),
+  '0031_gateway_policies': m0031,
 };
 
 function provider(engine: Engine): MigrationProvider {
