@@ -15,14 +15,29 @@
 //   - revocation endpoint; JWKS; discovery. No dynamic registration, no
 //     implicit or hybrid flows, no userinfo, no device flow, no dev pages.
 //
+// And the DFSPs' tokens for the FSPIOP API, a resource server of its own
+// (FSPIOP_API_AUDIENCE): client credentials for the client fsp:<fspId> of
+// each active DFSP (clients.ts), authenticated by its scheme TLS certificate
+// (RFC 8705 tls_client_auth, the SAN urn:mojaloop:fspid:<fspId>), the token
+// bound to that certificate (cnf.x5t#S256), scoped to the FSPIOP APIs the
+// DFSP asked for and is permitted. Only at the token endpoint the FSPIOP
+// listener mounts (edge/gateway/token_endpoint.ts), the only place a DFSP's
+// certificate is seen; and only DFSP clients get tokens there. The admin
+// API's token endpoint never reads a client certificate.
+//
 // Sign-in pages are ours (interaction_routes.ts), at /interaction/{uid}.
+import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type AccessTokenLike } from 'oidc-provider';
+import { FSPIOP_APIS, scopeOf } from '../../edge/gateway/apis.ts';
+import { fspIdOfCertificate, fspIdUri } from '../../pki/identity.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Db } from '../../storage/index.ts';
 import { escapeHtml, page, PAGE_HEADERS } from './pages.ts';
-import type { ClientStore } from './clients.ts';
+import { fspIdOfClientId, type ClientStore } from './clients.ts';
 import { IAM_SIGNING_ALG, type IamKeys } from './keys.ts';
-import { ACCESS_TOKEN_TTL_S, AUTHORIZATION_CODE_TTL_S, ID_TOKEN_TTL_S, INTERACTION_TTL_S, REFRESH_TOKEN_TTL_S, SESSION_TTL_S, TOKEN_CLOCK_TOLERANCE_S } from './limits.ts';
+import { ACCESS_TOKEN_TTL_S, AUTHORIZATION_CODE_TTL_S, FSPIOP_ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S, INTERACTION_TTL_S, REFRESH_TOKEN_TTL_S, SESSION_TTL_S, TOKEN_CLOCK_TOLERANCE_S } from './limits.ts';
 import { createOidcAdapterFactory } from './oidc_adapter.ts';
 import type { OperatorStore } from './operators.ts';
 
@@ -35,6 +50,23 @@ export const OIDC_PATH = '/oidc';
 export const INTERACTION_PATH = '/interaction';
 /** The claim carrying an operator token's grant id, so that the admin API can tell a revoked session. */
 export const GRANT_ID_CLAIM = 'grant_id';
+/** The FSPIOP API as a resource server: the audience of DFSPs' access tokens, and of no one else's. */
+export const FSPIOP_API_AUDIENCE = 'urn:interlock:fspiop-api';
+/** Every scope of the FSPIOP API, one per API (fspiop:lookup, fspiop:quotes, fspiop:transfers). */
+export const FSPIOP_SCOPES: readonly string[] = FSPIOP_APIS.map(scopeOf);
+
+/** The FSPIOP scopes a DFSP may be granted (its API permissions); the caller decides, per token request. */
+export type GrantedScopes = (fspId: string) => Promise<readonly string[]> | readonly string[];
+
+export interface ParticipantTokenOptions {
+  /** Default: every FSPIOP scope to every active DFSP. */
+  readonly grantedScopes?: GrantedScopes;
+  /**
+   * The token endpoint on the FSPIOP listener (https://…/oauth2/token), advertised in discovery as
+   * RFC 8705 mtls_endpoint_aliases.token_endpoint; undefined while there is none (FSPIOP TLS off).
+   */
+  readonly tokenEndpointUrl?: () => string | undefined;
+}
 
 export interface AuthorizationServerDeps {
   db: Db;
@@ -44,7 +76,41 @@ export interface AuthorizationServerDeps {
   clients: ClientStore;
   /** The admin API's public base URL (https in production). */
   publicUrl: string;
+  participantTokens?: ParticipantTokenOptions;
 }
+
+const allFspiopScopes: GrantedScopes = () => FSPIOP_SCOPES;
+
+/** Requests that came through the FSPIOP listener's token endpoint: the only ones whose client certificate is read. */
+const participantTokenRequests = new WeakSet<IncomingMessage>();
+
+/** Marks a request as arriving at the FSPIOP listener's token endpoint (token_endpoint.ts, before oidc-provider sees it). */
+export function markParticipantTokenRequest(req: IncomingMessage): void {
+  participantTokenRequests.add(req);
+}
+
+/** What the mTLS and resource callbacks read of oidc-provider's Koa context. */
+interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly oidc?: { readonly params?: Record<string, unknown> };
+}
+
+const viaParticipantEndpoint = (ctx: RequestContext): boolean => participantTokenRequests.has(ctx.req);
+
+/**
+ * The client certificate of a request at the FSPIOP listener's token endpoint, when its handshake verified
+ * it against the scheme CA (and its CRLs); undefined everywhere else (oidc-provider then refuses
+ * tls_client_auth and certificate binding).
+ */
+function peerCertificate(ctx: RequestContext): X509Certificate | undefined {
+  if (!viaParticipantEndpoint(ctx)) return undefined;
+  const socket = ctx.req.socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  return socket.getPeerX509Certificate();
+}
+
+/** oidc-provider's InvalidScope (RFC 6749 invalid_scope), which the module's declarations leave out. */
+const InvalidScope = (errors as unknown as { InvalidScope: new (description: string, scope: string) => Error }).InvalidScope;
 
 export function issuerOf(publicUrl: string): string {
   return `${publicUrl}${OIDC_PATH}`;
@@ -64,6 +130,27 @@ function errorPage(ctx: KoaContextWithOIDC, out: Record<string, unknown>): void 
 
 export function createAuthorizationServer(deps: AuthorizationServerDeps): Provider {
   const { db, clock, keys, operators, clients, publicUrl } = deps;
+  const grantedScopes = deps.participantTokens?.grantedScopes ?? allFspiopScopes;
+
+  /** A DFSP's tokens: for the FSPIOP API only, with the scopes it asked for (all when it asked none) that it is permitted. */
+  async function fspiopResourceServer(ctx: RequestContext, fspId: string) {
+    const permitted = [...new Set(await grantedScopes(fspId))].filter((scope) => FSPIOP_SCOPES.includes(scope));
+    if (permitted.length === 0) throw new errors.AccessDenied('the participant is permitted no FSPIOP API');
+    const params = ctx.oidc?.params;
+    const asked = params?.['scope'];
+    // RFC 6749 §3.3: a request without scope gets the default, here every scope the DFSP is permitted.
+    if (params !== undefined && (asked === undefined || asked === '')) params['scope'] = permitted.join(' ');
+    else if (typeof asked === 'string' && !asked.split(' ').some((scope) => permitted.includes(scope))) {
+      throw new InvalidScope('none of the requested scopes is permitted to the participant', asked);
+    }
+    return {
+      scope: permitted.join(' '),
+      audience: FSPIOP_API_AUDIENCE,
+      accessTokenTTL: FSPIOP_ACCESS_TOKEN_TTL_S,
+      accessTokenFormat: 'jwt',
+      jwt: { sign: { alg: IAM_SIGNING_ALG } },
+    };
+  }
   const configuration: Configuration = {
     adapter: createOidcAdapterFactory({ db, clock, clients: (id) => clients.metadata(id) }),
     clients: [{
@@ -97,7 +184,7 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
     claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], profile: ['preferred_username', 'name'] },
     scopes: ['openid', 'profile'],
     responseTypes: ['code'],
-    clientAuthMethods: ['private_key_jwt'],
+    clientAuthMethods: ['private_key_jwt', 'tls_client_auth'],
     enabledJWA: {
       clientAuthSigningAlgValues: [IAM_SIGNING_ALG],
       idTokenSigningAlgValues: [IAM_SIGNING_ALG],
@@ -108,7 +195,7 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
       response_types: ['code'],
       id_token_signed_response_alg: IAM_SIGNING_ALG,
       token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: IAM_SIGNING_ALG,
+      // No token_endpoint_auth_signing_alg default: the portal and automation clients set it, and DFSP clients (tls_client_auth) must not have one.
     },
     pkce: { required: () => true },
     features: {
@@ -135,9 +222,18 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => ADMIN_API_AUDIENCE,
+        defaultResource: (_ctx: unknown, client?: { clientId: string }) =>
+          (client !== undefined && fspIdOfClientId(client.clientId) !== undefined ? FSPIOP_API_AUDIENCE : ADMIN_API_AUDIENCE),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, resourceIndicator: string) => {
+        getResourceServerInfo: async (ctx: RequestContext, resourceIndicator: string, client: { clientId: string }) => {
+          const fspId = fspIdOfClientId(client.clientId);
+          // DFSPs get FSPIOP tokens at the FSPIOP listener only; everyone else gets admin tokens at the admin API only.
+          if (fspId !== undefined) {
+            if (!viaParticipantEndpoint(ctx)) throw new errors.InvalidTarget('DFSP tokens are issued at the FSPIOP API\'s token endpoint only');
+            if (resourceIndicator !== FSPIOP_API_AUDIENCE) throw new errors.InvalidTarget('a DFSP\'s only resource is the FSPIOP API');
+            return fspiopResourceServer(ctx, fspId);
+          }
+          if (viaParticipantEndpoint(ctx)) throw new errors.InvalidTarget('only DFSPs get tokens at the FSPIOP API\'s token endpoint');
           if (resourceIndicator !== ADMIN_API_AUDIENCE) throw new errors.InvalidTarget('the only resource is the admin API');
           return {
             scope: 'admin',
@@ -146,6 +242,27 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: IAM_SIGNING_ALG } },
           };
+        },
+      },
+      // RFC 8705: DFSPs authenticate with their scheme certificate, and their tokens are bound to it.
+      mTLS: {
+        enabled: true,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: false,
+        certificateBoundAccessTokens: true,
+        getCertificate: (ctx: RequestContext) => peerCertificate(ctx),
+        // The handshake verified it (scheme CA, CRLs); a keep-alive connection may outlive it.
+        certificateAuthorized: (ctx: RequestContext) => {
+          const certificate = peerCertificate(ctx);
+          const nowMs = clock.nowMs();
+          return certificate !== undefined && Date.parse(certificate.validFrom) <= nowMs && nowMs < Date.parse(certificate.validTo);
+        },
+        // The participant's one urn:mojaloop:fspid SAN, read as the FSPIOP listener reads it (pki/identity.ts).
+        certificateSubjectMatches: (ctx: RequestContext, property: string, expected: string) => {
+          if (property !== 'tls_client_auth_san_uri') return false;
+          const certificate = peerCertificate(ctx);
+          const fspId = certificate === undefined ? undefined : fspIdOfCertificate(new Uint8Array(certificate.raw));
+          return fspId !== undefined && fspIdUri(fspId) === expected;
         },
       },
     },
@@ -193,5 +310,17 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
   const provider = new Provider(issuerOf(publicUrl), configuration);
   // Behind a TLS-terminating proxy the hub would trust X-Forwarded-*; it terminates TLS itself, so never.
   provider.proxy = false;
+  const tokenEndpointUrl = deps.participantTokens?.tokenEndpointUrl;
+  if (tokenEndpointUrl !== undefined) {
+    // RFC 8705 §5: where clients authenticating with a certificate find the token endpoint (known only once the FSPIOP listener is up).
+    provider.use(async (ctx, next) => {
+      await next();
+      const url = tokenEndpointUrl();
+      const route = (ctx.oidc as { route?: string } | undefined)?.route;
+      if (url !== undefined && route === 'discovery' && typeof ctx.body === 'object' && ctx.body !== null) {
+        (ctx.body as Record<string, unknown>)['mtls_endpoint_aliases'] = { token_endpoint: url };
+      }
+    });
+  }
   return provider;
 }

@@ -2,8 +2,17 @@
 // credentials grant. They authenticate to the token endpoint with
 // private_key_jwt (RFC 7523): the hub stores only their public keys, so no
 // client secret can leak from its database.
+//
+// DFSPs are clients too, of the FSPIOP API, and are not registered here: each
+// active DFSP participant is the client fsp:<fspId>, which authenticates with
+// its scheme TLS certificate (RFC 8705 tls_client_auth: the certificate's
+// urn:mojaloop:fspid SAN must name the same fspId) and gets access tokens
+// bound to that certificate. Deactivating the participant ends its client.
 import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fspIdUri } from '../../pki/identity.ts';
+import { findActiveFsp } from '../../participants/lookup.ts';
 import type { Clock } from '../../support/clock.ts';
+import { isParticipantName } from '../../support/ids.ts';
 import type { Db } from '../../storage/index.ts';
 import { IAM_SIGNING_ALG } from './keys.ts';
 import type { IamClient } from './tables.ts';
@@ -15,6 +24,20 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
 export function isClientId(value: unknown): value is string {
   return typeof value === 'string' && CLIENT_ID_PATTERN.test(value);
+}
+
+/** DFSP clients' ids: fsp:<fspId>. No automation client id can take this form (":" is not in CLIENT_ID_PATTERN). */
+export const PARTICIPANT_CLIENT_PREFIX = 'fsp:';
+
+export function participantClientId(fspId: string): string {
+  return PARTICIPANT_CLIENT_PREFIX + fspId;
+}
+
+/** The fspId of a DFSP client id, or undefined when `clientId` is not one. */
+export function fspIdOfClientId(clientId: string): string | undefined {
+  if (!clientId.startsWith(PARTICIPANT_CLIENT_PREFIX)) return undefined;
+  const fspId = clientId.slice(PARTICIPANT_CLIENT_PREFIX.length);
+  return isParticipantName(fspId) ? fspId : undefined;
 }
 
 export interface PublicJwk {
@@ -71,8 +94,33 @@ export function createClientStore({ db, clock }: { db: Db; clock: Clock }) {
     return updated === undefined ? fail('3200', `client ${clientId} does not exist`) : ok(updated);
   }
 
-  /** oidc-provider's metadata for an active client: client credentials only, private_key_jwt with ES256. */
+  /**
+   * oidc-provider's metadata for a DFSP client: client credentials only, RFC 8705 tls_client_auth by the
+   * participant's certificate SAN, tokens bound to that certificate. The FSPIOP scopes it may be granted are
+   * decided per token request (authorization_server.ts): oidc-provider allows only its OpenID scopes in `scope`.
+   */
+  async function participantMetadata(fspId: string): Promise<Record<string, unknown> | undefined> {
+    const participant = await findActiveFsp(db, fspId);
+    if (participant === undefined) return undefined;
+    return {
+      client_id: participantClientId(participant.name),
+      client_name: participant.name,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_san_uri: fspIdUri(participant.name),
+      tls_client_certificate_bound_access_tokens: true,
+    };
+  }
+
+  /** oidc-provider's metadata for an active client: automation clients (client credentials, private_key_jwt with ES256), and DFSPs. */
   async function metadata(clientId: string): Promise<Record<string, unknown> | undefined> {
+    if (clientId.startsWith(PARTICIPANT_CLIENT_PREFIX)) {
+      const fspId = fspIdOfClientId(clientId);
+      return fspId === undefined ? undefined : participantMetadata(fspId);
+    }
+    if (!isClientId(clientId)) return undefined;
     const client = await find(clientId);
     if (client?.is_active !== 1) return undefined;
     return {

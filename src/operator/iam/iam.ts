@@ -2,7 +2,7 @@
 // server (built at the first request, once the admin API knows the address it
 // is reachable at, which with port 0 is only known after listen), the token
 // issuers the admin API trusts, and the principal behind a token.
-import { createLocalJWKSet, type JWTPayload } from 'jose';
+import { createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../../support/clock.ts';
 import type { Logger } from '../../support/logger.ts';
@@ -10,7 +10,7 @@ import type { Db, Engine } from '../../storage/index.ts';
 import type { AdminAuditSink, AuditResult } from '../audit_events.ts';
 import type { Grant } from '../rbac/authorize.ts';
 import { createRbacStore } from '../rbac/store.ts';
-import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf } from './authorization_server.ts';
+import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf, type ParticipantTokenOptions } from './authorization_server.ts';
 import { bootstrapIam } from './bootstrap.ts';
 import { createClientStore } from './clients.ts';
 import { IAM_SIGNING_ALG, loadIamKeys, type IamKeys } from './keys.ts';
@@ -37,6 +37,14 @@ export interface IamDeps {
   audit: AdminAuditSink;
   automationCredentialsFile: string | undefined;
   externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
+  /** DFSPs' tokens for the FSPIOP API: the scopes each may get, and the FSPIOP listener's token endpoint. */
+  participantTokens?: ParticipantTokenOptions;
+}
+
+/** What the FSPIOP API needs to verify the DFSPs' access tokens this authorization server issues. */
+export interface ParticipantTokenTrust {
+  readonly issuer: string;
+  readonly keys: JWTVerifyGetKey;
 }
 
 export interface IamRuntime {
@@ -44,6 +52,8 @@ export interface IamRuntime {
   readonly keys: IamKeys;
   readonly publicUrl: string;
   readonly issuer: string;
+  /** The public key set of this authorization server's tokens (the admin API's and the FSPIOP API's). */
+  readonly localKeys: JWTVerifyGetKey;
   readonly trusted: readonly TrustedIssuer[];
   readonly external: readonly ExternalIssuer[];
 }
@@ -75,8 +85,14 @@ function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit
     const type = ctx?.oidc?.params?.['grant_type'];
     return typeof type === 'string' ? type : 'unknown';
   };
+  // oidc-provider keeps why it refused in error_detail (e.g. which client authentication check failed), out of its answer.
+  const why = (error: unknown) => {
+    if (!(error instanceof Error)) return 'error';
+    const detail = (error as { error_detail?: unknown }).error_detail;
+    return typeof detail === 'string' ? `${error.message} (${detail})` : error.message;
+  };
   provider.on('grant.success', (ctx) => { emit('TOKEN_ISSUE', 'succeeded', ctx as EventContext, `grant ${grantType(ctx as EventContext)}`); });
-  provider.on('grant.error', (ctx, error) => { emit('TOKEN_ISSUE', 'refused', ctx as EventContext, `grant ${grantType(ctx as EventContext)}: ${error instanceof Error ? error.message : 'error'}`); });
+  provider.on('grant.error', (ctx, error) => { emit('TOKEN_ISSUE', 'refused', ctx as EventContext, `grant ${grantType(ctx as EventContext)}: ${why(error)}`); });
   provider.on('grant.revoked', (ctx) => { emit('GRANT_REVOKE', 'succeeded', ctx as EventContext); });
   provider.on('revocation.error', (ctx, error) => { emit('TOKEN_REVOKE', 'refused', ctx as EventContext, error instanceof Error ? error.message : 'error'); });
   provider.on('server_error', (_ctx, error) => { deps.log.error({ err: error }, 'authorization server error'); });
@@ -94,19 +110,23 @@ export function createIam(deps: IamDeps) {
   async function build(): Promise<IamRuntime> {
     const keys = await loadIamKeys(db, clock);
     const publicUrl = deps.publicUrl();
-    const provider = createAuthorizationServer({ db, clock, keys, operators, clients, publicUrl });
+    const provider = createAuthorizationServer({
+      db, clock, keys, operators, clients, publicUrl,
+      ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
+    });
     auditAuthorizationServer(provider, deps);
+    const localKeys = createLocalJWKSet({ keys: [keys.signing.publicJwk] });
     const local: TrustedIssuer = {
       name: 'local',
       issuer: issuerOf(publicUrl),
       audience: ADMIN_API_AUDIENCE,
-      keys: createLocalJWKSet({ keys: [keys.signing.publicJwk] }),
+      keys: localKeys,
       algorithms: [IAM_SIGNING_ALG],
       typ: 'at+jwt',
       requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
     };
     const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
-    return { provider, keys, publicUrl, issuer: local.issuer, trusted: [local, ...external.map((e) => e.trusted)], external };
+    return { provider, keys, publicUrl, issuer: local.issuer, localKeys, trusted: [local, ...external.map((e) => e.trusted)], external };
   }
 
   /** The authorization server and trusted issuers; built once, at first use. */
@@ -116,6 +136,12 @@ export function createIam(deps: IamDeps) {
       throw error;
     });
     return runtime;
+  }
+
+  /** The issuer and keys of DFSPs' FSPIOP tokens (edge/gateway/access_token.ts); only this hub's own authorization server issues them. */
+  async function participantTokenTrust(): Promise<ParticipantTokenTrust> {
+    const { issuer, localKeys } = await started();
+    return { issuer, keys: localKeys };
   }
 
   async function verify(token: string): Promise<TokenCheck> {
@@ -134,7 +160,7 @@ export function createIam(deps: IamDeps) {
     db, clock, log: deps.log, operators, clients, rbac, showOnce: deps.showOnce, automationCredentialsFile: deps.automationCredentialsFile,
   });
 
-  return { operators, clients, rbac, signinLimits, started, verify, principalOf, bootstrap };
+  return { operators, clients, rbac, signinLimits, started, verify, principalOf, bootstrap, participantTokenTrust };
 }
 
 export type Iam = ReturnType<typeof createIam>;

@@ -51,12 +51,22 @@ export const TOKEN_CLOCK_TOLERANCE_S = 5;
 /** Largest Authorization header value read (a JWT access token is about 800 bytes). */
 export const BEARER_TOKEN_LENGTH_MAX = 4_096;
 
+/**
+ * DFSPs' access tokens for the FSPIOP API (client credentials, bound to the
+ * DFSP's TLS certificate): as short as the admin API's, and a DFSP asks again
+ * over its mutual-TLS connection whenever it needs one.
+ */
+export const FSPIOP_ACCESS_TOKEN_TTL_S = 5 * 60;
+/** Largest token request body the FSPIOP listener's token endpoint reads (a client-credentials request is under 100 bytes). */
+export const PARTICIPANT_TOKEN_REQUEST_BYTES_MAX = 4_096;
+
 /** Largest sign-in form body. */
 export const SIGNIN_FORM_BYTES_MAX = 4_096;
 /** How often expired authorization-server artefacts and sign-in counters are deleted. */
 export const IAM_PRUNE_INTERVAL_MS = 60_000;
 
 assert.ok(ACCESS_TOKEN_TTL_S <= ACCESS_TOKEN_AGE_S_MAX, 'a fresh access token is never refused for its age');
+assert.ok(FSPIOP_ACCESS_TOKEN_TTL_S <= ACCESS_TOKEN_AGE_S_MAX, 'a fresh FSPIOP access token is never refused for its age');
 assert.ok(REFRESH_TOKEN_TTL_S <= SESSION_TTL_S, 'a refresh token never outlives its session');
 assert.ok((LOCKOUT_FAILURES_MAX as number) < SIGNIN_ATTEMPTS_PER_SOURCE_MAX, 'one source can lock one account before its own limit stops it');
 assert.ok(PASSWORD_LENGTH_MIN <= ONE_TIME_PASSWORD_BYTES * 4 / 3, 'one-time credentials meet the password policy');
