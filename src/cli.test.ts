@@ -26,13 +26,16 @@ test('start --demo onboards the demo scheme through the admin API, then stops on
   while (!output.includes('demo scheme ready') && Date.now() < deadline && child.exitCode === null) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  assert.match(output, /admin API listening on loopback only/);
+  assert.match(output, /admin API listening with TLS 1\.3/);
   assert.match(output, /demo scheme ready/);
-  const adminUrl = /"adminUrl":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output)?.[1];
+  const adminUrl = /"adminUrl":"(https:\/\/127\.0\.0\.1:\d+)"/.exec(output)?.[1];
   assert.ok(adminUrl, output);
+  const admin = adminClientFor(adminUrl, join(dir, 'data'));
+  // Over TLS with the scheme CA's certificate: a client trusting only the public roots refuses it.
+  await assert.rejects(fetch(`${adminUrl}/participants/payerfsp/accounts`), /fetch failed/);
   // Without a token the admin API refuses; the demo's automation maker (seeded in the data directory) may read.
-  assert.equal((await fetch(`${adminUrl}/participants/payerfsp/accounts`)).status, 401);
-  const positions = (await adminClientFor(adminUrl, join(dir, 'data')).text('/participants/payerfsp/accounts')).text;
+  assert.equal((await admin.fetch(`${adminUrl}/participants/payerfsp/accounts`)).status, 401);
+  const positions = (await admin.text('/participants/payerfsp/accounts')).text;
   assert.match(positions, /"ledgerAccountType":"SETTLEMENT","currency":"USD","isActive":1,"value":-100000,/);
   // While the hub runs: the database and its WAL and shared-memory files are private.
   for (const file of ['interlock.sqlite', 'interlock.sqlite-wal', 'interlock.sqlite-shm']) {
@@ -59,9 +62,9 @@ test('ledger check proves the live database consistent, and names a tampered bal
 });
 
 test('a bad configuration value stops the start with the key named; usage errors exit 2', () => {
-  const bad = spawnSync(process.execPath, [CLI, 'start'], { env: { ...env, INTERLOCK_ADMIN_HOST: '0.0.0.0' }, encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [CLI, 'start'], { env: { ...env, INTERLOCK_ADMIN_HOST: '0.0.0.0', INTERLOCK_ADMIN_TLS: 'off' }, encoding: 'utf8', timeout: 60_000 });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /admin\.host \(from INTERLOCK_ADMIN_HOST\): expected a loopback address/);
+  assert.match(bad.stderr, /admin\.host \(0\.0\.0\.0\): with admin\.tls off .* loopback only/);
   assert.equal(run('frobnicate').status, 2);
   assert.equal(run('--version').status, 0);
 });

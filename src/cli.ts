@@ -1,5 +1,6 @@
 // The `interlock` command line.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
@@ -48,6 +49,8 @@ Simulator options (interlock sim):
   --funds AMOUNT      net debit cap and funds in when onboarding (default 100000)
   --admin-credentials FILE  the hub's automation maker and checker keys for --admin (a hub
                       started with admin.seedAutomationClients writes <its dataDir>/admin-automation.json)
+  --admin-ca FILE     the scheme's root certificate, to trust an https --admin (the hub's
+                      <pki.dir>/root-ca.cert.pem; it is public)
   The ILP secret is read from INTERLOCK_SIM_ILP_SECRET, or made at random.
 `;
 
@@ -71,7 +74,7 @@ async function start(configured: Config, demo: boolean): Promise<void> {
   let dfsps: DemoDfsps | undefined;
   if (demo) {
     try {
-      dfsps = await startDemoDfsps({ adminUrl: hub.adminUrl, admin: automationAdminClient(hub.adminUrl, automationCredentialsFile(config.dataDir)), fspiopUrl: hub.fspiopUrl, log, keyDir: join(config.dataDir, 'demo-dfsps') });
+      dfsps = await startDemoDfsps({ adminUrl: hub.adminUrl, admin: automationAdminClient(hub.adminUrl, automationCredentialsFile(config.dataDir), { caPems: hub.schemeCaPems }), fspiopUrl: hub.fspiopUrl, log, keyDir: join(config.dataDir, 'demo-dfsps') });
     } catch (error) {
       await hub.close();
       throw error;
@@ -113,6 +116,7 @@ interface SimArguments {
   'ilp-version'?: string | undefined;
   admin?: string | undefined;
   'admin-credentials'?: string | undefined;
+  'admin-ca'?: string | undefined;
   funds?: string | undefined;
 }
 
@@ -130,11 +134,19 @@ async function sim(config: Config, args: SimArguments): Promise<void> {
   const parties = (args.party ?? []).map(parseParty);
   const log = createLogger(config.log.level);
   const secret = process.env['INTERLOCK_SIM_ILP_SECRET'];
+  const adminClient = () => {
+    if (args.admin === undefined) throw new UsageError('--admin URL is needed');
+    const caFile = args['admin-ca'];
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- a certificate file the operator named
+    const trust = caFile === undefined ? undefined : { caPems: [readFileSync(caFile, 'utf8')] };
+    if (trust === undefined && args.admin.startsWith('https:')) throw new UsageError('an https --admin needs --admin-ca FILE: the scheme\'s root certificate');
+    return automationAdminClient(args.admin, args['admin-credentials'] ?? automationCredentialsFile(config.dataDir), trust);
+  };
   // The simulator's signing key and certificate live in its data directory (INTERLOCK_DATA_DIR).
   const signing = await loadOrCreateDfspCredentials(config.dataDir, name);
   let tls: DfspTls | undefined;
   if (hub.startsWith('https:')) {
-    tls = args.admin === undefined ? loadDfspTls(config.dataDir, name) : await enrolDfspTls(automationAdminClient(args.admin, args['admin-credentials'] ?? automationCredentialsFile(config.dataDir)), name, config.dataDir);
+    tls = args.admin === undefined ? loadDfspTls(config.dataDir, name) : await enrolDfspTls(adminClient(), name, config.dataDir);
     if (tls === undefined) throw new UsageError(`the hub uses mutual TLS: give --admin URL to have the scheme CA certify ${name}, or put its key and certificate chain in ${config.dataDir}/${name}.tls.pem`);
   }
   const credentials = { ...signing, ...(tls === undefined ? {} : { tls }) };
@@ -144,7 +156,7 @@ async function sim(config: Config, args: SimArguments): Promise<void> {
   });
   try {
     if (args.admin !== undefined) {
-      const admin = automationAdminClient(args.admin, args['admin-credentials'] ?? automationCredentialsFile(config.dataDir));
+      const admin = adminClient();
       await onboardHub(admin, currency);
       await onboardDfsp(admin, { name, currency, netDebitCap: Number(funds), fundsIn: funds, callbackUrl: dfsp.url, signingPublicKeyPem: signingPublicKeyPem(credentials) }, log);
     } else {
@@ -215,6 +227,7 @@ async function main(argv: string[]): Promise<number> {
       'ilp-version': { type: 'string' },
       admin: { type: 'string' },
       'admin-credentials': { type: 'string' },
+      'admin-ca': { type: 'string' },
       funds: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },

@@ -2,6 +2,7 @@
 // callback outbox worker and the timers. Each service is a function of its
 // dependencies.
 import { readFileSync } from 'node:fs';
+import type { Server as TlsServer } from 'node:tls';
 import type { Config } from './config/index.ts';
 import { createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
@@ -12,7 +13,9 @@ import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature
 import { startSchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
-import { createAdminApi } from './operator/index.ts';
+import { createAdminApi, iamOf } from './operator/index.ts';
+import { createGateway } from './edge/gateway/gateway.ts';
+import { participantTokenEndpointUrl } from './edge/gateway/token_endpoint.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
 import { createSettlementModels } from './settlement/index.ts';
@@ -30,6 +33,8 @@ export interface Hub {
   /** Base URLs of the admin and FSPIOP APIs, with the ports actually bound. */
   adminUrl: string;
   fspiopUrl: string;
+  /** What a client of the hub trusts: the scheme's root certificate. */
+  schemeCaPems: readonly string[];
   close(): Promise<void>;
 }
 
@@ -90,12 +95,23 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   });
   /** CRLs into the listener; the hub's certificate, when renewed, into the listener and the delivery worker. */
   async function refreshTls(): Promise<void> {
-    if ((await schemeTls.refresh()).renewed) delivery.updateTls(deliveryTls());
+    if (!(await schemeTls.refresh()).renewed) return;
+    delivery.updateTls(deliveryTls());
+    if (adminTls) (admin.server as unknown as TlsServer).setSecureContext(adminHttps());
   }
   const transfers = createTransferService({ db, engine, clock, enqueue, limits: { expiryMsMax: config.transfers.expiryMsMax } });
   const quotes = createQuoteService({ db, engine, clock, enqueue });
   const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock }) });
 
+  // The admin API presents the hub's certificate too (TLS 1.3; operators authenticate with tokens).
+  const adminTls = config.admin.tls === 'on';
+  const adminHttps = () => ({ key: schemeTls.credentials().keyPem, cert: schemeTls.credentials().certificateChainPem });
+  // The participant API gateway: IP allow-lists and API permissions (data, changed through maker-checker),
+  // certificate-bound access tokens from the hub's authorization server, rate limits.
+  const gateway = await createGateway({
+    db, engine, clock, settings: config.gateway,
+    tokenTrust: () => iamOf(admin).participantTokenTrust(),
+  });
   const admin = await createAdminApi({
     registry,
     funds: createFunds({ db, engine, clock }),
@@ -111,7 +127,15 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     log,
     audit: adminAudit,
     auditQueries: createAuditQueries({ db, log: log.child({ component: 'audit-queries' }) }),
+    gatewayPolicies: gateway.store,
+    afterGatewayPolicyChange: (policy) => gateway.reload(policy),
+    participantTokens: {
+      grantedScopes: (fspId) => gateway.controls.apiPermissions.grantedScopes(fspId),
+      // Asked once the FSPIOP API listens (its port may be chosen then).
+      tokenEndpointUrl: () => (mutual ? participantTokenEndpointUrl(urlOf('https', config.fspiop.host, boundPort(fspiop.server, config.fspiop.port))) : undefined),
+    },
     config: config.admin,
+    ...(adminTls ? { https: adminHttps() } : {}),
     startedAtMs: clock.nowMs(),
     version: VERSION,
   });
@@ -119,13 +143,15 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     db, clock, log, config: config.fspiop, transfers, quotes, lookup,
     signatureKeysOf: (participant, nowMs) => signingKeys.activeKeysOf(participant, nowMs),
     securityEvents,
-    ...(mutual ? { tls: schemeTls.mtls } : {}),
+    gateway: gateway.controls,
+    ...(mutual ? { tls: schemeTls.mtls, tokenProvider: async () => (await iamOf(admin).started()).provider } : {}),
     afterAccepted: () => { delivery.wake(); },
   });
 
   await admin.listen({ host: config.admin.host, port: config.admin.port });
-  const adminUrl = urlOf('http', config.admin.host, boundPort(admin.server, config.admin.port));
-  log.info({ adminUrl }, 'admin API listening on loopback only (no TLS key and certificate given): every call needs an operator\'s or a client\'s token');
+  const adminUrl = urlOf(adminTls ? 'https' : 'http', config.admin.host, boundPort(admin.server, config.admin.port));
+  if (adminTls) log.info({ adminUrl }, 'admin API listening with TLS 1.3 and the hub\'s certificate from the scheme CA: every call needs an operator\'s or a client\'s token');
+  else log.warn({ adminUrl }, 'admin API listening on plain HTTP (admin.tls off), loopback only: every call needs an operator\'s or a client\'s token');
   await fspiop.listen({ host: config.fspiop.host, port: config.fspiop.port });
   const fspiopUrl = urlOf(mutual ? 'https' : 'http', config.fspiop.host, boundPort(fspiop.server, config.fspiop.port));
   if (mutual) log.info({ fspiopUrl }, 'FSPIOP API listening with mutual TLS: every DFSP presents a certificate of the scheme CA naming its fspId');
@@ -138,15 +164,19 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   const stopPruner = every(LOOKUP_PRUNE_INTERVAL_MS, () => lookup.pruneExpiredLookups(), log, 'lookup pruning');
   // CRLs from any hub process (or `interlock pki revoke`) reach this one's listener within an interval.
   const stopTlsRefresh = every(config.pki.crlReloadIntervalMs, refreshTls, log, 'TLS refresh');
+  // IP allow-lists and API permissions approved in another hub process reach this one within an interval.
+  const stopPolicyRefresh = every(config.gateway.policyRefreshIntervalMs, () => gateway.refresh(), log, 'gateway policy refresh');
 
   return {
     storage,
     adminUrl,
     fspiopUrl,
+    schemeCaPems: [schemeTls.pki.rootPem],
     async close() {
       stopSweeper();
       stopPruner();
       stopTlsRefresh();
+      stopPolicyRefresh();
       await fspiop.close();
       await admin.close();
       await delivery.stop();

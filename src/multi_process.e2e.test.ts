@@ -50,7 +50,7 @@ if (postgresMissing !== undefined) {
         hubs.push(...await Promise.all(options.map((o) => startHubProcess(o))));
         const [a, b] = hubs;
         assert.ok(a !== undefined && b !== undefined);
-        await onboardScheme(adminClientFor(a.adminUrl, dirs[0] ?? ''), [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+        await onboardScheme(adminClientFor(a.adminUrl, dirs[0] ?? '', a.pkiDir), [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
 
         // Every transfer expires at the same instant, so that both sweepers find all of them due together.
         // Most are left to expire; the payee fulfils the rest (through the hub that did not take the
@@ -63,7 +63,7 @@ if (postgresMissing !== undefined) {
           fspiopRequest(via(i).fspiopUrl, 'POST', '/transfers', 'transfers', 'payerfsp', 'payeefsp', prepare)));
         assert.deepEqual(answers.map((answer) => answer.status), prepares.map(() => 202));
         await until('every prepare forwarded', () => Promise.resolve(payee.count((r) => r.method === 'POST') >= prepares.length ? true : undefined));
-        assert.equal(await positionOf(adminClientFor(b.adminUrl, dirs[1] ?? ''), 'payerfsp'), 10 * prepares.length);
+        assert.equal(await positionOf(adminClientFor(b.adminUrl, dirs[1] ?? '', b.pkiDir), 'payerfsp'), 10 * prepares.length);
 
         const raced = prepares.slice(TRANSFERS);
         const fulfils = await Promise.all(raced.map(async (prepare, k) => {
@@ -131,7 +131,7 @@ if (postgresMissing !== undefined) {
           assert.deepEqual(hub.logs().filter((line) => Number(line['level']) >= 50), [], `hub ${index} logged no errors`);
         }
 
-        assert.deepEqual([await positionOf(adminClientFor(a.adminUrl, dirs[0] ?? ''), 'payerfsp'), await positionOf(adminClientFor(a.adminUrl, dirs[0] ?? ''), 'payeefsp')], [10 * committed, 0 - 10 * committed]); // 0 - …: never -0, which deepEqual tells from 0
+        assert.deepEqual([await positionOf(adminClientFor(a.adminUrl, dirs[0] ?? '', a.pkiDir), 'payerfsp'), await positionOf(adminClientFor(a.adminUrl, dirs[0] ?? '', a.pkiDir), 'payeefsp')], [10 * committed, 0 - 10 * committed]); // 0 - …: never -0, which deepEqual tells from 0
         const check = await ledgerCheck(options[0] ?? { dataDir: '' });
         assert.equal(check.code, 0, check.output);
         assert.deepEqual(await Promise.all(hubs.map((hub) => hub.stop())), [0, 0], 'both stop cleanly on SIGTERM');

@@ -68,7 +68,7 @@ async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspS
       assert.ok(hub !== undefined);
       return hub;
     };
-    await onboardScheme(adminClientFor(current().adminUrl, dataDir), [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+    await onboardScheme(adminClientFor(current().adminUrl, dataDir, current().pkiDir), [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
     const outbox = () => outboxOf(fresh.storage.db).selectFrom('outbox').selectAll().orderBy('id').execute();
     const endDeadClaims = async () => (await outboxOf(fresh.storage.db).updateTable('outbox').set({ claimed_until_ms: Date.now() })
       .where('state', '=', 'PENDING').where('claimed_by', 'is not', null).returning('subject').execute()).map((row) => row.subject);
@@ -93,7 +93,7 @@ async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspS
           .where('transfer_id', '=', transferId).orderBy('id').execute();
         return changes.map((c) => c.to_state);
       },
-      positions: async () => [await positionOf(adminClientFor(current().adminUrl, dataDir), 'payerfsp'), await positionOf(adminClientFor(current().adminUrl, dataDir), 'payeefsp')],
+      positions: async () => [await positionOf(adminClientFor(current().adminUrl, dataDir, current().pkiDir), 'payerfsp'), await positionOf(adminClientFor(current().adminUrl, dataDir, current().pkiDir), 'payeefsp')],
       async allDelivered() {
         const rows = await until('every outbox row delivered or failed', async () => {
           const all = await outbox();

@@ -24,11 +24,12 @@ import { loadConfig } from './config/index.ts';
 import { startHub, type Hub } from './main.ts';
 import { createLogger } from './support/logger.ts';
 import { sdkJwsValidator } from './edge/signature/sdk_jws_peer.ts';
-import { dfspServer, fspiopRequest, onboardScheme, positionOf, testCredentialsOf, type DfspServer, type Received } from './testing/dfsp.ts';
-import { adminClientFor, type AdminClient } from './testing/admin_client.ts';
+import { dfspServer, fspiopRequest, onboardScheme, positionOf, testCredentialsOf, tokenSourceOf, type DfspServer, type Received } from './testing/dfsp.ts';
+import { adminClientOf, type AdminClient } from './testing/admin_client.ts';
 import { describeOnEachEngine } from './testing/engines.ts';
 import { until } from './testing/hub_process.ts';
 import { SDK_SILENT_LOGGER } from './testing/sdk_logger.ts';
+import { fetchTrusting } from './support/trusted_fetch.ts';
 
 // The SDK's own type declarations leave out most of MojaloopRequests' methods; these are the ones used here, as its source has them.
 interface SdkAnswer {
@@ -52,6 +53,7 @@ interface SdkIlp {
 }
 interface Sdk {
   MojaloopRequests: new (config: Record<string, unknown>) => SdkRequests;
+  OIDCAuth: new (config: { logger: unknown; staticToken: string }) => unknown;
   Ilp: { ilpFactory(version: string, options: { secret: string; logger: unknown }): SdkIlp; ILP_VERSIONS: { v1: string } };
 }
 
@@ -69,6 +71,9 @@ async function mojaloopRequests(dfspId: string, hub: Hub, resourceVersions: Reco
     logger: SDK_SILENT_LOGGER, dfspId, peerEndpoint: new URL(hub.fspiopUrl).host,
     tls: { enabled: true, mutualTLS: { enabled: true }, creds: { ca: [...tls.caPems], cert: tls.certificateChainPem, key: tls.keyPem } }, resourceVersions,
     jwsSign: true, jwsSignPutParties: true, jwsSigningKey: signingKey.privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
+    // The hub requires an access token bound to the DFSP's certificate: got at its token endpoint over mutual TLS
+    // (the SDK's own OIDC client speaks client_secret_basic only), carried by the SDK as a Bearer token.
+    oidc: { auth: new sdk.OIDCAuth({ logger: SDK_SILENT_LOGGER, staticToken: await (await tokenSourceOf(hub.fspiopUrl, dfspId)).token() }), retryOidcAuthFailureTimes: 0 },
     // One attempt per call: a refusal must fail the test, not be retried into a pass.
     retryConfig: { retries: 0 },
   });
@@ -76,7 +81,7 @@ async function mojaloopRequests(dfspId: string, hub: Hub, resourceVersions: Reco
 
 /** The hub's public signing key as a PEM, from its published JWK Set (what a DFSP configures its validator with). */
 async function hubPublicKeyPem(hub: Hub): Promise<string> {
-  const jwks = await (await fetch(`${hub.adminUrl}/hub/jwks`)).json() as { keys: JsonWebKeyInput["key"][] };
+  const jwks = await (await fetchTrusting(hub.schemeCaPems)(`${hub.adminUrl}/hub/jwks`)).json() as { keys: JsonWebKeyInput["key"][] };
   const [jwk] = jwks.keys;
   assert.ok(jwk !== undefined, 'the hub publishes its key');
   return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
@@ -136,7 +141,7 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
     payee = await dfspServer({ onRequest: answerAsPayee });
     const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'storage.url': context.url, 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
     hub = await startHub(config, createLogger('silent'));
-    adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+    adminClient = adminClientOf(hub, config.dataDir);
     await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
     payerSdk = await mojaloopRequests('payerfsp', hub);
     payeeSdk = await mojaloopRequests('payeefsp', hub);

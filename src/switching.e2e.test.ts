@@ -18,7 +18,7 @@ import { loadConfig } from './config/index.ts';
 import { startHub, type Hub } from './main.ts';
 import { createLogger } from './support/logger.ts';
 import { adminRequest, agentOf, dfspServer, httpsExchange, fspiopRequest, onboardScheme, sentBodyText, type DfspServer } from './testing/dfsp.ts';
-import { adminClientFor, type AdminClient } from './testing/admin_client.ts';
+import { adminClientOf, type AdminClient } from './testing/admin_client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-e2e-'));
 let hub: Hub;
@@ -35,7 +35,7 @@ before(async () => {
   payee = await dfspServer();
   const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
   hub = await startHub(config, createLogger('silent'));
-  adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+  adminClient = adminClientOf(hub, config.dataDir);
   await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
 });
 
@@ -132,8 +132,9 @@ test('registration, lookup, quote and transfer run end to end, and positions end
 
 test('the edge refuses malformed requests synchronously, with FSPIOP codes, before any domain work', async () => {
   const code = (body: string) => (JSON.parse(body) as { errorInformation: { errorCode: string } }).errorInformation.errorCode;
+  // A certificate of the scheme for a name that is no participant: the hub's authorization server gives it no token.
   const unknownSource = await fspiop('POST', '/transfers', 'transfers', 'nobodyfsp', 'payeefsp', {});
-  assert.deepEqual([unknownSource.status, code(unknownSource.body)], [404, '3200']);
+  assert.deepEqual([unknownSource.status, code(unknownSource.body)], [401, '3000']);
   const badBody = await fspiop('POST', '/transfers', 'transfers', 'payerfsp', 'payeefsp', { transferId: 'x' });
   assert.equal(badBody.status, 400);
   assert.ok(['3100', '3102'].includes(code(badBody.body)));

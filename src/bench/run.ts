@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { automationAdminClient, automationCredentialsFile } from '../demo/admin_auth.ts';
+import { automationCredentialsFile } from '../demo/admin_auth.ts';
+import { CA_FILE_NAMES } from '../pki/index.ts';
+import { adminClientFor } from '../testing/admin_client.ts';
 import { onboardDfsp } from '../demo/scheme.ts';
 import { createSimulatedDfsp, enrolDfspTls, ephemeralDfspCredentials, signingPublicKeyPem } from '../sim/index.ts';
 import { createLogger } from '../support/logger.ts';
@@ -75,7 +77,7 @@ say(`  bare echo server: ${Math.round(echoPerS)} exchanges/s → limit ${Math.ro
 const dir = mkdtempSync(join(tmpdir(), 'interlock-bench-'));
 const hub = await startHubProcess({ dataDir: join(dir, 'data'), adminPort: await freePort(), fspiopPort: await freePort(), logLevel: 'warn' });
 const payee = spawn(process.execPath, [new URL('../cli.ts', import.meta.url).pathname, 'sim', '--name', 'payeefsp', '--hub', hub.fspiopUrl, '--admin', hub.adminUrl, '--admin-credentials', automationCredentialsFile(join(dir, 'data')),
-  '--party', `${PAYEE_PARTY.partyIdType}:${PAYEE_PARTY.partyIdentifier}:${PAYEE_PARTY.name}`, '--funds', FUNDS], {
+  '--admin-ca', join(dir, 'data', 'pki', CA_FILE_NAMES.rootCertificate), '--party', `${PAYEE_PARTY.partyIdType}:${PAYEE_PARTY.partyIdentifier}:${PAYEE_PARTY.name}`, '--funds', FUNDS], {
   stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, INTERLOCK_LOG_LEVEL: 'info', INTERLOCK_DATA_DIR: join(dir, 'sim') },
 });
 await new Promise<void>((resolve, reject) => {
@@ -84,12 +86,13 @@ await new Promise<void>((resolve, reject) => {
   payee.once('exit', (code) => { reject(new Error(`the payee simulator exited (${String(code)})`)); });
 });
 const log = createLogger('warn');
-const payerCredentials = { ...await ephemeralDfspCredentials(), tls: await enrolDfspTls(automationAdminClient(hub.adminUrl, automationCredentialsFile(join(dir, 'data'))), 'payerfsp', join(dir, 'payer')) };
+const admin = adminClientFor(hub.adminUrl, join(dir, 'data'));
+const payerCredentials = { ...await ephemeralDfspCredentials(), tls: await enrolDfspTls(admin, 'payerfsp', join(dir, 'payer')) };
 const payer = await createSimulatedDfsp({
   name: 'payerfsp', hubFspiopUrl: hub.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [{ partyIdType: 'MSISDN', partyIdentifier: '44710000001', name: 'Bench Payer' }],
   ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: 'USD', log, credentials: payerCredentials,
 });
-await onboardDfsp(automationAdminClient(hub.adminUrl, automationCredentialsFile(join(dir, 'data'))), { name: 'payerfsp', currency: 'USD', netDebitCap: Number(FUNDS), fundsIn: FUNDS, callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(payerCredentials) }, log);
+await onboardDfsp(admin, { name: 'payerfsp', currency: 'USD', netDebitCap: Number(FUNDS), fundsIn: FUNDS, callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(payerCredentials) }, log);
 const payeeInfo = { partyIdType: PAYEE_PARTY.partyIdType, partyIdentifier: PAYEE_PARTY.partyIdentifier, fspId: 'payeefsp' };
 const flow = async () => {
   const quote = await payer.quote({ payee: payeeInfo, amount: '1', currency: 'USD' });

@@ -7,13 +7,22 @@ import { ConfigError, envName, loadConfig } from './config.ts';
 
 const load = (env: Record<string, string> = {}, file?: string) => loadConfig({ env, file });
 
-test('secure defaults: embedded SQLite in ./data, admin API on loopback', () => {
+test('secure defaults: embedded SQLite in ./data, admin API on loopback and over TLS', () => {
   const config = load();
   assert.equal(config.dataDir, resolve('data'));
   assert.equal(config.storage.url, resolve('data/interlock.sqlite'));
   assert.equal(config.admin.host, '127.0.0.1');
   assert.equal(config.admin.port, 3001);
+  assert.equal(config.admin.tls, 'on');
+  assert.equal(config.admin.publicUrl, 'https://127.0.0.1:3001');
+  assert.equal(config.fspiop.tls, 'mutual');
   assert.equal(config.admin.bodyBytesMax, 65_536);
+});
+
+test('with TLS on, the admin API may listen beyond loopback', () => {
+  const config = load({ INTERLOCK_ADMIN_HOST: '0.0.0.0' });
+  assert.equal(config.admin.host, '0.0.0.0');
+  assert.equal(config.admin.tls, 'on');
 });
 
 test('environment variables override the file, and the file overrides defaults', () => {
@@ -36,8 +45,9 @@ test('a bad value stops the start and names the key, its source and what is expe
     [{ INTERLOCK_ADMIN_PORT: 'abc' }, /admin\.port \(from INTERLOCK_ADMIN_PORT\): expected an integer from 0 to 65535, got "abc"/],
     [{ INTERLOCK_ADMIN_PORT: '70000' }, /admin\.port .*expected an integer from 0 to 65535/],
     [{ INTERLOCK_ADMIN_PORT: '1.5' }, /admin\.port/],
-    [{ INTERLOCK_ADMIN_HOST: '0.0.0.0' }, /admin\.host .*expected a loopback address/],
-    [{ INTERLOCK_ADMIN_HOST: '10.1.2.3' }, /admin\.host .*loopback/],
+    [{ INTERLOCK_ADMIN_HOST: '0.0.0.0', INTERLOCK_ADMIN_TLS: 'off' }, /admin\.host \(0\.0\.0\.0\): with admin\.tls off .*loopback only/],
+    [{ INTERLOCK_ADMIN_HOST: '10.1.2.3', INTERLOCK_ADMIN_TLS: 'off' }, /admin\.host .*loopback only/],
+    [{ INTERLOCK_ADMIN_TLS: 'maybe' }, /admin\.tls .*expected one of on, off/],
     [{ INTERLOCK_STORAGE_URL: 'postgres://' }, /storage\.url .*expected a valid postgres:\/\/ URL|storage\.url .*host and a database/],
     [{ INTERLOCK_LOG_LEVEL: 'loud' }, /log\.level .*expected one of fatal, error/],
     [{ INTERLOCK_ADMIN_BODY_BYTES_MAX: '100' }, /admin\.bodyBytesMax .*from 1024/],

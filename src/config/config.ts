@@ -10,6 +10,12 @@ import { engineOf } from '../storage/index.ts';
 import { issuerUrlProblem, parseRoleMap, type ExternalIssuerConfig } from '../operator/iam/external_issuer_config.ts';
 import { defaultOrigin, parseOrigin, parseWitnesses, type WitnessConfig } from '../audit/config_values.ts';
 import { CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN } from '../audit/limits.ts';
+import { ACCESS_TOKEN_MODES, type AccessTokenMode } from '../edge/gateway/access_token.ts';
+import { FSPIOP_APIS, type FspiopApi } from '../edge/gateway/apis.ts';
+import { trustedProxies } from '../edge/gateway/client_address.ts';
+import { connectionLimitsProblem, DEFAULT_CONNECTION_LIMITS, HEADER_BYTES_MAX, HEADER_BYTES_MIN, TIMEOUT_MS_MAX, TIMEOUT_MS_MIN } from '../edge/gateway/connection_limits.ts';
+import { IP_ALLOWLIST_MODES, type IpAllowlistMode } from '../edge/gateway/ip_allowlist.ts';
+import { BURST_MAX, DEFAULT_RATE_LIMITS, parseRateLimitOverrides, RATE_PER_S_MAX, type ApiRateLimits, type RateLimitOverrides } from '../edge/gateway/rate_limit.ts';
 
 export interface Config {
   /** Directory for the embedded database and other files the hub owns (created 0700). */
@@ -18,6 +24,8 @@ export interface Config {
   admin: {
     host: string;
     port: number;
+    /** 'on': HTTPS (TLS 1.3) with the hub's certificate from the scheme CA; 'off': plain HTTP, on loopback only. */
+    tls: 'on' | 'off';
     bodyBytesMax: number;
     requestTimeoutMs: number;
     /** Base URL the admin API names itself by in participant links. */
@@ -40,6 +48,25 @@ export interface Config {
     tls: 'mutual' | 'off';
     /** Host names and addresses DFSPs reach the hub by: the hub's certificate names them. */
     certificateHosts: string[];
+    /** Against slow clients: TLS handshake, request head, keep-alive and idle connection limits; the largest request head. */
+    handshakeTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    idleSocketTimeoutMs: number;
+    headerBytesMax: number;
+  };
+  /** The participant API gateway in front of the FSPIOP API (src/edge/gateway). */
+  gateway: {
+    /** 'required': every request carries an access token bound to its TLS certificate; 'optional': checked when present. */
+    accessTokens: AccessTokenMode;
+    /** 'enforce': a participant without an allow-list is refused; 'when-configured': only lists that exist are enforced. */
+    ipAllowlistMode: IpAllowlistMode;
+    /** CIDR ranges of the proxy hops whose X-Forwarded-For is believed. */
+    trustedProxies: string[];
+    /** How often policies changed by another hub process are read again. */
+    policyRefreshIntervalMs: number;
+    rateLimits: ApiRateLimits;
+    rateLimitOverrides: RateLimitOverrides;
   };
   transfers: {
     /** The latest expiration a prepare may ask for, ms from now. */
@@ -101,11 +128,12 @@ const boolean = (value: unknown): { value: unknown } | { expected: string } =>
 const oneOf = (values: readonly string[]) => (value: unknown): { value: unknown } | { expected: string } =>
   typeof value === 'string' && values.includes(value) ? { value } : { expected: `one of ${values.join(', ')}` };
 
+/** A comma-separated list; empty text is the empty list. */
+const splitList = (value: string): string[] => value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+
 const isLoopback = (value: unknown): boolean =>
   value === 'localhost' || value === '::1' || (typeof value === 'string' && isIP(value) === 4 && value.startsWith('127.'));
 
-const loopbackOnly = (why: string) => (value: unknown): { value: unknown } | { expected: string } =>
-  isLoopback(value) ? { value } : { expected: `a loopback address (127.0.0.0/8, ::1 or localhost): ${why}, so it may listen on loopback only` };
 
 const KEYS: readonly KeySpec[] = [
   { path: 'dataDir', describe: 'data directory', parse: text(/^[^\0]{1,4096}$/, 'a directory path') },
@@ -125,8 +153,8 @@ const KEYS: readonly KeySpec[] = [
       return { value };
     },
   },
-  // Until operator sign-in exists, the admin API must not be reachable from another machine.
-  { path: 'admin.host', describe: 'address the admin API listens on', parse: loopbackOnly('the admin API has no operator sign-in yet') },
+  { path: 'admin.host', describe: 'address the admin API listens on (other than loopback only with admin.tls on)', parse: text(/^[^\s/]{1,253}$/, 'a host name or IP address') },
+  { path: 'admin.tls', describe: 'TLS on the admin API: on (the hub\'s certificate from the scheme CA), or off (plain HTTP, loopback only)', parse: oneOf(['on', 'off']) },
   { path: 'admin.port', describe: 'admin API port (0 = any free port)', parse: integer(0, 65535) },
   { path: 'admin.bodyBytesMax', describe: 'largest admin request body, bytes', parse: integer(1024, 1_048_576) },
   { path: 'admin.requestTimeoutMs', describe: 'time allowed to receive a whole admin request, ms', parse: integer(1_000, 120_000) },
@@ -148,7 +176,7 @@ const KEYS: readonly KeySpec[] = [
   { path: 'fspiop.signingKeyFile', describe: 'the hub\'s JWS signing key (PKCS#8 PEM, mode 0600); hub processes on one database share it (default <dataDir>/hub_signing_key.pem, made at first start)', parse: text(/^[^\0]{1,4096}$/, 'a file path') },
   { path: 'fspiop.tls', describe: 'mutual TLS on the FSPIOP API and callbacks: mutual, or off (plain HTTP, loopback only)', parse: oneOf(['mutual', 'off']) },
   {
-    path: 'fspiop.certificateHosts', describe: 'host names and IP addresses DFSPs reach the hub by, comma-separated (its TLS certificate names them)',
+    path: 'fspiop.certificateHosts', describe: 'host names and IP addresses DFSPs and operators reach the hub by, comma-separated (its TLS certificate, presented by the FSPIOP and admin APIs, names them)',
     parse: (value) => {
       const names = typeof value === 'string' ? value.split(',') : [];
       return names.length >= 1 && names.length <= 16 && names.every((name) => /^[A-Za-z0-9.:-]{1,253}$/.test(name))
@@ -158,6 +186,32 @@ const KEYS: readonly KeySpec[] = [
   { path: 'fspiop.port', describe: 'FSPIOP API port (0 = any free port)', parse: integer(0, 65535) },
   { path: 'fspiop.bodyBytesMax', describe: 'largest FSPIOP request body, bytes', parse: integer(1024, 5_242_880) },
   { path: 'fspiop.requestTimeoutMs', describe: 'time allowed to receive a whole FSPIOP request, ms', parse: integer(1_000, 120_000) },
+  { path: 'fspiop.handshakeTimeoutMs', describe: 'time allowed for a TLS handshake, ms', parse: integer(TIMEOUT_MS_MIN, TIMEOUT_MS_MAX) },
+  { path: 'fspiop.headersTimeoutMs', describe: 'time allowed to receive a request\'s head (line and headers), ms; at most fspiop.requestTimeoutMs', parse: integer(TIMEOUT_MS_MIN, TIMEOUT_MS_MAX) },
+  { path: 'fspiop.keepAliveTimeoutMs', describe: 'how long a connection may wait idle between requests, ms', parse: integer(TIMEOUT_MS_MIN, TIMEOUT_MS_MAX) },
+  { path: 'fspiop.idleSocketTimeoutMs', describe: 'a connection silent this long during a request is closed, ms (0: no limit)', parse: (value) => (value === 0 || value === '0' ? { value: 0 } : integer(TIMEOUT_MS_MIN, TIMEOUT_MS_MAX)(value)) },
+  { path: 'fspiop.headerBytesMax', describe: 'largest request head (line and headers), bytes', parse: integer(HEADER_BYTES_MIN, HEADER_BYTES_MAX) },
+  { path: 'gateway.accessTokens', describe: 'OAuth2 access tokens bound to the DFSP\'s certificate: off, optional (checked when sent) or required', parse: oneOf(ACCESS_TOKEN_MODES) },
+  { path: 'gateway.ipAllowlistMode', describe: 'IP allow-lists: enforce (no list, no access) or when-configured (only existing lists are enforced)', parse: oneOf(IP_ALLOWLIST_MODES) },
+  { path: 'gateway.trustedProxies', describe: 'CIDR ranges of proxies whose X-Forwarded-For is believed, comma-separated (none by default)', parse: (value) => {
+    if (typeof value !== 'string') return { expected: 'CIDR ranges, comma-separated' };
+    try {
+      trustedProxies(splitList(value));
+      return { value };
+    } catch (error) {
+      return { expected: `CIDR ranges, comma-separated (${(error as Error).message})` };
+    }
+  } },
+  { path: 'gateway.policyRefreshIntervalMs', describe: 'how often IP allow-lists and API permissions changed by another hub process are read again, ms', parse: integer(1_000, 3_600_000) },
+  ...FSPIOP_APIS.flatMap((api): KeySpec[] => [
+    { path: `gateway.rateLimits.${api}.ratePerS`, describe: `requests a second each participant may make to the ${api} API, sustained (per hub process)`, parse: integer(1, RATE_PER_S_MAX) },
+    { path: `gateway.rateLimits.${api}.burst`, describe: `requests each participant may make to the ${api} API at once after a quiet spell`, parse: integer(1, BURST_MAX) },
+  ]),
+  { path: 'gateway.rateLimits.overrides', describe: 'participants\' own limits: fsp:api=ratePerS/burst,… (e.g. bigfsp:transfers=500/1000)', parse: (value) => {
+    if (typeof value !== 'string') return { expected: 'fsp:api=ratePerS/burst,…' };
+    const parsed = parseRateLimitOverrides(value);
+    return parsed.ok ? { value } : { expected: parsed.error.detail };
+  } },
   { path: 'fspiop.dateSkewMsMax', describe: 'largest distance between a request Date and the hub clock, ms', parse: integer(1_000, 86_399_999) },
   { path: 'transfers.expiryMsMax', describe: 'latest expiration a prepare may ask for, ms from now', parse: integer(1_000, 7 * 24 * 3_600_000) },
   { path: 'transfers.expirySweepIntervalMs', describe: 'how often due transfers are expired, ms', parse: integer(100, 60_000) },
@@ -210,6 +264,7 @@ function defaults(dataDir: string): Record<string, unknown> {
     'storage.url': join(dataDir, 'interlock.sqlite'),
     'admin.host': '127.0.0.1',
     'admin.port': 3001,
+    'admin.tls': 'on',
     'admin.bodyBytesMax': 65_536,
     'admin.requestTimeoutMs': 10_000,
     'admin.seedAutomationClients': false,
@@ -220,6 +275,20 @@ function defaults(dataDir: string): Record<string, unknown> {
     'fspiop.dateSkewMsMax': 300_000,
     'fspiop.tls': 'mutual',
     'fspiop.certificateHosts': 'localhost,127.0.0.1',
+    'fspiop.handshakeTimeoutMs': DEFAULT_CONNECTION_LIMITS.handshakeTimeoutMs,
+    'fspiop.headersTimeoutMs': DEFAULT_CONNECTION_LIMITS.headersTimeoutMs,
+    'fspiop.keepAliveTimeoutMs': DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs,
+    'fspiop.idleSocketTimeoutMs': DEFAULT_CONNECTION_LIMITS.idleSocketTimeoutMs,
+    'fspiop.headerBytesMax': DEFAULT_CONNECTION_LIMITS.headerBytesMax,
+    'gateway.accessTokens': 'required',
+    'gateway.ipAllowlistMode': 'when-configured',
+    'gateway.trustedProxies': '',
+    'gateway.policyRefreshIntervalMs': 10_000,
+    ...Object.fromEntries(FSPIOP_APIS.flatMap((api) => [
+      [`gateway.rateLimits.${api}.ratePerS`, DEFAULT_RATE_LIMITS[api].ratePerS],
+      [`gateway.rateLimits.${api}.burst`, DEFAULT_RATE_LIMITS[api].burst],
+    ])),
+    'gateway.rateLimits.overrides': '',
     'transfers.expiryMsMax': 86_400_000,
     'transfers.expirySweepIntervalMs': 1_000,
     'pki.dir': join(dataDir, 'pki'),
@@ -314,7 +383,22 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (text('fspiop.tls') === 'off' && !isLoopback(text('fspiop.host'))) {
     throw new ConfigError(`config fspiop.host (${text('fspiop.host')}): with fspiop.tls off the FSPIOP API has no mutual TLS, so it may listen on loopback only (127.0.0.0/8, ::1 or localhost)`);
   }
+  if (text('admin.tls') === 'off' && !isLoopback(text('admin.host'))) {
+    throw new ConfigError(`config admin.host (${text('admin.host')}): with admin.tls off operators' passwords and tokens would cross the network in clear text, so the admin API may listen on loopback only (127.0.0.0/8, ::1 or localhost)`);
+  }
+  if (text('gateway.accessTokens') !== 'off' && text('fspiop.tls') !== 'mutual') {
+    throw new ConfigError('config gateway.accessTokens: access tokens are bound to the DFSP\'s TLS certificate, so they need fspiop.tls mutual; set gateway.accessTokens off with fspiop.tls off');
+  }
+  const connection = {
+    handshakeTimeoutMs: int('fspiop.handshakeTimeoutMs'), headersTimeoutMs: int('fspiop.headersTimeoutMs'), requestTimeoutMs: int('fspiop.requestTimeoutMs'),
+    keepAliveTimeoutMs: int('fspiop.keepAliveTimeoutMs'), idleSocketTimeoutMs: int('fspiop.idleSocketTimeoutMs'), headerBytesMax: int('fspiop.headerBytesMax'),
+  };
+  const connectionProblem = connectionLimitsProblem(connection);
+  if (connectionProblem !== undefined) throw new ConfigError(`config fspiop: ${connectionProblem}`);
+  const overrides = parseRateLimitOverrides(text('gateway.rateLimits.overrides'));
+  if (!overrides.ok) throw new ConfigError(`config gateway.rateLimits.overrides: ${overrides.error.detail}`);
   const host = text('admin.host');
+  const adminScheme = text('admin.tls') === 'on' ? 'https' : 'http';
   const port = int('admin.port');
   return {
     dataDir: resolve(text('dataDir')),
@@ -322,9 +406,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     admin: {
       host,
       port,
+      tls: text('admin.tls') as Config['admin']['tls'],
       bodyBytesMax: int('admin.bodyBytesMax'),
       requestTimeoutMs: int('admin.requestTimeoutMs'),
-      publicUrl: (values.get('admin.publicUrl') as string | undefined) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      publicUrl: (values.get('admin.publicUrl') as string | undefined) ?? `${adminScheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       ...(values.get('admin.seedAutomationClients') === true ? { automationCredentialsFile: join(resolve(text('dataDir')), AUTOMATION_CREDENTIALS_FILE) } : {}),
       ...externalIssuerOf(values),
     },
@@ -337,6 +422,19 @@ export function loadConfig(options: LoadOptions = {}): Config {
       tls: text('fspiop.tls') as Config['fspiop']['tls'],
       signingKeyFile: values.get('fspiop.signingKeyFile') as string | undefined,
       certificateHosts: text('fspiop.certificateHosts').split(','),
+      handshakeTimeoutMs: connection.handshakeTimeoutMs,
+      headersTimeoutMs: connection.headersTimeoutMs,
+      keepAliveTimeoutMs: connection.keepAliveTimeoutMs,
+      idleSocketTimeoutMs: connection.idleSocketTimeoutMs,
+      headerBytesMax: connection.headerBytesMax,
+    },
+    gateway: {
+      accessTokens: text('gateway.accessTokens') as AccessTokenMode,
+      ipAllowlistMode: text('gateway.ipAllowlistMode') as IpAllowlistMode,
+      trustedProxies: splitList(text('gateway.trustedProxies')),
+      policyRefreshIntervalMs: int('gateway.policyRefreshIntervalMs'),
+      rateLimits: Object.fromEntries(FSPIOP_APIS.map((api) => [api, { ratePerS: int(`gateway.rateLimits.${api}.ratePerS`), burst: int(`gateway.rateLimits.${api}.burst`) }])) as Record<FspiopApi, { ratePerS: number; burst: number }>,
+      rateLimitOverrides: overrides.value,
     },
     transfers: { expiryMsMax: int('transfers.expiryMsMax'), expirySweepIntervalMs: int('transfers.expirySweepIntervalMs') },
     pki: {

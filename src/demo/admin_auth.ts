@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
 import { AUTOMATION_CREDENTIALS_FILE } from '../config/index.ts';
 import type { AutomationCredential, AutomationCredentials } from '../operator/iam/bootstrap.ts';
+import { fetchTrusting, type Fetch } from '../support/trusted_fetch.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Largest admin answer read (a participant list of a demo scheme is a few kilobytes). */
@@ -33,6 +34,8 @@ export interface AdminCaller {
 
 export interface AdminClient extends AdminCaller {
   readonly url: string;
+  /** fetch as this client calls the admin API: trusting the scheme CA over https. */
+  readonly fetch: Fetch;
   readonly maker: AdminCaller;
   readonly checker: AdminCaller;
 }
@@ -52,7 +55,7 @@ async function read(response: Response, what: string): Promise<AdminAnswer> {
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) as unknown };
 }
 
-function callerOf(adminUrl: string, credential: AutomationCredential, options: Record<symbol, unknown>, server: () => Promise<oauth.AuthorizationServer>): AdminCaller {
+function callerOf(adminUrl: string, credential: AutomationCredential, fetchFn: Fetch, options: Record<symbol, unknown>, server: () => Promise<oauth.AuthorizationServer>): AdminCaller {
   const client: oauth.Client = { client_id: credential.clientId };
   let key: Promise<webcrypto.CryptoKey> | undefined;
   let cached: { token: string; expiresAtMs: number } | undefined;
@@ -66,7 +69,7 @@ function callerOf(adminUrl: string, credential: AutomationCredential, options: R
     cached = { token: result.access_token, expiresAtMs: Date.now() + (result.expires_in ?? 60) * 1000 };
     return result.access_token;
   }
-  const send = async (method: string, path: string, body?: unknown) => fetch(adminUrl + path, {
+  const send = async (method: string, path: string, body?: unknown) => fetchFn(adminUrl + path, {
     method,
     headers: { authorization: `Bearer ${await token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? null : JSON.stringify(body),
@@ -90,16 +93,35 @@ function isChangeRequest(answer: AdminAnswer): answer is { status: 202; body: { 
   return answer.status === 202 && typeof answer.body === 'object' && answer.body !== null && 'function' in answer.body && 'id' in answer.body;
 }
 
+/** What a client of the admin API trusts: over https, the scheme's root certificate (never the machine's public roots). */
+export interface AdminTrust {
+  readonly caPems: readonly string[];
+}
+
+/** fetch for the admin API at `base`: plain HTTP only on this machine's loopback, https only with the scheme CA. */
+export function adminFetch(base: URL, trust: AdminTrust | undefined): Fetch {
+  if (base.protocol === 'https:') {
+    if (trust === undefined) throw new Error(`admin API ${base.origin}: an https admin API needs the scheme CA certificate to trust`);
+    return fetchTrusting(trust.caPems);
+  }
+  if (!isLoopbackHttp(base)) throw new Error(`admin API ${base.origin}: plain http is allowed to this machine's loopback only`);
+  return fetch;
+}
+
 /**
  * The maker (and, for change requests, the checker) of a hub whose
  * credentials file is `credentialsFile`, calling its admin API at `adminUrl`.
  */
-export function automationAdminClient(adminUrl: string, credentialsFile: string): AdminClient {
+export function automationAdminClient(adminUrl: string, credentialsFile: string, trust?: AdminTrust): AdminClient {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the hub's own credentials file, named by the caller
   const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8')) as AutomationCredentials;
   const base = new URL(adminUrl);
-  // eslint-disable-next-line @typescript-eslint/no-deprecated -- plain http only to a hub on this machine's loopback (it refuses anything else without TLS)
-  const options = isLoopbackHttp(base) ? { [oauth.allowInsecureRequests]: true } : {};
+  const send = adminFetch(base, trust);
+  const options: Record<symbol, unknown> = {
+    [oauth.customFetch]: send,
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- plain http only to a hub on this machine's loopback (adminFetch refuses anything else)
+    ...(base.protocol === 'http:' ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
   let discovered: Promise<oauth.AuthorizationServer> | undefined;
   const server = () => {
     discovered ??= (async () => {
@@ -114,10 +136,11 @@ export function automationAdminClient(adminUrl: string, credentialsFile: string)
     });
     return discovered;
   };
-  const maker = callerOf(adminUrl, credentials.maker, options, server);
-  const checker = callerOf(adminUrl, credentials.checker, options, server);
+  const maker = callerOf(adminUrl, credentials.maker, send, options, server);
+  const checker = callerOf(adminUrl, credentials.checker, send, options, server);
   return {
     url: adminUrl,
+    fetch: send,
     clientId: maker.clientId,
     maker,
     checker,

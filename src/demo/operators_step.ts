@@ -64,8 +64,9 @@ async function seedOperators(storage: Storage, clock: Clock): Promise<Map<string
   return credentials;
 }
 
-async function portalSignIn(adminUrl: string, username: string, oneTimePassword: string): Promise<Browser> {
-  const browser = createBrowser(fetchTransport(), adminUrl);
+async function portalSignIn(admin: AdminClient, username: string, oneTimePassword: string): Promise<Browser> {
+  const adminUrl = admin.url;
+  const browser = createBrowser(fetchTransport(admin.fetch), adminUrl);
   const outcome = await signIn(browser, '/portal/login', {
     username, password: oneTimePassword, newPassword: DEMO_OPERATOR_PASSWORD,
     totp: (secret) => totpCode(secret ?? '', Date.now()),
@@ -87,11 +88,11 @@ export async function runMakerCheckerStep(options: MakerCheckerOptions): Promise
   const credentials = await seedOperators(options.storage, options.clock);
   print(`  seeded ${DEMO_OPERATORS.map((o) => `${o.username} (${o.role})`).join(' and ')}, each with a one-time credential`);
 
-  const maker = await portalSignIn(adminUrl, 'demo-maker', credentials.get('demo-maker') ?? '');
+  const maker = await portalSignIn(admin, 'demo-maker', credentials.get('demo-maker') ?? '');
   print('  demo-maker signs in at /portal: authorization code + PKCE at the hub\'s OpenID server, one-time credential replaced, TOTP enrolled; the browser holds only an HttpOnly SameSite=Strict cookie');
   const before = await settlementMinor(admin, participant, currency);
   const session = JSON.parse((await maker.get('/portal/session')).body) as { formToken: string };
-  const asked = await fetch(`${adminUrl}/portal/api/participants/${participant}/accounts/${before.id}`, {
+  const asked = await admin.fetch(`${adminUrl}/portal/api/participants/${participant}/accounts/${before.id}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json', origin: new URL(adminUrl).origin, 'x-interlock-form-token': session.formToken,
@@ -109,7 +110,7 @@ export async function runMakerCheckerStep(options: MakerCheckerOptions): Promise
   const own = await maker.post(`/portal/changeRequests/${id}/approve`, { formToken: formTokenOf((await maker.get('/portal')).body) });
   check(print, 'the maker cannot approve their own request', own.status === 403, `demo-maker's approval answered ${own.status}`);
 
-  const checker = await portalSignIn(adminUrl, 'demo-checker', credentials.get('demo-checker') ?? '');
+  const checker = await portalSignIn(admin, 'demo-checker', credentials.get('demo-checker') ?? '');
   const page = await checker.get('/portal');
   check(print, 'the checker sees it waiting', page.body.includes(id), `demo-checker signed in the same way; /portal lists change request ${id}`);
   const approved = await checker.post(`/portal/changeRequests/${id}/approve`, { formToken: formTokenOf(page.body) });

@@ -9,12 +9,13 @@
 //   node src/demo/run.ts --hub URL --admin URL   against a running `npm start`: a simulated
 //                                                payer of its own (demopayer) pays payeefsp's party
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/index.ts';
 import { checkLedger } from '../ledger/index.ts';
+import { CA_FILE_NAMES } from '../pki/index.ts';
 import { checkTransfersAgainstLedger } from '../transfers/index.ts';
 import { startHub, type Hub } from '../main.ts';
 import { createSimulatedDfsp, enrolDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type SimLimits, type SimParty, type SimTraffic, type SimulatedDfsp, type TransferStateBody } from '../sim/index.ts';
@@ -97,7 +98,7 @@ async function selfContained(): Promise<void> {
     hub = await startHub(config, createLogger('info', narratedLog(print)));
     const recorded = trafficLog();
     print(`  hub        FSPIOP API ${hub.fspiopUrl}, admin API ${hub.adminUrl}`);
-    const admin = automationAdminClient(hub.adminUrl, automationCredentialsFile(config.dataDir));
+    const admin = automationAdminClient(hub.adminUrl, automationCredentialsFile(config.dataDir), { caPems: hub.schemeCaPems });
     dfsps = await startDemoDfsps({
       adminUrl: hub.adminUrl, admin, fspiopUrl: hub.fspiopUrl, log: createLogger('warn', narratedLog(print)), keyDir: join(config.dataDir, 'demo-dfsps'),
       onTraffic: (traffic) => { print(hopLine(traffic)); recorded.record(traffic); }, limits: DEMO_SIM_LIMITS,
@@ -133,7 +134,7 @@ async function selfContained(): Promise<void> {
 }
 
 /** The demo against a running hub (`npm start`), with a payer of its own onboarded there. */
-async function againstRunningHub(fspiopUrl: string, adminUrl: string, credentialsFile: string): Promise<void> {
+async function againstRunningHub(fspiopUrl: string, adminUrl: string, credentialsFile: string, caFile: string): Promise<void> {
   print(`Interlock demo against the hub at ${fspiopUrl} (admin API ${adminUrl}): ${REMOTE_PAYER} pays payeefsp's party`);
   print('');
   print(`Setup: ${REMOTE_PAYER}, a simulated DFSP in this process, onboarded through the admin API`);
@@ -142,7 +143,8 @@ async function againstRunningHub(fspiopUrl: string, adminUrl: string, credential
   try {
     // Kept between runs, so that the hub keeps one key for this payer rather than a new one each run.
     const keyDir = join(tmpdir(), `interlock-demo-${REMOTE_PAYER}`);
-    const admin = automationAdminClient(adminUrl, credentialsFile);
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the scheme's root certificate, named by the user or npm start's default
+    const admin = automationAdminClient(adminUrl, credentialsFile, adminUrl.startsWith('https:') ? { caPems: [readFileSync(caFile, 'utf8')] } : undefined);
     const credentials = {
       ...await loadOrCreateDfspCredentials(keyDir, REMOTE_PAYER),
       ...(fspiopUrl.startsWith('https:') ? { tls: await enrolDfspTls(admin, REMOTE_PAYER, keyDir) } : {}),
@@ -165,16 +167,17 @@ async function againstRunningHub(fspiopUrl: string, adminUrl: string, credential
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { hub: { type: 'string' }, admin: { type: 'string' }, 'admin-credentials': { type: 'string' } } });
+  const { values } = parseArgs({ args: process.argv.slice(2), strict: true, options: { hub: { type: 'string' }, admin: { type: 'string' }, 'admin-credentials': { type: 'string' }, 'admin-ca': { type: 'string' } } });
   if ((values.hub === undefined) !== (values.admin === undefined)) {
     process.stderr.write('demo: give both --hub URL (the FSPIOP API) and --admin URL (the admin API), or neither\n');
     return 2;
   }
   const remote = values.hub !== undefined && values.admin !== undefined;
   try {
-    // `npm start` seeds its automation maker and checker in ./data (its default data directory).
-    if (values.hub !== undefined && values.admin !== undefined) await againstRunningHub(values.hub, values.admin, values['admin-credentials'] ?? automationCredentialsFile('data'));
-    else await selfContained();
+    // `npm start` seeds its automation maker and checker in ./data (its default data directory), and its scheme CA in ./data/pki.
+    if (values.hub !== undefined && values.admin !== undefined) {
+      await againstRunningHub(values.hub, values.admin, values['admin-credentials'] ?? automationCredentialsFile('data'), values['admin-ca'] ?? join('data', 'pki', CA_FILE_NAMES.rootCertificate));
+    } else await selfContained();
   } catch (error) {
     print('');
     if (error instanceof CheckFailed) {

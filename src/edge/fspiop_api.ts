@@ -2,20 +2,26 @@
 // one ordered list of checks, then reaches its domain service; a check that
 // fails answers synchronously with errorInformation and reaches nothing.
 //
-//   route      method and path → operation (3002 unknown, 3000/405 wrong method)
-//   tls        (at the handshake) a client certificate from the scheme CA, not revoked (tls/mtls.ts)
-//   headers    Content-Type, Accept, Date (with a skew window), FSPIOP-Source/-Destination
-//   identity   FSPIOP-Source is the participant of the connection's certificate (3000, HTTP 403)
-//   source     FSPIOP-Source is an active participant (3200)
-//   body       size (3104), UTF-8 and JSON (3101), shape bounds, schema
-//   signature  FSPIOP-Signature over the raw body with the source's registered keys (3105)
-//   domain     lookup / quotes / transfers, one DB transaction each, callbacks via the outbox
+//   connection  (at the handshake) a client certificate from the scheme CA, not revoked (tls/mtls.ts);
+//               a direct peer outside its participant's IP allow-list is cut off (gateway/);
+//               handshake, header and body timeouts, header size (gateway/connection_limits.ts)
+//   -- the request's head, before any byte of its body is read:
+//   route       method and path → operation (3002 unknown, 3000/405 wrong method)
+//   headers     Content-Type, Accept, Date (with a skew window), FSPIOP-Source/-Destination
+//   identity    FSPIOP-Source is the participant of the connection's certificate (3000, HTTP 403)
+//   gateway     IP allow-list → access token → API permission → rate limit (gateway/gateway.ts)
+//   source      FSPIOP-Source is an active participant (3200)
+//   -- its body:
+//   body        size (3104), UTF-8 and JSON (3101), shape bounds, schema
+//   signature   FSPIOP-Signature over the raw body with the source's registered keys (3105)
+//   domain      lookup / quotes / transfers, one DB transaction each, callbacks via the outbox
 //
 // The raw body is kept as received: forwarded messages carry the sender's
 // exact bytes, and signatures are verified over them.
 import { TLSSocket, type Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { checkBodyShape, validateBody } from '../fspiop/body_validation.ts';
+import type Provider from 'oidc-provider';
+import { checkBodyShape, exceedsShapeLimit, validateBody } from '../fspiop/body_validation.ts';
 import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
 import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
 import type { Inbound, SignedFacts } from '../fspiop/inbound.ts';
@@ -27,12 +33,17 @@ import { STORAGE_OVERLOADED, type Db } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TransferService } from '../transfers/index.ts';
-import type { SecurityEvents } from './security_events.ts';
+import { connectionServerOptions, guardConnectionLimits, type ConnectionLimits } from './gateway/connection_limits.ts';
+import { connectionRefusal, passGateway, type GatewayControls } from './gateway/gateway.ts';
+import type { GatewayRefusal } from './gateway/refusal.ts';
+import { registerParticipantTokenEndpoint } from './gateway/token_endpoint.ts';
+import type { SecurityEvent, SecurityEvents } from './security_events.ts';
 import type { MutualTls } from './tls/mtls.ts';
 import { verifySignature, type VerificationKey } from './signature/index.ts';
 
-export interface FspiopApiConfig {
+export interface FspiopApiConfig extends Omit<ConnectionLimits, 'requestTimeoutMs'> {
   bodyBytesMax: number;
+  /** The whole request, headers and body, from its first byte. */
   requestTimeoutMs: number;
   dateSkewMsMax: number;
 }
@@ -50,11 +61,14 @@ export interface FspiopApiDeps {
   securityEvents: SecurityEvents;
   /** Mutual TLS: HTTPS with client certificates, each bound to its participant. Plain HTTP (loopback only) without. */
   tls?: MutualTls;
+  /** The participant API gateway's controls: IP allow-lists, access tokens, API permissions, rate limits. */
+  gateway: GatewayControls;
+  /** The authorization server whose token endpoint DFSPs reach over their mutual TLS connection (with tls only). */
+  tokenProvider?: () => Promise<Provider>;
   /** Called after a request's effects are committed (to wake the outbox worker). */
   afterAccepted?: () => void;
 }
 
-const HEADER_BYTES_MAX = 16_384;
 /** Refuses bytes that are not UTF-8, rather than replacing them: a replaced body is not the body that was signed. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -76,8 +90,22 @@ interface Outcome {
   failure?: Failure;
 }
 
-function send(reply: FastifyReply, refusal: Refusal): FastifyReply {
+/** What the checks of a request's head established, for the checks of its body. */
+interface Head {
+  operation: ResolvedOperation;
+  source: string;
+  destination: string | undefined;
+  contentVersion: Parameters<typeof versionText>[0];
+  headers: Record<string, string>;
+}
+
+function refusalOf(refused: GatewayRefusal): Refusal {
+  return new Refusal(refused.failure, refused.httpStatus);
+}
+
+function send(reply: FastifyReply, refusal: Refusal, headers?: Readonly<Record<string, string>>): FastifyReply {
   if (refusal.allow !== undefined) void reply.header('allow', refusal.allow);
+  for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
   return reply.code(refusal.httpStatus).header('content-type', 'application/json').send(errorInformation(refusal.failure));
 }
 
@@ -96,24 +124,34 @@ function queryParameter(query: string, name: string): string | undefined {
 export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInstance> {
   const { db, clock, config, transfers, quotes, lookup } = deps;
   const logger: FastifyBaseLogger = deps.log.child({ component: 'fspiop-api' });
+  const limits: ConnectionLimits = { ...config, requestTimeoutMs: config.requestTimeoutMs };
+  // Timeouts against slow clients and the header size bound are the server's own (set at its creation);
+  // repeated headers are joined ("a, b") rather than first-one-wins, so a second Content-Type or FSPIOP-Source fails its check.
+  const serverOptions = { ...connectionServerOptions(limits), joinDuplicateHeaders: true };
   const app = Fastify({
-    ...(deps.tls === undefined ? {} : { https: deps.tls.serverOptions() }),
+    ...(deps.tls === undefined ? { http: serverOptions } : { https: { ...deps.tls.serverOptions(), ...serverOptions } }),
     loggerInstance: logger,
     bodyLimit: config.bodyBytesMax,
-    requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.requestTimeoutMs,
-    // Repeated headers are joined ("a, b") rather than first-one-wins, so a second Content-Type or FSPIOP-Source fails its check.
-    http: { maxHeaderSize: HEADER_BYTES_MAX, joinDuplicateHeaders: true },
     return503OnClosing: true,
     disableRequestLogging: true,
   });
+  guardConnectionLimits(app.server, limits, deps.securityEvents);
+  const heads = new WeakMap<FastifyRequest, Head>();
+
+  function record(request: FastifyRequest, event: Pick<SecurityEvent, 'kind' | 'reason'> & Partial<SecurityEvent>): void {
+    const head = heads.get(request);
+    deps.securityEvents.record({ sourceAddress: request.ip, ...(head === undefined ? {} : { claimed: head.source, operation: head.operation.key }), ...event });
+  }
 
   // Every body arrives as its exact bytes: signatures are verified over them, and forwarded messages carry them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body); });
 
   app.setErrorHandler((error: { code?: string; statusCode?: number }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, new Refusal({ code: '3104', detail: `the body exceeds ${config.bodyBytesMax} bytes` }));
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      record(request, { kind: 'request-too-large', reason: `body over ${config.bodyBytesMax} bytes` });
+      return send(reply, new Refusal({ code: '3104', detail: `the body exceeds ${config.bodyBytesMax} bytes` }));
+    }
     // Nothing was accepted: the DFSP may send the request again later.
     if (error.code === STORAGE_OVERLOADED) return send(reply, new Refusal({ code: '2003', detail: 'the hub is overloaded; try again later' }));
     request.log.error({ err: error }, 'FSPIOP request failed');
@@ -141,22 +179,43 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     return undefined;
   }
 
-  /** The checks, in order. Returns what the domain needs, or the refusal. */
-  async function admit(request: FastifyRequest): Promise<{ operation: ResolvedOperation; inbound: Inbound; body: unknown } | Refusal> {
+  /** The checks of the request's head, in order, before its body is read. */
+  async function admitHead(request: FastifyRequest): Promise<Head | { refusal: Refusal; headers?: Readonly<Record<string, string>> }> {
     const route = resolveOperation(request.method, request.url);
     if (!route.ok) {
       const status = httpStatusOf(route.error);
-      return new Refusal(route.error, status, status === 405 ? allowedMethodsAt(request.url.split('?')[0] ?? '').join(', ') : undefined);
+      return { refusal: new Refusal(route.error, status, status === 405 ? allowedMethodsAt(request.url.split('?')[0] ?? '').join(', ') : undefined) };
     }
     const operation = route.value;
-    const headers = lowerCaseHeaders(request);
     const facts = validateRequestHeaders({ method: operation.method, resource: operation.resource, headers: request.headers }, { nowMs: clock.nowMs(), dateSkewMsMax: config.dateSkewMsMax });
-    if (!facts.ok) return new Refusal(facts.error, httpStatusOf(facts.error));
+    if (!facts.ok) return { refusal: new Refusal(facts.error, httpStatusOf(facts.error)) };
+    const source = facts.value.source;
+    const socket = request.raw.socket;
     if (deps.tls !== undefined) {
-      const refused = checkIdentity(deps.tls, request, facts.value.source, operation.key);
-      if (refused !== undefined) return refused;
+      const refused = checkIdentity(deps.tls, request, source, operation.key);
+      if (refused !== undefined) return { refusal: refused };
     }
-    if ((await findActiveFsp(db, facts.value.source)) === undefined) return new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' });
+    const head: Head = { operation, source, destination: facts.value.destination, contentVersion: facts.value.contentVersion, headers: lowerCaseHeaders(request) };
+    heads.set(request, head);
+    const refused = await passGateway(deps.gateway, {
+      participant: source,
+      operation: operation.key,
+      socketAddress: socket.remoteAddress,
+      forwardedFor: request.headers['x-forwarded-for'],
+      authorization: request.headers.authorization,
+      peerCertificateDer: socket instanceof TLSSocket ? socket.getPeerX509Certificate()?.raw : undefined,
+    });
+    if (refused !== undefined) {
+      record(request, { ...refused.event, participant: source });
+      return { refusal: refusalOf(refused), ...(refused.headers === undefined ? {} : { headers: refused.headers }) };
+    }
+    if ((await findActiveFsp(db, source)) === undefined) return { refusal: new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' }) };
+    return head;
+  }
+
+  /** The checks of its body, in order. Returns what the domain needs, or the refusal. */
+  async function admitBody(request: FastifyRequest, head: Head): Promise<{ inbound: Inbound; body: unknown } | Refusal> {
+    const { operation } = head;
     const rawBytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let rawBody: string;
     try {
@@ -175,31 +234,31 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
         return new Refusal({ code: '3101', detail: 'the body is not valid JSON' });
       }
       const shape = checkBodyShape(body);
-      if (!shape.ok) return new Refusal(shape.error);
-      const valid = validateBody(operation.key, body, facts.value.contentVersion);
+      if (!shape.ok) {
+        if (exceedsShapeLimit(shape.error)) record(request, { kind: 'request-too-large', reason: shape.error.detail, participant: head.source });
+        return new Refusal(shape.error);
+      }
+      const valid = validateBody(operation.key, body, head.contentVersion);
       if (!valid.ok) return new Refusal(valid.error);
       // Every request with a body is signed by its sender (Mojaloop signs exactly those).
       const path = request.url.split('?')[0] ?? '';
       const signed = await verifySignature({ method: operation.method, fspiopUri: path, headers: request.headers, rawBody: rawBytes },
-        await deps.signatureKeysOf(facts.value.source, clock.nowMs()));
+        await deps.signatureKeysOf(head.source, clock.nowMs()));
       if (!signed.ok) {
-        deps.securityEvents.record({
-          kind: 'signature-invalid', reason: signed.field === undefined ? signed.reason : `${signed.reason}: ${signed.field}`,
-          claimed: facts.value.source, sourceAddress: request.ip, operation: operation.key,
-        });
+        record(request, { kind: 'signature-invalid', reason: signed.field === undefined ? signed.reason : `${signed.reason}: ${signed.field}` });
         return new Refusal(signed.error);
       }
       signedFacts = { operation: operation.key, method: operation.method, fspiopUri: path, kid: signed.value.kid, alg: signed.value.alg };
     }
     const inbound: Inbound = {
-      source: facts.value.source,
-      destination: facts.value.destination,
-      contentVersion: versionText(facts.value.contentVersion),
-      headers,
+      source: head.source,
+      destination: head.destination,
+      contentVersion: versionText(head.contentVersion),
+      headers: head.headers,
       rawBody,
       ...(signedFacts === undefined ? {} : { signed: signedFacts }),
     };
-    return { operation, inbound, body };
+    return { inbound, body };
   }
 
   /** The operation's domain call. Every effect is committed when it returns. */
@@ -245,20 +304,42 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
   app.route({
     method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'],
     url: '/*',
+    // The head's checks run before Fastify reads the body: a refused request's body is never read.
+    onRequest: async (request, reply) => {
+      const head = await admitHead(request);
+      if ('refusal' in head) return send(reply, head.refusal, head.headers);
+      return undefined;
+    },
     handler: async (request, reply) => {
-      const admitted = await admit(request);
+      const head = heads.get(request);
+      if (head === undefined) throw new Error('FSPIOP request reached its handler without passing its head\'s checks');
+      const admitted = await admitBody(request, head);
       if (admitted instanceof Refusal) return send(reply, admitted);
-      const outcome = await dispatch(admitted.operation, admitted.inbound, admitted.body);
+      const outcome = await dispatch(head.operation, admitted.inbound, admitted.body);
       if (outcome instanceof Refusal) return send(reply, outcome);
       if (outcome.kind === 'invalid' && outcome.failure !== undefined) return send(reply, new Refusal(outcome.failure));
       deps.afterAccepted?.();
-      request.log.info({ operation: admitted.operation.key, source: admitted.inbound.source, outcome: outcome.kind, code: outcome.failure?.code }, 'fspiop request');
+      request.log.info({ operation: head.operation.key, source: head.source, outcome: outcome.kind, code: outcome.failure?.code }, 'fspiop request');
       // Accepted: the answer comes as a callback. Requests that expect one get 202, callbacks 200.
-      return reply.code(admitted.operation.method === 'PUT' || admitted.operation.method === 'PATCH' ? 200 : 202).send();
+      return reply.code(head.operation.method === 'PUT' || head.operation.method === 'PATCH' ? 200 : 202).send();
     },
   });
 
-  if (deps.tls !== undefined) deps.tls.attach(app.server as unknown as TlsServer);
+  if (deps.tls !== undefined) {
+    const tls = deps.tls;
+    const server = app.server as unknown as TlsServer;
+    tls.attach(server);
+    // A direct peer outside its participant's allow-list is cut off before any HTTP is parsed.
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const identity = socket.authorized ? tls.identityOf(socket) : undefined;
+      if (identity === undefined || socket.destroyed) return;
+      const refused = connectionRefusal(deps.gateway, identity.fspId, socket.remoteAddress);
+      if (refused === undefined) return;
+      deps.securityEvents.record({ ...refused.event, participant: identity.fspId, certificateSerial: identity.serialHex, sourceAddress: socket.remoteAddress ?? 'unknown' });
+      socket.destroy();
+    });
+    if (deps.tokenProvider !== undefined) registerParticipantTokenEndpoint(app, { provider: deps.tokenProvider });
+  }
   await app.ready();
   return app;
 }

@@ -10,9 +10,9 @@ import { testPkiSettings } from '../testing/scheme_pki.ts';
 import { loadConfig } from '../config/index.ts';
 import { startHub, type Hub } from '../main.ts';
 import { createLogger } from '../support/logger.ts';
-import { agentOf, dfspServer, errorCodeOf, httpsExchange, fspiopRequest, ilpLock, onboardScheme, positionOf, prepareBody, testCredentialsOf, type DfspServer } from '../testing/dfsp.ts';
+import { agentOf, dfspServer, errorCodeOf, httpsExchange, fspiopRequest, ilpLock, onboardScheme, positionOf, prepareBody, testCredentialsOf, tokenSourceOf, type DfspServer } from '../testing/dfsp.ts';
 import { signMessage } from './signature/index.ts';
-import { adminClientFor, type AdminClient } from '../testing/admin_client.ts';
+import { adminClientOf, type AdminClient } from '../testing/admin_client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-signature-edge-'));
 let hub: Hub;
@@ -26,7 +26,7 @@ before(async () => {
   payee = await dfspServer();
   const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn' } });
   hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }));
-  adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+  adminClient = adminClientOf(hub, config.dataDir);
   await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
 });
 
@@ -37,9 +37,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A prepare from payerfsp, its headers and body text as given (a hostile client writes its own). */
+/** A prepare from payerfsp, its headers and body text as given (a hostile client writes its own), with payerfsp's access token. */
 async function send(headers: Record<string, string>, body: string) {
-  return httpsExchange(`${hub.fspiopUrl}/transfers`, 'POST', headers, body, await agentOf('payerfsp'));
+  const token = await (await tokenSourceOf(hub.fspiopUrl, 'payerfsp')).token();
+  return httpsExchange(`${hub.fspiopUrl}/transfers`, 'POST', { ...headers, authorization: `Bearer ${token}` }, body, await agentOf('payerfsp'));
 }
 
 function prepareHeaders(date: string): Record<string, string> {

@@ -46,6 +46,19 @@ type Frame =
 
 const NOT_JSON: Failure = { code: '3101', detail: 'the body is not JSON' };
 
+/** The failures of a size bound (depth, lengths, counts), as opposed to a body that is not JSON at all. */
+const OVER_LIMIT = new WeakSet<Failure>();
+function overLimit(code: ErrorCode, detail: string): Failure {
+  const failure: Failure = { code, detail };
+  OVER_LIMIT.add(failure);
+  return failure;
+}
+
+/** Whether checkBodyShape refused a body for passing one of BODY_SHAPE_LIMITS. */
+export function exceedsShapeLimit(failure: Failure): boolean {
+  return OVER_LIMIT.has(failure);
+}
+
 /**
  * Checks the shape of a parsed JSON body: nesting depth, string and key
  * lengths, object and array sizes, no prototype keys, nothing but JSON values. The root object or
@@ -59,7 +72,7 @@ export function checkBodyShape(body: unknown): Result<void> {
     switch (typeof value) {
       case 'string':
         return value.length > BODY_SHAPE_LIMITS.stringLengthMax
-          ? { code: '3100', detail: `a string in the body is longer than ${BODY_SHAPE_LIMITS.stringLengthMax} characters` }
+          ? overLimit('3100', `a string in the body is longer than ${BODY_SHAPE_LIMITS.stringLengthMax} characters`)
           : undefined;
       case 'number':
         return Number.isFinite(value) ? undefined : NOT_JSON;
@@ -67,17 +80,17 @@ export function checkBodyShape(body: unknown): Result<void> {
         return undefined;
       case 'object': {
         if (value === null) return undefined;
-        if (depth + 1 > BODY_SHAPE_LIMITS.depthMax) return { code: '3101', detail: `the body nests deeper than ${BODY_SHAPE_LIMITS.depthMax} levels` };
+        if (depth + 1 > BODY_SHAPE_LIMITS.depthMax) return overLimit('3101', `the body nests deeper than ${BODY_SHAPE_LIMITS.depthMax} levels`);
         if (Array.isArray(value)) {
-          if (value.length > BODY_SHAPE_LIMITS.arrayItemsMax) return { code: '3103', detail: `an array in the body has more than ${BODY_SHAPE_LIMITS.arrayItemsMax} items` };
+          if (value.length > BODY_SHAPE_LIMITS.arrayItemsMax) return overLimit('3103', `an array in the body has more than ${BODY_SHAPE_LIMITS.arrayItemsMax} items`);
           stack.push({ array: value as unknown[], depth: depth + 1, index: 0 });
           return undefined;
         }
         if (!isPlainObject(value)) return NOT_JSON;
         const keys = Object.keys(value);
-        if (keys.length > BODY_SHAPE_LIMITS.propertiesMax) return { code: '3103', detail: `an object in the body has more than ${BODY_SHAPE_LIMITS.propertiesMax} properties` };
+        if (keys.length > BODY_SHAPE_LIMITS.propertiesMax) return overLimit('3103', `an object in the body has more than ${BODY_SHAPE_LIMITS.propertiesMax} properties`);
         for (const key of keys) {
-          if (key.length > BODY_SHAPE_LIMITS.keyLengthMax) return { code: '3103', detail: `a property name in the body is longer than ${BODY_SHAPE_LIMITS.keyLengthMax} characters` };
+          if (key.length > BODY_SHAPE_LIMITS.keyLengthMax) return overLimit('3103', `a property name in the body is longer than ${BODY_SHAPE_LIMITS.keyLengthMax} characters`);
           if (FORBIDDEN_KEYS.has(key)) return { code: '3103', detail: 'property names __proto__, constructor and prototype are not allowed' };
         }
         stack.push({ object: value as Record<string, unknown>, keys, depth: depth + 1, index: 0 });

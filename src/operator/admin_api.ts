@@ -20,6 +20,8 @@ import { JsonBodyError, parseExactJson } from './exact_json.ts';
 import { registerParticipantRoutes, type ParticipantRouteDeps } from './participant_routes.ts';
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
 import { registerSigningKeyRoutes, type SigningKeyRouteDeps } from './signing_key_routes.ts';
+import { registerGatewayRoutes, type GatewayRouteDeps } from './gateway_routes.ts';
+import { createGatewayPolicyStore, type GatewayPolicyStore } from '../edge/gateway/policy_store.ts';
 import { registerPkiRoutes, type PkiRouteDeps } from '../pki/index.ts';
 import { registerAuditRoutes, type AuditQueries } from '../audit/index.ts';
 import type { SettlementModels } from '../settlement/index.ts';
@@ -41,6 +43,7 @@ import { discoverExternalIssuer } from './iam/external_issuer.ts';
 import { IAM_PRUNE_INTERVAL_MS } from './iam/limits.ts';
 import { pruneOidcPayloads, revokeAccount } from './iam/oidc_adapter.ts';
 import { registerOidcRoutes } from './iam/oidc_routes.ts';
+import type { ParticipantTokenOptions } from './iam/authorization_server.ts';
 import { registerSigninRoutes } from './iam/signin_routes.ts';
 import { PKI_ROUTE_ACCESS } from './pki_access.ts';
 import { registerRbacRoutes } from './rbac/routes.ts';
@@ -71,6 +74,12 @@ export interface AdminApiDeps extends ParticipantRouteDeps {
   showOnce?: (text: string) => void;
   /** External OpenID Connect issuers whose users may call the admin API (iam/external_issuer.ts). */
   externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
+  /** The API gateway's policy store (IP allow-lists, API permissions); one over `storage` when absent. */
+  gatewayPolicies?: GatewayPolicyStore;
+  /** DFSPs' certificate-bound access tokens for the FSPIOP API: the scopes each may have, and where its token endpoint is. */
+  participantTokens?: ParticipantTokenOptions;
+  /** After an approved gateway policy change was stored: reload the gateway's checks (they also refresh by version). */
+  afterGatewayPolicyChange?: GatewayRouteDeps['afterChange'];
 }
 
 export interface AdminTls {
@@ -115,6 +124,7 @@ function validationCode(keyword: string): ErrorCode {
 
 export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.log.child({ component: 'admin-api' });
+  if (deps.https === undefined && deps.config.tls === 'on') throw new Error('admin.tls is on and the admin API was given no key and certificate');
   if (deps.https === undefined && !isLoopback(deps.config.host)) {
     throw new Error(`the admin API may listen on ${deps.config.host} only with TLS: give it a key and certificate, or bind it to loopback`);
   }
@@ -198,6 +208,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     audit,
     automationCredentialsFile: deps.config.automationCredentialsFile,
     ...externalIssuers(),
+    ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
   });
   iams.set(app, iam);
   // admin.externalIssuer: discovered at the first request, as the hub's own issuer is built.
@@ -224,6 +235,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
   const services = guardedServices({
     registry: deps.registry, funds: deps.funds, limits: deps.limits, settlementModels: deps.settlementModels,
     signingKeys: deps.signingKeys, pki: deps.pki, operators: iam.operators, clients: iam.clients, rbac: iam.rbac, changeRequests,
+    gatewayPolicies: deps.gatewayPolicies ?? createGatewayPolicyStore({ db, engine, clock }),
     revokeSessions: async (operatorId) => {
       const revoked = await revokeAccount(db, operatorId);
       await portalSessions.endAllOf(operatorId);
@@ -258,6 +270,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
   registerSettlementModelRoutes(app, services.settlementModels);
   registerSigningKeyRoutes(app, { ...deps, signingKeys: services.signingKeys });
   registerPkiRoutes(app, { ...deps, pki: services.pki });
+  registerGatewayRoutes(app, { gatewayPolicies: services.gatewayPolicies, afterChange: deps.afterGatewayPolicyChange });
   if (deps.auditQueries !== undefined) registerAuditRoutes(app, { queries: deps.auditQueries });
 
   const stopPruning = every(IAM_PRUNE_INTERVAL_MS, async () => {
@@ -266,7 +279,14 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     await db.deleteFrom('signin_flows').where('expires_at_ms', '<=', clock.nowMs()).execute();
     await portalSessions.prune();
   }, deps.log, 'IAM pruning');
-  const stopExpiry = every(EXPIRY_SWEEP_INTERVAL_MS, () => changeRequests.expireDue(), deps.log, 'change request expiry');
+  const sweepChangeRequests = async () => {
+    await changeRequests.expireDue();
+    for (const row of await changeRequests.failInterrupted()) {
+      deps.log.error({ changeRequest: row.id, function: row.function, participant: row.participant, approvedAt: new Date(row.decided_at_ms ?? 0).toISOString() },
+        'an approved change request was cut off before its outcome was recorded: marked FAILED, not run again; check whether it took effect before making it anew');
+    }
+  };
+  const stopExpiry = every(EXPIRY_SWEEP_INTERVAL_MS, sweepChangeRequests, deps.log, 'change request expiry');
   app.addHook('onClose', (_instance, done) => {
     stopPruning();
     stopExpiry();

@@ -1,6 +1,7 @@
 // Which admin-API use of each domain service needs what (rbac/guard.ts):
 // the second, independent check behind every route's own declaration. A
 // method missing here cannot be called by the admin API at all.
+import type { GatewayPolicyStore } from '../edge/gateway/policy_store.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
 import type { ParticipantRegistry, SigningKeyRegistry } from '../participants/index.ts';
 import type { PkiService } from '../pki/index.ts';
@@ -22,6 +23,7 @@ export interface DomainServices {
   clients: ClientStore;
   rbac: RbacStore;
   changeRequests: ChangeRequests;
+  gatewayPolicies: GatewayPolicyStore;
   revokeSessions: (operatorId: string) => Promise<number>;
 }
 
@@ -86,6 +88,11 @@ export function guardedServices(services: DomainServices): DomainServices {
     changeRequests: guarded('changeRequests', services.changeRequests, {
       policy: 'read',
       setPolicy: { fn: 'APPROVAL_POLICY_CHANGE' },
+    }),
+    gatewayPolicies: guarded('gatewayPolicies', services.gatewayPolicies, {
+      ipAllowlist: 'read', apiPermissions: 'read',
+      replaceIpAllowlist: { fn: 'IP_ALLOWLIST_CHANGE' },
+      replaceApiPermissions: { fn: 'API_PERMISSIONS_CHANGE' },
     }),
     revokeSessions: guarded('sessions', { revoke: services.revokeSessions }, {
       // Directly by a holder of SESSION_REVOKE, or as part of deactivating an operator or resetting their credential.

@@ -141,7 +141,7 @@ export async function createTestAdminApi(storage: Storage, options: { clock?: Cl
     clock,
     log: createLogger('silent'),
     config: {
-      host: options.host ?? '127.0.0.1', port: 0, bodyBytesMax: options.bodyBytesMax ?? 65_536, requestTimeoutMs: 10_000, publicUrl: options.publicUrl ?? 'http://hub.test',
+      host: options.host ?? '127.0.0.1', port: 0, tls: options.https === undefined ? 'off' : 'on', bodyBytesMax: options.bodyBytesMax ?? 65_536, requestTimeoutMs: 10_000, publicUrl: options.publicUrl ?? 'http://hub.test',
       ...(options.externalIssuer === undefined ? {} : { externalIssuer: options.externalIssuer }),
     },
     startedAtMs: clock.nowMs(),

@@ -66,3 +66,8 @@ export function modeOf(path: string): number {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- a file in the configured PKI directory
   return statSync(path).mode & 0o777;
 }
+
+/** The scheme's root certificate (public): what a client of the hub trusts, and nothing else. */
+export function readRootCertificate(dir: string): string {
+  return readText(caPaths(dir).rootCertificate);
+}

@@ -3,7 +3,7 @@
 
 export { initCa, type CaInitOptions, type CaInitReport } from './ca_init.ts';
 export { loadCa, type SchemeCa } from './ca_load.ts';
-export { CA_FILE_NAMES, type CaPaths } from './ca_files.ts';
+export { CA_FILE_NAMES, readRootCertificate, type CaPaths } from './ca_files.ts';
 export { checkCsr, type CheckedCsr, type KeyKind } from './csr.ts';
 export { signCrl, crlNumberOf, revokedSerialsOf, isRevocationReason, REVOCATION_REASONS, type CrlEntry, type RevocationReason, type SignedCrl } from './crl.ts';
 export { fspIdOfCertificate, fspIdUri, FSPID_URI_PREFIX } from './identity.ts';

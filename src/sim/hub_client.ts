@@ -8,6 +8,7 @@ import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { signMessage, type SigningKey } from '../edge/signature/index.ts';
 import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';
+import { createAccessTokenSource } from './access_token.ts';
 import { dfspHeaders } from './headers.ts';
 import type { SimLimits } from './limits.ts';
 import type { DfspTls } from './types.ts';
@@ -46,9 +47,20 @@ export function createHubClient(options: { name: string; hubFspiopUrl: string; l
   const agent = secure && tls !== undefined
     ? new https.Agent({ ...pool, ...TLS_POLICY, rejectUnauthorized: true, key: tls.keyPem, cert: tls.certificateChainPem, ca: [...tls.caPems] })
     : new http.Agent(pool);
+  // Over mutual TLS every request carries an access token bound to the DFSP's certificate (the hub may require it).
+  const tokens = secure && tls !== undefined ? createAccessTokenSource({ fspId: name, hubFspiopUrl: options.hubFspiopUrl, tls, clock }) : undefined;
 
+  /** Sends once; a token the hub refused (401) is replaced and the request sent once more. */
   async function send(request: HubRequest): Promise<HubAnswer> {
+    const answer = await sendOnce(request);
+    if (answer.status !== 401 || tokens === undefined) return answer;
+    tokens.invalidate();
+    return sendOnce(request);
+  }
+
+  async function sendOnce(request: HubRequest): Promise<HubAnswer> {
     const headers = dfspHeaders({ resource: request.resource, method: request.method, uri: request.uri, source: name, destination: request.destination, nowMs: clock.nowMs() });
+    if (tokens !== undefined) headers['authorization'] = `Bearer ${await tokens.token()}`;
     let body: Buffer | null = null;
     if (request.body !== undefined) {
       // Every request with a body is signed, as the hub requires.
@@ -85,5 +97,11 @@ export function createHubClient(options: { name: string; hubFspiopUrl: string; l
     });
   }
 
-  return { send, close: () => { agent.destroy(); } };
+  return {
+    send,
+    close: () => {
+      agent.destroy();
+      void tokens?.close();
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { testPkiSettings, testTlsOf } from '../testing/scheme_pki.ts';
 import { loadConfig } from '../config/index.ts';
 import { adminCall, onboardDfsp, onboardHub, type AdminClient } from '../demo/scheme.ts';
-import { adminClientFor } from '../testing/admin_client.ts';
+import { adminClientOf } from '../testing/admin_client.ts';
 import { conditionMatches } from '../ilp/index.ts';
 import { startHub, type Hub } from '../main.ts';
 import { createLogger } from '../support/logger.ts';
@@ -47,7 +47,7 @@ describe('a simulated DFSP through the hub', () => {
     const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent', 'admin.seedAutomationClients': true } });
     const running = await startHub(config, silent);
     hub = running;
-    adminClient = adminClientFor(running.adminUrl, join(dir, 'data'));
+    adminClient = adminClientOf(running, join(dir, 'data'));
     const sim = async (name: string, party: SimParty, ilpVersion: 'v1' | 'v4') => {
       const dfsp = await createSimulatedDfsp({
         name, hubFspiopUrl: running.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: [party], currency: 'USD',

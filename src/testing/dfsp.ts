@@ -15,6 +15,8 @@ import { testTlsOf } from './scheme_pki.ts';
 import type { AdminClient } from './admin_client.ts';
 import { sdkStableJson } from '../ilp/index.ts';
 import { ephemeralDfspCredentials, signingPublicKeyPem, type DfspCredentials } from '../sim/index.ts';
+import { createAccessTokenSource, type AccessTokenSource } from '../sim/access_token.ts';
+import { systemClock } from '../support/clock.ts';
 
 /** How long next() waits for a callback unless told otherwise. */
 export const CALLBACK_WAIT_MS_DEFAULT = 10_000;
@@ -141,6 +143,8 @@ export async function dfspServer(options: DfspServerOptions = {}): Promise<DfspS
 export interface HttpAnswer {
   status: number;
   body: string;
+  /** The answer's headers (over https). */
+  headers?: IncomingHttpHeaders;
   /** The headers the request was sent with. */
   sent: Record<string, string>;
 }
@@ -179,7 +183,16 @@ export function testCredentialsOf(name: string): Promise<DfspCredentials> {
  * FSPIOP-Source/-Destination, and, with a body, FSPIOP-Signature by the source's test key (the body is sent
  * in the form signed: sorted keys, no spaces).
  */
-export async function fspiopRequest(fspiopUrl: string, method: string, path: string, resource: string, source: string, destination: string | undefined, body?: unknown): Promise<HttpAnswer> {
+export interface FspiopRequestOptions {
+  /** Headers added to (or replacing) the ones made here: X-Forwarded-For, say. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The access token to send instead of the source's own; null: none. */
+  readonly token?: string | null;
+  /** The test DFSP whose certificate the connection presents, when not the source's. */
+  readonly connectionOf?: string;
+}
+
+export async function fspiopRequest(fspiopUrl: string, method: string, path: string, resource: string, source: string, destination: string | undefined, body?: unknown, options: FspiopRequestOptions = {}): Promise<HttpAnswer> {
   const headers: Record<string, string> = {
     'content-type': `application/vnd.interoperability.${resource}+json;version=1.1`,
     date: new Date().toUTCString(),
@@ -193,12 +206,29 @@ export async function fspiopRequest(fspiopUrl: string, method: string, path: str
     headers['fspiop-signature'] = signed.signature;
     text = signed.body;
   }
+  Object.assign(headers, options.headers);
   if (fspiopUrl.startsWith('http:')) {
     const response = await fetch(fspiopUrl + path, { method, headers, body: text });
     return { status: response.status, body: await response.text(), sent: headers };
   }
-  const answer = await httpsExchange(fspiopUrl + path, method, headers, text, await agentOf(source));
+  // A DFSP the hub gives no token (not a participant, say) sends without one, and the hub answers that.
+  const token = options.token !== undefined ? options.token : await (await tokenSourceOf(fspiopUrl, source)).token().catch(() => undefined);
+  if (token !== undefined && token !== null) headers['authorization'] = `Bearer ${token}`;
+  const answer = await httpsExchange(fspiopUrl + path, method, headers, text, await agentOf(options.connectionOf ?? source));
   return { ...answer, sent: headers };
+}
+
+const tokenSources = new Map<string, Promise<AccessTokenSource>>();
+
+/** Test DFSP `name`'s access tokens from the hub at `fspiopUrl`, as the simulators get theirs (sim/access_token.ts). */
+export function tokenSourceOf(fspiopUrl: string, name: string): Promise<AccessTokenSource> {
+  const key = `${fspiopUrl} ${name}`;
+  let source = tokenSources.get(key);
+  if (source === undefined) {
+    source = testTlsOf(name).then((tls) => createAccessTokenSource({ fspId: name, hubFspiopUrl: fspiopUrl, tls, clock: systemClock }));
+    tokenSources.set(key, source);
+  }
+  return source;
 }
 
 /** The name of the certificate every test DFSP's callback server presents. */
@@ -216,13 +246,13 @@ export function agentOf(name: string): Promise<HttpsAgent> {
 }
 
 /** One HTTPS exchange on `agent` (node:https: fetch cannot present a client certificate). */
-export function httpsExchange(url: string, method: string, headers: Record<string, string>, body: string | null, agent: HttpsAgent): Promise<{ status: number; body: string }> {
+export function httpsExchange(url: string, method: string, headers: Record<string, string>, body: string | null, agent: HttpsAgent): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const request = httpsRequest(url, { method, headers: body === null ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => { text += chunk; });
-      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body: text }); });
+      response.on('end', () => { resolve({ status: response.statusCode ?? 0, body: text, headers: response.headers }); });
       response.on('error', reject);
     });
     request.on('error', reject);

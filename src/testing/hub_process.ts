@@ -32,6 +32,8 @@ export interface HubProcess {
   readonly pid: number;
   readonly adminUrl: string;
   readonly fspiopUrl: string;
+  /** Its scheme CA's directory: what its admin API's clients trust. */
+  readonly pkiDir: string;
   /** What it wrote so far, stdout and stderr interleaved. */
   output(): string;
   /** Its JSON log lines so far (stdout). */
@@ -120,8 +122,9 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
   assert.ok(child.pid !== undefined, 'a started child has a pid');
   return {
     pid: child.pid,
-    adminUrl: `http://127.0.0.1:${options.adminPort}`,
+    adminUrl: `https://127.0.0.1:${options.adminPort}`,
     fspiopUrl: `https://127.0.0.1:${options.fspiopPort}`,
+    pkiDir: options.pkiDir ?? join(options.dataDir, 'pki'),
     output: () => output,
     logs: () => stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
     async kill() {

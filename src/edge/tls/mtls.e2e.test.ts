@@ -19,7 +19,7 @@ import { testPkiSettings, testSchemePki } from '../../testing/scheme_pki.ts';
 import { until } from '../../testing/hub_process.ts';
 import { signMessage } from '../signature/index.ts';
 import { TLS_POLICY } from './policy.ts';
-import { adminClientFor, type AdminClient } from '../../testing/admin_client.ts';
+import { adminClientOf, type AdminClient } from '../../testing/admin_client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-mtls-'));
 let hub: Hub;
@@ -32,9 +32,11 @@ const eventsOf = (kind: string) => logLines.filter((line) => line['securityEvent
 before(async () => {
   payer = await dfspServer();
   payee = await dfspServer();
-  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn' } });
+  // Access tokens optional: these requests come on connections with certificates made for each case, and the
+  // certificate checks are what is tested here (tokens bound to certificates: src/edge/gateway/gateway.e2e.test.ts).
+  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn', 'gateway.accessTokens': 'optional' } });
   hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }));
-  adminClient = adminClientFor(hub.adminUrl, config.dataDir);
+  adminClient = adminClientOf(hub, config.dataDir);
   await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
 });
 

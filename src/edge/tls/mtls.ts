@@ -96,7 +96,9 @@ export function createMutualTls(deps: { credentials: HubTlsCredentials; trust: T
           socket.destroy();
         }
       });
-      listener.on('tlsClientError', (error: Error, socket: TLSSocket) => {
+      listener.on('tlsClientError', (error: Error & { code?: unknown }, socket: TLSSocket) => {
+        // A handshake that took too long is the slow-client guard's to record (gateway/connection_limits.ts), once.
+        if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return;
         securityEvents.record({ kind: 'tls-handshake-refused', reason: errorReason(error), sourceAddress: socket.remoteAddress ?? 'unknown' });
       });
     },

@@ -9,7 +9,7 @@ import type { Db, Engine } from '../../storage/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Logger } from '../../support/logger.ts';
 import type { SecurityEvents } from '../security_events.ts';
-import { ensureHubTlsCredentials } from './hub_credentials.ts';
+import { ensureHubTlsCredentials, type HubTlsCredentials } from './hub_credentials.ts';
 import { createMutualTls, type MutualTls } from './mtls.ts';
 
 const DAY_MS = 86_400_000;
@@ -19,6 +19,8 @@ const EXPIRY_WARNING_REPEAT_MS = 6 * 3_600_000;
 export interface SchemeTls {
   readonly pki: PkiService;
   readonly mtls: MutualTls;
+  /** The hub's own key and certificate now (the admin API presents them too). */
+  credentials(): HubTlsCredentials;
   /** Reloads CRLs now (after a revocation in this process), renews the hub's certificate if due, warns of expiries. */
   refresh(): Promise<{ renewed: boolean }>;
 }
@@ -60,6 +62,7 @@ export async function startSchemeTls(deps: SchemeTlsDeps): Promise<SchemeTls> {
   if (first.issued) log.info({ serial: first.credentials.serialHex, notAfter: new Date(first.credentials.notAfterMs).toISOString() }, 'issued the hub\'s own TLS certificate');
   const trust = async () => ({ caPems: [pki.rootPem, pki.intermediatePem], crlPems: await pki.crlsForTls() });
   const mtls = createMutualTls({ credentials: first.credentials, trust: await trust(), clock, securityEvents });
+  let current = first.credentials;
 
   let lastWarnedMs = Number.NEGATIVE_INFINITY;
   async function warnOfExpiries(): Promise<void> {
@@ -78,12 +81,15 @@ export async function startSchemeTls(deps: SchemeTlsDeps): Promise<SchemeTls> {
 
   async function refresh(): Promise<{ renewed: boolean }> {
     const renewed = await ensureHubTlsCredentials(credentialOptions());
-    if (renewed.issued) log.info({ serial: renewed.credentials.serialHex }, 'renewed the hub\'s own TLS certificate');
+    if (renewed.issued) {
+      log.info({ serial: renewed.credentials.serialHex }, 'renewed the hub\'s own TLS certificate');
+      current = renewed.credentials;
+    }
     mtls.reload(await trust(), renewed.issued ? renewed.credentials : undefined);
     await warnOfExpiries();
     return { renewed: renewed.issued };
   }
 
   await warnOfExpiries();
-  return { pki, mtls, refresh };
+  return { pki, mtls, credentials: () => current, refresh };
 }

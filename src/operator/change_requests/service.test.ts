@@ -7,8 +7,8 @@ import { describeOnEachEngine } from '../../testing/engines.ts';
 import type { Grant, Principal } from '../rbac/authorize.ts';
 import { approvePrivilege, requestPrivilege, type ChangeFunction, type Privilege } from '../rbac/privileges.ts';
 import { createRbacStore, type RbacStore } from '../rbac/store.ts';
-import { PENDING_MS_MIN } from './limits.ts';
-import { createChangeRequests, type ChangeRequests, type StoredRequest } from './service.ts';
+import { EXECUTION_STALE_MS, PENDING_MS_MIN } from './limits.ts';
+import { createChangeRequests, INTERRUPTED_REASON, type ChangeRequests, type StoredRequest } from './service.ts';
 
 const grant = (privileges: Privilege[], participant: string | null = null): Grant => ({ role: 'test', participant, privileges: new Set(privileges) });
 const principal = (id: string, grants: Grant[]): Principal => ({ kind: 'client', id, name: id, grants });
@@ -137,6 +137,27 @@ describeOnEachEngine('change requests', (ctx) => {
     assert.equal((await service.get(late.value.id))?.state, 'EXPIRED');
     assert.ok((await service.expireDue()) >= 1);
     assert.equal((await service.get(swept.value.id))?.state, 'EXPIRED');
+  });
+
+  test('an approval cut off before its outcome (the process stopped) becomes FAILED after a while, never runs twice, and may be made anew', async () => {
+    const request = fundsIn('77');
+    const made = await submit('FUNDS_IN', maker, request);
+    assert.ok(made.ok);
+    const approved = await service.approve(checker, made.value.id);
+    assert.ok(approved.ok && approved.value.claimed);
+    // Still within the longest execution: a live execution is left alone.
+    // (Other tests' requests approved without an outcome are swept here too; only this one is looked at.)
+    const ours = (rows: { id: string; state: string; reason: string | null }[]) => rows.filter((row) => row.id === made.value.id).map((row) => [row.state, row.reason]);
+    nowMs += EXECUTION_STALE_MS - 1;
+    assert.deepEqual(ours(await service.failInterrupted()), []);
+    nowMs += 1;
+    assert.deepEqual(ours(await service.failInterrupted()), [['FAILED', INTERRUPTED_REASON]]);
+    assert.deepEqual(ours(await service.failInterrupted()), [], 'once');
+    assert.equal((await service.get(made.value.id))?.state, 'FAILED');
+    // The execution, were it still running somewhere, can no longer record an outcome: it ran at most once.
+    await assert.rejects(service.recordOutcome(made.value.id, { status: 202, bodyText: undefined }), /not APPROVED/);
+    const again = await submit('FUNDS_IN', maker, request);
+    assert.ok(again.ok, 'the same request may be made again once an operator has checked');
   });
 
   test('concurrent approvals: exactly one claims the request, whatever the number of checkers', async () => {

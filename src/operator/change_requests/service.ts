@@ -24,7 +24,7 @@ import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
 import { decide, type Principal } from '../rbac/authorize.ts';
 import { approvePrivilege, requestPrivilege, type ChangeFunction } from '../rbac/privileges.ts';
 import type { RbacStore } from '../rbac/store.ts';
-import { APPROVALS_REQUIRED_MAX, PENDING_MS_DEFAULT, PENDING_MS_MAX, PENDING_MS_MIN, LIST_LENGTH_MAX, STORED_BODY_CHARS_MAX } from './limits.ts';
+import { APPROVALS_REQUIRED_MAX, EXECUTION_STALE_MS, PENDING_MS_DEFAULT, PENDING_MS_MAX, PENDING_MS_MIN, LIST_LENGTH_MAX, STORED_BODY_CHARS_MAX } from './limits.ts';
 import type { ChangeRequestState } from './states.ts';
 import type { ChangeRequestRow } from './tables.ts';
 
@@ -99,6 +99,8 @@ export function changeRequestView(cr: ChangeRequest) {
     links: { self: `/changeRequests/${cr.id}` },
   };
 }
+
+export const INTERRUPTED_REASON = 'interrupted: the hub stopped after the approval and before the outcome was recorded; the command may or may not have taken effect: check its target before making the request again';
 
 export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engine: Engine; clock: Clock; rbac: RbacStore }) {
   async function withApprovals(row: ChangeRequestRow): Promise<ChangeRequest> {
@@ -254,7 +256,19 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
     return Number(result.numUpdatedRows);
   }
 
-  return { submit, approve, approveForBootstrap, reject, cancel, recordOutcome, get, list, policy, setPolicy, expireDue };
+  /**
+   * Approved requests whose execution was cut off (the process running it stopped after the approval
+   * and before the outcome was recorded) become FAILED, saying so. They are not run again: the command
+   * may have taken effect before the stop, and running a funds movement twice is worse than asking an
+   * operator to check its target and, if needed, make the request anew (which a FAILED one allows).
+   */
+  async function failInterrupted(): Promise<ChangeRequestRow[]> {
+    const nowMs = clock.nowMs();
+    return db.updateTable('change_requests').set({ state: 'FAILED', executed_at_ms: nowMs, reason: INTERRUPTED_REASON })
+      .where('state', '=', 'APPROVED').where('decided_at_ms', '<=', nowMs - EXECUTION_STALE_MS).returningAll().execute();
+  }
+
+  return { submit, approve, approveForBootstrap, reject, cancel, recordOutcome, get, list, policy, setPolicy, expireDue, failInterrupted };
 }
 
 export type ChangeRequests = ReturnType<typeof createChangeRequests>;

@@ -22,9 +22,9 @@ export function injectTransport(app: FastifyInstance): Transport {
 }
 
 /** Requests over the network (fetch), redirects not followed. */
-export function fetchTransport(): Transport {
+export function fetchTransport(fetchFn: typeof fetch = fetch): Transport {
   return async ({ method, url, headers, body }) => {
-    const response = await fetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(10_000) });
+    const response = await fetchFn(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(10_000) });
     const out: Record<string, string | string[] | undefined> = {};
     response.headers.forEach((value, name) => { out[name] = value; });
     const cookies = response.headers.getSetCookie();

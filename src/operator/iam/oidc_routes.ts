@@ -14,7 +14,7 @@ export function registerOidcRoutes(app: FastifyInstance, iam: Iam): void {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, parsed) => { parsed(null); });
     const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-      const { provider } = await iam.started();
+      const { provider, publicUrl } = await iam.started();
       let callback = callbacks.get(provider);
       if (callback === undefined) {
         callback = provider.callback();
@@ -25,6 +25,12 @@ export function registerOidcRoutes(app: FastifyInstance, iam: Iam): void {
       const url = raw.url ?? OIDC_PATH;
       raw.originalUrl = url;
       raw.url = url.slice(OIDC_PATH.length) || '/';
+      // When the admin API is served over TLS every request from outside arrives encrypted; one that does
+      // not came in-process (the portal's, through app.inject, on a mock socket) and is an https request
+      // all the same: the provider must build https URLs for it. Koa takes the protocol from
+      // socket.encrypted; X-Forwarded-Proto is not trusted.
+      const socket = raw.socket as { encrypted?: boolean };
+      if (publicUrl.startsWith('https:') && socket.encrypted !== true) Object.defineProperty(socket, 'encrypted', { value: true });
       await callback(raw, reply.raw);
     };
     const config = access.public('the authorization server: its endpoints authenticate clients and operators themselves');

@@ -23,8 +23,9 @@ export const CHANGE_FUNCTIONS = [
   /** The scheme PKI: issue or renew a participant certificate. */
   'CERTIFICATE_CHANGE',
   'CERTIFICATE_REVOKE',
-  /** Reserved for the API gateway's IP allow-lists. */
+  /** The API gateway: a participant's IP allow-list, and the FSPIOP APIs and roles it may use. */
   'IP_ALLOWLIST_CHANGE',
+  'API_PERMISSIONS_CHANGE',
   'OPERATOR_CREATE',
   'OPERATOR_STATUS',
   'OPERATOR_CREDENTIAL_RESET',
@@ -47,6 +48,7 @@ const DIRECT_PRIVILEGES = {
   SETTLEMENT_MODEL_READ: 'read settlement models',
   SIGNING_KEY_READ: 'read participants\' signing keys',
   CERTIFICATE_READ: 'read the certificates the scheme CA issued',
+  GATEWAY_POLICY_READ: 'read participants\' IP allow-lists and API permissions',
   AUDIT_READ: 'read the audit log: checkpoints, tiles, proofs and entries',
   CHANGE_REQUEST_READ: 'read change requests',
   OPERATOR_READ: 'read operators, clients, roles, grants, exclusions and approval policies',

@@ -1,0 +1,118 @@
+// The participant API gateway: the controls every FSPIOP request meets, in
+// one place and one order, after its connection's TLS identity is known and
+// before a byte of its body is read:
+//
+//   IP allow-list   the client's address (through trusted proxy hops only) is in
+//                   its participant's allow-list (ip_allowlist.ts, client_address.ts)
+//   token           an OAuth2 access token bound to this very certificate, for this
+//                   API (access_token.ts), as the scheme requires: off, optional, required
+//   permission      the participant may call this API in this role (api_permissions.ts)
+//   rate            the participant's token bucket for this API has a token (rate_limit.ts)
+//
+// Then the FSPIOP API reads the body (size, JSON shape, schema) and checks its
+// signature. A direct peer outside its allow-list is cut off sooner still, at
+// the connection, before any HTTP is parsed (connectionRefusal).
+//
+// Each refusal carries the FSPIOP error the DFSP gets (which says nothing
+// internal) and the security event the hub records (which says why).
+import type { OperationKey } from '../../fspiop/resources.ts';
+import type { Clock } from '../../support/clock.ts';
+import type { Db, Engine } from '../../storage/index.ts';
+import { createParticipantTokenCheck, type AccessTokenMode, type ParticipantTokenCheck, type ParticipantTokenTrust } from './access_token.ts';
+import { loadApiPermissions, type ApiPermissionsCheck } from './api_permissions.ts';
+import { OPERATION_USES } from './apis.ts';
+import { clientAddress, trustedProxies, type TrustedProxies } from './client_address.ts';
+import { loadIpAllowlist, normaliseAddress, type IpAllowlistCheck, type IpAllowlistMode } from './ip_allowlist.ts';
+import { createGatewayPolicyStore, type GatewayPolicy, type GatewayPolicyStore } from './policy_store.ts';
+import { createRateLimiter, type ApiRateLimits, type RateLimiter, type RateLimitOverrides } from './rate_limit.ts';
+import type { GatewayRefusal } from './refusal.ts';
+
+export interface GatewayControls {
+  readonly trustedProxies: TrustedProxies;
+  readonly ipAllowlist: IpAllowlistCheck;
+  readonly accessTokens: ParticipantTokenCheck;
+  readonly apiPermissions: ApiPermissionsCheck;
+  readonly rateLimiter: RateLimiter;
+}
+
+export interface GatewayRequest {
+  /** The participant of the connection's verified certificate. */
+  readonly participant: string;
+  readonly operation: OperationKey;
+  readonly socketAddress: string | undefined;
+  readonly forwardedFor: string | readonly string[] | undefined;
+  readonly authorization: string | undefined;
+  /** The connection's client certificate, DER: what the access token must be bound to. */
+  readonly peerCertificateDer: Buffer | undefined;
+}
+
+/** The controls in their order; the first refusal ends the request. */
+export async function passGateway(controls: GatewayControls, request: GatewayRequest): Promise<GatewayRefusal | undefined> {
+  const { participant, operation } = request;
+  const client = clientAddress({ socketAddress: request.socketAddress, forwardedFor: request.forwardedFor, trusted: controls.trustedProxies });
+  const address = controls.ipAllowlist.checkClient(participant, client);
+  if (address !== undefined) return address;
+  const { api } = OPERATION_USES[operation];
+  const unauthorized = await controls.accessTokens.check({ participant, peerCertificateDer: request.peerCertificateDer, authorization: request.authorization, api });
+  if (unauthorized !== undefined) return unauthorized;
+  const permitted = controls.apiPermissions.check(participant, operation);
+  if (permitted !== undefined) return permitted;
+  return controls.rateLimiter.take(participant, api);
+}
+
+/**
+ * At the connection, as soon as its certificate names the participant: a peer that is not a trusted
+ * proxy is the client itself, so its address is checked before any HTTP is parsed. (Through a trusted
+ * proxy the client's address is in each request's X-Forwarded-For, checked by passGateway.)
+ */
+export function connectionRefusal(controls: GatewayControls, participant: string, socketAddress: string | undefined): GatewayRefusal | undefined {
+  const peer = socketAddress === undefined ? undefined : normaliseAddress(socketAddress.split('%')[0] ?? '');
+  if (peer !== undefined && controls.trustedProxies.includes(peer)) return undefined;
+  return controls.ipAllowlist.checkClient(participant, clientAddress({ socketAddress, forwardedFor: undefined, trusted: controls.trustedProxies }));
+}
+
+export interface GatewaySettings {
+  readonly ipAllowlistMode: IpAllowlistMode;
+  /** CIDR ranges of the proxy hops whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  readonly accessTokens: AccessTokenMode;
+  readonly rateLimits: ApiRateLimits;
+  readonly rateLimitOverrides: RateLimitOverrides;
+}
+
+export interface Gateway {
+  readonly controls: GatewayControls;
+  readonly store: GatewayPolicyStore;
+  /** After an approved change in this process: that policy is read again at once. */
+  reload(policy: GatewayPolicy): Promise<void>;
+  /** Periodically: policies changed by another hub process are read again (one single-row read when none did). */
+  refresh(): Promise<void>;
+}
+
+/** The gateway of one hub process: its policies loaded from storage, its buckets in memory. */
+export async function createGateway(deps: {
+  db: Db; engine: Engine; clock: Clock; settings: GatewaySettings;
+  /** The authorization server's issuer and keys (built at first use). */
+  tokenTrust: () => Promise<ParticipantTokenTrust>;
+}): Promise<Gateway> {
+  const { db, engine, clock, settings } = deps;
+  const store = createGatewayPolicyStore({ db, engine, clock });
+  const ipAllowlist = await loadIpAllowlist({ store, mode: settings.ipAllowlistMode });
+  const apiPermissions = await loadApiPermissions({ store });
+  const controls: GatewayControls = {
+    trustedProxies: trustedProxies(settings.trustedProxies),
+    ipAllowlist,
+    accessTokens: createParticipantTokenCheck({ trust: deps.tokenTrust, clock, mode: settings.accessTokens }),
+    apiPermissions,
+    rateLimiter: createRateLimiter({ limits: settings.rateLimits, overrides: settings.rateLimitOverrides }, clock),
+  };
+  return {
+    controls,
+    store,
+    reload: (policy) => (policy === 'ip-allowlist' ? ipAllowlist.reload() : apiPermissions.reload()),
+    async refresh() {
+      await ipAllowlist.refresh();
+      await apiPermissions.refresh();
+    },
+  };
+}
