@@ -156,6 +156,14 @@ test('packet: one packet, one encoding: whatever decodes re-encodes to the same 
   }), { numRuns: 1000 });
 });
 
+test('packet: an expiresAt whose fields roll over past year 9999 is refused, not thrown (found by the property above)', () => {
+  const bytes = Buffer.from([12, 96, 0, 0, 0, 0, 0, 0, 0, 0, 57, 57, 57, 52, 56, 49, 48, 49, 48, 48, 48, 48, 48, 48, 48, 48, 48, ...new Array<number>(32).fill(0),
+    29, 112, 101, 101, 114, 46, 45, 46, 126, 97, 48, 97, 97, 126, 65, 95, 97, 46, 95, 126, 65, 95, 65, 45, 65, 126, 97, 97, 45, 45, 8, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const decoded = decodeHostileBytes(bytes);
+  assert.ok(!decoded.ok);
+  assert.match(decoded.reason, /expiresAt/);
+});
+
 test('packet: Mojaloop transaction data is parsed, opaque data is not', () => {
   const transaction = { amount: { amount: '1', currency: 'USD' }, note: 'é' };
   const data = Buffer.from(Buffer.from(JSON.stringify(transaction)).toString('base64url'), 'latin1');

@@ -120,8 +120,9 @@ function parseInterledgerTime(text: string): Date | undefined {
   // setUTCFullYear, not Date.UTC: Date.UTC maps years 0..99 to 1900..1999.
   date.setUTCFullYear(field(0, 4), field(4, 6) - 1, field(6, 8));
   date.setUTCHours(field(8, 10), field(10, 12), field(12, 14), field(14, 17));
-  // Out-of-range fields roll over (month 13, 25 o'clock); only an exact round trip is a real instant.
-  return Number.isFinite(date.getTime()) && interledgerTime(date) === text ? date : undefined;
+  // Out-of-range fields roll over (month 13, 25 o'clock), past year 9999 too; only an exact round trip is a real instant.
+  if (!Number.isFinite(date.getTime()) || date.getUTCFullYear() > 9999) return undefined;
+  return interledgerTime(date) === text ? date : undefined;
 }
 
 // --- encoding (our own packets; a bad input is a programmer error) ----------
