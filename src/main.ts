@@ -14,6 +14,7 @@ import { startSchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminApi, iamOf } from './operator/index.ts';
+import { loadOrCreateSecretBox } from './operator/iam/secret_box.ts';
 import { createGateway } from './edge/gateway/gateway.ts';
 import { participantTokenEndpointUrl } from './edge/gateway/token_endpoint.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
@@ -64,6 +65,9 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   // The hub signs what it originates (RS256: the algorithm FSPIOP v1.1 names) and checks what DFSPs sign.
   const hubSigningKey = await loadOrCreateHubSigningKey({ keyFile: config.fspiop.signingKeyFile, dataDir: config.dataDir, alg: 'RS256' });
   const signingKeys = createSigningKeyRegistry({ db, engine, clock });
+  // The key that seals the operator IAM's secrets (TOTP secrets, the authorization server's keys) in the database.
+  const iamSecrets = loadOrCreateSecretBox({ keyFile: config.admin.secretsKeyFile, dataDir: config.dataDir });
+  if (iamSecrets.created) log.warn({ keyFile: iamSecrets.path }, 'made a new IAM secrets key: back it up (without it the operators\' TOTP enrolments and the authorization server\'s keys are lost) and give every hub process on this database the same file (admin.secretsKeyFile)');
   // The tamper-evident audit log; every security event is logged and appended to it.
   const auditLog = await createAuditLogFromConfig(config, { db, engine, clock, log: log.child({ component: 'audit' }) });
   const auditedSecurityEvents = auditSecurityEvents(auditLog, log, clock);
@@ -127,6 +131,7 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     log,
     audit: adminAudit,
     auditQueries: createAuditQueries({ db, log: log.child({ component: 'audit-queries' }) }),
+    secretBox: iamSecrets.box,
     gatewayPolicies: gateway.store,
     afterGatewayPolicyChange: (policy) => gateway.reload(policy),
     participantTokens: {

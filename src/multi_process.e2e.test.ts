@@ -16,6 +16,7 @@ import { ledgerCheck, startHubProcess, until, type HubProcess } from './testing/
 import { adminClientFor } from './testing/admin_client.ts';
 import { testSchemePki } from './testing/scheme_pki.ts';
 import { loadOrCreateAuditKey } from './audit/index.ts';
+import { loadOrCreateSecretBox } from './operator/iam/secret_box.ts';
 
 /** Transfers left to expire. */
 const TRANSFERS = 20;
@@ -43,9 +44,10 @@ if (postgresMissing !== undefined) {
       try {
         // Processes on one database share the scheme CA and the audit log's key, as an operator deploys them.
         const auditKeyFile = loadOrCreateAuditKey({ dataDir: dirs[0] ?? '' }).path;
+        const iamSecretsKeyFile = loadOrCreateSecretBox({ dataDir: dirs[0] ?? '' }).path;
         const options = await Promise.all(dirs.map(async (dataDir) => ({
           dataDir, storageUrl: fresh.url, adminPort: await freePort(), fspiopPort: await freePort(), expirySweepIntervalMs: SWEEP_INTERVAL_MS,
-          pkiDir: (await testSchemePki()).dir, auditKeyFile,
+          pkiDir: (await testSchemePki()).dir, auditKeyFile, iamSecretsKeyFile,
         })));
         hubs.push(...await Promise.all(options.map((o) => startHubProcess(o))));
         const [a, b] = hubs;

@@ -34,6 +34,8 @@ export interface Config {
     automationCredentialsFile?: string | undefined;
     /** An external OpenID Connect issuer whose users may call the admin API, with their roles mapped (admin.externalIssuer.*). */
     externalIssuer?: ExternalIssuerConfig | undefined;
+    /** The key sealing the IAM's secrets in the database; undefined: <dataDir>/iam_secrets.key, made at first start. */
+    secretsKeyFile?: string | undefined;
   };
   fspiop: {
     host: string;
@@ -170,6 +172,7 @@ const KEYS: readonly KeySpec[] = [
     const map = parseRoleMap(value);
     return map.ok ? { value } : { expected: map.error.detail };
   } },
+  { path: 'admin.secretsKeyFile', describe: 'the key that seals operators\' TOTP secrets and the authorization server\'s keys in the database: 32 random bytes in base64, mode 0600; hub processes on one database share it (default <dataDir>/iam_secrets.key, made at first start)', parse: text(/^[^\0]{1,4096}$/, 'a file path') },
   { path: 'admin.seedAutomationClients', describe: 'create a maker and a checker automation client, keys in <dataDir>/admin-automation.json (demo, tests)', parse: boolean },
   // Any address with mutual TLS; without it (fspiop.tls off), loopback only: checked below, across keys.
   { path: 'fspiop.host', describe: 'address the FSPIOP API listens on', parse: text(/^[A-Za-z0-9.:-]{1,253}$/, 'a host name or an IP address') },
@@ -412,6 +415,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       publicUrl: (values.get('admin.publicUrl') as string | undefined) ?? `${adminScheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       ...(values.get('admin.seedAutomationClients') === true ? { automationCredentialsFile: join(resolve(text('dataDir')), AUTOMATION_CREDENTIALS_FILE) } : {}),
       ...externalIssuerOf(values),
+      ...(values.get('admin.secretsKeyFile') === undefined ? {} : { secretsKeyFile: resolve(text('admin.secretsKeyFile')) }),
     },
     fspiop: {
       host: text('fspiop.host'),

@@ -16,7 +16,7 @@ import type { ErrorCode } from '../fspiop/errors.ts';
 import { sendFailure } from './replies.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../support/logger.ts';
-import { JsonBodyError, parseExactJson } from './exact_json.ts';
+import { JsonBodyError, useExactJsonBodies } from './exact_json.ts';
 import { registerParticipantRoutes, type ParticipantRouteDeps } from './participant_routes.ts';
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
 import { registerSigningKeyRoutes, type SigningKeyRouteDeps } from './signing_key_routes.ts';
@@ -44,6 +44,7 @@ import { IAM_PRUNE_INTERVAL_MS } from './iam/limits.ts';
 import { pruneOidcPayloads, revokeAccount } from './iam/oidc_adapter.ts';
 import { registerOidcRoutes } from './iam/oidc_routes.ts';
 import type { ParticipantTokenOptions } from './iam/authorization_server.ts';
+import type { SecretBox } from './iam/secret_box.ts';
 import { registerSigninRoutes } from './iam/signin_routes.ts';
 import { PKI_ROUTE_ACCESS } from './pki_access.ts';
 import { registerRbacRoutes } from './rbac/routes.ts';
@@ -80,6 +81,12 @@ export interface AdminApiDeps extends ParticipantRouteDeps {
   participantTokens?: ParticipantTokenOptions;
   /** After an approved gateway policy change was stored: reload the gateway's checks (they also refresh by version). */
   afterGatewayPolicyChange?: GatewayRouteDeps['afterChange'];
+  /**
+   * Seals the IAM's secrets (TOTP secrets, the authorization server's keys) in the database: the hub's from
+   * its key file (iam/secret_box.ts loadOrCreateSecretBox). Absent: an in-memory key, for tests only (what it
+   * seals is lost when the process ends, and it refuses to seal secrets already stored).
+   */
+  secretBox?: SecretBox;
 }
 
 export interface AdminTls {
@@ -142,25 +149,20 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
         // Operators authenticate with tokens, not client certificates.
         requestCert: false,
         rejectUnauthorized: false,
+        // Under https Fastify creates the server from these options alone (its http options are not read).
+        maxHeaderSize: HEADER_BYTES_MAX,
       } satisfies HttpsServerOptions,
     }),
     bodyLimit: deps.config.bodyBytesMax,
     requestTimeout: deps.config.requestTimeoutMs,
     connectionTimeout: deps.config.requestTimeoutMs,
     maxParamLength: PATH_PARAMETER_LENGTH_MAX,
-    http: { maxHeaderSize: HEADER_BYTES_MAX },
+    ...(deps.https === undefined ? { http: { maxHeaderSize: HEADER_BYTES_MAX } } : {}),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
 
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, body === '' ? undefined : parseExactJson(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  useExactJsonBodies(app);
 
   if (deps.https === undefined) {
     logger.warn({ host: deps.config.host }, 'ADMIN API WITHOUT TLS: plain HTTP on loopback only; operator passwords and tokens cross it in clear text between processes on this machine. Give the admin API a key and certificate for anything else.');
@@ -209,6 +211,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     automationCredentialsFile: deps.config.automationCredentialsFile,
     ...externalIssuers(),
     ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
+    ...(deps.secretBox === undefined ? {} : { secretBox: deps.secretBox }),
   });
   iams.set(app, iam);
   // admin.externalIssuer: discovered at the first request, as the hub's own issuer is built.

@@ -3,6 +3,7 @@
 // an exponent, trailing zeros) is refused rather than silently rounded, so
 // that String(number) is always the sender's own text. Keys that could poison
 // prototypes are refused too.
+import type { FastifyInstance } from 'fastify';
 
 export class JsonBodyError extends Error {
   override readonly name = 'JsonBodyError';
@@ -23,4 +24,16 @@ export function parseExactJson(text: string): unknown {
 /** An amount given as a JSON number or string, as its exact decimal text. */
 export function amountText(value: number | string): string {
   return typeof value === 'number' ? String(value) : value;
+}
+
+/** The admin API's application/json bodies: read as text, parsed exactly (parseExactJson). */
+export function useExactJsonBodies(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : parseExactJson(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 }

@@ -4,17 +4,15 @@
 // a change is not in force until a second person approves it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { loadApiPermissions } from '../edge/gateway/api_permissions.ts';
 import { loadIpAllowlist } from '../edge/gateway/ip_allowlist.ts';
 import { createGatewayPolicyStore, type GatewayPolicy } from '../edge/gateway/policy_store.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { JsonBodyError, parseExactJson } from './exact_json.ts';
 import { registerGatewayRoutes } from './gateway_routes.ts';
-import { sendFailure } from './replies.ts';
-import { clientCaller, createTestAdminApi, makeAndApprove, type Answer, type Caller, type TestAdminApi } from './testing.ts';
+import { clientCaller, createTestAdminApi, makeAndApprove, routeTestApp, type Answer, type Caller, type TestAdminApi } from './testing.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const codeOf = (body: unknown) => (body as { errorInformation?: { errorCode?: string } } | undefined)?.errorInformation?.errorCode;
@@ -30,29 +28,15 @@ describeOnEachEngine('admin API: gateway policy routes', (ctx) => {
     const clock = { nowMs: () => T0 };
     await createParticipantRegistry({ db, engine, clock }).ensureHub();
     await db.insertInto('participants').values({ name: 'payerfsp', name_folded: 'payerfsp', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
-    // The admin API's ajv options, JSON parser and validation mapping.
-    app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } } });
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, body === '' ? undefined : parseExactJson(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
+    app = await routeTestApp((bare) => {
+      registerGatewayRoutes(bare, {
+        gatewayPolicies: createGatewayPolicyStore({ db, engine, clock }),
+        afterChange: (policy) => {
+          changes.push(policy);
+          if (failReload) throw new Error('reload failed');
+        },
+      });
     });
-    app.setErrorHandler((error: FastifyError, _request, reply) => {
-      if (error.validation !== undefined) return sendFailure(reply, { code: error.validation[0]?.keyword === 'additionalProperties' ? '3103' : '3100', detail: error.message });
-      if (error instanceof JsonBodyError) return sendFailure(reply, { code: '3101', detail: error.message });
-      return sendFailure(reply, { code: '2001', detail: '' });
-    });
-    registerGatewayRoutes(app, {
-      gatewayPolicies: createGatewayPolicyStore({ db, engine, clock }),
-      afterChange: (policy) => {
-        changes.push(policy);
-        if (failReload) throw new Error('reload failed');
-      },
-    });
-    await app.ready();
   });
   after(async () => {
     await app.close();

@@ -3,13 +3,12 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint } from 'jose';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { JsonBodyError, parseExactJson } from './exact_json.ts';
-import { sendFailure } from './replies.ts';
 import { registerSigningKeyRoutes } from './signing_key_routes.ts';
+import { routeTestApp } from './testing.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -27,28 +26,13 @@ describeOnEachEngine('admin API: signing keys', (ctx) => {
     await createParticipantRegistry({ db, engine, clock }).ensureHub();
     await db.insertInto('participants').values({ name: 'payerfsp', name_folded: 'payerfsp', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
     hubKid = await calculateJwkThumbprint(hubKey.publicKey.export({ format: 'jwk' }));
-    // The admin API's ajv options: unknown properties refused, never removed; no coercion.
-    app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } } });
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, body === '' ? undefined : parseExactJson(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
+    app = await routeTestApp((bare) => {
+      registerSigningKeyRoutes(bare, {
+        signingKeys: createSigningKeyRegistry({ db, engine, clock }),
+        hubPublicKeys: () => [{ kid: hubKid, alg: 'ES256', publicKey: hubKey.publicKey }],
+        clock,
+      });
     });
-    // The admin API's mapping, in short: schema failures 3100-3103, unreadable JSON 3101.
-    app.setErrorHandler((error: FastifyError, _request, reply) => {
-      if (error.validation !== undefined) return sendFailure(reply, { code: error.validation[0]?.keyword === 'additionalProperties' ? '3103' : '3100', detail: error.message });
-      if (error instanceof JsonBodyError) return sendFailure(reply, { code: '3101', detail: error.message });
-      return sendFailure(reply, { code: '2001', detail: '' });
-    });
-    registerSigningKeyRoutes(app, {
-      signingKeys: createSigningKeyRegistry({ db, engine, clock }),
-      hubPublicKeys: () => [{ kid: hubKid, alg: 'ES256', publicKey: hubKey.publicKey }],
-      clock,
-    });
-    await app.ready();
   });
   after(async () => {
     await app.close();

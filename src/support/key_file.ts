@@ -2,7 +2,8 @@
 // the file is its owner's alone, and made without ever replacing a file that
 // exists. Used for the hub's JWS key (edge/signature/hub_key.ts), the audit
 // log's and witnesses' Ed25519 keys (audit/key_file.ts), and simulated DFSPs'
-// signing keys.
+// signing keys; the owner-only reading and the writer also for the key that
+// seals the operator IAM's secrets (operator/iam/secret_box.ts).
 import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -15,11 +16,11 @@ export class KeyFileError extends Error {
 }
 
 /**
- * The private key in the unencrypted PKCS#8 PEM file at `path`, which must be a regular file readable and
- * writable by its owner only, of at most `bytesMax` bytes. A missing file is a KeyFileError whose cause has
- * code ENOENT. `refuse` makes the errors (a subclass, for callers that name their own).
+ * The text of the key file at `path`, which must be a regular file readable and writable by its owner only,
+ * of at most `bytesMax` bytes. A missing file is a KeyFileError whose cause has code ENOENT. `refuse` makes
+ * the errors (a subclass, for callers that name their own).
  */
-export function readOwnerOnlyPrivateKey(path: string, what: string, bytesMax: number, refuse: (message: string, options?: ErrorOptions) => KeyFileError = (m, o) => new KeyFileError(m, o)): KeyObject {
+export function readOwnerOnlyKeyFile(path: string, what: string, bytesMax: number, refuse: (message: string, options?: ErrorOptions) => KeyFileError = (m, o) => new KeyFileError(m, o)): string {
   let fd: number;
   try {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator configures the key file
@@ -27,7 +28,6 @@ export function readOwnerOnlyPrivateKey(path: string, what: string, bytesMax: nu
   } catch (error) {
     throw refuse(`${what} ${path} cannot be opened: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
   }
-  let text: string;
   try {
     // Checked on the open file, so the file read is the file checked (a symbolic link, as a mounted secret is, is followed).
     const stat = fstatSync(fd);
@@ -37,10 +37,19 @@ export function readOwnerOnlyPrivateKey(path: string, what: string, bytesMax: nu
     }
     if (stat.size > bytesMax) throw refuse(`${what} ${path} is larger than ${bytesMax} bytes`);
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- a descriptor, opened above
-    text = readFileSync(fd, 'utf8');
+    return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The private key in the unencrypted PKCS#8 PEM file at `path`, which must be a regular file readable and
+ * writable by its owner only, of at most `bytesMax` bytes. A missing file is a KeyFileError whose cause has
+ * code ENOENT. `refuse` makes the errors (a subclass, for callers that name their own).
+ */
+export function readOwnerOnlyPrivateKey(path: string, what: string, bytesMax: number, refuse: (message: string, options?: ErrorOptions) => KeyFileError = (m, o) => new KeyFileError(m, o)): KeyObject {
+  const text = readOwnerOnlyKeyFile(path, what, bytesMax, refuse);
   if (!/^-----BEGIN PRIVATE KEY-----$/m.test(text)) {
     throw refuse(`${what} ${path} is not an unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"); convert it with: openssl pkcs8 -topk8 -nocrypt`);
   }

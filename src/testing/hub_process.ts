@@ -26,6 +26,8 @@ export interface HubProcessOptions {
   pkiDir?: string;
   /** The audit log's signing key (audit.keyFile): hub processes sharing one database share it. */
   auditKeyFile?: string;
+  /** The key sealing the IAM's secrets (admin.secretsKeyFile): likewise shared. */
+  iamSecretsKeyFile?: string;
 }
 
 export interface HubProcess {
@@ -59,12 +61,13 @@ function hubEnv(settings: Record<string, string>): Record<string, string> {
   return { ...env, ...settings };
 }
 
-function settingsOf(options: Pick<HubProcessOptions, 'dataDir' | 'storageUrl' | 'pkiDir' | 'auditKeyFile'>): Record<string, string> {
+function settingsOf(options: Pick<HubProcessOptions, 'dataDir' | 'storageUrl' | 'pkiDir' | 'auditKeyFile' | 'iamSecretsKeyFile'>): Record<string, string> {
   return {
     INTERLOCK_DATA_DIR: options.dataDir,
     ...(options.storageUrl === undefined ? {} : { INTERLOCK_STORAGE_URL: options.storageUrl }),
     ...(options.pkiDir === undefined ? {} : { INTERLOCK_PKI_DIR: options.pkiDir }),
     ...(options.auditKeyFile === undefined ? {} : { INTERLOCK_AUDIT_KEY_FILE: options.auditKeyFile }),
+    ...(options.iamSecretsKeyFile === undefined ? {} : { INTERLOCK_ADMIN_SECRETS_KEY_FILE: options.iamSecretsKeyFile }),
   };
 }
 

@@ -10,11 +10,12 @@
 //
 // oidc-provider reads the body itself: Fastify leaves it unread in this
 // scope, after checking its declared length.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { markParticipantTokenRequest } from '../../operator/iam/authorization_server.ts';
 import { PARTICIPANT_TOKEN_REQUEST_BYTES_MAX } from '../../operator/iam/limits.ts';
+import { providerCallback } from '../../operator/iam/oidc_routes.ts';
 
 /** Where the token endpoint is on the FSPIOP listener. */
 export const PARTICIPANT_TOKEN_PATH = '/oauth2/token';
@@ -31,22 +32,14 @@ export function participantTokenEndpointUrl(fspiopPublicUrl: string): string {
   return `${fspiopPublicUrl.replace(/\/$/, '')}${PARTICIPANT_TOKEN_PATH}`;
 }
 
-type Callback = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-
 /** Mounts the token endpoint on `app`, whose server must be the FSPIOP mutual-TLS listener. Before app.ready(). */
 export function registerParticipantTokenEndpoint(app: FastifyInstance, deps: ParticipantTokenEndpointDeps): void {
-  const callbacks = new WeakMap<Provider, Callback>();
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const declared = Number(request.headers['content-length'] ?? 0);
     if (!Number.isSafeInteger(declared) || declared > PARTICIPANT_TOKEN_REQUEST_BYTES_MAX) {
       return reply.code(413).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: `the request body exceeds ${PARTICIPANT_TOKEN_REQUEST_BYTES_MAX} bytes` });
     }
-    const provider = await deps.provider();
-    let callback = callbacks.get(provider);
-    if (callback === undefined) {
-      callback = provider.callback();
-      callbacks.set(provider, callback);
-    }
+    const callback = providerCallback(await deps.provider());
     void reply.hijack();
     const raw = request.raw as IncomingMessage & { originalUrl?: string };
     markParticipantTokenRequest(raw);

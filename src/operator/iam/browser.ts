@@ -113,7 +113,7 @@ export interface SignInScript {
   /** A new password, for a one-time credential that must be changed. */
   newPassword?: string;
   /** The current TOTP code, given the enrolment secret shown on the page (or undefined when already enrolled). */
-  totp: (secret: string | undefined) => string;
+  totp: (secret: string | undefined) => string | Promise<string>;
 }
 
 /**
@@ -142,7 +142,7 @@ export async function signIn(browser: Browser, authorizationUrl: string | URL, s
       values['confirm'] = script.newPassword ?? '';
     } else if (form.fields.includes('code')) {
       secret = /Key: <code>([A-Z2-7]+)<\/code>/.exec(page.body)?.[1] ?? secret;
-      values['code'] = script.totp(secret);
+      values['code'] = await script.totp(secret);
     }
     page = await browser.post(form.action, values);
     if (page.status === 401 || page.status === 429) return { stoppedAt: page };

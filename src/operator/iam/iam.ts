@@ -1,7 +1,9 @@
 // Operator identity and access, put together: the stores, the authorization
 // server (built at the first request, once the admin API knows the address it
 // is reachable at, which with port 0 is only known after listen), the token
-// issuers the admin API trusts, and the principal behind a token.
+// issuers the admin API trusts, and the principal behind a token. Its secrets
+// (TOTP secrets, the authorization server's keys) are sealed in the database
+// with the box it is given (secret_box.ts).
 import { createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
 import type { Clock } from '../../support/clock.ts';
@@ -13,9 +15,10 @@ import { createRbacStore } from '../rbac/store.ts';
 import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf, type ParticipantTokenOptions } from './authorization_server.ts';
 import { bootstrapIam } from './bootstrap.ts';
 import { createClientStore } from './clients.ts';
-import { IAM_SIGNING_ALG, loadIamKeys, type IamKeys } from './keys.ts';
+import { IAM_SIGNING_ALG, loadIamKeys, sealIamKeysAtRest, type IamKeys } from './keys.ts';
 import { createOperatorStore } from './operators.ts';
 import { resolvePrincipal, type PrincipalResult } from './principals.ts';
+import { SecretBoxError, inMemorySecretBox, type SecretBox } from './secret_box.ts';
 import { createSigninLimits } from './signin_limits.ts';
 import { verifyAccessToken, type TokenCheck, type TrustedIssuer } from './token_verifier.ts';
 
@@ -39,6 +42,11 @@ export interface IamDeps {
   externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
   /** DFSPs' tokens for the FSPIOP API: the scopes each may get, and the FSPIOP listener's token endpoint. */
   participantTokens?: ParticipantTokenOptions;
+  /**
+   * Seals the IAM's secrets in the database (loadOrCreateSecretBox: a key file every hub process on the
+   * database shares). Absent: this process's in-memory key, for tests; what it seals is lost when the process ends.
+   */
+  secretBox?: SecretBox;
 }
 
 /** What the FSPIOP API needs to verify the DFSPs' access tokens this authorization server issues. */
@@ -100,7 +108,9 @@ function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit
 
 export function createIam(deps: IamDeps) {
   const { db, engine, clock } = deps;
-  const operators = createOperatorStore({ db, clock });
+  const secretBox = deps.secretBox ?? inMemorySecretBox();
+  if (deps.secretBox === undefined) deps.log.warn('the IAM was given no secrets key: its secrets are sealed with an in-memory key and cannot be opened after this process ends (tests only)');
+  const operators = createOperatorStore({ db, clock, secretBox });
   const clients = createClientStore({ db, clock });
   const rbac = createRbacStore({ db, engine, clock });
   const signinLimits = createSigninLimits({ db, clock });
@@ -108,7 +118,7 @@ export function createIam(deps: IamDeps) {
   let runtime: Promise<IamRuntime> | undefined;
 
   async function build(): Promise<IamRuntime> {
-    const keys = await loadIamKeys(db, clock);
+    const keys = await loadIamKeys(db, clock, secretBox);
     const publicUrl = deps.publicUrl();
     const provider = createAuthorizationServer({
       db, clock, keys, operators, clients, publicUrl,
@@ -156,11 +166,34 @@ export function createIam(deps: IamDeps) {
     }, check.issuer, check.claims);
   }
 
-  const bootstrap = () => bootstrapIam({
-    db, clock, log: deps.log, operators, clients, rbac, showOnce: deps.showOnce, automationCredentialsFile: deps.automationCredentialsFile,
-  });
+  /**
+   * Seals what an earlier version stored in clear (once: each value only if it is still the clear one read),
+   * and stops the start when sealed values do not open with this key (another process's key, say). The
+   * authorization server's keys are made here too, so that a process given another key stops now, not at
+   * its first request.
+   */
+  async function sealSecretsAtRest(): Promise<void> {
+    const keys = await sealIamKeysAtRest(db, secretBox);
+    const totp = await operators.sealTotpSecretsAtRest();
+    const unopenable = [...keys.unopenable.map((name) => `iam_keys ${name}`), ...totp.unopenable.map((username) => `the TOTP secret of ${username}`)];
+    if (unopenable.length > 0) {
+      throw new SecretBoxError(`${unopenable.length} sealed IAM secret(s) do not open with ${secretBox.keySource} (${unopenable.slice(0, 5).join(', ')}${unopenable.length > 5 ? ', …' : ''}): `
+        + 'they were sealed with another key; every hub process on one database must use the same IAM secrets key file (admin.secretsKeyFile)');
+    }
+    if (keys.sealed + totp.sealed > 0) {
+      deps.log.warn({ iamKeys: keys.sealed, totpSecrets: totp.sealed }, `sealed the IAM secrets stored in clear with ${secretBox.keySource}; backups made before now still hold them in clear`);
+    }
+    await loadIamKeys(db, clock, secretBox);
+  }
 
-  return { operators, clients, rbac, signinLimits, started, verify, principalOf, bootstrap, participantTokenTrust };
+  const bootstrap = async () => {
+    await sealSecretsAtRest();
+    await bootstrapIam({
+      db, clock, log: deps.log, operators, clients, rbac, showOnce: deps.showOnce, automationCredentialsFile: deps.automationCredentialsFile,
+    });
+  };
+
+  return { operators, clients, rbac, signinLimits, secretBox, started, verify, principalOf, bootstrap, participantTokenTrust };
 }
 
 export type Iam = ReturnType<typeof createIam>;

@@ -5,12 +5,15 @@
 // one database signs and verifies alike; the first process to start makes
 // them (insert-if-absent, then everyone reads what won).
 //
-// Anyone who can read this table can mint admin tokens: it is as sensitive as
-// the ledger itself. (Wrapping with a key-encryption key or an HSM is future work.)
+// Whoever holds these keys can mint admin tokens, so the database holds them
+// sealed (secret_box.ts), each for its own row ("iam_keys:<name>"), with the
+// key file every hub process on the database shares. Values stored in clear by
+// an earlier version are sealed at start (sealIamKeysAtRest).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../../support/clock.ts';
 import type { Db } from '../../storage/index.ts';
+import { inMemorySecretBox, sealStoredSecrets, type SealedAtRest, type SecretBox } from './secret_box.ts';
 
 /** The one signature algorithm of this authorization server: short keys, fast, FAPI 2.0's choice. */
 export const IAM_SIGNING_ALG = 'ES256';
@@ -41,17 +44,34 @@ function keyPairOf(material: string): KeyPairJwk {
   return { kid: privateJwk.kid, privateJwk, publicJwk };
 }
 
-async function ensure(db: Db, name: string, make: () => Promise<string> | string, nowMs: number): Promise<string> {
-  await db.insertInto('iam_keys').values({ name, material: await make(), created_at_ms: nowMs })
-    .onConflict((oc) => oc.column('name').doNothing()).execute();
-  return (await db.selectFrom('iam_keys').select('material').where('name', '=', name).executeTakeFirstOrThrow()).material;
+/** Where a key's material is sealed for: its row. */
+export function iamKeyContext(name: string): string {
+  return `iam_keys:${name}`;
 }
 
-export async function loadIamKeys(db: Db, clock: Clock): Promise<IamKeys> {
+async function ensure(db: Db, box: SecretBox, name: string, make: () => Promise<string> | string, nowMs: number): Promise<string> {
+  await db.insertInto('iam_keys').values({ name, material: box.seal(await make(), iamKeyContext(name)), created_at_ms: nowMs })
+    .onConflict((oc) => oc.column('name').doNothing()).execute();
+  const { material } = await db.selectFrom('iam_keys').select('material').where('name', '=', name).executeTakeFirstOrThrow();
+  return box.open(material, iamKeyContext(name));
+}
+
+/** The authorization server's keys, made if absent; `box` opens them (this process's in-memory box when absent: tests). */
+export async function loadIamKeys(db: Db, clock: Clock, box: SecretBox = inMemorySecretBox()): Promise<IamKeys> {
   const nowMs = clock.nowMs();
   return {
-    signing: keyPairOf(await ensure(db, 'as-signing-es256', newKeyPair, nowMs)),
-    cookieKeys: [await ensure(db, 'as-cookies', () => randomBytes(32).toString('base64url'), nowMs)],
-    portalClient: keyPairOf(await ensure(db, 'portal-client-es256', newKeyPair, nowMs)),
+    signing: keyPairOf(await ensure(db, box, 'as-signing-es256', newKeyPair, nowMs)),
+    cookieKeys: [await ensure(db, box, 'as-cookies', () => randomBytes(32).toString('base64url'), nowMs)],
+    portalClient: keyPairOf(await ensure(db, box, 'portal-client-es256', newKeyPair, nowMs)),
   };
+}
+
+/**
+ * At start: seals every key stored in clear (by a version before sealing), each only if it is still the
+ * value read, so that hub processes starting together seal it once; and tells which sealed keys do not open.
+ */
+export async function sealIamKeysAtRest(db: Db, box: SecretBox): Promise<SealedAtRest> {
+  const rows = await db.selectFrom('iam_keys').select(['name', 'material']).orderBy('name').execute();
+  return sealStoredSecrets(box, rows.map(({ name, material }) => ({ label: name, context: iamKeyContext(name), stored: material })), async ({ label, stored }, sealed) =>
+    Number((await db.updateTable('iam_keys').set({ material: sealed }).where('name', '=', label).where('material', '=', stored).executeTakeFirst()).numUpdatedRows));
 }

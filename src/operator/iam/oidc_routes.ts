@@ -4,22 +4,31 @@
 // oidc-provider expects of a mounted app (originalUrl keeps it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
 import { access } from '../access.ts';
 import { OIDC_PATH } from './authorization_server.ts';
 import type { Iam } from './iam.ts';
 
+type ProviderCallback = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+const callbacks = new WeakMap<Provider, ProviderCallback>();
+
+/** The provider's request handler, made once per provider (here and on the FSPIOP listener's token endpoint). */
+export function providerCallback(provider: Provider): ProviderCallback {
+  let callback = callbacks.get(provider);
+  if (callback === undefined) {
+    callback = provider.callback();
+    callbacks.set(provider, callback);
+  }
+  return callback;
+}
+
 export function registerOidcRoutes(app: FastifyInstance, iam: Iam): void {
-  const callbacks = new WeakMap<object, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, parsed) => { parsed(null); });
     const handle = async (request: FastifyRequest, reply: FastifyReply) => {
       const { provider, publicUrl } = await iam.started();
-      let callback = callbacks.get(provider);
-      if (callback === undefined) {
-        callback = provider.callback();
-        callbacks.set(provider, callback);
-      }
+      const callback = providerCallback(provider);
       void reply.hijack();
       const raw = request.raw as IncomingMessage & { originalUrl?: string };
       const url = raw.url ?? OIDC_PATH;

@@ -3,7 +3,8 @@
 // first sign-in for anyone holding a role that changes anything; consecutive
 // failures of either step lock the account for a while. Every failure looks
 // the same from outside (sign-in.ts answers one message), but is told apart
-// here for the audit events.
+// here for the audit events. The TOTP secret is stored sealed (secret_box.ts)
+// for its operator's row, and opened only to check a code.
 import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '../../fspiop/errors.ts';
 import type { Clock } from '../../support/clock.ts';
@@ -11,6 +12,7 @@ import type { Db } from '../../storage/index.ts';
 import { LOCKOUT_FAILURES_MAX, LOCKOUT_MS } from './limits.ts';
 import { dummyVerify, hashPassword, oneTimePassword, passwordProblem, verifyPassword } from './password.ts';
 import type { Operator } from './tables.ts';
+import { inMemorySecretBox, sealStoredSecrets, type SealedAtRest, type SecretBox } from './secret_box.ts';
 import { acceptTotp } from './totp.ts';
 
 const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,63}$/;
@@ -42,9 +44,16 @@ export function operatorView(operator: Operator, nowMs: number) {
 interface Deps {
   db: Db;
   clock: Clock;
+  /** Seals and opens TOTP secrets; this process's in-memory box when absent (tests, and stores that never touch TOTP). */
+  secretBox?: SecretBox;
 }
 
-export function createOperatorStore({ db, clock }: Deps) {
+/** Where an operator's TOTP secret is sealed for: their row. */
+export function totpSecretContext(operatorId: string): string {
+  return `operators.totp_secret:${operatorId}`;
+}
+
+export function createOperatorStore({ db, clock, secretBox = inMemorySecretBox() }: Deps) {
   const find = (id: string) => db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
   const findByUsername = (username: string) => db.selectFrom('operators').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();
 
@@ -129,7 +138,7 @@ export function createOperatorStore({ db, clock }: Deps) {
     if (operator === undefined || operator.totp_secret === null) return { ok: false, reason: 'wrong-totp' };
     const nowMs = clock.nowMs();
     if (operator.locked_until_ms !== null && operator.locked_until_ms > nowMs) return { ok: false, reason: 'locked', operator };
-    const counter = acceptTotp(operator.totp_secret, code, operator.totp_last_counter, nowMs);
+    const counter = acceptTotp(secretBox.open(operator.totp_secret, totpSecretContext(id)), code, operator.totp_last_counter, nowMs);
     if (counter === undefined) return { ok: false, reason: 'wrong-totp', operator, lockedNow: await recordFailure(id) };
     // Compare-and-set on the last counter: two concurrent submissions of one code cannot both pass.
     const stored = await db.updateTable('operators').set({ totp_last_counter: counter })
@@ -144,7 +153,7 @@ export function createOperatorStore({ db, clock }: Deps) {
     if (operator === undefined) return { ok: false, reason: 'unknown-user' };
     const counter = acceptTotp(secret, code, null, clock.nowMs());
     if (counter === undefined) return { ok: false, reason: 'wrong-totp', operator, lockedNow: await recordFailure(id) };
-    await db.updateTable('operators').set({ totp_secret: secret, totp_last_counter: counter, changed_at_ms: clock.nowMs() })
+    await db.updateTable('operators').set({ totp_secret: secretBox.seal(secret, totpSecretContext(id)), totp_last_counter: counter, changed_at_ms: clock.nowMs() })
       .where('id', '=', id).where('totp_secret', 'is', null).execute();
     return { ok: true, operator };
   }
@@ -177,10 +186,22 @@ export function createOperatorStore({ db, clock }: Deps) {
     return operator === undefined ? fail('3200', `operator ${id} does not exist`) : ok({ operator, oneTimePassword: password });
   }
 
+  /**
+   * At start: seals every TOTP secret stored in clear (by a version before sealing), each only if it is still
+   * the value read, so that hub processes starting together seal it once; and tells whose sealed secrets do
+   * not open.
+   */
+  async function sealTotpSecretsAtRest(): Promise<SealedAtRest> {
+    const rows = await db.selectFrom('operators').select(['id', 'username', 'totp_secret']).where('totp_secret', 'is not', null).orderBy('username').execute();
+    const secrets = rows.flatMap(({ id, username, totp_secret: stored }) => (stored === null ? [] : [{ label: username, context: totpSecretContext(id), stored, id }]));
+    return sealStoredSecrets(secretBox, secrets, async ({ id, stored }, sealed) =>
+      Number((await db.updateTable('operators').set({ totp_secret: sealed }).where('id', '=', id).where('totp_secret', '=', stored).executeTakeFirst()).numUpdatedRows));
+  }
+
   const list = () => db.selectFrom('operators').selectAll().orderBy('username').execute();
   const count = async () => Number((await db.selectFrom('operators').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
-  return { create, find, findByUsername, list, count, checkPassword, checkTotp, enrolTotp, changePassword, recordFailure, recordSuccess, setActive, resetCredential };
+  return { create, find, findByUsername, list, count, checkPassword, checkTotp, enrolTotp, changePassword, recordFailure, recordSuccess, setActive, resetCredential, sealTotpSecretsAtRest };
 }
 
 export type OperatorStore = ReturnType<typeof createOperatorStore>;

@@ -91,9 +91,13 @@ test('first sign-in: one-time credential, new password, TOTP enrolment, then a c
   const request = await authorizationRequest();
   const outcome = await signIn(newBrowser(), request.url, {
     username: 'carla', password: oneTimePassword, newPassword: NEW_PASSWORD,
-    totp: (secret) => {
+    totp: async (secret) => {
       totpSecret = secret;
       assert.ok(secret !== undefined, 'the enrolment page shows the key');
+      // While it is being enrolled, the secret is sealed at rest too.
+      const pending = await storage.db.selectFrom('signin_flows').select('pending_totp_secret').where('pending_totp_secret', 'is not', null).execute();
+      assert.equal(pending.length, 1);
+      assert.ok(pending.every((row) => row.pending_totp_secret?.startsWith('v1.') === true && !row.pending_totp_secret.includes(secret)));
       return totpCode(secret, clock.nowMs());
     },
   }, isCallback);

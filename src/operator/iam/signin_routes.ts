@@ -69,8 +69,18 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
 
   const expired = (reply: FastifyReply) => send(reply, 400, 'Sign-in expired', '<p>This sign-in has expired or is not yours. <a href="/portal">Start again from the portal</a>.</p>');
 
+  /** A secret being enrolled is sealed at rest as the enrolled one is (secret_box.ts), bound to its flow. */
+  const pendingSecretContext = (uid: string) => `signin_flows.pending_totp_secret:${uid}`;
+
   async function flowOf(uid: string): Promise<{ operator_id: string; stage: SigninStage; pending_totp_secret: string | null } | undefined> {
-    return db.selectFrom('signin_flows').select(['operator_id', 'stage', 'pending_totp_secret']).where('uid', '=', uid).where('expires_at_ms', '>', clock.nowMs()).executeTakeFirst();
+    const flow = await db.selectFrom('signin_flows').select(['operator_id', 'stage', 'pending_totp_secret']).where('uid', '=', uid).where('expires_at_ms', '>', clock.nowMs()).executeTakeFirst();
+    if (flow === undefined || flow.pending_totp_secret === null) return flow;
+    try {
+      return { ...flow, pending_totp_secret: iam.secretBox.open(flow.pending_totp_secret, pendingSecretContext(uid)) };
+    } catch {
+      // Not sealed with this key for this flow (written before secrets were sealed, or tampered with): the sign-in starts again.
+      return undefined;
+    }
   }
 
   async function totpRequired(operator: Operator): Promise<boolean> {
@@ -122,7 +132,7 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
     if (stage === undefined) return finish(request, reply, operator, amr);
     const pending = stage === 'ENROL_TOTP' ? newTotpSecret() : null;
     // Never longer than the interaction it belongs to, which oidc-provider checks on every step anyway.
-    const values = { operator_id: operator.id, stage, pending_totp_secret: pending, expires_at_ms: clock.nowMs() + INTERACTION_TTL_S * 1000 };
+    const values = { operator_id: operator.id, stage, pending_totp_secret: pending === null ? null : iam.secretBox.seal(pending, pendingSecretContext(uid)), expires_at_ms: clock.nowMs() + INTERACTION_TTL_S * 1000 };
     await db.insertInto('signin_flows').values({ uid, ...values }).onConflict((oc) => oc.column('uid').doUpdateSet(values)).execute();
     return stagePage(reply, uid, stage, operator, pending);
   }

@@ -10,7 +10,7 @@ export interface OperatorsTable {
   password_hash: string;
   /** 1 for a one-time credential (the bootstrap's, or after a reset): it must be changed at the next sign-in. */
   is_password_temporary: number;
-  /** Base32 TOTP secret once enrolled. */
+  /** The base32 TOTP secret once enrolled, sealed for this row (secret_box.ts: v1.<iv>.<ciphertext>.<tag>). */
   totp_secret: string | null;
   /** The last TOTP time step accepted, so that a code is never accepted twice. */
   totp_last_counter: number | null;
@@ -39,7 +39,7 @@ export interface IamClientsTable {
 
 export interface IamKeysTable {
   name: string;
-  /** A private JWK (JSON) or a random secret (base64url). */
+  /** A private JWK (JSON) or a random secret (base64url), sealed for this row (secret_box.ts). */
   material: string;
   created_at_ms: number;
 }
