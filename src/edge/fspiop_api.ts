@@ -36,7 +36,8 @@ import type { TransferService } from '../transfers/index.ts';
 import { connectionServerOptions, guardConnectionLimits, type ConnectionLimits } from './gateway/connection_limits.ts';
 import { connectionRefusal, passGateway, type GatewayControls } from './gateway/gateway.ts';
 import type { GatewayRefusal } from './gateway/refusal.ts';
-import { registerParticipantTokenEndpoint } from './gateway/token_endpoint.ts';
+import { clientAddress } from './gateway/client_address.ts';
+import { PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint } from './gateway/token_endpoint.ts';
 import type { SecurityEvent, SecurityEvents } from './security_events.ts';
 import type { MutualTls } from './tls/mtls.ts';
 import { verifySignature, type VerificationKey } from './signature/index.ts';
@@ -338,7 +339,22 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       deps.securityEvents.record({ ...refused.event, participant: identity.fspId, certificateSerial: identity.serialHex, sourceAddress: socket.remoteAddress ?? 'unknown' });
       socket.destroy();
     });
-    if (deps.tokenProvider !== undefined) registerParticipantTokenEndpoint(app, { provider: deps.tokenProvider });
+    // A token is asked from an allowed address too (through a trusted proxy, its X-Forwarded-For's).
+    if (deps.tokenProvider !== undefined) {
+      registerParticipantTokenEndpoint(app, {
+        provider: deps.tokenProvider,
+        admit: (request) => {
+          const socket = request.raw.socket;
+          const identity = socket instanceof TLSSocket && socket.authorized ? tls.identityOf(socket) : undefined;
+          // Without a participant's certificate the authorization server refuses the client itself.
+          if (identity === undefined) return undefined;
+          const client = clientAddress({ socketAddress: socket.remoteAddress, forwardedFor: request.headers['x-forwarded-for'], trusted: deps.gateway.trustedProxies });
+          const refused = deps.gateway.ipAllowlist.checkClient(identity.fspId, client);
+          if (refused !== undefined) record(request, { ...refused.event, participant: identity.fspId, operation: `POST ${PARTICIPANT_TOKEN_PATH}` });
+          return refused;
+        },
+      });
+    }
   }
   await app.ready();
   return app;

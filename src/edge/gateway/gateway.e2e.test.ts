@@ -16,7 +16,7 @@ import { startHub, type Hub } from '../../main.ts';
 import { createAccessTokenSource } from '../../sim/access_token.ts';
 import { createLogger } from '../../support/logger.ts';
 import { adminClientOf, type AdminClient } from '../../testing/admin_client.ts';
-import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, onboardScheme, tokenSourceOf, type DfspServer, type FspiopRequestOptions } from '../../testing/dfsp.ts';
+import { adminRequest, agentOf, dfspServer, errorCodeOf, httpsExchange, fspiopRequest, onboardScheme, tokenSourceOf, type DfspServer, type FspiopRequestOptions } from '../../testing/dfsp.ts';
 import { testPkiSettings, testTlsOf } from '../../testing/scheme_pki.ts';
 import { until } from '../../testing/hub_process.ts';
 import { TLS_POLICY } from '../tls/policy.ts';
@@ -67,6 +67,8 @@ async function lastEvent(kind: string, count: number): Promise<Record<string, un
 }
 
 test('IP allow-list: outside the list, or spoofed through an untrusted hop, is refused (3000, 403); inside it is served', async () => {
+  // payerfsp holds a token from before its list (this client's token requests name no client address).
+  await (await tokenSourceOf(hub.fspiopUrl, 'payerfsp')).token();
   const set = await adminRequest(admin, 'PUT', '/participants/payerfsp/ip-allowlist', { entries: [{ cidr: '192.0.2.0/24', description: 'payerfsp egress' }] });
   assert.equal(set.status, 200, JSON.stringify(set.body));
   const inside = await lookup('payerfsp', { headers: { 'x-forwarded-for': '192.0.2.7' } });
@@ -83,6 +85,16 @@ test('IP allow-list: outside the list, or spoofed through an untrusted hop, is r
   const event = await lastEvent('ip-not-allowed', 2);
   assert.match(String(event['reason']), /198\.51\.100\.9/);
   assert.equal(event['participant'], 'payerfsp');
+
+  // A token, too, is given only to an allowed address.
+  const tokenRequest = (forwardedFor: string) => httpsExchange(`${hub.fspiopUrl}/oauth2/token`, 'POST',
+    { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor }, 'grant_type=client_credentials&client_id=fsp%3Apayerfsp', agent);
+  const agent = await agentOf('payerfsp');
+  const refusedToken = await tokenRequest('198.51.100.20');
+  assert.deepEqual([refusedToken.status, (JSON.parse(refusedToken.body) as { error: string }).error], [403, 'access_denied']);
+  assert.equal((await lastEvent('ip-not-allowed', 3))['operation'], 'POST /oauth2/token');
+  const givenToken = await tokenRequest('192.0.2.7');
+  assert.equal(givenToken.status, 200, givenToken.body);
 
   const cleared = await adminRequest(admin, 'PUT', '/participants/payerfsp/ip-allowlist', { entries: [] });
   assert.equal(cleared.status, 200);

@@ -16,6 +16,7 @@ import type Provider from 'oidc-provider';
 import { markParticipantTokenRequest } from '../../operator/iam/authorization_server.ts';
 import { PARTICIPANT_TOKEN_REQUEST_BYTES_MAX } from '../../operator/iam/limits.ts';
 import { providerCallback } from '../../operator/iam/oidc_routes.ts';
+import type { GatewayRefusal } from './refusal.ts';
 
 /** Where the token endpoint is on the FSPIOP listener. */
 export const PARTICIPANT_TOKEN_PATH = '/oauth2/token';
@@ -25,6 +26,8 @@ const PROVIDER_TOKEN_ROUTE = '/token';
 export interface ParticipantTokenEndpointDeps {
   /** The hub's authorization server (Iam.started().provider), built at first use. */
   readonly provider: () => Promise<Provider>;
+  /** The gateway's checks a token request must pass first (its IP allow-list); a refusal is answered as an OAuth2 error. */
+  readonly admit?: (request: FastifyRequest) => GatewayRefusal | undefined;
 }
 
 /** The token endpoint's URL given the FSPIOP API's public base URL (https://host:port), for discovery's mtls_endpoint_aliases. */
@@ -38,6 +41,10 @@ export function registerParticipantTokenEndpoint(app: FastifyInstance, deps: Par
     const declared = Number(request.headers['content-length'] ?? 0);
     if (!Number.isSafeInteger(declared) || declared > PARTICIPANT_TOKEN_REQUEST_BYTES_MAX) {
       return reply.code(413).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: `the request body exceeds ${PARTICIPANT_TOKEN_REQUEST_BYTES_MAX} bytes` });
+    }
+    const refused = deps.admit?.(request);
+    if (refused !== undefined) {
+      return reply.code(refused.httpStatus).header('cache-control', 'no-store').send({ error: 'access_denied', error_description: refused.failure.detail });
     }
     const callback = providerCallback(await deps.provider());
     void reply.hijack();
