@@ -99,7 +99,7 @@ export interface AdminTrust {
 }
 
 /** fetch for the admin API at `base`: plain HTTP only on this machine's loopback, https only with the scheme CA. */
-export function adminFetch(base: URL, trust: AdminTrust | undefined): Fetch {
+function adminFetch(base: URL, trust: AdminTrust | undefined): Fetch {
   if (base.protocol === 'https:') {
     if (trust === undefined) throw new Error(`admin API ${base.origin}: an https admin API needs the scheme CA certificate to trust`);
     return fetchTrusting(trust.caPems);

@@ -42,10 +42,9 @@ import type { SecurityEvent, SecurityEvents } from './security_events.ts';
 import type { MutualTls } from './tls/mtls.ts';
 import { verifySignature, type VerificationKey } from './signature/index.ts';
 
-export interface FspiopApiConfig extends Omit<ConnectionLimits, 'requestTimeoutMs'> {
+/** The listener's connection limits (requestTimeoutMs: the whole request, head and body), and the request's. */
+export interface FspiopApiConfig extends ConnectionLimits {
   bodyBytesMax: number;
-  /** The whole request, headers and body, from its first byte. */
-  requestTimeoutMs: number;
   dateSkewMsMax: number;
 }
 
@@ -125,10 +124,9 @@ function queryParameter(query: string, name: string): string | undefined {
 export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInstance> {
   const { db, clock, config, transfers, quotes, lookup } = deps;
   const logger: FastifyBaseLogger = deps.log.child({ component: 'fspiop-api' });
-  const limits: ConnectionLimits = { ...config, requestTimeoutMs: config.requestTimeoutMs };
   // Timeouts against slow clients and the header size bound are the server's own (set at its creation);
   // repeated headers are joined ("a, b") rather than first-one-wins, so a second Content-Type or FSPIOP-Source fails its check.
-  const serverOptions = { ...connectionServerOptions(limits), joinDuplicateHeaders: true };
+  const serverOptions = { ...connectionServerOptions(config), joinDuplicateHeaders: true };
   const app = Fastify({
     ...(deps.tls === undefined ? { http: serverOptions } : { https: { ...deps.tls.serverOptions(), ...serverOptions } }),
     loggerInstance: logger,
@@ -136,7 +134,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     return503OnClosing: true,
     disableRequestLogging: true,
   });
-  guardConnectionLimits(app.server, limits, deps.securityEvents);
+  guardConnectionLimits(app.server, config, deps.securityEvents);
   const heads = new WeakMap<FastifyRequest, Head>();
 
   function record(request: FastifyRequest, event: Pick<SecurityEvent, 'kind' | 'reason'> & Partial<SecurityEvent>): void {

@@ -7,6 +7,7 @@
 import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { PARTICIPANT_TOKEN_PATH } from '../edge/gateway/token_endpoint.ts';
+import { participantClientId } from '../operator/iam/clients.ts';
 import { TLS_POLICY } from '../edge/tls/policy.ts';
 import type { Clock } from '../support/clock.ts';
 import type { DfspTls } from './types.ts';
@@ -23,11 +24,6 @@ export interface AccessTokenSource {
   close(): Promise<void>;
 }
 
-/** The client id the hub's authorization server knows DFSP `fspId` by. */
-export function dfspClientId(fspId: string): string {
-  return `fsp:${fspId}`;
-}
-
 export function createAccessTokenSource(options: { fspId: string; hubFspiopUrl: string; tls: DfspTls; clock: Clock; scope?: string }): AccessTokenSource {
   const { clock, tls } = options;
   const base = new URL(options.hubFspiopUrl);
@@ -35,7 +31,7 @@ export function createAccessTokenSource(options: { fspId: string; hubFspiopUrl: 
   const tokenEndpoint = `${base.origin}${base.pathname.replace(/\/+$/, '')}${PARTICIPANT_TOKEN_PATH}`;
   // The token endpoint is all a DFSP needs of the authorization server; the token is opaque to it.
   const server: oauth.AuthorizationServer = { issuer: base.origin, token_endpoint: tokenEndpoint };
-  const client: oauth.Client = { client_id: dfspClientId(options.fspId) };
+  const client: oauth.Client = { client_id: participantClientId(options.fspId) };
   const dispatcher = new Agent({ connect: { ...TLS_POLICY, key: tls.keyPem, cert: tls.certificateChainPem, ca: [...tls.caPems] } });
   const fetchWithCertificate = ((input: string | URL, init?: RequestInit) =>
     undiciFetch(input, { ...init, dispatcher, signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS) } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch;
