@@ -59,16 +59,26 @@ function readTls(path: string, nowMs: number): DfspTls | undefined {
 /** The admin API as a caller with a token that may have certificates issued (a change request its checker approves: demo/admin_auth.ts). */
 export interface CertificateRequester {
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  text(path: string): Promise<{ status: number; text: string }>;
+}
+
+/** Whether `rootPem` is the root of the scheme CA the admin API answers (GET /pki/ca: the issuing CA, then the root). */
+async function isSchemeRoot(admin: CertificateRequester, rootPem: string): Promise<boolean> {
+  const answer = await admin.text('/pki/ca');
+  if (answer.status !== 200) throw new Error(`the scheme CA's chain could not be read: HTTP ${answer.status}`);
+  const schemeRoot = splitPemBundle(answer.text).certificatePems.at(-1);
+  return schemeRoot !== undefined && new X509Certificate(schemeRoot).fingerprint256 === new X509Certificate(rootPem).fingerprint256;
 }
 
 /**
  * The DFSP's TLS certificate (client and server, for 127.0.0.1 and localhost): from `dir` while it has
- * a third of its life left, else from a new key and CSR signed by the scheme CA through the admin API.
+ * a third of its life left and was issued by the scheme CA the admin API answers for, else from a new key and CSR signed by that CA.
  */
 export async function enrolDfspTls(admin: CertificateRequester, name: string, dir: string, nowMs = Date.now()): Promise<DfspTls> {
   const path = tlsPath(dir, name);
   const current = readTls(path, nowMs);
-  if (current !== undefined) return current;
+  // A certificate kept from another scheme (a hub started afresh made a new CA) is replaced.
+  if (current !== undefined && await isSchemeRoot(admin, current.caPems[0] ?? '')) return current;
   const { csrPem, keyPem } = await makeCsr();
   const response = await admin.call('POST', '/pki/csr', { fspId: name, csr: csrPem, profile: 'both', hosts: ['127.0.0.1', 'localhost'], lifetimeDays: CERTIFICATE_LIFETIME_DAYS });
   const answer = (response.body ?? {}) as { certificate?: string; chain?: string };
