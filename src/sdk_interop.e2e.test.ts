@@ -14,18 +14,14 @@
 // checked with the SDK's own validator.
 import assert from 'node:assert/strict';
 import { createPublicKey, randomUUID, type JsonWebKeyInput } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { testPkiSettings, testTlsOf } from './testing/scheme_pki.ts';
-import { loadConfig } from './config/index.ts';
-import { startHub, type Hub } from './main.ts';
-import { createLogger } from './support/logger.ts';
+import { testTlsOf } from './testing/scheme_pki.ts';
+import type { Hub } from './main.ts';
 import { sdkJwsValidator } from './edge/signature/sdk_jws_peer.ts';
-import { dfspServer, fspiopRequest, onboardScheme, positionOf, testCredentialsOf, tokenSourceOf, type DfspServer, type Received } from './testing/dfsp.ts';
-import { adminClientOf, type AdminClient } from './testing/admin_client.ts';
+import { fspiopRequest, positionOf, testCredentialsOf, tokenSourceOf, type DfspServer, type Received } from './testing/dfsp.ts';
+import type { AdminClient } from './testing/admin_client.ts';
+import { startSchemeHub, type SchemeHub } from './testing/scheme_hub.ts';
 import { describeOnEachEngine } from './testing/engines.ts';
 import { until } from './testing/hub_process.ts';
 import { SDK_SILENT_LOGGER } from './testing/sdk_logger.ts';
@@ -107,7 +103,7 @@ const fspiopHeaders = (headers: Record<string, string | string[] | undefined>, n
 const PARTY = { partyIdType: 'MSISDN', partyIdentifier: '27713803912' };
 
 describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the hub', (context) => {
-  const dir = mkdtempSync(join(tmpdir(), 'interlock-sdk-'));
+  let scheme: SchemeHub<'payerfsp' | 'payeefsp'>;
   let hub: Hub;
   let adminClient: AdminClient;
   let payer: DfspServer;
@@ -137,12 +133,8 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
   }
 
   before(async () => {
-    payer = await dfspServer();
-    payee = await dfspServer({ onRequest: answerAsPayee });
-    const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'storage.url': context.url, 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
-    hub = await startHub(config, createLogger('silent'));
-    adminClient = adminClientOf(hub, config.dataDir);
-    await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+    scheme = await startSchemeHub({ name: 'sdk', dfsps: { payerfsp: {}, payeefsp: { onRequest: answerAsPayee } }, overrides: { 'storage.url': context.url } });
+    ({ hub, admin: adminClient, dfsps: { payerfsp: payer, payeefsp: payee } } = scheme);
     payerSdk = await mojaloopRequests('payerfsp', hub);
     payeeSdk = await mojaloopRequests('payeefsp', hub);
     // The payee registers its party. (MojaloopRequests has no call for POST /participants/{Type}/{ID}, only the bulk POST /participants.)
@@ -151,12 +143,7 @@ describeOnEachEngine('a DFSP on Mojaloop\'s SDK (MojaloopRequests) through the h
     await payee.next((r) => r.method === 'PUT' && r.url === `/participants/${PARTY.partyIdType}/${PARTY.partyIdentifier}`);
   });
 
-  after(async () => {
-    await hub.close();
-    await payer.close();
-    await payee.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => scheme.close());
 
   test('lookup, quote and transfer: every request the SDK builds is accepted, and each callback reaches the payer as the payee sent it', async () => {
     // Lookup, without knowing the payee's FSP.

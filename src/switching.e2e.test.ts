@@ -4,23 +4,18 @@
 // outbox and the delivery worker.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { testPkiSettings } from './testing/scheme_pki.ts';
 import { ilpPacketFor } from './testing/ilp_fixture.ts';
 import { until } from './testing/hub_process.ts';
 import { verifyEvidence } from './transfers/evidence.ts';
 import { createSigningKeyRegistry } from './participants/index.ts';
 import { systemClock } from './support/clock.ts';
-import { loadConfig } from './config/index.ts';
-import { startHub, type Hub } from './main.ts';
-import { createLogger } from './support/logger.ts';
-import { adminRequest, agentOf, dfspServer, httpsExchange, fspiopRequest, onboardScheme, sentBodyText, type DfspServer } from './testing/dfsp.ts';
-import { adminClientOf, type AdminClient } from './testing/admin_client.ts';
+import type { Hub } from './main.ts';
+import { adminRequest, agentOf, httpsExchange, fspiopRequest, sentBodyText, type DfspServer } from './testing/dfsp.ts';
+import type { AdminClient } from './testing/admin_client.ts';
+import { startSchemeHub, type SchemeHub } from './testing/scheme_hub.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'interlock-e2e-'));
+let scheme: SchemeHub<'payerfsp' | 'payeefsp'>;
 let hub: Hub;
 let payer: DfspServer;
 let payee: DfspServer;
@@ -31,20 +26,11 @@ const fspiop = (method: string, path: string, resource: string, source: string, 
   fspiopRequest(hub.fspiopUrl, method, path, resource, source, destination, body);
 
 before(async () => {
-  payer = await dfspServer();
-  payee = await dfspServer();
-  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent' } });
-  hub = await startHub(config, createLogger('silent'));
-  adminClient = adminClientOf(hub, config.dataDir);
-  await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+  scheme = await startSchemeHub({ name: 'e2e', dfsps: { payerfsp: {}, payeefsp: {} } });
+  ({ hub, admin: adminClient, dfsps: { payerfsp: payer, payeefsp: payee } } = scheme);
 });
 
-after(async () => {
-  await hub.close();
-  await payer.close();
-  await payee.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => scheme.close());
 
 test('registration, lookup, quote and transfer run end to end, and positions end right', async () => {
   const party = { partyIdType: 'MSISDN', partyIdentifier: '27713803912' };

@@ -2,40 +2,24 @@
 // and hostile prepares that each must be refused with 3105, recorded as a
 // security event, and move no money; the properly signed one goes through.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { testPkiSettings } from '../testing/scheme_pki.ts';
-import { loadConfig } from '../config/index.ts';
-import { startHub, type Hub } from '../main.ts';
-import { createLogger } from '../support/logger.ts';
-import { agentOf, dfspServer, errorCodeOf, httpsExchange, fspiopRequest, ilpLock, onboardScheme, positionOf, prepareBody, testCredentialsOf, tokenSourceOf, type DfspServer } from '../testing/dfsp.ts';
+import type { Hub } from '../main.ts';
+import { agentOf, errorCodeOf, httpsExchange, fspiopRequest, ilpLock, positionOf, prepareBody, testCredentialsOf, tokenSourceOf, type DfspServer } from '../testing/dfsp.ts';
 import { signMessage } from './signature/index.ts';
-import { adminClientOf, type AdminClient } from '../testing/admin_client.ts';
+import type { AdminClient } from '../testing/admin_client.ts';
+import { startSchemeHub, type SchemeHub } from '../testing/scheme_hub.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'interlock-signature-edge-'));
+let scheme: SchemeHub<'payerfsp' | 'payeefsp'>;
 let hub: Hub;
 let adminClient: AdminClient;
-let payer: DfspServer;
 let payee: DfspServer;
-const logLines: Record<string, unknown>[] = [];
 
 before(async () => {
-  payer = await dfspServer();
-  payee = await dfspServer();
-  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn' } });
-  hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }));
-  adminClient = adminClientOf(hub, config.dataDir);
-  await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+  scheme = await startSchemeHub({ name: 'signature-edge', dfsps: { payerfsp: {}, payeefsp: {} } });
+  ({ hub, admin: adminClient, dfsps: { payeefsp: payee } } = scheme);
 });
 
-after(async () => {
-  await hub.close();
-  await payer.close();
-  await payee.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => scheme.close());
 
 /** A prepare from payerfsp, its headers and body text as given (a hostile client writes its own), with payerfsp's access token. */
 async function send(headers: Record<string, string>, body: string) {
@@ -55,7 +39,7 @@ async function signedBy(name: string, body: unknown, date: string, uri = '/trans
   return signMessage({ method, fspiopUri: uri, source: 'payerfsp', destination: 'payeefsp', date, body }, (await testCredentialsOf(name)).signingKey);
 }
 
-const signatureEvents = () => logLines.filter((line) => line['securityEvent'] === 'signature-invalid');
+const signatureEvents = () => scheme.eventsOf('signature-invalid');
 
 test('every hostile prepare is refused with 3105 and a security event, and moves no money; a signed one is accepted', async () => {
   const date = new Date().toUTCString();

@@ -6,37 +6,30 @@
 // that X-Forwarded-For names the client address the allow-lists are checked
 // against.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../config/index.ts';
-import { startHub, type Hub } from '../../main.ts';
+import type { Hub } from '../../main.ts';
 import { createAccessTokenSource } from '../../sim/access_token.ts';
-import { createLogger } from '../../support/logger.ts';
-import { adminClientOf, type AdminClient } from '../../testing/admin_client.ts';
-import { adminRequest, agentOf, dfspServer, errorCodeOf, httpsExchange, fspiopRequest, onboardScheme, tokenSourceOf, type DfspServer, type FspiopRequestOptions } from '../../testing/dfsp.ts';
-import { testPkiSettings, testTlsOf } from '../../testing/scheme_pki.ts';
+import type { AdminClient } from '../../testing/admin_client.ts';
+import { adminRequest, agentOf, errorCodeOf, httpsExchange, fspiopRequest, tokenSourceOf, type FspiopRequestOptions } from '../../testing/dfsp.ts';
+import { testTlsOf } from '../../testing/scheme_pki.ts';
+import { startSchemeHub, type SchemeHub } from '../../testing/scheme_hub.ts';
 import { until } from '../../testing/hub_process.ts';
 import { TLS_POLICY } from '../tls/policy.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'interlock-gateway-'));
+let scheme: SchemeHub<'payerfsp' | 'payeefsp' | 'burstfsp'>;
 let hub: Hub;
 let admin: AdminClient;
-const dfsps: DfspServer[] = [];
-const logLines: Record<string, unknown>[] = [];
-const eventsOf = (kind: string) => logLines.filter((line) => line['securityEvent'] === kind);
+const eventsOf = (kind: string) => scheme.eventsOf(kind);
 /** The hub's clock runs this far ahead of the machine's (to expire tokens). */
 let clockOffsetMs = 0;
 const HEADERS_TIMEOUT_MS = 600;
 
 before(async () => {
-  const [payer, payee, burst] = [await dfspServer(), await dfspServer(), await dfspServer()];
-  dfsps.push(payer, payee, burst);
-  const config = loadConfig({
-    env: {}, overrides: {
-      ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn',
+  scheme = await startSchemeHub({
+    name: 'gateway',
+    dfsps: { payerfsp: {}, payeefsp: {}, burstfsp: {} },
+    overrides: {
       'gateway.accessTokens': 'required',
       'gateway.trustedProxies': '127.0.0.1/32',
       'gateway.rateLimits.overrides': 'burstfsp:lookup=1/3',
@@ -45,17 +38,12 @@ before(async () => {
       // The hub's clock is moved ahead to expire a token; requests' Date headers stay within this.
       'fspiop.dateSkewMsMax': 3_600_000,
     },
+    clock: { nowMs: () => Date.now() + clockOffsetMs },
   });
-  hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }), { nowMs: () => Date.now() + clockOffsetMs });
-  admin = adminClientOf(hub, config.dataDir);
-  await onboardScheme(admin, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }, { name: 'burstfsp', url: burst.url }]);
+  ({ hub, admin } = scheme);
 });
 
-after(async () => {
-  await hub.close();
-  for (const dfsp of dfsps) await dfsp.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => scheme.close());
 
 /** A party lookup (GET, no body) from `source`. */
 const lookup = (source: string, options: FspiopRequestOptions = {}) =>

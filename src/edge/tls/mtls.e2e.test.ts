@@ -3,49 +3,33 @@
 // connection is open loses the connection at the CRL reload, without a
 // restart; and a DFSP rotates its certificate with no failed request.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../config/index.ts';
-import { startHub, type Hub } from '../../main.ts';
+import type { Hub } from '../../main.ts';
 import { makeCsr } from '../../pki/index.ts';
 import { nodeCrypto, x509 } from '../../pki/x509.ts';
 import { createTestPki } from '../../pki/testing.ts';
-import { createLogger } from '../../support/logger.ts';
-import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, onboardScheme, testCredentialsOf, type DfspServer } from '../../testing/dfsp.ts';
-import { testPkiSettings, testSchemePki } from '../../testing/scheme_pki.ts';
+import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, testCredentialsOf } from '../../testing/dfsp.ts';
+import { testSchemePki } from '../../testing/scheme_pki.ts';
 import { until } from '../../testing/hub_process.ts';
 import { signMessage } from '../signature/index.ts';
 import { TLS_POLICY } from './policy.ts';
-import { adminClientOf, type AdminClient } from '../../testing/admin_client.ts';
+import type { AdminClient } from '../../testing/admin_client.ts';
+import { startSchemeHub, type SchemeHub } from '../../testing/scheme_hub.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'interlock-mtls-'));
+let scheme: SchemeHub<'payerfsp' | 'payeefsp'>;
 let hub: Hub;
 let adminClient: AdminClient;
-let payer: DfspServer;
-let payee: DfspServer;
-const logLines: Record<string, unknown>[] = [];
-const eventsOf = (kind: string) => logLines.filter((line) => line['securityEvent'] === kind);
+const eventsOf = (kind: string) => scheme.eventsOf(kind);
 
 before(async () => {
-  payer = await dfspServer();
-  payee = await dfspServer();
   // Access tokens optional: these requests come on connections with certificates made for each case, and the
   // certificate checks are what is tested here (tokens bound to certificates: src/edge/gateway/gateway.e2e.test.ts).
-  const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn', 'gateway.accessTokens': 'optional' } });
-  hub = await startHub(config, createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } }));
-  adminClient = adminClientOf(hub, config.dataDir);
-  await onboardScheme(adminClient, [{ name: 'payerfsp', url: payer.url }, { name: 'payeefsp', url: payee.url }]);
+  scheme = await startSchemeHub({ name: 'mtls', dfsps: { payerfsp: {}, payeefsp: {} }, overrides: { 'gateway.accessTokens': 'optional' } });
+  ({ hub, admin: adminClient } = scheme);
 });
 
-after(async () => {
-  await hub.close();
-  await payer.close();
-  await payee.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => scheme.close());
 
 interface ClientTls { key?: string; cert?: string; ca: string[] }
 
@@ -206,7 +190,7 @@ test('the hub calls DFSPs back over mutual TLS: a plain-HTTP endpoint is never s
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(plain.received.length, 0, 'nothing reached the plain-HTTP endpoint');
   } finally {
-    await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${payee.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
+    await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${scheme.dfsps.payeefsp.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
     await plain.close();
   }
 });
