@@ -14,8 +14,8 @@ import { parseArgs } from 'node:util';
 import { createLocalJWKSet, exportJWK, SignJWT, type JWK } from 'jose';
 import { createParticipantTokenCheck } from '../edge/gateway/access_token.ts';
 import { loadApiPermissions } from '../edge/gateway/api_permissions.ts';
-import { clientAddress, trustedProxies } from '../edge/gateway/client_address.ts';
-import { passGateway, type GatewayControls, type GatewayRequest } from '../edge/gateway/gateway.ts';
+import { trustedProxies } from '../edge/gateway/client_address.ts';
+import { addressRefusal, passGateway, type GatewayControls, type GatewayRequest } from '../edge/gateway/gateway.ts';
 import { loadIpAllowlist } from '../edge/gateway/ip_allowlist.ts';
 import { createRateLimiter } from '../edge/gateway/rate_limit.ts';
 import { signMessage, verifySignature } from '../edge/signature/index.ts';
@@ -48,9 +48,8 @@ const ipAllowlist = await loadIpAllowlist({
   mode: 'enforce',
 });
 const apiPermissions = await loadApiPermissions({ store: { version: () => Promise.resolve(1), apiPermissionsSnapshot: () => Promise.resolve({ version: 1, grants: new Map() }) } });
-const proxies = trustedProxies(['192.168.0.0/16']);
 const controls: GatewayControls = {
-  trustedProxies: proxies,
+  trustedProxies: trustedProxies(['192.168.0.0/16']),
   ipAllowlist,
   accessTokens: createParticipantTokenCheck({ trust: () => ({ issuer, keys }), clock, mode: 'required' }),
   apiPermissions,
@@ -81,9 +80,8 @@ async function timed(name: string, run: () => unknown): Promise<{ name: string; 
   return { name, microsecondsPerRequest: (elapsedMs * 1000) / iterations, perS: iterations / (elapsedMs / 1000) };
 }
 
-const client = () => clientAddress({ socketAddress: request.socketAddress, forwardedFor: request.forwardedFor, trusted: proxies });
 const results = [
-  await timed('IP allow-list (1 proxy hop, 64 ranges)', () => ipAllowlist.checkClient('payerfsp', client())),
+  await timed('IP allow-list (1 proxy hop, 64 ranges)', () => addressRefusal(controls, 'payerfsp', request)),
   await timed('access token, first sight (ES256 verified)', () => createParticipantTokenCheck({ trust: () => ({ issuer, keys }), clock, mode: 'required' })
     .check({ participant: 'payerfsp', peerCertificateDer: certificateDer, authorization: request.authorization, api: 'transfers' })),
   await timed('access token, seen before (cnf, scope, expiry)', () => controls.accessTokens.check({ participant: 'payerfsp', peerCertificateDer: certificateDer, authorization: request.authorization, api: 'transfers' })),

@@ -34,9 +34,8 @@ import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TransferService } from '../transfers/index.ts';
 import { connectionServerOptions, guardConnectionLimits, type ConnectionLimits } from './gateway/connection_limits.ts';
-import { connectionRefusal, passGateway, type GatewayControls } from './gateway/gateway.ts';
+import { addressRefusal, connectionRefusal, passGateway, type GatewayControls } from './gateway/gateway.ts';
 import type { GatewayRefusal } from './gateway/refusal.ts';
-import { clientAddress } from './gateway/client_address.ts';
 import { PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint } from './gateway/token_endpoint.ts';
 import type { SecurityEvent, SecurityEvents } from './security_events.ts';
 import type { MutualTls } from './tls/mtls.ts';
@@ -346,8 +345,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
           const identity = socket instanceof TLSSocket && socket.authorized ? tls.identityOf(socket) : undefined;
           // Without a participant's certificate the authorization server refuses the client itself.
           if (identity === undefined) return undefined;
-          const client = clientAddress({ socketAddress: socket.remoteAddress, forwardedFor: request.headers['x-forwarded-for'], trusted: deps.gateway.trustedProxies });
-          const refused = deps.gateway.ipAllowlist.checkClient(identity.fspId, client);
+          const refused = addressRefusal(deps.gateway, identity.fspId, { socketAddress: socket.remoteAddress, forwardedFor: request.headers['x-forwarded-for'] });
           if (refused !== undefined) record(request, { ...refused.event, participant: identity.fspId, operation: `POST ${PARTICIPANT_TOKEN_PATH}` });
           return refused;
         },

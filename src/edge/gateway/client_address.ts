@@ -88,6 +88,12 @@ function peerOf(socketAddress: string | undefined): NormalAddress | undefined {
   return normaliseAddress(zone < 0 ? socketAddress : socketAddress.slice(0, zone));
 }
 
+/** Whether the connection's peer is one of the trusted proxies (whose X-Forwarded-For names the client). */
+export function isTrustedPeer(socketAddress: string | undefined, trusted: TrustedProxies): boolean {
+  const peer = peerOf(socketAddress);
+  return peer !== undefined && trusted.includes(peer);
+}
+
 export function clientAddress(input: ClientAddressInput): ClientAddress {
   const peer = peerOf(input.socketAddress);
   if (peer === undefined) return { ok: false, reason: 'the connection has no peer IP address' };

@@ -21,8 +21,8 @@ import type { Db, Engine } from '../../storage/index.ts';
 import { createParticipantTokenCheck, type AccessTokenMode, type ParticipantTokenCheck, type ParticipantTokenTrust } from './access_token.ts';
 import { loadApiPermissions, type ApiPermissionsCheck } from './api_permissions.ts';
 import { OPERATION_USES } from './apis.ts';
-import { clientAddress, trustedProxies, type TrustedProxies } from './client_address.ts';
-import { loadIpAllowlist, normaliseAddress, type IpAllowlistCheck, type IpAllowlistMode } from './ip_allowlist.ts';
+import { clientAddress, isTrustedPeer, trustedProxies, type TrustedProxies } from './client_address.ts';
+import { loadIpAllowlist, type IpAllowlistCheck, type IpAllowlistMode } from './ip_allowlist.ts';
 import { createGatewayPolicyStore, type GatewayPolicy, type GatewayPolicyStore } from './policy_store.ts';
 import { createRateLimiter, type ApiRateLimits, type RateLimiter, type RateLimitOverrides } from './rate_limit.ts';
 import type { GatewayRefusal } from './refusal.ts';
@@ -46,11 +46,15 @@ export interface GatewayRequest {
   readonly peerCertificateDer: Buffer | undefined;
 }
 
+/** The IP allow-list for a request: its client's address, through trusted proxy hops only. */
+export function addressRefusal(controls: GatewayControls, participant: string, request: Pick<GatewayRequest, 'socketAddress' | 'forwardedFor'>): GatewayRefusal | undefined {
+  return controls.ipAllowlist.checkClient(participant, clientAddress({ socketAddress: request.socketAddress, forwardedFor: request.forwardedFor, trusted: controls.trustedProxies }));
+}
+
 /** The controls in their order; the first refusal ends the request. */
 export async function passGateway(controls: GatewayControls, request: GatewayRequest): Promise<GatewayRefusal | undefined> {
   const { participant, operation } = request;
-  const client = clientAddress({ socketAddress: request.socketAddress, forwardedFor: request.forwardedFor, trusted: controls.trustedProxies });
-  const address = controls.ipAllowlist.checkClient(participant, client);
+  const address = addressRefusal(controls, participant, request);
   if (address !== undefined) return address;
   const { api } = OPERATION_USES[operation];
   const unauthorized = await controls.accessTokens.check({ participant, peerCertificateDer: request.peerCertificateDer, authorization: request.authorization, api });
@@ -66,9 +70,8 @@ export async function passGateway(controls: GatewayControls, request: GatewayReq
  * proxy the client's address is in each request's X-Forwarded-For, checked by passGateway.)
  */
 export function connectionRefusal(controls: GatewayControls, participant: string, socketAddress: string | undefined): GatewayRefusal | undefined {
-  const peer = socketAddress === undefined ? undefined : normaliseAddress(socketAddress.split('%')[0] ?? '');
-  if (peer !== undefined && controls.trustedProxies.includes(peer)) return undefined;
-  return controls.ipAllowlist.checkClient(participant, clientAddress({ socketAddress, forwardedFor: undefined, trusted: controls.trustedProxies }));
+  if (isTrustedPeer(socketAddress, controls.trustedProxies)) return undefined;
+  return addressRefusal(controls, participant, { socketAddress, forwardedFor: undefined });
 }
 
 export interface GatewaySettings {
