@@ -68,18 +68,33 @@ export async function freshStorage(engine: Engine): Promise<{ storage: Storage; 
   };
 }
 
+/**
+ * In CI (CI=true) the PostgreSQL suites must run: the multi-process, row-lock
+ * and retry paths exist only there, so a missing server fails the run instead
+ * of letting a change land untested on the engine schemes use in production.
+ */
+const postgresRequired = process.env['CI'] === 'true';
 const unavailable = await postgresUnavailable();
 if (unavailable !== undefined) {
-  process.stderr.write(`\n*** PostgreSQL suites SKIPPED: ${unavailable}. Start PostgreSQL or set INTERLOCK_TEST_POSTGRES_URL to run them. ***\n\n`);
+  process.stderr.write(postgresRequired
+    ? `\n*** PostgreSQL suites FAILED: ${unavailable}, and CI=true requires them. Start PostgreSQL or set INTERLOCK_TEST_POSTGRES_URL. ***\n\n`
+    : `\n*** PostgreSQL suites SKIPPED: ${unavailable}. Start PostgreSQL or set INTERLOCK_TEST_POSTGRES_URL to run them. ***\n\n`);
 }
 
 /**
  * Declares a suite that cannot run without PostgreSQL as one skipped test, so
- * that the runner's closing summary counts it under "skipped", with the reason.
+ * that the runner's closing summary counts it under "skipped", with the reason;
+ * under CI=true, as one failed test instead.
  */
 export function skippedOnPostgres(name: string): void {
   describe(name, () => {
-    test('needs PostgreSQL', { skip: `skipped: ${unavailable ?? ''}` }, () => undefined);
+    if (postgresRequired) {
+      test('needs PostgreSQL', () => {
+        throw new Error(`CI=true requires the PostgreSQL suites: ${unavailable ?? 'no server'}`);
+      });
+    } else {
+      test('needs PostgreSQL', { skip: `skipped: ${unavailable ?? ''}` }, () => undefined);
+    }
   });
 }
 
