@@ -128,5 +128,5 @@ test('one person, from a fresh hub, moves no money and changes no settlement mod
       await hub.api.close();
       await dispose();
     }
-  }), { numRuns: 30 });
+  }), { numRuns: 25 });
 });
