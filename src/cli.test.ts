@@ -41,10 +41,17 @@ test('start --demo onboards the demo scheme through the admin API, then stops on
   for (const file of ['interlock.sqlite', 'interlock.sqlite-wal', 'interlock.sqlite-shm']) {
     assert.equal(statSync(join(dir, 'data', file)).mode & 0o777, 0o600, file);
   }
+  // Onboarding done: two demo operators to try maker-checker with, and nobody acts alone any more.
+  assert.match(output, /demo-maker +one-time credential: \S{12,}/);
+  assert.match(output, /demo-checker +one-time credential: \S{12,}/);
   child.kill('SIGTERM');
   const code = await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(code, 0);
   assert.equal(statSync(join(dir, 'data')).mode & 0o777, 0o700);
+  const db = new DatabaseSync(join(dir, 'data', 'interlock.sqlite'));
+  const closed = db.prepare("select value from iam_state where name = 'bootstrap-closed'").get() as { value: string } | undefined;
+  db.close();
+  assert.match(closed?.value ?? '', /the demo scheme is onboarded/);
 });
 
 test('ledger check proves the live database consistent, and names a tampered balance', () => {

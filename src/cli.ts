@@ -6,13 +6,16 @@ import { parseArgs } from 'node:util';
 import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
 import { automationAdminClient, automationCredentialsFile } from './demo/admin_auth.ts';
 import { startDemoDfsps, type DemoDfsps } from './demo/dfsps.ts';
+import { DEMO_OPERATORS, seedDemoOperators } from './demo/operators_step.ts';
+import { closeBootstrapWindow } from './operator/iam/bootstrap.ts';
 import { DEMO_CURRENCY, onboardDfsp, onboardHub } from './demo/scheme.ts';
 import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
-import { openStorage, redactStorageUrl } from './storage/index.ts';
+import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { createSimulatedDfsp, enrolDfspTls, loadDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspTls, type IlpVersion, type SimParty } from './sim/index.ts';
-import { createLogger } from './support/logger.ts';
+import { systemClock } from './support/clock.ts';
+import { createLogger, type Logger } from './support/logger.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
 
@@ -79,6 +82,7 @@ async function start(configured: Config, demo: boolean): Promise<void> {
       await hub.close();
       throw error;
     }
+    await finishDemoOnboarding(hub.storage, log);
     log.info({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, payerfsp: dfsps.payer.url, payeefsp: dfsps.payee.url },
       `demo scheme ready: simulated DFSPs payerfsp at ${dfsps.payer.url} and payeefsp at ${dfsps.payee.url}; operators sign in at ${hub.adminUrl}/portal`);
   }
@@ -94,6 +98,30 @@ async function start(configured: Config, demo: boolean): Promise<void> {
   };
   process.on('SIGINT', () => { stop('SIGINT'); });
   process.on('SIGTERM', () => { stop('SIGTERM'); });
+}
+
+/**
+ * The demo's onboarding is done: its two demo operators (a maker and a checker, seeded by the
+ * system as the automation clients are) get one-time credentials, shown once on the console, and
+ * the bootstrap administrator's window closes for good — on the demo hub nobody acts alone.
+ */
+async function finishDemoOnboarding(storage: Storage, log: Logger): Promise<void> {
+  const seeded = await seedDemoOperators(storage, systemClock);
+  if (seeded.size > 0) {
+    process.stderr.write([
+      '',
+      '  ┌─ Interlock demo operators ───────────────────────────────────────────',
+      ...[...seeded].map(([username, credential]) => `  │ ${username.padEnd(13)} one-time credential: ${credential}`),
+      ...DEMO_OPERATORS.map((o) => `  │ ${o.username} holds ${o.role}`),
+      '  │ Shown once. Each signs in at /portal (new password, TOTP): the maker',
+      '  │ asks for a change, the checker approves it. For the demo only.',
+      '  └─────────────────────────────────────────────────────────────────────',
+      '',
+    ].join('\n') + '\n');
+  }
+  if (await closeBootstrapWindow(storage.db, systemClock, 'npm start --demo: the demo scheme is onboarded')) {
+    log.warn({}, 'demo onboarding done: the bootstrap administrator\'s window is closed; on this hub every change needs two people');
+  }
 }
 
 class UsageError extends Error {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { CRL_NEXT_UPDATE_HOURS_MAX, LEAF_LIFETIME_DAYS_MAX } from '../pki/limits.ts';
 import { engineOf } from '../storage/index.ts';
 import { issuerUrlProblem, parseRoleMap, type ExternalIssuerConfig } from '../operator/iam/external_issuer_config.ts';
+import { BOOTSTRAP_WINDOW_MS_DEFAULT, BOOTSTRAP_WINDOW_MS_MAX, BOOTSTRAP_WINDOW_MS_MIN } from '../operator/iam/limits.ts';
 import { defaultOrigin, parseOrigin, parseWitnesses, type WitnessConfig } from '../audit/config_values.ts';
 import { CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN } from '../audit/limits.ts';
 import { ACCESS_TOKEN_MODES, type AccessTokenMode } from '../edge/gateway/access_token.ts';
@@ -30,6 +31,8 @@ export interface Config {
     requestTimeoutMs: number;
     /** Base URL the admin API names itself by in participant links. */
     publicUrl: string;
+    /** How long after the first start the bootstrap administrator may act alone (iam/limits.ts); the default when absent. */
+    bootstrapWindowMs?: number | undefined;
     /** Set when admin.seedAutomationClients is on: where the seeded maker and checker clients' keys are written. */
     automationCredentialsFile?: string | undefined;
     /** An external OpenID Connect issuer whose users may call the admin API, with their roles mapped (admin.externalIssuer.*). */
@@ -173,6 +176,7 @@ const KEYS: readonly KeySpec[] = [
     return map.ok ? { value } : { expected: map.error.detail };
   } },
   { path: 'admin.secretsKeyFile', describe: 'the key that seals operators\' TOTP secrets and the authorization server\'s keys in the database: 32 random bytes in base64, mode 0600; hub processes on one database share it (default <dataDir>/iam_secrets.key, made at first start)', parse: text(/^[^\0]{1,4096}$/, 'a file path') },
+  { path: 'admin.bootstrapWindowMs', describe: 'how long after the first start the bootstrap administrator may create the first operators and give them IAM roles alone, ms (it also ends once a security approver exists)', parse: integer(BOOTSTRAP_WINDOW_MS_MIN, BOOTSTRAP_WINDOW_MS_MAX) },
   { path: 'admin.seedAutomationClients', describe: 'create a maker and a checker automation client, keys in <dataDir>/admin-automation.json (demo, tests)', parse: boolean },
   // Any address with mutual TLS; without it (fspiop.tls off), loopback only: checked below, across keys.
   { path: 'fspiop.host', describe: 'address the FSPIOP API listens on', parse: text(/^[A-Za-z0-9.:-]{1,253}$/, 'a host name or an IP address') },
@@ -270,6 +274,7 @@ function defaults(dataDir: string): Record<string, unknown> {
     'admin.tls': 'on',
     'admin.bodyBytesMax': 65_536,
     'admin.requestTimeoutMs': 10_000,
+    'admin.bootstrapWindowMs': BOOTSTRAP_WINDOW_MS_DEFAULT,
     'admin.seedAutomationClients': false,
     'fspiop.host': '127.0.0.1',
     'fspiop.port': 3000,
@@ -412,6 +417,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       tls: text('admin.tls') as Config['admin']['tls'],
       bodyBytesMax: int('admin.bodyBytesMax'),
       requestTimeoutMs: int('admin.requestTimeoutMs'),
+      bootstrapWindowMs: int('admin.bootstrapWindowMs'),
       publicUrl: (values.get('admin.publicUrl') as string | undefined) ?? `${adminScheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       ...(values.get('admin.seedAutomationClients') === true ? { automationCredentialsFile: join(resolve(text('dataDir')), AUTOMATION_CREDENTIALS_FILE) } : {}),
       ...externalIssuerOf(values),

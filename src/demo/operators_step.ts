@@ -49,12 +49,17 @@ async function settlementMinor(admin: AdminClient, participant: string, currency
   return { id: Number(match[1]), minor: match[3] === '-' ? -parsed.value : parsed.value };
 }
 
-/** Seeds the two operators, as the bootstrap does for its administrator: one-time credentials, one role each. */
-async function seedOperators(storage: Storage, clock: Clock): Promise<Map<string, string>> {
+/**
+ * Seeds the two demo operators, as the system seeds the automation clients (not through the
+ * bootstrap administrator): one-time credentials, one role each. An operator that exists already is
+ * left as it is; the credentials returned are those of the operators made now.
+ */
+export async function seedDemoOperators(storage: Storage, clock: Clock): Promise<Map<string, string>> {
   const operators = createOperatorStore({ db: storage.db, clock });
   const rbac = createRbacStore({ db: storage.db, engine: storage.engine, clock });
   const credentials = new Map<string, string>();
   for (const { username, displayName, role } of DEMO_OPERATORS) {
+    if (await operators.findByUsername(username) !== undefined) continue;
     const created = await operators.create({ username, displayName }, 'demo');
     if (!created.ok) throw new Error(`demo operator ${username}: ${created.error.detail}`);
     const granted = await rbac.grant({ principalId: created.value.operator.id, principalKind: 'operator', role, participant: null }, 'demo');
@@ -85,7 +90,7 @@ export async function runMakerCheckerStep(options: MakerCheckerOptions): Promise
 
   print('');
   print(`5. Operators: a funds-in of ${amount} ${currency} to ${participant} needs two people (maker-checker)`);
-  const credentials = await seedOperators(options.storage, options.clock);
+  const credentials = await seedDemoOperators(options.storage, options.clock);
   print(`  seeded ${DEMO_OPERATORS.map((o) => `${o.username} (${o.role})`).join(' and ')}, each with a one-time credential`);
 
   const maker = await portalSignIn(admin, 'demo-maker', credentials.get('demo-maker') ?? '');

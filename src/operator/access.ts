@@ -24,8 +24,9 @@
 //   onResponse  the action and its result are audited.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Clock } from '../support/clock.ts';
+import type { Failure } from '../fspiop/errors.ts';
 import type { AdminAuditSink, AuditActor, AuditResult } from './audit_events.ts';
-import { changeRequestView, type ChangeRequests } from './change_requests/service.ts';
+import { changeRequestView, type ChangeRequests, type StoredRequest } from './change_requests/service.ts';
 import { EXECUTION_HEADER, type Executions } from './change_requests/executor.ts';
 import type { Iam } from './iam/iam.ts';
 import { BEARER_TOKEN_LENGTH_MAX } from './iam/limits.ts';
@@ -56,6 +57,12 @@ export type RouteAccess =
     readonly participant?: ParticipantOf;
     /** One line a checker reads before deciding. */
     readonly summary: (request: FastifyRequest) => string;
+    /**
+     * Why the command would be refused, asked when the change is requested (with the maker's
+     * authority, reads only): a request the hub would refuse is answered at once, with its
+     * reason, and never reaches a checker. The command checks again when it runs.
+     */
+    readonly refusal?: (request: FastifyRequest) => Promise<Failure | undefined>;
   };
 
 declare module 'fastify' {
@@ -106,7 +113,7 @@ export interface AccessControlDeps {
    * Whether the maker is the bootstrap administrator acting before anyone
    * else could approve (bootstrap.ts); such a request runs at once, recorded as such.
    */
-  bootstrapMayActAlone: (maker: Principal, fn: ChangeFunction) => Promise<boolean>;
+  bootstrapMayActAlone: (maker: Principal, fn: ChangeFunction, request: StoredRequest) => Promise<boolean>;
   /** Approves a change request for the bootstrap, runs it, and answers its view. */
   runBootstrapRequest: (changeRequestId: string) => Promise<unknown>;
 }
@@ -258,13 +265,20 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     if (principal === undefined) throw new Error('change route without a principal');
     const fn = routeAccess.functionOf?.(request) ?? routeAccess.functions[0];
     const participant = participantOf(routeAccess, request);
-    const name = participantParam(request);
+    // The path's :name is a participant only on routes about one (a settlement model's :name is not).
+    const name = routeAccess.participant === participantParam ? participantParam(request) : undefined;
     if (name !== undefined && !(await deps.participantExists(name))) {
       return sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
     }
+    const refused = routeAccess.refusal === undefined ? undefined : await withAuthority(authority, () => routeAccess.refusal?.(request));
+    if (refused !== undefined) {
+      emit(request, principal, requestPrivilege(fn), 'refused', { detail: refused.detail, participant });
+      return sendFailure(reply, refused);
+    }
+    const stored: StoredRequest = { method: request.method, url: request.url.split('?')[0] ?? request.url, ...(request.body === undefined ? {} : { body: request.body }) };
     const submitted = await changeRequests.submit({
       fn,
-      request: { method: request.method, url: request.url.split('?')[0] ?? request.url, ...(request.body === undefined ? {} : { body: request.body }) },
+      request: stored,
       summary: routeAccess.summary(request),
       participant: participant ?? null,
       maker: principal,
@@ -276,7 +290,7 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     }
     const cr = submitted.value;
     emit(request, principal, requestPrivilege(fn), 'pending-approval', { changeRequestId: cr.id, participant });
-    if (await deps.bootstrapMayActAlone(principal, fn)) {
+    if (await deps.bootstrapMayActAlone(principal, fn, stored)) {
       return reply.code(200).header('location', `/changeRequests/${cr.id}`).send(await deps.runBootstrapRequest(cr.id));
     }
     return reply.code(202).header('location', `/changeRequests/${cr.id}`).send(changeRequestView(cr));

@@ -50,9 +50,9 @@ export function guardedServices(services: DomainServices): DomainServices {
       setNetDebitCap: { fn: 'NDC_CHANGE' },
     }),
     settlementModels: guarded('settlementModels', services.settlementModels, {
-      list: 'read', get: 'read',
-      create: { privilege: 'SETTLEMENT_MODEL_CREATE' },
-      setActive: { privilege: 'SETTLEMENT_MODEL_STATUS_CHANGE' },
+      list: 'read', get: 'read', createRefusal: 'read', setActiveRefusal: 'read',
+      create: { fn: 'SETTLEMENT_MODEL_CREATE' },
+      setActive: { fn: 'SETTLEMENT_MODEL_STATUS' },
     }),
     signingKeys: guarded('signingKeys', services.signingKeys, {
       list: 'read', activeKeysOf: 'read',

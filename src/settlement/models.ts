@@ -1,7 +1,9 @@
 // Settlement models (central-settlement's /settlementModels). Interlock
 // settles deferred, net and multilateral against POSITION accounts; a model
 // of another kind is refused rather than stored and silently not honoured.
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, ok, type Failure, type Result } from '../fspiop/errors.ts';
+
+const failure = (code: '3000' | '3100' | '3200', detail: string): Failure => fail(code, detail).error;
 import type { Clock } from '../support/clock.ts';
 import { isSupportedCurrency } from '../support/money.ts';
 import { runTransaction, type Db, type Engine, type SettlementModel } from '../storage/index.ts';
@@ -29,20 +31,31 @@ async function activeModelCovering(db: Db, currency: string | null, exceptName?:
 }
 
 export function createSettlementModels({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
-  async function create(input: SettlementModelInput): Promise<Result<SettlementModel>> {
-    if (!NAME_PATTERN.test(input.name)) return fail('3100', 'name must be 2..50 letters, digits, spaces, ".", "_" or "-"');
+  /**
+   * Whether `create(input)` would be refused, and why: what the admin API asks
+   * when the creation is requested, so that a checker never sees a request the
+   * hub would refuse. create() checks again, in its transaction.
+   */
+  async function createRefusal(input: SettlementModelInput, reader: Db = db): Promise<Failure | undefined> {
+    if (!NAME_PATTERN.test(input.name)) return failure('3100', 'name must be 2..50 letters, digits, spaces, ".", "_" or "-"');
     if (input.settlementGranularity !== 'NET' || input.settlementInterchange !== 'MULTILATERAL' || input.settlementDelay !== 'DEFERRED') {
-      return fail('3100', 'only DEFERRED NET MULTILATERAL settlement is supported');
+      return failure('3100', 'only DEFERRED NET MULTILATERAL settlement is supported');
     }
-    if (input.ledgerAccountType !== 'POSITION') return fail('3100', 'ledgerAccountType must be POSITION');
-    if (input.settlementAccountType !== 'SETTLEMENT') return fail('3100', 'settlementAccountType must be SETTLEMENT');
-    if (input.currency !== null && !isSupportedCurrency(input.currency)) return fail('3100', `currency ${input.currency} is not a supported ISO 4217 currency`);
+    if (input.ledgerAccountType !== 'POSITION') return failure('3100', 'ledgerAccountType must be POSITION');
+    if (input.settlementAccountType !== 'SETTLEMENT') return failure('3100', 'settlementAccountType must be SETTLEMENT');
+    if (input.currency !== null && !isSupportedCurrency(input.currency)) return failure('3100', `currency ${input.currency} is not a supported ISO 4217 currency`);
+    if (await reader.selectFrom('settlement_models').select('id').where('name', '=', input.name).executeTakeFirst()) {
+      return failure('3000', `settlement model ${input.name} already exists`);
+    }
+    const clash = await activeModelCovering(reader, input.currency);
+    if (clash !== undefined) return failure('3000', `active settlement model ${clash} already covers ${input.currency ?? 'all currencies'}`);
+    return undefined;
+  }
+
+  async function create(input: SettlementModelInput): Promise<Result<SettlementModel>> {
     return runTransaction(db, engine, async (tx) => {
-      if (await tx.selectFrom('settlement_models').select('id').where('name', '=', input.name).executeTakeFirst()) {
-        return fail('3000', `settlement model ${input.name} already exists`);
-      }
-      const clash = await activeModelCovering(tx, input.currency);
-      if (clash !== undefined) return fail('3000', `active settlement model ${clash} already covers ${input.currency ?? 'all currencies'}`);
+      const refusal = await createRefusal(input, tx);
+      if (refusal !== undefined) return { ok: false as const, error: refusal };
       const model = await tx.insertInto('settlement_models').values({
         name: input.name,
         settlement_granularity: 'NET',
@@ -60,22 +73,30 @@ export function createSettlementModels({ db, engine, clock }: { db: Db; engine: 
     });
   }
 
+  /** Whether `setActive(name, isActive)` would be refused, and why (asked when the change is requested). */
+  async function setActiveRefusal(name: string, isActive: boolean, reader: Db = db): Promise<Failure | undefined> {
+    const model = await reader.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirst();
+    if (model === undefined) return failure('3200', `settlement model ${name} does not exist`);
+    const clash = isActive ? await activeModelCovering(reader, model.currency, name) : undefined;
+    if (clash !== undefined) return failure('3000', `active settlement model ${clash} already covers ${model.currency ?? 'all currencies'}`);
+    return undefined;
+  }
+
   const list = (): Promise<SettlementModel[]> => db.selectFrom('settlement_models').selectAll().orderBy('id').execute();
   const get = (name: string): Promise<SettlementModel | undefined> =>
     db.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirst();
 
   async function setActive(name: string, isActive: boolean): Promise<Result<SettlementModel>> {
     return runTransaction(db, engine, async (tx) => {
-      const model = await tx.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirst();
-      if (model === undefined) return fail('3200', `settlement model ${name} does not exist`);
-      const clash = isActive ? await activeModelCovering(tx, model.currency, name) : undefined;
-      if (clash !== undefined) return fail('3000', `active settlement model ${clash} already covers ${model.currency ?? 'all currencies'}`);
+      const refusal = await setActiveRefusal(name, isActive, tx);
+      if (refusal !== undefined) return { ok: false as const, error: refusal };
+      const model = await tx.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
       await tx.updateTable('settlement_models').set({ is_active: isActive ? 1 : 0 }).where('id', '=', model.id).execute();
       return ok({ ...model, is_active: isActive ? 1 : 0 });
     });
   }
 
-  return { create, list, get, setActive };
+  return { create, createRefusal, list, get, setActive, setActiveRefusal };
 }
 
 export type SettlementModels = ReturnType<typeof createSettlementModels>;

@@ -37,6 +37,7 @@ const steps: Record<string, Step> = {
   '0013_portal_sessions': m0013,
   '0030_audit_log': await import('./migrations/0030_audit_log.ts'),
   '0031_gateway_policies': m0031,
+  '0040_bootstrap_never_approves_money': await import('./migrations/0040_bootstrap_never_approves_money.ts'),
 };
 
 function provider(engine: Engine): MigrationProvider {

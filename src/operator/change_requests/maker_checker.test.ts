@@ -173,7 +173,8 @@ describeOnEachEngine('maker-checker through the admin API', (ctx) => {
     // securityApprover holds ROLE_GRANT_APPROVE already in this suite: the window is closed.
     const { bootstrapMayActAlone } = await import('../iam/bootstrap.ts');
     const principal = { kind: 'operator' as const, id: admin.id, name: 'admin', grants: await iam.rbac.grantsOf(admin.id) };
-    assert.equal(await bootstrapMayActAlone({ db: ctx.storage.db, clock: { nowMs: () => Date.now() }, operators: iam.operators, rbac: iam.rbac }, principal, 'ROLE_GRANT'), false);
-    assert.equal(await bootstrapMayActAlone({ db: ctx.storage.db, clock: { nowMs: () => Date.now() }, operators: iam.operators, rbac: iam.rbac }, principal, 'FUNDS_IN'), false);
+    const deps = { db: ctx.storage.db, clock: { nowMs: () => Date.now() }, operators: iam.operators, rbac: iam.rbac, windowMs: 3_600_000 };
+    assert.equal(await bootstrapMayActAlone(deps, principal, 'ROLE_GRANT', { method: 'POST', url: '/grants', body: { principal: 'someone', role: 'security-admin' } }), false);
+    assert.equal(await bootstrapMayActAlone(deps, principal, 'FUNDS_IN', { method: 'POST', url: '/participants/payerfsp/accounts/1', body: {} }), false);
   });
 });

@@ -26,6 +26,7 @@ import { approvePrivilege, requestPrivilege, type ChangeFunction } from '../rbac
 import type { RbacStore } from '../rbac/store.ts';
 import { APPROVALS_REQUIRED_MAX, EXECUTION_STALE_MS, PENDING_MS_DEFAULT, PENDING_MS_MAX, PENDING_MS_MIN, LIST_LENGTH_MAX, STORED_BODY_CHARS_MAX } from './limits.ts';
 import type { ChangeRequestState } from './states.ts';
+import { ABOUT_ONESELF_REFUSAL, OWN_GRANT_REFUSAL, isAbout, isSubject, subjectsOf } from './subjects.ts';
 import type { ChangeRequestRow } from './tables.ts';
 
 /** The admin request a change request holds, replayed as it was once approved. */
@@ -141,6 +142,7 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
     const exclusions = await rbac.exclusions();
     const allowed = decide(input.maker, requestPrivilege(input.fn), input.participant ?? undefined, exclusions);
     if (!allowed.allowed) return fail('3000', allowed.detail, { httpStatus: 403 });
+    if (input.fn === 'ROLE_GRANT' && isSubject(input.maker, subjectsOf(input.fn, input.request))) return fail('3000', OWN_GRANT_REFUSAL, { httpStatus: 403 });
     const payload = canonicalJson(input.request);
     if (payload.length > STORED_BODY_CHARS_MAX) return fail('3104', 'the request is too large to hold for approval');
     const { approvalsRequired, pendingMsMax } = await policy(input.fn);
@@ -187,6 +189,7 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
         return ok({ expired });
       }
       if (row.maker_id === approver.id) return fail('3000', 'the maker of a change request cannot approve it', { httpStatus: 403 });
+      if (isAbout(approver, row.function, storedRequestOf(row))) return fail('3000', ABOUT_ONESELF_REFUSAL, { httpStatus: 403 });
       const allowed = decide(approver, approvePrivilege(row.function), row.participant ?? undefined, exclusions);
       if (!allowed.allowed) return fail('3000', allowed.detail, { httpStatus: 403 });
       const inserted = await tx.insertInto('change_request_approvals').values({

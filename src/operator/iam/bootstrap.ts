@@ -16,8 +16,10 @@ import type { Clock } from '../../support/clock.ts';
 import type { Logger } from '../../support/logger.ts';
 import type { Db } from '../../storage/index.ts';
 import type { Principal } from '../rbac/authorize.ts';
-import { BOOTSTRAP_FUNCTIONS, BOOTSTRAP_ROLE } from '../rbac/default_roles.ts';
-import { approvePrivilege, type ChangeFunction } from '../rbac/privileges.ts';
+import type { StoredRequest } from '../change_requests/service.ts';
+import { isSubject } from '../change_requests/subjects.ts';
+import { BOOTSTRAP_FUNCTIONS, BOOTSTRAP_GRANTABLE_ROLES, BOOTSTRAP_ROLE, moneyApprovalsIn } from '../rbac/default_roles.ts';
+import type { ChangeFunction } from '../rbac/privileges.ts';
 import type { RbacStore } from '../rbac/store.ts';
 import type { ClientStore } from './clients.ts';
 import { IAM_SIGNING_ALG } from './keys.ts';
@@ -131,22 +133,63 @@ async function seedAutomationClients(deps: BootstrapDeps, file: string): Promise
     'automation clients seeded (admin.seedAutomationClients): a maker and a checker, private keys in a file readable by the hub\'s user only; for demos and tests, not production');
 }
 
+export interface BootstrapWindowDeps {
+  db: Db;
+  clock: Clock;
+  operators: OperatorStore;
+  rbac: RbacStore;
+  /** admin.bootstrapWindowMs: how long after the first start the window may stay open. */
+  windowMs: number;
+}
+
+/** Closes the bootstrap window for good (a latch in the database), saying why; a second call changes nothing. */
+export async function closeBootstrapWindow(db: Db, clock: Clock, reason: string): Promise<boolean> {
+  return claim(db, 'bootstrap-closed', `${new Date(clock.nowMs()).toISOString()} ${reason}`, clock.nowMs());
+}
+
 /**
- * Whether `maker`'s request of `fn` may run without a second person: only
- * the bootstrap administrator's, only for creating the first operators and
- * clients and granting them roles, and only while nobody else holds the
- * function's approve privilege. Once someone does, the window closes for good
- * (a latch in the database), even if that person later leaves.
+ * Whether the bootstrap window is open: not latched closed, younger than
+ * `windowMs` since the first start, and no principal but a bootstrap
+ * administrator holds ROLE_GRANT_APPROVE (once a security approver exists,
+ * IAM changes can go through maker-checker). The first check that finds it
+ * over latches it closed.
  */
-export async function bootstrapMayActAlone(deps: { db: Db; clock: Clock; operators: OperatorStore; rbac: RbacStore }, maker: Principal, fn: ChangeFunction): Promise<boolean> {
-  if (maker.kind !== 'operator' || !BOOTSTRAP_FUNCTIONS.includes(fn)) return false;
-  if ((await stateOf(deps.db, 'bootstrap-closed')) !== undefined) return false;
-  const operator = await deps.operators.find(maker.id);
-  if (operator?.is_bootstrap !== 1) return false;
-  const others = await deps.rbac.holdersOf(approvePrivilege(fn), maker.id);
-  if (others.length > 0) {
-    await claim(deps.db, 'bootstrap-closed', new Date(deps.clock.nowMs()).toISOString(), deps.clock.nowMs());
+export async function bootstrapWindowOpen(deps: BootstrapWindowDeps, bootstrapId: string): Promise<boolean> {
+  const { db, clock } = deps;
+  if ((await stateOf(db, 'bootstrap-closed')) !== undefined) return false;
+  const started = await db.selectFrom('iam_state').select('changed_at_ms').where('name', '=', 'bootstrap-started').executeTakeFirst();
+  if (started === undefined || clock.nowMs() - started.changed_at_ms > deps.windowMs) {
+    await closeBootstrapWindow(db, clock, `admin.bootstrapWindowMs (${deps.windowMs} ms) since the first start has passed`);
+    return false;
+  }
+  if ((await deps.rbac.holdersOf('ROLE_GRANT_APPROVE', bootstrapId)).length > 0) {
+    await closeBootstrapWindow(db, clock, 'a security approver other than the bootstrap administrator exists');
     return false;
   }
   return true;
+}
+
+/**
+ * Whether `maker`'s request may run without a second person: only the
+ * bootstrap administrator's, only while its window is open, and only to
+ * create an operator or to grant an operator other than itself one of the
+ * IAM roles (BOOTSTRAP_GRANTABLE_ROLES) — and only if that role approves no
+ * funds movement. Everything else it asks waits for a second person.
+ */
+export async function bootstrapMayActAlone(deps: BootstrapWindowDeps, maker: Principal, fn: ChangeFunction, request: StoredRequest): Promise<boolean> {
+  if (maker.kind !== 'operator' || !BOOTSTRAP_FUNCTIONS.includes(fn)) return false;
+  const operator = await deps.operators.find(maker.id);
+  if (operator?.is_bootstrap !== 1) return false;
+  if (fn === 'ROLE_GRANT' && !(await grantableAlone(deps, maker, request))) return false;
+  return bootstrapWindowOpen(deps, maker.id);
+}
+
+async function grantableAlone(deps: BootstrapWindowDeps, maker: Principal, request: StoredRequest): Promise<boolean> {
+  const body = request.body as { principal?: unknown; role?: unknown; participant?: unknown } | undefined;
+  if (typeof body?.principal !== 'string' || typeof body.role !== 'string' || body.participant !== undefined) return false;
+  if (!BOOTSTRAP_GRANTABLE_ROLES.includes(body.role) || isSubject(maker, [body.principal])) return false;
+  const subject = await deps.operators.findByUsername(body.principal);
+  if (subject === undefined || subject.is_bootstrap === 1) return false;
+  const role = (await deps.rbac.listRoles()).find((r) => r.name === body.role);
+  return role !== undefined && moneyApprovalsIn(role.privileges).length === 0;
 }

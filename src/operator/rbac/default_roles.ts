@@ -1,7 +1,7 @@
 // The roles a hub starts with (seeded once, at first start; operators change
 // them afterwards through change requests). Makers and checkers are separate
 // roles, so that the default exclusions can hold: nobody is given both.
-import { CHANGE_FUNCTIONS, PRIVILEGES, approvePrivilege, isReadPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './privileges.ts';
+import { CHANGE_FUNCTIONS, PRIVILEGES, approvePrivilege, approvesMoney, isReadPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './privileges.ts';
 
 export interface RoleDefinition {
   readonly name: string;
@@ -17,7 +17,8 @@ const IAM_FUNCTIONS: readonly ChangeFunction[] = [
 const OPERATIONS_FUNCTIONS = CHANGE_FUNCTIONS.filter((fn) => !IAM_FUNCTIONS.includes(fn));
 
 const READS = [...PRIVILEGES.keys()].filter(isReadPrivilege);
-const OPERATIONS_DIRECT: readonly Privilege[] = ['HUB_ACCOUNT_CREATE', 'SETTLEMENT_MODEL_CREATE', 'SETTLEMENT_MODEL_STATUS_CHANGE', 'FUNDS_OUT_COMMIT', 'FUNDS_OUT_ABORT'];
+// Each is on route_inventory.ts's list of non-sensitive routes, with why it needs no second person.
+const OPERATIONS_DIRECT: readonly Privilege[] = ['HUB_ACCOUNT_CREATE', 'FUNDS_OUT_COMMIT', 'FUNDS_OUT_ABORT'];
 
 export const BOOTSTRAP_ROLE = 'bootstrap-admin';
 
@@ -55,5 +56,22 @@ export const DEFAULT_ROLES: readonly RoleDefinition[] = [
   },
 ];
 
-/** Functions the bootstrap administrator's requests run at once, until a second person can approve them. */
-export const BOOTSTRAP_FUNCTIONS: readonly ChangeFunction[] = ['OPERATOR_CREATE', 'ROLE_GRANT', 'CLIENT_CREATE'];
+/**
+ * What the bootstrap administrator's requests may do at once, while its window
+ * is open (bootstrap.ts): create operators, and grant operators other than
+ * itself these roles — the IAM team that takes over through maker-checker.
+ * Never automation clients (it would hold their keys), never operations roles.
+ */
+export const BOOTSTRAP_FUNCTIONS: readonly ChangeFunction[] = ['OPERATOR_CREATE', 'ROLE_GRANT'];
+export const BOOTSTRAP_GRANTABLE_ROLES: readonly string[] = ['security-admin', 'security-approver'];
+
+/** A role the bootstrap administrator may hold: nothing that approves a funds movement (checked here, at seeding and at ROLE_DEFINE). */
+export function moneyApprovalsIn(privileges: Iterable<Privilege>): Privilege[] {
+  return [...privileges].filter(approvesMoney);
+}
+
+for (const role of DEFAULT_ROLES) {
+  if ((role.name === BOOTSTRAP_ROLE || BOOTSTRAP_GRANTABLE_ROLES.includes(role.name)) && moneyApprovalsIn(role.privileges).length > 0) {
+    throw new Error(`default role ${role.name} must not approve funds movements: the bootstrap administrator holds or grants it alone`);
+  }
+}

@@ -26,6 +26,9 @@ export const CHANGE_FUNCTIONS = [
   /** The API gateway: a participant's IP allow-list, and the FSPIOP APIs and roles it may use. */
   'IP_ALLOWLIST_CHANGE',
   'API_PERMISSIONS_CHANGE',
+  /** Settlement models: whether the liquidity check runs, and which model covers a currency. */
+  'SETTLEMENT_MODEL_CREATE',
+  'SETTLEMENT_MODEL_STATUS',
   'OPERATOR_CREATE',
   'OPERATOR_STATUS',
   'OPERATOR_CREDENTIAL_RESET',
@@ -53,8 +56,6 @@ const DIRECT_PRIVILEGES = {
   CHANGE_REQUEST_READ: 'read change requests',
   OPERATOR_READ: 'read operators, clients, roles, grants, exclusions and approval policies',
   HUB_ACCOUNT_CREATE: 'open the hub\'s own accounts in a currency',
-  SETTLEMENT_MODEL_CREATE: 'create a settlement model',
-  SETTLEMENT_MODEL_STATUS_CHANGE: 'activate or deactivate a settlement model',
   // The reservation was approved by a second person; committing or releasing it completes that decision.
   FUNDS_OUT_COMMIT: 'commit an approved funds-out reservation',
   FUNDS_OUT_ABORT: 'release an approved funds-out reservation',
@@ -73,6 +74,19 @@ export function requestPrivilege(fn: ChangeFunction): Privilege {
 
 export function approvePrivilege(fn: ChangeFunction): Privilege {
   return `${fn}_APPROVE`;
+}
+
+/**
+ * Functions whose approval moves money or sets how much may move: funds in
+ * and out, opening positions and net debit caps, and settlement models (which
+ * decide whether the liquidity check runs). The bootstrap administrator never
+ * holds the privilege to approve any of them (bootstrap.ts, store.ts).
+ */
+export const MONEY_FUNCTIONS: readonly ChangeFunction[] = ['FUNDS_IN', 'FUNDS_OUT', 'INITIAL_POSITION_AND_LIMITS', 'NDC_CHANGE', 'SETTLEMENT_MODEL_CREATE', 'SETTLEMENT_MODEL_STATUS'];
+
+/** Privileges that approve, or complete an approved, funds movement. */
+export function approvesMoney(privilege: Privilege): boolean {
+  return privilege === 'FUNDS_OUT_COMMIT' || privilege === 'FUNDS_OUT_ABORT' || MONEY_FUNCTIONS.some((fn) => approvePrivilege(fn) === privilege);
 }
 
 const describeFunction = (fn: ChangeFunction) => fn.toLowerCase().replaceAll('_', ' ');

@@ -19,7 +19,8 @@ import { access } from '../access.ts';
 import type { ChangeRequests } from '../change_requests/service.ts';
 import type { ClientStore } from '../iam/clients.ts';
 import type { OperatorStore } from '../iam/operators.ts';
-import { sendResult } from '../replies.ts';
+import { sendFailure, sendResult } from '../replies.ts';
+import { OWN_GRANT_REFUSAL } from '../change_requests/subjects.ts';
 import { CHANGE_FUNCTIONS, PRIVILEGES, type ChangeFunction } from './privileges.ts';
 import type { PrincipalKind, RbacStore } from './store.ts';
 
@@ -93,6 +94,8 @@ export function registerRbacRoutes(app: FastifyInstance, deps: RbacRouteDeps): v
   }, async (request, reply) => {
     const principal = await principalOf(request.body.principal);
     if (!principal.ok) return sendResult(reply, principal, () => ({ status: 200 }));
+    // Refused when requested (change_requests/service.ts); once more here, as the approved request runs.
+    if (principal.value.id === request.authority?.principal?.id) return sendFailure(reply, { code: '3000', detail: OWN_GRANT_REFUSAL, httpStatus: 403 });
     const granted = await rbac.grant({ principalId: principal.value.id, principalKind: principal.value.kind, role: request.body.role, participant: request.body.participant ?? null }, request.authority?.principal?.name ?? 'unknown');
     return sendResult(reply, granted, (g) => ({ status: 201, body: { principal: request.body.principal, role: g.role, participant: g.participant } }));
   });

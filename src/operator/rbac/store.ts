@@ -8,7 +8,7 @@ import type { Clock } from '../../support/clock.ts';
 import { isParticipantName } from '../../support/ids.ts';
 import { runTransaction, type Db, type Engine, type Schema } from '../../storage/index.ts';
 import type { Grant } from './authorize.ts';
-import { DEFAULT_ROLES, type RoleDefinition } from './default_roles.ts';
+import { BOOTSTRAP_ROLE, DEFAULT_ROLES, moneyApprovalsIn, type RoleDefinition } from './default_roles.ts';
 import { isPrivilege, type Privilege } from './privileges.ts';
 import { defaultExclusions, describeExclusion, normaliseExclusion, violatedExclusions, type Exclusion } from './sod.ts';
 import { UNSCOPED } from './tables.ts';
@@ -55,6 +55,15 @@ function unionOf(grants: readonly Grant[], extra: Iterable<Privilege> = []): Set
   return held;
 }
 
+/** Whether `principalId` is a bootstrap administrator: it never holds a privilege that approves a funds movement. */
+async function isBootstrapOperator(db: Reader, principalId: string): Promise<boolean> {
+  return (await db.selectFrom('operators').select('is_bootstrap').where('id', '=', principalId).executeTakeFirst())?.is_bootstrap === 1;
+}
+
+function bootstrapMoneyFailure(subject: string, privileges: readonly Privilege[]) {
+  return fail('3000', `${subject}: the bootstrap administrator may never hold a privilege that approves a funds movement (${privileges.join(', ')})`, { httpStatus: 403 });
+}
+
 function sodFailure(principal: string, broken: readonly Exclusion[]) {
   return fail('3000', `separation of duties: ${principal} would hold ${broken.map(describeExclusion).join('; ')}`);
 }
@@ -80,8 +89,11 @@ export function createRbacStore({ db, engine, clock }: { db: Db; engine: Engine;
       const rules = await exclusionsIn(tx);
       const alone = violatedExclusions(new Set(privileges), rules);
       if (alone.length > 0) return sodFailure(`role ${input.name}`, alone);
+      const money = moneyApprovalsIn(privileges);
+      if (money.length > 0 && input.name === BOOTSTRAP_ROLE) return bootstrapMoneyFailure(`role ${input.name}`, money);
       const holders = await tx.selectFrom('principal_roles').select('principal_id').distinct().where('role', '=', input.name).execute();
       for (const { principal_id: holder } of holders) {
+        if (money.length > 0 && await isBootstrapOperator(tx, holder)) return bootstrapMoneyFailure(`role ${input.name}, held by ${holder}`, money);
         const others = (await grantsIn(tx, holder)).filter((g) => g.role !== input.name);
         const broken = violatedExclusions(unionOf(others, privileges), rules);
         if (broken.length > 0) return sodFailure(`principal ${holder}`, broken);
@@ -105,6 +117,8 @@ export function createRbacStore({ db, engine, clock }: { db: Db; engine: Engine;
         if (participant === undefined) return fail('3200', `participant ${input.participant} does not exist`);
       }
       const privileges = (await privilegesOfRoles(tx, [input.role])).get(input.role) ?? new Set<Privilege>();
+      const money = moneyApprovalsIn(privileges);
+      if (money.length > 0 && await isBootstrapOperator(tx, input.principalId)) return bootstrapMoneyFailure(`role ${input.role}`, money);
       const broken = violatedExclusions(unionOf(await grantsIn(tx, input.principalId), privileges), await exclusionsIn(tx));
       if (broken.length > 0) return sodFailure(`principal ${input.principalId}`, broken);
       const nowMs = clock.nowMs();
