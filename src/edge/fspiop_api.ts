@@ -26,7 +26,8 @@ import { checkBodyShape, exceedsShapeLimit, validateBody } from '../fspiop/body_
 import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
 import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
 import type { Inbound, SignedFacts } from '../fspiop/inbound.ts';
-import { allowedMethodsAt, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
+import { bodyIdentifierProblem } from '../fspiop/body_identifiers.ts';
+import { allowedMethodsAt, refusedLookAlike, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
 import type { LookupService } from '../lookup/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import type { QuoteService } from '../quotes/index.ts';
@@ -183,6 +184,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
   async function admitHead(request: FastifyRequest): Promise<Head | { refusal: Refusal; headers?: Readonly<Record<string, string>> }> {
     const route = resolveOperation(request.method, request.url);
     if (!route.ok) {
+      if (refusedLookAlike(route.error)) record(request, { kind: 'request-ambiguous', reason: `identifier outside ASCII: ${route.error.detail}` });
       const status = httpStatusOf(route.error);
       return { refusal: new Refusal(route.error, status, status === 405 ? allowedMethodsAt(request.url.split('?')[0] ?? '').join(', ') : undefined) };
     }
@@ -243,6 +245,11 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       }
       const valid = validateBody(operation.key, body, head.contentVersion);
       if (!valid.ok) return new Refusal(valid.error);
+      const identifier = bodyIdentifierProblem(body);
+      if (identifier !== undefined) {
+        if (identifier.lookAlike) record(request, { kind: 'request-ambiguous', reason: `identifier outside ASCII at ${identifier.at}`, participant: head.source });
+        return new Refusal({ code: '3101', detail: identifier.detail });
+      }
       // Every request with a body is signed by its sender (Mojaloop signs exactly those).
       const path = request.url.split('?')[0] ?? '';
       const signed = await verifySignature({ method: operation.method, fspiopUri: path, headers: request.headers, rawBody: rawBytes },
