@@ -12,7 +12,8 @@
 //   gateway     IP allow-list → access token → API permission → rate limit (gateway/gateway.ts)
 //   source      FSPIOP-Source is an active participant (3200)
 //   -- its body:
-//   body        size (3104), UTF-8 and JSON (3101), shape bounds, schema
+//   body        size (3104), UTF-8 and JSON (3101), no member name twice in an object (3101), shape bounds,
+//               schema, identifiers of their type's ASCII set (3101)
 //   signature   FSPIOP-Signature over the raw body with the source's registered keys (3105)
 //   domain      lookup / quotes / transfers, one DB transaction each, callbacks via the outbox
 //
@@ -25,12 +26,14 @@ import { checkBodyShape, exceedsShapeLimit, validateBody } from '../fspiop/body_
 import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
 import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
 import type { Inbound, SignedFacts } from '../fspiop/inbound.ts';
-import { allowedMethodsAt, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
+import { bodyIdentifierProblem } from '../fspiop/body_identifiers.ts';
+import { allowedMethodsAt, refusedLookAlike, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
 import type { LookupService } from '../lookup/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import type { QuoteService } from '../quotes/index.ts';
 import { STORAGE_OVERLOADED, type Db } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
+import { parseStrictJson } from '../support/json_members.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TransferService } from '../transfers/index.ts';
 import { connectionServerOptions, guardConnectionLimits, type ConnectionLimits } from './gateway/connection_limits.ts';
@@ -181,6 +184,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
   async function admitHead(request: FastifyRequest): Promise<Head | { refusal: Refusal; headers?: Readonly<Record<string, string>> }> {
     const route = resolveOperation(request.method, request.url);
     if (!route.ok) {
+      if (refusedLookAlike(route.error)) record(request, { kind: 'request-ambiguous', reason: `identifier outside ASCII: ${route.error.detail}` });
       const status = httpStatusOf(route.error);
       return { refusal: new Refusal(route.error, status, status === 405 ? allowedMethodsAt(request.url.split('?')[0] ?? '').join(', ') : undefined) };
     }
@@ -226,11 +230,14 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     if (operation.method === 'GET' || operation.method === 'DELETE') {
       if (rawBody !== '') return new Refusal({ code: '3100', detail: `a ${operation.method} request carries no body` });
     } else {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        return new Refusal({ code: '3101', detail: 'the body is not valid JSON' });
+      const parsed = parseStrictJson(rawBody);
+      if (!parsed.ok) {
+        if (parsed.problem === 'not-json') return new Refusal({ code: '3101', detail: 'the body is not valid JSON' });
+        // The hub would act on one of the two values and forward bytes holding both: a recipient may read the other.
+        record(request, { kind: 'request-ambiguous', reason: `JSON ${parsed.detail}`, participant: head.source });
+        return new Refusal({ code: '3101', detail: `the body is ambiguous: ${parsed.detail}` });
       }
+      body = parsed.value;
       const shape = checkBodyShape(body);
       if (!shape.ok) {
         if (exceedsShapeLimit(shape.error)) record(request, { kind: 'request-too-large', reason: shape.error.detail, participant: head.source });
@@ -238,6 +245,11 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       }
       const valid = validateBody(operation.key, body, head.contentVersion);
       if (!valid.ok) return new Refusal(valid.error);
+      const identifier = bodyIdentifierProblem(body);
+      if (identifier !== undefined) {
+        if (identifier.lookAlike) record(request, { kind: 'request-ambiguous', reason: `identifier outside ASCII at ${identifier.at}`, participant: head.source });
+        return new Refusal({ code: '3101', detail: identifier.detail });
+      }
       // Every request with a body is signed by its sender (Mojaloop signs exactly those).
       const path = request.url.split('?')[0] ?? '';
       const signed = await verifySignature({ method: operation.method, fspiopUri: path, headers: request.headers, rawBody: rawBytes },

@@ -31,6 +31,8 @@ export const SECURITY_EVENT_KINDS = [
   'request-too-large',
   /** A client too slow to complete its handshake, headers or body within the time allowed. */
   'slow-client',
+  /** A request that two readers could take for different things: a JSON member name given twice, or an identifier with characters outside its ASCII set (look-alikes). */
+  'request-ambiguous',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 

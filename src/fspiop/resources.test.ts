@@ -3,13 +3,16 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { httpStatusOf, type ErrorCode } from './errors.ts';
 import {
-  allowedMethodsAt, FSPIOP_METHODS, isOperationKey, OPERATION_KEYS, OPERATIONS, PARTY_ID_TYPES, resolveOperation,
+  allowedMethodsAt, FSPIOP_METHODS, isOperationKey, OPERATION_KEYS, OPERATIONS, PARTY_ID_TYPES, refusedLookAlike, resolveOperation,
   type OperationKey, type ResolvedOperation,
 } from './resources.ts';
 
 const UUID_V4 = 'b51ec534-ee48-4575-b6a9-ead2955b8069';
 const UUID_V7 = '019a7b3c-5d2e-7f10-9a4b-3c2d1e0f9a8b';
 const ULID = '01JD3Z6W5Q8X4N2M7K9B1C0V3F';
+
+/** An identifier of each type's form (party_identifiers.ts). */
+const SAMPLE_IDS = { MSISDN: '256700000001', EMAIL: 'alice@example.com', PERSONAL_ID: 'P1234567', BUSINESS: 'shoe-co', DEVICE: 'pos-17', ACCOUNT_ID: '0012-3456', IBAN: 'DE89370400440532013000', ALIAS: 'alice' } as const;
 
 function concrete(path: string): string {
   const id = path.includes('{Type}') ? '256700000001' : UUID_V7;
@@ -84,19 +87,40 @@ describe('resolveOperation: the operations a DFSP sends', () => {
   });
 
   it('takes every PartyIdType, and ids as UUID v1-7 or ULID', () => {
-    for (const type of PARTY_ID_TYPES) assert.equal(resolves('GET', `/parties/${type}/x`).params.type, type);
+    for (const type of PARTY_ID_TYPES) assert.equal(resolves('GET', `/parties/${type}/${encodeURIComponent(SAMPLE_IDS[type])}`).params.type, type);
     for (const id of [UUID_V4, UUID_V7, ULID, '6ba7b810-9dad-11d1-80b4-00c04fd430c8']) assert.equal(resolves('GET', `/transfers/${id}`).params.id, id);
   });
 
-  it('decodes party identifiers once: e-mail addresses, spaces, any script', () => {
+  it('decodes party identifiers once: e-mail addresses, a leading +, punctuation', () => {
     assert.equal(resolves('GET', '/parties/EMAIL/alice%40example.com').params.id, 'alice@example.com');
     assert.equal(resolves('GET', '/parties/EMAIL/alice@example.com').params.id, 'alice@example.com');
     assert.equal(resolves('GET', '/parties/MSISDN/+256700000001').params.id, '+256700000001');
-    assert.equal(resolves('GET', '/parties/ALIAS/caf%C3%A9%20noir').params.id, 'café noir');
-    assert.equal(resolves('GET', '/parties/ALIAS/%252F').params.id, '%2F', 'decoded once only');
+    assert.equal(resolves('GET', '/parties/MSISDN/%2B256700000001').params.id, '+256700000001');
+    assert.equal(resolves('GET', '/parties/ALIAS/cafe.noir%3A1').params.id, 'cafe.noir:1');
+    refused('GET', '/parties/ALIAS/%252F', '3101', /ID of type ALIAS must be printable ASCII without spaces/); // decoded once, to "%2F", which holds '%'
     assert.equal(resolves('GET', `/parties/ALIAS/${'x'.repeat(128)}`).params.id, 'x'.repeat(128));
-    assert.equal(resolves('GET', `/parties/ALIAS/${'%C3%A9'.repeat(128)}`).params.id, 'é'.repeat(128), 'length counts characters, not bytes');
-    assert.equal(resolves('GET', '/parties/BUSINESS/shoe%20co/employee%201').params.subId, 'employee 1');
+    assert.equal(resolves('GET', '/parties/BUSINESS/shoe-co/employee-1').params.subId, 'employee-1');
+  });
+
+  it('holds each identifier to its type\'s rule (3101): MSISDN digits, EMAIL addresses, IBANs', () => {
+    for (const id of ['2567000000a1', '1234567890123456', '++1', '1+2', '%20']) refused('GET', `/parties/MSISDN/${id}`, '3101', /ID|MSISDN/);
+    for (const id of ['alice', 'alice@', '@x.org', 'a..b@x.org', 'a@x', 'a@x.123', 'a@-x.org', '"a b"@x.org', `${'a'.repeat(65)}@x.org`]) {
+      refused('GET', `/parties/EMAIL/${encodeURIComponent(id)}`, '3101', /EMAIL/);
+    }
+    for (const id of ['de89370400440532013000', 'DE89 3704', 'D189370400', 'DE8', `DE89${'1'.repeat(31)}`]) refused('GET', `/parties/IBAN/${encodeURIComponent(id)}`, '3101', /IBAN/);
+  });
+
+  it('refuses look-alikes in identifiers rather than normalising them (3101), and marks the refusal', () => {
+    // Cyrillic а, fullwidth １, zero-width space, Arabic-Indic digit, non-breaking space, e with a combining accent.
+    for (const id of ['25670000000\u0430', '25670000000\uff11', '256\u200b700000001', '\u0662567', '256\u00a07', 'cafe\u0301']) {
+      for (const type of PARTY_ID_TYPES) {
+        const error = refused('GET', `/parties/${type}/${encodeURIComponent(id)}`, '3101', /ID must be ASCII: it holds U\+/);
+        assert.ok(refusedLookAlike(error), `${type} ${JSON.stringify(id)}`);
+      }
+      const sub = refused('GET', `/parties/ALIAS/alice/${encodeURIComponent(id)}`, '3101', /SubId must be ASCII/);
+      assert.ok(refusedLookAlike(sub));
+    }
+    assert.equal(refusedLookAlike(refused('GET', '/parties/MSISDN/12a', '3101')), false, 'an ASCII mistake is not a look-alike');
   });
 });
 
@@ -184,12 +208,12 @@ describe('resolveOperation: path parameters', () => {
     }
   });
 
-  it('refuses party identifiers that change meaning when re-encoded or displayed (3100)', () => {
-    const bad = ['%2F', 'a%2Fb', 'a%3Fb', 'a%23b', '%00', 'a%0Ab', '%7F', '%C2%85', '%E2%80%AE' /* right-to-left override */, '%E2%81%A6',
+  it('refuses party identifiers that change meaning when re-encoded or displayed (3101)', () => {
+    const bad = ['%2F', 'a%2Fb', 'a%3Fb', 'a%23b', 'a%25b', 'a%20b', '%00', 'a%0Ab', '%7F', '%C2%85', '%E2%80%AE' /* right-to-left override */, '%E2%81%A6',
       '.', '..', '%2E', '%2E%2E', 'x'.repeat(129), '%C3%A9'.repeat(129)];
     for (const id of bad) {
-      refused('GET', `/parties/MSISDN/${id}`, '3100', /ID must be 1\.\.128 characters/);
-      refused('GET', `/parties/MSISDN/1/${id}`, '3100', /SubId must be 1\.\.128 characters/);
+      refused('GET', `/parties/ALIAS/${id}`, '3101', /path parameter ID/);
+      refused('GET', `/parties/MSISDN/1/${id}`, '3101', /path parameter SubId/);
     }
   });
 
@@ -200,12 +224,6 @@ describe('resolveOperation: path parameters', () => {
     }
   });
 });
-
-function codePoints(value: string): number {
-  let count = 0;
-  for (const _codePoint of value) count += 1;
-  return count;
-}
 
 describe('resolveOperation: properties', () => {
   const segment = fc.oneof(
@@ -234,13 +252,30 @@ describe('resolveOperation: properties', () => {
     }), { numRuns: 5000 });
   });
 
-  it('resolves any valid party identifier, percent-encoded, to itself', () => {
-    const identifier = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
-      .filter((s) => s !== '.' && s !== '..' && !/[\p{Cc}\u202A-\u202E\u2066-\u2069/?#]/u.test(s) && codePoints(s) <= 128);
-    fc.assert(fc.property(identifier, fc.constantFrom(...PARTY_ID_TYPES), (id, type) => {
+  // Printable ASCII less space, '#', '%', '/', '?': the free form of PERSONAL_ID, BUSINESS, DEVICE, ACCOUNT_ID and ALIAS.
+  const freeFormCharacter = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)).filter((c) => !'#%/?'.includes(c));
+  const freeForm = fc.string({ unit: freeFormCharacter, minLength: 1, maxLength: 128 }).filter((s) => s !== '.' && s !== '..');
+
+  it('resolves any valid free-form party identifier and MSISDN, percent-encoded, to itself', () => {
+    const cases = fc.oneof(
+      fc.tuple(fc.constantFrom('PERSONAL_ID', 'BUSINESS', 'DEVICE', 'ACCOUNT_ID', 'ALIAS'), freeForm),
+      fc.tuple(fc.constant('MSISDN'), fc.tuple(fc.boolean(), fc.string({ unit: fc.integer({ min: 0, max: 9 }).map(String), minLength: 1, maxLength: 15 })).map(([plus, digits]) => (plus ? `+${digits}` : digits))),
+    );
+    fc.assert(fc.property(cases, ([type, id]) => {
       const resolved = resolves('GET', `/parties/${type}/${encodeURIComponent(id)}`);
       assert.equal(resolved.params.id, id);
       assert.equal(resolved.params.type, type);
+    }), { numRuns: 2000 });
+  });
+
+  it('refuses any identifier holding a character outside printable ASCII, of every type, as a look-alike', () => {
+    const outside = fc.oneof(fc.integer({ min: 0x80, max: 0x10ffff }), fc.integer({ min: 0, max: 0x1f }))
+      .filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCodePoint(c));
+    fc.assert(fc.property(freeForm, outside, fc.nat(), fc.constantFrom(...PARTY_ID_TYPES), (id, char, at, type) => {
+      const position = at % (id.length + 1);
+      const hostile = id.slice(0, position) + char + id.slice(position);
+      const error = refused('GET', `/parties/${type}/${encodeURIComponent(hostile)}`, '3101', /must be ASCII/);
+      assert.ok(refusedLookAlike(error));
     }), { numRuns: 2000 });
   });
 });

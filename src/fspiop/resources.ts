@@ -2,7 +2,8 @@
 // request target to one of them, with its path parameters checked. The same
 // table drives scripts/build-fspiop-schemas.ts, so the generated schema file
 // has exactly one entry per operation listed here.
-import { fail, ok, type Result } from './errors.ts';
+import { fail, ok, type Failure, type Result } from './errors.ts';
+import { hasNonAscii, partyIdentifierProblem, partySubIdProblem } from './party_identifiers.ts';
 import { isCorrelationId } from '../support/ids.ts';
 
 export const FSPIOP_RESOURCES = ['participants', 'parties', 'quotes', 'transfers'] as const;
@@ -14,9 +15,6 @@ export type FspiopMethod = (typeof FSPIOP_METHODS)[number];
 /** FSPIOP v1.1 PartyIdType. */
 export const PARTY_ID_TYPES = ['MSISDN', 'EMAIL', 'PERSONAL_ID', 'BUSINESS', 'DEVICE', 'ACCOUNT_ID', 'IBAN', 'ALIAS'] as const;
 export type PartyIdType = (typeof PARTY_ID_TYPES)[number];
-
-/** PartyIdentifier and PartySubIdOrType are 1..128 characters (FSPIOP v1.1). */
-const PARTY_IDENTIFIER_LENGTH_MAX = 128;
 
 function operation<M extends FspiopMethod, P extends `/${FspiopResource}${string}`>(method: M, path: P, hubReceives: boolean) {
   return { key: `${method} ${path}` as const, method, path, hubReceives };
@@ -156,21 +154,19 @@ export function allowedMethodsAt(target: string): FspiopMethod[] {
   return FSPIOP_METHODS.filter((method) => routes.some((route) => route.operation.method === method));
 }
 
-// C0/C1 controls, DEL, and the bidirectional overrides that make an identifier
-// display as something else in an operator's screen or log.
-const FORBIDDEN_IDENTIFIER_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069/?#]/u;
+/** Refusals of an identifier that held characters outside ASCII: look-alikes, recorded as security events by the edge. */
+const LOOK_ALIKE_REFUSALS = new WeakSet<Failure>();
 
-/**
- * A PartyIdentifier or PartySubIdOrType after percent-decoding: 1..128
- * characters, no '/', '?' or '#' (which would change the path's meaning to
- * anyone re-encoding it), no control characters, and not '.' or '..' (which URL
- * normalisation removes, so the FSPIOP-URI a signer saw could differ from ours).
- */
-function isPathIdentifier(value: string): boolean {
-  let length = 0; // in code points, as JSON Schema's maxLength counts
-  for (const _codePoint of value) length += 1;
-  return length >= 1 && length <= PARTY_IDENTIFIER_LENGTH_MAX &&
-    value !== '.' && value !== '..' && !FORBIDDEN_IDENTIFIER_CHARACTERS.test(value);
+/** Whether resolveOperation refused a path identifier for characters outside ASCII. */
+export function refusedLookAlike(failure: Failure): boolean {
+  return LOOK_ALIKE_REFUSALS.has(failure);
+}
+
+/** 3101: the API's "format of the parameter is not valid". */
+function identifierRefusal(problem: string, value: string): Result<never> {
+  const refusal = fail('3101', problem);
+  if (hasNonAscii(value)) LOOK_ALIKE_REFUSALS.add(refusal.error);
+  return refusal;
 }
 
 function decodeSegment(raw: string): string | undefined {
@@ -204,14 +200,17 @@ function checkParameters(route: Route, rawSegments: readonly string[]): Result<P
         {
           const decoded = decodeSegment(raw);
           if (decoded === undefined) return fail('3101', 'path parameter ID is not valid percent-encoded UTF-8');
-          if (!isPathIdentifier(decoded)) return fail('3100', `path parameter ID must be 1..${PARTY_IDENTIFIER_LENGTH_MAX} characters without '/', '?', '#' or control characters`);
+          // {Type} precedes {ID} in every path: the identifier is held to its type's rule.
+          const problem = type === undefined ? 'path parameter ID has no Type' : partyIdentifierProblem(type, decoded, 'path parameter ID');
+          if (problem !== undefined) return identifierRefusal(problem, decoded);
           id = decoded;
         }
         break;
       case 'SubId': {
         const decoded = decodeSegment(raw);
         if (decoded === undefined) return fail('3101', 'path parameter SubId is not valid percent-encoded UTF-8');
-        if (!isPathIdentifier(decoded)) return fail('3100', `path parameter SubId must be 1..${PARTY_IDENTIFIER_LENGTH_MAX} characters without '/', '?', '#' or control characters`);
+        const problem = partySubIdProblem(decoded, 'path parameter SubId');
+        if (problem !== undefined) return identifierRefusal(problem, decoded);
         subId = decoded;
         break;
       }
@@ -232,7 +231,8 @@ function checkParameters(route: Route, rawSegments: readonly string[]): Result<P
  * The operation a request names. `target` is the request-target as received
  * (path and optional query). Unknown path → 3002 (404); a known path with a
  * method it does not take → 3000 with HTTP 405 (the caller sets Allow from
- * allowedMethodsAt); a bad path parameter → 3100 (3101 for broken encoding).
+ * allowedMethodsAt); a bad Type or CorrelationId → 3100; a party identifier not of its type's form
+ * (party_identifiers.ts), or broken encoding → 3101.
  *
  * Literal segments win over parameters, as in OpenAPI and Fastify's router: PUT
  * /parties/MSISDN/123/error is the error callback, never a PUT for SubId

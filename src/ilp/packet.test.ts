@@ -178,6 +178,21 @@ test('packet: Mojaloop transaction data is parsed, opaque data is not', () => {
   }
 });
 
+test('packet: transaction data giving a member twice (payee FSP, amount; escaped or not) is refused with 3101, not read one way', () => {
+  const base = { version: 'v1' as const, amount: 100n, account: 'g.payeefsp.msisdn.1' };
+  const hostile = [
+    '{"payee":{"partyIdInfo":{"fspId":"payeefsp","fspId":"otherfsp"}},"amount":{"amount":"1","currency":"USD"}}',
+    '{"amount":{"amount":"1","currency":"USD"},"\\u0061mount":{"amount":"100","currency":"USD"}}',
+  ];
+  for (const json of hostile) {
+    const data = Buffer.from(Buffer.from(json).toString('base64url'), 'latin1');
+    const decoded = decodeIlpPacket(encodeIlpPacketText({ ...base, data }));
+    assert.ok(!decoded.ok, json);
+    assert.equal(decoded.error.code, '3101');
+    assert.match(decoded.error.detail, /ilpPacket data: member "(fspId|amount)" is given twice/);
+  }
+});
+
 // --- hostile input -------------------------------------------------------------
 
 test('fuzz: random bytes never throw, allocate no more than their size, and decode in bounded time', () => {

@@ -25,6 +25,7 @@
 // Where they agree: length prefixes must be canonical (oer-utils 1.3 and 5
 // both refuse the indefinite form 0x80 and lengths in more bytes than needed).
 import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { parseStrictJson } from '../support/json_members.ts';
 import { decodeBase64url } from './base64url.ts';
 import {
   ILP_ADDRESS_BYTES_MAX,
@@ -231,24 +232,34 @@ export function decodeIlpPacketBytes(bytes: Buffer): Read<IlpPacket> {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Mojaloop's data: base64url text of UTF-8 JSON. Anything else is opaque data, not an error. */
-export function transactionOf(data: Buffer): unknown {
+/**
+ * Mojaloop's data: base64url text of UTF-8 JSON. Anything else is opaque data, not an error;
+ * but JSON that gives a member twice is refused (its detail returned): the hub would check one
+ * amount or payee and the payee's parser could read the other.
+ */
+export function transactionOf(data: Buffer): { transaction: unknown } | { ambiguous: string } {
   const text = decodeBase64url(data.toString('latin1'), ILP_PACKET_TEXT_LENGTH_MAX, 'data');
-  if (!text.ok) return undefined;
+  if (!text.ok) return { transaction: undefined };
+  let json: string;
   try {
-    return JSON.parse(utf8.decode(text.value)) as unknown;
+    json = utf8.decode(text.value);
   } catch {
-    return undefined; // not UTF-8, or not JSON: opaque data
+    return { transaction: undefined }; // not UTF-8: opaque data
   }
+  const parsed = parseStrictJson(json);
+  if (parsed.ok) return { transaction: parsed.value };
+  return parsed.problem === 'duplicate-member' ? { ambiguous: parsed.detail } : { transaction: undefined };
 }
 
-/** Decodes an FSPIOP `ilpPacket` (base64url text). Never throws; every refusal is a 3100 naming what is wrong. */
+/** Decodes an FSPIOP `ilpPacket` (base64url text). Never throws; every refusal is a 3100 naming what is wrong (3101 for data JSON that gives a member twice). */
 export function decodeIlpPacket(ilpPacket: string): Result<DecodedIlpPacket> {
   const bytes = decodeBase64url(ilpPacket, ILP_PACKET_TEXT_LENGTH_MAX, 'ilpPacket');
   if (!bytes.ok) return fail('3100', bytes.reason);
   const packet = decodeIlpPacketBytes(bytes.value);
   if (!packet.ok) return fail('3100', `ilpPacket: ${packet.reason}`);
-  const transaction = transactionOf(packet.value.data);
+  const data = transactionOf(packet.value.data);
+  if ('ambiguous' in data) return fail('3101', `ilpPacket data: ${data.ambiguous}`);
+  const { transaction } = data;
   const shared = transaction === undefined ? {} : { transaction };
   const p = packet.value;
   return p.version === 'v1'

@@ -2,8 +2,8 @@
 // its value, and the relations between them checked once when the service is made.
 import assert from 'node:assert/strict';
 
-/** FSPIOP PartyIdentifier and PartySubIdOrType are 1..128 characters (API Definition v1.1 §7.3). */
-export const PARTY_IDENTIFIER_LENGTH_MAX = 128;
+/** FSPIOP PartyIdentifier and PartySubIdOrType are 1..128 characters (API Definition v1.1 §7.3); fspiop/party_identifiers.ts holds the rule. */
+export { PARTY_IDENTIFIER_LENGTH_MAX } from '../fspiop/party_identifiers.ts';
 
 /** Longest oracle endpoint URL (the length central-ledger and ALS store for endpoints). */
 export const ORACLE_ENDPOINT_LENGTH_MAX = 512;

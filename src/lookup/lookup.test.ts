@@ -9,7 +9,7 @@ import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture } from '../testing/ledger_fixture.ts';
 import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';
 import { createOracleClient, type OracleClient, type OracleEntry, type OracleLookup, type OracleWrite } from './oracle_client.ts';
-import type { PartyKey, PartyPath } from './party.ts';
+import { isPartyIdType, type PartyKey, type PartyPath } from './party.ts';
 import { createLookupService, type LookupOutcome, type LookupService } from './service.ts';
 
 const START_MS = Date.parse('2026-11-24T10:00:00.000Z');
@@ -129,9 +129,9 @@ describeOnEachEngine('account lookup', (ctx) => {
     assert.equal(errorCodeOf(message), code, label);
   }
 
-  function assertInvalid(outcome: LookupOutcome, label: string): void {
+  function assertInvalid(outcome: LookupOutcome, label: string, code = '3100'): void {
     assert.ok(outcome.kind === 'invalid', `${label}: ${JSON.stringify(outcome)}`);
-    assert.equal(outcome.failure.code, '3100', label);
+    assert.equal(outcome.failure.code, code, label);
     assert.equal(take().length, 0, `${label}: nothing is sent for a malformed request`);
   }
 
@@ -212,15 +212,19 @@ describeOnEachEngine('account lookup', (ctx) => {
     const paths: PartyPath[] = [
       { type: 'PHONE', id: '1501' }, { type: 'msisdn', id: '1501' }, msisdn('15/01'), msisdn('1501?currency=USD'), msisdn('1501#x'),
       msisdn('..'), msisdn(''), msisdn('1'.repeat(129)), msisdn('15%2F01'), msisdn('15 01'), msisdn('1501\u200b'), msisdn('1501', '..'), msisdn('1501', 'a/b'),
+      // Look-alikes: a Cyrillic а, a fullwidth １; and identifiers not of their type's form.
+      msisdn('150\u0430'), msisdn('150\uff11'), msisdn('1501', 'h\u043eme'), msisdn('15a01'), { type: 'IBAN', id: 'de89370400440532013000' }, { type: 'EMAIL', id: 'nobody' },
     ];
     for (const path of paths) {
       const label = JSON.stringify(path);
-      assertInvalid(await register(B, path), `register ${label}`);
-      assertInvalid(await service.queryParty(participantsFrom(A), path), `query ${label}`);
-      assertInvalid(await service.deleteParty(participantsFrom(B), path), `delete ${label}`);
-      assertInvalid(await service.lookupParty(inbound(A), path), `lookup ${label}`);
-      assertInvalid(await service.answerParty(inbound(B, { destination: A, body: {} }), path, partyAnswer(path, B)), `answer ${label}`);
-      assertInvalid(await service.answerPartyError(inbound(B, { destination: A, body: {} }), path), `answer error ${label}`);
+      // An unknown Type is the enum's 3100; an identifier not of its type's form, 3101.
+      const code = isPartyIdType(path.type) ? '3101' : '3100';
+      assertInvalid(await register(B, path), `register ${label}`, code);
+      assertInvalid(await service.queryParty(participantsFrom(A), path), `query ${label}`, code);
+      assertInvalid(await service.deleteParty(participantsFrom(B), path), `delete ${label}`, code);
+      assertInvalid(await service.lookupParty(inbound(A), path), `lookup ${label}`, code);
+      assertInvalid(await service.answerParty(inbound(B, { destination: A, body: {} }), path, partyAnswer(path, B)), `answer ${label}`, code);
+      assertInvalid(await service.answerPartyError(inbound(B, { destination: A, body: {} }), path), `answer error ${label}`, code);
     }
     for (const fspId of ['', 'no/such', 'x', 'a'.repeat(31)]) {
       assertInvalid(await service.registerParty(participantsFrom(B), msisdn('1501'), { fspId }), `fspId ${fspId}`);
@@ -268,7 +272,7 @@ describeOnEachEngine('account lookup', (ctx) => {
       [msisdn('2001'), undefined, B], [msisdn('2001'), 'USD', B], [msisdn('2001'), 'EUR', undefined],
       [msisdn('2002'), 'EUR', B], [msisdn('2002'), undefined, B],
       [msisdn('2003', 'home'), undefined, B], [msisdn('2003'), undefined, undefined], [msisdn('2003', 'work'), undefined, undefined],
-      [msisdn('2999'), undefined, undefined], [{ type: 'EMAIL', id: '2001' }, undefined, undefined],
+      [msisdn('2999'), undefined, undefined], [{ type: 'ALIAS', id: '2001' }, undefined, undefined],
     ];
     for (const [path, currency, expected] of cases) {
       const label = `${JSON.stringify(path)} ${currency ?? ''}`;
@@ -444,7 +448,7 @@ describeOnEachEngine('account lookup', (ctx) => {
     const path = msisdn('5301');
     const bodies = [
       partyAnswer(msisdn('5399'), B),
-      partyAnswer({ type: 'EMAIL', id: '5301' }, B),
+      partyAnswer({ type: 'ALIAS', id: '5301' }, B),
       partyAnswer(msisdn('5301', 'home'), B),
       partyAnswer(path, EVIL),
       { party: {} },
@@ -605,51 +609,51 @@ describeOnEachEngine('account lookup', (ctx) => {
     const ops = () => oracle.calls.map((c) => c.op);
     try {
       oracle.calls.length = 0;
-      assertRefused(await register(EVIL, iban('DE01'), B), '3100', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR');
+      assertRefused(await register(EVIL, iban('DE89370400440532013000'), B), '3100', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR');
       assert.deepEqual(ops(), [], 'a registration for another FSP never reaches the oracle');
 
       oracle.state.entries = [];
-      assert.deepEqual(await register(B, iban('DE01'), B, 'USD'), { kind: 'registered' });
+      assert.deepEqual(await register(B, iban('DE89370400440532013000'), B, 'USD'), { kind: 'registered' });
       assert.deepEqual(ops(), ['lookup', 'register']);
-      assert.deepEqual(oracle.calls[1], { op: 'register', endpoint: 'http://oracle.test', key: { partyIdType: 'IBAN', partyIdentifier: 'DE01', partySubIdOrType: undefined }, fspId: B, currency: 'USD' });
+      assert.deepEqual(oracle.calls[1], { op: 'register', endpoint: 'http://oracle.test', key: { partyIdType: 'IBAN', partyIdentifier: 'DE89370400440532013000', partySubIdOrType: undefined }, fspId: B, currency: 'USD' });
       assert.deepEqual(bodyOf(take()[0]), { fspId: B });
 
       oracle.calls.length = 0;
       oracle.state.entries = [entry(B, { currency: 'USD' })];
-      assert.deepEqual(await register(B, iban('DE01'), B, 'USD'), { kind: 'already-registered' });
+      assert.deepEqual(await register(B, iban('DE89370400440532013000'), B, 'USD'), { kind: 'already-registered' });
       assert.deepEqual(ops(), ['lookup']);
       take();
 
       oracle.calls.length = 0;
-      assertRefused(await register(EVIL, iban('DE01')), '3003', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'hijack');
-      assertRefused(await register(EVIL, iban('DE01'), EVIL, 'USD'), '3003', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'hijack in a currency');
+      assertRefused(await register(EVIL, iban('DE89370400440532013000')), '3003', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'hijack');
+      assertRefused(await register(EVIL, iban('DE89370400440532013000'), EVIL, 'USD'), '3003', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'hijack in a currency');
       assert.deepEqual(ops(), ['lookup', 'lookup'], 'nothing written');
 
       oracle.state.entries = [];
       oracle.state.writeAnswer = { ok: false, reason: 'answered 500, not 201' };
-      assertRefused(await register(B, iban('DE02')), '3003', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle refuses the write');
+      assertRefused(await register(B, iban('DE44500105175407324931')), '3003', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle refuses the write');
       oracle.state.lookupFails = true;
-      assertRefused(await register(B, iban('DE02')), '3003', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle down');
+      assertRefused(await register(B, iban('DE44500105175407324931')), '3003', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle down');
       oracle.state.lookupFails = false;
       oracle.state.writeAnswer = { ok: true };
 
       oracle.calls.length = 0;
       oracle.state.entries = [entry(B, { currency: 'USD' })];
-      assertRefused(await service.deleteParty(participantsFrom(EVIL), iban('DE01')), '3204', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'another FSP\'s party');
-      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE01'), { currency: 'EUR' }), '3204', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'not in that currency');
+      assertRefused(await service.deleteParty(participantsFrom(EVIL), iban('DE89370400440532013000')), '3204', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'another FSP\'s party');
+      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000'), { currency: 'EUR' }), '3204', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'not in that currency');
       oracle.state.entries = [entry(B), entry(EVIL)];
-      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE01')), '3204', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'shared with another FSP');
+      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000')), '3204', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'shared with another FSP');
       assert.ok(!ops().includes('remove'), 'no deletion reached the oracle');
 
       oracle.state.entries = [entry(B, { currency: 'USD' })];
-      assert.deepEqual(await service.deleteParty(participantsFrom(B), iban('DE01'), { currency: 'USD' }), { kind: 'deleted' });
-      assert.deepEqual(oracle.calls.at(-1), { op: 'remove', endpoint: 'http://oracle.test', key: { partyIdType: 'IBAN', partyIdentifier: 'DE01', partySubIdOrType: undefined }, currency: 'USD' });
+      assert.deepEqual(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000'), { currency: 'USD' }), { kind: 'deleted' });
+      assert.deepEqual(oracle.calls.at(-1), { op: 'remove', endpoint: 'http://oracle.test', key: { partyIdType: 'IBAN', partyIdentifier: 'DE89370400440532013000', partySubIdOrType: undefined }, currency: 'USD' });
       assert.deepEqual(bodyOf(take()[0]), { fspId: B });
       oracle.state.writeAnswer = { ok: false, reason: 'answered 500, not 204' };
-      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE01')), '3040', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle refuses the deletion');
+      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000')), '3040', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle refuses the deletion');
       oracle.state.writeAnswer = { ok: true };
       oracle.state.lookupFails = true;
-      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE01')), '3040', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle down');
+      assertRefused(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000')), '3040', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle down');
       oracle.state.lookupFails = false;
     } finally {
       assert.ok((await service.deleteOracle(created.value.oracleId)).ok);

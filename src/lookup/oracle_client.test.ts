@@ -137,6 +137,9 @@ describe('oracle client', () => {
       ['{"partylist":[]}', 'the answer has no partyList array'],
       [JSON.stringify({ partyList: Array.from({ length: 6 }, () => ({ fspId: 'dfspa' })) }), 'the partyList has more than 5 entries'],
       [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'answer is not UTF-8'],
+      // An oracle answer read one way by the hub and another by a reader of its log is no answer.
+      ['{"partyList":[{"fspId":"dfspa","fspId":"dfspb"}]}', 'the answer is ambiguous: member "fspId" is given twice in the object at "/partyList/0"'],
+      ['{"partyList":[{"fspId":"dfspa"}],"partyL\\u0069st":[]}', 'the answer is ambiguous: member "partyList" is given twice in the object at the root'],
     ];
     for (const [body, reason] of cases) {
       handler = (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end(body); };

@@ -8,6 +8,7 @@ import { isUtf8 } from 'node:buffer';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { isParticipantName } from '../support/ids.ts';
+import { parseStrictJson } from '../support/json_members.ts';
 import { isSupportedCurrency } from '../support/money.ts';
 import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';
 import { identifierProblem, type PartyKey } from './party.ts';
@@ -140,13 +141,9 @@ export function createOracleClient(options: OracleClientOptions = {}): OracleCli
     // ALS's oracles answer an unknown party with 404 (error 3204).
     if (reply.status === 404) return { ok: true, entries: [] };
     if (reply.status !== 200) return { ok: false, reason: `answered ${reply.status}` };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(reply.text);
-    } catch {
-      return { ok: false, reason: 'the answer is not JSON' };
-    }
-    return parsePartyList(parsed, partyListLengthMax);
+    const parsed = parseStrictJson(reply.text);
+    if (!parsed.ok) return { ok: false, reason: parsed.problem === 'not-json' ? 'the answer is not JSON' : `the answer is ambiguous: ${parsed.detail}` };
+    return parsePartyList(parsed.value, partyListLengthMax);
   }
 
   async function register(endpoint: string, key: PartyKey, fspId: string, currency: string | undefined): Promise<OracleWrite> {

@@ -4,7 +4,7 @@ import { assertLookupLimits, DEFAULT_LOOKUP_LIMITS } from './limits.ts';
 import { checkCurrency, checkPartyPath, identifierProblem, partyTemplateValues, partyUri, PARTY_ID_TYPES } from './party.ts';
 
 test('every FSPIOP party type is accepted, and nothing else', () => {
-  for (const type of PARTY_ID_TYPES) assert.equal(checkPartyPath({ type, id: '123' }).valid, true, type);
+  for (const type of PARTY_ID_TYPES) assert.equal(checkPartyPath({ type, id: type === 'EMAIL' ? 'a@b.org' : type === 'IBAN' ? 'DE89370400440532013000' : '123' }).valid, true, type);
   for (const type of ['msisdn', 'MSISDN ', 'PHONE', '', '__proto__', 'constructor']) {
     const checked = checkPartyPath({ type, id: '123' });
     assert.equal(checked.valid, false, type);
@@ -13,10 +13,10 @@ test('every FSPIOP party type is accepted, and nothing else', () => {
   }
 });
 
-test('identifiers: 1..128 characters counted as characters, no URL delimiters, escapes, spaces or invisible characters', () => {
-  const good = ['1', '255712345678', '+255712345678', 'alice@example.com', 'DE89370400440532013000', 'a.b', '...', 'ñandú', '名前', 'x'.repeat(128), '😀'.repeat(128)];
+test('identifiers: 1..128 printable ASCII characters, no URL delimiters, escapes, spaces, look-alike or invisible characters', () => {
+  const good = ['1', '255712345678', '+255712345678', 'alice@example.com', 'DE89370400440532013000', 'a.b', '...', 'x'.repeat(128)];
   for (const id of good) assert.equal(identifierProblem(id, 'ID'), undefined, id);
-  const bad = ['', 'x'.repeat(129), '😀'.repeat(129), 'a/b', 'a?b', 'a#b', '%31', 'a b', ' 123', '123 ', 'a\tb', 'a\nb', 'a\u0000b', 'a\u007fb',
+  const bad = ['', 'x'.repeat(129), '😀', 'ñandú', '名前', '27713803912\u0430', '\uff11', 'a/b', 'a?b', 'a#b', '%31', 'a b', ' 123', '123 ', 'a\tb', 'a\nb', 'a\u0000b', 'a\u007fb',
     '12\u200b3', '\u202e321', 'a\u00a0b', 'a\u2028b', '.', '..', '\ud800', 'a\ue000b'];
   for (const id of bad) assert.notEqual(identifierProblem(id, 'ID'), undefined, JSON.stringify(id));
   assert.notEqual(identifierProblem(123, 'ID'), undefined);
@@ -47,4 +47,24 @@ test('the default limits hold together, and limits that cannot are refused at st
   assert.throws(() => { assertLookupLimits({ ...DEFAULT_LOOKUP_LIMITS, oracleTimeoutMs: DEFAULT_LOOKUP_LIMITS.lookupWindowMs }); });
   assert.throws(() => { assertLookupLimits({ ...DEFAULT_LOOKUP_LIMITS, lookupPruneBatchMax: 1 }); });
   assert.throws(() => { assertLookupLimits({ ...DEFAULT_LOOKUP_LIMITS, lookupWindowMs: 0 }); });
+});
+
+test('an identifier is held to its type\'s rule, and a look-alike is refused, with 3101 naming the type and rule', () => {
+  const cases: [type: string, id: string, rule: RegExp][] = [
+    ['MSISDN', '2771380391\u0430', /ID must be ASCII: it holds U\+0430/],
+    ['MSISDN', '27713803912a', /ID of type MSISDN must be 1\.\.15 digits \(ITU-T E\.164\)/],
+    ['MSISDN', '1234567890123456', /MSISDN/],
+    ['EMAIL', 'alice', /ID of type EMAIL must be an e-mail address as in RFC 3696/],
+    ['IBAN', 'de89370400440532013000', /ID of type IBAN must be an ISO 13616 IBAN/],
+    ['ALIAS', 'ali\u0441e', /ID must be ASCII: it holds U\+0441/],
+  ];
+  for (const [type, id, rule] of cases) {
+    const checked = checkPartyPath({ type, id });
+    assert.ok(!checked.valid, `${type} ${id}`);
+    assert.equal(checked.failure.code, '3101', `${type} ${id}`);
+    assert.match(checked.failure.detail, rule);
+  }
+  const sub = checkPartyPath({ type: 'MSISDN', id: '27713803912', subId: 'h\u043eme' });
+  assert.ok(!sub.valid);
+  assert.deepEqual([sub.failure.code, sub.failure.detail.includes('SubId must be ASCII')], ['3101', true]);
 });

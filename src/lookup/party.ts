@@ -1,14 +1,13 @@
 // Party identifiers, as they arrive in a path: untrusted until they pass here.
 //
 // An identifier becomes a database key, a segment of callback URLs and of
-// oracle URLs, and what a payer's customer sees. So beyond FSPIOP's rules
-// (1..128 characters, no '/' or '?') it may not carry what would make two
-// different strings look or route alike: '#', '%' (a component that decodes
-// twice would turn "%31" into "1"), whitespace, control and invisible
-// formatting characters, or a whole "." or ".." (a dot segment).
+// oracle URLs, and what a payer's customer sees. Its rules are the FSPIOP
+// API's for its PartyIdType, in ASCII only (fspiop/party_identifiers.ts, the
+// one table the edge applies too); a type the API does not define is 3100, an
+// identifier not of its type's form 3101.
 import type { Failure } from '../fspiop/errors.ts';
+import { partyIdentifierProblem, partySubIdProblem } from '../fspiop/party_identifiers.ts';
 import { isSupportedCurrency } from '../support/money.ts';
-import { PARTY_IDENTIFIER_LENGTH_MAX } from './limits.ts';
 
 import { isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from '../fspiop/resources.ts';
 
@@ -31,38 +30,20 @@ export interface PartyKey {
 
 export type Checked<T> = { valid: true; value: T } | { valid: false; failure: Failure };
 
-// '/', '?', '#' and '%' delimit or escape URL parts; \s is every Unicode space; \p{Cc} control
-// characters; \p{Cf} invisible formatting (zero-width joiners, direction marks); \p{Co}, \p{Cn}
-// private-use and unassigned code points, which no client displays the same way.
-const FORBIDDEN = /[/?#%\s\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;
-
-/** Whether `value` has more than `max` code points (FSPIOP lengths count characters, not UTF-16 units); stops counting past `max`. */
-function codePointsExceed(value: string, max: number): boolean {
-  if (value.length <= max) return false;
-  let count = 0;
-  for (const _ of value) if (++count > max) return true;
-  return false;
-}
-
-/** Why `value` cannot be a PartyIdentifier or PartySubIdOrType, or undefined when it can. */
+/** Why `value` cannot be a PartySubIdOrType (or an identifier of a free-form type), or undefined when it can. */
 export function identifierProblem(value: unknown, name: string): string | undefined {
-  if (typeof value !== 'string') return `${name} must be a string`;
-  if (!value.isWellFormed()) return `${name} is not well-formed text`;
-  if (value.length === 0 || codePointsExceed(value, PARTY_IDENTIFIER_LENGTH_MAX)) return `${name} must be 1..${PARTY_IDENTIFIER_LENGTH_MAX} characters`;
-  if (FORBIDDEN.test(value)) return `${name} must not contain '/', '?', '#', '%', spaces, control or invisible characters`;
-  if (value === '.' || value === '..') return `${name} must not be "." or ".."`;
-  return undefined;
+  return partySubIdProblem(value, name);
 }
 
-const invalid = (detail: string): { valid: false; failure: Failure } => ({ valid: false, failure: { code: '3100', detail } });
+const invalid = (detail: string, code: '3100' | '3101' = '3100'): { valid: false; failure: Failure } => ({ valid: false, failure: { code, detail } });
 
 export function checkPartyPath(path: PartyPath): Checked<PartyKey> {
   if (!isPartyIdType(path.type)) return invalid(`Type must be one of ${PARTY_ID_TYPES.join(', ')}`);
-  const idProblem = identifierProblem(path.id, 'ID');
-  if (idProblem !== undefined) return invalid(idProblem);
+  const idProblem = partyIdentifierProblem(path.type, path.id, 'ID');
+  if (idProblem !== undefined) return invalid(idProblem, '3101');
   if (path.subId !== undefined) {
-    const subProblem = identifierProblem(path.subId, 'SubId');
-    if (subProblem !== undefined) return invalid(subProblem);
+    const subProblem = partySubIdProblem(path.subId, 'SubId');
+    if (subProblem !== undefined) return invalid(subProblem, '3101');
   }
   return { valid: true, value: { partyIdType: path.type, partyIdentifier: path.id, partySubIdOrType: path.subId } };
 }

@@ -186,8 +186,13 @@ describeOnEachEngine('admin API', (ctx) => {
       ['unknown field', { name: 'x2', currency: 'USD', admin: true }, '3103', 400],
       ['wrong type', { name: 'x3', currency: 'USD', isProxy: 'yes' }, '3101', 400],
       ['pattern', { name: 'bad name!', currency: 'USD' }, '3100', 400],
+      ['a look-alike name (Cyrillic а)', { name: 'dfsp\u0430', currency: 'USD' }, '3100', 400],
+      ['a look-alike name (fullwidth digit)', { name: 'dfsp\uff11', currency: 'USD' }, '3100', 400],
+      ['a look-alike currency', { name: 'x10', currency: 'US\u0414' }, '3100', 400],
       ['not JSON', '{"name":', '3101', 400],
       ['prototype poisoning', '{"name":"x4","currency":"USD","__proto__":{"isAdmin":true}}', '3101', 400],
+      ['a member given twice', '{"name":"x6","currency":"USD","name":"x7"}', '3101', 400],
+      ['a member given twice, once escaped', '{"name":"x8","currency":"USD","\\u006eame":"x9"}', '3101', 400],
       ['oversize', { name: 'x5', currency: 'USD', pad: 'x'.repeat(BODY_BYTES_MAX) }, '3104', 413],
     ];
     for (const [label, body, expected, status] of cases) {
@@ -204,6 +209,10 @@ describeOnEachEngine('admin API', (ctx) => {
       const response = await call('POST', `/participants/dfspb/accounts/${accountId}`, `{"transferId":"${randomUUID()}","externalReference":"r","action":"recordFundsIn","reason":"r","amount":{"amount":${amount},"currency":"USD"}}`);
       assert.equal(code(response.body), '3101', amount);
     }
+    const twice = `{"transferId":"${randomUUID()}","externalReference":"r","action":"recordFundsIn","reason":"r","amount":{"amount":"1","currency":"USD"},"amount":{"amount":"1000","currency":"USD"}}`;
+    const refusedTwice = await call('POST', `/participants/dfspb/accounts/${accountId}`, twice);
+    assert.deepEqual([refusedTwice.status, code(refusedTwice.body)], [400, '3101'], 'amount given twice');
+    assert.match(refusedTwice.raw, /member \\"amount\\" is given twice/);
     for (const amount of ['-5', '1.001', '0', 'NaN', '01']) {
       const response = await call('POST', `/participants/dfspb/accounts/${accountId}`, funds('recordFundsIn', amount));
       assert.equal(code(response.body), '3100', amount);

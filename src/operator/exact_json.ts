@@ -2,8 +2,10 @@
 // numbers; a number whose text a float cannot hold exactly (too many digits,
 // an exponent, trailing zeros) is refused rather than silently rounded, so
 // that String(number) is always the sender's own text. Keys that could poison
-// prototypes are refused too.
+// prototypes are refused too, and so is a member name given twice in one
+// object (JSON.parse would keep the last one silently).
 import type { FastifyInstance } from 'fastify';
+import { describeDuplicate, findDuplicateMember } from '../support/json_members.ts';
 
 export class JsonBodyError extends Error {
   override readonly name = 'JsonBodyError';
@@ -12,13 +14,16 @@ export class JsonBodyError extends Error {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function parseExactJson(text: string): unknown {
-  return JSON.parse(text, function reviver(this: unknown, key: string, value: unknown, context?: { source?: string }) {
+  const value: unknown = JSON.parse(text, function reviver(this: unknown, key: string, value: unknown, context?: { source?: string }) {
     if (FORBIDDEN_KEYS.has(key)) throw new JsonBodyError(`key ${JSON.stringify(key)} is not allowed`);
     if (typeof value === 'number' && context?.source !== undefined && context.source !== String(value)) {
       throw new JsonBodyError(`number ${context.source} cannot be read exactly; send amounts as decimals without exponents or trailing zeros`);
     }
     return value;
   });
+  const duplicate = findDuplicateMember(text);
+  if (duplicate !== undefined) throw new JsonBodyError(describeDuplicate(duplicate));
+  return value;
 }
 
 /** An amount given as a JSON number or string, as its exact decimal text. */

@@ -2,6 +2,7 @@
 // base64url part of a JWS whose payload (the body) travels detached. Written
 // exactly as Mojaloop's SDK writes it (safe-stable-stringify: keys sorted, no
 // spaces); read strictly, since nothing in it is trusted until verified.
+import { parseStrictJson } from '../../support/json_members.ts';
 import { SIGNATURE_LIMITS } from './limits.ts';
 
 export interface SignatureParts {
@@ -36,12 +37,10 @@ export function formatSignatureHeader(parts: SignatureParts): string {
 /** Reads the header's value. Members other than the two are ignored, as the SDK's validator ignores them: they are not signed. */
 export function parseSignatureHeader(value: string): Parsed<SignatureParts> {
   if (value.length > SIGNATURE_LIMITS.headerLengthMax) return { ok: false, detail: `FSPIOP-Signature is longer than ${SIGNATURE_LIMITS.headerLengthMax} characters` };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return { ok: false, detail: 'FSPIOP-Signature is not JSON' };
-  }
+  // A member given twice would be read one way here and maybe another by the recipient the header is forwarded to.
+  const strict = parseStrictJson(value);
+  if (!strict.ok) return { ok: false, detail: strict.problem === 'not-json' ? 'FSPIOP-Signature is not JSON' : `FSPIOP-Signature is ambiguous: ${strict.detail}` };
+  const parsed = strict.value;
   if (!isPlainObject(parsed)) return { ok: false, detail: 'FSPIOP-Signature is not a JSON object' };
   const { protectedHeader, signature } = parsed;
   if (typeof protectedHeader !== 'string' || decodeBase64url(protectedHeader) === undefined) return { ok: false, detail: 'FSPIOP-Signature protectedHeader is not base64url' };
@@ -56,12 +55,15 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function decodeProtectedHeader(protectedHeader: string): Parsed<Record<string, unknown>> {
   const bytes = decodeBase64url(protectedHeader);
   if (bytes === undefined) return { ok: false, detail: 'the protected header is not base64url' };
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(strictUtf8.decode(bytes));
+    text = strictUtf8.decode(bytes);
   } catch {
     return { ok: false, detail: 'the protected header is not UTF-8 JSON' };
   }
+  const strict = parseStrictJson(text);
+  if (!strict.ok) return { ok: false, detail: strict.problem === 'not-json' ? 'the protected header is not UTF-8 JSON' : `the protected header is ambiguous: ${strict.detail}` };
+  const parsed = strict.value;
   if (!isPlainObject(parsed)) return { ok: false, detail: 'the protected header is not a JSON object' };
   return { ok: true, value: parsed };
 }
