@@ -41,6 +41,9 @@ describe('the bootstrap administrator alone', () => {
     const granted = await hub.admin.call('POST', '/grants', { principal: 'admin', role: 'operations-checker' });
     assert.equal(granted.status, 403, granted.raw);
     assert.match(detailOf(granted.body), /own role grant|itself/);
+    // Usernames are case-insensitive: "ADMIN" is admin too.
+    const shouted = await hub.admin.call('POST', '/grants', { principal: 'ADMIN', role: 'operations-checker' });
+    assert.equal(shouted.status, 403, shouted.raw);
     const admin = await iamOf(hub.api.app).operators.findByUsername('admin');
     assert.deepEqual((await iamOf(hub.api.app).rbac.listGrants(admin?.id)).map((g) => g.role), ['bootstrap-admin']);
     const approved = await hub.admin.call('POST', `/changeRequests/${pendingFundsIn}/approve`);
