@@ -5,7 +5,7 @@
 // prototypes are refused too, and so is a member name given twice in one
 // object (JSON.parse would keep the last one silently).
 import type { FastifyInstance } from 'fastify';
-import { describeDuplicate, findDuplicateMember } from '../support/json_members.ts';
+import { describeDuplicate, findDuplicateMemberOf } from '../support/json_members.ts';
 
 export class JsonBodyError extends Error {
   override readonly name = 'JsonBodyError';
@@ -21,7 +21,7 @@ export function parseExactJson(text: string): unknown {
     }
     return value;
   });
-  const duplicate = findDuplicateMember(text);
+  const duplicate = findDuplicateMemberOf(text, value);
   if (duplicate !== undefined) throw new JsonBodyError(describeDuplicate(duplicate));
   return value;
 }

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { describeDuplicate, findDuplicateMember, parseStrictJson } from './json_members.ts';
+import { describeDuplicate, findDuplicateMember, findDuplicateMemberOf, parseStrictJson } from './json_members.ts';
 
 /** Choices the serializer draws from: whitespace between tokens, which characters of a string to escape. */
 type Pick = (n: number) => number;
 
 const WHITESPACE = ['', ' ', '\n', '\t', '\r\n  '];
 
-/** A JSON string literal for `value`, with characters chosen by `pick` written as \uXXXX (or \", \\ and \/ forms). */
-function stringLiteral(value: string, pick: Pick): string {
+/** A JSON string literal for `value`, with characters chosen by `pick` written as \uXXXX (or \", \\ and \/ forms); none with `plainOnly`. */
+function stringLiteral(value: string, pick: Pick, plainOnly = false): string {
   let out = '"';
   for (const char of value) {
     const plain = JSON.stringify(char).slice(1, -1);
-    switch (pick(4)) {
+    switch (plainOnly ? 3 : pick(4)) {
       case 0: out += char.split('').map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join(''); break;
       case 1: out += char.length === 1 ? '\\u' + char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0') : plain; break;
       case 2: out += char === '/' ? '\\/' : plain; break;
@@ -31,7 +31,7 @@ interface Injection {
 }
 
 /** JSON text for `value`, spelled by `pick`; with `injection`, one object repeats a name (its count of objects is returned too). */
-function serialize(value: unknown, pick: Pick, injection?: Injection): { text: string; objects: number; injected: boolean } {
+function serialize(value: unknown, pick: Pick, injection?: Injection, plainOnly = false): { text: string; objects: number; injected: boolean } {
   let objects = 0;
   let injected = false;
   const ws = (): string => WHITESPACE[pick(WHITESPACE.length)] ?? '';
@@ -39,16 +39,16 @@ function serialize(value: unknown, pick: Pick, injection?: Injection): { text: s
     if (Array.isArray(item)) return `[${ws()}${item.map((x) => write(x)).join(`${ws()},${ws()}`)}${ws()}]`;
     if (item !== null && typeof item === 'object') {
       const index = objects++;
-      const members = Object.entries(item).map(([name, member]) => `${stringLiteral(name, pick)}${ws()}:${ws()}${write(member)}`);
+      const members = Object.entries(item).map(([name, member]) => `${stringLiteral(name, pick, plainOnly)}${ws()}:${ws()}${write(member)}`);
       const names = Object.keys(item);
       if (index === injection?.target && names.length > 0) {
         const name = names[injection.position % names.length] ?? '';
-        members.splice(injection.position % (members.length + 1), 0, `${stringLiteral(name, pick)}:${ws()}${JSON.stringify(injection.position)}`);
+        members.splice(injection.position % (members.length + 1), 0, `${stringLiteral(name, pick, plainOnly)}:${ws()}${JSON.stringify(injection.position)}`);
         injected = true;
       }
       return `{${ws()}${members.join(`${ws()},${ws()}`)}${ws()}}`;
     }
-    if (typeof item === 'string') return stringLiteral(item, pick);
+    if (typeof item === 'string') return stringLiteral(item, pick, plainOnly);
     return JSON.stringify(item);
   };
   const text = `${ws()}${write(value)}${ws()}`;
@@ -71,6 +71,13 @@ const jsonValue = fc.letrec((tie) => ({
   object: fc.dictionary(key, tie('value'), { maxKeys: 6 }),
 })).value;
 const choices = fc.array(fc.nat({ max: 1000 }), { minLength: 1, maxLength: 64 });
+// Strings JSON writes without a backslash, full of the characters of JSON's structure.
+const plainString = fc.string({ unit: fc.constantFrom('a', 'b', ':', ',', '{', '}', '[', ']', ' ', 'é', '😀') });
+const plainValue = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.integer(), plainString, tie('array'), tie('object')),
+  array: fc.array(tie('value'), { maxLength: 5 }),
+  object: fc.dictionary(plainString, tie('value'), { maxKeys: 6 }),
+})).value;
 
 describe('findDuplicateMember', () => {
   it('finds nothing in JSON without duplicates, however spelled, and parseStrictJson gives JSON.parse\'s value', () => {
@@ -95,6 +102,18 @@ describe('findDuplicateMember', () => {
       assert.ok(!parsed.ok);
       assert.equal(parsed.problem, 'duplicate-member');
     }), { numRuns: 500 });
+  });
+
+  it('counting (text without a backslash) agrees with the scan: no duplicate, none found; any duplicate, found', () => {
+    fc.assert(fc.property(plainValue, choices, fc.nat(), fc.nat(), fc.boolean(), (value, seed, target, position, inject) => {
+      const plain = serialize(value, picker(seed), undefined, true);
+      const injection = inject && plain.objects > 0 ? { target: target % plain.objects, position } : undefined;
+      const { text, injected } = serialize(value, picker(seed), injection, true);
+      assert.equal(text.includes('\\'), false);
+      const found = findDuplicateMemberOf(text, JSON.parse(text));
+      assert.deepEqual(found, findDuplicateMember(text), text);
+      assert.equal(found !== undefined, injected, text);
+    }), { numRuns: 1000 });
   });
 
   it('names the duplicate and the object holding it', () => {
