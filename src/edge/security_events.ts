@@ -31,6 +31,12 @@ export const SECURITY_EVENT_KINDS = [
   'request-too-large',
   /** A client too slow to complete its handshake, headers or body within the time allowed. */
   'slow-client',
+  /** A request refused for its Date header: missing, not an IMF-fixdate, or outside fspiop.dateSkewMsMax (the skew is in the reason). */
+  'request-date-refused',
+  /** A callback not sent: its endpoint's address (literal or resolved) is outside the callback network policy. */
+  'callback-address-refused',
+  /** A callback not sent: the receiver's TLS certificate does not name the recipient (the hub's, another DFSP's, none). */
+  'callback-certificate-refused',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
@@ -40,7 +46,7 @@ export interface SecurityEvent {
   readonly reason: string;
   /** The participant the control established (its certificate), if any. */
   readonly participant?: string;
-  /** The participant the request claimed to be (FSPIOP-Source), if any. */
+  /** The participant the request claimed to be (FSPIOP-Source), or the recipient of a callback the hub refused to send. */
   readonly claimed?: string;
   readonly sourceAddress?: string;
   /** The client certificate's serial (hex), when there was one. */

@@ -33,6 +33,7 @@ import { decide, decideAny, type Principal } from './rbac/authorize.ts';
 import { withAuthority, type Authority } from './rbac/guard.ts';
 import { isPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './rbac/privileges.ts';
 import { sendFailure } from './replies.ts';
+import type { Failure } from '../fspiop/errors.ts';
 
 export type ParticipantOf = (request: FastifyRequest) => string | undefined;
 
@@ -56,6 +57,11 @@ export type RouteAccess =
     readonly participant?: ParticipantOf;
     /** One line a checker reads before deciding. */
     readonly summary: (request: FastifyRequest) => string;
+    /**
+     * Refuses a request that could never be carried out, when it is made rather than at approval
+     * (the handler checks again then): the failure to answer, or undefined.
+     */
+    readonly check?: (request: FastifyRequest) => Promise<Failure | undefined>;
   };
 
 declare module 'fastify' {
@@ -261,6 +267,11 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     const name = participantParam(request);
     if (name !== undefined && !(await deps.participantExists(name))) {
       return sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
+    }
+    const refusal = await routeAccess.check?.(request);
+    if (refusal !== undefined) {
+      emit(request, principal, requestPrivilege(fn), 'refused', { detail: refusal.detail, participant });
+      return sendFailure(reply, refusal);
     }
     const submitted = await changeRequests.submit({
       fn,
