@@ -259,3 +259,20 @@ test('the hub\'s own listeners are refused as callback endpoints, loopback allow
     await adminRequest(adminClient, 'POST', '/participants/payerfsp/endpoints', { type: ERROR_ENDPOINT, value: `${scheme.dfsps.payerfsp.url}${errorPath}` });
   }
 });
+
+test('a participant whose certificate is valid but who is deactivated is refused (3200, 404) and recorded', async () => {
+  const pki = await testSchemePki();
+  const payee = await pki.issue('payeefsp', { profile: 'client' });
+  const before = eventsOf('api-not-permitted').length;
+  assert.equal((await adminRequest(adminClient, 'PUT', '/participants/payeefsp', { isActive: false })).status, 200);
+  try {
+    const answer = await lookupWith({ key: payee.keyPem, cert: payee.certificateChainPem, ca: [...pki.caPems] }, 'payeefsp');
+    assert.ok('status' in answer, JSON.stringify(answer));
+    assert.deepEqual([answer.status, errorCodeOf(answer.body)], [404, '3200']);
+    const events = eventsOf('api-not-permitted').slice(before);
+    assert.equal(events.length, 1);
+    assert.deepEqual([events[0]?.['reason'], events[0]?.['claimed']], ['FSPIOP-Source is not an active participant', 'payeefsp']);
+  } finally {
+    await adminRequest(adminClient, 'PUT', '/participants/payeefsp', { isActive: true });
+  }
+});
