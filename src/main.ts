@@ -114,7 +114,7 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   }
   const transfers = createTransferService({ db, engine, clock, enqueue, limits: { expiryMsMax: config.transfers.expiryMsMax } });
   const quotes = createQuoteService({ db, engine, clock, enqueue });
-  const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock }) });
+  const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock, addresses: callbackAddresses }) });
 
   // The admin API presents the hub's certificate too (TLS 1.3; operators authenticate with tokens).
   const adminTls = config.admin.tls === 'on';

@@ -16,7 +16,7 @@
 //     simulators and the tests: their DFSPs run on this machine);
 //   - otherwise only addresses in delivery.callbackNetworks (by default the
 //     unicast IPv4 space and IPv6 global unicast and unique-local ranges).
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { normaliseAddress, parseCidr, type AddressFamily } from '../edge/gateway/ip_allowlist.ts';
@@ -162,3 +162,37 @@ export async function endpointAddressRefusal(policy: CallbackAddressPolicy, urlT
   }
   return undefined;
 }
+
+/** A connection refused by the policy, carried through node's (or undici's) error path to the request. */
+export class AddressRefused extends Error {
+  readonly code = 'ERR_CALLBACK_ADDRESS_REFUSED';
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * The connection's lookup: the policy's resolver (dns.lookup in the hub), refusing, before any
+ * connection is made, a name with any address the policy does not allow.
+ */
+export function guardedLookup(policy: CallbackAddressPolicy, port: number) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    policy.resolveAll(hostname).then((found) => {
+      for (const { address } of found) {
+        const refusal = policy.refusal(address, port);
+        if (refusal !== undefined) {
+          callback(new AddressRefused(`${hostname} resolves to ${refusal}`), []);
+          return;
+        }
+      }
+      const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : undefined;
+      const addresses = found.filter((a) => family === undefined || a.family === family);
+      const [first] = addresses;
+      if (first === undefined) callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+      else if (options.all === true) callback(null, [...addresses]);
+      else callback(null, first.address, first.family);
+    }, (error: unknown) => {
+      callback(error instanceof Error ? error : new Error(String(error)), []);
+    });
+  };
+}
+

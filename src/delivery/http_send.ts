@@ -19,13 +19,12 @@
 //     DFSP's, is not the recipient's server. Keep-alive connections are pooled
 //     per recipient, so a connection verified for one DFSP never carries
 //     another's callback.
-import type { LookupAddress, LookupOptions } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
-import { ipLiteralOf, portOf, type CallbackAddressPolicy } from './callback_addresses.ts';
+import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from './callback_addresses.ts';
 import type { DeliveryLimits } from './limits.ts';
 import type { OutboundMethod } from './message.ts';
 
@@ -54,43 +53,10 @@ export type HttpAnswer =
 
 export type CallbackControl = 'address' | 'certificate';
 
-/** A connection the sender's own controls stopped; carried through node's error path to the request. */
+/** A receiver whose certificate is not the recipient's; carried through node's error path to the request. */
 class CallbackRefused extends Error {
-  readonly code: string;
-  readonly control: CallbackControl;
-  constructor(control: CallbackControl, reason: string) {
-    super(reason);
-    this.control = control;
-    this.code = control === 'address' ? 'ERR_CALLBACK_ADDRESS_REFUSED' : 'ERR_CALLBACK_CERTIFICATE_REFUSED';
-  }
-}
-
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/**
- * The connection's lookup: the policy's resolver (dns.lookup in the hub), refusing, before any
- * connection is made, a name with any address the policy does not allow.
- */
-function guardedLookup(policy: CallbackAddressPolicy, port: number) {
-  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    policy.resolveAll(hostname).then((found) => {
-      for (const { address } of found) {
-        const refusal = policy.refusal(address, port);
-        if (refusal !== undefined) {
-          callback(new CallbackRefused('address', `${hostname} resolves to ${refusal}`), []);
-          return;
-        }
-      }
-      const family = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : undefined;
-      const addresses = found.filter((a) => family === undefined || a.family === family);
-      const [first] = addresses;
-      if (first === undefined) callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
-      else if (options.all === true) callback(null, [...addresses]);
-      else callback(null, first.address, first.family);
-    }, (error: unknown) => {
-      callback(error instanceof Error ? error : new Error(String(error)), []);
-    });
-  };
+  readonly code = 'ERR_CALLBACK_CERTIFICATE_REFUSED';
+  readonly control = 'certificate';
 }
 
 /** Node's host name check, then the recipient's fspId in the certificate's SAN. */
@@ -105,7 +71,7 @@ function recipientIdentityCheck(recipient: string) {
       named = undefined;
     }
     if (named === recipient) return undefined;
-    return new CallbackRefused('certificate', named === undefined
+    return new CallbackRefused(named === undefined
       ? `the receiver's certificate names no participant (no urn:mojaloop:fspid SAN), not ${recipient}`
       : `the receiver's certificate is ${named}'s, not ${recipient}'s`);
   };
@@ -229,7 +195,9 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls, addre
 
       req.on('error', (error) => {
         done();
-        settle(error instanceof CallbackRefused ? { kind: 'refused', control: error.control, reason: error.message } : { kind: 'network', code: errorCode(error) });
+        settle(error instanceof CallbackRefused || error instanceof AddressRefused
+          ? { kind: 'refused', control: error instanceof AddressRefused ? 'address' : error.control, reason: error.message }
+          : { kind: 'network', code: errorCode(error) });
       });
       req.on('close', done);
       req.on('response', (res) => {
