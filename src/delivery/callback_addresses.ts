@@ -20,11 +20,10 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { normaliseAddress, parseCidr, type AddressFamily } from '../edge/gateway/ip_allowlist.ts';
+import { CALLBACK_NETWORKS_MAX } from './limits.ts';
 
 /** The allow-list when none is configured: unicast IPv4 (multicast and reserved are refused anyway), IPv6 global unicast and unique-local. */
 export const DEFAULT_CALLBACK_NETWORKS: readonly string[] = ['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/3', '2000::/3', 'fc00::/7'];
-/** Ranges configured at most. */
-export const CALLBACK_NETWORKS_MAX = 64;
 
 /** Never a callback address, with the reason shown. */
 const NEVER: readonly { readonly cidr: string; readonly what: string }[] = [

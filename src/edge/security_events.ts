@@ -7,7 +7,11 @@
 import type { Logger } from '../support/logger.ts';
 
 export const SECURITY_EVENT_KINDS = [
-  /** A TLS handshake the listener refused (no client certificate, unknown CA, expired, revoked, protocol or cipher). */
+  /**
+   * A TLS handshake the listener refused; the reason is what the certificate examination found
+   * (tls/client_certificate_refusal.ts: no client certificate, self-signed, not the scheme CA's, not
+   * yet valid, expired, revoked), or TLS's own code for protocol and cipher failures.
+   */
   'tls-handshake-refused',
   /** A verified client certificate that names no participant the hub can bind. */
   'tls-identity-missing',
