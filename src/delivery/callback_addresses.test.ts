@@ -1,5 +1,6 @@
 // The callback network policy against the addresses a hostile endpoint names.
 import assert from 'node:assert/strict';
+import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
 import { checkCallbackNetworks, createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS, endpointAddressRefusal, type OwnListener } from './callback_addresses.ts';
 
@@ -56,4 +57,13 @@ test('an endpoint is checked at its literal address, or at every address its nam
   assert.match(await endpointAddressRefusal(policy, 'https://mixed.test/x') ?? 'allowed', /fe80::1 is link-local/);
   assert.match(await endpointAddressRefusal(policy, 'https://nowhere.test/x') ?? 'allowed', /does not resolve \(ENOTFOUND\)/);
   assert.equal(await endpointAddressRefusal(policy, 'https://dfsp.test:8444/x'), undefined);
+});
+
+const externalAddress = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && !i.internal && i.family === 'IPv4')?.address;
+test('a listener bound to all addresses is reached on this machine\'s other addresses too', { skip: externalAddress === undefined ? 'no non-loopback IPv4 interface here' : false }, () => {
+  const address = externalAddress ?? '';
+  const permissive = policyWith(true, ['0.0.0.0/0']);
+  assert.match(permissive.refusal(address, 3000) ?? 'allowed', /hub's own FSPIOP listener/);
+  // The admin listener is bound to 127.0.0.1 only: its port on another address is not the hub.
+  assert.equal(permissive.refusal(address, 3001), undefined);
 });
