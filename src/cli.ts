@@ -70,8 +70,13 @@ function json(value: unknown): string {
 async function start(configured: Config, demo: boolean): Promise<void> {
   // Everything the hub creates (database, WAL and shared-memory files) is readable by its own user only.
   process.umask(0o077);
-  // The demo scheme is onboarded by an automation maker and checker, seeded in the data directory.
-  const config = demo ? { ...configured, admin: { ...configured.admin, automationCredentialsFile: automationCredentialsFile(configured.dataDir) } } : configured;
+  // The demo scheme is onboarded by an automation maker and checker, seeded in the data directory; its
+  // simulated DFSPs run on this machine, so their loopback callback endpoints are allowed.
+  const config = demo ? {
+    ...configured,
+    admin: { ...configured.admin, automationCredentialsFile: automationCredentialsFile(configured.dataDir) },
+    delivery: { ...configured.delivery, allowLoopbackCallbacks: true },
+  } : configured;
   const log = createLogger(config.log.level);
   const hub = await startHub(config, log);
   let dfsps: DemoDfsps | undefined;

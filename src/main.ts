@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
 import type { Config } from './config/index.ts';
-import { createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue } from './delivery/index.ts';
+import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type OwnListener } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries } from './audit/index.ts';
 import { loggedAdminAudit, type AdminAuditSink } from './operator/audit_events.ts';
@@ -92,10 +92,19 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   const mutual = config.fspiop.tls === 'mutual';
   const deliveryTls = () => ({ ...schemeTls.mtls.clientOptions(), httpsOnly: mutual });
 
+  // Where callbacks may go: configuration, less link-local and the hub's own listeners (their ports once bound).
+  const ownListeners = (): OwnListener[] => [
+    { name: 'admin', host: config.admin.host, port: boundPort(admin.server, config.admin.port) },
+    { name: 'FSPIOP', host: config.fspiop.host, port: boundPort(fspiop.server, config.fspiop.port) },
+  ];
+  const callbackAddresses = createCallbackAddressPolicy({ networks: config.delivery.callbackNetworks, allowLoopback: config.delivery.allowLoopbackCallbacks }, ownListeners);
+
   const delivery = createDeliveryWorker({
     db, engine, clock, log: log.child({ component: 'delivery' }), limits: DEFAULT_DELIVERY_LIMITS,
     signHubMessage: (message) => signOutgoingRequest(message, hubSigningKey),
     tls: deliveryTls(),
+    callbackAddresses,
+    securityEvents,
   });
   /** CRLs into the listener; the hub's certificate, when renewed, into the listener and the delivery worker. */
   async function refreshTls(): Promise<void> {
@@ -105,7 +114,7 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   }
   const transfers = createTransferService({ db, engine, clock, enqueue, limits: { expiryMsMax: config.transfers.expiryMsMax } });
   const quotes = createQuoteService({ db, engine, clock, enqueue });
-  const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock }) });
+  const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock, addresses: callbackAddresses }) });
 
   // The admin API presents the hub's certificate too (TLS 1.3; operators authenticate with tokens).
   const adminTls = config.admin.tls === 'on';
@@ -118,6 +127,7 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   });
   const admin = await createAdminApi({
     registry,
+    callbackAddresses,
     funds: createFunds({ db, engine, clock }),
     limits: createLimits({ db, engine, clock }),
     settlementModels: createSettlementModels({ db, engine, clock }),

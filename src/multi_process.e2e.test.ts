@@ -38,8 +38,8 @@ if (postgresMissing !== undefined) {
     test(`${TRANSFERS} transfers prepared through either of two hubs expire exactly once each, ${RACED} fulfilled as they expire end one way each, and every callback is sent once`, async (t) => {
       const fresh = await freshStorage('postgres');
       const dirs = [mkdtempSync(join(tmpdir(), 'interlock-mp-a-')), mkdtempSync(join(tmpdir(), 'interlock-mp-b-'))];
-      const payer = await dfspServer();
-      const payee = await dfspServer();
+      const payer = await dfspServer('payerfsp');
+      const payee = await dfspServer('payeefsp');
       const hubs: HubProcess[] = [];
       try {
         // Processes on one database share the scheme CA and the audit log's key, as an operator deploys them.

@@ -56,8 +56,8 @@ interface Scheme {
 async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspServerOptions; payee?: DfspServerOptions }, run: (scheme: Scheme) => Promise<void>): Promise<void> {
   const fresh = await freshStorage(engine);
   const dataDir = mkdtempSync(join(tmpdir(), 'interlock-restart-'));
-  const payer = await dfspServer(dfsps.payer);
-  const payee = await dfspServer(dfsps.payee);
+  const payer = await dfspServer('payerfsp', dfsps.payer);
+  const payee = await dfspServer('payeefsp', dfsps.payee);
   const ports = { adminPort: await freePort(), fspiopPort: await freePort() };
   const hubOptions = { dataDir, storageUrl: fresh.url, ...ports, expirySweepIntervalMs: SWEEP_INTERVAL_MS, pkiDir: (await testSchemePki()).dir };
   const hubs: HubProcess[] = [];

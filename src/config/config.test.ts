@@ -17,6 +17,15 @@ test('secure defaults: embedded SQLite in ./data, admin API on loopback and over
   assert.equal(config.admin.publicUrl, 'https://127.0.0.1:3001');
   assert.equal(config.fspiop.tls, 'mutual');
   assert.equal(config.admin.bodyBytesMax, 65_536);
+  // Callbacks: no loopback unless asked for; the unicast ranges otherwise.
+  assert.equal(config.delivery.allowLoopbackCallbacks, false);
+  assert.deepEqual(config.delivery.callbackNetworks, ['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/3', '2000::/3', 'fc00::/7']);
+});
+
+test('callback networks and loopback callbacks are configured explicitly', () => {
+  const config = load({ INTERLOCK_DELIVERY_CALLBACK_NETWORKS: '10.0.0.0/8, fd00::/8', INTERLOCK_DELIVERY_ALLOW_LOOPBACK_CALLBACKS: 'true' });
+  assert.deepEqual(config.delivery.callbackNetworks, ['10.0.0.0/8', 'fd00::/8']);
+  assert.equal(config.delivery.allowLoopbackCallbacks, true);
 });
 
 test('with TLS on, the admin API may listen beyond loopback', () => {
@@ -51,6 +60,9 @@ test('a bad value stops the start and names the key, its source and what is expe
     [{ INTERLOCK_STORAGE_URL: 'postgres://' }, /storage\.url .*expected a valid postgres:\/\/ URL|storage\.url .*host and a database/],
     [{ INTERLOCK_LOG_LEVEL: 'loud' }, /log\.level .*expected one of fatal, error/],
     [{ INTERLOCK_ADMIN_BODY_BYTES_MAX: '100' }, /admin\.bodyBytesMax .*from 1024/],
+    [{ INTERLOCK_DELIVERY_CALLBACK_NETWORKS: '10.0.0.1/8' }, /delivery\.callbackNetworks .*host bits set/],
+    [{ INTERLOCK_DELIVERY_CALLBACK_NETWORKS: '' }, /delivery\.callbackNetworks .*expected CIDR ranges/],
+    [{ INTERLOCK_DELIVERY_ALLOW_LOOPBACK_CALLBACKS: 'yes' }, /delivery\.allowLoopbackCallbacks .*expected true or false/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => load(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));

@@ -11,6 +11,7 @@ import { issuerUrlProblem, parseRoleMap, type ExternalIssuerConfig } from '../op
 import { BOOTSTRAP_WINDOW_MS_DEFAULT, BOOTSTRAP_WINDOW_MS_MAX, BOOTSTRAP_WINDOW_MS_MIN } from '../operator/iam/limits.ts';
 import { defaultOrigin, parseOrigin, parseWitnesses, type WitnessConfig } from '../audit/config_values.ts';
 import { CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN } from '../audit/limits.ts';
+import { checkCallbackNetworks, DEFAULT_CALLBACK_NETWORKS } from '../delivery/callback_addresses.ts';
 import { ACCESS_TOKEN_MODES, type AccessTokenMode } from '../edge/gateway/access_token.ts';
 import { FSPIOP_APIS, type FspiopApi } from '../edge/gateway/apis.ts';
 import { trustedProxies } from '../edge/gateway/client_address.ts';
@@ -72,6 +73,13 @@ export interface Config {
     policyRefreshIntervalMs: number;
     rateLimits: ApiRateLimits;
     rateLimitOverrides: RateLimitOverrides;
+  };
+  /** Where callbacks may go (src/delivery/callback_addresses.ts); link-local and the hub's own listeners never. */
+  delivery: {
+    /** CIDR ranges a callback endpoint's address must be in. */
+    callbackNetworks: string[];
+    /** Loopback endpoints are allowed: the demo, the simulators and tests, whose DFSPs run on this machine. */
+    allowLoopbackCallbacks: boolean;
   };
   transfers: {
     /** The latest expiration a prepare may ask for, ms from now. */
@@ -209,6 +217,16 @@ const KEYS: readonly KeySpec[] = [
       return { expected: `CIDR ranges, comma-separated (${(error as Error).message})` };
     }
   } },
+  { path: 'delivery.callbackNetworks', describe: 'CIDR ranges callback endpoints may be in, comma-separated (default: unicast IPv4, IPv6 global and unique-local); link-local, multicast and the hub\'s own listeners are never allowed', parse: (value) => {
+    if (typeof value !== 'string' || splitList(value).length === 0) return { expected: 'CIDR ranges, comma-separated' };
+    try {
+      checkCallbackNetworks(splitList(value));
+      return { value };
+    } catch (error) {
+      return { expected: `CIDR ranges, comma-separated (${(error as Error).message})` };
+    }
+  } },
+  { path: 'delivery.allowLoopbackCallbacks', describe: 'allow callback endpoints on loopback (127.0.0.0/8, ::1): for the demo, simulators and tests only', parse: boolean },
   { path: 'gateway.policyRefreshIntervalMs', describe: 'how often IP allow-lists and API permissions changed by another hub process are read again, ms', parse: integer(1_000, 3_600_000) },
   ...FSPIOP_APIS.flatMap((api): KeySpec[] => [
     { path: `gateway.rateLimits.${api}.ratePerS`, describe: `requests a second each participant may make to the ${api} API, sustained (per hub process)`, parse: integer(1, RATE_PER_S_MAX) },
@@ -297,6 +315,8 @@ function defaults(dataDir: string): Record<string, unknown> {
       [`gateway.rateLimits.${api}.burst`, DEFAULT_RATE_LIMITS[api].burst],
     ])),
     'gateway.rateLimits.overrides': '',
+    'delivery.callbackNetworks': DEFAULT_CALLBACK_NETWORKS.join(','),
+    'delivery.allowLoopbackCallbacks': false,
     'transfers.expiryMsMax': 86_400_000,
     'transfers.expirySweepIntervalMs': 1_000,
     'pki.dir': join(dataDir, 'pki'),
@@ -446,6 +466,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       rateLimits: Object.fromEntries(FSPIOP_APIS.map((api) => [api, { ratePerS: int(`gateway.rateLimits.${api}.ratePerS`), burst: int(`gateway.rateLimits.${api}.burst`) }])) as Record<FspiopApi, { ratePerS: number; burst: number }>,
       rateLimitOverrides: overrides.value,
     },
+    delivery: { callbackNetworks: splitList(text('delivery.callbackNetworks')), allowLoopbackCallbacks: values.get('delivery.allowLoopbackCallbacks') === true },
     transfers: { expiryMsMax: int('transfers.expiryMsMax'), expirySweepIntervalMs: int('transfers.expirySweepIntervalMs') },
     pki: {
       dir: resolve(text('pki.dir')),

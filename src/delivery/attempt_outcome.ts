@@ -5,6 +5,8 @@
 //   408, 429, 5xx                retry (the receiver is busy or failing; it may recover)
 //   network error, timeout       retry
 //   a request Node cannot make   FAILED (a stored header it refuses, say)
+//   refused by the hub's own     FAILED: an address outside the callback network policy, or a
+//   callback controls            receiver whose certificate is not the recipient's; not sent
 //   3xx                          FAILED: redirects are never followed, a callback goes where the
 //                                recipient's endpoint says and nowhere else
 //   any other 4xx                FAILED at once: the receiver refused this message, and
@@ -45,6 +47,8 @@ export function outcomeOfNoAnswer(answer: Exclude<HttpAnswer, { kind: 'answer' }
       return { kind: 'retry', status: null, reason: `network error ${answer.code}`, retryAfterMs: null };
     case 'unsendable':
       return { kind: 'refused', status: null, reason: `request could not be made (${answer.code})` };
+    case 'refused':
+      return { kind: 'refused', status: null, reason: `not sent: callback ${answer.control} refused: ${answer.reason}` };
   }
 }
 

@@ -12,7 +12,7 @@ import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits } from './limits.ts';
 import type { OutboundMessage } from './message.ts';
 import { claimDue } from './outbox_store.ts';
 import { outboxOf, type OutboxRow } from './outbox_table.ts';
-import { addParticipant, capturingLogger, manualClock, setEndpoint, startReceiver, type Receiver } from './receiver_fixture.ts';
+import { addParticipant, capturingLogger, manualClock, setEndpoint, startReceiver, testWorkerControls, type Receiver } from './receiver_fixture.ts';
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerDeps } from './worker.ts';
 
 const LIMITS: DeliveryLimits = {
@@ -61,7 +61,7 @@ describeOnEachEngine('delivery claims', (ctx) => {
       for (let n = 0; n < count; n++) await enqueue(tx, message(n), clock.nowMs());
     });
   const newWorker = (overrides: Partial<DeliveryWorkerDeps> = {}) => {
-    const worker = createDeliveryWorker({ db: ctx.storage.db, engine: ctx.storage.engine, clock, log: capturingLogger().log, limits: LIMITS, ...overrides });
+    const worker = createDeliveryWorker({ db: ctx.storage.db, engine: ctx.storage.engine, clock, log: capturingLogger().log, limits: LIMITS, ...testWorkerControls(), ...overrides });
     workers.push(worker);
     return worker;
   };

@@ -7,14 +7,31 @@
 // Here the receiver gets exactly the stored headers, plus Host, Connection and
 // Content-Length, which describe this hop. Redirects are never followed
 // (node:http does not follow them), and the TLS options are spelled out.
+//
+// Two controls hold on every connection, before a byte of the request leaves:
+//   - the address connected to is one the callback network policy allows
+//     (callback_addresses.ts): an IP literal is checked before connecting, a
+//     host name in the connection's own lookup, so the address checked is the
+//     address used however DNS answers by then;
+//   - over https, the receiver's certificate (verified against the scheme CA
+//     and the endpoint's host name, as before) names the recipient:
+//     urn:mojaloop:fspid:<recipient>. The hub's own certificate, or another
+//     DFSP's, is not the recipient's server. Keep-alive connections are pooled
+//     per recipient, so a connection verified for one DFSP never carries
+//     another's callback.
 import http from 'node:http';
 import https from 'node:https';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { TLS_POLICY } from '../edge/tls/policy.ts';
+import { fspIdOfCertificate } from '../pki/index.ts';
+import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from './callback_addresses.ts';
 import type { DeliveryLimits } from './limits.ts';
 import type { OutboundMethod } from './message.ts';
 
 export interface HttpRequest {
   readonly url: string;
+  /** The participant the message is for: an https receiver's certificate must name it. */
+  readonly recipient: string;
   readonly method: OutboundMethod;
   /** Sent exactly as given, names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
@@ -30,7 +47,42 @@ export type HttpAnswer =
   /** `code` is the system or Node error code (ECONNREFUSED, ECONNRESET, CERT_HAS_EXPIRED, …), never a message. */
   | { readonly kind: 'network'; readonly code: string }
   /** The request could not be made at all (a header value Node refuses, an unsupported URL): sending again cannot help. */
-  | { readonly kind: 'unsendable'; readonly code: string };
+  | { readonly kind: 'unsendable'; readonly code: string }
+  /** Not sent: the address is outside the callback network policy, or the receiver's certificate is not the recipient's. */
+  | { readonly kind: 'refused'; readonly control: CallbackControl; readonly reason: string };
+
+export type CallbackControl = 'address' | 'certificate';
+
+/** A receiver whose certificate is not the recipient's; carried through node's error path to the request. */
+class CallbackRefused extends Error {
+  readonly code = 'ERR_CALLBACK_CERTIFICATE_REFUSED';
+  readonly control = 'certificate';
+}
+
+/** Node's host name check, then the recipient's fspId in the certificate's SAN. */
+function recipientIdentityCheck(recipient: string) {
+  return (host: string, certificate: PeerCertificate): Error | undefined => {
+    const hostProblem = checkServerIdentity(host, certificate);
+    if (hostProblem !== undefined) return hostProblem;
+    let named: string | undefined;
+    try {
+      named = fspIdOfCertificate(new Uint8Array(certificate.raw));
+    } catch {
+      named = undefined;
+    }
+    if (named === recipient) return undefined;
+    return new CallbackRefused(named === undefined
+      ? `the receiver's certificate names no participant (no urn:mojaloop:fspid SAN), not ${recipient}`
+      : `the receiver's certificate is ${named}'s, not ${recipient}'s`);
+  };
+}
+
+/** An https agent whose keep-alive pool is per recipient: a connection's certificate was checked for one participant. */
+class RecipientPooledAgent extends https.Agent {
+  override getName(options?: https.RequestOptions & { recipient?: string }): string {
+    return `${super.getName(options)}:${options?.recipient ?? ''}`;
+  }
+}
 
 /** Sends one request; never rejects: every way it can end is an answer. */
 export type HttpSend = (request: HttpRequest) => Promise<HttpAnswer>;
@@ -60,7 +112,7 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'UNKNOWN';
 }
 
-export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}): HttpSender {
+export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls, addresses: CallbackAddressPolicy): HttpSender {
   // One connection per request in flight at most; kept alive between callbacks to the same receiver.
   const agentOptions = {
     keepAlive: true,
@@ -70,10 +122,10 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}):
     scheduling: 'lifo' as const,
   };
   const httpAgent = new http.Agent(agentOptions);
-  const httpsAgentFor = (material: DeliveryTls) => new https.Agent({
+  const httpsAgentFor = (material: DeliveryTls) => new RecipientPooledAgent({
     ...agentOptions,
     ...TLS_POLICY,
-    // The DFSP's server certificate is verified against the CA and the endpoint's host name (node's checkServerIdentity).
+    // The DFSP's server certificate is verified against the CA, the endpoint's host name and the recipient (per request).
     rejectUnauthorized: true,
     ...(material.ca === undefined ? {} : { ca: material.ca }),
     ...(material.cert === undefined ? {} : { cert: material.cert }),
@@ -93,6 +145,10 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}):
     if (!isHttps && url.protocol !== 'http:') return Promise.resolve({ kind: 'unsendable', code: 'ERR_UNSUPPORTED_PROTOCOL' });
     if (!isHttps && httpsOnly) return Promise.resolve({ kind: 'unsendable', code: 'ERR_PLAIN_HTTP_REFUSED' });
     if (request.signal.aborted) return Promise.resolve({ kind: 'aborted' });
+    const port = portOf(url);
+    const literal = ipLiteralOf(url);
+    const literalRefusal = literal === undefined ? undefined : addresses.refusal(literal, port);
+    if (literalRefusal !== undefined) return Promise.resolve({ kind: 'refused', control: 'address', reason: literalRefusal });
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== null) headers['content-length'] = String(request.body.length);
 
@@ -103,12 +159,16 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}):
         settled = true;
         resolve(answer);
       };
-      const options: https.RequestOptions = {
+      const options: https.RequestOptions & { recipient: string } = {
         method: request.method,
         headers,
         maxHeaderSize: limits.responseHeadersBytesMax,
         // Both agents carry the TLS options above; node:http ignores the https one for http: URLs.
         agent: isHttps ? httpsAgent : httpAgent,
+        lookup: guardedLookup(addresses, port),
+        checkServerIdentity: recipientIdentityCheck(request.recipient),
+        // The keep-alive pool's key (RecipientPooledAgent).
+        recipient: request.recipient,
       };
       let req: http.ClientRequest;
       try {
@@ -135,7 +195,9 @@ export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls = {}):
 
       req.on('error', (error) => {
         done();
-        settle({ kind: 'network', code: errorCode(error) });
+        settle(error instanceof CallbackRefused || error instanceof AddressRefused
+          ? { kind: 'refused', control: error instanceof AddressRefused ? 'address' : error.control, reason: error.message }
+          : { kind: 'network', code: errorCode(error) });
       });
       req.on('close', done);
       req.on('response', (res) => {

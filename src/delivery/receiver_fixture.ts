@@ -4,10 +4,20 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { capturedSecurityEvents } from '../edge/security_events.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { createLogger, type Logger } from '../support/logger.ts';
+import { createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS } from './callback_addresses.ts';
+
+/** The receivers here listen on loopback: the delivery tests allow it, as the demo and simulators do. */
+export const LOOPBACK_CALLBACKS = createCallbackAddressPolicy({ networks: DEFAULT_CALLBACK_NETWORKS, allowLoopback: true }, () => []);
+
+/** What a test worker needs beyond storage, clock and log: the loopback policy and a place for its security events. */
+export function testWorkerControls() {
+  return { callbackAddresses: LOOPBACK_CALLBACKS, securityEvents: capturedSecurityEvents() };
+}
 
 export interface Receipt {
   method: string;

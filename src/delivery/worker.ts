@@ -16,10 +16,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Updateable } from 'kysely';
 import { formatImfFixdate } from '../fspiop/headers.ts';
+import type { SecurityEvents } from '../edge/security_events.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import type { CallbackAddressPolicy } from './callback_addresses.ts';
 import { backoffMs, outcomeOfNoAnswer, outcomeOfStatus, shortReason, type AttemptOutcome } from './attempt_outcome.ts';
 import { buildEndpointUrl } from './endpoint_url.ts';
 import { createHttpSender, type DeliveryTls, type HttpRequest, type HttpSend, type HttpSender } from './http_send.ts';
@@ -37,6 +39,10 @@ export interface DeliveryWorkerDeps {
   readonly send?: HttpSend;
   /** TLS for the default sender; ignored when `send` is given. */
   readonly tls?: DeliveryTls;
+  /** Where the default sender may connect (callback_addresses.ts); required unless `send` is given. */
+  readonly callbackAddresses?: CallbackAddressPolicy;
+  /** Callbacks the hub's controls refused to send (address policy, the receiver's certificate) are security events. */
+  readonly securityEvents: SecurityEvents;
   /** The name this worker claims rows under; unique per worker unless given. */
   readonly workerId?: string;
   /**
@@ -137,7 +143,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   let sender: HttpSender | undefined;
   let send: HttpSend;
   if (deps.send === undefined) {
-    sender = createHttpSender(limits, deps.tls);
+    assert.ok(deps.callbackAddresses !== undefined, 'the default sender needs the callback network policy');
+    sender = createHttpSender(limits, deps.tls ?? {}, deps.callbackAddresses);
     send = sender.send;
   } else {
     send = deps.send;
@@ -180,6 +187,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       ok: true,
       request: {
         url: url.url,
+        recipient: row.recipient,
         method: row.method,
         headers: sent,
         body: row.body === null ? null : Buffer.from(row.body, 'utf8'),
@@ -272,6 +280,13 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         return;
       case 'answer':
         await record(row, outcomeOfStatus(answer.status, answer.retryAfter));
+        return;
+      case 'refused':
+        deps.securityEvents.record({
+          kind: answer.control === 'address' ? 'callback-address-refused' : 'callback-certificate-refused',
+          reason: answer.reason, claimed: row.recipient, operation: `${row.method} callback ${row.endpoint_type}`,
+        });
+        await record(row, outcomeOfNoAnswer(answer, limits.requestTimeoutMs));
         return;
       case 'timeout':
       case 'network':

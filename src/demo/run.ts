@@ -89,7 +89,7 @@ async function selfContained(): Promise<void> {
     const config = loadConfig({
       file: configFile,
       env: {},
-      overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'info', 'admin.seedAutomationClients': true },
+      overrides: { dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'info', 'admin.seedAutomationClients': true, 'delivery.allowLoopbackCallbacks': true },
     });
     print('Interlock demo: party lookup → quote → transfer, through the hub, between two simulated DFSPs');
     print('');

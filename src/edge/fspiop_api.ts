@@ -34,6 +34,7 @@ import type { QuoteService } from '../quotes/index.ts';
 import { STORAGE_OVERLOADED, type Db } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseStrictJson } from '../support/json_members.ts';
+import { isParticipantName } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TransferService } from '../transfers/index.ts';
 import { connectionServerOptions, guardConnectionLimits, type ConnectionLimits } from './gateway/connection_limits.ts';
@@ -109,6 +110,12 @@ function send(reply: FastifyReply, refusal: Refusal, headers?: Readonly<Record<s
   if (refusal.allow !== undefined) void reply.header('allow', refusal.allow);
   for (const [name, value] of Object.entries(headers ?? {})) void reply.header(name, value);
   return reply.code(refusal.httpStatus).header('content-type', 'application/json').send(errorInformation(refusal.failure));
+}
+
+/** FSPIOP-Source as sent, for an event about a request refused before it was checked: only when it is a participant name. */
+function claimedSourceOf(request: FastifyRequest): { claimed?: string } {
+  const source = request.headers['fspiop-source'];
+  return typeof source === 'string' && isParticipantName(source) ? { claimed: source } : {};
 }
 
 function lowerCaseHeaders(request: FastifyRequest): Record<string, string> {
@@ -190,7 +197,10 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     }
     const operation = route.value;
     const facts = validateRequestHeaders({ method: operation.method, resource: operation.resource, headers: request.headers }, { nowMs: clock.nowMs(), dateSkewMsMax: config.dateSkewMsMax });
-    if (!facts.ok) return { refusal: new Refusal(facts.error, httpStatusOf(facts.error)) };
+    if (!facts.ok) {
+      if (facts.dateRefusal !== undefined) record(request, { kind: 'request-date-refused', reason: facts.dateRefusal, operation: operation.key, ...claimedSourceOf(request) });
+      return { refusal: new Refusal(facts.error, httpStatusOf(facts.error)) };
+    }
     const source = facts.value.source;
     const socket = request.raw.socket;
     if (deps.tls !== undefined) {
@@ -211,7 +221,11 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       record(request, { ...refused.event, participant: source });
       return { refusal: refusalOf(refused), ...(refused.headers === undefined ? {} : { headers: refused.headers }) };
     }
-    if ((await findActiveFsp(db, source)) === undefined) return { refusal: new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' }) };
+    if ((await findActiveFsp(db, source)) === undefined) {
+      // Its certificate named it (or, without mutual TLS, it claims to be it), but it may not use the API now.
+      record(request, { kind: 'api-not-permitted', reason: 'FSPIOP-Source is not an active participant' });
+      return { refusal: new Refusal({ code: '3200', detail: 'FSPIOP-Source is not an active participant' }) };
+    }
     return head;
   }
 

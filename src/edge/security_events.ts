@@ -7,7 +7,11 @@
 import type { Logger } from '../support/logger.ts';
 
 export const SECURITY_EVENT_KINDS = [
-  /** A TLS handshake the listener refused (no client certificate, unknown CA, expired, revoked, protocol or cipher). */
+  /**
+   * A TLS handshake the listener refused; the reason is what the certificate examination found
+   * (tls/client_certificate_refusal.ts: no client certificate, self-signed, not the scheme CA's, not
+   * yet valid, expired, revoked), or TLS's own code for protocol and cipher failures.
+   */
   'tls-handshake-refused',
   /** A verified client certificate that names no participant the hub can bind. */
   'tls-identity-missing',
@@ -33,6 +37,12 @@ export const SECURITY_EVENT_KINDS = [
   'slow-client',
   /** A request that two readers could take for different things: a JSON member name given twice, or an identifier with characters outside its ASCII set (look-alikes). */
   'request-ambiguous',
+  /** A request refused for its Date header: missing, not an IMF-fixdate, or outside fspiop.dateSkewMsMax (the skew is in the reason). */
+  'request-date-refused',
+  /** A callback not sent: its endpoint's address (literal or resolved) is outside the callback network policy. */
+  'callback-address-refused',
+  /** A callback not sent: the receiver's TLS certificate does not name the recipient (the hub's, another DFSP's, none). */
+  'callback-certificate-refused',
 ] as const;
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 
@@ -42,7 +52,7 @@ export interface SecurityEvent {
   readonly reason: string;
   /** The participant the control established (its certificate), if any. */
   readonly participant?: string;
-  /** The participant the request claimed to be (FSPIOP-Source), if any. */
+  /** The participant the request claimed to be (FSPIOP-Source), or the recipient of a callback the hub refused to send. */
   readonly claimed?: string;
   readonly sourceAddress?: string;
   /** The client certificate's serial (hex), when there was one. */

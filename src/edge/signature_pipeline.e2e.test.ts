@@ -85,3 +85,28 @@ test('GET and DELETE carry no body and no signature, as in Mojaloop: they are no
   const answer = await fspiopRequest(hub.fspiopUrl, 'GET', `/transfers/${prepareBody('x').transferId}`, 'transfers', 'payerfsp', undefined);
   assert.equal(answer.status, 202);
 });
+
+test('a request refused for its Date is a security event of its own, saying what was wrong and the skew seen', async () => {
+  const eventsBefore = scheme.eventsOf('request-date-refused').length;
+  const prepare = prepareBody(ilpLock().condition);
+  const hourAgo = new Date(Date.now() - 3_600_000).toUTCString();
+  const withoutDate = Object.fromEntries(Object.entries(prepareHeaders(hourAgo)).filter(([name]) => name !== 'date'));
+  const attempts: [what: string, headers: Record<string, string>, code: string, reason: RegExp][] = [
+    ['no Date', withoutDate, '3102', /^Date header missing$/],
+    ['a Date that is not an IMF-fixdate', prepareHeaders('yesterday'), '3101', /^Date header is not an IMF-fixdate$/],
+    ['a Date an hour old', prepareHeaders(hourAgo), '3100', /^Date 36\d\d s behind the hub's clock \(fspiop.dateSkewMsMax 300 s\)$/],
+    ['a Date an hour ahead', prepareHeaders(new Date(Date.now() + 3_600_000).toUTCString()), '3100', /^Date 3\d\d\d s ahead of the hub's clock \(fspiop.dateSkewMsMax 300 s\)$/],
+  ];
+  for (const [what, headers, code] of attempts) {
+    const signed = await signedBy('payerfsp', prepare, headers['date'] ?? hourAgo);
+    const answer = await send({ ...headers, 'fspiop-signature': signed.signature }, signed.body);
+    assert.deepEqual([answer.status, errorCodeOf(answer.body)], [400, code], what);
+  }
+  const events = scheme.eventsOf('request-date-refused').slice(eventsBefore);
+  assert.equal(events.length, attempts.length, 'each Date refusal is a security event');
+  for (const [index, [what, , , reason]] of attempts.entries()) {
+    const event = events[index] ?? {};
+    assert.match(String(event['reason']), reason, what);
+    assert.deepEqual([event['claimed'], event['operation']], ['payerfsp', 'POST /transfers'], what);
+  }
+});

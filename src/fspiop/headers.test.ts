@@ -212,6 +212,22 @@ describe('validateRequestHeaders: Date', () => {
     fails('PUT', headersFor('transfers', { date: 'Wed, 01 Jan 1000 00:00:00 GMT' }), '3100');
   });
 
+  it('says what was wrong with a refused Date, for its security event: missing, malformed, or the skew seen', () => {
+    const refusalOf = (date: string | undefined) => {
+      const headers = headersFor('transfers');
+      if (date === undefined) delete headers['date'];
+      else headers['date'] = date;
+      return check('PUT', headers).dateRefusal;
+    };
+    assert.equal(refusalOf(undefined), 'Date header missing');
+    assert.equal(refusalOf('yesterday'), 'Date header is not an IMF-fixdate');
+    assert.equal(refusalOf(formatImfFixdate(NOW_MS - 3_600_000)), 'Date 3600 s behind the hub\'s clock (fspiop.dateSkewMsMax 300 s)');
+    assert.equal(refusalOf(formatImfFixdate(NOW_MS + 301_000)), 'Date 301 s ahead of the hub\'s clock (fspiop.dateSkewMsMax 300 s)');
+    assert.equal(refusalOf(formatImfFixdate(NOW_MS)), undefined);
+    // Another header's refusal is not the Date's.
+    assert.equal(check('PUT', headersFor('transfers', { 'content-type': 'text/plain' })).dateRefusal, undefined);
+  });
+
   it('takes the window from its options, and refuses windows that bound nothing or refuse everyone', () => {
     const tight = { nowMs: NOW_MS, dateSkewMsMax: 1000 };
     passes('PUT', headersFor('transfers', { date: formatImfFixdate(NOW_MS - 1000) }), 'transfers', tight);

@@ -235,12 +235,25 @@ export function formatImfFixdate(ms: number): string {
   return date.toUTCString();
 }
 
-function checkDate(value: string | undefined, options: HeaderCheckOptions): Result<number> {
-  if (value === undefined) return fail('3102', 'the Date header is required');
+/**
+ * The header check's result; a refusal for the Date also says what was wrong with it in words fit for
+ * a security event (the skew seen, in whole seconds, for a Date outside the window).
+ */
+export type RequestHeaderCheck = Result<RequestHeaderFacts> & { readonly dateRefusal?: string };
+
+function checkDate(value: string | undefined, options: HeaderCheckOptions): Result<number> & { readonly dateRefusal?: string } {
+  if (value === undefined) return { ...fail('3102', 'the Date header is required'), dateRefusal: 'Date header missing' };
   const dateMs = parseImfFixdate(value);
-  if (dateMs === undefined) return fail('3101', 'Date must be an RFC 7231 IMF-fixdate, e.g. "Tue, 15 Nov 1994 08:12:31 GMT"');
-  if (Math.abs(dateMs - options.nowMs) > options.dateSkewMsMax) {
-    return fail('3100', `Date is more than ${Math.floor(options.dateSkewMsMax / 1000)} s away from the hub's clock`);
+  if (dateMs === undefined) {
+    return { ...fail('3101', 'Date must be an RFC 7231 IMF-fixdate, e.g. "Tue, 15 Nov 1994 08:12:31 GMT"'), dateRefusal: 'Date header is not an IMF-fixdate' };
+  }
+  const skewMs = dateMs - options.nowMs;
+  if (Math.abs(skewMs) > options.dateSkewMsMax) {
+    const allowedS = Math.floor(options.dateSkewMsMax / 1000);
+    return {
+      ...fail('3100', `Date is more than ${allowedS} s away from the hub's clock`),
+      dateRefusal: `Date ${Math.round(Math.abs(skewMs) / 1000)} s ${skewMs > 0 ? 'ahead of' : 'behind'} the hub's clock (fspiop.dateSkewMsMax ${allowedS} s)`,
+    };
   }
   return ok(dateMs);
 }
@@ -260,7 +273,7 @@ function assertOptions(options: HeaderCheckOptions): void {
  * (optional, checked when present). FSPIOP-Signature, -URI and -HTTP-Method
  * belong to the signature check, which runs on the same headers.
  */
-export function validateRequestHeaders(request: FspiopRequest, options: HeaderCheckOptions): Result<RequestHeaderFacts> {
+export function validateRequestHeaders(request: FspiopRequest, options: HeaderCheckOptions): RequestHeaderCheck {
   assertOptions(options);
   const { method, resource, headers } = request;
 
@@ -275,7 +288,7 @@ export function validateRequestHeaders(request: FspiopRequest, options: HeaderCh
   if (!acceptedVersions.ok) return acceptedVersions;
 
   const dateValue = single(headers, 'date');
-  if (!dateValue.ok) return dateValue;
+  if (!dateValue.ok) return { ...dateValue, dateRefusal: 'Date header repeated or not text' };
   const dateMs = checkDate(dateValue.value, options);
   if (!dateMs.ok) return dateMs;
 

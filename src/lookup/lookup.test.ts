@@ -8,6 +8,7 @@ import type { EndpointType } from '../participants/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture } from '../testing/ledger_fixture.ts';
 import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';
+import { LOOPBACK_CALLBACKS } from '../delivery/receiver_fixture.ts';
 import { createOracleClient, type OracleClient, type OracleEntry, type OracleLookup, type OracleWrite } from './oracle_client.ts';
 import { isPartyIdType, type PartyKey, type PartyPath } from './party.ts';
 import { createLookupService, type LookupOutcome, type LookupService } from './service.ts';
@@ -693,7 +694,7 @@ describeOnEachEngine('account lookup', (ctx) => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const real = createLookupService({
-      db: ctx.storage.db, engine: ctx.storage.engine, clock, oracleClient: createOracleClient({ timeoutMs: 300 }),
+      db: ctx.storage.db, engine: ctx.storage.engine, clock, oracleClient: createOracleClient({ timeoutMs: 300, addresses: LOOPBACK_CALLBACKS }),
       enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
     });
     const created = await real.createOracle({ oracleIdType: 'PERSONAL_ID', endpoint: { value: url, endpointType: 'URL' } }, 'op');

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS } from '../delivery/callback_addresses.ts';
+import { LOOPBACK_CALLBACKS } from '../delivery/receiver_fixture.ts';
 import { createOracleClient, parsePartyList } from './oracle_client.ts';
 import type { PartyKey } from './party.ts';
 
@@ -46,7 +48,7 @@ describe('oracle client', () => {
   const seen: Seen[] = [];
   const seenElsewhere: Seen[] = [];
   let handler: Handler = json(200, { partyList: [] });
-  const client = createOracleClient({ timeoutMs: TIMEOUT_MS, responseBytesMax: BYTES_MAX, partyListLengthMax: 5, clock: { nowMs: () => Date.parse('2026-11-24T10:00:00Z') } });
+  const client = createOracleClient({ addresses: LOOPBACK_CALLBACKS, timeoutMs: TIMEOUT_MS, responseBytesMax: BYTES_MAX, partyListLengthMax: 5, clock: { nowMs: () => Date.parse('2026-11-24T10:00:00Z') } });
 
   before(async () => {
     oracle = await listen(() => handler, seen);
@@ -188,5 +190,37 @@ describe('oracle client', () => {
     assert.equal(answer.ok, false);
     assert.ok(!answer.ok);
     assert.match(answer.reason, /^unreachable/);
+  });
+});
+
+describe('oracle client: the callback network policy holds for oracle calls too', () => {
+  let oracle: { server: Server; url: string };
+  const seen: Seen[] = [];
+  const names: Record<string, string> = { 'metadata.test': '169.254.169.254', 'oracle.test': '127.0.0.1' };
+  const resolveAll = (hostname: string) => {
+    const address = names[hostname];
+    return Promise.resolve(address === undefined ? [] : [{ address, family: 4 }]);
+  };
+  const strict = createOracleClient({ addresses: createCallbackAddressPolicy({ networks: DEFAULT_CALLBACK_NETWORKS, allowLoopback: false }, () => [], resolveAll), timeoutMs: TIMEOUT_MS });
+  const demo = createOracleClient({ addresses: createCallbackAddressPolicy({ networks: DEFAULT_CALLBACK_NETWORKS, allowLoopback: true }, () => [], resolveAll), timeoutMs: TIMEOUT_MS });
+  before(async () => { oracle = await listen(() => json(200, { partyList: [] }), seen); });
+  after(async () => { await close(oracle.server); });
+
+  test('link-local, by literal or by name, is never called', async () => {
+    assert.deepEqual(await demo.lookup('http://169.254.169.254/latest', KEY, undefined), { ok: false, reason: 'not called: 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address' });
+    assert.deepEqual(await demo.lookup('http://[::ffff:169.254.169.254]/x', KEY, undefined), { ok: false, reason: 'not called: 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address' });
+    assert.deepEqual(await demo.lookup('http://metadata.test/x', KEY, undefined), { ok: false, reason: 'not called: metadata.test resolves to 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address' });
+  });
+
+  test('loopback only when allowed; the hub\'s own listeners never', async () => {
+    const port = new URL(oracle.url).port;
+    assert.deepEqual(await strict.lookup(`http://oracle.test:${port}`, KEY, undefined), { ok: false, reason: 'not called: oracle.test resolves to 127.0.0.1 is loopback and delivery.allowLoopbackCallbacks is off' });
+    assert.deepEqual(await strict.lookup(oracle.url, KEY, undefined), { ok: false, reason: 'not called: 127.0.0.1 is loopback and delivery.allowLoopbackCallbacks is off' });
+    assert.equal(seen.length, 0);
+    assert.deepEqual(await demo.lookup(`http://oracle.test:${port}`, KEY, undefined), { ok: true, entries: [] });
+    assert.equal(seen.length, 1);
+    const fresh = createOracleClient({ addresses: createCallbackAddressPolicy({ networks: DEFAULT_CALLBACK_NETWORKS, allowLoopback: true }, () => [{ name: 'admin', host: '127.0.0.1', port: Number(port) }], resolveAll), timeoutMs: TIMEOUT_MS });
+    assert.deepEqual(await fresh.lookup(oracle.url, KEY, undefined), { ok: false, reason: `not called: 127.0.0.1 port ${port} is the hub's own admin listener` });
+    assert.equal(seen.length, 1);
   });
 });

@@ -4,7 +4,16 @@
 // oracle must not be able to point the hub at another host), and its answer
 // is parsed as hostile input. Whether the FSPs it names exist is for the
 // caller to check against the participant registry.
+//
+// An oracle call is an outbound connection like a callback, so the same
+// network policy holds (delivery/callback_addresses.ts, delivery.callbackNetworks
+// and delivery.allowLoopbackCallbacks): never link-local (cloud metadata) nor the
+// hub's own listeners, checked on the address connected to. An oracle is
+// registered by operators, not DFSPs, but a mistaken or hostile endpoint must
+// not turn the lookup service into a way to reach what the hub alone can reach.
 import { isUtf8 } from 'node:buffer';
+import { Agent, buildConnector, fetch as undiciFetch, type Response } from 'undici';
+import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from '../delivery/callback_addresses.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { isParticipantName } from '../support/ids.ts';
@@ -31,6 +40,8 @@ export interface OracleClient {
 }
 
 export interface OracleClientOptions {
+  /** Where oracle calls may connect: the callback network policy. */
+  addresses: CallbackAddressPolicy;
   timeoutMs?: number;
   responseBytesMax?: number;
   partyListLengthMax?: number;
@@ -63,16 +74,34 @@ export function parsePartyList(value: unknown, lengthMax: number): OracleLookup 
 
 function describeError(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  if (error instanceof Error && error.cause instanceof AddressRefused) return `not called: ${error.cause.message}`;
   const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
   if (typeof cause?.code === 'string') return `unreachable (${cause.code})`;
   return `unreachable (${error instanceof Error ? error.name : 'error'})`;
 }
 
-export function createOracleClient(options: OracleClientOptions = {}): OracleClient {
+/** An undici dispatcher whose every connection resolves through the policy's guarded lookup. */
+function guardedDispatcher(policy: CallbackAddressPolicy): Agent {
+  const connectors = new Map<number, buildConnector.connector>();
+  return new Agent({
+    connect: (connectOptions, callback) => {
+      const port = connectOptions.port === '' ? (connectOptions.protocol === 'https:' ? 443 : 80) : Number(connectOptions.port);
+      let connector = connectors.get(port);
+      if (connector === undefined) {
+        connector = buildConnector({ lookup: guardedLookup(policy, port), minVersion: 'TLSv1.2', rejectUnauthorized: true });
+        connectors.set(port, connector);
+      }
+      connector(connectOptions, callback);
+    },
+  });
+}
+
+export function createOracleClient(options: OracleClientOptions): OracleClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOOKUP_LIMITS.oracleTimeoutMs;
   const responseBytesMax = options.responseBytesMax ?? DEFAULT_LOOKUP_LIMITS.oracleResponseBytesMax;
   const partyListLengthMax = options.partyListLengthMax ?? DEFAULT_LOOKUP_LIMITS.oraclePartyListLengthMax;
   const nowMs = () => (options.clock ?? { nowMs: () => Date.now() }).nowMs();
+  const dispatcher = guardedDispatcher(options.addresses);
 
   function urlOf(endpoint: string, key: PartyKey, query: Record<string, string | undefined>): string {
     const base = endpoint.replace(/\/+$/, '');
@@ -117,9 +146,13 @@ export function createOracleClient(options: OracleClientOptions = {}): OracleCli
     };
     // One deadline for the whole exchange, the body included: a server that trickles bytes is as slow as one that is silent.
     const signal = AbortSignal.timeout(timeoutMs);
+    const target = new URL(url);
+    const literal = ipLiteralOf(target);
+    const literalRefusal = literal === undefined ? undefined : options.addresses.refusal(literal, portOf(target));
+    if (literalRefusal !== undefined) return { ok: false, reason: `not called: ${literalRefusal}` };
     try {
-      const response = await fetch(url, {
-        method, headers, signal, redirect: 'manual',
+      const response = await undiciFetch(url, {
+        method, headers, signal, redirect: 'manual', dispatcher,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       if (response.status >= 300 && response.status < 400) {

@@ -161,6 +161,29 @@ describeOnEachEngine('admin API', (ctx) => {
     }
   });
 
+  test('endpoints: a callback address outside the network policy is refused when the change is requested, naming why', async () => {
+    const hostile: [string, RegExp][] = [
+      ['https://169.254.169.254/latest/meta-data/{{transferId}}', /169\.254\.169\.254 is link-local/],
+      ['https://[::ffff:169.254.169.254]/transfers/{{transferId}}', /169\.254\.169\.254 is link-local/],
+      ['https://[fe80::1]/transfers/{{transferId}}', /fe80::1 is link-local/],
+      ['https://[::1]:8444/transfers/{{transferId}}', /::1 is loopback and delivery\.allowLoopbackCallbacks is off/],
+      ['http://127.0.0.1:8444/transfers/{{transferId}}', /127\.0\.0\.1 is loopback/],
+      ['https://127.0.0.1:3001/participants/{{transferId}}', /hub's own admin listener/],
+      ['https://metadata.example/transfers/{{transferId}}', /metadata\.example resolves to 169\.254\.169\.254 is link-local/],
+      ['https://224.0.0.1/transfers/{{transferId}}', /multicast/],
+    ];
+    const before = (await maker.call('GET', '/changeRequests')).body;
+    for (const [value, reason] of hostile) {
+      // The maker's own call is answered: no change request waits for a checker to approve it.
+      const { status, body } = await maker.call('POST', '/participants/dfspa/endpoints', { type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value });
+      assert.equal(status, 400, value);
+      assert.equal(code(body), '3100', value);
+      assert.match((body as { errorInformation: { errorDescription: string } }).errorInformation.errorDescription, reason, value);
+    }
+    assert.deepEqual((await maker.call('GET', '/changeRequests')).body, before, 'no change request was made');
+    assert.deepEqual((await call('GET', '/participants/dfspa/endpoints')).body, [{ type: 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', value: 'https://dfspa.example/v2/transfers/{{transferId}}' }]);
+  });
+
   test('deactivation and reactivation; the hub cannot be deactivated', async () => {
     assert.equal(((await call('PUT', '/participants/dfspb', { isActive: false })).body as { isActive: number }).isActive, 0);
     assert.equal(((await call('GET', '/participants/dfspb')).body as { isActive: number }).isActive, 0);

@@ -1,7 +1,9 @@
 // /participants and everything under it, as central-ledger serves them.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { endpointAddressRefusal, type CallbackAddressPolicy } from '../delivery/index.ts';
+import type { Failure } from '../fspiop/errors.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
-import type { ParticipantRegistry, ParticipantWithAccounts } from '../participants/index.ts';
+import { endpointValueProblem, isEndpointType, type ParticipantRegistry, type ParticipantWithAccounts } from '../participants/index.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
@@ -17,6 +19,8 @@ export interface ParticipantRouteDeps {
   limits: ReturnType<typeof createLimits>;
   clock: Clock;
   config: { publicUrl: string };
+  /** Where callbacks may go: an endpoint elsewhere is refused when it is registered, and again at approval. */
+  callbackAddresses: CallbackAddressPolicy;
 }
 
 const none = () => undefined;
@@ -25,6 +29,20 @@ type Amount = number | string;
 interface NameParams { name: string }
 interface AccountParams { name: string; id: string }
 interface AccountTransferParams extends AccountParams { transferId: string }
+
+/**
+ * Why an endpoint may not be registered: its type or value (the registry's own checks), or, for a
+ * callback URL, its address (literal, or what its host name resolves to now) under the callback
+ * network policy. Undefined when it may.
+ */
+export async function endpointRefusal(policy: CallbackAddressPolicy, type: string, value: string): Promise<Failure | undefined> {
+  if (!isEndpointType(type)) return { code: '3100', detail: `type ${JSON.stringify(type)} is not an endpoint type` };
+  const problem = endpointValueProblem(type, value);
+  if (problem !== undefined) return { code: '3100', detail: problem };
+  if (!/^https?:\/\//i.test(value)) return undefined;
+  const refusal = await endpointAddressRefusal(policy, value.replace(/\{\{[^}]*\}\}/g, 'x'));
+  return refusal === undefined ? undefined : { code: '3100', detail: `callback endpoint refused: ${refusal}` };
+}
 
 export function registerParticipantRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
   const { registry, funds, limits, config } = deps;
@@ -166,9 +184,17 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
 
   app.post<{ Params: NameParams; Body: { type: string; value: string } }>('/participants/:name/endpoints', {
     schema: { params: params.name, body: bodies.endpoint },
-    config: access.change({ functions: ['ENDPOINT_CHANGE'], summary: (r) => { const b = r.body as { type: string; value: string }; return `set ${(r.params as NameParams).name}'s ${b.type} to ${b.value}`; } }),
-  }, async (request, reply) =>
-    sendResult(reply, await registry.setEndpoint(request.params.name, request.body.type, request.body.value), () => ({ status: 201 })));
+    config: access.change({
+      functions: ['ENDPOINT_CHANGE'],
+      summary: (r) => { const b = r.body as { type: string; value: string }; return `set ${(r.params as NameParams).name}'s ${b.type} to ${b.value}`; },
+      refusal: (r) => { const b = r.body as { type: string; value: string }; return endpointRefusal(deps.callbackAddresses, b.type, b.value); },
+    }),
+  }, async (request, reply) => {
+    // Again at approval: the name may resolve elsewhere by now.
+    const refusal = await endpointRefusal(deps.callbackAddresses, request.body.type, request.body.value);
+    if (refusal !== undefined) return sendFailure(reply, refusal);
+    return sendResult(reply, await registry.setEndpoint(request.params.name, request.body.type, request.body.value), () => ({ status: 201 }));
+  });
 
   // Limits and positions.
   app.post<{ Params: NameParams; Body: { currency: string; limit: { type: 'NET_DEBIT_CAP'; value: Amount }; initialPosition?: Amount } }>(

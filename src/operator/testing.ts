@@ -6,6 +6,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS, type CallbackAddressPolicy } from '../delivery/index.ts';
 import { createFunds, createLimits } from '../ledger/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { createPkiService } from '../pki/index.ts';
@@ -119,6 +120,19 @@ export async function makeAndApprove(maker: Caller, checker: Caller, method: str
 
 export const OIDC_PREFIX = OIDC_PATH;
 
+/**
+ * Test names: metadata.example resolves to the cloud metadata address, other .example names to a
+ * documentation address (RFC 5737) inside the default callback networks; no DNS is asked.
+ */
+const TEST_NAMES: Readonly<Record<string, string>> = { 'metadata.example': '169.254.169.254' };
+export const TEST_CALLBACK_ADDRESSES: CallbackAddressPolicy = createCallbackAddressPolicy(
+  { networks: DEFAULT_CALLBACK_NETWORKS, allowLoopback: false },
+  () => [{ name: 'admin', host: '127.0.0.1', port: 3001 }],
+  (hostname) => (hostname.endsWith('.example')
+    ? Promise.resolve([{ address: TEST_NAMES[hostname] ?? '203.0.113.10', family: 4 }])
+    : Promise.reject(Object.assign(new Error(`${hostname}: not a test name`), { code: 'ENOTFOUND' }))),
+);
+
 export interface TestAdminApi {
   readonly app: FastifyInstance;
   close(): Promise<void>;
@@ -133,6 +147,7 @@ export async function createTestAdminApi(storage: Storage, options: { clock?: Cl
   await registry.ensureHub();
   const app = await createAdminApi({
     registry,
+    callbackAddresses: TEST_CALLBACK_ADDRESSES,
     funds: createFunds({ db, engine, clock }),
     limits: createLimits({ db, engine, clock }),
     settlementModels: createSettlementModels({ db, engine, clock }),

@@ -44,7 +44,7 @@ describe('a simulated DFSP through the hub', () => {
   };
 
   before(async () => {
-    const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent', 'admin.seedAutomationClients': true } });
+    const config = loadConfig({ env: {}, overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'silent', 'admin.seedAutomationClients': true, 'delivery.allowLoopbackCallbacks': true } });
     const running = await startHub(config, silent);
     hub = running;
     adminClient = adminClientOf(running, join(dir, 'data'));

@@ -40,6 +40,8 @@ export interface DfspServerOptions {
   onRequest?: (received: Received) => void | Promise<void>;
   /** Plain HTTP, for a hub with fspiop.tls off; HTTPS with a scheme certificate, asking for the hub's, otherwise. */
   plainHttp?: boolean;
+  /** Over HTTPS, present this key and certificate chain instead of the DFSP's own (a server posing as another). */
+  presenting?: { readonly keyPem: string; readonly certificateChainPem: string };
 }
 
 export interface DfspServer {
@@ -70,12 +72,16 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A DFSP's callback server: records what the hub sends; answers 200 to PUT and PATCH, 202 otherwise. */
-export async function dfspServer(options: DfspServerOptions = {}): Promise<DfspServer> {
+/**
+ * DFSP `fspId`'s callback server: records what the hub sends; answers 200 to PUT and PATCH, 202
+ * otherwise. Over HTTPS it presents `fspId`'s scheme certificate: the hub sends a callback only to a
+ * server whose certificate names the recipient.
+ */
+export async function dfspServer(fspId: string, options: DfspServerOptions = {}): Promise<DfspServer> {
   assert.ok(options.down !== true || options.port !== undefined, 'a DFSP that starts down needs its port reserved');
   const received: Received[] = [];
   const waiters: { predicate: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
-  const tls = options.plainHttp === true ? undefined : await testTlsOf(DFSP_SERVER_NAME);
+  const tls = options.plainHttp === true ? undefined : { ...await testTlsOf(fspId), ...options.presenting };
   const handler = (request: IncomingMessage, response: ServerResponse) => {
     let body = '';
     request.setEncoding('utf8');
@@ -231,8 +237,6 @@ export function tokenSourceOf(fspiopUrl: string, name: string): Promise<AccessTo
   return source;
 }
 
-/** The name of the certificate every test DFSP's callback server presents. */
-const DFSP_SERVER_NAME = 'dfspserver';
 const agents = new Map<string, Promise<HttpsAgent>>();
 
 /** A keep-alive HTTPS agent presenting test DFSP `name`'s client certificate. */

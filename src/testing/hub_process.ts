@@ -101,6 +101,8 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
       INTERLOCK_LOG_LEVEL: options.logLevel ?? 'info',
       // A maker and a checker automation client in the data directory, for the tests' admin calls (testing/admin_client.ts).
       INTERLOCK_ADMIN_SEED_AUTOMATION_CLIENTS: 'true',
+      // The tests' DFSP callback servers run on this machine.
+      INTERLOCK_DELIVERY_ALLOW_LOOPBACK_CALLBACKS: 'true',
       ...(options.expirySweepIntervalMs === undefined ? {} : { INTERLOCK_TRANSFERS_EXPIRY_SWEEP_INTERVAL_MS: String(options.expirySweepIntervalMs) }),
     }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,10 +39,12 @@ export interface SchemeHub<N extends string = string> {
 export async function startSchemeHub<N extends string>(options: SchemeHubOptions<N>): Promise<SchemeHub<N>> {
   const dir = mkdtempSync(join(tmpdir(), `interlock-${options.name}-`));
   const dfsps = {} as Record<N, DfspServer>;
-  for (const [name, serverOptions] of Object.entries(options.dfsps) as [N, DfspServerOptions][]) dfsps[name] = await dfspServer(serverOptions);
+  for (const [name, serverOptions] of Object.entries(options.dfsps) as [N, DfspServerOptions][]) dfsps[name] = await dfspServer(name, serverOptions);
   const config = loadConfig({
     env: {},
-    overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn', ...options.overrides },
+    overrides: { ...(await testPkiSettings()), dataDir: join(dir, 'data'), 'admin.seedAutomationClients': true, 'admin.port': 0, 'fspiop.port': 0, 'log.level': 'warn',
+      // The DFSPs' callback servers run on this machine.
+      'delivery.allowLoopbackCallbacks': true, ...options.overrides },
   });
   const logLines: Record<string, unknown>[] = [];
   const log = createLogger(config.log.level, { write: (line: string) => { logLines.push(JSON.parse(line) as Record<string, unknown>); } });

@@ -3,12 +3,16 @@
 // connection is open loses the connection at the CRL reload, without a
 // restart; and a DFSP rotates its certificate with no failed request.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Hub } from '../../main.ts';
 import { makeCsr } from '../../pki/index.ts';
 import { nodeCrypto, x509 } from '../../pki/x509.ts';
 import { createTestPki } from '../../pki/testing.ts';
+import { setEndpointUnchecked } from '../../delivery/receiver_fixture.ts';
+import { outboxOf } from '../../delivery/outbox_table.ts';
 import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, testCredentialsOf } from '../../testing/dfsp.ts';
 import { testSchemePki } from '../../testing/scheme_pki.ts';
 import { until } from '../../testing/hub_process.ts';
@@ -180,7 +184,7 @@ test('rotation: with two valid certificates a DFSP switches over with no failed 
 });
 
 test('the hub calls DFSPs back over mutual TLS: a plain-HTTP endpoint is never sent to', async () => {
-  const plain = await dfspServer({ plainHttp: true });
+  const plain = await dfspServer('payeefsp', { plainHttp: true });
   try {
     const registered = await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${plain.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
     assert.equal(registered.status, 201);
@@ -192,5 +196,83 @@ test('the hub calls DFSPs back over mutual TLS: a plain-HTTP endpoint is never s
   } finally {
     await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${scheme.dfsps.payeefsp.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
     await plain.close();
+  }
+});
+
+/** payerfsp's party-error callback endpoint, where a lookup of an unknown party is answered. */
+const ERROR_ENDPOINT = 'FSPIOP_CALLBACK_URL_PARTIES_PUT_ERROR';
+const errorPath = '/parties/{{partyIdType}}/{{partyIdentifier}}/error';
+
+/** Looks up an unknown party as payerfsp and waits for the security event of `kind` its error callback causes; that event. */
+async function callbackRefusedAs(kind: string, partyId: string): Promise<Record<string, unknown>> {
+  const before = eventsOf(kind).length;
+  const answer = await fspiopRequest(hub.fspiopUrl, 'GET', `/parties/MSISDN/${partyId}`, 'parties', 'payerfsp', undefined);
+  assert.equal(answer.status, 202);
+  return until(`a ${kind} event`, () => Promise.resolve(eventsOf(kind)[before]));
+}
+
+async function failedErrorCallback(partyId: string): Promise<string | null> {
+  return until('the callback FAILED', async () => {
+    const row = await outboxOf(hub.storage.db).selectFrom('outbox').select(['state', 'last_error']).where('recipient', '=', 'payerfsp')
+      .where('endpoint_type', '=', ERROR_ENDPOINT).where('template_values', 'like', `%${partyId}%`).executeTakeFirst();
+    return row?.state === 'FAILED' ? row.last_error : undefined;
+  });
+}
+
+test('a callback goes only to a server whose certificate names the recipient: the hub\'s own certificate and another DFSP\'s are refused, recorded, sent nothing', async () => {
+  const hubPem = readFileSync(join(scheme.config.dataDir, 'hub-tls', 'hub-tls.pem'), 'utf8');
+  const posingAsHub = await dfspServer('payerfsp', { presenting: { keyPem: hubPem, certificateChainPem: hubPem } });
+  const payeeServer = await dfspServer('payeefsp');
+  try {
+    const cases = [[posingAsHub, '27710000201', /certificate is Hub's, not payerfsp's/], [payeeServer, '27710000202', /certificate is payeefsp's, not payerfsp's/]] as const;
+    for (const [server, partyId, reason] of cases) {
+      const registered = await adminRequest(adminClient, 'POST', '/participants/payerfsp/endpoints', { type: ERROR_ENDPOINT, value: `${server.url}${errorPath}` });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const event = await callbackRefusedAs('callback-certificate-refused', partyId);
+      assert.match(String(event['reason']), reason);
+      assert.equal(event['claimed'], 'payerfsp');
+      assert.match(await failedErrorCallback(partyId) ?? '', reason);
+      assert.equal(server.received.length, 0, 'nothing reached the server');
+    }
+  } finally {
+    await adminRequest(adminClient, 'POST', '/participants/payerfsp/endpoints', { type: ERROR_ENDPOINT, value: `${scheme.dfsps.payerfsp.url}${errorPath}` });
+    await posingAsHub.close();
+    await payeeServer.close();
+  }
+});
+
+test('the hub\'s own listeners are refused as callback endpoints, loopback allowed or not: at registration, and at delivery', async () => {
+  const own = [new URL(hub.adminUrl), new URL(hub.fspiopUrl)];
+  for (const url of own) {
+    const registered = await adminRequest(adminClient, 'POST', '/participants/payerfsp/endpoints', { type: ERROR_ENDPOINT, value: `https://127.0.0.1:${url.port}${errorPath}` });
+    assert.equal(registered.status, 400, JSON.stringify(registered.body));
+    const detail = JSON.stringify(registered.body);
+    assert.ok(detail.includes(`127.0.0.1 port ${url.port} is the hub's own`), detail);
+  }
+  // An endpoint already stored (before this policy, or by a name that resolved elsewhere then) is refused when a callback would go.
+  try {
+    await setEndpointUnchecked(hub.storage, 'payerfsp', ERROR_ENDPOINT, `https://localhost:${own[0]?.port ?? ''}${errorPath}`);
+    const event = await callbackRefusedAs('callback-address-refused', '27710000203');
+    assert.match(String(event['reason']), /^localhost resolves to (127\.0\.0\.1|::1) port \d+ is the hub's own admin listener$/);
+    assert.match(await failedErrorCallback('27710000203') ?? '', /callback address refused: localhost resolves to/);
+  } finally {
+    await adminRequest(adminClient, 'POST', '/participants/payerfsp/endpoints', { type: ERROR_ENDPOINT, value: `${scheme.dfsps.payerfsp.url}${errorPath}` });
+  }
+});
+
+test('a participant whose certificate is valid but who is deactivated is refused (3200, 404) and recorded', async () => {
+  const pki = await testSchemePki();
+  const payee = await pki.issue('payeefsp', { profile: 'client' });
+  const before = eventsOf('api-not-permitted').length;
+  assert.equal((await adminRequest(adminClient, 'PUT', '/participants/payeefsp', { isActive: false })).status, 200);
+  try {
+    const answer = await lookupWith({ key: payee.keyPem, cert: payee.certificateChainPem, ca: [...pki.caPems] }, 'payeefsp');
+    assert.ok('status' in answer, JSON.stringify(answer));
+    assert.deepEqual([answer.status, errorCodeOf(answer.body)], [404, '3200']);
+    const events = eventsOf('api-not-permitted').slice(before);
+    assert.equal(events.length, 1);
+    assert.deepEqual([events[0]?.['reason'], events[0]?.['claimed']], ['FSPIOP-Source is not an active participant', 'payeefsp']);
+  } finally {
+    await adminRequest(adminClient, 'PUT', '/participants/payeefsp', { isActive: true });
   }
 });

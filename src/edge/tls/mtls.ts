@@ -12,6 +12,7 @@ import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:
 import { revokedSerialsOf } from '../../pki/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { SecurityEvents } from '../security_events.ts';
+import { clientCertificateRefusal, refusalTrustOf } from './client_certificate_refusal.ts';
 import type { HubTlsCredentials } from './hub_credentials.ts';
 import { createPeerRegistry, type PeerIdentity } from './peer_identity.ts';
 import { TLS_POLICY } from './policy.ts';
@@ -62,6 +63,8 @@ export function createMutualTls(deps: { credentials: HubTlsCredentials; trust: T
   const { clock, securityEvents } = deps;
   let credentials = deps.credentials;
   let trust = deps.trust;
+  // What a refusal is explained against (client_certificate_refusal.ts), parsed once per reload.
+  let refusalTrust = refusalTrustOf(trust.caPems, trust.crlPems);
   let server: TlsServer | undefined;
   const peers = createPeerRegistry();
 
@@ -80,10 +83,12 @@ export function createMutualTls(deps: { credentials: HubTlsCredentials; trust: T
       server = listener;
       listener.prependListener('secureConnection', (socket: TLSSocket) => {
         if (!socket.authorized) {
-          // Typed as an Error; at run time node gives OpenSSL's code as a string (CERT_HAS_EXPIRED, CERT_REVOKED, …).
-          const refusal: unknown = socket.authorizationError;
-          const reason = refusal instanceof Error ? refusal.message : typeof refusal === 'string' ? refusal : 'no client certificate';
-          securityEvents.record({ kind: 'tls-handshake-refused', reason: reason.slice(0, 120), sourceAddress: socket.remoteAddress ?? 'unknown' });
+          // OpenSSL's code names the last check that failed, not what is wrong: the certificate is examined instead.
+          const refusal = clientCertificateRefusal(socket, refusalTrust, clock.nowMs());
+          securityEvents.record({
+            kind: 'tls-handshake-refused', reason: refusal.reason, sourceAddress: socket.remoteAddress ?? 'unknown',
+            ...(refusal.serialHex === undefined ? {} : { certificateSerial: refusal.serialHex }),
+          });
           socket.destroy();
           return;
         }
@@ -105,6 +110,7 @@ export function createMutualTls(deps: { credentials: HubTlsCredentials; trust: T
     identityOf: (socket) => peers.identityOf(socket),
     reload(newTrust, newCredentials) {
       trust = newTrust;
+      refusalTrust = refusalTrustOf(trust.caPems, trust.crlPems);
       if (newCredentials !== undefined) credentials = newCredentials;
       server?.setSecureContext(serverOptions());
       const revoked = new Set(trust.crlPems.flatMap((pem) => [...revokedSerialsOf(pem)]).map((serial) => serial.toUpperCase()));
