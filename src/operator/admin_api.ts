@@ -233,7 +233,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
       return approved.ok ? viewWithAnswer(await runApproved(app, { changeRequests, executions }, id)) : errorInformation(approved.error);
     },
   }));
-  const portalSessions = createPortalSessions({ db, clock });
+  const portalSessions = createPortalSessions({ db, clock, secretBox: iam.secretBox });
   // The routes reach the domain only through these (rbac/guard.ts).
   const services = guardedServices({
     registry: deps.registry, funds: deps.funds, limits: deps.limits, settlementModels: deps.settlementModels,

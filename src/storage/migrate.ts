@@ -18,6 +18,7 @@ import * as m0011 from './migrations/0011_operator_iam.ts';
 import * as m0012 from './migrations/0012_change_requests.ts';
 import * as m0013 from './migrations/0013_portal_sessions.ts';
 import * as m0031 from './migrations/0031_gateway_policies.ts';
+import * as m0050 from './migrations/0050_sealed_sessions.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -37,6 +38,7 @@ const steps: Record<string, Step> = {
   '0013_portal_sessions': m0013,
   '0030_audit_log': await import('./migrations/0030_audit_log.ts'),
   '0031_gateway_policies': m0031,
+  '0050_sealed_sessions': m0050,
 };
 
 function provider(engine: Engine): MigrationProvider {

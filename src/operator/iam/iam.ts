@@ -121,7 +121,7 @@ export function createIam(deps: IamDeps) {
     const keys = await loadIamKeys(db, clock, secretBox);
     const publicUrl = deps.publicUrl();
     const provider = createAuthorizationServer({
-      db, clock, keys, operators, clients, publicUrl,
+      db, clock, keys, operators, clients, publicUrl, secretBox,
       ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
     });
     auditAuthorizationServer(provider, deps);
@@ -161,7 +161,7 @@ export function createIam(deps: IamDeps) {
   async function principalOf(check: Extract<TokenCheck, { ok: true }>): Promise<PrincipalResult> {
     const { external } = await started();
     return resolvePrincipal({
-      db, clock, operators, clients, rbac,
+      db, clock, operators, clients, rbac, secretBox,
       externalGrants: (name) => external.find((e) => e.trusted.name === name)?.grantsOf,
     }, check.issuer, check.claims);
   }
