@@ -12,6 +12,7 @@ import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl } from './storage/index.ts';
 import { createSimulatedDfsp, enrolDfspTls, loadDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspTls, type IlpVersion, type SimParty } from './sim/index.ts';
+import { ListenerPortError } from './support/listen_ports.ts';
 import { createLogger } from './support/logger.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
@@ -29,6 +30,9 @@ Commands:
   config keys         list configuration keys and their environment variables
   pki <command>       the scheme PKI: init, issue, renew, revoke, list, crl (interlock pki --help)
   audit <command>     the audit log: key, checkpoint, export, verify, witness (interlock audit --help)
+  operator reset-credential [admin]
+                      a new one-time credential for the bootstrap administrator, on this hub's
+                      database (audited; interlock operator --help)
 
 Options:
   --config FILE       JSON configuration file (default ./interlock.config.json if present,
@@ -206,6 +210,12 @@ async function main(argv: string[]): Promise<number> {
     const { runAuditCommand } = await import('./audit/cli.ts');
     return runAuditCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
   }
+  // operator has words of its own (src/operator/credential_reset_cli.ts), loaded only when asked for; only --config is read here.
+  if (argv[0] === 'operator') {
+    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
+    const { runOperatorCommand } = await import('./operator/credential_reset_cli.ts');
+    return runOperatorCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
+  }
   // pki has options of its own (src/pki/cli.ts), loaded only when asked for; only --config is read here.
   if (argv[0] === 'pki') {
     const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
@@ -285,8 +295,8 @@ try {
   if (error instanceof ConfigError || error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`interlock: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;
-  } else if ((error as { code?: unknown }).code === 'EADDRINUSE') {
-    process.stderr.write(`interlock: the admin API port is already in use (${(error as Error).message}); set admin.port (INTERLOCK_ADMIN_PORT) to a free port\n`);
+  } else if (error instanceof ListenerPortError) {
+    process.stderr.write(`interlock: ${error.message}\n`);
     process.exitCode = 1;
   } else {
     process.stderr.write(`interlock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -29,10 +29,12 @@ let maker: Caller;
 let browser: Browser;
 let oneTimePassword: string;
 let accountId: number;
+/** Operators whose one-time credential was replaced at sign-in (its delivery cleans up after it). */
+const replaced: string[] = [];
 
 before(async () => {
   ({ storage, dispose } = await freshStorage('sqlite'));
-  api = await createTestAdminApi(storage, { audit, clock, publicUrl: PUBLIC_URL });
+  api = await createTestAdminApi(storage, { audit, clock, publicUrl: PUBLIC_URL, credentialReplaced: (username) => { replaced.push(username); } });
   const iam = iamOf(api.app);
   const created = await iam.operators.create({ username: 'pat', displayName: 'Pat Checker' }, 'test');
   assert.ok(created.ok);
@@ -84,6 +86,7 @@ test('sign-in through the portal: one-time credential changed, TOTP enrolled; th
   assert.match(home.body, /Signed in as pat\. Roles: operations-checker\./);
   assert.doesNotMatch(home.body, /eyJ/, 'no token in the page');
   assert.ok(audit.events.some((e) => e.action === 'PORTAL_SIGN_IN' && e.result === 'succeeded' && e.actor.name === 'pat'));
+  assert.deepEqual(replaced, ['pat'], 'the one-time credential\'s delivery is told it was replaced (its file goes)');
 });
 
 test('a funds-in made by a maker is approved from the portal page, with its form token', async () => {

@@ -47,8 +47,8 @@ export interface BootstrapDeps {
   operators: OperatorStore;
   clients: ClientStore;
   rbac: RbacStore;
-  /** Shows the one-time credential to whoever started the hub (the console); never a log. */
-  showOnce: (text: string) => void;
+  /** Shows the one-time credential of an operator to whoever started the hub (one_time_credential.ts); never a log. */
+  showOnce: (text: string, username: string) => void;
   /** Where to keep the automation clients' credentials, when they are wanted. */
   automationCredentialsFile: string | undefined;
 }
@@ -71,7 +71,7 @@ export async function bootstrapIam(deps: BootstrapDeps): Promise<void> {
     const granted = await rbac.grant({ principalId: created.value.operator.id, principalKind: 'operator', role: BOOTSTRAP_ROLE, participant: null }, SYSTEM);
     if (!granted.ok) throw new Error(`bootstrap administrator: ${granted.error.detail}`);
     await claim(db, 'bootstrap-done', new Date(clock.nowMs()).toISOString(), clock.nowMs());
-    log.warn({ operator: BOOTSTRAP_USERNAME }, 'first start: bootstrap administrator created with a one-time credential, shown once on the console; it must be changed at first sign-in');
+    log.warn({ operator: BOOTSTRAP_USERNAME }, 'first start: bootstrap administrator created with a one-time credential, delivered once (the next line says where); it must be changed at first sign-in');
     deps.showOnce([
       '',
       '  ┌─ Interlock first start ─────────────────────────────────────────────',
@@ -81,7 +81,7 @@ export async function bootstrapIam(deps: BootstrapDeps): Promise<void> {
       '  │ enrol a TOTP authenticator, then create the first operators.',
       '  └─────────────────────────────────────────────────────────────────────',
       '',
-    ].join('\n'));
+    ].join('\n'), BOOTSTRAP_USERNAME);
   } else {
     const deadline = clock.nowMs() + BOOTSTRAP_WAIT_MS_MAX;
     while ((await stateOf(db, 'bootstrap-done')) === undefined) {

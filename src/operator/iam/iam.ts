@@ -35,7 +35,10 @@ export interface IamDeps {
   log: Logger;
   /** The admin API's public base URL, once it is known (after listen when the port is 0). */
   publicUrl: () => string;
-  showOnce: (text: string) => void;
+  /** Delivers a one-time credential of an operator (one_time_credential.ts), once; never to a log. */
+  showOnce: (text: string, username: string) => void;
+  /** An operator replaced their one-time credential at sign-in: what delivered it is cleaned up. */
+  credentialReplaced?: (username: string) => void;
   /** Where the authorization server's own events (tokens issued or refused, grants revoked) are audited. */
   audit: AdminAuditSink;
   automationCredentialsFile: string | undefined;
@@ -193,7 +196,9 @@ export function createIam(deps: IamDeps) {
     });
   };
 
-  return { operators, clients, rbac, signinLimits, secretBox, started, verify, principalOf, bootstrap, participantTokenTrust };
+  const credentialReplaced = (username: string): void => { deps.credentialReplaced?.(username); };
+
+  return { operators, clients, rbac, signinLimits, secretBox, started, verify, principalOf, bootstrap, participantTokenTrust, credentialReplaced };
 }
 
 export type Iam = ReturnType<typeof createIam>;
