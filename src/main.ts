@@ -79,9 +79,14 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
   }
 }
 
-/** fastify passes its listen options on to net.Server.listen, which adopts a BoundSocket given as handle. */
-function onReserved(ports: ReservedPorts, index: number, host: string, port: number) {
-  return { host, port, handle: ports.socket(index) };
+/**
+ * fastify passes its listen options on to net.Server.listen, which adopts a BoundSocket given as handle. The host
+ * is the address bound (for "localhost", the one it resolved to), so that fastify binds no second address.
+ */
+function onReserved(ports: ReservedPorts, index: number) {
+  const handle = ports.socket(index);
+  const { address, port } = handle.address();
+  return { host: address, port, handle };
 }
 
 async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: ReservedPorts): Promise<Hub> {
@@ -185,11 +190,11 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     afterAccepted: () => { delivery.wake(); },
   });
 
-  await admin.listen(onReserved(ports, ADMIN_PORT, config.admin.host, config.admin.port));
+  await admin.listen(onReserved(ports, ADMIN_PORT));
   const adminUrl = urlOf(adminTls ? 'https' : 'http', config.admin.host, boundPort(admin.server, config.admin.port));
   if (adminTls) log.info({ adminUrl }, 'admin API listening with TLS 1.3 and the hub\'s certificate from the scheme CA: every call needs an operator\'s or a client\'s token');
   else log.warn({ adminUrl }, 'admin API listening on plain HTTP (admin.tls off), loopback only: every call needs an operator\'s or a client\'s token');
-  await fspiop.listen(onReserved(ports, FSPIOP_PORT, config.fspiop.host, config.fspiop.port));
+  await fspiop.listen(onReserved(ports, FSPIOP_PORT));
   const fspiopUrl = urlOf(mutual ? 'https' : 'http', config.fspiop.host, boundPort(fspiop.server, config.fspiop.port));
   if (mutual) log.info({ fspiopUrl }, 'FSPIOP API listening with mutual TLS: every DFSP presents a certificate of the scheme CA naming its fspId');
   else log.warn({ fspiopUrl }, 'FSPIOP API listening on plain HTTP (fspiop.tls off), loopback only: no DFSP identity beyond its signatures');
