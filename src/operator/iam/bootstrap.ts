@@ -1,7 +1,8 @@
 // First start of the IAM: the default roles and separation-of-duties
 // exclusions, and one bootstrap administrator with a one-time credential,
-// shown once (on the console, never in the log) and to be changed at the
-// first sign-in, where a TOTP second factor is enrolled too.
+// shown once (on the terminal or in an owner-only file, never in the log:
+// one_time_credential.ts) and to be changed at the first sign-in, where a
+// TOTP second factor is enrolled too.
 //
 // For the demo and the tests, and only when configured
 // (admin.seedAutomationClients), a pair of automation clients: a maker with
