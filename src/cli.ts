@@ -8,6 +8,7 @@ import { automationAdminClient, automationCredentialsFile } from './demo/admin_a
 import { startDemoDfsps, type DemoDfsps } from './demo/dfsps.ts';
 import { DEMO_OPERATORS, seedDemoOperators } from './demo/operators_step.ts';
 import { closeBootstrapWindow } from './operator/iam/bootstrap.ts';
+import { oneTimeCredentialDelivery } from './operator/iam/one_time_credential.ts';
 import { DEMO_CURRENCY, onboardDfsp, onboardHub } from './demo/scheme.ts';
 import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
@@ -15,6 +16,7 @@ import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { createSimulatedDfsp, enrolDfspTls, loadDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspTls, type IlpVersion, type SimParty } from './sim/index.ts';
 import { systemClock } from './support/clock.ts';
+import { ListenerPortError } from './support/listen_ports.ts';
 import { createLogger, type Logger } from './support/logger.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
@@ -32,6 +34,9 @@ Commands:
   config keys         list configuration keys and their environment variables
   pki <command>       the scheme PKI: init, issue, renew, revoke, list, crl (interlock pki --help)
   audit <command>     the audit log: key, checkpoint, export, verify, witness (interlock audit --help)
+  operator reset-credential [admin]
+                      a new one-time credential for the bootstrap administrator, on this hub's
+                      database (audited; interlock operator --help)
 
 Options:
   --config FILE       JSON configuration file (default ./interlock.config.json if present,
@@ -87,7 +92,7 @@ async function start(configured: Config, demo: boolean): Promise<void> {
       await hub.close();
       throw error;
     }
-    await finishDemoOnboarding(hub.storage, log);
+    await finishDemoOnboarding(hub.storage, config.dataDir, log);
     log.info({ adminUrl: hub.adminUrl, fspiopUrl: hub.fspiopUrl, payerfsp: dfsps.payer.url, payeefsp: dfsps.payee.url },
       `demo scheme ready: simulated DFSPs payerfsp at ${dfsps.payer.url} and payeefsp at ${dfsps.payee.url}; operators sign in at ${hub.adminUrl}/portal`);
   }
@@ -107,22 +112,25 @@ async function start(configured: Config, demo: boolean): Promise<void> {
 
 /**
  * The demo's onboarding is done: its two demo operators (a maker and a checker, seeded by the
- * system as the automation clients are) get one-time credentials, shown once on the console, and
- * the bootstrap administrator's window closes for good — on the demo hub nobody acts alone.
+ * system as the automation clients are) get one-time credentials, each delivered once as the
+ * bootstrap administrator's is (the terminal, or an owner-only file the log names: never a log),
+ * and the bootstrap administrator's window closes for good — on the demo hub nobody acts alone.
  */
-async function finishDemoOnboarding(storage: Storage, log: Logger): Promise<void> {
+async function finishDemoOnboarding(storage: Storage, dataDir: string, log: Logger): Promise<void> {
   const seeded = await seedDemoOperators(storage, systemClock);
-  if (seeded.size > 0) {
-    process.stderr.write([
+  const delivery = oneTimeCredentialDelivery({ dataDir, log });
+  for (const [username, credential] of seeded) {
+    const role = DEMO_OPERATORS.find((o) => o.username === username)?.role ?? '';
+    delivery.show([
       '',
-      '  ┌─ Interlock demo operators ───────────────────────────────────────────',
-      ...[...seeded].map(([username, credential]) => `  │ ${username.padEnd(13)} one-time credential: ${credential}`),
-      ...DEMO_OPERATORS.map((o) => `  │ ${o.username} holds ${o.role}`),
-      '  │ Shown once. Each signs in at /portal (new password, TOTP): the maker',
-      '  │ asks for a change, the checker approves it. For the demo only.',
+      '  ┌─ Interlock demo operator ────────────────────────────────────────────',
+      `  │ ${username} (${role})`,
+      `  │ one-time credential: ${credential}`,
+      '  │ Shown once. Sign in at /portal (new password, TOTP): the maker asks',
+      '  │ for a change, the checker approves it. For the demo only.',
       '  └─────────────────────────────────────────────────────────────────────',
       '',
-    ].join('\n') + '\n');
+    ].join('\n'), username);
   }
   if (await closeBootstrapWindow(storage.db, systemClock, 'npm start --demo: the demo scheme is onboarded')) {
     log.warn({}, 'demo onboarding done: the bootstrap administrator\'s window is closed; on this hub every change needs two people');
@@ -239,6 +247,12 @@ async function main(argv: string[]): Promise<number> {
     const { runAuditCommand } = await import('./audit/cli.ts');
     return runAuditCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
   }
+  // operator has words of its own (src/operator/credential_reset_cli.ts), loaded only when asked for; only --config is read here.
+  if (argv[0] === 'operator') {
+    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
+    const { runOperatorCommand } = await import('./operator/credential_reset_cli.ts');
+    return runOperatorCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
+  }
   // pki has options of its own (src/pki/cli.ts), loaded only when asked for; only --config is read here.
   if (argv[0] === 'pki') {
     const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
@@ -318,8 +332,8 @@ try {
   if (error instanceof ConfigError || error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`interlock: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;
-  } else if ((error as { code?: unknown }).code === 'EADDRINUSE') {
-    process.stderr.write(`interlock: the admin API port is already in use (${(error as Error).message}); set admin.port (INTERLOCK_ADMIN_PORT) to a free port\n`);
+  } else if (error instanceof ListenerPortError) {
+    process.stderr.write(`interlock: ${error.message}\n`);
     process.exitCode = 1;
   } else {
     process.stderr.write(`interlock: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -15,6 +15,7 @@ import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminApi, iamOf } from './operator/index.ts';
 import { loadOrCreateSecretBox } from './operator/iam/secret_box.ts';
+import { oneTimeCredentialDelivery } from './operator/iam/one_time_credential.ts';
 import { createGateway } from './edge/gateway/gateway.ts';
 import { participantTokenEndpointUrl } from './edge/gateway/token_endpoint.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
@@ -24,6 +25,7 @@ import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { systemClock, type Clock } from './support/clock.ts';
 import type { Logger } from './support/logger.ts';
+import { reserveListenerPorts, type ReservedPorts } from './support/listen_ports.ts';
 import { every } from './support/periodic.ts';
 
 // eslint-disable-next-line security/detect-non-literal-fs-filename -- the package's own manifest, beside the sources
@@ -48,12 +50,46 @@ function urlOf(scheme: 'http' | 'https', host: string, port: number): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** One-time credentials issued at start go to the terminal, or to an owner-only file in the data directory (never a log). */
+function credentialDelivery(config: Config, log: Logger) {
+  const delivery = oneTimeCredentialDelivery({ dataDir: config.dataDir, log });
+  return { showOnce: delivery.show, credentialReplaced: delivery.replaced };
+}
+
 function boundPort(server: { address(): unknown }, fallback: number): number {
   const address = server.address();
   return typeof address === 'object' && address !== null && 'port' in address ? Number(address.port) : fallback;
 }
 
+const ADMIN_PORT = 0;
+const FSPIOP_PORT = 1;
+
 export async function startHub(config: Config, log: Logger, clock: Clock = systemClock): Promise<Hub> {
+  // Before anything is created (database, keys, PKI, the bootstrap administrator's one-time credential):
+  // a busy port stops the start here, with nothing made and nothing to lose.
+  const ports = await reserveListenerPorts([
+    { name: 'the admin API', host: config.admin.host, port: config.admin.port, setting: 'admin.port (INTERLOCK_ADMIN_PORT)' },
+    { name: 'the FSPIOP API', host: config.fspiop.host, port: config.fspiop.port, setting: 'fspiop.port (INTERLOCK_FSPIOP_PORT)' },
+  ]);
+  try {
+    return await startOnPorts(config, log, clock, ports);
+  } finally {
+    // The listeners adopted their sockets; this closes only what a failed start left unadopted.
+    ports.release();
+  }
+}
+
+/**
+ * fastify passes its listen options on to net.Server.listen, which adopts a BoundSocket given as handle. The host
+ * is the address bound (for "localhost", the one it resolved to), so that fastify binds no second address.
+ */
+function onReserved(ports: ReservedPorts, index: number) {
+  const handle = ports.socket(index);
+  const { address, port } = handle.address();
+  return { host: address, port, handle };
+}
+
+async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: ReservedPorts): Promise<Hub> {
   const storage = openStorage(config.storage.url);
   const { applied } = await storage.migrate();
   log.info({ engine: storage.engine, storage: redactStorageUrl(config.storage.url), migrationsApplied: applied }, 'storage ready');
@@ -142,6 +178,7 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     audit: adminAudit,
     auditQueries: createAuditQueries({ db, log: log.child({ component: 'audit-queries' }) }),
     secretBox: iamSecrets.box,
+    ...credentialDelivery(config, log),
     gatewayPolicies: gateway.store,
     afterGatewayPolicyChange: (policy) => gateway.reload(policy),
     participantTokens: {
@@ -163,11 +200,11 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
     afterAccepted: () => { delivery.wake(); },
   });
 
-  await admin.listen({ host: config.admin.host, port: config.admin.port });
+  await admin.listen(onReserved(ports, ADMIN_PORT));
   const adminUrl = urlOf(adminTls ? 'https' : 'http', config.admin.host, boundPort(admin.server, config.admin.port));
   if (adminTls) log.info({ adminUrl }, 'admin API listening with TLS 1.3 and the hub\'s certificate from the scheme CA: every call needs an operator\'s or a client\'s token');
   else log.warn({ adminUrl }, 'admin API listening on plain HTTP (admin.tls off), loopback only: every call needs an operator\'s or a client\'s token');
-  await fspiop.listen({ host: config.fspiop.host, port: config.fspiop.port });
+  await fspiop.listen(onReserved(ports, FSPIOP_PORT));
   const fspiopUrl = urlOf(mutual ? 'https' : 'http', config.fspiop.host, boundPort(fspiop.server, config.fspiop.port));
   if (mutual) log.info({ fspiopUrl }, 'FSPIOP API listening with mutual TLS: every DFSP presents a certificate of the scheme CA naming its fspId');
   else log.warn({ fspiopUrl }, 'FSPIOP API listening on plain HTTP (fspiop.tls off), loopback only: no DFSP identity beyond its signatures');

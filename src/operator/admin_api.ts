@@ -71,8 +71,14 @@ export interface AdminApiDeps extends ParticipantRouteDeps {
   audit?: AdminAuditSink;
   /** The tamper-evident audit log's read side (checkpoints, proofs, tiles, search), served under /audit with AUDIT_READ. */
   auditQueries?: AuditQueries;
-  /** Shows the bootstrap administrator's one-time credential, once; the console (stderr) when absent. */
-  showOnce?: (text: string) => void;
+  /**
+   * Delivers the bootstrap administrator's one-time credential, once (iam/one_time_credential.ts: the terminal,
+   * or an owner-only file in the data directory). Absent: the terminal when stderr is one, and otherwise nowhere
+   * (the log says how to issue one).
+   */
+  showOnce?: (text: string, username: string) => void;
+  /** An operator replaced their one-time credential at sign-in (the delivery removes its file). */
+  credentialReplaced?: (username: string) => void;
   /** External OpenID Connect issuers whose users may call the admin API (iam/external_issuer.ts). */
   externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
   /** The API gateway's policy store (IP allow-lists, API permissions); one over `storage` when absent. */
@@ -94,6 +100,14 @@ export interface AdminTls {
   cert: string | Buffer;
   /** CA certificates to send with the hub's own (intermediates). */
   ca?: string | Buffer | (string | Buffer)[];
+}
+
+/** Without a data directory to write to: the terminal when stderr is one; never a log capture. */
+function terminalOnly(log: Logger): (text: string, username: string) => void {
+  return (text, username) => {
+    if (process.stderr.isTTY) process.stderr.write(`${text}\n`);
+    else log.error({ operator: username }, `stderr is not a terminal and no data directory was given: the one-time credential of ${username} is not shown; issue a new one with: interlock operator reset-credential ${username}`);
+  };
 }
 
 function isLoopback(host: string): boolean {
@@ -206,7 +220,8 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
   };
   const iam = createIam({
     db, engine, clock, log: deps.log, publicUrl,
-    showOnce: deps.showOnce ?? ((text) => { process.stderr.write(`${text}\n`); }),
+    showOnce: deps.showOnce ?? terminalOnly(deps.log),
+    ...(deps.credentialReplaced === undefined ? {} : { credentialReplaced: deps.credentialReplaced }),
     audit,
     automationCredentialsFile: deps.config.automationCredentialsFile,
     ...externalIssuers(),
@@ -233,7 +248,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
       return approved.ok ? viewWithAnswer(await runApproved(app, { changeRequests, executions }, id)) : errorInformation(approved.error);
     },
   }));
-  const portalSessions = createPortalSessions({ db, clock });
+  const portalSessions = createPortalSessions({ db, clock, secretBox: iam.secretBox });
   // The routes reach the domain only through these (rbac/guard.ts).
   const services = guardedServices({
     registry: deps.registry, funds: deps.funds, limits: deps.limits, settlementModels: deps.settlementModels,

@@ -139,7 +139,7 @@ export interface TestAdminApi {
 }
 
 /** An admin API over `storage` as main.ts wires it, with a throwaway PKI, a silent log and the given clock and audit sink. */
-export async function createTestAdminApi(storage: Storage, options: { clock?: Clock; audit?: AdminAuditSink; publicUrl?: string; bodyBytesMax?: number; externalIssuer?: ExternalIssuerConfig; showOnce?: (text: string) => void; host?: string; https?: AdminTls; secretBox?: SecretBox } = {}): Promise<TestAdminApi> {
+export async function createTestAdminApi(storage: Storage, options: { clock?: Clock; audit?: AdminAuditSink; publicUrl?: string; bodyBytesMax?: number; externalIssuer?: ExternalIssuerConfig; showOnce?: (text: string, username: string) => void; credentialReplaced?: (username: string) => void; host?: string; https?: AdminTls; secretBox?: SecretBox } = {}): Promise<TestAdminApi> {
   const { db, engine } = storage;
   const clock = options.clock ?? systemClock;
   const testPki = await createTestPki();
@@ -165,6 +165,7 @@ export async function createTestAdminApi(storage: Storage, options: { clock?: Cl
     startedAtMs: clock.nowMs(),
     version: 'test',
     showOnce: options.showOnce ?? (() => undefined),
+    ...(options.credentialReplaced === undefined ? {} : { credentialReplaced: options.credentialReplaced }),
     ...(options.https === undefined ? {} : { https: options.https }),
     ...(options.audit === undefined ? {} : { audit: options.audit }),
     ...(options.secretBox === undefined ? {} : { secretBox: options.secretBox }),

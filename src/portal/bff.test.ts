@@ -14,6 +14,7 @@ import { createBrowser, formOf, injectTransport, signIn, type Browser } from '..
 import { totpCode } from '../operator/iam/totp.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../operator/testing.ts';
 import { SESSION_COOKIE } from './cookies.ts';
+import { createPortalSessions, type PortalSession } from './sessions.ts';
 
 const PUBLIC_URL = 'http://hub.test';
 const NEW_PASSWORD = 'portal passphrase number 7';
@@ -28,10 +29,12 @@ let maker: Caller;
 let browser: Browser;
 let oneTimePassword: string;
 let accountId: number;
+/** Operators whose one-time credential was replaced at sign-in (its delivery cleans up after it). */
+const replaced: string[] = [];
 
 before(async () => {
   ({ storage, dispose } = await freshStorage('sqlite'));
-  api = await createTestAdminApi(storage, { audit, clock, publicUrl: PUBLIC_URL });
+  api = await createTestAdminApi(storage, { audit, clock, publicUrl: PUBLIC_URL, credentialReplaced: (username) => { replaced.push(username); } });
   const iam = iamOf(api.app);
   const created = await iam.operators.create({ username: 'pat', displayName: 'Pat Checker' }, 'test');
   assert.ok(created.ok);
@@ -50,6 +53,12 @@ after(async () => {
 });
 
 const isPortal = (url: URL) => url.pathname === '/portal';
+/** The browser's session as the portal keeps it (sealed in the database: at_rest.test.ts). */
+async function currentSession(): Promise<PortalSession> {
+  const session = await createPortalSessions({ db: storage.db, clock, secretBox: iamOf(api.app).secretBox }).find(browser.cookie(SESSION_COOKIE) ?? '');
+  assert.ok(session !== undefined);
+  return session;
+}
 
 test('not signed in: the portal offers to sign in, and the sign-in cookie is HttpOnly, Secure and bound to the browser', async () => {
   const home = await browser.get('/portal');
@@ -77,6 +86,7 @@ test('sign-in through the portal: one-time credential changed, TOTP enrolled; th
   assert.match(home.body, /Signed in as pat\. Roles: operations-checker\./);
   assert.doesNotMatch(home.body, /eyJ/, 'no token in the page');
   assert.ok(audit.events.some((e) => e.action === 'PORTAL_SIGN_IN' && e.result === 'succeeded' && e.actor.name === 'pat'));
+  assert.deepEqual(replaced, ['pat'], 'the one-time credential\'s delivery is told it was replaced (its file goes)');
 });
 
 test('a funds-in made by a maker is approved from the portal page, with its form token', async () => {
@@ -113,19 +123,18 @@ test('the API proxy: reads pass; a change needs the form token; a script of anot
 });
 
 test('the access token is renewed by refresh-token rotation when it is about to expire', async () => {
-  const before = await storage.db.selectFrom('portal_sessions').select('data').where('kind', '=', 'SESSION').executeTakeFirstOrThrow();
+  const before = await currentSession();
   offsetMs += 4.8 * 60_000;
   const home = await browser.get('/portal');
   assert.match(home.body, /Signed in as pat/);
-  const afterwards = await storage.db.selectFrom('portal_sessions').select('data').where('kind', '=', 'SESSION').executeTakeFirstOrThrow();
-  const tokens = (row: { data: string }) => JSON.parse(row.data) as { refreshToken: string; accessToken: string };
-  assert.notEqual(tokens(afterwards).refreshToken, tokens(before).refreshToken);
-  assert.notEqual(tokens(afterwards).accessToken, tokens(before).accessToken);
+  const afterwards = await currentSession();
+  assert.notEqual(afterwards.refreshToken, before.refreshToken);
+  assert.notEqual(afterwards.accessToken, before.accessToken);
   offsetMs = 0;
 });
 
 test('sign-out revokes the grant and ends the session', async () => {
-  const { accessToken } = JSON.parse((await storage.db.selectFrom('portal_sessions').select('data').where('kind', '=', 'SESSION').executeTakeFirstOrThrow()).data) as { accessToken: string };
+  const { accessToken } = await currentSession();
   assert.equal((await api.app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode, 200);
   const home = await browser.get('/portal');
   const form = formOf(home.body.slice(home.body.indexOf('action="/portal/logout"') - 30));

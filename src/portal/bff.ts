@@ -64,7 +64,7 @@ function sameText(a: string, b: string): boolean {
 
 export function registerPortal(app: FastifyInstance, deps: PortalDeps): void {
   const { iam, db, clock, audit } = deps;
-  const sessions = createPortalSessions({ db, clock });
+  const sessions = createPortalSessions({ db, clock, secretBox: iam.secretBox });
   const fetchInProcess = inProcessFetch(app);
 
   interface Client {

@@ -1,8 +1,13 @@
 // Server-side state of the portal: sign-ins in flight and sessions. A handle
 // (the cookie's random value) is looked up by its hash; a LOGIN is taken once.
+// What a row holds (the operator's tokens, a sign-in's PKCE verifier) is
+// sealed for that row with the IAM's secret box, so that a database reader
+// (a replica, a backup) can neither present the cookie nor use the tokens,
+// and a row's data moved to another row does not open there.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../support/clock.ts';
 import type { Db } from '../storage/index.ts';
+import { SecretBoxError, type SecretBox } from '../operator/iam/secret_box.ts';
 import { COOKIE_BYTES, PORTAL_IDLE_MS, PORTAL_LOGIN_TTL_MS, PORTAL_SESSION_TTL_MS } from './limits.ts';
 
 export interface LoginState {
@@ -27,30 +32,47 @@ export interface PortalSession extends SessionTokens {
 
 const hashOf = (handle: string) => createHash('sha256').update(handle).digest('base64url');
 const newHandle = () => randomBytes(COOKIE_BYTES).toString('base64url');
+type Kind = 'LOGIN' | 'SESSION';
+/** Where a row's data is sealed for: its kind and its key. */
+const contextOf = (kind: Kind, idHash: string) => `portal_sessions.data:${kind}:${idHash}`;
 
-export function createPortalSessions({ db, clock }: { db: Db; clock: Clock }) {
+export function createPortalSessions({ db, clock, secretBox }: { db: Db; clock: Clock; secretBox: SecretBox }) {
+  const seal = (kind: Kind, idHash: string, value: LoginState | PortalSession) => secretBox.seal(JSON.stringify(value), contextOf(kind, idHash));
+  /** The row's data, or undefined when it does not open here (sealed for another row, with another key, or altered). */
+  function opened(kind: Kind, idHash: string, data: string): unknown {
+    try {
+      return JSON.parse(secretBox.open(data, contextOf(kind, idHash)));
+    } catch (error) {
+      if (error instanceof SecretBoxError) return undefined;
+      throw error;
+    }
+  }
+
   async function startLogin(login: LoginState): Promise<string> {
     const handle = newHandle();
+    const idHash = hashOf(handle);
     const nowMs = clock.nowMs();
     await db.insertInto('portal_sessions').values({
-      id_hash: hashOf(handle), kind: 'LOGIN', operator_id: null, data: JSON.stringify(login), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + PORTAL_LOGIN_TTL_MS,
+      id_hash: idHash, kind: 'LOGIN', operator_id: null, data: seal('LOGIN', idHash, login), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + PORTAL_LOGIN_TTL_MS,
     }).execute();
     return handle;
   }
 
   /** The sign-in a handle stands for, once: it is deleted as it is read. */
   async function takeLogin(handle: string): Promise<LoginState | undefined> {
-    const row = await db.deleteFrom('portal_sessions').where('id_hash', '=', hashOf(handle)).where('kind', '=', 'LOGIN')
+    const idHash = hashOf(handle);
+    const row = await db.deleteFrom('portal_sessions').where('id_hash', '=', idHash).where('kind', '=', 'LOGIN')
       .where('expires_at_ms', '>', clock.nowMs()).returning('data').executeTakeFirst();
-    return row === undefined ? undefined : JSON.parse(row.data) as LoginState;
+    return row === undefined ? undefined : opened('LOGIN', idHash, row.data) as LoginState | undefined;
   }
 
   async function create(session: Omit<PortalSession, 'formToken'>): Promise<string> {
     const handle = newHandle();
+    const idHash = hashOf(handle);
     const nowMs = clock.nowMs();
     const data: PortalSession = { ...session, formToken: randomBytes(COOKIE_BYTES).toString('base64url') };
     await db.insertInto('portal_sessions').values({
-      id_hash: hashOf(handle), kind: 'SESSION', operator_id: session.operatorId, data: JSON.stringify(data), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + PORTAL_SESSION_TTL_MS,
+      id_hash: idHash, kind: 'SESSION', operator_id: session.operatorId, data: seal('SESSION', idHash, data), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + PORTAL_SESSION_TTL_MS,
     }).execute();
     return handle;
   }
@@ -58,15 +80,17 @@ export function createPortalSessions({ db, clock }: { db: Db; clock: Clock }) {
   /** The live session of a handle, touched (idle time restarts); undefined when absent, expired or idle too long. */
   async function find(handle: string): Promise<PortalSession | undefined> {
     const nowMs = clock.nowMs();
+    const idHash = hashOf(handle);
     const row = await db.updateTable('portal_sessions').set({ last_used_at_ms: nowMs })
-      .where('id_hash', '=', hashOf(handle)).where('kind', '=', 'SESSION').where('expires_at_ms', '>', nowMs).where('last_used_at_ms', '>', nowMs - PORTAL_IDLE_MS)
+      .where('id_hash', '=', idHash).where('kind', '=', 'SESSION').where('expires_at_ms', '>', nowMs).where('last_used_at_ms', '>', nowMs - PORTAL_IDLE_MS)
       .returning('data').executeTakeFirst();
-    return row === undefined ? undefined : JSON.parse(row.data) as PortalSession;
+    return row === undefined ? undefined : opened('SESSION', idHash, row.data) as PortalSession | undefined;
   }
 
   async function updateTokens(handle: string, session: PortalSession, tokens: SessionTokens): Promise<PortalSession> {
     const next = { ...session, ...tokens };
-    await db.updateTable('portal_sessions').set({ data: JSON.stringify(next) }).where('id_hash', '=', hashOf(handle)).execute();
+    const idHash = hashOf(handle);
+    await db.updateTable('portal_sessions').set({ data: seal('SESSION', idHash, next) }).where('id_hash', '=', idHash).where('kind', '=', 'SESSION').execute();
     return next;
   }
 

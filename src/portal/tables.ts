@@ -5,7 +5,10 @@ export interface PortalSessionsTable {
   id_hash: string;
   kind: 'LOGIN' | 'SESSION';
   operator_id: string | null;
-  /** JSON: for a LOGIN the state, PKCE verifier and nonce; for a SESSION the tokens and the form token. */
+  /**
+   * JSON sealed for this row (secret_box.ts, context "portal_sessions.data:<kind>:<id_hash>"): for a LOGIN
+   * the state, PKCE verifier and nonce; for a SESSION the tokens and the form token.
+   */
   data: string;
   created_at_ms: number;
   last_used_at_ms: number;

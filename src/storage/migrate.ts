@@ -18,6 +18,7 @@ import * as m0011 from './migrations/0011_operator_iam.ts';
 import * as m0012 from './migrations/0012_change_requests.ts';
 import * as m0013 from './migrations/0013_portal_sessions.ts';
 import * as m0031 from './migrations/0031_gateway_policies.ts';
+import * as m0050 from './migrations/0050_sealed_sessions.ts';
 
 interface Step {
   up(db: Kysely<unknown>, engine: Engine): Promise<void>;
@@ -38,6 +39,7 @@ const steps: Record<string, Step> = {
   '0030_audit_log': await import('./migrations/0030_audit_log.ts'),
   '0031_gateway_policies': m0031,
   '0040_bootstrap_never_approves_money': await import('./migrations/0040_bootstrap_never_approves_money.ts'),
+  '0050_sealed_sessions': m0050,
 };
 
 function provider(engine: Engine): MigrationProvider {

@@ -40,6 +40,7 @@ import { IAM_SIGNING_ALG, type IamKeys } from './keys.ts';
 import { ACCESS_TOKEN_TTL_S, AUTHORIZATION_CODE_TTL_S, FSPIOP_ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S, INTERACTION_TTL_S, REFRESH_TOKEN_TTL_S, SESSION_TTL_S, TOKEN_CLOCK_TOLERANCE_S } from './limits.ts';
 import { createOidcAdapterFactory } from './oidc_adapter.ts';
 import type { OperatorStore } from './operators.ts';
+import type { SecretBox } from './secret_box.ts';
 
 /** The admin API as a resource server: the audience of every access token this server issues. */
 export const ADMIN_API_AUDIENCE = 'urn:interlock:admin-api';
@@ -76,6 +77,8 @@ export interface AuthorizationServerDeps {
   clients: ClientStore;
   /** The admin API's public base URL (https in production). */
   publicUrl: string;
+  /** Keys and seals what the server stores (oidc_adapter.ts): no bearer value reaches the database. */
+  secretBox: SecretBox;
   participantTokens?: ParticipantTokenOptions;
 }
 
@@ -129,7 +132,7 @@ function errorPage(ctx: KoaContextWithOIDC, out: Record<string, unknown>): void 
 }
 
 export function createAuthorizationServer(deps: AuthorizationServerDeps): Provider {
-  const { db, clock, keys, operators, clients, publicUrl } = deps;
+  const { db, clock, keys, operators, clients, publicUrl, secretBox } = deps;
   const grantedScopes = deps.participantTokens?.grantedScopes ?? allFspiopScopes;
 
   /** A DFSP's tokens: for the FSPIOP API only, with the scopes it asked for (all when it asked none) that it is permitted. */
@@ -152,7 +155,7 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
     };
   }
   const configuration: Configuration = {
-    adapter: createOidcAdapterFactory({ db, clock, clients: (id) => clients.metadata(id) }),
+    adapter: createOidcAdapterFactory({ db, clock, secretBox, clients: (id) => clients.metadata(id) }),
     clients: [{
       client_id: PORTAL_CLIENT_ID,
       client_name: 'Interlock operator portal',

@@ -1,7 +1,8 @@
 // First start of the IAM: the default roles and separation-of-duties
 // exclusions, and one bootstrap administrator with a one-time credential,
-// shown once (on the console, never in the log) and to be changed at the
-// first sign-in, where a TOTP second factor is enrolled too.
+// shown once (on the terminal or in an owner-only file, never in the log:
+// one_time_credential.ts) and to be changed at the first sign-in, where a
+// TOTP second factor is enrolled too.
 //
 // For the demo and the tests, and only when configured
 // (admin.seedAutomationClients), a pair of automation clients: a maker with
@@ -49,8 +50,8 @@ export interface BootstrapDeps {
   operators: OperatorStore;
   clients: ClientStore;
   rbac: RbacStore;
-  /** Shows the one-time credential to whoever started the hub (the console); never a log. */
-  showOnce: (text: string) => void;
+  /** Shows the one-time credential of an operator to whoever started the hub (one_time_credential.ts); never a log. */
+  showOnce: (text: string, username: string) => void;
   /** Where to keep the automation clients' credentials, when they are wanted. */
   automationCredentialsFile: string | undefined;
 }
@@ -73,7 +74,7 @@ export async function bootstrapIam(deps: BootstrapDeps): Promise<void> {
     const granted = await rbac.grant({ principalId: created.value.operator.id, principalKind: 'operator', role: BOOTSTRAP_ROLE, participant: null }, SYSTEM);
     if (!granted.ok) throw new Error(`bootstrap administrator: ${granted.error.detail}`);
     await claim(db, 'bootstrap-done', new Date(clock.nowMs()).toISOString(), clock.nowMs());
-    log.warn({ operator: BOOTSTRAP_USERNAME }, 'first start: bootstrap administrator created with a one-time credential, shown once on the console; it must be changed at first sign-in');
+    log.warn({ operator: BOOTSTRAP_USERNAME }, 'first start: bootstrap administrator created with a one-time credential, delivered once (the next line says where); it must be changed at first sign-in');
     deps.showOnce([
       '',
       '  ┌─ Interlock first start ─────────────────────────────────────────────',
@@ -83,7 +84,7 @@ export async function bootstrapIam(deps: BootstrapDeps): Promise<void> {
       '  │ enrol a TOTP authenticator, then create the first operators.',
       '  └─────────────────────────────────────────────────────────────────────',
       '',
-    ].join('\n'));
+    ].join('\n'), BOOTSTRAP_USERNAME);
   } else {
     const deadline = clock.nowMs() + BOOTSTRAP_WAIT_MS_MAX;
     while ((await stateOf(db, 'bootstrap-done')) === undefined) {

@@ -35,7 +35,10 @@ export interface IamDeps {
   log: Logger;
   /** The admin API's public base URL, once it is known (after listen when the port is 0). */
   publicUrl: () => string;
-  showOnce: (text: string) => void;
+  /** Delivers a one-time credential of an operator (one_time_credential.ts), once; never to a log. */
+  showOnce: (text: string, username: string) => void;
+  /** An operator replaced their one-time credential at sign-in: what delivered it is cleaned up. */
+  credentialReplaced?: (username: string) => void;
   /** Where the authorization server's own events (tokens issued or refused, grants revoked) are audited. */
   audit: AdminAuditSink;
   automationCredentialsFile: string | undefined;
@@ -121,7 +124,7 @@ export function createIam(deps: IamDeps) {
     const keys = await loadIamKeys(db, clock, secretBox);
     const publicUrl = deps.publicUrl();
     const provider = createAuthorizationServer({
-      db, clock, keys, operators, clients, publicUrl,
+      db, clock, keys, operators, clients, publicUrl, secretBox,
       ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
     });
     auditAuthorizationServer(provider, deps);
@@ -161,7 +164,7 @@ export function createIam(deps: IamDeps) {
   async function principalOf(check: Extract<TokenCheck, { ok: true }>): Promise<PrincipalResult> {
     const { external } = await started();
     return resolvePrincipal({
-      db, clock, operators, clients, rbac,
+      db, clock, operators, clients, rbac, secretBox,
       externalGrants: (name) => external.find((e) => e.trusted.name === name)?.grantsOf,
     }, check.issuer, check.claims);
   }
@@ -193,7 +196,9 @@ export function createIam(deps: IamDeps) {
     });
   };
 
-  return { operators, clients, rbac, signinLimits, secretBox, started, verify, principalOf, bootstrap, participantTokenTrust };
+  const credentialReplaced = (username: string): void => { deps.credentialReplaced?.(username); };
+
+  return { operators, clients, rbac, signinLimits, secretBox, started, verify, principalOf, bootstrap, participantTokenTrust, credentialReplaced };
 }
 
 export type Iam = ReturnType<typeof createIam>;

@@ -4,8 +4,18 @@
 // row of oidc_payloads, so a restart or a second hub process sees the same
 // state. Clients are read from iam_clients (automation clients) instead:
 // their metadata is built from the public keys stored there.
+//
+// For several models the id is itself a bearer value (a refresh token, an
+// authorization code, the session id in the browser's cookie, the grant id
+// inside every access token), and so are uid and userCode. The table holds
+// none of them: rows are keyed by the secret box's keyed digest of each
+// (secret_box.ts digest), and the payload, which repeats them (jti, uid), is
+// sealed for its row. A database reader can neither present what it reads nor
+// compute the row of a value it has; a payload moved to another row does not
+// open there, and is then as absent.
 import type { Clock } from '../../support/clock.ts';
 import type { Db } from '../../storage/index.ts';
+import { SecretBoxError, type SecretBox } from './secret_box.ts';
 
 /** What oidc-provider stores: an open JSON object with a few members the adapter indexes. */
 export type OidcPayload = Record<string, unknown> & {
@@ -29,43 +39,60 @@ export interface OidcAdapter {
 /** Client metadata for an id, or undefined when no active client has it. */
 export type ClientMetadataSource = (clientId: string) => Promise<Record<string, unknown> | undefined>;
 
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+/** The purpose every oidc_payloads digest is made for: one, so that a grant id digests alike as a Grant's id and as a token's grant_id. */
+const DIGEST_PURPOSE = 'oidc_payloads';
 
-export function createOidcAdapterFactory({ db, clock, clients }: { db: Db; clock: Clock; clients: ClientMetadataSource }) {
+/** The stored form of a bearer value (an id, uid, user code or grant id): its keyed digest. */
+export function oidcKeyOf(box: SecretBox, value: string): string {
+  return box.digest(value, DIGEST_PURPOSE);
+}
+
+const payloadContext = (model: string, idKey: string) => `oidc_payloads.payload:${model}:${idKey}`;
+
+export function createOidcAdapterFactory({ db, clock, clients, secretBox }: { db: Db; clock: Clock; clients: ClientMetadataSource; secretBox: SecretBox }) {
+  const keyOf = (value: unknown): string | null => (typeof value === 'string' ? oidcKeyOf(secretBox, value) : null);
+
   function storedAdapter(model: string): OidcAdapter {
     async function findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<OidcPayload | undefined> {
-      const row = await db.selectFrom('oidc_payloads').select(['payload', 'expires_at_ms', 'consumed_at_ms'])
-        .where('model', '=', model).where(column, '=', value).executeTakeFirst();
+      const row = await db.selectFrom('oidc_payloads').select(['id', 'payload', 'expires_at_ms', 'consumed_at_ms'])
+        .where('model', '=', model).where(column, '=', oidcKeyOf(secretBox, value)).executeTakeFirst();
       if (row === undefined) return undefined;
       if (row.expires_at_ms !== null && row.expires_at_ms <= clock.nowMs()) return undefined;
-      const payload = JSON.parse(row.payload) as OidcPayload;
+      let payload: OidcPayload;
+      try {
+        payload = JSON.parse(secretBox.open(row.payload, payloadContext(model, row.id))) as OidcPayload;
+      } catch (error) {
+        if (error instanceof SecretBoxError) return undefined;
+        throw error;
+      }
       return row.consumed_at_ms === null ? payload : { ...payload, consumed: Math.floor(row.consumed_at_ms / 1000) };
     }
     return {
       async upsert(id, payload, expiresInS) {
+        const idKey = oidcKeyOf(secretBox, id);
         const values = {
-          payload: JSON.stringify(payload),
-          grant_id: text(payload.grantId),
-          uid: text(payload.uid),
-          user_code: text(payload.userCode),
-          account_id: text(payload.accountId),
+          payload: secretBox.seal(JSON.stringify(payload), payloadContext(model, idKey)),
+          grant_id: keyOf(payload.grantId),
+          uid: keyOf(payload.uid),
+          user_code: keyOf(payload.userCode),
+          account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
           expires_at_ms: expiresInS === undefined ? null : clock.nowMs() + expiresInS * 1000,
         };
-        await db.insertInto('oidc_payloads').values({ model, id, ...values, consumed_at_ms: null })
+        await db.insertInto('oidc_payloads').values({ model, id: idKey, ...values, consumed_at_ms: null })
           .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(values)).execute();
       },
       find: (id) => findWhere('id', id),
       findByUid: (uid) => findWhere('uid', uid),
       findByUserCode: (userCode) => findWhere('user_code', userCode),
       async consume(id) {
-        await db.updateTable('oidc_payloads').set({ consumed_at_ms: clock.nowMs() }).where('model', '=', model).where('id', '=', id).execute();
+        await db.updateTable('oidc_payloads').set({ consumed_at_ms: clock.nowMs() }).where('model', '=', model).where('id', '=', oidcKeyOf(secretBox, id)).execute();
       },
       async destroy(id) {
-        await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', id).execute();
+        await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', oidcKeyOf(secretBox, id)).execute();
       },
       async revokeByGrantId(grantId) {
         // Every model of the grant, not only this one: a revoked grant takes its codes and tokens with it.
-        await db.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+        await db.deleteFrom('oidc_payloads').where('grant_id', '=', oidcKeyOf(secretBox, grantId)).execute();
       },
     };
   }
@@ -106,7 +133,7 @@ export async function revokeAccount(db: Db, accountId: string): Promise<number> 
 }
 
 /** Whether the grant an operator's token was issued under still stands (not revoked, expired or logged out). */
-export async function grantIsLive(db: Db, clock: Clock, grantId: string): Promise<boolean> {
-  const row = await db.selectFrom('oidc_payloads').select('expires_at_ms').where('model', '=', 'Grant').where('id', '=', grantId).executeTakeFirst();
+export async function grantIsLive(db: Db, clock: Clock, secretBox: SecretBox, grantId: string): Promise<boolean> {
+  const row = await db.selectFrom('oidc_payloads').select('expires_at_ms').where('model', '=', 'Grant').where('id', '=', oidcKeyOf(secretBox, grantId)).executeTakeFirst();
   return row !== undefined && (row.expires_at_ms === null || row.expires_at_ms > clock.nowMs());
 }

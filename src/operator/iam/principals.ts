@@ -13,6 +13,7 @@ import { GRANT_ID_CLAIM, PORTAL_CLIENT_ID } from './authorization_server.ts';
 import type { ClientStore } from './clients.ts';
 import { grantIsLive } from './oidc_adapter.ts';
 import type { OperatorStore } from './operators.ts';
+import type { SecretBox } from './secret_box.ts';
 import type { TrustedIssuer } from './token_verifier.ts';
 
 export type PrincipalResult = { ok: true; principal: Principal } | { ok: false; detail: string };
@@ -26,6 +27,8 @@ export interface PrincipalDeps {
   operators: OperatorStore;
   clients: ClientStore;
   rbac: RbacStore;
+  /** Opens nothing here: it keys the authorization server's rows (oidc_adapter.ts). */
+  secretBox: SecretBox;
   externalGrants: (issuerName: string) => ExternalGrants | undefined;
 }
 
@@ -50,6 +53,6 @@ export async function resolvePrincipal(deps: PrincipalDeps, issuer: TrustedIssue
   const operator = await deps.operators.find(sub);
   if (operator?.is_active !== 1) return { ok: false, detail: 'the operator is not active' };
   const grantId = claims[GRANT_ID_CLAIM];
-  if (typeof grantId !== 'string' || !(await grantIsLive(deps.db, deps.clock, grantId))) return { ok: false, detail: 'the session was ended' };
+  if (typeof grantId !== 'string' || !(await grantIsLive(deps.db, deps.clock, deps.secretBox, grantId))) return { ok: false, detail: 'the session was ended' };
   return { ok: true, principal: { kind: 'operator', id: operator.id, name: operator.username, grants: await deps.rbac.grantsOf(operator.id) } };
 }

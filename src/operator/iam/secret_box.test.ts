@@ -44,6 +44,17 @@ describe('SecretBox', () => {
     for (const text of ['', '{"kty":"EC","d":"…"}', 'x'.repeat(10_000)]) assert.equal(box.open(box.seal(text, 'iam_keys:k'), 'iam_keys:k'), text);
   });
 
+  it('digests a bearer value under its key and purpose only, never showing it', () => {
+    const value = 'a-refresh-token-0123456789abcdefghijklmnopq';
+    const digest = box.digest(value, 'oidc_payloads');
+    assert.match(digest, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(box.digest(value, 'oidc_payloads'), digest, 'the same value finds the same row');
+    assert.notEqual(box.digest(value, 'portal_sessions'), digest, 'another purpose, another digest');
+    assert.notEqual(new SecretBox(randomBytes(32), { keySource: 'another key' }).digest(value, 'oidc_payloads'), digest, 'without the key file nobody computes it');
+    assert.notEqual(box.digest(`${value}x`, 'oidc_payloads'), digest);
+    assert.ok(!digest.includes(value));
+  });
+
   it('refuses a value sealed for another place (a row copied to another)', () => {
     const sealed = box.seal(SECRET, CONTEXT);
     assert.throws(() => box.open(sealed, 'operators.totp_secret:7d6f0c1e-0000-4000-8000-000000000002'), refused(/does not open with a test key/));

@@ -13,9 +13,14 @@
 // key file, as they share the audit log's key; the IAM refuses to start on a
 // database whose sealed values do not open with the key it was given.
 //
+// The same key, through HKDF (RFC 5869) with its own label, also keys an
+// HMAC-SHA-256 of bearer values (a session id, a refresh token) that rows are
+// looked up by: the database holds the digest, which only the key file's
+// holder can compute from a value, and from which nobody gets the value back.
+//
 // Random IVs under one key are safe for far more values than the IAM seals
 // (NIST SP 800-38D: 2^32).
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { KeyFileError, isMissingKeyFile, readOwnerOnlyKeyFile, writeNewKeyFile } from '../../support/key_file.ts';
 
@@ -31,6 +36,8 @@ const CIPHER = 'aes-256-gcm';
 const KEY_FILE_BYTES_MAX = 128;
 const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** HKDF label of the lookup-digest key: another use of the key file, so another key. */
+const DIGEST_KEY_INFO = 'interlock secret box: lookup digest v1';
 
 /** A sealed value that does not open, or is not a sealed value at all (never with the value in the message). */
 export class SecretBoxError extends Error {
@@ -57,6 +64,7 @@ function decoded(part: string | undefined, what: string, context: string): Buffe
 
 export class SecretBox {
   readonly #key: KeyObject;
+  readonly #digestKey: KeyObject;
   /** Where the key comes from (a file path, or "an in-memory key"): for messages. */
   readonly keySource: string;
   /** True for a key that lives in this process's memory only: it seals nothing that was already stored. */
@@ -66,6 +74,7 @@ export class SecretBox {
   constructor(key: Uint8Array, options: { readonly keySource: string; readonly ephemeral?: boolean }) {
     if (key.length !== KEY_BYTES) throw new SecretBoxError(`a secret box key is ${KEY_BYTES} bytes, not ${key.length}`);
     this.#key = createSecretKey(Buffer.from(key));
+    this.#digestKey = createSecretKey(Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), DIGEST_KEY_INFO, KEY_BYTES)));
     this.keySource = options.keySource;
     this.ephemeral = options.ephemeral === true;
   }
@@ -77,6 +86,14 @@ export class SecretBox {
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  }
+
+  /**
+   * The keyed digest (HMAC-SHA-256, base64url) a bearer value is stored and looked up by, for `purpose`
+   * (e.g. "oidc_payloads"): the same value gives the same digest under the same key and purpose only.
+   */
+  digest(value: string, purpose: string): string {
+    return createHmac('sha256', this.#digestKey).update(`${purpose}\0${value}`, 'utf8').digest('base64url');
   }
 
   /** The plaintext of a value sealed for `context` with this key; a SecretBoxError for anything else. */

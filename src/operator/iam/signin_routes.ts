@@ -195,6 +195,7 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       const changed = await iam.operators.changePassword(operator.id, password);
       if (!changed.ok) return stagePage(reply, interaction.uid, 'CHANGE_PASSWORD', operator, null, changed.error.detail);
       emit(request, operatorActor(operator), 'PASSWORD_CHANGE', true, 'one-time credential replaced');
+      iam.credentialReplaced(operator.username);
       const updated = await iam.operators.find(operator.id);
       return updated === undefined ? expired(reply) : proceed(request, reply, interaction, updated, ['pwd']);
     });
