@@ -29,6 +29,8 @@ Commands:
   config keys         list configuration keys and their environment variables
   pki <command>       the scheme PKI: init, issue, renew, revoke, list, crl (interlock pki --help)
   audit <command>     the audit log: key, checkpoint, export, verify, witness (interlock audit --help)
+  assess              test a running hub's security controls from outside, as two test
+                      participants of its own; a report per control (interlock assess --help)
 
 Options:
   --config FILE       JSON configuration file (default ./interlock.config.json if present,
@@ -205,6 +207,11 @@ async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
     const { runAuditCommand } = await import('./audit/cli.ts');
     return runAuditCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
+  }
+  // assess has options of its own (src/assess/cli.ts) and reads no configuration: it tests a hub from outside.
+  if (argv[0] === 'assess') {
+    const { runAssessCommand } = await import('./assess/cli.ts');
+    return runAssessCommand(argv.slice(1));
   }
   // pki has options of its own (src/pki/cli.ts), loaded only when asked for; only --config is read here.
   if (argv[0] === 'pki') {
