@@ -13,6 +13,8 @@ import { CONTROLS, fail, notApplicable, verdict, type Probe } from './probe.ts';
 const control = CONTROLS.audit;
 /** Entries read per search (the hub answers at most its own page size). */
 const AUDIT_ENTRIES_READ_MAX = 100;
+/** The run's start as the hub's clock may see it: the two clocks may differ this much. */
+const CLOCK_SKEW_ALLOWANCE_MS = 60_000;
 
 /** fetch as the automation maker (AUDIT_READ), trusting the scheme CA. */
 function auditorFetch(context: AssessContext): Fetch {
@@ -72,6 +74,22 @@ export const AUDIT_PROBES: readonly Probe<AssessContext>[] = [
       const problems = report.problems.slice(0, 5).map((p) => `${describeSubject(p.subject)}: ${p.message}`);
       return verdict(report.ok, report.ok ? `${report.size} entries, ${report.checkpoints} checkpoints verified` : `${report.problems.length} problem(s): ${problems[0] ?? ''}`,
         { origin: report.origin, size: report.size, checkpoints: report.checkpoints, problems });
+    },
+  },
+  {
+    id: 'audit.security-events-name-reasons', family: 'audit', control, asvs: ['v5.0.0-16.3.3', 'v5.0.0-16.3.4', 'v5.0.0-16.2.1'], dependsOnFinding: 8,
+    expectation: 'the refusals this run caused are security events that name the real reason: the revoked certificate as revoked, no refusal blamed on a CRL (the scheme CA\'s CRLs are always there), and the Date out of the skew recorded',
+    async run(context) {
+      const since = new Date(context.startedAtMs - CLOCK_SKEW_ALLOWANCE_MS).toISOString();
+      const handshakes = await context.admin.call('GET', `/audit/entries?action=security.tls-handshake-refused&timeFrom=${since}&limit=${AUDIT_ENTRIES_READ_MAX}`);
+      const reasons = ((handshakes.body as EntriesAnswer | undefined)?.entries ?? []).map((e) => JSON.stringify((e.entry as { result?: { reason?: unknown } }).result?.reason ?? null));
+      const aboutPayer = await context.admin.call('GET', `/audit/entries?targetId=${encodeURIComponent(context.payer.name)}&timeFrom=${since}&limit=${AUDIT_ENTRIES_READ_MAX}`);
+      const dateEvents = ((aboutPayer.body as EntriesAnswer | undefined)?.entries ?? []).filter((e) => e.entry.action?.startsWith('security.') === true && /date|skew|clock/i.test(JSON.stringify(e.entry)));
+      const revokedNamed = reasons.some((reason) => /revoked/i.test(reason));
+      const crlBlamed = reasons.filter((reason) => /CRL/i.test(reason));
+      return verdict(revokedNamed && crlBlamed.length === 0 && dateEvents.length > 0,
+        `handshake refusals: ${reasons.join(', ') || 'none'}; Date refusals recorded: ${dateEvents.length}`,
+        { handshakeRefusalReasons: reasons, crlBlamed, dateEvents: dateEvents.map((e) => e.entry.action) });
     },
   },
 ];

@@ -107,5 +107,26 @@ export const GATEWAY_PROBES: readonly Probe<AssessContext>[] = [
         { allowList: '192.0.2.0/24', refused: answerEvidence(refused), restoredTo: entries, afterRestore: answerEvidence(restored) });
     },
   },
+  {
+    id: 'gateway.callback-endpoint-targets', family: 'gateway', control: CONTROLS.allowlist, asvs: ['v5.0.0-1.3.6', 'v5.0.0-13.2.5', 'v5.0.0-13.2.4'], dependsOnFinding: 7,
+    expectation: 'callback endpoints on a link-local address (cloud metadata) or on the hub\'s own listeners are refused at registration (4xx), even when maker and checker agree',
+    async run(context) {
+      const name = context.payer.name;
+      const type = 'FSPIOP_CALLBACK_URL_TRANSFER_POST';
+      const targets = ['https://169.254.169.254/latest/meta-data', `${context.adminUrl}/participants`, `${context.hubFspiopUrl}/transfers`];
+      const answers: { value: string; status: number; body: unknown }[] = [];
+      try {
+        for (const value of targets) {
+          const answer = await context.admin.call('POST', `/participants/${name}/endpoints`, { type, value });
+          answers.push({ value, status: answer.status, body: answer.body });
+        }
+      } finally {
+        // Whatever was let through is replaced by the participant's own receiver again.
+        await context.admin.call('POST', `/participants/${name}/endpoints`, { type, value: `${context.payer.callbackUrl}/transfers` });
+      }
+      const accepted = answers.filter((a) => a.status < 400);
+      return verdict(accepted.length === 0, accepted.length === 0 ? `all ${answers.length} refused (${answers.map((a) => a.status).join(', ')})` : `registered: ${accepted.map((a) => a.value).join(', ')}`, { answers });
+    },
+  },
 ];
 

@@ -82,7 +82,27 @@ const idempotency = CONTROLS.idempotency;
 const ilp = CONTROLS.ilp;
 const limits = CONTROLS.limits;
 
+/** An MSISDN whose last digit is a Cyrillic "а" (U+0430), which looks like a Latin "a" and is no digit at all. */
+const CYRILLIC_MSISDN = '2771380391\u0430';
+
 export const MESSAGE_PROBES: readonly MessageProbe[] = [
+  {
+    id: 'messages.party-identifier-by-type', family: 'messages', control: jws, asvs: ['v5.0.0-2.2.1', 'v5.0.0-1.1.1'], dependsOnFinding: 6,
+    expectation: 'a lookup of an MSISDN containing a Cyrillic letter is refused as malformed (HTTP 400, FSPIOP 310x), not looked up',
+    async run(context) {
+      const uri = `/parties/MSISDN/${encodeURIComponent(CYRILLIC_MSISDN)}`;
+      const answer = await context.payer.send({ resource: 'parties', method: 'GET', uri, destination: undefined });
+      const code = errorCodeOf(answer.text);
+      const evidence: Record<string, unknown> = { partyIdentifier: 'MSISDN 2771380391 + U+0430', answer: answerEvidence(answer) };
+      if (answer.status === 202) {
+        const callback = await context.payer.waitFor((arrival) => arrival.path.startsWith('/parties/MSISDN/') && arrival.path.endsWith('/error') && decodeURIComponent(arrival.path).includes(CYRILLIC_MSISDN));
+        const callbackCode = (callback?.body as { errorInformation?: { errorCode?: string } } | undefined)?.errorInformation?.errorCode;
+        evidence['callback'] = callback?.body;
+        return verdict(callbackCode?.startsWith('310') === true, `accepted (202), then ${callbackCode === undefined ? 'no error callback' : `error callback ${callbackCode}`}`, evidence);
+      }
+      return verdict(answer.status === 400 && code?.startsWith('310') === true, `HTTP ${answer.status} ${code ?? ''}`.trim(), evidence);
+    },
+  },
   {
     id: 'messages.body-changed-after-signing', family: 'messages', control: jws, asvs: ['v5.0.0-4.1.5', 'v5.0.0-11.4.3'],
     expectation: 'a prepare whose body was changed after it was signed is refused: HTTP 400, FSPIOP error 3105',
@@ -155,7 +175,7 @@ export const MESSAGE_PROBES: readonly MessageProbe[] = [
     },
   },
   {
-    id: 'messages.duplicate-json-members', family: 'messages', control: jws, asvs: ['v5.0.0-2.2.1', 'v5.0.0-1.5.2', 'v5.0.0-15.3.7'], dependsOnFinding: 3,
+    id: 'messages.duplicate-json-members', family: 'messages', control: jws, asvs: ['v5.0.0-1.5.3', 'v5.0.0-2.2.1', 'v5.0.0-15.3.7'], dependsOnFinding: 3,
     expectation: 'a signed prepare with a JSON member given twice (amount) is refused: HTTP 400, FSPIOP error 3101',
     async run(context) {
       const terms = prepareTerms(context, PROBE_TRANSFER_AMOUNT);

@@ -13,6 +13,7 @@ import { AUDIT_PROBES } from './audit.ts';
 import { positionOf, type AssessContext } from './context.ts';
 import { GATEWAY_PROBES } from './gateway.ts';
 import { MAKER_CHECKER_PROBES, settlementAccount } from './maker_checker.ts';
+import { HUB_SIGNATURE_PROBE } from './hub_signatures.ts';
 import { MESSAGE_PROBES } from './messages.ts';
 import { onboardTestParticipant, type TestParticipant } from './participant.ts';
 import { CONTROLS, notApplicable, type Family, type Probe, type ProbeResult } from './probe.ts';
@@ -28,7 +29,7 @@ const RISK_PROBES: readonly Probe<AssessContext>[] = [{
 
 /** Every probe, in the order they run: audit last, so that it finds the run's own actions. */
 export const ALL_PROBES: readonly Probe<AssessContext>[] = [
-  ...TRANSPORT_PROBES, ...MESSAGE_PROBES, ...TOKEN_PROBES, ...GATEWAY_PROBES, ...MAKER_CHECKER_PROBES, ...RISK_PROBES, ...AUDIT_PROBES,
+  ...TRANSPORT_PROBES, ...MESSAGE_PROBES, HUB_SIGNATURE_PROBE, ...TOKEN_PROBES, ...GATEWAY_PROBES, ...MAKER_CHECKER_PROBES, ...RISK_PROBES, ...AUDIT_PROBES,
 ];
 
 export interface AssessOptions {
