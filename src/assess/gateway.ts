@@ -60,7 +60,7 @@ export const GATEWAY_PROBES: readonly Probe<AssessContext>[] = [
     },
   },
   {
-    id: 'gateway.slow-client', family: 'gateway', control: CONTROLS.limits, asvs: ['v5.0.0-15.2.2', 'v5.0.0-4.2.1'],
+    id: 'gateway.slow-client', family: 'gateway', control: CONTROLS.limits, asvs: ['v5.0.0-15.2.2'],
     expectation: 'a client that never finishes its request head is cut by the hub (its header timeout), not held open',
     async run(context) {
       const result = await slowClient(context);

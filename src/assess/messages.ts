@@ -186,7 +186,7 @@ export const MESSAGE_PROBES: readonly MessageProbe[] = [
     },
   },
   {
-    id: 'messages.oversize-body', family: 'messages', control: limits, asvs: ['v5.0.0-4.2.1', 'v5.0.0-15.2.2'],
+    id: 'messages.oversize-body', family: 'messages', control: limits, asvs: ['v5.0.0-15.2.2', 'v5.0.0-2.3.2'],
     expectation: 'a body over the largest the hub accepts (5 MiB is over any configuration) is refused with 413 (or FSPIOP 3104) and not read whole',
     async run(context) {
       const terms = prepareTerms(context, PROBE_TRANSFER_AMOUNT);
