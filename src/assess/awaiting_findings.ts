@@ -6,6 +6,7 @@
 export const PROBES_AWAITING_FINDINGS: ReadonlyMap<string, number> = new Map([
   ['maker_checker.settlement-model-maker-alone', 2],
   ['messages.duplicate-json-members', 3],
+  ['maker_checker.admin-duplicate-json-members', 3],
   ['messages.party-identifier-by-type', 6],
   ['gateway.callback-endpoint-targets', 7],
   ['audit.security-events-name-reasons', 8],

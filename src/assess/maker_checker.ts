@@ -6,8 +6,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AdminAnswer } from '../demo/admin_auth.ts';
 import { parseAmount } from '../support/money.ts';
 import type { AssessContext } from './context.ts';
+import { ASSESS_LIMITS } from './limits.ts';
 import { CONTROLS, fail, verdict, type Probe } from './probe.ts';
 
+const ASSESS_REQUEST_TIMEOUT_MS = ASSESS_LIMITS.requestTimeoutMs;
 /** Each funds-in of these probes: a test amount. */
 const PROBE_FUNDS_IN = '1';
 
@@ -125,6 +127,27 @@ export const MAKER_CHECKER_PROBES: readonly Probe<AssessContext>[] = [
       if (exists.status === 200) await context.admin.call('PUT', `/settlementModels/${name}`, { isActive: false });
       return verdict(id !== undefined && exists.status === 404, `HTTP ${made.status}; the model ${exists.status === 200 ? 'exists' : 'does not exist'} afterwards`,
         { model: name, request: { status: made.status, body: made.body }, lookup: exists.status });
+    },
+  },
+  {
+    id: 'maker_checker.admin-duplicate-json-members', family: 'maker_checker', control: CONTROLS.makerChecker, asvs: ['v5.0.0-1.5.3', 'v5.0.0-15.3.7'], dependsOnFinding: 3,
+    expectation: 'an admin request with a JSON member given twice is refused (400) before it becomes a change request, so a checker never approves one reading while another runs',
+    async run(context) {
+      const name = context.payer.name;
+      const text = `{"type":"FSPIOP_CALLBACK_URL_TRANSFER_POST","value":"${context.payer.callbackUrl}/transfers","value":"https://169.254.169.254/latest/meta-data"}`;
+      const response = await context.admin.fetch(`${context.adminUrl}/participants/${encodeURIComponent(name)}/endpoints`, {
+        method: 'POST', headers: { authorization: await context.admin.maker.authorization(), 'content-type': 'application/json' }, body: text, signal: AbortSignal.timeout(ASSESS_REQUEST_TIMEOUT_MS),
+      });
+      const answer = await response.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(answer);
+      } catch {
+        body = answer.slice(0, 300);
+      }
+      const id = changeRequestId({ status: response.status, body });
+      if (id !== undefined) await cancel(context, id);
+      return verdict(response.status === 400, `HTTP ${response.status}${id === undefined ? '' : ` (change request ${id}, cancelled)`}`, { body: text, answer: { status: response.status, body } });
     },
   },
 ];
