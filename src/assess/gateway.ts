@@ -4,7 +4,7 @@
 // maker-checker, and put back as they were.
 import { connect } from 'node:tls';
 import { prepareTerms, type AssessContext } from './context.ts';
-import { answerEvidence, errorCodeOf, type RawAnswer } from './fspiop_client.ts';
+import { answerEvidence, clientTlsOf, errorCodeOf, fspiopConnection, type RawAnswer } from './fspiop_client.ts';
 import { ASSESS_LIMITS } from './limits.ts';
 import { PROBE_TRANSFER_AMOUNT } from './messages.ts';
 import { CONTROLS, fail, verdict, type Probe } from './probe.ts';
@@ -15,21 +15,35 @@ function lookup(context: AssessContext): Promise<RawAnswer> {
   return context.payer.send({ resource: 'parties', method: 'GET', uri: LOOKUP_URI, destination: undefined });
 }
 
-/** Lookups, a few connections at a time, until one is answered 429 or ASSESS_LIMITS.rateBurstRequestsMax were sent. */
-async function burstUntilLimited(context: AssessContext): Promise<{ sent: number; limited: RawAnswer | undefined; statuses: Record<string, number> }> {
+/**
+ * The cheapest request the rate limit counts: a POST /transfers whose empty body fails the schema
+ * (400), after the gateway took its token from the bucket but before anything is reserved,
+ * forwarded or signed. Sent on many connections at once until one is answered 429, or
+ * ASSESS_LIMITS.rateBurstRequestsMax were sent, or ASSESS_LIMITS.rateBurstMs passed.
+ */
+async function burstUntilLimited(context: AssessContext): Promise<{ sent: number; elapsedMs: number; limited: RawAnswer | undefined; statuses: Record<string, number> }> {
+  const startedMs = Date.now();
   let sent = 0;
   let limited: RawAnswer | undefined;
   const statuses: Record<string, number> = {};
+  const token = await context.payer.tokens.token();
   const worker = async () => {
-    while (limited === undefined && sent < ASSESS_LIMITS.rateBurstRequestsMax) {
+    while (limited === undefined && sent < ASSESS_LIMITS.rateBurstRequestsMax && Date.now() - startedMs < ASSESS_LIMITS.rateBurstMs) {
       sent += 1;
-      const answer = await lookup(context);
+      const answer = await context.payer.send({
+        resource: 'transfers', method: 'POST', uri: '/transfers', destination: context.payee.name, bodyText: '{}', tamper: { token }, via: burst,
+      });
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       if (answer.status === 429) limited ??= answer;
     }
   };
-  await Promise.all(Array.from({ length: ASSESS_LIMITS.socketsMax }, worker));
-  return { sent, limited, statuses };
+  const burst = fspiopConnection(context.hubFspiopUrl, clientTlsOf(context.payer.tls), ASSESS_LIMITS.rateBurstSockets);
+  try {
+    await Promise.all(Array.from({ length: ASSESS_LIMITS.rateBurstSockets }, worker));
+  } finally {
+    burst.close();
+  }
+  return { sent, elapsedMs: Date.now() - startedMs, limited, statuses };
 }
 
 /** Opens a TLS connection with the participant's certificate, sends half a request head, and waits for the hub to close it. */
@@ -51,12 +65,13 @@ function slowClient(context: AssessContext): Promise<{ closedAfterMs: number | u
 export const GATEWAY_PROBES: readonly Probe<AssessContext>[] = [
   {
     id: 'gateway.rate-limit', family: 'gateway', control: CONTROLS.limits, asvs: ['v5.0.0-2.4.1', 'v5.0.0-15.2.2'],
-    expectation: `a burst of lookups (at most ${ASSESS_LIMITS.rateBurstRequestsMax}) from one participant is cut with 429 and a Retry-After`,
+    expectation: `a burst of transfer requests from one participant (at most ${ASSESS_LIMITS.rateBurstRequestsMax}, within ${ASSESS_LIMITS.rateBurstMs / 1000} s) is cut with 429 and a Retry-After`,
     async run(context) {
-      const { sent, limited, statuses } = await burstUntilLimited(context);
+      const { sent, elapsedMs, limited, statuses } = await burstUntilLimited(context);
       const retryAfter = limited?.headers['retry-after'];
-      return verdict(limited !== undefined && retryAfter !== undefined, limited === undefined ? `no 429 in ${sent} requests` : `429 after ${sent} requests, Retry-After: ${String(retryAfter)}`,
-        { sent, statuses, limited: limited === undefined ? undefined : { ...answerEvidence(limited), retryAfter } });
+      const ratePerS = Math.round(sent / Math.max(elapsedMs / 1000, 0.001));
+      return verdict(limited !== undefined && retryAfter !== undefined, limited === undefined ? `no 429 in ${sent} requests (${ratePerS}/s over ${elapsedMs} ms: if that is under the hub's limit, this machine could not send fast enough to show it)` : `429 after ${sent} requests in ${elapsedMs} ms, Retry-After: ${String(retryAfter)}`,
+        { sent, elapsedMs, ratePerS, statuses, limited: limited === undefined ? undefined : { ...answerEvidence(limited), retryAfter } });
     },
   },
   {
@@ -87,7 +102,7 @@ export const GATEWAY_PROBES: readonly Probe<AssessContext>[] = [
   },
   {
     id: 'gateway.ip-allowlist', family: 'gateway', control: CONTROLS.allowlist, asvs: ['v5.0.0-8.2.4', 'v5.0.0-8.3.2'],
-    expectation: 'with an allow-list (set through maker-checker) that excludes this machine, the participant\'s requests are refused (403); they are served again once it is restored',
+    expectation: 'with an allow-list (set through maker-checker) that excludes this machine, the participant\'s requests are refused (403, or the connection cut); they are served again once it is restored',
     async run(context) {
       const path = `/participants/${context.payer.name}/ip-allowlist`;
       const current = await context.admin.call('GET', path);
@@ -103,7 +118,10 @@ export const GATEWAY_PROBES: readonly Probe<AssessContext>[] = [
         await context.admin.call('PUT', path, { entries });
       }
       const restored = await lookup(context);
-      return verdict(refused.status === 403 && restored.status === 202, `with the list: HTTP ${refused.status} ${errorCodeOf(refused.text) ?? ''}; restored: HTTP ${restored.status}`,
+      // Refused with 403 on a connection already open, or cut at a new connection before any HTTP is read.
+      const wasRefused = refused.status === 403 || (refused.status === 0 && refused.error !== undefined);
+      const seen = refused.status === 0 ? `connection cut (${refused.error ?? ''})` : `HTTP ${refused.status} ${errorCodeOf(refused.text) ?? ''}`.trim();
+      return verdict(wasRefused && restored.status === 202, `with the list: ${seen}; restored: HTTP ${restored.status}`,
         { allowList: '192.0.2.0/24', refused: answerEvidence(refused), restoredTo: entries, afterRestore: answerEvidence(restored) });
     },
   },

@@ -12,7 +12,11 @@ export const ASSESS_LIMITS = {
   /** Longest wait for a callback from the hub after it accepted a request (its delivery retries within seconds). */
   callbackWaitMs: 15_000,
   /** Requests of the rate-limit probe at most, however high the hub's limit: past this the probe reports what it saw. */
-  rateBurstRequestsMax: 3_000,
+  rateBurstRequestsMax: 20_000,
+  /** And for this long at most. */
+  rateBurstMs: 20_000,
+  /** Connections the burst is sent on at once. */
+  rateBurstSockets: 32,
   /** The slow-client probe waits this long at most for the hub to cut a request that never finishes its head. */
   slowClientWaitMs: 40_000,
   /** Callbacks kept per test participant. */
