@@ -80,6 +80,7 @@ export const AUDIT_PROBES: readonly Probe<AssessContext>[] = [
     id: 'audit.security-events-name-reasons', family: 'audit', control, asvs: ['v5.0.0-16.3.3', 'v5.0.0-16.3.4', 'v5.0.0-16.2.1'], dependsOnFinding: 8,
     expectation: 'the refusals this run caused are security events that name the real reason: the revoked certificate as revoked, no refusal blamed on a CRL (the scheme CA\'s CRLs are always there), and the Date out of the skew recorded',
     async run(context) {
+      if (!context.families.has('transport') || !context.families.has('messages')) return notApplicable('the refusals it looks for are caused by the transport and messages probes, which this run left out');
       const since = new Date(context.startedAtMs - CLOCK_SKEW_ALLOWANCE_MS).toISOString();
       const handshakes = await context.admin.call('GET', `/audit/entries?action=security.tls-handshake-refused&timeFrom=${since}&limit=${AUDIT_ENTRIES_READ_MAX}`);
       const reasons = ((handshakes.body as EntriesAnswer | undefined)?.entries ?? []).map((e) => JSON.stringify((e.entry as { result?: { reason?: unknown } }).result?.reason ?? null));

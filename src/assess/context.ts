@@ -5,6 +5,7 @@ import type { AdminClient } from '../demo/admin_auth.ts';
 import { quoteResponseIlp } from '../ilp/index.ts';
 import type { Logger } from '../support/logger.ts';
 import type { TestParticipant } from './participant.ts';
+import type { Family } from './probe.ts';
 
 export interface AssessContext {
   readonly hubFspiopUrl: string;
@@ -19,6 +20,8 @@ export interface AssessContext {
   /** The audit log's verifier key, pinned out of band (`interlock audit key`), when given. */
   readonly auditKey: string | undefined;
   readonly startedAtMs: number;
+  /** The probe families this run runs (a probe that reads what others caused needs them). */
+  readonly families: ReadonlySet<Family>;
   readonly log: Logger;
 }
 

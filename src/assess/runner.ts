@@ -16,7 +16,7 @@ import { MAKER_CHECKER_PROBES, settlementAccount } from './maker_checker.ts';
 import { HUB_SIGNATURE_PROBE } from './hub_signatures.ts';
 import { MESSAGE_PROBES } from './messages.ts';
 import { onboardTestParticipant, type TestParticipant } from './participant.ts';
-import { CONTROLS, notApplicable, type Family, type Probe, type ProbeResult } from './probe.ts';
+import { CONTROLS, FAMILIES, notApplicable, type Family, type Probe, type ProbeResult } from './probe.ts';
 import { summarise, type AssessReport, type CleanupStep } from './report.ts';
 import { TOKEN_PROBES } from './tokens.ts';
 import { TRANSPORT_PROBES } from './transport.ts';
@@ -143,7 +143,7 @@ export async function runAssessment(options: AssessOptions): Promise<AssessRepor
     }
     const [payer, payee] = participants;
     if (payer === undefined || payee === undefined) throw new AssessSetupError('no test participants');
-    const context: AssessContext = { hubFspiopUrl: options.hubFspiopUrl, adminUrl: options.adminUrl, admin, caPems, currency: options.currency, payer, payee, auditKey: options.auditKey, startedAtMs: startedAt.getTime(), log };
+    const context: AssessContext = { hubFspiopUrl: options.hubFspiopUrl, adminUrl: options.adminUrl, admin, caPems, currency: options.currency, payer, payee, auditKey: options.auditKey, startedAtMs: startedAt.getTime(), families: new Set(options.only ?? FAMILIES), log };
     for (const probe of ALL_PROBES) {
       if (options.only !== undefined && !options.only.includes(probe.family)) continue;
       log.info({ probe: probe.id }, 'probe');
