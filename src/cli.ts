@@ -37,6 +37,8 @@ Commands:
   operator reset-credential [admin]
                       a new one-time credential for the bootstrap administrator, on this hub's
                       database (audited; interlock operator --help)
+  assess              test a running hub's security controls from outside, as two test
+                      participants of its own; a report per control (interlock assess --help)
 
 Options:
   --config FILE       JSON configuration file (default ./interlock.config.json if present,
@@ -252,6 +254,11 @@ async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
     const { runOperatorCommand } = await import('./operator/credential_reset_cli.ts');
     return runOperatorCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
+  }
+  // assess has options of its own (src/assess/cli.ts) and reads no configuration: it tests a hub from outside.
+  if (argv[0] === 'assess') {
+    const { runAssessCommand } = await import('./assess/cli.ts');
+    return runAssessCommand(argv.slice(1));
   }
   // pki has options of its own (src/pki/cli.ts), loaded only when asked for; only --config is read here.
   if (argv[0] === 'pki') {

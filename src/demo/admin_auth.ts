@@ -30,6 +30,8 @@ export interface AdminCaller {
   call(method: string, path: string, body?: unknown): Promise<AdminAnswer>;
   /** A read whose answer is wanted as text, to read amounts exactly (never through a float). */
   text(path: string): Promise<{ status: number; text: string }>;
+  /** The Authorization header value of this client's current token, for a reader that makes its own requests (the audit verifier). */
+  authorization(): Promise<string>;
 }
 
 export interface AdminClient extends AdminCaller {
@@ -77,6 +79,7 @@ function callerOf(adminUrl: string, credential: AutomationCredential, fetchFn: F
   });
   return {
     clientId: credential.clientId,
+    authorization: async () => `Bearer ${await token()}`,
     async call(method, path, body) {
       return read(await send(method, path, body), `${method} ${path}`);
     },
@@ -145,6 +148,7 @@ export function automationAdminClient(adminUrl: string, credentialsFile: string,
     maker,
     checker,
     text: (path) => maker.text(path),
+    authorization: () => maker.authorization(),
     async call(method, path, body) {
       const answer = await maker.call(method, path, body);
       if (!isChangeRequest(answer)) return answer;

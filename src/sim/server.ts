@@ -26,6 +26,9 @@ export interface Arrival {
   readonly source: string;
   readonly destination: string | undefined;
   readonly body: unknown;
+  /** The request's headers and body exactly as received, for a receiver that verifies the hub's signature itself (interlock assess). */
+  readonly headers?: IncomingMessage['headers'];
+  readonly rawBody?: string;
 }
 
 export interface SimServerDeps {
@@ -85,7 +88,7 @@ export function createSimServer(deps: SimServerDeps): Server {
     }
     const valid = validateBody(operation.key, body, facts.value.contentVersion);
     if (!valid.ok) return { failure: valid.error, operation };
-    return { operation, path: target.split('?')[0] ?? target, source: facts.value.source, destination: facts.value.destination, body };
+    return { operation, path: target.split('?')[0] ?? target, source: facts.value.source, destination: facts.value.destination, body, headers: request.headers, rawBody };
   }
 
   const httpOptions = {

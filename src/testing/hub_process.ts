@@ -28,6 +28,10 @@ export interface HubProcessOptions {
   auditKeyFile?: string;
   /** The key sealing the IAM's secrets (admin.secretsKeyFile): likewise shared. */
   iamSecretsKeyFile?: string;
+  /** `start --demo`, as `npm start` runs it: the demo scheme onboarded and its simulated DFSPs running. */
+  demo?: boolean;
+  /** Further INTERLOCK_* settings, e.g. { INTERLOCK_GATEWAY_ACCESS_TOKENS: 'off' }. */
+  settings?: Record<string, string>;
 }
 
 export interface HubProcess {
@@ -92,7 +96,7 @@ function listening(port: number): Promise<boolean> {
 export async function startHubProcess(options: HubProcessOptions): Promise<HubProcess> {
   // The working directory is a scratch one, so that no interlock.config.json of the caller's is read.
   const cwd = mkdtempSync(join(tmpdir(), 'interlock-hub-cwd-'));
-  const child = spawn(process.execPath, [CLI, 'start'], {
+  const child = spawn(process.execPath, [CLI, 'start', ...(options.demo === true ? ['--demo'] : [])], {
     cwd,
     env: hubEnv({
       ...settingsOf(options),
@@ -104,6 +108,7 @@ export async function startHubProcess(options: HubProcessOptions): Promise<HubPr
       // The tests' DFSP callback servers run on this machine.
       INTERLOCK_DELIVERY_ALLOW_LOOPBACK_CALLBACKS: 'true',
       ...(options.expirySweepIntervalMs === undefined ? {} : { INTERLOCK_TRANSFERS_EXPIRY_SWEEP_INTERVAL_MS: String(options.expirySweepIntervalMs) }),
+      ...options.settings,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

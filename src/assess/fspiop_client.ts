@@ -1,0 +1,137 @@
+// The assessment's own FSPIOP requests: unlike the simulator's client, which
+// only sends correct requests, these are built piece by piece (headers, body
+// bytes, signature, token, certificate) so that a probe can get one of them
+// wrong on purpose and see what the hub does with it. One connection pool per
+// certificate; every request is bounded in time and in the answer read.
+import https from 'node:https';
+import { FlattenedSign } from 'jose';
+import { formatSignatureHeader } from '../edge/signature/signature_header.ts';
+import type { SigningKey } from '../edge/signature/index.ts';
+import { TLS_POLICY } from '../edge/tls/policy.ts';
+import { dfspHeaders } from '../sim/headers.ts';
+import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
+import type { DfspTls } from '../sim/index.ts';
+import { ASSESS_LIMITS } from './limits.ts';
+
+export interface RawAnswer {
+  /** 0 when no HTTP answer came (the connection was refused or cut); `error` says why. */
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly text: string;
+  readonly error?: string;
+}
+
+export interface RawRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Buffer | undefined;
+}
+
+/** The client certificate (and trust) a request goes out with; a fresh pool is made for each distinct one. */
+export interface ClientTls {
+  readonly keyPem?: string | undefined;
+  readonly certificateChainPem?: string | undefined;
+  readonly caPems: readonly string[];
+}
+
+export function clientTlsOf(tls: DfspTls): ClientTls {
+  return { keyPem: tls.keyPem, certificateChainPem: tls.certificateChainPem, caPems: tls.caPems };
+}
+
+export interface FspiopConnection {
+  send(request: RawRequest): Promise<RawAnswer>;
+  close(): void;
+}
+
+/** Requests to the hub at `hubUrl` with one client certificate (or none), over one keep-alive pool. */
+export function fspiopConnection(hubUrl: string, tls: ClientTls, socketsMax: number = ASSESS_LIMITS.socketsMax): FspiopConnection {
+  const base = new URL(hubUrl);
+  const agent = new https.Agent({
+    ...TLS_POLICY, keepAlive: true, maxSockets: socketsMax, rejectUnauthorized: true, ca: [...tls.caPems],
+    ...(tls.keyPem === undefined ? {} : { key: tls.keyPem }),
+    ...(tls.certificateChainPem === undefined ? {} : { cert: tls.certificateChainPem }),
+  });
+  return {
+    send: (request) => sendRaw(base, agent, request),
+    close: () => { agent.destroy(); },
+  };
+}
+
+function sendRaw(base: URL, agent: https.Agent, request: RawRequest): Promise<RawAnswer> {
+  const url = new URL(base.origin + base.pathname.replace(/\/+$/, '') + request.path);
+  const headers: Record<string, string> = { ...request.headers };
+  if (request.body !== undefined) headers['content-length'] = String(request.body.length);
+  return new Promise((resolve) => {
+    const req = https.request(url, { method: request.method, headers, agent });
+    const timer = setTimeout(() => { req.destroy(new Error(`no answer within ${ASSESS_LIMITS.requestTimeoutMs} ms`)); }, ASSESS_LIMITS.requestTimeoutMs);
+    const noAnswer = (error: Error) => {
+      clearTimeout(timer);
+      resolve({ status: 0, headers: {}, text: '', error: `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` });
+    };
+    req.on('error', noAnswer);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (bytes < ASSESS_LIMITS.answerBytesMax) chunks.push(chunk.subarray(0, ASSESS_LIMITS.answerBytesMax - bytes));
+        bytes += chunk.length;
+      });
+      res.on('error', noAnswer);
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.end(request.body);
+  });
+}
+
+/** The FSPIOP error code of an answer's errorInformation, if it has one. */
+export function errorCodeOf(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { errorInformation?: { errorCode?: unknown } } | null)?.errorInformation?.errorCode;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a probe keeps of an answer as evidence. */
+export function answerEvidence(answer: RawAnswer): Record<string, unknown> {
+  return {
+    status: answer.status,
+    ...(answer.error === undefined ? {} : { error: answer.error }),
+    ...(errorCodeOf(answer.text) === undefined ? {} : { errorCode: errorCodeOf(answer.text) }),
+    ...(answer.text === '' ? {} : { body: answer.text.slice(0, ASSESS_LIMITS.evidenceTextMax) }),
+  };
+}
+
+export interface MessageParts {
+  readonly resource: FspiopResource;
+  readonly method: FspiopMethod;
+  readonly uri: string;
+  readonly source: string;
+  readonly destination: string | undefined;
+  readonly nowMs: number;
+}
+
+/** A request's FSPIOP headers, as a DFSP sends them (the simulator's), with a bearer token when given. */
+export function messageHeaders(parts: MessageParts, token: string | undefined): Record<string, string> {
+  return { ...dfspHeaders(parts), ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
+}
+
+/**
+ * FSPIOP-Signature over exactly `bodyText` (which need not be canonical JSON:
+ * a probe may sign a body with duplicate members), through jose.
+ */
+export async function signBodyText(parts: MessageParts & { readonly date: string }, bodyText: string, key: SigningKey): Promise<string> {
+  const protectedHeader = {
+    alg: key.alg, 'FSPIOP-URI': parts.uri, 'FSPIOP-HTTP-Method': parts.method, 'FSPIOP-Source': parts.source,
+    ...(parts.destination === undefined ? {} : { 'FSPIOP-Destination': parts.destination }),
+    Date: parts.date,
+  };
+  const jws = await new FlattenedSign(Buffer.from(bodyText, 'utf8')).setProtectedHeader(protectedHeader).sign(key.privateKey, { crit: {} });
+  if (jws.protected === undefined) throw new Error('jose returned no protected header');
+  return formatSignatureHeader({ protectedHeader: jws.protected, signature: jws.signature });
+}
