@@ -9,6 +9,9 @@ import type { AssessContext } from './context.ts';
 import { ASSESS_LIMITS } from './limits.ts';
 import { CONTROLS, fail, verdict, type Probe } from './probe.ts';
 
+/** Currencies a settlement-model probe may name: ISO 4217, and few schemes settle in all of them at once. */
+const UNCOVERED_CURRENCY_CANDIDATES = ['CHF', 'JPY', 'SEK', 'NOK', 'DKK', 'XOF', 'KES', 'GHS'] as const;
+
 const ASSESS_REQUEST_TIMEOUT_MS = ASSESS_LIMITS.requestTimeoutMs;
 /** Each funds-in of these probes: a test amount. */
 const PROBE_FUNDS_IN = '1';
@@ -114,9 +117,15 @@ export const MAKER_CHECKER_PROBES: readonly Probe<AssessContext>[] = [
     expectation: 'a settlement model created by the maker alone becomes a pending change request (202) and does not exist until approved',
     async run(context) {
       const name = `ASSESS${randomBytes(4).toString('hex').toUpperCase()}`;
+      // A model the hub would accept (a supported currency no active model covers yet), so that only
+      // maker-checker stands between the maker and the model: a refusal of a bad model proves nothing.
+      const listed = await context.admin.maker.call('GET', '/settlementModels');
+      const covered = new Set((Array.isArray(listed.body) ? listed.body as { currency?: unknown; isActive?: unknown }[] : [])
+        .filter((model) => model.isActive === true || model.isActive === 1).map((model) => model.currency));
+      const currency = UNCOVERED_CURRENCY_CANDIDATES.find((code) => !covered.has(code));
+      if (currency === undefined) return fail(`every candidate currency (${UNCOVERED_CURRENCY_CANDIDATES.join(', ')}) already has an active settlement model`);
       const body = {
-        // XTS: ISO 4217's code for testing, so a hub that lets this through gets a model no participant uses.
-        name, settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED', currency: 'XTS',
+        name, settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED', currency,
         requireLiquidityCheck: true, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT',
       };
       const made = await context.admin.maker.call('POST', '/settlementModels', body);
