@@ -7,7 +7,7 @@ import type { Config } from './config/index.ts';
 import { createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries } from './audit/index.ts';
-import { loggedAdminAudit, type AdminAuditSink } from './operator/audit_events.ts';
+import { fanOutAdminAudit, loggedAdminAudit } from './operator/audit_events.ts';
 import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
 import { startSchemeTls } from './edge/tls/scheme_tls.ts';
@@ -78,15 +78,9 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
       auditedSecurityEvents.record(event);
     },
   };
-  // Every operator action, allowed or refused, likewise.
-  const auditedOperatorActions = auditOperatorActions(auditLog, log, clock);
-  const loggedActions = loggedAdminAudit(log);
-  const adminAudit: AdminAuditSink = {
-    emit(event) {
-      loggedActions.emit(event);
-      auditedOperatorActions.emit(event);
-    },
-  };
+  // Every operator action, allowed or refused: a change in its own transaction, anything else before it is
+  // answered; an action the audit log cannot record fails (operator/audit_events.ts).
+  const adminAudit = fanOutAdminAudit(loggedAdminAudit(log), auditOperatorActions(auditLog));
   // The scheme PKI and mutual TLS (off only on loopback, by configuration).
   const schemeTls = await startSchemeTls({ config, db, engine, clock, log, securityEvents });
   const mutual = config.fspiop.tls === 'mutual';
@@ -186,7 +180,6 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
       await admin.close();
       await delivery.stop();
       await auditedSecurityEvents.drained();
-      await auditedOperatorActions.drained();
       await auditLog.close();
       await storage.close();
     },
