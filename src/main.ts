@@ -179,7 +179,8 @@ export async function startHub(config: Config, log: Logger, clock: Clock = syste
       await fspiop.close();
       await admin.close();
       await delivery.stop();
-      await auditedSecurityEvents.drained();
+      // The interval's counts of repeated security events, appended before the log closes.
+      await auditedSecurityEvents.close();
       await auditLog.close();
       await storage.close();
     },
