@@ -212,9 +212,9 @@ export function repeatsEntry(repeats: Repeats, scope: 'source' | 'many-sources',
     return { ...base, after: summary, result: { outcome: 'refused', reason: clipped(`${repeats.count} more ${repeats.first.kind} events from this source in the interval`) } };
   }
   // Past the bound on sources: many sources, none named (each one's first event was not appended either).
-  for (const key of ['participant', 'claimed', 'certificateSerial']) delete summary[key];
+  const { participant: _participant, claimed: _claimed, certificateSerial: _serial, ...unnamed } = summary;
   return {
-    ...base, actor: 'many-sources', actorRole: 'anonymous', target: { type: 'fspiop-api', id: auditText('hub') }, sourceAddress: null, after: summary,
+    ...base, actor: 'many-sources', actorRole: 'anonymous', target: { type: 'fspiop-api', id: auditText('hub') }, sourceAddress: null, after: unnamed,
     result: { outcome: 'refused', reason: clipped(`${repeats.count} ${repeats.first.kind} events from sources past the ${SECURITY_EVENT_SOURCES_MAX}-source bound in the interval`) },
   };
 }
@@ -268,9 +268,9 @@ export function auditSecurityEvents(auditLog: Pick<AuditLog, 'append'>, log: Log
         count(repeats, event, nowMs);
       }
     },
-    dropped: feed.dropped,
+    dropped: () => feed.dropped(),
     coalesced: () => coalescedTotal,
-    drained: feed.drained,
+    drained: () => feed.drained(),
     async close() {
       clearInterval(timer);
       flush();
