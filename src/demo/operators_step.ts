@@ -51,7 +51,7 @@ async function settlementMinor(admin: AdminClient, participant: string, currency
 
 /** Seeds the two operators, as the bootstrap does for its administrator: one-time credentials, one role each. */
 async function seedOperators(storage: Storage, clock: Clock): Promise<Map<string, string>> {
-  const operators = createOperatorStore({ db: storage.db, clock });
+  const operators = createOperatorStore({ db: storage.db, engine: storage.engine, clock });
   const rbac = createRbacStore({ db: storage.db, engine: storage.engine, clock });
   const credentials = new Map<string, string>();
   for (const { username, displayName, role } of DEMO_OPERATORS) {

@@ -129,8 +129,8 @@ export function createIam(deps: IamDeps) {
   const { db, engine, clock } = deps;
   const secretBox = deps.secretBox ?? inMemorySecretBox();
   if (deps.secretBox === undefined) deps.log.warn('the IAM was given no secrets key: its secrets are sealed with an in-memory key and cannot be opened after this process ends (tests only)');
-  const operators = createOperatorStore({ db, clock, secretBox });
-  const clients = createClientStore({ db, clock });
+  const operators = createOperatorStore({ db, engine, clock, secretBox });
+  const clients = createClientStore({ db, engine, clock });
   const rbac = createRbacStore({ db, engine, clock });
   const signinLimits = createSigninLimits({ db, clock });
 
