@@ -286,6 +286,7 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     const participant = participantOf(routeAccess, request);
     const name = participantParam(request);
     if (name !== undefined && !(await deps.participantExists(name))) {
+      await emit(request, principal, requestPrivilege(fn), 'refused', { detail: `participant ${name} does not exist`, participant });
       return sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
     }
     const submitted = await changeRequests.submit({
