@@ -46,7 +46,7 @@ const credentialIn = (text: string) => /one-time credential:\s+(\S+)/.exec(text)
 async function signsIn(dataDir: string, username: string, password: string): Promise<boolean> {
   const storage = openStorage(join(dataDir, 'interlock.sqlite'));
   try {
-    return (await createOperatorStore({ db: storage.db, clock: systemClock, secretBox: inMemorySecretBox() }).checkPassword(username, password)).ok;
+    return (await createOperatorStore({ db: storage.db, engine: storage.engine, clock: systemClock, secretBox: inMemorySecretBox() }).checkPassword(username, password)).ok;
   } finally {
     await storage.close();
   }
@@ -114,7 +114,7 @@ test('interlock operator reset-credential: a new credential the same way, the ol
 test('reset-credential refuses any operator but the bootstrap administrator, and records the refusal', async () => {
   const storage = openStorage(join(dataDir, 'interlock.sqlite'));
   try {
-    const created = await createOperatorStore({ db: storage.db, clock: systemClock, secretBox: inMemorySecretBox() }).create({ username: 'casey', displayName: 'Casey Checker' }, 'test');
+    const created = await createOperatorStore({ db: storage.db, engine: storage.engine, clock: systemClock, secretBox: inMemorySecretBox() }).create({ username: 'casey', displayName: 'Casey Checker' }, 'test');
     assert.ok(created.ok);
   } finally {
     await storage.close();

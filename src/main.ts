@@ -7,7 +7,7 @@ import type { Config } from './config/index.ts';
 import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type OwnListener } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries } from './audit/index.ts';
-import { loggedAdminAudit, type AdminAuditSink } from './operator/audit_events.ts';
+import { fanOutAdminAudit, loggedAdminAudit } from './operator/audit_events.ts';
 import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
 import { startSchemeTls } from './edge/tls/scheme_tls.ts';
@@ -114,15 +114,9 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
       auditedSecurityEvents.record(event);
     },
   };
-  // Every operator action, allowed or refused, likewise.
-  const auditedOperatorActions = auditOperatorActions(auditLog, log, clock);
-  const loggedActions = loggedAdminAudit(log);
-  const adminAudit: AdminAuditSink = {
-    emit(event) {
-      loggedActions.emit(event);
-      auditedOperatorActions.emit(event);
-    },
-  };
+  // Every operator action, allowed or refused: a change in its own transaction, anything else before it is
+  // answered; an action the audit log cannot record fails (operator/audit_events.ts).
+  const adminAudit = fanOutAdminAudit(loggedAdminAudit(log), auditOperatorActions(auditLog));
   // The scheme PKI and mutual TLS (off only on loopback, by configuration).
   const schemeTls = await startSchemeTls({ config, db, engine, clock, log, securityEvents });
   const mutual = config.fspiop.tls === 'mutual';
@@ -232,8 +226,8 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
       await fspiop.close();
       await admin.close();
       await delivery.stop();
-      await auditedSecurityEvents.drained();
-      await auditedOperatorActions.drained();
+      // The interval's counts of repeated security events, appended before the log closes.
+      await auditedSecurityEvents.close();
       await auditLog.close();
       await storage.close();
     },

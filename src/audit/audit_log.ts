@@ -16,7 +16,7 @@ import type { Logger } from '../support/logger.ts';
 import { encodeEntry, type AuditEntry } from './entry.ts';
 import { leafHash } from './merkle.ts';
 import { ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, formatVerifierKey, isKeyName } from './note_key.ts';
-import { createSequencer, type AppendResult, type PendingEntry, type SequencerLimits, type SignedCheckpoint } from './sequencer.ts';
+import { AuditAppendError, createSequencer, type AppendResult, type PendingEntry, type SequencerLimits, type SignedCheckpoint } from './sequencer.ts';
 import { AuditIntegrityError, type AuditDb } from './store.ts';
 import type { Fetch, Witness } from './witness_client.ts';
 import { createWitnessing } from './witnessing.ts';
@@ -43,12 +43,23 @@ export interface AuditLogDeps {
  */
 export type AuditAppend = (entry: AuditEntry) => Promise<AppendResult>;
 
+/**
+ * Appends an entry in the caller's transaction (storage/transaction.ts): it commits with the caller's writes or
+ * not at all. Throws AuditAppendError (or the storage error) when it cannot, and the transaction must roll back.
+ */
+export type AuditAppendInTransaction = (tx: AuditDb, entry: AuditEntry) => Promise<number>;
+
 export interface AuditLog {
   /**
    * Appends an entry; settles once it is durable, with its index. Refused (as a value) when the entry encodes to
    * more than a tlog-tiles entry may hold, when the log's queue is full, or after close. Rejects if storage fails.
    */
   append: AuditAppend;
+  /**
+   * Appends an entry in the transaction of the state change it records, under the log's sequence lock (held
+   * until that transaction ends): call it last in the transaction. See AuditAppendInTransaction.
+   */
+  appendInTransaction: AuditAppendInTransaction;
   /** Signs a checkpoint of what is committed now (none again if the tree has not grown) and sends it to the witnesses. */
   checkpointNow(): Promise<SignedCheckpoint | undefined>;
   /** Commits what is queued, signs a last checkpoint, waits for the witnesses' answers, and refuses appends after. */
@@ -127,6 +138,11 @@ export async function createAuditLog(deps: AuditLogDeps): Promise<AuditLog> {
       const encoded = encodeEntry(entry);
       if (!encoded.ok) return Promise.resolve({ ok: false, problem: 'entry-too-large', reason: encoded.reason });
       return sequencer.append(pendingEntryOf(entry, encoded.value));
+    },
+    async appendInTransaction(tx, entry) {
+      const encoded = encodeEntry(entry);
+      if (!encoded.ok) throw new AuditAppendError(`the audit entry cannot be stored: ${encoded.reason}`);
+      return sequencer.appendInTransaction(tx, pendingEntryOf(entry, encoded.value));
     },
     checkpointNow,
     async close() {

@@ -132,11 +132,11 @@ export { ENTRY_BYTES_MAX, NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX, PERSONAL_DATA_SAL
 // The durable log, for main.ts and the rest of the hub.
 export { createAuditLog, type AuditAppend, type AuditLog, type AuditLogDeps } from './audit_log.ts';
 export { createAuditLogFromConfig, witnessesOf, type AuditLogFromConfigDeps } from './from_config.ts';
-export type { AppendRefusal, AppendResult, SignedCheckpoint } from './sequencer.ts';
+export { AuditAppendError, type AppendRefusal, type AppendResult, type SignedCheckpoint } from './sequencer.ts';
 export { AuditIntegrityError } from './store.ts';
 export { AUDIT_KEY_FILE_NAME, KeyFileError, loadOrCreateAuditKey } from './key_file.ts';
 export { auditSecurityEvents, createAuditFeed, securityEventEntry, type AuditFeed, type AuditedSecurityEvents } from './security_events.ts';
-export { auditOperatorActions, auditValueOf, operatorActionEntry, type AuditedAdminActions } from './operator_actions.ts';
+export { auditOperatorActions, auditValueOf, operatorActionEntry } from './operator_actions.ts';
 export { AUDIT_READ, registerAuditRoutes, type AuditRouteDeps } from './routes.ts';
 export { createAuditQueries, type AuditQueries } from './queries.ts';
 export { exportLog, type ExportReport } from './export.ts';

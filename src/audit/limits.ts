@@ -88,10 +88,28 @@ export const SECURITY_EVENTS_IN_FLIGHT_MAX = 1024;
 /** How often, at most, dropped security events are reported while they are being dropped. */
 export const SECURITY_EVENT_DROP_REPORT_INTERVAL_MS = 1_000;
 
+/**
+ * The interval over which repeated security events are counted rather than appended one by one: the first
+ * event of a (source, kind) in an interval is appended at once, the rest are counted into one summary entry
+ * appended when the interval ends. A flood of refusals then costs at most two entries per source and kind a
+ * minute, and a crash loses at most one interval's counts.
+ */
+export const SECURITY_EVENT_COALESCE_INTERVAL_MS = 60_000;
+
+/**
+ * Sources (a participant, or an address when none was established) tracked per interval. Anyone on the
+ * network can be a new address; beyond this, events are counted into one summary entry per kind.
+ */
+export const SECURITY_EVENT_SOURCES_MAX = 512;
+
+/** Distinct reasons kept as a sample in a summary entry (the count says how many events there were). */
+export const SECURITY_EVENT_REASON_SAMPLES_MAX = 4;
+
 /** Longest text taken from a security event into an entry (its reason, a claimed participant name): headers are attacker-chosen. */
 export const SECURITY_EVENT_TEXT_LENGTH_MAX = 256;
 
 assert.ok(NOTE_BYTES_MAX >= 16 * 7 * 1024, 'room for 16 post-quantum signature lines');
 assert.ok(AUDIT_INSERT_ROWS_MAX * AUDIT_ENTRY_COLUMNS <= 32_766, 'one INSERT stays under SQLite\'s bound parameters');
 assert.ok(SECURITY_EVENTS_IN_FLIGHT_MAX * 4 <= AUDIT_QUEUE_ENTRIES_MAX, 'security events leave most of the queue to operator actions');
+assert.ok(SECURITY_EVENT_SOURCES_MAX * 2 <= SECURITY_EVENTS_IN_FLIGHT_MAX, 'the summaries of one interval (one per source, one per kind) fit in flight at once');
 

@@ -1,19 +1,21 @@
 // Operator actions (operator/audit_events.ts: every admin call, allowed or
 // refused, every sign-in step, every change request made, approved, rejected
-// or executed) as audit log entries of kind 'operator-action', appended in the
-// background like security events (security_events.ts).
+// or executed) as audit log entries of kind 'operator-action'. Never in the
+// background and never dropped: a state change's entry is appended in the
+// transaction that makes it (appendInTransaction), and any other action's is
+// durable before the action is answered (append); when either fails, the
+// action fails with it.
 //
 // The event's before/after views are made for the purpose by the admin API
 // (never raw rows or bodies); here they are only bounded and made into audit
 // values: text, numbers, booleans, lists and objects, to a fixed depth.
 import { isIP } from 'node:net';
 import type { AdminAuditEvent, AdminAuditSink } from '../operator/audit_events.ts';
-import { systemClock, type Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
 import type { AuditLog } from './audit_log.ts';
 import { auditText, type AuditEntry, type AuditText, type AuditValue } from './entry.ts';
 import { ENTRY_IDENTIFIER_LENGTH_MAX, SECURITY_EVENT_TEXT_LENGTH_MAX } from './limits.ts';
-import { createAuditFeed, type AuditFeed } from './security_events.ts';
+import { AuditAppendError } from './sequencer.ts';
+import type { AuditDb } from './store.ts';
 
 /** How deep a before/after view is kept; deeper parts are replaced by a marker. */
 const VIEW_DEPTH_MAX = 6;
@@ -53,7 +55,7 @@ export function auditValueOf(value: unknown, depth = 0): AuditValue {
 }
 
 /** The entry of one admin action: who (by account id), in which roles, did what to what, with which result. */
-export function operatorActionEntry(event: AdminAuditEvent, _nowMs: number): AuditEntry {
+export function operatorActionEntry(event: AdminAuditEvent): AuditEntry {
   const target = event.target;
   const [targetType, targetId] = target?.changeRequestId !== undefined ? ['change-request', target.changeRequestId]
     : target?.participant !== undefined ? ['participant', target.participant]
@@ -77,10 +79,16 @@ export function operatorActionEntry(event: AdminAuditEvent, _nowMs: number): Aud
   };
 }
 
-export type AuditedAdminActions = AdminAuditSink & AuditFeed<AdminAuditEvent>;
-
-/** An admin audit sink that appends each event to the audit log, without ever holding up the admin API. */
-export function auditOperatorActions(auditLog: Pick<AuditLog, 'append'>, log: Logger, clock: Clock = systemClock): AuditedAdminActions {
-  const feed = createAuditFeed<AdminAuditEvent>(auditLog, log, 'operator actions', operatorActionEntry, clock);
-  return { ...feed, emit: (event) => { feed.record(event); } };
+/** The admin audit sink of the tamper-evident log: every operator action is in it, or the action fails. */
+export function auditOperatorActions(auditLog: Pick<AuditLog, 'append' | 'appendInTransaction'>): AdminAuditSink {
+  return {
+    async record(event) {
+      const appended = await auditLog.append(operatorActionEntry(event));
+      if (!appended.ok) throw new AuditAppendError(`the audit log refused the entry (${appended.problem}: ${appended.reason})`);
+    },
+    async recordInTransaction(tx, event) {
+      // Any schema's transaction on the hub's database: the audit tables are in every one of them.
+      await auditLog.appendInTransaction(tx as unknown as AuditDb, operatorActionEntry(event));
+    },
+  };
 }

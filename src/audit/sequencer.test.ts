@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { openStorage, type Storage } from '../storage/index.ts';
+import { sql } from 'kysely';
+import { openStorage, runTransaction, type Storage } from '../storage/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
 import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
@@ -152,6 +153,76 @@ describeOnEachEngine('audit sequencer: two hub processes on one database', (ctx)
       for (let i = 1; i < checkpoints.length; i++) {
         const [p, q] = [checkpoints[i - 1]!, checkpoints[i]!];
         assert.ok(p.size < q.size, 'a checkpoint is only signed when the tree grew');
+        const plan = consistencyProofPlan(p.size, q.size);
+        const proof = proofFromPlan(plan, await nodeReader(ctx.storage.db, q.size)(plan.nodes));
+        assert.ok(verifyConsistency({ size1: p.size, size2: q.size, root1: p.rootHash, root2: q.rootHash, proof }).ok, `checkpoint ${q.seq} extends ${p.seq}`);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await second.close();
+    }
+  });
+});
+
+describeOnEachEngine('audit entries appended in the transaction of the change they record', (ctx) => {
+  it('commit with it or not at all, gap-free among batched appends of two hub processes, and every checkpoint extends the one before', async () => {
+    await sql`create table test_changes (id text primary key)`.execute(ctx.storage.db);
+    const second = openStorage(ctx.url);
+    const [a, b] = [await sequencerOn(ctx.storage), await sequencerOn(second)];
+    try {
+      const rounds = 12;
+      const committed: { index: number; leafHash: Hash; change: string }[] = [];
+      const batched: { index: number; leafHash: Hash }[] = [];
+      const rolledBack: string[] = [];
+      const run = async (s: Sequencer, storage: Storage, offset: number) => {
+        for (let round = 0; round < rounds; round++) {
+          await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+            const n = offset + round * 10 + i;
+            const entry = pendingEntry(testEntry(n));
+            if (i < 2) {
+              const result = await s.append(entry);
+              assert.ok(result.ok);
+              batched.push({ index: result.index, leafHash: entry.leafHash });
+              return;
+            }
+            const change = `change-${n}`;
+            const fails = i === 5;
+            try {
+              const index = await runTransaction(storage.db, storage.engine, async (tx) => {
+                await sql`insert into test_changes (id) values (${change})`.execute(tx);
+                // Last in the transaction, as the domain guards' commit hook appends it.
+                const at = await s.appendInTransaction(tx, entry);
+                if (fails) throw new Error('the change failed after its entry was appended');
+                return at;
+              });
+              committed.push({ index, leafHash: entry.leafHash, change });
+            } catch (error) {
+              assert.ok(fails, String(error));
+              rolledBack.push(change);
+            }
+          }));
+          if (round % 4 === 3) await s.checkpoint();
+        }
+      };
+      await Promise.all([run(a, ctx.storage, 0), run(b, second, 10_000)]);
+      const total = committed.length + batched.length;
+      assert.equal(committed.length, 2 * rounds * 3);
+      assert.equal(rolledBack.length, 2 * rounds);
+      // Indexes unique and gap-free across both kinds of append and both processes; no index for a rolled-back change.
+      assert.deepEqual([...committed, ...batched].map((x) => x.index).toSorted((p, q) => p - q), Array.from({ length: total }, (_, i) => i));
+      assert.equal(await storedSize(ctx.storage.db), total);
+      const leaves = await storedLeaves(ctx.storage);
+      for (const { index, leafHash: hash } of [...committed, ...batched]) assert.deepEqual(leaves[index], hash, `entry ${index} is the one appended there`);
+      const changes = (await sql<{ id: string }>`select id from test_changes`.execute(ctx.storage.db)).rows.map((r) => r.id);
+      assert.deepEqual(changes.toSorted(), committed.map((c) => c.change).toSorted(), 'exactly the changes whose entries committed');
+      // Either process's tree catches up with entries it never saw committed: a last checkpoint covers all of them.
+      const last = await a.checkpoint();
+      assert.equal(last?.size, total);
+      assert.deepEqual(last.rootHash, treeHead(leaves.length, nodesOfLeafHashes(leaves)));
+      const checkpoints = await readCheckpoints(ctx.storage.db, 0, 1000);
+      for (let i = 1; i < checkpoints.length; i++) {
+        const [p, q] = [checkpoints[i - 1]!, checkpoints[i]!];
         const plan = consistencyProofPlan(p.size, q.size);
         const proof = proofFromPlan(plan, await nodeReader(ctx.storage.db, q.size)(plan.nodes));
         assert.ok(verifyConsistency({ size1: p.size, size2: q.size, root1: p.rootHash, root2: q.rootHash, proof }).ok, `checkpoint ${q.seq} extends ${p.seq}`);

@@ -28,7 +28,7 @@
 // checked against both roots): the hub never signs two inconsistent trees,
 // whatever happened to its database.
 import assert from 'node:assert/strict';
-import { runTransaction, type Engine } from '../storage/index.ts';
+import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
 import {
@@ -53,6 +53,12 @@ export interface PendingEntry {
   readonly targetType: string;
   readonly targetId: string;
   readonly timeMs: number;
+}
+
+/** An entry that must be appended in a transaction could not be: the transaction rolls back with this. */
+export class AuditAppendError extends Error {
+  override readonly name = 'AuditAppendError';
+  readonly code = 'AUDIT_APPEND_FAILED';
 }
 
 /** Refused without being queued: the queue is full, or the log is closing. Storage failures reject instead. */
@@ -95,6 +101,13 @@ export interface SequencerDeps {
 export interface Sequencer {
   /** Queues the entry; settles with its index once it is durable. */
   append(entry: PendingEntry): Promise<AppendResult>;
+  /**
+   * Appends the entry in the caller's transaction `tx`, under the sequence lock, which the transaction then
+   * holds until it ends: the entry commits with the caller's writes, or neither does. Resolves with the index
+   * it will have once `tx` commits; throws (and the caller's transaction must roll back) if it cannot.
+   * Call it last in the transaction, after every other lock the transaction takes.
+   */
+  appendInTransaction(tx: AuditDb, entry: PendingEntry): Promise<number>;
   /**
    * Signs a checkpoint of every entry committed so far (by any hub process), after the entries queued in this
    * process before the call; returns the last one when the tree has not grown, and undefined for an empty log.
@@ -202,10 +215,13 @@ export async function createSequencer(deps: SequencerDeps): Promise<Sequencer> {
   let pumping: Promise<void> | undefined;
   let closed = false;
 
+  // The log's own transactions never carry an operator action's audit entry (storage/transaction.ts).
+  const ownTransaction = <T>(work: (tx: AuditDb) => Promise<T>): Promise<T> => withCommitHook(undefined, () => runTransaction(db, engine, work));
+
   async function commitBatch(batch: readonly Waiting[]): Promise<void> {
     let outcome: { tree: TreeState; first: number };
     try {
-      outcome = await runTransaction(db, engine, async (tx) => {
+      outcome = await ownTransaction(async (tx) => {
         const tree = committed.clone();
         await catchUp(tx, tree, await lockedSize(tx, engine));
         const first = tree.size();
@@ -228,7 +244,7 @@ export async function createSequencer(deps: SequencerDeps): Promise<Sequencer> {
   async function signCheckpointNow(waiters: readonly CheckpointWaiter[]): Promise<void> {
     let outcome: { tree: TreeState; checkpoint: SignedCheckpoint | undefined };
     try {
-      outcome = await runTransaction(db, engine, async (tx) => {
+      outcome = await ownTransaction(async (tx) => {
         const tree = committed.clone();
         await catchUp(tx, tree, await lockedSize(tx, engine));
         const last = await checkLastCheckpoint(tx, tree, origin, verifier);
@@ -295,6 +311,20 @@ export async function createSequencer(deps: SequencerDeps): Promise<Sequencer> {
         queue.push({ entry, resolve, reject });
         schedule();
       });
+    },
+    async appendInTransaction(tx, entry) {
+      if (closed) throw new AuditAppendError('the audit log is closed');
+      // Like a batch of one, in the caller's transaction. The in-memory tree is not moved: this process learns
+      // of the entry as of any other process's, by catching up under the lock, once the transaction committed.
+      const tree = committed.clone();
+      await catchUp(tx, tree, await lockedSize(tx, engine));
+      const index = tree.size();
+      const tiles: FullTile[] = [];
+      tree.append(entry.leafHash, tiles);
+      await tx.insertInto('audit_entries').values(entryRows([{ entry, resolve: () => undefined, reject: () => undefined }], index)).execute();
+      if (tiles.length > 0) await tx.insertInto('audit_tiles').values(tiles.map((t) => ({ level: t.level, idx: t.index, hashes: t.hashes, root: t.root }))).execute();
+      await tx.updateTable('audit_log_state').set({ size: tree.size() }).where('id', '=', 1).execute();
+      return index;
     },
     checkpoint() {
       assert.ok(!closed, 'checkpoint: the audit log is closed');

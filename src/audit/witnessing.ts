@@ -10,7 +10,7 @@
 // A witness that is down is tried again at the next checkpoint tick.
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
-import { runTransaction, type Engine } from '../storage/index.ts';
+import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import { consistencyProofPlan, proofFromPlan, type Hash } from './merkle.ts';
 import { nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
 import { requestCosignature, type CosignatureOutcome, type Fetch, type Witness } from './witness_client.ts';
@@ -105,10 +105,10 @@ export function createWitnessing(deps: WitnessingDeps): Witnessing {
       return;
     }
     const { name, keyId, signature } = outcome.cosignature;
-    await runTransaction(db, engine, (tx) => tx.insertInto('audit_cosignatures')
+    await withCommitHook(undefined, () => runTransaction(db, engine, (tx) => tx.insertInto('audit_cosignatures')
       .values({ checkpoint_seq: checkpoint.seq, witness: name, key_id: keyId, signature, received_at_ms: clock.nowMs() })
       .onConflict((oc) => oc.columns(['checkpoint_seq', 'witness', 'key_id']).doNothing())
-      .execute());
+      .execute()));
     track.knownSize = checkpoint.size;
     report(track, undefined);
   }

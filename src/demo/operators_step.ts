@@ -55,7 +55,7 @@ async function settlementMinor(admin: AdminClient, participant: string, currency
  * left as it is; the credentials returned are those of the operators made now.
  */
 export async function seedDemoOperators(storage: Storage, clock: Clock): Promise<Map<string, string>> {
-  const operators = createOperatorStore({ db: storage.db, clock });
+  const operators = createOperatorStore({ db: storage.db, engine: storage.engine, clock });
   const rbac = createRbacStore({ db: storage.db, engine: storage.engine, clock });
   const credentials = new Map<string, string>();
   for (const { username, displayName, role } of DEMO_OPERATORS) {

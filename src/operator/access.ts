@@ -20,12 +20,20 @@
 //               is the replay of an approved change request (executor.ts), the
 //               handler runs instead.
 //   handler     runs with the request's authority in the domain guards'
-//               AsyncLocalStorage (rbac/guard.ts): the second check.
-//   onResponse  the action and its result are audited.
+//               AsyncLocalStorage (rbac/guard.ts): the second check. Every
+//               transaction a state-changing domain call runs carries the
+//               action's audit entry (recordChange), so the change and its
+//               entry commit together or not at all.
+//   onSend      an action that left no entry in a transaction (a read, a
+//               failure, a refusal by the handler) is audited before it is
+//               answered; if that fails, the answer is 503 instead.
+//
+// Every refusal is audited before it is answered, too. Nothing is audited in
+// the background: an action the audit log cannot record fails (503).
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Clock } from '../support/clock.ts';
-import type { Failure } from '../fspiop/errors.ts';
-import type { AdminAuditSink, AuditActor, AuditResult } from './audit_events.ts';
+import { errorInformation, type Failure } from '../fspiop/errors.ts';
+import { actorOf, AuditUnavailableError, recordInTransactionOrFail, recordOrRefuse, type AdminAuditEvent, type AdminAuditSink, type AuditResult, type AuditTransaction } from './audit_events.ts';
 import { changeRequestView, type ChangeRequests, type StoredRequest } from './change_requests/service.ts';
 import { EXECUTION_HEADER, type Executions } from './change_requests/executor.ts';
 import type { Iam } from './iam/iam.ts';
@@ -73,6 +81,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     authority?: Authority;
+    /** Entries this request's action has in committed or running transactions: none means onSend records it. */
+    recordedInTransaction?: number;
+    /** The handler recorded the action itself (a refusal, a change request's step): onSend adds nothing. */
+    actionRecorded?: boolean;
   }
 }
 
@@ -129,10 +141,7 @@ function routeName(request: FastifyRequest): string {
   return `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`;
 }
 
-export function actorOf(principal: Principal | undefined): AuditActor {
-  if (principal === undefined) return { kind: 'anonymous' };
-  return { kind: principal.kind, id: principal.id, name: principal.name, roles: principal.grants.map((g) => (g.participant === null ? g.role : `${g.role}@${g.participant}`)) };
-}
+export { actorOf };
 
 /** The principal with every grant's scope lifted: "holds the privilege for some participant". */
 function unscoped(principal: Principal): Principal {
@@ -172,8 +181,8 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     };
   });
 
-  function emit(request: FastifyRequest, principal: Principal | undefined, action: string, result: AuditResult, extra: { detail?: string; changeRequestId?: string; participant?: string | undefined } = {}): void {
-    audit.emit({
+  function eventOf(request: FastifyRequest, principal: Principal | undefined, action: string, result: AuditResult, extra: { detail?: string; changeRequestId?: string; participant?: string | undefined } = {}): AdminAuditEvent {
+    return {
       timeMs: clock.nowMs(),
       actor: actorOf(principal),
       action,
@@ -185,7 +194,20 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
       result,
       ...(extra.detail === undefined ? {} : { detail: extra.detail }),
       sourceAddress: request.ip,
-    });
+    };
+  }
+
+  /** Records an action that changed nothing; throws AuditUnavailableError (answered 503) if it cannot be. */
+  async function emit(...args: Parameters<typeof eventOf>): Promise<void> {
+    await recordOrRefuse(audit, eventOf(...args));
+  }
+
+  /** The authority's recorder of state changes: the request's action, in each transaction a guarded write runs. */
+  function changeRecorder(request: FastifyRequest, principal: Principal | undefined, action: string, participant: string | undefined, changeRequestId?: string) {
+    return async (tx: AuditTransaction, call: string): Promise<void> => {
+      await recordInTransactionOrFail(audit, tx, eventOf(request, principal, action, 'succeeded', { detail: call, participant, ...(changeRequestId === undefined ? {} : { changeRequestId }) }));
+      request.recordedInTransaction = (request.recordedInTransaction ?? 0) + 1;
+    };
   }
 
   function actionOf(routeAccess: RouteAccess): string {
@@ -208,11 +230,14 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
       const running = executions.take(execution);
       const path = request.url.split('?')[0];
       if (running === undefined || routeAccess.kind !== 'change' || running.method !== request.method || running.url !== path) {
-        emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'an execution token that is not this request\'s' });
+        await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'an execution token that is not this request\'s' });
         return unauthorized(reply, 'invalid execution token', 'invalid_token');
       }
       const maker: Principal = { kind: running.maker.kind === 'operator' || running.maker.kind === 'client' || running.maker.kind === 'external' ? running.maker.kind : 'operator', id: running.maker.id, name: running.maker.name, grants: [] };
-      request.authority = { principal: maker, participant, exclusions: [], execution: { changeRequestId: running.changeRequestId, fn: running.fn } };
+      request.authority = {
+        principal: maker, participant, exclusions: [], execution: { changeRequestId: running.changeRequestId, fn: running.fn },
+        recordChange: changeRecorder(request, maker, `${running.fn}_EXECUTE`, participant, running.changeRequestId),
+      };
       return undefined;
     }
     if (routeAccess.kind === 'public') {
@@ -221,22 +246,22 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     }
     const header = request.headers.authorization;
     if (header === undefined) {
-      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'no token', participant });
+      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'no token', participant });
       return unauthorized(reply, 'a bearer token is required', 'invalid_request');
     }
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
     if (match?.[1] === undefined || match[1].length > BEARER_TOKEN_LENGTH_MAX) {
-      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'malformed Authorization header', participant });
+      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'malformed Authorization header', participant });
       return unauthorized(reply, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
     }
     const check = await iam.verify(match[1]);
     if (!check.ok) {
-      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.reason}: ${check.detail}`, participant });
+      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.reason}: ${check.detail}`, participant });
       return unauthorized(reply, check.detail, 'invalid_token');
     }
     const resolved = await iam.principalOf(check);
     if (!resolved.ok) {
-      emit(request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.detail, participant });
+      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.detail, participant });
       return unauthorized(reply, resolved.detail, 'invalid_token');
     }
     const principal = resolved.principal;
@@ -249,10 +274,10 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
           ? decideAny(principal, routeAccess.privileges, participant, exclusions)
           : decideAny(principal, routeAccess.functions.map(requestPrivilege), participant, exclusions);
     if (!decision.allowed) {
-      emit(request, principal, actionOf(routeAccess), 'refused', { detail: `${decision.reason}: ${decision.detail}`, participant });
+      await emit(request, principal, actionOf(routeAccess), 'refused', { detail: `${decision.reason}: ${decision.detail}`, participant });
       return sendFailure(reply, { code: '3000', detail: decision.detail, httpStatus: 403 });
     }
-    request.authority = { principal, participant, exclusions };
+    request.authority = { principal, participant, exclusions, recordChange: changeRecorder(request, principal, actionOf(routeAccess), participant) };
     return undefined;
   });
 
@@ -268,16 +293,18 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     // The path's :name is a participant only on routes about one (a settlement model's :name is not).
     const name = routeAccess.participant === participantParam ? participantParam(request) : undefined;
     if (name !== undefined && !(await deps.participantExists(name))) {
+      await emit(request, principal, requestPrivilege(fn), 'refused', { detail: `participant ${name} does not exist`, participant });
       return sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
     }
     const refused = routeAccess.refusal === undefined ? undefined : await withAuthority(authority, () => routeAccess.refusal?.(request));
     if (refused !== undefined) {
-      emit(request, principal, requestPrivilege(fn), 'refused', { detail: refused.detail, participant });
+      await emit(request, principal, requestPrivilege(fn), 'refused', { detail: refused.detail, participant });
       return sendFailure(reply, refused);
     }
     const stored: StoredRequest = { method: request.method, url: request.url.split('?')[0] ?? request.url, ...(request.body === undefined ? {} : { body: request.body }) };
     const submitted = await changeRequests.submit({
       fn,
+      route: routeName(request),
       request: stored,
       summary: routeAccess.summary(request),
       participant: participant ?? null,
@@ -285,33 +312,39 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
       sourceAddress: request.ip,
     });
     if (!submitted.ok) {
-      emit(request, principal, requestPrivilege(fn), 'refused', { detail: submitted.error.detail, participant });
+      await emit(request, principal, requestPrivilege(fn), 'refused', { detail: submitted.error.detail, participant });
       return sendFailure(reply, submitted.error);
     }
+    // Recorded (pending approval) in the transaction that stored it.
     const cr = submitted.value;
-    emit(request, principal, requestPrivilege(fn), 'pending-approval', { changeRequestId: cr.id, participant });
     if (await deps.bootstrapMayActAlone(principal, fn, stored)) {
       return reply.code(200).header('location', `/changeRequests/${cr.id}`).send(await deps.runBootstrapRequest(cr.id));
     }
     return reply.code(202).header('location', `/changeRequests/${cr.id}`).send(changeRequestView(cr));
   });
 
-  app.addHook('onResponse', (request, reply, done) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     const routeAccess = request.routeOptions.config.access;
     const authority = request.authority;
-    // Public reads (health, CRLs, JWKS) are not actions; change submissions were audited when made.
-    if (routeAccess === undefined || routeAccess.kind === 'public' || authority === undefined || (routeAccess.kind === 'change' && authority.execution === undefined)) {
-      done();
-      return;
-    }
-    const action = authority.execution === undefined ? actionOf(routeAccess) : `${authority.execution.fn}_EXECUTE`;
+    // Public reads (health, CRLs, JWKS) are not actions; refusals and change submissions were audited when made.
+    if (routeAccess === undefined || routeAccess.kind === 'public' || authority === undefined || (routeAccess.kind === 'change' && authority.execution === undefined)) return payload;
     const result: AuditResult = reply.statusCode < 400 ? 'succeeded' : 'failed';
-    emit(request, authority.principal, action, result, {
-      participant: authority.participant,
-      ...(authority.execution === undefined ? {} : { changeRequestId: authority.execution.changeRequestId }),
-      ...(result === 'failed' ? { detail: `HTTP ${reply.statusCode}` } : {}),
-    });
-    done();
+    // A change whose entry committed with it is recorded already, and so is what the handler recorded itself.
+    if (request.actionRecorded === true || (result === 'succeeded' && (request.recordedInTransaction ?? 0) > 0)) return payload;
+    const action = authority.execution === undefined ? actionOf(routeAccess) : `${authority.execution.fn}_EXECUTE`;
+    try {
+      await emit(request, authority.principal, action, result, {
+        participant: authority.participant,
+        ...(authority.execution === undefined ? {} : { changeRequestId: authority.execution.changeRequestId }),
+        ...(result === 'failed' ? { detail: `HTTP ${reply.statusCode}` } : {}),
+      });
+      return payload;
+    } catch (error) {
+      if (!(error instanceof AuditUnavailableError)) throw error;
+      request.log.error({ err: error }, 'an admin action could not be audited: answered 503 instead');
+      void reply.code(503).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(errorInformation({ code: '2003', detail: 'the audit log could not record this action; try again later' }));
+    }
   });
 
   return declared;

@@ -30,7 +30,7 @@ import { sql } from 'kysely';
 import { every } from '../support/periodic.ts';
 import { errorInformation } from '../fspiop/errors.ts';
 import { access, installAccessControl, type DeclaredRoute } from './access.ts';
-import { loggedAdminAudit, type AdminAuditSink } from './audit_events.ts';
+import { isAuditFailure, loggedAdminAudit, type AdminAuditSink } from './audit_events.ts';
 import { createExecutions } from './change_requests/executor.ts';
 import { EXPIRY_SWEEP_INTERVAL_MS } from './change_requests/limits.ts';
 import { registerChangeRequestRoutes, runApproved, viewWithAnswer } from './change_requests/routes.ts';
@@ -201,6 +201,11 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFailure(reply, { code: '3104', detail: `the body exceeds ${deps.config.bodyBytesMax} bytes` });
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendFailure(reply, { code: '3101', detail: 'the body must be application/json' });
     if (error.code === STORAGE_OVERLOADED) return sendFailure(reply, { code: '2003', detail: 'the hub is overloaded; try again later' });
+    if (isAuditFailure(error)) {
+      // The action's transaction rolled back with its entry, or nothing was done: nothing changed unaudited.
+      request.log.error({ err: error }, 'an admin action could not be audited, so it was not done');
+      return sendFailure(reply, { code: '2003', detail: 'the audit log could not record this action, so it was not done; try again later' });
+    }
     request.log.error({ err: error }, 'admin request failed');
     return sendFailure(reply, { code: '2001', detail: '' });
   });
@@ -236,7 +241,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     return external === undefined ? {} : { externalIssuers: async () => [await discoverExternalIssuer(external, iam.rbac)] };
   }
   await iam.bootstrap();
-  const changeRequests = createChangeRequests({ db, engine, clock, rbac: iam.rbac });
+  const changeRequests = createChangeRequests({ db, engine, clock, rbac: iam.rbac, audit });
   const executions = createExecutions();
   declaredRoutes.set(app, installAccessControl(app, {
     iam, changeRequests, executions, audit, clock,

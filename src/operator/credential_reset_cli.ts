@@ -19,7 +19,7 @@ import { hostname, userInfo } from 'node:os';
 import { createAuditLogFromConfig, operatorActionEntry } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { createPortalSessions } from '../portal/index.ts';
-import { openStorage } from '../storage/index.ts';
+import { openStorage, withCommitHook } from '../storage/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
 import type { AdminAuditEvent, AuditActor } from './audit_events.ts';
@@ -79,11 +79,12 @@ async function resetBootstrapCredential(config: Config, username: string, output
     await storage.migrate();
     const { db, engine } = storage;
     const secretBox = loadOrCreateSecretBox({ keyFile: config.admin.secretsKeyFile, dataDir: config.dataDir }).box;
-    const operators = createOperatorStore({ db, clock, secretBox });
+    const operators = createOperatorStore({ db, engine, clock, secretBox });
     const auditLog = await createAuditLogFromConfig(config, { db, engine, clock, log: log.child({ component: 'audit' }) });
+    const eventOf = (result: AdminAuditEvent['result'], detail: string): AdminAuditEvent =>
+      ({ timeMs: clock.nowMs(), actor: localActor(), action: 'OPERATOR_CREDENTIAL_RESET', target: { resource: `operator ${username}` }, result, detail });
     const audited = async (result: AdminAuditEvent['result'], detail: string): Promise<void> => {
-      const event: AdminAuditEvent = { timeMs: clock.nowMs(), actor: localActor(), action: 'OPERATOR_CREDENTIAL_RESET', target: { resource: `operator ${username}` }, result, detail };
-      const appended = await auditLog.append(operatorActionEntry(event, clock.nowMs()));
+      const appended = await auditLog.append(operatorActionEntry(eventOf(result, detail)));
       if (!appended.ok) throw new Error(`the audit log refused the record of this reset (${appended.reason}): ${detail}`);
     };
     try {
@@ -97,12 +98,14 @@ async function resetBootstrapCredential(config: Config, username: string, output
         output.stdout(`interlock: refused: ${refusal ?? ''}\n`);
         return EXIT_REFUSED;
       }
-      const reset = await operators.resetCredential(operator.id);
+      // The reset and its audit entry commit together, or neither does (an employee action, finding 9).
+      const entry = operatorActionEntry(eventOf('succeeded', 'one-time credential issued on the hub host; password and TOTP enrolment replaced, sessions ended'));
+      const reset = await withCommitHook((tx) => auditLog.appendInTransaction(tx as unknown as Parameters<typeof auditLog.appendInTransaction>[0], entry).then(() => undefined),
+        () => operators.resetCredential(operator.id));
       if (!reset.ok) throw new Error(reset.error.detail);
       // What the old credential opened ends with it: grants and tokens at the authorization server, portal sessions.
       await revokeAccount(db, operator.id);
       await createPortalSessions({ db, clock, secretBox }).endAllOf(operator.id);
-      await audited('succeeded', 'one-time credential issued on the hub host; password and TOTP enrolment replaced, sessions ended');
       oneTimeCredentialDelivery({ dataDir: config.dataDir, log, terminal: output.terminal }).show(credentialText(username, reset.value.oneTimePassword, clock.nowMs()), username);
       output.stdout(`issued a new one-time credential for ${username}; see the log line above for where it is\n`);
       return EXIT_OK;

@@ -120,17 +120,20 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
     const participant = await find(name);
     if (participant === undefined) return fail('3200', `participant ${name} does not exist`);
     if (participant.is_hub === 1) return fail('3000', 'the hub participant cannot be deactivated');
-    await db.updateTable('participants').set({ is_active: isActive ? 1 : 0 }).where('id', '=', participant.id).execute();
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    await runTransaction(db, engine, (tx) => tx.updateTable('participants').set({ is_active: isActive ? 1 : 0 }).where('id', '=', participant.id).execute());
     return ok(await withAccounts({ ...participant, is_active: isActive ? 1 : 0 }));
   }
 
   async function setAccountActive(name: string, accountId: number, isActive: boolean): Promise<Result<Account>> {
     const participant = await find(name);
     if (participant === undefined) return fail('3200', `participant ${name} does not exist`);
-    const updated = await db.updateTable('accounts').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() })
-      .where('id', '=', accountId).where('participant_id', '=', participant.id).returningAll().executeTakeFirst();
-    if (updated === undefined) return fail('3200', `participant ${name} has no account ${accountId}`);
-    return ok(updated);
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    return runTransaction(db, engine, async (tx): Promise<Result<Account>> => {
+      const updated = await tx.updateTable('accounts').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() })
+        .where('id', '=', accountId).where('participant_id', '=', participant.id).returningAll().executeTakeFirst();
+      return updated === undefined ? fail('3200', `participant ${name} has no account ${accountId}`) : ok(updated);
+    });
   }
 
   async function listEndpoints(name: string): Promise<Result<{ type: string; value: string }[]>> {
@@ -148,10 +151,11 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
     const problem = endpointValueProblem(type, value);
     if (problem !== undefined) return fail('3100', problem);
     const nowMs = clock.nowMs();
-    await db.insertInto('participant_endpoints')
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    await runTransaction(db, engine, (tx) => tx.insertInto('participant_endpoints')
       .values({ participant_id: participant.id, type, value, changed_at_ms: nowMs })
       .onConflict((oc) => oc.columns(['participant_id', 'type']).doUpdateSet({ value, changed_at_ms: nowMs }))
-      .execute();
+      .execute());
     return ok(undefined);
   }
 

@@ -176,8 +176,9 @@ export function createSigningKeyRegistry({ db, engine, clock }: Deps) {
   /** Revokes a key from now on. Revoking it again keeps the first revocation's time. */
   async function revoke(participant: string, kid: string): Promise<Result<SigningKeyRecord>> {
     const nowMs = clock.nowMs();
-    await db.updateTable('participant_signing_keys').set({ revoked_at_ms: nowMs })
-      .where('kid', '=', kid).where('participant', '=', participant).where('revoked_at_ms', 'is', null).execute();
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    await runTransaction(db, engine, (tx) => tx.updateTable('participant_signing_keys').set({ revoked_at_ms: nowMs })
+      .where('kid', '=', kid).where('participant', '=', participant).where('revoked_at_ms', 'is', null).execute());
     const row = await db.selectFrom('participant_signing_keys').selectAll().where('kid', '=', kid).where('participant', '=', participant).executeTakeFirst();
     if (row === undefined) {
       return (await participantExists(participant))

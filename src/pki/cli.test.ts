@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../config/index.ts';
+import { openStorage } from '../storage/index.ts';
 import { runPkiCommand } from './cli.ts';
 import { revokedSerialsOf } from './crl.ts';
 import { makeCsr } from './testing.ts';
@@ -85,6 +86,17 @@ test('the operator\'s round: init, issue, list, renew, revoke, crl', async () =>
   assert.equal(crl.code, 0, crl.stderr);
   assert.ok(revokedSerialsOf(readFileSync(crlOut, 'utf8')).has(serial));
   assert.match(crl.stdout, /CRL 2 written/);
+
+  // Each change made locally is in the audit log, committed with it; reads are not changes.
+  const storage = openStorage(config.storage.url);
+  try {
+    const entries = await storage.db.selectFrom('audit_entries').select(['action', 'actor', 'target_id']).orderBy('idx').execute();
+    // The refused issues (a weak key, a missing CSR, an --out that exists) changed nothing and left no entry.
+    assert.deepEqual(entries.map((e) => [e.action, e.target_id]), [['PKI_ISSUE', 'payerfsp'], ['PKI_ISSUE', 'Hub'], ['PKI_RENEW', leaf.serialNumber], ['PKI_REVOKE', serial]]);
+    assert.ok(entries.every((e) => e.actor.startsWith('local:')));
+  } finally {
+    await storage.close();
+  }
 });
 
 test('usage errors exit 2 with the pki usage', async () => {

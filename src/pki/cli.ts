@@ -1,12 +1,15 @@
 // `interlock pki …`: the scheme PKI for operators. Certificates and CSRs are
 // public; no key material is ever printed, and the root key's only mention is
 // its path, with the instruction to take it offline.
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/index.ts';
 import type { Failure } from '../fspiop/errors.ts';
-import { openStorage, type Storage } from '../storage/index.ts';
+import { auditText, createAuditLogFromConfig, type AuditEntry, type AuditLog } from '../audit/index.ts';
+import { openStorage, withCommitHook, type Storage } from '../storage/index.ts';
 import { systemClock } from '../support/clock.ts';
+import { createLogger } from '../support/logger.ts';
 import { initCa } from './ca_init.ts';
 import { CA_FILE_NAMES, fileExists, PUBLIC_FILE_MODE, readText, writeNewFile } from './ca_files.ts';
 import { loadCa } from './ca_load.ts';
@@ -172,10 +175,48 @@ async function run(args: readonly string[], config: Config, output: PkiCliOutput
         crlUrl: config.pki.crlUrl,
       },
     });
-    return await runWithService(command, values, { pki, storage, config, output, refused });
+    if (!CHANGING_COMMANDS.has(command)) return await runWithService(command, values, { pki, storage, config, output, refused });
+    // A local change is an employee action too: its audit entry commits in the change's transaction, or neither does.
+    const auditLog = await createAuditLogFromConfig(config, { db: storage.db, engine: storage.engine, clock: systemClock, log: createLogger(config.log.level) });
+    try {
+      const entry = localActionEntry(command, values);
+      return await withCommitHook((tx) => auditLog.appendInTransaction(tx as unknown as Parameters<AuditLog['appendInTransaction']>[0], entry).then(() => undefined),
+        () => runWithService(command, values, { pki, storage, config, output, refused }));
+    } finally {
+      await auditLog.close();
+    }
   } finally {
     await storage.close();
   }
+}
+
+/** The commands that change the scheme's certificates, and so are recorded in the audit log. */
+const CHANGING_COMMANDS = new Set(['issue', 'renew', 'revoke']);
+
+/** Who ran a local command: the operating system's user (the CLI has no sign-in). */
+function localActor(): string {
+  try {
+    return `local:${userInfo().username}`.replace(/[^\x21-\x7e]/g, '_').slice(0, 64);
+  } catch {
+    return 'local:unknown';
+  }
+}
+
+function localActionEntry(command: string, values: Values): AuditEntry {
+  const target = values.fsp !== undefined ? { type: 'participant', id: auditText(values.fsp.slice(0, 64)) }
+    : { type: 'certificate', id: auditText((values.serial ?? 'unknown').slice(0, 64)) };
+  return {
+    kind: 'operator-action',
+    actor: localActor(),
+    actorRole: 'local-cli',
+    action: `PKI_${command.toUpperCase()}`,
+    target,
+    before: null,
+    after: { command: auditText(`interlock pki ${command}`), ...(values.serial === undefined ? {} : { serial: auditText(values.serial.slice(0, 64)) }), ...(values.reason === undefined ? {} : { reason: auditText(values.reason.slice(0, 64)) }) },
+    result: { outcome: 'succeeded', reason: null },
+    sourceAddress: null,
+    timeMs: systemClock.nowMs(),
+  };
 }
 
 interface Context {

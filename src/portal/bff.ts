@@ -25,7 +25,7 @@ import * as oauth from 'oauth4webapi';
 import type { Clock } from '../support/clock.ts';
 import type { Db } from '../storage/index.ts';
 import { access } from '../operator/access.ts';
-import type { AdminAuditSink } from '../operator/audit_events.ts';
+import { isAuditFailure, recordOrRefuse, type AdminAuditSink } from '../operator/audit_events.ts';
 import { PORTAL_CLIENT_ID, portalRedirectUri } from '../operator/iam/authorization_server.ts';
 import type { Iam } from '../operator/iam/iam.ts';
 import { inProcessFetch } from '../operator/iam/in_process_fetch.ts';
@@ -216,14 +216,15 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): void {
           accessToken: tokens.access_token, accessExpiresAtMs: clock.nowMs() + (tokens.expires_in ?? 0) * 1000,
           refreshToken: tokens.refresh_token, idToken: tokens.id_token,
         });
-        audit.emit({ timeMs: clock.nowMs(), actor: { kind: 'operator', id: operator.id, name: operator.username }, action: 'PORTAL_SIGN_IN', result: 'succeeded', sourceAddress: request.ip, target: { resource: 'operator portal' } });
+        await recordOrRefuse(audit, { timeMs: clock.nowMs(), actor: { kind: 'operator', id: operator.id, name: operator.username }, action: 'PORTAL_SIGN_IN', result: 'succeeded', sourceAddress: request.ip, target: { resource: 'operator portal' } });
         return await reply.code(303).headers({
           location: '/portal',
           'set-cookie': [clearCookie(LOGIN_COOKIE, 'Lax'), setCookie(SESSION_COOKIE, sessionHandle, { sameSite: 'Strict', maxAgeS: PORTAL_SESSION_TTL_MS / 1000 })],
           'cache-control': 'no-store',
         }).send();
       } catch (error) {
-        audit.emit({ timeMs: clock.nowMs(), actor: { kind: 'anonymous' }, action: 'PORTAL_SIGN_IN', result: 'refused', detail: error instanceof Error ? error.message.slice(0, 120) : 'failed', sourceAddress: request.ip, target: { resource: 'operator portal' } });
+        if (isAuditFailure(error)) throw error;
+        await recordOrRefuse(audit, { timeMs: clock.nowMs(), actor: { kind: 'anonymous' }, action: 'PORTAL_SIGN_IN', result: 'refused', detail: error instanceof Error ? error.message.slice(0, 120) : 'failed', sourceAddress: request.ip, target: { resource: 'operator portal' } });
         return html(reply, 400, 'Sign-in failed', '<p>The sign-in could not be completed.</p><p><a href="/portal/login">Try again</a></p>');
       }
     });
@@ -251,7 +252,7 @@ export function registerPortal(app: FastifyInstance, deps: PortalDeps): void {
       // Revoking the refresh token revokes its grant: the access tokens of this session stop working at once.
       await oauth.processRevocationResponse(await oauth.revocationRequest(as, portal, auth, current.session.refreshToken, options)).catch(() => undefined);
       await sessions.end(current.handle);
-      audit.emit({ timeMs: clock.nowMs(), actor: { kind: 'operator', id: current.session.operatorId, name: current.session.username }, action: 'PORTAL_SIGN_OUT', result: 'succeeded', sourceAddress: request.ip, target: { resource: 'operator portal' } });
+      await recordOrRefuse(audit, { timeMs: clock.nowMs(), actor: { kind: 'operator', id: current.session.operatorId, name: current.session.username }, action: 'PORTAL_SIGN_OUT', result: 'succeeded', sourceAddress: request.ip, target: { resource: 'operator portal' } });
       return reply.code(303).headers({ location: '/portal', 'set-cookie': clearCookie(SESSION_COOKIE, 'Strict'), 'cache-control': 'no-store' }).send();
     });
 

@@ -36,5 +36,5 @@ export function openStorage(url: string): Storage {
     },
   };
 }
-export { runTransaction } from './transaction.ts';
+export { runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
 export { STORAGE_OVERLOADED } from './group_commit.ts';

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fail, ok } from '../fspiop/errors.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { runTransaction } from './transaction.ts';
+import type { Transaction } from 'kysely';
+import type { Schema } from './schema.ts';
+import { runTransaction, withCommitHook } from './transaction.ts';
 
 describeOnEachEngine('runTransaction', (ctx) => {
   const exists = async (name: string) =>
@@ -32,5 +34,35 @@ describeOnEachEngine('runTransaction', (ctx) => {
       throw new Error('boom');
     }), /boom/);
     assert.equal(await exists('thrown'), false);
+  });
+
+  const insert = (name: string) => async (tx: Transaction<Schema>) => {
+    await tx.insertInto('participants').values({ name, name_folded: name, is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
+    return ok(name);
+  };
+
+  test('a commit hook runs last in each transaction of its scope: when it throws, the work rolls back with it', async () => {
+    const ran: string[] = [];
+    const failing = withCommitHook(() => { ran.push('hook'); return Promise.reject(new Error('the audit append failed')); },
+      () => runTransaction(ctx.storage.db, ctx.storage.engine, insert('unaudited')));
+    await assert.rejects(failing, /the audit append failed/);
+    assert.equal(await exists('unaudited'), false);
+    const kept = await withCommitHook(async (tx) => {
+      ran.push('hook');
+      // The hook sees the work's writes: it is in the same transaction, after them.
+      const seen = await (tx as unknown as Transaction<Schema>).selectFrom('participants').select('id').where('name', '=', 'audited').executeTakeFirst();
+      assert.ok(seen !== undefined);
+    }, () => runTransaction(ctx.storage.db, ctx.storage.engine, insert('audited')));
+    assert.deepEqual(kept, { ok: true, value: 'audited' });
+    assert.equal(await exists('audited'), true);
+    assert.deepEqual(ran, ['hook', 'hook']);
+  });
+
+  test('a refusal runs no commit hook, and a scope without one (the audit log\'s own) runs none', async () => {
+    let hooks = 0;
+    const refused = await withCommitHook(() => { hooks += 1; return Promise.resolve(); }, () => runTransaction(ctx.storage.db, ctx.storage.engine, () => Promise.resolve(fail('3100', 'no'))));
+    assert.equal(refused.ok, false);
+    await withCommitHook(() => { hooks += 1; return Promise.resolve(); }, () => withCommitHook(undefined, () => runTransaction(ctx.storage.db, ctx.storage.engine, insert('unhooked'))));
+    assert.equal(hooks, 0);
   });
 });

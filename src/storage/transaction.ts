@@ -11,6 +11,7 @@
 //
 // On SQLite the units of work that arrive together share one commit (see
 // group_commit.ts); each still settles only once its writes are durable.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Engine } from './engine.ts';
 import { createGroupCommitter, type GroupCommitter } from './group_commit.ts';
@@ -56,7 +57,28 @@ export async function transactionsDrained<S>(db: Kysely<S>): Promise<void> {
   await committers.get(db as unknown as Kysely<never>)?.drained();
 }
 
-export async function runTransaction<S, T>(db: Kysely<S>, engine: Engine, work: (tx: Transaction<S>) => Promise<T>): Promise<T> {
+/**
+ * Work that must commit with every transaction run in a scope, or not at all: the audit entry of the operator
+ * action that caused the transaction (operator/rbac/guard.ts). It runs last in the transaction, after the
+ * work and only if the work did not refuse, so the locks it takes (the audit log's sequence row) come after
+ * every lock the work took; if it throws, the transaction rolls back and its caller gets the error.
+ */
+export type CommitHook = (tx: Transaction<never>) => Promise<void>;
+
+const commitHooks = new AsyncLocalStorage<CommitHook | undefined>();
+
+/** Runs `scope` with `hook` joined to each transaction it starts; `undefined` runs it with none (the audit log's own). */
+export function withCommitHook<T>(hook: CommitHook | undefined, scope: () => T): T {
+  return commitHooks.run(hook, scope);
+}
+
+export async function runTransaction<S, T>(db: Kysely<S>, engine: Engine, unit: (tx: Transaction<S>) => Promise<T>): Promise<T> {
+  const hook = commitHooks.getStore();
+  const work = hook === undefined ? unit : async (tx: Transaction<S>): Promise<T> => {
+    const result = await unit(tx);
+    if (!isRefusal(result)) await hook(tx as unknown as Transaction<never>);
+    return result;
+  };
   if (engine === 'sqlite') return committerOf(db).run(work, isRefusal);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -7,10 +7,10 @@
 //                                          (the original endpoint's) is in result
 //   POST /changeRequests/{id}/reject       {reason}
 //   POST /changeRequests/{id}/cancel       {reason?}  its maker withdraws it
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../support/clock.ts';
 import { access, actorOf } from '../access.ts';
-import type { AdminAuditSink } from '../audit_events.ts';
+import { recordOrRefuse, type AdminAuditEvent, type AdminAuditSink } from '../audit_events.ts';
 import { sendFailure, sendResult } from '../replies.ts';
 import type { Executions } from './executor.ts';
 import { changeRequestView, type ChangeRequest, type ChangeRequests } from './service.ts';
@@ -64,6 +64,12 @@ export function viewWithAnswer(ran: { cr: ChangeRequest; bodyText: string | unde
 export function registerChangeRequestRoutes(app: FastifyInstance, deps: ChangeRequestRouteDeps): void {
   const { changeRequests, audit, clock } = deps;
 
+  /** A refused decision changed nothing: it is recorded before it is answered (503 if it cannot be). */
+  async function recordRefusal(request: FastifyRequest, event: Omit<AdminAuditEvent, 'timeMs' | 'result' | 'sourceAddress'>): Promise<void> {
+    await recordOrRefuse(audit, { ...event, timeMs: clock.nowMs(), result: 'refused', sourceAddress: request.ip });
+    request.actionRecorded = true;
+  }
+
   app.get<{ Querystring: { state?: ChangeRequestState } }>('/changeRequests', { schema: { querystring: listQuery }, config: access.privilege('CHANGE_REQUEST_READ') }, async (request, reply) =>
     reply.send((await changeRequests.list({ state: request.query.state })).map(changeRequestView)));
 
@@ -76,35 +82,35 @@ export function registerChangeRequestRoutes(app: FastifyInstance, deps: ChangeRe
     const approver = request.authority?.principal;
     if (approver === undefined) throw new Error('approve without a principal');
     const id = request.params.id;
-    const decided = await changeRequests.approve(approver, id);
-    const event = { timeMs: clock.nowMs(), actor: actorOf(approver), action: 'CHANGE_REQUEST_APPROVE', sourceAddress: request.ip };
+    const decided = await changeRequests.approve(approver, id, { sourceAddress: request.ip });
     if (!decided.ok) {
-      audit.emit({ ...event, target: { changeRequestId: id }, result: 'refused', detail: decided.error.detail });
+      await recordRefusal(request, { actor: actorOf(approver), action: 'CHANGE_REQUEST_APPROVE', target: { changeRequestId: id }, detail: decided.error.detail });
       return sendFailure(reply, decided.error);
     }
-    const target = { changeRequestId: id, ...(decided.value.row.participant === null ? {} : { participant: decided.value.row.participant }) };
+    // The approval was recorded in its transaction; the command's changes and its outcome are recorded in theirs.
+    request.actionRecorded = true;
     if (!decided.value.claimed) {
-      audit.emit({ ...event, target, result: 'pending-approval', detail: 'more approvals needed' });
       const cr = await changeRequests.get(id);
       return reply.send(cr === undefined ? undefined : changeRequestView(cr));
     }
-    audit.emit({ ...event, target, result: 'succeeded', detail: `${decided.value.row.function} approved; running it` });
     return reply.send(viewWithAnswer(await runApproved(app, deps, id)));
   });
 
   app.post<{ Params: { id: string }; Body: { reason: string } }>('/changeRequests/:id/reject', { schema: { params: idParams, body: reasonBody }, config: access.privilegeAnyScope('CHANGE_REQUEST_DECIDE') }, async (request, reply) => {
     const approver = request.authority?.principal;
     if (approver === undefined) throw new Error('reject without a principal');
-    const rejected = await changeRequests.reject(approver, request.params.id, request.body.reason);
-    audit.emit({ timeMs: clock.nowMs(), actor: actorOf(approver), action: 'CHANGE_REQUEST_REJECT', target: { changeRequestId: request.params.id }, result: rejected.ok ? 'succeeded' : 'refused', ...(rejected.ok ? {} : { detail: rejected.error.detail }), sourceAddress: request.ip });
+    const rejected = await changeRequests.reject(approver, request.params.id, request.body.reason, { sourceAddress: request.ip });
+    if (rejected.ok) request.actionRecorded = true;
+    else await recordRefusal(request, { actor: actorOf(approver), action: 'CHANGE_REQUEST_REJECT', target: { changeRequestId: request.params.id }, detail: rejected.error.detail });
     return sendResult(reply, rejected, (cr) => ({ status: 200, body: changeRequestView(cr) }));
   });
 
   app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>('/changeRequests/:id/cancel', { schema: { params: idParams, body: optionalReasonBody }, config: access.privilegeAnyScope('CHANGE_REQUEST_CANCEL') }, async (request, reply) => {
     const maker = request.authority?.principal;
     if (maker === undefined) throw new Error('cancel without a principal');
-    const cancelled = await changeRequests.cancel(maker, request.params.id, request.body?.reason ?? 'withdrawn by its maker');
-    audit.emit({ timeMs: clock.nowMs(), actor: actorOf(maker), action: 'CHANGE_REQUEST_CANCEL', target: { changeRequestId: request.params.id }, result: cancelled.ok ? 'succeeded' : 'refused', ...(cancelled.ok ? {} : { detail: cancelled.error.detail }), sourceAddress: request.ip });
+    const cancelled = await changeRequests.cancel(maker, request.params.id, request.body?.reason ?? 'withdrawn by its maker', { sourceAddress: request.ip });
+    if (cancelled.ok) request.actionRecorded = true;
+    else await recordRefusal(request, { actor: actorOf(maker), action: 'CHANGE_REQUEST_CANCEL', target: { changeRequestId: request.params.id }, detail: cancelled.error.detail });
     return sendResult(reply, cancelled, (cr) => ({ status: 200, body: changeRequestView(cr) }));
   });
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { describeOnEachEngine } from '../../testing/engines.ts';
+import { capturedAdminAudit } from '../audit_events.ts';
 import type { Grant, Principal } from '../rbac/authorize.ts';
 import { approvePrivilege, requestPrivilege, type ChangeFunction, type Privilege } from '../rbac/privileges.ts';
 import { createRbacStore, type RbacStore } from '../rbac/store.ts';
@@ -27,7 +28,7 @@ describeOnEachEngine('change requests', (ctx) => {
   before(async () => {
     rbac = createRbacStore({ db: ctx.storage.db, engine: ctx.engine, clock });
     await rbac.seedDefaults('test');
-    service = createChangeRequests({ db: ctx.storage.db, engine: ctx.engine, clock, rbac });
+    service = createChangeRequests({ db: ctx.storage.db, engine: ctx.engine, clock, rbac, audit: capturedAdminAudit() });
   });
 
   const submit = (fn: ChangeFunction = 'FUNDS_IN', who: Principal = maker, request = fundsIn(), participant: string | null = 'payerfsp') =>

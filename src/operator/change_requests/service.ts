@@ -15,12 +15,17 @@
 //     SQLite: one writer at a time), so of concurrent approvals exactly one
 //     sees PENDING and claims it. Only that one executes; the commands are
 //     idempotent in the domain too (funds by transferId, participants by
-//     name), so even a re-run after a crash cannot act twice.
+//     name), so even a re-run after a crash cannot act twice;
+//   - every step that changes a request (made, approved, rejected,
+//     cancelled, its outcome) is recorded in the audit log in the same
+//     transaction, last: if the entry cannot be appended, the step is not
+//     taken (the caller gets the error, which the admin API answers 503).
 import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '../../fspiop/errors.ts';
 import { canonicalHash, canonicalJson } from '../../support/canonical_json.ts';
 import type { Clock } from '../../support/clock.ts';
 import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
+import { actorOf, recordInTransactionOrFail, type AdminAuditEvent, type AdminAuditSink, type AuditActor, type AuditTransaction } from '../audit_events.ts';
 import { decide, type Principal } from '../rbac/authorize.ts';
 import { approvePrivilege, requestPrivilege, type ChangeFunction } from '../rbac/privileges.ts';
 import type { RbacStore } from '../rbac/store.ts';
@@ -44,6 +49,13 @@ export interface Submission {
   readonly participant: string | null;
   readonly maker: Principal;
   readonly sourceAddress: string | undefined;
+  /** The admin route it came in by ("POST /participants/:name/…"), for the audit entry. */
+  readonly route?: string;
+}
+
+/** Where a decision came from, for its audit entry. */
+export interface DecisionContext {
+  readonly sourceAddress?: string | undefined;
 }
 
 export interface Approval {
@@ -103,7 +115,28 @@ export function changeRequestView(cr: ChangeRequest) {
 
 export const INTERRUPTED_REASON = 'interrupted: the hub stopped after the approval and before the outcome was recorded; the command may or may not have taken effect: check its target before making the request again';
 
-export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engine: Engine; clock: Clock; rbac: RbacStore }) {
+export interface ChangeRequestDeps {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  rbac: RbacStore;
+  /** Where each step is recorded, in its transaction. */
+  audit: AdminAuditSink;
+}
+
+export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeRequestDeps) {
+  /** Records a step of change request `row` in `tx`, last in it. */
+  function recordStep(tx: unknown, row: Pick<ChangeRequestRow, 'id' | 'participant'>, event: Omit<AdminAuditEvent, 'timeMs' | 'target'> & { route?: string }): Promise<void> {
+    const { route, ...rest } = event;
+    return recordInTransactionOrFail(audit, tx as AuditTransaction, {
+      ...rest,
+      timeMs: clock.nowMs(),
+      target: { changeRequestId: row.id, ...(row.participant === null ? {} : { participant: row.participant }), ...(route === undefined ? {} : { route }) },
+    });
+  }
+  const makerOf = (row: ChangeRequestRow): AuditActor => ({ kind: row.maker_kind === 'client' || row.maker_kind === 'external' ? row.maker_kind : 'operator', id: row.maker_id, name: row.maker_name });
+  const from = (sourceAddress: string | null | undefined) => (sourceAddress === null || sourceAddress === undefined ? {} : { sourceAddress });
+
   async function withApprovals(row: ChangeRequestRow): Promise<ChangeRequest> {
     const approvals = await db.selectFrom('change_request_approvals').select(['approver_id', 'approver_name', 'approved_at_ms'])
       .where('change_request_id', '=', row.id).orderBy('approved_at_ms').execute();
@@ -134,7 +167,8 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
       return fail('3100', `pendingMsMax must be ${PENDING_MS_MIN} to ${PENDING_MS_MAX}`);
     }
     const values = { approvals_required: next.approvalsRequired, pending_ms_max: next.pendingMsMax, changed_at_ms: clock.nowMs(), changed_by: by };
-    await db.insertInto('change_request_policies').values({ function: fn, ...values }).onConflict((oc) => oc.column('function').doUpdateSet(values)).execute();
+    // In a transaction, which carries the approved change's audit entry (rbac/guard.ts).
+    await runTransaction(db, engine, (tx) => tx.insertInto('change_request_policies').values({ function: fn, ...values }).onConflict((oc) => oc.column('function').doUpdateSet(values)).execute());
     return ok(next);
   }
 
@@ -161,6 +195,10 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
         source_address: input.sourceAddress ?? null, created_at_ms: nowMs, expires_at_ms: nowMs + pendingMsMax,
         decided_at_ms: null, executed_at_ms: null, result_status: null, result_body: null, reason: null,
       }).returningAll().executeTakeFirstOrThrow();
+      await recordStep(tx, row, {
+        actor: actorOf(input.maker), action: requestPrivilege(input.fn), result: 'pending-approval', detail: input.summary,
+        ...(input.route === undefined ? {} : { route: input.route }), ...from(input.sourceAddress),
+      });
       return ok(row);
     });
     return inserted.ok ? ok(await withApprovals(inserted.value)) : inserted;
@@ -173,7 +211,7 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
    * of a request: the one that reached the policy's number and moved it to
    * APPROVED. Its caller runs the command and then calls recordOutcome.
    */
-  async function approve(approver: Principal, id: string): Promise<Result<Decision>> {
+  async function approve(approver: Principal, id: string, context: DecisionContext = {}): Promise<Result<Decision>> {
     const exclusions = await rbac.exclusions();
     const nowMs = clock.nowMs();
     const decided = await runTransaction(db, engine, async (tx): Promise<Result<Decision> | { ok: true; value: { expired: ChangeRequestRow } }> => {
@@ -197,10 +235,16 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
       }).onConflict((oc) => oc.columns(['change_request_id', 'approver_id']).doNothing()).returning('approver_id').executeTakeFirst();
       if (inserted === undefined) return fail('3000', `${approver.name} has already approved change request ${id}`);
       const count = Number((await tx.selectFrom('change_request_approvals').select((eb) => eb.fn.countAll().as('n')).where('change_request_id', '=', id).executeTakeFirstOrThrow()).n);
-      if (count < row.approvals_required) return ok({ row, claimed: false });
+      const step = { actor: actorOf(approver), action: 'CHANGE_REQUEST_APPROVE', ...from(context.sourceAddress) } as const;
+      if (count < row.approvals_required) {
+        await recordStep(tx, row, { ...step, result: 'pending-approval', detail: `approval ${count} of ${row.approvals_required}: more approvals needed` });
+        return ok({ row, claimed: false });
+      }
       const claimed = await tx.updateTable('change_requests').set({ state: 'APPROVED', decided_at_ms: nowMs })
         .where('id', '=', id).where('state', '=', 'PENDING').returningAll().executeTakeFirst();
-      return claimed === undefined ? fail('3000', `change request ${id} was decided meanwhile`) : ok({ row: claimed, claimed: true });
+      if (claimed === undefined) return fail('3000', `change request ${id} was decided meanwhile`);
+      await recordStep(tx, claimed, { ...step, result: 'succeeded', detail: `${claimed.function} approved (${count} of ${row.approvals_required}); running it` });
+      return ok({ row: claimed, claimed: true });
     });
     if (!decided.ok) return decided;
     if ('expired' in decided.value) return fail('3300', `change request ${id} expired before it was approved`);
@@ -209,46 +253,63 @@ export function createChangeRequests({ db, engine, clock, rbac }: { db: Db; engi
 
   /** For the bootstrap administrator only (bootstrap.ts decides when): APPROVED with no second person, recorded as such. */
   async function approveForBootstrap(id: string): Promise<Result<Decision>> {
-    const row = await db.updateTable('change_requests').set({ state: 'APPROVED', decided_at_ms: clock.nowMs(), reason: 'bootstrap: no second operator could approve yet' })
-      .where('id', '=', id).where('state', '=', 'PENDING').returningAll().executeTakeFirst();
-    return row === undefined ? fail('3000', `change request ${id} is not PENDING`) : ok({ row, claimed: true });
+    return runTransaction(db, engine, async (tx): Promise<Result<Decision>> => {
+      const reason = 'bootstrap: no second operator could approve yet';
+      const row = await tx.updateTable('change_requests').set({ state: 'APPROVED', decided_at_ms: clock.nowMs(), reason })
+        .where('id', '=', id).where('state', '=', 'PENDING').returningAll().executeTakeFirst();
+      if (row === undefined) return fail('3000', `change request ${id} is not PENDING`);
+      await recordStep(tx, row, { actor: makerOf(row), action: 'CHANGE_REQUEST_APPROVE', result: 'succeeded', detail: `${row.function} approved alone: ${reason}`, ...from(row.source_address) });
+      return ok({ row, claimed: true });
+    });
   }
 
-  async function reject(approver: Principal, id: string, reason: string): Promise<Result<ChangeRequest>> {
+  async function reject(approver: Principal, id: string, reason: string, context: DecisionContext = {}): Promise<Result<ChangeRequest>> {
     const exclusions = await rbac.exclusions();
     const row = await db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) return fail('3200', `change request ${id} does not exist`);
     if (row.maker_id === approver.id) return fail('3000', 'the maker withdraws a request with cancel, not reject', { httpStatus: 403 });
     const allowed = decide(approver, approvePrivilege(row.function), row.participant ?? undefined, exclusions);
     if (!allowed.allowed) return fail('3000', allowed.detail, { httpStatus: 403 });
-    return close(id, 'REJECTED', reason);
+    return close(id, 'REJECTED', reason, { actor: actorOf(approver), action: 'CHANGE_REQUEST_REJECT', ...from(context.sourceAddress) });
   }
 
-  async function cancel(maker: Principal, id: string, reason: string): Promise<Result<ChangeRequest>> {
+  async function cancel(maker: Principal, id: string, reason: string, context: DecisionContext = {}): Promise<Result<ChangeRequest>> {
     const row = await db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) return fail('3200', `change request ${id} does not exist`);
     if (row.maker_id !== maker.id) return fail('3000', 'only its maker can cancel a change request', { httpStatus: 403 });
-    return close(id, 'CANCELLED', reason);
+    return close(id, 'CANCELLED', reason, { actor: actorOf(maker), action: 'CHANGE_REQUEST_CANCEL', ...from(context.sourceAddress) });
   }
 
-  async function close(id: string, state: 'REJECTED' | 'CANCELLED', reason: string): Promise<Result<ChangeRequest>> {
-    const row = await db.updateTable('change_requests').set({ state, decided_at_ms: clock.nowMs(), reason })
-      .where('id', '=', id).where('state', '=', 'PENDING').returningAll().executeTakeFirst();
-    if (row === undefined) return fail('3000', `change request ${id} is not PENDING`);
-    return ok(await withApprovals(row));
+  async function close(id: string, state: 'REJECTED' | 'CANCELLED', reason: string, step: { actor: AuditActor; action: string; sourceAddress?: string }): Promise<Result<ChangeRequest>> {
+    const closed = await runTransaction(db, engine, async (tx): Promise<Result<ChangeRequestRow>> => {
+      const row = await tx.updateTable('change_requests').set({ state, decided_at_ms: clock.nowMs(), reason })
+        .where('id', '=', id).where('state', '=', 'PENDING').returningAll().executeTakeFirst();
+      if (row === undefined) return fail('3000', `change request ${id} is not PENDING`);
+      await recordStep(tx, row, { ...step, result: 'succeeded', detail: `${state.toLowerCase()}: ${reason}` });
+      return ok(row);
+    });
+    return closed.ok ? ok(await withApprovals(closed.value)) : closed;
   }
 
   /** The command's answer: EXECUTED for a 2xx, FAILED otherwise (the answer says why). */
   async function recordOutcome(id: string, outcome: { status: number; bodyText: string | undefined }): Promise<ChangeRequest> {
     const text = outcome.bodyText ?? null;
-    const row = await db.updateTable('change_requests').set({
-      state: outcome.status >= 200 && outcome.status < 300 ? 'EXECUTED' : 'FAILED',
-      executed_at_ms: clock.nowMs(),
-      result_status: outcome.status,
-      result_body: text !== null && text.length > STORED_BODY_CHARS_MAX ? JSON.stringify({ truncated: true }) : text,
-    }).where('id', '=', id).where('state', '=', 'APPROVED').returningAll().executeTakeFirst();
-    // Only the approval that claimed the request records its outcome, once.
-    if (row === undefined) throw new Error(`change request ${id} was not APPROVED when its outcome was recorded`);
+    const executed = outcome.status >= 200 && outcome.status < 300;
+    const row = await runTransaction(db, engine, async (tx) => {
+      const updated = await tx.updateTable('change_requests').set({
+        state: executed ? 'EXECUTED' : 'FAILED',
+        executed_at_ms: clock.nowMs(),
+        result_status: outcome.status,
+        result_body: text !== null && text.length > STORED_BODY_CHARS_MAX ? JSON.stringify({ truncated: true }) : text,
+      }).where('id', '=', id).where('state', '=', 'APPROVED').returningAll().executeTakeFirst();
+      // Only the approval that claimed the request records its outcome, once.
+      if (updated === undefined) throw new Error(`change request ${id} was not APPROVED when its outcome was recorded`);
+      await recordStep(tx, updated, {
+        actor: makerOf(updated), action: `${updated.function}_OUTCOME`, result: executed ? 'succeeded' : 'failed',
+        detail: `${executed ? 'EXECUTED' : 'FAILED'}: the command answered HTTP ${outcome.status}`,
+      });
+      return updated;
+    });
     return withApprovals(row);
   }
 

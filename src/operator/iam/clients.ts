@@ -13,7 +13,7 @@ import { fspIdUri } from '../../pki/identity.ts';
 import { findActiveFsp } from '../../participants/lookup.ts';
 import type { Clock } from '../../support/clock.ts';
 import { isParticipantName } from '../../support/ids.ts';
-import type { Db } from '../../storage/index.ts';
+import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
 import { IAM_SIGNING_ALG } from './keys.ts';
 import type { IamClient } from './tables.ts';
 
@@ -73,7 +73,7 @@ export function clientView(client: IamClient) {
   };
 }
 
-export function createClientStore({ db, clock }: { db: Db; clock: Clock }) {
+export function createClientStore({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
   const find = (clientId: string) => db.selectFrom('iam_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
 
   async function create(input: { clientId: string; displayName: string; jwks: unknown }, createdBy: string): Promise<Result<IamClient>> {
@@ -82,16 +82,22 @@ export function createClientStore({ db, clock }: { db: Db; clock: Clock }) {
     if (problem !== undefined) return fail('3100', problem);
     const keys = (input.jwks as { keys: Record<string, unknown>[] }).keys.map((k) => ({ kty: k['kty'], crv: k['crv'], x: k['x'], y: k['y'], ...(typeof k['kid'] === 'string' ? { kid: k['kid'] } : {}) }));
     const nowMs = clock.nowMs();
-    const created = await db.insertInto('iam_clients').values({
-      client_id: input.clientId, display_name: input.displayName, public_jwks: JSON.stringify({ keys }), is_active: 1,
-      created_at_ms: nowMs, created_by: createdBy, changed_at_ms: nowMs,
-    }).onConflict((oc) => oc.column('client_id').doNothing()).returningAll().executeTakeFirst();
-    return created === undefined ? fail('3000', `client ${input.clientId} already exists`) : ok(created);
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    return runTransaction(db, engine, async (tx): Promise<Result<IamClient>> => {
+      const created = await tx.insertInto('iam_clients').values({
+        client_id: input.clientId, display_name: input.displayName, public_jwks: JSON.stringify({ keys }), is_active: 1,
+        created_at_ms: nowMs, created_by: createdBy, changed_at_ms: nowMs,
+      }).onConflict((oc) => oc.column('client_id').doNothing()).returningAll().executeTakeFirst();
+      return created === undefined ? fail('3000', `client ${input.clientId} already exists`) : ok(created);
+    });
   }
 
   async function setActive(clientId: string, isActive: boolean): Promise<Result<IamClient>> {
-    const updated = await db.updateTable('iam_clients').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('client_id', '=', clientId).returningAll().executeTakeFirst();
-    return updated === undefined ? fail('3200', `client ${clientId} does not exist`) : ok(updated);
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    return runTransaction(db, engine, async (tx): Promise<Result<IamClient>> => {
+      const updated = await tx.updateTable('iam_clients').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('client_id', '=', clientId).returningAll().executeTakeFirst();
+      return updated === undefined ? fail('3200', `client ${clientId} does not exist`) : ok(updated);
+    });
   }
 
   /**

@@ -80,9 +80,23 @@ interface EventContext {
  * event carries the client and the grant type, never a token or a code.
  */
 function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit' | 'clock' | 'log'>): void {
+  // oidc-provider emits its events synchronously, while it answers: each event's entry is appended at once, and
+  // the answer waits for it below. A token whose grant could not be recorded is not handed out (503).
+  const pending = new WeakMap<object, Promise<void>[]>();
+  provider.use(async (ctx, next) => {
+    await next();
+    const appends = pending.get(ctx);
+    if (appends === undefined) return;
+    const outcomes = await Promise.allSettled(appends);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed === undefined) return;
+    deps.log.error({ err: failed.reason as unknown }, 'an authorization server event could not be audited: answered 503 instead');
+    ctx.status = 503;
+    ctx.body = { error: 'temporarily_unavailable', error_description: 'the audit log could not record this request' };
+  });
   const emit = (action: string, result: AuditResult, ctx: EventContext | undefined, detail?: string) => {
     const clientId = ctx?.oidc?.client?.clientId;
-    deps.audit.emit({
+    const appended = deps.audit.record({
       timeMs: deps.clock.nowMs(),
       actor: clientId === undefined ? { kind: 'anonymous' } : { kind: 'client', id: clientId, name: clientId },
       action,
@@ -91,6 +105,11 @@ function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit
       ...(detail === undefined ? {} : { detail: detail.slice(0, 200) }),
       ...(ctx?.ip === undefined ? {} : { sourceAddress: ctx.ip }),
     });
+    if (typeof ctx === 'object') {
+      pending.set(ctx, [...(pending.get(ctx) ?? []), appended]);
+    } else {
+      appended.catch((error: unknown) => { deps.log.error({ err: error, action }, 'an authorization server event outside a request could not be audited'); });
+    }
   };
   const grantType = (ctx: EventContext | undefined) => {
     const type = ctx?.oidc?.params?.['grant_type'];
@@ -113,8 +132,8 @@ export function createIam(deps: IamDeps) {
   const { db, engine, clock } = deps;
   const secretBox = deps.secretBox ?? inMemorySecretBox();
   if (deps.secretBox === undefined) deps.log.warn('the IAM was given no secrets key: its secrets are sealed with an in-memory key and cannot be opened after this process ends (tests only)');
-  const operators = createOperatorStore({ db, clock, secretBox });
-  const clients = createClientStore({ db, clock });
+  const operators = createOperatorStore({ db, engine, clock, secretBox });
+  const clients = createClientStore({ db, engine, clock });
   const rbac = createRbacStore({ db, engine, clock });
   const signinLimits = createSigninLimits({ db, clock });
 

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '../../fspiop/errors.ts';
 import type { Clock } from '../../support/clock.ts';
-import type { Db } from '../../storage/index.ts';
+import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
 import { LOCKOUT_FAILURES_MAX, LOCKOUT_MS } from './limits.ts';
 import { dummyVerify, hashPassword, oneTimePassword, passwordProblem, verifyPassword } from './password.ts';
 import type { Operator } from './tables.ts';
@@ -43,6 +43,7 @@ export function operatorView(operator: Operator, nowMs: number) {
 
 interface Deps {
   db: Db;
+  engine: Engine;
   clock: Clock;
   /** Seals and opens TOTP secrets; this process's in-memory box when absent (tests, and stores that never touch TOTP). */
   secretBox?: SecretBox;
@@ -53,7 +54,7 @@ export function totpSecretContext(operatorId: string): string {
   return `operators.totp_secret:${operatorId}`;
 }
 
-export function createOperatorStore({ db, clock, secretBox = inMemorySecretBox() }: Deps) {
+export function createOperatorStore({ db, engine, clock, secretBox = inMemorySecretBox() }: Deps) {
   const find = (id: string) => db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
   const findByUsername = (username: string) => db.selectFrom('operators').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();
 
@@ -68,26 +69,30 @@ export function createOperatorStore({ db, clock, secretBox = inMemorySecretBox()
     if ((await findByUsername(username)) !== undefined) return fail('3000', `operator ${username} already exists`);
     const password = oneTimePassword();
     const nowMs = clock.nowMs();
-    const operator = await db.insertInto('operators').values({
-      id: randomUUID(),
-      username,
-      display_name: input.displayName,
-      password_hash: await hashPassword(password),
-      is_password_temporary: 1,
-      totp_secret: null,
-      totp_last_counter: null,
-      failed_attempts: 0,
-      locked_until_ms: null,
-      is_active: 1,
-      is_bootstrap: input.isBootstrap === true ? 1 : 0,
-      created_at_ms: nowMs,
-      created_by: createdBy,
-      changed_at_ms: nowMs,
-      password_changed_at_ms: nowMs,
-    }).onConflict((oc) => oc.column('username').doNothing()).returningAll().executeTakeFirst();
-    // A concurrent create of the same name won the insert.
-    if (operator === undefined) return fail('3000', `operator ${username} already exists`);
-    return ok({ operator, oneTimePassword: password });
+    const passwordHash = await hashPassword(password);
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    const created = await runTransaction(db, engine, async (tx): Promise<Result<Operator>> => {
+      const operator = await tx.insertInto('operators').values({
+        id: randomUUID(),
+        username,
+        display_name: input.displayName,
+        password_hash: passwordHash,
+        is_password_temporary: 1,
+        totp_secret: null,
+        totp_last_counter: null,
+        failed_attempts: 0,
+        locked_until_ms: null,
+        is_active: 1,
+        is_bootstrap: input.isBootstrap === true ? 1 : 0,
+        created_at_ms: nowMs,
+        created_by: createdBy,
+        changed_at_ms: nowMs,
+        password_changed_at_ms: nowMs,
+      }).onConflict((oc) => oc.column('username').doNothing()).returningAll().executeTakeFirst();
+      // A concurrent create of the same name won the insert.
+      return operator === undefined ? fail('3000', `operator ${username} already exists`) : ok(operator);
+    });
+    return created.ok ? ok({ operator: created.value, oneTimePassword: password }) : created;
   }
 
   /** Counts a failed step; locks the operator when the count reaches the limit. Returns whether this failure locked them. */
@@ -171,19 +176,26 @@ export function createOperatorStore({ db, clock, secretBox = inMemorySecretBox()
   }
 
   async function setActive(id: string, isActive: boolean): Promise<Result<Operator>> {
-    const updated = await db.updateTable('operators').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('id', '=', id).returningAll().executeTakeFirst();
-    return updated === undefined ? fail('3200', `operator ${id} does not exist`) : ok(updated);
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    return runTransaction(db, engine, async (tx): Promise<Result<Operator>> => {
+      const updated = await tx.updateTable('operators').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('id', '=', id).returningAll().executeTakeFirst();
+      return updated === undefined ? fail('3200', `operator ${id} does not exist`) : ok(updated);
+    });
   }
 
   /** A new one-time password; the TOTP enrolment and any lock-out are cleared (the operator enrols again at next sign-in). */
   async function resetCredential(id: string): Promise<Result<{ operator: Operator; oneTimePassword: string }>> {
     const password = oneTimePassword();
     const nowMs = clock.nowMs();
-    const operator = await db.updateTable('operators').set({
-      password_hash: await hashPassword(password), is_password_temporary: 1, totp_secret: null, totp_last_counter: null,
-      failed_attempts: 0, locked_until_ms: null, password_changed_at_ms: nowMs, changed_at_ms: nowMs,
-    }).where('id', '=', id).returningAll().executeTakeFirst();
-    return operator === undefined ? fail('3200', `operator ${id} does not exist`) : ok({ operator, oneTimePassword: password });
+    const passwordHash = await hashPassword(password);
+    // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
+    return runTransaction(db, engine, async (tx): Promise<Result<{ operator: Operator; oneTimePassword: string }>> => {
+      const operator = await tx.updateTable('operators').set({
+        password_hash: passwordHash, is_password_temporary: 1, totp_secret: null, totp_last_counter: null,
+        failed_attempts: 0, locked_until_ms: null, password_changed_at_ms: nowMs, changed_at_ms: nowMs,
+      }).where('id', '=', id).returningAll().executeTakeFirst();
+      return operator === undefined ? fail('3200', `operator ${id} does not exist`) : ok({ operator, oneTimePassword: password });
+    });
   }
 
   /**

@@ -16,7 +16,7 @@ import type { Interaction } from 'oidc-provider';
 import type { Clock } from '../../support/clock.ts';
 import type { Db } from '../../storage/index.ts';
 import { access } from '../access.ts';
-import type { AdminAuditSink, AuditActor } from '../audit_events.ts';
+import { recordOrRefuse, type AdminAuditSink, type AuditActor } from '../audit_events.ts';
 import { isReadPrivilege } from '../rbac/privileges.ts';
 import { INTERACTION_PATH } from './authorization_server.ts';
 import type { Iam } from './iam.ts';
@@ -49,8 +49,9 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
     return reply.code(status).headers(PAGE_HEADERS).send(page(title, body));
   }
 
-  function emit(request: FastifyRequest, actor: AuditActor, action: string, ok: boolean, detail?: string): void {
-    audit.emit({ timeMs: clock.nowMs(), actor, action, result: ok ? 'succeeded' : 'refused', ...(detail === undefined ? {} : { detail }), sourceAddress: request.ip, target: { resource: 'operator sign-in' } });
+  /** Records a sign-in step before it is answered; throws AuditUnavailableError (503) if it cannot be recorded. */
+  async function emit(request: FastifyRequest, actor: AuditActor, action: string, ok: boolean, detail?: string): Promise<void> {
+    await recordOrRefuse(audit, { timeMs: clock.nowMs(), actor, action, result: ok ? 'succeeded' : 'refused', ...(detail === undefined ? {} : { detail }), sourceAddress: request.ip, target: { resource: 'operator sign-in' } });
   }
 
   const operatorActor = (operator: Operator): AuditActor => ({ kind: 'operator', id: operator.id, name: operator.username });
@@ -140,11 +141,12 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
   async function finish(request: FastifyRequest<{ Params: { uid: string } }>, reply: FastifyReply, operator: Operator, amr: string[]): Promise<FastifyReply> {
     await iam.operators.recordSuccess(operator.id);
     await db.deleteFrom('signin_flows').where('uid', '=', request.params.uid).execute();
+    // Recorded before the sign-in completes: one the audit log cannot record does not happen.
+    await emit(request, operatorActor(operator), 'SIGN_IN', true, `amr ${amr.join('+')}`);
     const { provider } = await iam.started();
     const returnTo = await provider.interactionResult(request.raw, reply.raw, {
       login: { accountId: operator.id, amr, acr: amr.includes('otp') ? 'urn:interlock:acr:mfa' : 'urn:interlock:acr:pwd', remember: false },
     }, { mergeWithLastSubmission: false });
-    emit(request, operatorActor(operator), 'SIGN_IN', true, `amr ${amr.join('+')}`);
     return reply.code(303).header('location', returnTo).headers({ 'cache-control': 'no-store' }).send();
   }
 
@@ -170,16 +172,16 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       if (interaction === undefined) return expired(reply);
       const username = field(request.body, 'username').slice(0, 64);
       if (!(await iam.signinLimits.admit(request.ip))) {
-        emit(request, { kind: 'anonymous', name: username }, 'SIGN_IN', false, 'rate limit: too many attempts from this address');
+        await emit(request, { kind: 'anonymous', name: username }, 'SIGN_IN', false, 'rate limit: too many attempts from this address');
         return loginPage(reply, interaction.uid, 429, FAILED);
       }
       const step = await iam.operators.checkPassword(username, field(request.body, 'password'));
       if (!step.ok) {
         const actor: AuditActor = step.operator === undefined ? { kind: 'anonymous', name: username } : operatorActor(step.operator);
-        emit(request, actor, 'SIGN_IN', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
+        await emit(request, actor, 'SIGN_IN', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
         return loginPage(reply, interaction.uid, 401, FAILED);
       }
-      emit(request, operatorActor(step.operator), 'SIGN_IN_PASSWORD', true);
+      await emit(request, operatorActor(step.operator), 'SIGN_IN_PASSWORD', true);
       return proceed(request, reply, interaction, step.operator, ['pwd']);
     });
 
@@ -194,7 +196,7 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       if (password !== field(request.body, 'confirm')) return stagePage(reply, interaction.uid, 'CHANGE_PASSWORD', operator, null, 'The two passwords differ.');
       const changed = await iam.operators.changePassword(operator.id, password);
       if (!changed.ok) return stagePage(reply, interaction.uid, 'CHANGE_PASSWORD', operator, null, changed.error.detail);
-      emit(request, operatorActor(operator), 'PASSWORD_CHANGE', true, 'one-time credential replaced');
+      await emit(request, operatorActor(operator), 'PASSWORD_CHANGE', true, 'one-time credential replaced');
       iam.credentialReplaced(operator.username);
       const updated = await iam.operators.find(operator.id);
       return updated === undefined ? expired(reply) : proceed(request, reply, interaction, updated, ['pwd']);
@@ -207,11 +209,11 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       if (interaction === undefined || flow?.stage !== 'ENROL_TOTP' || flow.pending_totp_secret === null || operator === undefined) return expired(reply);
       const step = await iam.operators.enrolTotp(operator.id, flow.pending_totp_secret, field(request.body, 'code'));
       if (!step.ok) {
-        emit(request, operatorActor(operator), 'TOTP_ENROL', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
+        await emit(request, operatorActor(operator), 'TOTP_ENROL', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
         if (step.lockedNow === true) return send(reply, 401, 'Sign-in failed', paragraph(FAILED));
         return stagePage(reply, interaction.uid, 'ENROL_TOTP', operator, flow.pending_totp_secret, 'That code is not right; try the next one.');
       }
-      emit(request, operatorActor(operator), 'TOTP_ENROL', true);
+      await emit(request, operatorActor(operator), 'TOTP_ENROL', true);
       return finish(request, reply, operator, ['pwd', 'otp']);
     });
 
@@ -222,7 +224,7 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       const step = await iam.operators.checkTotp(flow.operator_id, field(request.body, 'code'));
       if (!step.ok) {
         const actor: AuditActor = step.operator === undefined ? { kind: 'operator', id: flow.operator_id } : operatorActor(step.operator);
-        emit(request, actor, 'SIGN_IN_TOTP', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
+        await emit(request, actor, 'SIGN_IN_TOTP', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
         if (step.reason === 'locked' || step.lockedNow === true) {
           await db.deleteFrom('signin_flows').where('uid', '=', interaction.uid).execute();
           return send(reply, 401, 'Sign-in failed', paragraph(FAILED));

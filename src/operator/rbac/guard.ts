@@ -14,6 +14,7 @@
 // than it does: a programmer error, so it throws (the admin API answers 2001
 // and logs it), and a test walks every route to keep it from happening.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { withCommitHook, type CommitHook } from '../../storage/index.ts';
 import { decide, type Principal } from './authorize.ts';
 import type { ChangeFunction, Privilege } from './privileges.ts';
 import type { Exclusion } from './sod.ts';
@@ -26,6 +27,11 @@ export interface Authority {
   readonly exclusions: readonly Exclusion[];
   /** Set while an approved change request runs its command. */
   readonly execution?: { readonly changeRequestId: string; readonly fn: ChangeFunction };
+  /**
+   * Records the request's action in a transaction of a state-changing call (`call` is "service.method"): every
+   * transaction such a call runs carries the entry, last, and commits with it or not at all (access.ts).
+   */
+  readonly recordChange?: (tx: Parameters<CommitHook>[0], call: string) => Promise<void>;
 }
 
 export type GuardRule = 'read' | 'public' | { readonly privilege: Privilege } | { readonly fn: ChangeFunction } | { readonly anyOf: readonly GuardRule[] };
@@ -79,7 +85,10 @@ export function guarded<T extends object>(name: string, service: T, rules: Reado
       return (...args: unknown[]): unknown => {
         const refusal = rule === undefined ? `${name}.${property} is not open to the admin API` : ruleRefusal(rule, current.getStore());
         if (refusal !== undefined) throw new GuardViolation(`guard: ${name}.${property}: ${refusal}`);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const call = () => (value as (...a: unknown[]) => unknown).apply(target, args);
+        const recordChange = current.getStore()?.recordChange;
+        if (rule === 'read' || rule === 'public' || recordChange === undefined) return call();
+        return withCommitHook((tx) => recordChange(tx, `${name}.${property}`), call);
       };
     },
   });
