@@ -6,7 +6,7 @@ import type { Server as TlsServer } from 'node:tls';
 import type { Config } from './config/index.ts';
 import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type OwnListener } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
-import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries } from './audit/index.ts';
+import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS } from './audit/index.ts';
 import { fanOutAdminAudit, loggedAdminAudit } from './operator/audit_events.ts';
 import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
@@ -106,7 +106,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   if (iamSecrets.created) log.warn({ keyFile: iamSecrets.path }, 'made a new IAM secrets key: back it up (without it the operators\' TOTP enrolments and the authorization server\'s keys are lost) and give every hub process on this database the same file (admin.secretsKeyFile)');
   // The tamper-evident audit log; every security event is logged and appended to it.
   const auditLog = await createAuditLogFromConfig(config, { db, engine, clock, log: log.child({ component: 'audit' }) });
-  const auditedSecurityEvents = auditSecurityEvents(auditLog, log, clock);
+  const auditedSecurityEvents = auditSecurityEvents(auditLog, log, clock, { ...SECURITY_EVENT_LIMITS, coalesceIntervalMs: config.audit.securityEventIntervalMs });
   const loggedEvents = loggedSecurityEvents(log);
   const securityEvents: SecurityEvents = {
     record(event) {

@@ -22,6 +22,21 @@ function auditorFetch(context: AssessContext): Fetch {
     context.admin.fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string> | undefined), authorization: await context.admin.authorization() } });
 }
 
+interface SecurityEntry { action?: string; result?: { reason?: unknown }; after?: { reasons?: unknown } }
+
+/** The reasons of the handshake refusals in the log since `since` (each entry's, and a summary's sample), and the Date refusals about the payer. */
+async function securityEventsSince(context: AssessContext, since: string): Promise<{ handshakeReasons: string[]; dateEvents: NonNullable<EntriesAnswer['entries']> }> {
+  const handshakes = await context.admin.call('GET', `/audit/entries?action=security.tls-handshake-refused&timeFrom=${since}&limit=${AUDIT_ENTRIES_READ_MAX}`);
+  const handshakeReasons = ((handshakes.body as EntriesAnswer | undefined)?.entries ?? []).flatMap((e) => {
+    const entry = e.entry as SecurityEntry;
+    const sample: unknown[] = Array.isArray(entry.after?.reasons) ? entry.after.reasons as unknown[] : [];
+    return [entry.result?.reason ?? null, ...sample].map((reason) => JSON.stringify(reason));
+  });
+  const aboutPayer = await context.admin.call('GET', `/audit/entries?targetId=${encodeURIComponent(context.payer.name)}&timeFrom=${since}&limit=${AUDIT_ENTRIES_READ_MAX}`);
+  const dateEvents = ((aboutPayer.body as EntriesAnswer | undefined)?.entries ?? []).filter((e) => e.entry.action?.startsWith('security.') === true && /date|skew|clock/i.test(JSON.stringify(e.entry)));
+  return { handshakeReasons, dateEvents };
+}
+
 interface EntriesAnswer { checkpoint?: { size?: number }; entries?: { index: number; entry: { action?: string; actor?: string; target?: { id?: string } } }[] }
 
 /** The log's entries about `targetId`, once a signed checkpoint covers them all (the hub checkpoints every few seconds). */
@@ -82,11 +97,17 @@ export const AUDIT_PROBES: readonly Probe<AssessContext>[] = [
     async run(context) {
       if (!context.families.has('transport') || !context.families.has('messages')) return notApplicable('the refusals it looks for are caused by the transport and messages probes, which this run left out');
       const since = new Date(context.startedAtMs - CLOCK_SKEW_ALLOWANCE_MS).toISOString();
-      const handshakes = await context.admin.call('GET', `/audit/entries?action=security.tls-handshake-refused&timeFrom=${since}&limit=${AUDIT_ENTRIES_READ_MAX}`);
-      const reasons = ((handshakes.body as EntriesAnswer | undefined)?.entries ?? []).map((e) => JSON.stringify((e.entry as { result?: { reason?: unknown } }).result?.reason ?? null));
-      const aboutPayer = await context.admin.call('GET', `/audit/entries?targetId=${encodeURIComponent(context.payer.name)}&timeFrom=${since}&limit=${AUDIT_ENTRIES_READ_MAX}`);
-      const dateEvents = ((aboutPayer.body as EntriesAnswer | undefined)?.entries ?? []).filter((e) => e.entry.action?.startsWith('security.') === true && /date|skew|clock/i.test(JSON.stringify(e.entry)));
-      const revokedNamed = reasons.some((reason) => /revoked/i.test(reason));
+      // Repeats of a source and kind reach the log as one summary entry at the end of the hub's interval, with a
+      // sample of their reasons: read until both are there, or the wait is over.
+      const deadlineMs = Date.now() + ASSESS_LIMITS.securityEventWaitMs;
+      const revokedIn = (reasons: string[]) => reasons.some((reason) => /revoked/i.test(reason));
+      let seen = await securityEventsSince(context, since);
+      while (!(revokedIn(seen.handshakeReasons) && seen.dateEvents.length > 0) && Date.now() < deadlineMs) {
+        await new Promise((resolve) => setTimeout(resolve, ASSESS_LIMITS.securityEventPollMs));
+        seen = await securityEventsSince(context, since);
+      }
+      const { handshakeReasons: reasons, dateEvents } = seen;
+      const revokedNamed = revokedIn(reasons);
       const crlBlamed = reasons.filter((reason) => /CRL/i.test(reason));
       return verdict(revokedNamed && crlBlamed.length === 0 && dateEvents.length > 0,
         `handshake refusals: ${reasons.join(', ') || 'none'}; Date refusals recorded: ${dateEvents.length}`,

@@ -30,7 +30,9 @@ What it does
     maker_checker  a maker alone moves no money, self-approval, concurrent approvals execute
                    once, missing privileges, a settlement model by a maker alone
     audit          the log verified through GET /audit/* against the pinned --audit-key,
-                   and this run's own actions in it
+                   this run's own actions in it, and the refusals it caused recorded with
+                   their real reasons (it waits up to 75 s for them: a hub counts repeated
+                   security events into one entry per audit.securityEventIntervalMs, 60 s)
   and prints a report: for each probe the control it tests (the seed's names), what was
   expected, what happened, and (in --json) the evidence and the OWASP ASVS 5.0 requirements
   it covers (docs/asvs.md).

@@ -8,8 +8,7 @@ import { FlattenedSign } from 'jose';
 import { formatSignatureHeader } from '../edge/signature/signature_header.ts';
 import type { SigningKey } from '../edge/signature/index.ts';
 import { TLS_POLICY } from '../edge/tls/policy.ts';
-import { dfspHeaders } from '../sim/headers.ts';
-import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
+import { dfspHeaders, type DfspRequest } from '../sim/headers.ts';
 import type { DfspTls } from '../sim/index.ts';
 import { ASSESS_LIMITS } from './limits.ts';
 
@@ -107,14 +106,8 @@ export function answerEvidence(answer: RawAnswer): Record<string, unknown> {
   };
 }
 
-export interface MessageParts {
-  readonly resource: FspiopResource;
-  readonly method: FspiopMethod;
-  readonly uri: string;
-  readonly source: string;
-  readonly destination: string | undefined;
-  readonly nowMs: number;
-}
+/** The parts of an FSPIOP request its headers and signature are made from: the simulator's. */
+export type MessageParts = DfspRequest;
 
 /** A request's FSPIOP headers, as a DFSP sends them (the simulator's), with a bearer token when given. */
 export function messageHeaders(parts: MessageParts, token: string | undefined): Record<string, string> {

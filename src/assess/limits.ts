@@ -19,6 +19,14 @@ export const ASSESS_LIMITS = {
   rateBurstSockets: 32,
   /** The slow-client probe waits this long at most for the hub to cut a request that never finishes its head. */
   slowClientWaitMs: 40_000,
+  /**
+   * Longest wait for the security events this run caused to be in the log. A hub appends the first event of a
+   * source and kind at once and counts the rest into a summary entry at the end of its interval
+   * (audit.securityEventIntervalMs, 60 s by default): this covers one default interval and the append.
+   */
+  securityEventWaitMs: 75_000,
+  /** How often the log is read again while waiting for them. */
+  securityEventPollMs: 1_000,
   /** Callbacks kept per test participant. */
   arrivalsMax: 1_000,
 } as const;

@@ -135,7 +135,7 @@ export { createAuditLogFromConfig, witnessesOf, type AuditLogFromConfigDeps } fr
 export { AuditAppendError, type AppendRefusal, type AppendResult, type SignedCheckpoint } from './sequencer.ts';
 export { AuditIntegrityError } from './store.ts';
 export { AUDIT_KEY_FILE_NAME, KeyFileError, loadOrCreateAuditKey } from './key_file.ts';
-export { auditSecurityEvents, createAuditFeed, securityEventEntry, type AuditFeed, type AuditedSecurityEvents } from './security_events.ts';
+export { auditSecurityEvents, createAuditFeed, SECURITY_EVENT_LIMITS, securityEventEntry, type AuditFeed, type AuditedSecurityEvents } from './security_events.ts';
 export { auditOperatorActions, auditValueOf, operatorActionEntry } from './operator_actions.ts';
 export { AUDIT_READ, registerAuditRoutes, type AuditRouteDeps } from './routes.ts';
 export { createAuditQueries, type AuditQueries } from './queries.ts';

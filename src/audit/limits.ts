@@ -95,6 +95,9 @@ export const SECURITY_EVENT_DROP_REPORT_INTERVAL_MS = 1_000;
  * minute, and a crash loses at most one interval's counts.
  */
 export const SECURITY_EVENT_COALESCE_INTERVAL_MS = 60_000;
+/** Bounds of audit.securityEventIntervalMs: under a second the summaries become the flood; over an hour a crash loses too much. */
+export const SECURITY_EVENT_INTERVAL_MS_MIN = 1_000;
+export const SECURITY_EVENT_INTERVAL_MS_MAX = 3_600_000;
 
 /**
  * Sources (a participant, or an address when none was established) tracked per interval. Anyone on the
@@ -103,7 +106,7 @@ export const SECURITY_EVENT_COALESCE_INTERVAL_MS = 60_000;
 export const SECURITY_EVENT_SOURCES_MAX = 512;
 
 /** Distinct reasons kept as a sample in a summary entry (the count says how many events there were). */
-export const SECURITY_EVENT_REASON_SAMPLES_MAX = 4;
+export const SECURITY_EVENT_REASON_SAMPLES_MAX = 8;
 
 /** Longest text taken from a security event into an entry (its reason, a claimed participant name): headers are attacker-chosen. */
 export const SECURITY_EVENT_TEXT_LENGTH_MAX = 256;

@@ -69,7 +69,7 @@ export interface SecurityEventLimits extends FeedLimits {
   readonly reasonSamplesMax: number;
 }
 
-const DEFAULT_LIMITS: SecurityEventLimits = {
+export const SECURITY_EVENT_LIMITS: SecurityEventLimits = {
   inFlightMax: SECURITY_EVENTS_IN_FLIGHT_MAX,
   dropReportIntervalMs: SECURITY_EVENT_DROP_REPORT_INTERVAL_MS,
   coalesceIntervalMs: SECURITY_EVENT_COALESCE_INTERVAL_MS,
@@ -119,7 +119,7 @@ export function securityEventEntry(event: SecurityEvent, timeMs: number): AuditE
  * never waits and is never failed; what cannot be stored is dropped, counted and reported loudly.
  */
 export function createAuditFeed<E>(auditLog: Pick<AuditLog, 'append'>, log: Logger, what: string, toEntry: (event: E, nowMs: number) => AuditEntry,
-  clock: Clock = systemClock, limits: FeedLimits = DEFAULT_LIMITS): AuditFeed<E> {
+  clock: Clock = systemClock, limits: FeedLimits = SECURITY_EVENT_LIMITS): AuditFeed<E> {
   const events = log.child({ component: `audit-${what.replaceAll(' ', '-')}` });
   let inFlight = 0;
   let droppedTotal = 0;
@@ -223,7 +223,7 @@ export function repeatsEntry(repeats: Repeats, scope: 'source' | 'many-sources',
  * A SecurityEvents sink that appends to the audit log, without ever holding up the caller: the first event of a
  * source and kind in each interval at once, the rest counted into one summary entry at the interval's end.
  */
-export function auditSecurityEvents(auditLog: Pick<AuditLog, 'append'>, log: Logger, clock: Clock = systemClock, limits: SecurityEventLimits = DEFAULT_LIMITS): AuditedSecurityEvents {
+export function auditSecurityEvents(auditLog: Pick<AuditLog, 'append'>, log: Logger, clock: Clock = systemClock, limits: SecurityEventLimits = SECURITY_EVENT_LIMITS): AuditedSecurityEvents {
   const feed = createAuditFeed<AuditEntry>(auditLog, log, 'security events', (entry) => entry, clock, limits);
   let sources = new Map<string, Repeats>();
   let pastBound = new Map<SecurityEventKind, Repeats>();

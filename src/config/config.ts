@@ -10,7 +10,7 @@ import { engineOf } from '../storage/index.ts';
 import { issuerUrlProblem, parseRoleMap, type ExternalIssuerConfig } from '../operator/iam/external_issuer_config.ts';
 import { BOOTSTRAP_WINDOW_MS_DEFAULT, BOOTSTRAP_WINDOW_MS_MAX, BOOTSTRAP_WINDOW_MS_MIN } from '../operator/iam/limits.ts';
 import { defaultOrigin, parseOrigin, parseWitnesses, type WitnessConfig } from '../audit/config_values.ts';
-import { CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN } from '../audit/limits.ts';
+import { CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN, SECURITY_EVENT_COALESCE_INTERVAL_MS, SECURITY_EVENT_INTERVAL_MS_MAX, SECURITY_EVENT_INTERVAL_MS_MIN } from '../audit/limits.ts';
 import { checkCallbackNetworks, DEFAULT_CALLBACK_NETWORKS } from '../delivery/callback_addresses.ts';
 import { ACCESS_TOKEN_MODES, type AccessTokenMode } from '../edge/gateway/access_token.ts';
 import { FSPIOP_APIS, type FspiopApi } from '../edge/gateway/apis.ts';
@@ -110,6 +110,8 @@ export interface Config {
     keyFile: string | undefined;
     /** How often a checkpoint is signed (when the log grew) and sent to the witnesses. */
     checkpointIntervalMs: number;
+    /** Repeated security events of a source and kind are counted over this interval into one entry (audit/security_events.ts). */
+    securityEventIntervalMs: number;
     /** Witnesses the checkpoints go to (tlog-witness), each with its pinned cosignature key. */
     witnesses: readonly WitnessConfig[];
   };
@@ -250,6 +252,7 @@ const KEYS: readonly KeySpec[] = [
   { path: 'audit.origin', describe: 'the audit log\'s identity, a schema-less URL (host/path); never change it for a log', parse: parseOrigin },
   { path: 'audit.keyFile', describe: 'the audit log\'s Ed25519 key, PKCS#8 PEM, mode 0600 (default <dataDir>/audit_key.pem, made at first start)', parse: text(/^[^\0]{1,4096}$/, 'a file path') },
   { path: 'audit.checkpointIntervalMs', describe: 'how often the audit log signs a checkpoint (when it grew) and sends it to witnesses, ms', parse: integer(CHECKPOINT_INTERVAL_MS_MIN, CHECKPOINT_INTERVAL_MS_MAX) },
+  { path: 'audit.securityEventIntervalMs', describe: 'repeated security events of a source and kind are counted over this interval into one summary entry (the first is appended at once), ms', parse: integer(SECURITY_EVENT_INTERVAL_MS_MIN, SECURITY_EVENT_INTERVAL_MS_MAX) },
   { path: 'audit.witnesses', describe: 'witnesses of the audit log: JSON [{"url", "verifierKey"}] (from interlock audit witness)', parse: parseWitnesses },
   { path: 'log.level', describe: 'log level', parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) },
 ];
@@ -327,6 +330,7 @@ function defaults(dataDir: string): Record<string, unknown> {
     'pki.crlReloadIntervalMs': 10_000,
     'audit.origin': defaultOrigin(),
     'audit.checkpointIntervalMs': 1_000,
+    'audit.securityEventIntervalMs': SECURITY_EVENT_COALESCE_INTERVAL_MS,
     'audit.witnesses': [],
     'log.level': 'info',
   };
@@ -481,6 +485,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       origin: text('audit.origin'),
       keyFile: values.get('audit.keyFile') === undefined ? undefined : resolve(text('audit.keyFile')),
       checkpointIntervalMs: int('audit.checkpointIntervalMs'),
+      securityEventIntervalMs: int('audit.securityEventIntervalMs'),
       witnesses: values.get('audit.witnesses') as WitnessConfig[],
     },
     log: { level: text('log.level') as Config['log']['level'] },

@@ -95,13 +95,7 @@ export function callerWithKey(app: FastifyInstance, clientId: string, privateKey
         headers: { authorization: `Bearer ${await token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
         ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
-      let parsed: unknown;
-      try {
-        parsed = response.body === '' ? undefined : JSON.parse(response.body) as unknown;
-      } catch {
-        parsed = response.body;
-      }
-      return { status: response.statusCode, body: parsed, raw: response.body, headers: response.headers };
+      return injectedAnswer(response);
     },
   };
 }
@@ -192,4 +186,15 @@ export async function routeTestApp(register: (app: FastifyInstance) => void): Pr
   register(app);
   await app.ready();
   return app;
+}
+
+/** An injected response as the test clients answer it: the body parsed as JSON where it is JSON. */
+export function injectedAnswer(response: { statusCode: number; body: string; headers: Answer['headers'] }): Answer {
+  let parsed: unknown;
+  try {
+    parsed = response.body === '' ? undefined : JSON.parse(response.body) as unknown;
+  } catch {
+    parsed = response.body;
+  }
+  return { status: response.statusCode, body: parsed, raw: response.body, headers: response.headers };
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '../../storage/index.ts';
 import type { Clock } from '../../support/clock.ts';
-import { clientCaller, createTestAdminApi, makeAndApprove, type Answer, type Caller, type TestAdminApi } from '../testing.ts';
+import { clientCaller, createTestAdminApi, injectedAnswer, makeAndApprove, type Answer, type Caller, type TestAdminApi } from '../testing.ts';
 import { createBrowser, injectTransport, signIn, type Browser } from './browser.ts';
 import { totpCode } from './totp.ts';
 
@@ -39,13 +39,7 @@ function portalSession(api: TestAdminApi, browser: Browser): AdminSession {
         headers: { host: 'hub.test', origin: PUBLIC_URL, cookie, 'x-interlock-form-token': session.formToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
       });
-      let parsed: unknown;
-      try {
-        parsed = response.body === '' ? undefined : JSON.parse(response.body) as unknown;
-      } catch {
-        parsed = response.body;
-      }
-      return { status: response.statusCode, body: parsed, raw: response.body, headers: response.headers };
+      return injectedAnswer(response);
     },
   };
 }
