@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { Storage } from './storage/index.ts';
-import { describeOnEachEngine, freshStorage } from './testing/engines.ts';
+import { describeOnEachEngine, type EngineContext } from './testing/engines.ts';
 import { startSchemeHub, type SchemeHub } from './testing/scheme_hub.ts';
 
 /** Refused requests sent at once: more than the old background queue held (1024). */
@@ -18,7 +17,7 @@ const FLOOD_REQUESTS = 1_100;
 /** Connections they share: a flood of TLS handshakes on a small machine would only time out the client. */
 const FLOOD_CONNECTIONS = 32;
 
-async function breakAuditFor(ctx: { engine: string; storage: Storage }, action: string): Promise<void> {
+async function breakAuditFor(ctx: EngineContext, action: string): Promise<void> {
   // The action is a constant of this test, never input.
   if (ctx.engine === 'sqlite') {
     await sql.raw(`create trigger test_audit_broken before insert on audit_entries when new.action = '${action}' begin select raise(abort, 'audit storage broken (test)'); end`).execute(ctx.storage.db);
@@ -28,26 +27,21 @@ async function breakAuditFor(ctx: { engine: string; storage: Storage }, action: 
   }
 }
 
-async function repairAudit(ctx: { engine: string; storage: Storage }): Promise<void> {
+async function repairAudit(ctx: EngineContext): Promise<void> {
   await sql.raw(ctx.engine === 'sqlite' ? 'drop trigger test_audit_broken' : 'drop trigger test_audit_broken on audit_entries').execute(ctx.storage.db);
 }
 
-describeOnEachEngine('audited operator actions', (engineContext) => {
+describeOnEachEngine('audited operator actions', (ctx) => {
   let scheme: SchemeHub;
   let accountId: number;
-  // A database of the test's own, dropped only after the hub on it has stopped.
-  const ctx = { engine: engineContext.engine } as { engine: string; storage: Storage; dispose: () => Promise<void> };
 
   before(async () => {
-    const fresh = await freshStorage(engineContext.engine);
-    Object.assign(ctx, { storage: fresh.storage, dispose: fresh.dispose });
-    scheme = await startSchemeHub({ name: 'audited-actions', dfsps: { payerfsp: {} }, overrides: { 'storage.url': fresh.url } });
+    scheme = await startSchemeHub({ name: 'audited-actions', dfsps: { payerfsp: {} }, overrides: { 'storage.url': ctx.url } });
     const accounts = (await scheme.admin.call('GET', '/participants/payerfsp/accounts')).body as { id: number; ledgerAccountType: string }[];
     accountId = accounts.find((a) => a.ledgerAccountType === 'SETTLEMENT')?.id ?? 0;
   });
   after(async () => {
     await scheme.close();
-    await ctx.dispose();
   });
 
   const settlementText = async () => (await scheme.admin.text('/participants/payerfsp/accounts')).text;

@@ -46,6 +46,7 @@ describe('audit configuration values', () => {
       origin: 'hub.example.org/interlock/audit',
       keyFile: undefined,
       checkpointIntervalMs: 2000,
+      securityEventIntervalMs: 60_000,
       witnesses: [{ url: 'http://127.0.0.1:8460', verifierKey: witnessKey }],
     });
     assert.throws(() => loadConfig({ env: { INTERLOCK_AUDIT_CHECKPOINT_INTERVAL_MS: '10' } }), /audit\.checkpointIntervalMs \(from INTERLOCK_AUDIT_CHECKPOINT_INTERVAL_MS\): expected an integer from 100 to 3600000/);

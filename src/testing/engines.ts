@@ -125,10 +125,12 @@ export function describeOnEachEngine(name: string, suite: (context: EngineContex
         context.url = fresh.url;
         dispose = fresh.dispose;
       });
+      suite(context);
+      // Declared after the suite's own hooks, so it runs after them (after hooks run in the order declared):
+      // a hub the suite started on this database stops before the database is dropped under it.
       after(async () => {
         await dispose?.();
       });
-      suite(context);
     });
   }
 }
