@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { dfspServer, freePort, onboardScheme } from './testing/dfsp.ts';
 import { freshStorage } from './testing/engines.ts';
-import { startHubProcess, until, type HubProcess } from './testing/hub_process.ts';
+import { reportHubOutputs, startHubProcess, until, type HubProcess } from './testing/hub_process.ts';
 import { adminClientFor } from './testing/admin_client.ts';
 import { testSchemePki } from './testing/scheme_pki.ts';
 
@@ -74,7 +74,7 @@ test('SIGKILL among approvals: every committed change has its audit entries, and
     hubs.push(await startHubProcess(hubOptions));
     assert.equal(await hubs[1]!.stop(), 0);
   } catch (error) {
-    for (const [index, hub] of hubs.entries()) t.diagnostic(`hub #${index + 1} (pid ${hub.pid}) output, last lines:\n${hub.output().split('\n').slice(-30).join('\n')}`);
+    reportHubOutputs(t, hubs);
     throw error;
   } finally {
     for (const hub of hubs) await hub.kill();

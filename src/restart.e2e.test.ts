@@ -17,7 +17,7 @@ import {
   type DfspServer, type DfspServerOptions, type HttpAnswer, type Received,
 } from './testing/dfsp.ts';
 import { freshStorage, postgresUnavailable, skippedOnPostgres } from './testing/engines.ts';
-import { ledgerCheck, startHubProcess, until, type HubProcess } from './testing/hub_process.ts';
+import { ledgerCheck, reportHubOutputs, startHubProcess, until, type HubProcess } from './testing/hub_process.ts';
 import { adminClientFor } from './testing/admin_client.ts';
 import { testSchemePki } from './testing/scheme_pki.ts';
 
@@ -109,7 +109,7 @@ async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspS
       },
     });
   } catch (error) {
-    for (const [index, hub] of hubs.entries()) t.diagnostic(`hub #${index + 1} (pid ${hub.pid}) output, last lines:\n${hub.output().split('\n').slice(-30).join('\n')}`);
+    reportHubOutputs(t, hubs);
     throw error;
   } finally {
     for (const hub of hubs) await hub.kill();

@@ -17,6 +17,16 @@ function sequencerOn(storage: Storage, limits = DEFAULT_SEQUENCER_LIMITS): Promi
   return createSequencer({ db: storage.db, engine: storage.engine, clock, origin: TEST_ORIGIN, signer: keys.signer, verifier: keys.verifier, limits });
 }
 
+/** Every checkpoint extends the one before it: the consistency proof between each pair, read from the store, verifies. */
+async function assertCheckpointsConsistent(db: Storage['db'], checkpoints: Awaited<ReturnType<typeof readCheckpoints>>): Promise<void> {
+  for (let i = 1; i < checkpoints.length; i++) {
+    const [p, q] = [checkpoints[i - 1]!, checkpoints[i]!];
+    const plan = consistencyProofPlan(p.size, q.size);
+    const proof = proofFromPlan(plan, await nodeReader(db, q.size)(plan.nodes));
+    assert.ok(verifyConsistency({ size1: p.size, size2: q.size, root1: p.rootHash, root2: q.rootHash, proof }).ok, `checkpoint ${q.seq} extends ${p.seq}`);
+  }
+}
+
 async function storedLeaves(storage: Storage): Promise<Hash[]> {
   const size = await storedSize(storage.db);
   return (await readEntries(storage.db, 0, size)).map((e) => e.leafHash);
@@ -150,13 +160,8 @@ describeOnEachEngine('audit sequencer: two hub processes on one database', (ctx)
       assert.deepEqual(last.rootHash, treeHead(leaves.length, nodesOfLeafHashes(leaves)));
       const checkpoints = await readCheckpoints(ctx.storage.db, 0, 1000);
       assert.deepEqual(checkpoints.map((c) => c.seq), checkpoints.map((_, i) => i + 1));
-      for (let i = 1; i < checkpoints.length; i++) {
-        const [p, q] = [checkpoints[i - 1]!, checkpoints[i]!];
-        assert.ok(p.size < q.size, 'a checkpoint is only signed when the tree grew');
-        const plan = consistencyProofPlan(p.size, q.size);
-        const proof = proofFromPlan(plan, await nodeReader(ctx.storage.db, q.size)(plan.nodes));
-        assert.ok(verifyConsistency({ size1: p.size, size2: q.size, root1: p.rootHash, root2: q.rootHash, proof }).ok, `checkpoint ${q.seq} extends ${p.seq}`);
-      }
+      for (let i = 1; i < checkpoints.length; i++) assert.ok(checkpoints[i - 1]!.size < checkpoints[i]!.size, 'a checkpoint is only signed when the tree grew');
+      await assertCheckpointsConsistent(ctx.storage.db, checkpoints);
     } finally {
       await a.close();
       await b.close();
@@ -220,13 +225,7 @@ describeOnEachEngine('audit entries appended in the transaction of the change th
       const last = await a.checkpoint();
       assert.equal(last?.size, total);
       assert.deepEqual(last.rootHash, treeHead(leaves.length, nodesOfLeafHashes(leaves)));
-      const checkpoints = await readCheckpoints(ctx.storage.db, 0, 1000);
-      for (let i = 1; i < checkpoints.length; i++) {
-        const [p, q] = [checkpoints[i - 1]!, checkpoints[i]!];
-        const plan = consistencyProofPlan(p.size, q.size);
-        const proof = proofFromPlan(plan, await nodeReader(ctx.storage.db, q.size)(plan.nodes));
-        assert.ok(verifyConsistency({ size1: p.size, size2: q.size, root1: p.rootHash, root2: q.rootHash, proof }).ok, `checkpoint ${q.seq} extends ${p.seq}`);
-      }
+      await assertCheckpointsConsistent(ctx.storage.db, await readCheckpoints(ctx.storage.db, 0, 1000));
     } finally {
       await a.close();
       await b.close();

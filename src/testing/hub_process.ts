@@ -179,3 +179,8 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Each hub's last lines of output, as diagnostics of the failing test: what a hub said before a test failed. */
+export function reportHubOutputs(t: { diagnostic(message: string): void }, hubs: readonly HubProcess[]): void {
+  for (const [index, hub] of hubs.entries()) t.diagnostic(`hub #${index + 1} (pid ${hub.pid}) output, last lines:\n${hub.output().split('\n').slice(-30).join('\n')}`);
+}
