@@ -11,6 +11,7 @@ import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { dfspHeaders, type DfspRequest } from '../sim/headers.ts';
 import type { DfspTls } from '../sim/index.ts';
 import { ASSESS_LIMITS } from './limits.ts';
+import { boundedRequest } from '../support/bounded_request.ts';
 
 export interface RawAnswer {
   /** 0 when no HTTP answer came (the connection was refused or cut); `error` says why. */
@@ -61,29 +62,11 @@ function sendRaw(base: URL, agent: https.Agent, request: RawRequest): Promise<Ra
   const url = new URL(base.origin + base.pathname.replace(/\/+$/, '') + request.path);
   const headers: Record<string, string> = { ...request.headers };
   if (request.body !== undefined) headers['content-length'] = String(request.body.length);
-  return new Promise((resolve) => {
-    const req = https.request(url, { method: request.method, headers, agent });
-    const timer = setTimeout(() => { req.destroy(new Error(`no answer within ${ASSESS_LIMITS.requestTimeoutMs} ms`)); }, ASSESS_LIMITS.requestTimeoutMs);
-    const noAnswer = (error: Error) => {
-      clearTimeout(timer);
-      resolve({ status: 0, headers: {}, text: '', error: `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` });
-    };
-    req.on('error', noAnswer);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (bytes < ASSESS_LIMITS.answerBytesMax) chunks.push(chunk.subarray(0, ASSESS_LIMITS.answerBytesMax - bytes));
-        bytes += chunk.length;
-      });
-      res.on('error', noAnswer);
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
+  return boundedRequest(url, { method: request.method, headers, body: request.body, agent, timeoutMs: ASSESS_LIMITS.requestTimeoutMs, answerBytesMax: ASSESS_LIMITS.answerBytesMax })
+    .catch((error: unknown): RawAnswer => {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      return { status: 0, headers: {}, text: '', error: `${(failure as NodeJS.ErrnoException).code ?? failure.name}: ${failure.message}` };
     });
-    req.end(request.body);
-  });
 }
 
 /** The FSPIOP error code of an answer's errorInformation, if it has one. */

@@ -8,6 +8,7 @@ import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { signMessage, type SigningKey } from '../edge/signature/index.ts';
 import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';
+import { boundedRequest } from '../support/bounded_request.ts';
 import { createAccessTokenSource } from './access_token.ts';
 import { dfspHeaders } from './headers.ts';
 import type { SimLimits } from './limits.ts';
@@ -70,31 +71,8 @@ export function createHubClient(options: { name: string; hubFspiopUrl: string; l
       headers['content-length'] = String(body.length);
     }
     const url = new URL(base.origin + prefix + request.uri);
-    return new Promise<HubAnswer>((resolve, reject) => {
-      const req = (secure ? https : http).request(url, { method: request.method, headers, agent });
-      const timer = setTimeout(() => { req.destroy(new Error(`no answer from the hub within ${limits.sendTimeoutMs} ms`)); }, limits.sendTimeoutMs);
-      req.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let bytes = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (bytes < limits.answerBytesMax) chunks.push(chunk.subarray(0, limits.answerBytesMax - bytes));
-          bytes += chunk.length;
-        });
-        res.on('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-        res.on('end', () => {
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-        });
-      });
-      req.end(body ?? undefined);
-    });
+    const answer = await boundedRequest(url, { method: request.method, headers, body: body ?? undefined, agent, timeoutMs: limits.sendTimeoutMs, answerBytesMax: limits.answerBytesMax });
+    return { status: answer.status, body: answer.text };
   }
 
   return {
