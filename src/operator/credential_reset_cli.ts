@@ -15,7 +15,7 @@
 // operators' credentials are reset through the admin API
 // (POST /operators/{id}/credentialReset), a maker-checker function; and
 // reactivating a deactivated administrator is one too.
-import { hostname, userInfo } from 'node:os';
+import { localActorId } from '../support/local_actor.ts';
 import { createAuditLogFromConfig, operatorActionEntry } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { createPortalSessions } from '../portal/index.ts';
@@ -54,8 +54,8 @@ const processOutput: OperatorCliOutput = { stdout: (text) => { process.stdout.wr
 
 /** The person at the hub host, as the audit log names them. */
 function localActor(): AuditActor {
-  const user = userInfo().username;
-  return { kind: 'system', id: `local:${user}@${hostname()}`, name: `${user} on ${hostname()} (interlock operator reset-credential)` };
+  const id = localActorId();
+  return { kind: 'system', id, name: `${id.slice('local:'.length)} (interlock operator reset-credential)` };
 }
 
 function credentialText(username: string, password: string, nowMs: number): string {

@@ -1,7 +1,7 @@
 // `interlock pki …`: the scheme PKI for operators. Certificates and CSRs are
 // public; no key material is ever printed, and the root key's only mention is
 // its path, with the instruction to take it offline.
-import { userInfo } from 'node:os';
+import { localActorId } from '../support/local_actor.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/index.ts';
@@ -193,21 +193,12 @@ async function run(args: readonly string[], config: Config, output: PkiCliOutput
 /** The commands that change the scheme's certificates, and so are recorded in the audit log. */
 const CHANGING_COMMANDS = new Set(['issue', 'renew', 'revoke']);
 
-/** Who ran a local command: the operating system's user (the CLI has no sign-in). */
-function localActor(): string {
-  try {
-    return `local:${userInfo().username}`.replace(/[^\x21-\x7e]/g, '_').slice(0, 64);
-  } catch {
-    return 'local:unknown';
-  }
-}
-
 function localActionEntry(command: string, values: Values): AuditEntry {
   const target = values.fsp !== undefined ? { type: 'participant', id: auditText(values.fsp.slice(0, 64)) }
     : { type: 'certificate', id: auditText((values.serial ?? 'unknown').slice(0, 64)) };
   return {
     kind: 'operator-action',
-    actor: localActor(),
+    actor: localActorId(),
     actorRole: 'local-cli',
     action: `PKI_${command.toUpperCase()}`,
     target,
