@@ -2,9 +2,9 @@
 // HUB_RECONCILIATION account (central-ledger's recordFundsIn,
 // recordFundsOutPrepareReserve, recordFundsOutCommit, recordFundsOutAbort).
 // Each request is idempotent on its transferId: the same request again is
-// accepted without moving money twice; a different one under the same id is 3106.
+// accepted without moving money twice; a different one under the same id is refused.
 import assert from 'node:assert/strict';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { refuse, type LedgerResult } from './errors.ts';
 import { ok } from '../support/result.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
@@ -43,7 +43,7 @@ interface Deps {
 type Action = 'recordFundsIn' | 'recordFundsOutPrepareReserve';
 
 /** The duplicate check and the account checks common to funds in and out. */
-async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<FspiopResult<{ duplicate: true; state: FundsState } | { duplicate: false; amountMinor: bigint; positionId: number; reconciliationId: number }>> {
+async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<LedgerResult<{ duplicate: true; state: FundsState } | { duplicate: false; amountMinor: bigint; positionId: number; reconciliationId: number }>> {
   // The journal is read before the requests: on PostgreSQL each statement sees
   // what has committed by then, and a copy of this request committing between
   // the two reads must show up as a previous request (a duplicate), not as
@@ -52,21 +52,21 @@ async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<Fsp
   const previous = await tx.selectFrom('funds_requests').selectAll().where('transfer_id', '=', request.transferId).executeTakeFirst();
   if (previous !== undefined) {
     if (previous.request_hash !== request.requestHash || previous.action !== action || previous.account_id !== request.accountId) {
-      return fail('3106', `transferId ${request.transferId} was already used for a different request`);
+      return refuse('TRANSFER_ID_IN_USE', `transferId ${request.transferId} was already used for a different request`);
     }
     return ok({ duplicate: true, state: await fundsState(tx, request.transferId) ?? 'COMMITTED' });
   }
-  if (used !== undefined) return fail('3106', `transferId ${request.transferId} is already used by another transfer`);
+  if (used !== undefined) return refuse('TRANSFER_ID_IN_USE', `transferId ${request.transferId} is already used by another transfer`);
 
   const account = await tx.selectFrom('accounts').selectAll().where('id', '=', request.accountId).executeTakeFirst();
-  if (account === undefined) return fail('3200', `account ${request.accountId} does not exist`);
-  if (account.type !== 'SETTLEMENT') return fail('3100', `account ${request.accountId} is a ${account.type} account; funds move through SETTLEMENT accounts`);
-  if (account.is_active !== 1) return fail('3100', `account ${request.accountId} is not active`);
-  if (account.currency !== request.currency) return fail('3100', `account ${request.accountId} is in ${account.currency}, not ${request.currency}`);
+  if (account === undefined) return refuse('NO_SUCH_ACCOUNT', `account ${request.accountId} does not exist`);
+  if (account.type !== 'SETTLEMENT') return refuse('NOT_SETTLEMENT_ACCOUNT', `account ${request.accountId} is a ${account.type} account; funds move through SETTLEMENT accounts`);
+  if (account.is_active !== 1) return refuse('ACCOUNT_INACTIVE', `account ${request.accountId} is not active`);
+  if (account.currency !== request.currency) return refuse('CURRENCY_MISMATCH', `account ${request.accountId} is in ${account.currency}, not ${request.currency}`);
   const amount = parseAmount(request.amount, request.currency);
-  if (!amount.ok) return fail('3100', amount.reason);
+  if (!amount.ok) return refuse('INVALID_AMOUNT', amount.reason);
   const reconciliation = await findHubAccount(tx, request.currency, 'HUB_RECONCILIATION');
-  if (reconciliation === undefined) return fail('3100', `the hub has no HUB_RECONCILIATION account in ${request.currency}`);
+  if (reconciliation === undefined) return refuse('NO_HUB_ACCOUNT', `the hub has no HUB_RECONCILIATION account in ${request.currency}`);
   const position = await findAccount(tx, account.participant_id, request.currency, 'POSITION');
   assert.ok(position !== undefined, 'a SETTLEMENT account has its POSITION twin');
   return ok({ duplicate: false, amountMinor: amount.value, positionId: position.id, reconciliationId: reconciliation.id });
@@ -94,7 +94,7 @@ export async function fundsState(db: Db | Tx, transferId: string): Promise<Funds
 export function createFunds(deps: Deps) {
   const { db, engine, clock } = deps;
 
-  async function recordFundsIn(request: FundsRequest): Promise<FspiopResult<FundsOutcome>> {
+  async function recordFundsIn(request: FundsRequest): Promise<LedgerResult<FundsOutcome>> {
     return runRefusable(db, engine, async (tx) => {
       const admitted = await admit(tx, request, 'recordFundsIn');
       if (!admitted.ok) return admitted;
@@ -118,7 +118,7 @@ export function createFunds(deps: Deps) {
     });
   }
 
-  async function recordFundsOutPrepareReserve(request: FundsRequest): Promise<FspiopResult<FundsOutcome>> {
+  async function recordFundsOutPrepareReserve(request: FundsRequest): Promise<LedgerResult<FundsOutcome>> {
     return runRefusable(db, engine, async (tx) => {
       const admitted = await admit(tx, request, 'recordFundsOutPrepareReserve');
       if (!admitted.ok) return admitted;
@@ -133,7 +133,7 @@ export function createFunds(deps: Deps) {
       assert.ok(position !== undefined && settlement !== undefined);
       const withdrawable = withdrawableMinor(position, settlement);
       if (amountMinor > withdrawable) {
-        return fail('4001', `funds out exceeds the withdrawable balance of the settlement account`);
+        return refuse('INSUFFICIENT_LIQUIDITY', `funds out exceeds the withdrawable balance of the settlement account`);
       }
       await postMovement(tx, accounts, {
         transferId: request.transferId,
@@ -154,11 +154,11 @@ export function createFunds(deps: Deps) {
   }
 
   /** Commits or aborts a reserved funds out. Repeating the same decision is accepted; the opposite one is refused. */
-  async function resolveFundsOut(transferId: string, accountId: number, decision: 'commit' | 'abort', reason: string, createdBy: string): Promise<FspiopResult<FundsOutcome>> {
+  async function resolveFundsOut(transferId: string, accountId: number, decision: 'commit' | 'abort', reason: string, createdBy: string): Promise<LedgerResult<FundsOutcome>> {
     return runRefusable(db, engine, async (tx) => {
       const found = await findPending(tx, transferId);
       if (found?.pending.kind !== 'FUNDS_OUT' || found.pending.debit_account_id !== accountId) {
-        return fail('3208', `no reserved funds out ${transferId} on account ${accountId}`);
+        return refuse('NO_RESERVATION', `no reserved funds out ${transferId} on account ${accountId}`);
       }
       const wanted = decision === 'commit' ? 'POST' : 'VOID';
       await lockAccounts(tx, engine, [found.pending.debit_account_id, found.pending.credit_account_id]);
@@ -166,7 +166,7 @@ export function createFunds(deps: Deps) {
       const resolution = (await findPending(tx, transferId))?.resolution;
       if (resolution !== undefined) {
         if (resolution.phase === wanted) return ok({ duplicate: true, state: wanted === 'POST' ? 'COMMITTED' as const : 'ABORTED' as const });
-        return fail('3100', `funds out ${transferId} is already ${resolution.phase === 'POST' ? 'committed' : 'aborted'}`);
+        return refuse('ALREADY_RESOLVED', `funds out ${transferId} is already ${resolution.phase === 'POST' ? 'committed' : 'aborted'}`);
       }
       const nowMs = clock.nowMs();
       await resolvePending(tx, found.pending, wanted, createdBy, reason, nowMs);

@@ -7,3 +7,4 @@ export { createFunds, fundsState, type FundsRequest, type FundsOutcome, type Fun
 export type { Tx } from './journal.ts';
 export { createLimits, listLimits, netDebitCapMinor, liquidityCheckRequired, setInitialPositionAndLimits, setNetDebitCap, type LimitChange } from './limits.ts';
 export { reserveTransfer, commitTransfer, abortTransfer, type Reservation } from './reservations.ts';
+export { LEDGER_ERRORS, type LedgerError, type LedgerErrorKind, type LedgerResult } from './errors.ts';

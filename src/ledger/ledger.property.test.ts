@@ -17,6 +17,7 @@ import { valueMinor } from './balances.ts';
 import { checkLedger } from './check.ts';
 import { fundsState } from './funds.ts';
 import { setNetDebitCap } from './limits.ts';
+import { asFspiopResult } from '../transfers/index.ts';
 
 const NUM_RUNS = 20;
 /** Each run replays a whole scenario on the database, so shrinking a failure is slow: it stops here and reports the smallest counterexample found so far. A passing property takes a few seconds. */
@@ -169,7 +170,7 @@ function issue(f: LedgerFixture, model: Model, op: Planned): Promise<FspiopResul
     case 'setNdc':
       return runRefusable(f.db, f.engine, (tx) => setNetDebitCap(tx, f.engine, {
         participantId: participant(op.p).id, currency: 'USD', netDebitCapMinor: op.ndcMinor, alarmPercentage: 10,
-      }, f.clock.nowMs()));
+      }, f.clock.nowMs())).then(asFspiopResult);
   }
 }
 

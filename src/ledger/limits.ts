@@ -1,6 +1,6 @@
 // Net debit caps, initial positions and the settlement model's liquidity rule.
 import assert from 'node:assert/strict';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { refuse, type LedgerResult } from './errors.ts';
 import { ok } from '../support/result.ts';
 import { runRefusable, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
@@ -48,9 +48,9 @@ export interface LimitChange {
 }
 
 /** Locks the participant's POSITION account, so that a limit change and a reservation never interleave. */
-async function lockPosition(tx: Tx, engine: Engine, participantId: number, currency: string): Promise<FspiopResult<number>> {
+async function lockPosition(tx: Tx, engine: Engine, participantId: number, currency: string): Promise<LedgerResult<number>> {
   const position = await findAccount(tx, participantId, currency, 'POSITION');
-  if (position === undefined) return fail('3200', `participant has no ${currency} position account`);
+  if (position === undefined) return refuse('NO_POSITION_ACCOUNT', `participant has no ${currency} position account`);
   await lockAccounts(tx, engine, [position.id]);
   return ok(position.id);
 }
@@ -60,11 +60,11 @@ async function lockPosition(tx: Tx, engine: Engine, participantId: number, curre
  * hub's HUB_MULTILATERAL_SETTLEMENT account so the ledger stays balanced.
  * A second call is refused: later changes go through setNetDebitCap.
  */
-export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change: LimitChange & { initialPositionMinor: bigint; createdBy: string }, nowMs: number): Promise<FspiopResult<void>> {
+export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change: LimitChange & { initialPositionMinor: bigint; createdBy: string }, nowMs: number): Promise<LedgerResult<void>> {
   const locked = await lockPosition(tx, engine, change.participantId, change.currency);
   if (!locked.ok) return locked;
   if ((await netDebitCapMinor(tx, change.participantId, change.currency)) !== undefined) {
-    return fail('3000', `the ${change.currency} initial position and limits are already set; change the limit instead`);
+    return refuse('LIMITS_ALREADY_SET', `the ${change.currency} initial position and limits are already set; change the limit instead`);
   }
   await tx.insertInto('participant_limits').values({
     participant_id: change.participantId,
@@ -76,7 +76,7 @@ export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change
   }).execute();
   if (change.initialPositionMinor !== 0n) {
     const hub = await findHubAccount(tx, change.currency, 'HUB_MULTILATERAL_SETTLEMENT');
-    if (hub === undefined) return fail('3100', `the hub has no HUB_MULTILATERAL_SETTLEMENT account in ${change.currency}`);
+    if (hub === undefined) return refuse('NO_HUB_ACCOUNT', `the hub has no HUB_MULTILATERAL_SETTLEMENT account in ${change.currency}`);
     const accounts = await lockAccounts(tx, engine, [locked.value, hub.id]);
     const netDebit = change.initialPositionMinor > 0n;
     await postMovement(tx, accounts, {
@@ -97,7 +97,7 @@ export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change
  * Changes a net debit cap. Lowering it below the current position is allowed:
  * existing reservations stand, and new ones are refused until the position falls.
  */
-export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange, nowMs: number): Promise<FspiopResult<void>> {
+export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange, nowMs: number): Promise<LedgerResult<void>> {
   assert.ok(change.netDebitCapMinor >= 0n);
   const locked = await lockPosition(tx, engine, change.participantId, change.currency);
   if (!locked.ok) return locked;
@@ -109,7 +109,7 @@ export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange
     .where('type', '=', 'NET_DEBIT_CAP')
     .executeTakeFirst();
   if (updated.numUpdatedRows === 0n) {
-    return fail('3200', `no ${change.currency} net debit cap is set yet; set the initial position and limits first`);
+    return refuse('LIMITS_NOT_SET', `no ${change.currency} net debit cap is set yet; set the initial position and limits first`);
   }
   return ok(undefined);
 }

@@ -1,11 +1,11 @@
 // Transfer positions: a prepare reserves the amount on the payer's position
 // (a PENDING movement from the payer's POSITION to the payee's), checked
-// against liquidity (4001) and the net debit cap (4200) under the payer's
+// against liquidity and the net debit cap under the payer's
 // locks; a fulfil posts it; an abort or expiry voids it. These functions take
 // the caller's transaction, so that a transfer's state change and its position
 // change commit together.
 import assert from 'node:assert/strict';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { refuse, type LedgerResult } from './errors.ts';
 import { ok } from '../support/result.ts';
 import type { Engine, JournalEntry } from '../storage/index.ts';
 import { findAccount } from './accounts.ts';
@@ -22,33 +22,33 @@ export interface Reservation {
   createdBy: string;
 }
 
-export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reservation, nowMs: number): Promise<FspiopResult<JournalEntry>> {
+export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reservation, nowMs: number): Promise<LedgerResult<JournalEntry>> {
   const { transferId, payerParticipantId, payeeParticipantId, currency, amountMinor } = reservation;
   assert.ok(amountMinor > 0n, 'a reservation carries a positive amount');
-  if (payerParticipantId === payeeParticipantId) return fail('3100', 'payer and payee are the same participant');
+  if (payerParticipantId === payeeParticipantId) return refuse('SAME_PARTICIPANT', 'payer and payee are the same participant');
   const payerPosition = await findAccount(tx, payerParticipantId, currency, 'POSITION');
   const payerSettlement = await findAccount(tx, payerParticipantId, currency, 'SETTLEMENT');
   const payeePosition = await findAccount(tx, payeeParticipantId, currency, 'POSITION');
-  if (payerPosition === undefined || payerSettlement === undefined) return fail('3100', `payer has no ${currency} accounts`);
-  if (payeePosition === undefined) return fail('3100', `payee has no ${currency} accounts`);
+  if (payerPosition === undefined || payerSettlement === undefined) return refuse('NO_ACCOUNT', `payer has no ${currency} accounts`);
+  if (payeePosition === undefined) return refuse('NO_ACCOUNT', `payee has no ${currency} accounts`);
 
   const accounts = await lockAccounts(tx, engine, [payerPosition.id, payerSettlement.id, payeePosition.id]);
   const position = accounts.get(payerPosition.id);
   const settlement = accounts.get(payerSettlement.id);
   const payee = accounts.get(payeePosition.id);
   assert.ok(position !== undefined && settlement !== undefined && payee !== undefined);
-  if (position.is_active !== 1) return fail('3100', `payer's ${currency} position account is not active`);
-  if (payee.is_active !== 1) return fail('3100', `payee's ${currency} position account is not active`);
+  if (position.is_active !== 1) return refuse('ACCOUNT_INACTIVE', `payer's ${currency} position account is not active`);
+  if (payee.is_active !== 1) return refuse('ACCOUNT_INACTIVE', `payee's ${currency} position account is not active`);
 
   if (await liquidityCheckRequired(tx, currency)) {
     if (amountMinor > availableLiquidityMinor(position, settlement)) {
-      return fail('4001', `payer's ${currency} liquidity does not cover the amount`);
+      return refuse('INSUFFICIENT_LIQUIDITY', `payer's ${currency} liquidity does not cover the amount`);
     }
   }
   const netDebitCap = await netDebitCapMinor(tx, payerParticipantId, currency);
-  if (netDebitCap === undefined) return fail('4200', `payer has no ${currency} net debit cap`);
+  if (netDebitCap === undefined) return refuse('NO_NET_DEBIT_CAP', `payer has no ${currency} net debit cap`);
   const positionAfter = valueMinor(position) + amountMinor;
-  if (positionAfter > netDebitCap) return fail('4200', `the amount would take payer's ${currency} position past its net debit cap`);
+  if (positionAfter > netDebitCap) return refuse('NET_DEBIT_CAP_EXCEEDED', `the amount would take payer's ${currency} position past its net debit cap`);
 
   const entry = await postMovement(tx, accounts, {
     transferId,
@@ -62,23 +62,23 @@ export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reser
   return ok(entry);
 }
 
-async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<FspiopResult<JournalEntry>> {
+async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<LedgerResult<JournalEntry>> {
   const found = await findPending(tx, transferId);
-  if (found?.pending.kind !== 'TRANSFER') return fail('3208', `no reservation for transfer ${transferId}`);
+  if (found?.pending.kind !== 'TRANSFER') return refuse('NO_RESERVATION', `no reservation for transfer ${transferId}`);
   await lockAccounts(tx, engine, [found.pending.debit_account_id, found.pending.credit_account_id]);
   const resolution = (await findPending(tx, transferId))?.resolution;
   if (resolution !== undefined) {
-    return fail('3100', `transfer ${transferId} is already ${resolution.phase === 'POST' ? 'committed' : 'aborted'}`);
+    return refuse('ALREADY_RESOLVED', `transfer ${transferId} is already ${resolution.phase === 'POST' ? 'committed' : 'aborted'}`);
   }
   return ok(await resolvePending(tx, found.pending, phase, createdBy, reason, nowMs));
 }
 
 /** Posts a reserved transfer: the payer's position keeps the amount as posted, the payee's falls by it. */
-export function commitTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, nowMs: number): Promise<FspiopResult<JournalEntry>> {
+export function commitTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, nowMs: number): Promise<LedgerResult<JournalEntry>> {
   return resolveTransfer(tx, engine, transferId, 'POST', createdBy, null, nowMs);
 }
 
 /** Voids a reserved transfer: the payer's position is released. */
-export function abortTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, reason: string, nowMs: number): Promise<FspiopResult<JournalEntry>> {
+export function abortTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, reason: string, nowMs: number): Promise<LedgerResult<JournalEntry>> {
   return resolveTransfer(tx, engine, transferId, 'VOID', createdBy, reason, nowMs);
 }

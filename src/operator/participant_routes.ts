@@ -5,6 +5,7 @@ import type { Failure } from '../fspiop/errors.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
 import { endpointValueProblem, isEndpointType, type ParticipantRegistry, type ParticipantWithAccounts } from '../participants/index.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
+import { asFspiopResult } from '../transfers/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
 import { access, actorName } from './access.ts';
@@ -152,7 +153,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
         requestHash: canonicalHash({ ...body, amount: { amount: amountText(body.amount.amount), currency: body.amount.currency } }),
       };
       const result = body.action === 'recordFundsIn' ? await funds.recordFundsIn(fundsRequest) : await funds.recordFundsOutPrepareReserve(fundsRequest);
-      return sendResult(reply, result, () => ({ status: 202 }));
+      return sendResult(reply, asFspiopResult(result), () => ({ status: 202 }));
     },
   );
 
@@ -165,7 +166,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
       const { accountId } = own;
       const { action, reason } = request.body;
       const decide = action === 'recordFundsOutCommit' ? funds.recordFundsOutCommit : funds.recordFundsOutAbort;
-      return sendResult(reply, await decide(request.params.transferId, accountId, reason, actorName(request)), () => ({ status: 202 }));
+      return sendResult(reply, asFspiopResult(await decide(request.params.transferId, accountId, reason, actorName(request))), () => ({ status: 202 }));
     },
   );
 
@@ -221,7 +222,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
         participantId: found.participant.id, currency, netDebitCapMinor: cap.value, alarmPercentage: DEFAULT_ALARM_PERCENTAGE,
         initialPositionMinor: opening.value, createdBy: actorName(request),
       });
-      return sendResult(reply, result, () => ({ status: 201 }));
+      return sendResult(reply, asFspiopResult(result), () => ({ status: 201 }));
     },
   );
 
@@ -248,7 +249,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
       const cap = parseAmount(amountText(limit.value), currency, { allowZero: true });
       if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.reason}` });
       const change = { participantId: found.participant.id, currency, netDebitCapMinor: cap.value, alarmPercentage: limit.alarmPercentage ?? DEFAULT_ALARM_PERCENTAGE };
-      return sendResult(reply, await limits.setNetDebitCap(change), () => ({
+      return sendResult(reply, asFspiopResult(await limits.setNetDebitCap(change)), () => ({
         status: 200,
         body: { currency, limit: { type: limit.type, value: JSON.parse(amountText(limit.value)) as unknown, alarmPercentage: change.alarmPercentage } },
       }));

@@ -3,13 +3,15 @@
 // operations tests drive. Shared by the ledger's tests and by the worker
 // threads of its concurrency test, which open the same database file.
 import assert from 'node:assert/strict';
-import type { FspiopResult } from '../fspiop/errors.ts';
-import { abortTransfer, commitTransfer, createFunds, reserveTransfer, setInitialPositionAndLimits, type FundsOutcome } from '../ledger/index.ts';
+import type { Failure, FspiopResult } from '../fspiop/errors.ts';
+import { abortTransfer, commitTransfer, createFunds, reserveTransfer, setInitialPositionAndLimits, type FundsOutcome, type LedgerError } from '../ledger/index.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
+import { asFspiopResult, ledgerFailure } from '../transfers/index.ts';
 import { runRefusable, type Account, type JournalEntry, type Storage } from '../storage/index.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { formatAmount } from '../support/money.ts';
+import type { Result } from '../support/result.ts';
 
 export const TEST_OPERATOR = 'test-operator';
 
@@ -43,142 +45,166 @@ export function newTransferId(prefix = 't'): string {
   return `${prefix}-${process.pid}-${idCounter}`;
 }
 
+/** What the fixture's operations share: the storage, the clock and the services they drive. */
+interface FixtureContext {
+  readonly db: Storage['db'];
+  readonly engine: Storage['engine'];
+  readonly clock: Clock;
+  readonly registry: ReturnType<typeof createParticipantRegistry>;
+  readonly funds: ReturnType<typeof createFunds>;
+  participantCount: number;
+}
+
+async function openHubAccounts(c: FixtureContext, currency: string): Promise<void> {
+  for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION'] as const) {
+    const created = await c.registry.createHubAccount(currency, type, TEST_OPERATOR);
+    assert.ok(created.ok, `hub ${type} ${currency}: ${created.ok ? '' : created.error.detail}`);
+  }
+}
+
+async function hubAccount(c: FixtureContext, currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION'): Promise<Account> {
+  const hub = await c.registry.ensureHub();
+  return c.db.selectFrom('accounts').selectAll().where('participant_id', '=', hub.id).where('currency', '=', currency)
+    .where('type', '=', type).executeTakeFirstOrThrow();
+}
+
+async function account(c: FixtureContext, id: number): Promise<Account> {
+  return c.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+function fundsRequest(p: TestParticipant, amountMinor: bigint, transferId: string, extra: { reason?: string; currency?: string; accountId?: number } = {}) {
+  const currency = extra.currency ?? p.currency;
+  const body = {
+    transferId,
+    externalReference: `ext-${transferId}`,
+    reason: extra.reason ?? 'test',
+    amount: { amount: formatAmount(amountMinor, p.currency), currency },
+  };
+  return {
+    transferId,
+    accountId: extra.accountId ?? p.settlementId,
+    amount: body.amount.amount,
+    currency,
+    reason: body.reason,
+    externalReference: body.externalReference,
+    createdBy: TEST_OPERATOR,
+    requestHash: canonicalHash(body),
+  };
+}
+
+// The ledger answers in its own refusals; tests assert the FSPIOP codes the hub answers with.
+async function fundsIn(c: FixtureContext, p: TestParticipant, amountMinor: bigint, transferId = newTransferId('in')): Promise<FspiopResult<FundsOutcome>> {
+  return asFspiopResult(await c.funds.recordFundsIn(fundsRequest(p, amountMinor, transferId)));
+}
+
+async function fundsOutReserve(c: FixtureContext, p: TestParticipant, amountMinor: bigint, transferId = newTransferId('out')): Promise<FspiopResult<FundsOutcome>> {
+  return asFspiopResult(await c.funds.recordFundsOutPrepareReserve(fundsRequest(p, amountMinor, transferId)));
+}
+
+async function fundsOutDecide(c: FixtureContext, p: TestParticipant, transferId: string, decision: 'commit' | 'abort'): Promise<FspiopResult<FundsOutcome>> {
+  return asFspiopResult(decision === 'commit'
+    ? await c.funds.recordFundsOutCommit(transferId, p.settlementId, 'test commit', TEST_OPERATOR)
+    : await c.funds.recordFundsOutAbort(transferId, p.settlementId, 'test abort', TEST_OPERATOR));
+}
+
+async function reserve(c: FixtureContext, payer: TestParticipant, payee: TestParticipant, amountMinor: bigint, transferId = newTransferId('tr')): Promise<FspiopResult<JournalEntry>> {
+  const { db, engine, clock } = c;
+  return asFspiopResult(await runRefusable(db, engine, (tx) => reserveTransfer(tx, engine, {
+    transferId,
+    payerParticipantId: payer.id,
+    payeeParticipantId: payee.id,
+    currency: payer.currency,
+    amountMinor,
+    createdBy: TEST_OPERATOR,
+  }, clock.nowMs())));
+}
+
+async function resolve(c: FixtureContext, transferId: string, decision: 'commit' | 'abort'): Promise<FspiopResult<JournalEntry>> {
+  const { db, engine, clock } = c;
+  return asFspiopResult(await runRefusable(db, engine, (tx) => decision === 'commit'
+    ? commitTransfer(tx, engine, transferId, TEST_OPERATOR, clock.nowMs())
+    : abortTransfer(tx, engine, transferId, TEST_OPERATOR, 'test abort', clock.nowMs())));
+}
+
+async function setLimits(c: FixtureContext, p: TestParticipant, ndcMinor: bigint, initialPositionMinor = 0n): Promise<FspiopResult<void>> {
+  const { db, engine, clock } = c;
+  return asFspiopResult(await runRefusable(db, engine, (tx) => setInitialPositionAndLimits(tx, engine, {
+    participantId: p.id,
+    currency: p.currency,
+    netDebitCapMinor: ndcMinor,
+    alarmPercentage: 10,
+    initialPositionMinor,
+    createdBy: TEST_OPERATOR,
+  }, clock.nowMs())));
+}
+
+/** A new participant with POSITION and SETTLEMENT accounts in the currency (USD by default), limits and funds as asked. */
+async function participant(c: FixtureContext, options: ParticipantOptions = {}, name?: string): Promise<TestParticipant> {
+  c.participantCount += 1;
+  const currency = options.currency ?? 'USD';
+  const created = await c.registry.create({ name: name ?? `dfsp${c.participantCount}`, currency, isProxy: false }, TEST_OPERATOR);
+  assert.ok(created.ok, created.ok ? '' : created.error.detail);
+  const accounts = created.value.accounts.filter((a) => a.currency === currency);
+  const position = accounts.find((a) => a.type === 'POSITION');
+  const settlement = accounts.find((a) => a.type === 'SETTLEMENT');
+  assert.ok(position !== undefined && settlement !== undefined);
+  const p = { id: created.value.participant.id, name: created.value.participant.name, currency, positionId: position.id, settlementId: settlement.id };
+  if (options.ndcMinor !== undefined) {
+    const limits = await setLimits(c, p, options.ndcMinor, options.initialPositionMinor ?? 0n);
+    assert.ok(limits.ok, limits.ok ? '' : limits.error.detail);
+  }
+  if (options.fundsMinor !== undefined && options.fundsMinor > 0n) {
+    const funded = await fundsIn(c, p, options.fundsMinor);
+    assert.ok(funded.ok, funded.ok ? '' : funded.error.detail);
+  }
+  return p;
+}
+
 export function createLedgerFixture(storage: Storage, clock: Clock = steppingClock()) {
   const { db, engine } = storage;
-  const registry = createParticipantRegistry({ db, engine, clock });
-  const funds = createFunds({ db, engine, clock });
-  let participantCounter = 0;
-
-  async function openHubAccounts(currency: string): Promise<void> {
-    for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION'] as const) {
-      const created = await registry.createHubAccount(currency, type, TEST_OPERATOR);
-      assert.ok(created.ok, `hub ${type} ${currency}: ${created.ok ? '' : created.error.detail}`);
-    }
-  }
-
-  async function hubAccount(currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION'): Promise<Account> {
-    const hub = await registry.ensureHub();
-    return db.selectFrom('accounts').selectAll().where('participant_id', '=', hub.id).where('currency', '=', currency)
-      .where('type', '=', type).executeTakeFirstOrThrow();
-  }
-
-  async function account(id: number): Promise<Account> {
-    return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  }
-
-  async function accountsOf(p: TestParticipant): Promise<{ position: Account; settlement: Account }> {
-    return { position: await account(p.positionId), settlement: await account(p.settlementId) };
-  }
-
-  function fundsRequest(p: TestParticipant, amountMinor: bigint, transferId: string, extra: { reason?: string; currency?: string; accountId?: number } = {}) {
-    const currency = extra.currency ?? p.currency;
-    const body = {
-      transferId,
-      externalReference: `ext-${transferId}`,
-      reason: extra.reason ?? 'test',
-      amount: { amount: formatAmount(amountMinor, p.currency), currency },
-    };
-    return {
-      transferId,
-      accountId: extra.accountId ?? p.settlementId,
-      amount: body.amount.amount,
-      currency,
-      reason: body.reason,
-      externalReference: body.externalReference,
-      createdBy: TEST_OPERATOR,
-      requestHash: canonicalHash(body),
-    };
-  }
-
-  async function fundsIn(p: TestParticipant, amountMinor: bigint, transferId = newTransferId('in')): Promise<FspiopResult<FundsOutcome>> {
-    return funds.recordFundsIn(fundsRequest(p, amountMinor, transferId));
-  }
-
-  async function fundsOutReserve(p: TestParticipant, amountMinor: bigint, transferId = newTransferId('out')): Promise<FspiopResult<FundsOutcome>> {
-    return funds.recordFundsOutPrepareReserve(fundsRequest(p, amountMinor, transferId));
-  }
-
-  async function fundsOutCommit(p: TestParticipant, transferId: string): Promise<FspiopResult<FundsOutcome>> {
-    return funds.recordFundsOutCommit(transferId, p.settlementId, 'test commit', TEST_OPERATOR);
-  }
-
-  async function fundsOutAbort(p: TestParticipant, transferId: string): Promise<FspiopResult<FundsOutcome>> {
-    return funds.recordFundsOutAbort(transferId, p.settlementId, 'test abort', TEST_OPERATOR);
-  }
-
-  async function reserve(payer: TestParticipant, payee: TestParticipant, amountMinor: bigint, transferId = newTransferId('tr')): Promise<FspiopResult<JournalEntry>> {
-    return runRefusable(db, engine, (tx) => reserveTransfer(tx, engine, {
-      transferId,
-      payerParticipantId: payer.id,
-      payeeParticipantId: payee.id,
-      currency: payer.currency,
-      amountMinor,
-      createdBy: TEST_OPERATOR,
-    }, clock.nowMs()));
-  }
-
-  async function commit(transferId: string): Promise<FspiopResult<JournalEntry>> {
-    return runRefusable(db, engine, (tx) => commitTransfer(tx, engine, transferId, TEST_OPERATOR, clock.nowMs()));
-  }
-
-  async function abort(transferId: string): Promise<FspiopResult<JournalEntry>> {
-    return runRefusable(db, engine, (tx) => abortTransfer(tx, engine, transferId, TEST_OPERATOR, 'test abort', clock.nowMs()));
-  }
-
-  async function setLimits(p: TestParticipant, ndcMinor: bigint, initialPositionMinor = 0n): Promise<FspiopResult<void>> {
-    return runRefusable(db, engine, (tx) => setInitialPositionAndLimits(tx, engine, {
-      participantId: p.id,
-      currency: p.currency,
-      netDebitCapMinor: ndcMinor,
-      alarmPercentage: 10,
-      initialPositionMinor,
-      createdBy: TEST_OPERATOR,
-    }, clock.nowMs()));
-  }
-
-  /** A new participant with POSITION and SETTLEMENT accounts in the currency (USD by default), limits and funds as asked. */
-  async function participant(options: ParticipantOptions = {}, name?: string): Promise<TestParticipant> {
-    participantCounter += 1;
-    const currency = options.currency ?? 'USD';
-    const created = await registry.create({ name: name ?? `dfsp${participantCounter}`, currency, isProxy: false }, TEST_OPERATOR);
-    assert.ok(created.ok, created.ok ? '' : created.error.detail);
-    const accounts = created.value.accounts.filter((a) => a.currency === currency);
-    const position = accounts.find((a) => a.type === 'POSITION');
-    const settlement = accounts.find((a) => a.type === 'SETTLEMENT');
-    assert.ok(position !== undefined && settlement !== undefined);
-    const p = { id: created.value.participant.id, name: created.value.participant.name, currency, positionId: position.id, settlementId: settlement.id };
-    if (options.ndcMinor !== undefined) {
-      const limits = await setLimits(p, options.ndcMinor, options.initialPositionMinor ?? 0n);
-      assert.ok(limits.ok, limits.ok ? '' : limits.error.detail);
-    }
-    if (options.fundsMinor !== undefined && options.fundsMinor > 0n) {
-      const funded = await fundsIn(p, options.fundsMinor);
-      assert.ok(funded.ok, funded.ok ? '' : funded.error.detail);
-    }
-    return p;
-  }
-
+  const c: FixtureContext = {
+    db, engine, clock, participantCount: 0,
+    registry: createParticipantRegistry({ db, engine, clock }),
+    funds: createFunds({ db, engine, clock }),
+  };
   return {
-    db, engine, clock, registry, funds,
-    openHubAccounts, hubAccount, account, accountsOf, participant, setLimits,
-    fundsRequest, fundsIn, fundsOutReserve, fundsOutCommit, fundsOutAbort,
-    reserve, commit, abort,
+    db, engine, clock, registry: c.registry, funds: c.funds,
+    openHubAccounts: (currency: string) => openHubAccounts(c, currency),
+    hubAccount: (currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION') => hubAccount(c, currency, type),
+    account: (id: number) => account(c, id),
+    accountsOf: async (p: TestParticipant) => ({ position: await account(c, p.positionId), settlement: await account(c, p.settlementId) }),
+    participant: (options?: ParticipantOptions, name?: string) => participant(c, options, name),
+    setLimits: (p: TestParticipant, ndcMinor: bigint, initialPositionMinor?: bigint) => setLimits(c, p, ndcMinor, initialPositionMinor),
+    fundsRequest,
+    fundsIn: (p: TestParticipant, amountMinor: bigint, transferId?: string) => fundsIn(c, p, amountMinor, transferId),
+    fundsOutReserve: (p: TestParticipant, amountMinor: bigint, transferId?: string) => fundsOutReserve(c, p, amountMinor, transferId),
+    fundsOutCommit: (p: TestParticipant, transferId: string) => fundsOutDecide(c, p, transferId, 'commit'),
+    fundsOutAbort: (p: TestParticipant, transferId: string) => fundsOutDecide(c, p, transferId, 'abort'),
+    reserve: (payer: TestParticipant, payee: TestParticipant, amountMinor: bigint, transferId?: string) => reserve(c, payer, payee, amountMinor, transferId),
+    commit: (transferId: string) => resolve(c, transferId, 'commit'),
+    abort: (transferId: string) => resolve(c, transferId, 'abort'),
   };
 }
 
 export type LedgerFixture = ReturnType<typeof createLedgerFixture>;
 
+/** A refusal as the hub answers it: a ledger refusal through the one table that maps it. */
+function asFailure(error: Failure | LedgerError): Failure {
+  return 'kind' in error ? ledgerFailure(error) : error;
+}
+
 /** Asserts that `result` failed with `code`, and returns the failure's detail. */
-export function assertFails(result: FspiopResult<unknown>, code: string, message?: string): string {
+export function assertFails(result: Result<unknown, Failure | LedgerError>, code: string, message?: string): string {
   assert.equal(result.ok, false, `${message ?? 'expected a failure'}: expected ${code}, got success`);
   assert.ok(!result.ok);
-  assert.equal(result.error.code, code, `${message ?? ''} (${result.error.detail})`);
-  return result.error.detail;
+  const failure = asFailure(result.error);
+  assert.equal(failure.code, code, `${message ?? ''} (${failure.detail})`);
+  return failure.detail;
 }
 
 /** Asserts that `result` succeeded, and returns its value. */
-export function assertOk<T>(result: FspiopResult<T>, message?: string): T {
-  assert.ok(result.ok, `${message ?? 'expected success'}: ${result.ok ? '' : `${result.error.code} ${result.error.detail}`}`);
+export function assertOk<T>(result: Result<T, Failure | LedgerError>, message?: string): T {
+  assert.ok(result.ok, `${message ?? 'expected success'}: ${result.ok ? '' : `${asFailure(result.error).code} ${result.error.detail}`}`);
   return result.value;
 }
 

@@ -2,3 +2,4 @@ export { createTransferService, DEFAULT_TRANSFER_LIMITS, type TransferService, t
 export { TRANSFER_STATES, TRANSITIONS, externalState, canTransition, type TransferState } from './states.ts';
 export type { Transfer } from './tables.ts';
 export { checkTransfersAgainstLedger } from './consistency.ts';
+export { ledgerFailure, asFspiopResult } from './ledger_refusals.ts';

@@ -8,6 +8,7 @@ import type { OutboundMessage } from '../delivery/message.ts';
 import type { Failure } from '../fspiop/errors.ts';
 import { callbackEndpoint, findParticipant } from '../participants/index.ts';
 import { recordEvidence } from './evidence.ts';
+import { ledgerFailure } from './ledger_refusals.ts';
 import { checkPrepareAgainstIlp, conditionMatches, conditionProblem } from '../ilp/index.ts';
 import { abortTransfer, commitTransfer, reserveTransfer } from '../ledger/index.ts';
 import type { Tx } from '../ledger/index.ts';
@@ -184,7 +185,7 @@ export function createTransferService(deps: TransferDeps) {
         transferId, payerParticipantId: payer.id, payeeParticipantId: payee.id, currency: body.amount.currency,
         amountMinor: amount.value, createdBy: body.payerFsp,
       }, nowMs);
-      if (!reservation.ok) return reject(reservation.error);
+      if (!reservation.ok) return reject(ledgerFailure(reservation.error));
 
       // 6. Record and forward.
       await tx.insertInto('transfers').values({
