@@ -17,9 +17,13 @@
 //    same payee FSP and the same amount and currency as the transfer. (v1 data
 //    that is not base64url JSON is opaque and passes: the FSPIOP example
 //    packet carries such data. JSON that is not a Transaction is refused.)
+//
+// checkIlpPacket makes checks 3 to 7 on terms already parsed (the transfer
+// path parses them once, in its terms step); checkPrepareAgainstIlp parses
+// the terms as text (checks 1, 2 and the amount) and then makes them.
 import { timingSafeEqual } from 'node:crypto';
 import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
+import { err, ok, type Result } from '../support/result.ts';
 import { parseAmount } from '../support/money.ts';
 import { decodeBase64url } from './base64url.ts';
 import { ILP_CONDITION_BYTES } from './limits.ts';
@@ -36,37 +40,56 @@ export interface PrepareIlpTerms {
   readonly expiration: string;
 }
 
+/** A prepare's terms once parsed: what the packet is checked against, with nothing left to parse. */
+export interface ParsedPrepareTerms {
+  readonly payeeFsp: string;
+  /** The amount as sent, for messages. */
+  readonly amount: { readonly amount: string; readonly currency: string };
+  readonly amountMinor: bigint;
+  readonly ilpPacket: string;
+  /** The condition's 32 bytes. */
+  readonly condition: Buffer;
+}
+
 function quoted(text: string): string {
   return JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text);
 }
 
-export function checkPrepareAgainstIlp(prepare: PrepareIlpTerms, nowMs: number): FspiopResult<void> {
-  // 1. condition
-  const condition = decodeBase64url(prepare.condition, 64, 'condition', { padding: 'refused' });
-  if (!condition.ok) return fail('3100', condition.reason);
-  if (condition.value.length !== ILP_CONDITION_BYTES) return fail('3100', `condition is ${condition.value.length} bytes, not 32`);
+/** An FSPIOP IlpCondition: canonical unpadded base64url of exactly 32 bytes; the failure names what is wrong. */
+export function parseCondition(text: string): Result<Buffer, string> {
+  const condition = decodeBase64url(text, 64, 'condition', { padding: 'refused' });
+  if (!condition.ok) return err(condition.reason);
+  if (condition.value.length !== ILP_CONDITION_BYTES) return err(`condition is ${condition.value.length} bytes, not ${ILP_CONDITION_BYTES}`);
+  return ok(condition.value);
+}
 
-  // 2. expiration
+/** Steps 1, 2 and the amount of 4: the terms as text, parsed, then checked against the packet. */
+export function checkPrepareAgainstIlp(prepare: PrepareIlpTerms, nowMs: number): FspiopResult<void> {
+  const condition = parseCondition(prepare.condition);
+  if (!condition.ok) return fail('3100', condition.error);
   const expirationMs = typeof prepare.expiration === 'string' ? parseDateTimeMs(prepare.expiration) : undefined;
   if (expirationMs === undefined) return fail('3100', `expiration ${quoted(prepare.expiration)} is not a date and time`);
   if (expirationMs <= nowMs) return fail('3100', `the transfer expired at ${prepare.expiration}`);
+  const amountMinor = parseAmount(prepare.amount.amount, prepare.amount.currency);
+  if (!amountMinor.ok) return fail('3100', `transfer amount: ${amountMinor.reason}`);
+  return checkIlpPacket({ payeeFsp: prepare.payeeFsp, amount: prepare.amount, amountMinor: amountMinor.value, ilpPacket: prepare.ilpPacket, condition: condition.value }, nowMs);
+}
 
-  // 3. ilpPacket
-  const decoded = decodeIlpPacket(prepare.ilpPacket);
+/** Steps 3 to 7: the packet against terms already parsed (and an expiry already checked). */
+export function checkIlpPacket(terms: ParsedPrepareTerms, nowMs: number): FspiopResult<void> {
+  const decoded = decodeIlpPacket(terms.ilpPacket);
   if (!decoded.ok) return decoded;
   const packet = decoded.value;
 
   // 4. amount
-  const amountMinor = parseAmount(prepare.amount.amount, prepare.amount.currency);
-  if (!amountMinor.ok) return fail('3100', `transfer amount: ${amountMinor.reason}`);
-  if (packet.amount !== amountMinor.value) {
-    return fail('3100', `ilpPacket amount ${packet.amount} is not the transfer amount ${prepare.amount.amount} ${prepare.amount.currency} (${amountMinor.value} minor units)`);
+  if (packet.amount !== terms.amountMinor) {
+    return fail('3100', `ilpPacket amount ${packet.amount} is not the transfer amount ${terms.amount.amount} ${terms.amount.currency} (${terms.amountMinor} minor units)`);
   }
 
   // 5. destination
   if (packet.version === 'v1') {
-    if (!packet.destination.startsWith(`g.${prepare.payeeFsp}.`)) {
-      return fail('3100', `ilpPacket address ${quoted(packet.destination)} is not an account of payee FSP ${quoted(prepare.payeeFsp)}`);
+    if (!packet.destination.startsWith(`g.${terms.payeeFsp}.`)) {
+      return fail('3100', `ilpPacket address ${quoted(packet.destination)} is not an account of payee FSP ${quoted(terms.payeeFsp)}`);
     }
   } else {
     if (packet.destination !== ILP_V4_DESTINATION) return fail('3100', `ilpPacket destination ${quoted(packet.destination)} is not ${ILP_V4_DESTINATION}`);
@@ -77,24 +100,25 @@ export function checkPrepareAgainstIlp(prepare: PrepareIlpTerms, nowMs: number):
   if (packet.expiresAt !== undefined && packet.expiresAt.getTime() <= nowMs) {
     return fail('3100', `ilpPacket expired at ${packet.expiresAt.toISOString()}`);
   }
-  if (packet.executionCondition !== undefined && !timingSafeEqual(packet.executionCondition, condition.value)) {
+  if (packet.executionCondition !== undefined && !timingSafeEqual(packet.executionCondition, terms.condition)) {
     return fail('3100', 'ilpPacket executionCondition is not the transfer condition');
   }
+  return packet.transaction === undefined ? ok(undefined) : checkTransaction(terms, packet.transaction);
+}
 
-  // 7. the Transaction object agrees
-  if (packet.transaction !== undefined) {
-    const transactionPayeeFsp = payeeFspOf(packet.transaction);
-    if (transactionPayeeFsp !== prepare.payeeFsp) {
-      return fail('3100', transactionPayeeFsp === undefined
-        ? 'ilpPacket transaction names no payee FSP'
-        : `ilpPacket transaction payee FSP ${quoted(transactionPayeeFsp)} is not payee FSP ${quoted(prepare.payeeFsp)}`);
-    }
-    const transactionAmount = transactionAmountOf(packet.transaction);
-    if (transactionAmount === undefined) return fail('3100', 'ilpPacket transaction carries no amount');
-    const transactionMinor = parseAmount(transactionAmount.amount, transactionAmount.currency);
-    if (transactionAmount.currency !== prepare.amount.currency || !transactionMinor.ok || transactionMinor.value !== amountMinor.value) {
-      return fail('3100', `ilpPacket transaction amount ${quoted(transactionAmount.amount)} ${quoted(transactionAmount.currency)} is not the transfer amount`);
-    }
+/** Step 7: the Transaction object the packet carries names the transfer's payee FSP, amount and currency. */
+function checkTransaction(terms: ParsedPrepareTerms, transaction: unknown): FspiopResult<void> {
+  const transactionPayeeFsp = payeeFspOf(transaction);
+  if (transactionPayeeFsp !== terms.payeeFsp) {
+    return fail('3100', transactionPayeeFsp === undefined
+      ? 'ilpPacket transaction names no payee FSP'
+      : `ilpPacket transaction payee FSP ${quoted(transactionPayeeFsp)} is not payee FSP ${quoted(terms.payeeFsp)}`);
+  }
+  const transactionAmount = transactionAmountOf(transaction);
+  if (transactionAmount === undefined) return fail('3100', 'ilpPacket transaction carries no amount');
+  const transactionMinor = parseAmount(transactionAmount.amount, transactionAmount.currency);
+  if (transactionAmount.currency !== terms.amount.currency || !transactionMinor.ok || transactionMinor.value !== terms.amountMinor) {
+    return fail('3100', `ilpPacket transaction amount ${quoted(transactionAmount.amount)} ${quoted(transactionAmount.currency)} is not the transfer amount`);
   }
   return ok(undefined);
 }

@@ -115,13 +115,6 @@ export function conditionOf(fulfilment: string): string {
   return conditionOfBytes(bytes.value).toString('base64url');
 }
 
-/** Why `condition` is not an FSPIOP IlpCondition (canonical unpadded base64url of 32 bytes), or undefined when it is one. */
-export function conditionProblem(condition: string): string | undefined {
-  const bytes = decodeBase64url(condition, 64, 'condition', { padding: 'refused' });
-  if (!bytes.ok) return bytes.reason;
-  return bytes.value.length === ILP_CONDITION_BYTES ? undefined : `condition is ${bytes.value.length} bytes, not ${ILP_CONDITION_BYTES}`;
-}
-
 /** SHA-256 of the fulfilment's 32 bytes is the condition's 32 bytes (compared as bytes). False for anything malformed. */
 export function conditionMatches(fulfilment: string, condition: string): boolean {
   const preimage = decodeBase64url(fulfilment, 64, 'fulfilment', { padding: 'refused' });

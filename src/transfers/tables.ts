@@ -1,5 +1,8 @@
-// The transfers module's tables, added to the storage schema.
+// The transfers module's tables: its own view (transferTables), and for now
+// still added to the storage schema.
 import type { Generated, Selectable } from 'kysely';
+import { ownTables } from '../storage/index.ts';
+import type { MessageEvidenceTable } from './evidence.ts';
 import type { TransferState } from './states.ts';
 
 export interface TransfersTable {
@@ -37,6 +40,14 @@ export interface TransferStateChangesTable {
 }
 
 export type Transfer = Selectable<TransfersTable>;
+
+export interface TransferTables {
+  transfers: TransfersTable;
+  transfer_state_changes: TransferStateChangesTable;
+  message_evidence: MessageEvidenceTable;
+}
+
+export const transferTables = ownTables<TransferTables>();
 
 declare module '../storage/schema.ts' {
   interface Schema {

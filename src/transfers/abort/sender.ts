@@ -1,0 +1,13 @@
+// Step 1: the transfer exists and the sender is its payee; to anyone else the
+// transfer does not exist.
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
+import { loadTransfer } from '../handling.ts';
+import type { Transfer } from '../tables.ts';
+import type { AbortRun } from './run.ts';
+
+export async function payeesTransfer(a: AbortRun): Promise<FspiopResult<Transfer>> {
+  const transfer = await loadTransfer(a.tx, a.ctx.engine, a.transferId);
+  if (transfer?.payee_fsp !== a.inbound.source) return fail('3208', 'no such transfer');
+  return ok(transfer);
+}

@@ -1,0 +1,76 @@
+// What every step of the transfer path works with: the service's
+// dependencies, and the one request being handled inside its transaction.
+import type { OutboundMessage } from '../delivery/message.ts';
+import type { Failure } from '../fspiop/errors.ts';
+import type { Inbound } from '../fspiop/inbound.ts';
+import type { Tx } from '../ledger/index.ts';
+import type { Clock } from '../support/clock.ts';
+import type { Db, Engine } from '../storage/index.ts';
+
+export interface TransferLimits {
+  /** The latest expiration a prepare may ask for, ms from now: liquidity cannot be locked for longer. */
+  expiryMsMax: number;
+}
+
+export const DEFAULT_TRANSFER_LIMITS: TransferLimits = {
+  expiryMsMax: 24 * 60 * 60 * 1000,
+};
+
+export interface PrepareBody {
+  transferId: string;
+  payerFsp: string;
+  payeeFsp: string;
+  amount: { amount: string; currency: string };
+  ilpPacket: string;
+  condition: string;
+  expiration: string;
+}
+
+export interface FulfilBody {
+  transferState: string;
+  fulfilment?: string;
+  completedTimestamp?: string;
+}
+
+export interface ErrorBody {
+  errorInformation: { errorCode: string; errorDescription: string };
+}
+
+/** Writes a message to the outbox inside the caller's transaction. */
+export type Enqueue = (tx: Tx, message: OutboundMessage, nowMs: number) => Promise<void>;
+
+export interface TransferDeps {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  enqueue: Enqueue;
+  limits?: TransferLimits;
+  /** Also send the payee the hub's COMMITTED state after a commit (Mojaloop's SEND_TRANSFER_CONFIRMATION_TO_PAYEE, default on). */
+  confirmToPayee?: boolean;
+}
+
+/** The service's dependencies with their defaults applied. */
+export interface TransferContext {
+  readonly db: Db;
+  readonly engine: Engine;
+  readonly clock: Clock;
+  readonly enqueue: Enqueue;
+  readonly limits: TransferLimits;
+  readonly confirmToPayee: boolean;
+}
+
+/** One request about one transfer, inside the transaction that handles it. */
+export interface Handling {
+  readonly ctx: TransferContext;
+  readonly tx: Tx;
+  readonly inbound: Inbound;
+  readonly transferId: string;
+  readonly nowMs: number;
+}
+
+/** What the transfer service decided, for logs and tests; every effect is already in the database and outbox. */
+export type TransferOutcome =
+  | { kind: 'reserved' | 'committed' | 'aborted' | 'expired' | 'answered' }
+  | { kind: 'rejected'; failure: Failure }
+  | { kind: 'duplicate-resent' | 'duplicate-ignored' }
+  | { kind: 'refused'; failure: Failure };

@@ -1,0 +1,19 @@
+// Step 1: the transfer exists and the sender is its payee. A stranger's PUT
+// is refused without touching the transfer (central-ledger aborts it, which
+// would let anyone abort anyone's transfer); to a stranger the transfer does
+// not exist.
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
+import { loadTransfer } from '../handling.ts';
+import type { Transfer } from '../tables.ts';
+import type { FulfilRun } from './run.ts';
+
+export async function payeesTransfer(f: FulfilRun): Promise<FspiopResult<Transfer>> {
+  const transfer = await loadTransfer(f.tx, f.ctx.engine, f.transferId);
+  if (transfer === undefined) return fail('3208', 'no such transfer');
+  if (f.inbound.source !== transfer.payee_fsp) return fail('3208', 'no such transfer');
+  if (f.inbound.destination !== undefined && f.inbound.destination !== transfer.payer_fsp) {
+    return fail('3100', 'FSPIOP-Destination does not match the payer');
+  }
+  return ok(transfer);
+}
