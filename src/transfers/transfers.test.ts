@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
 import { sql } from 'kysely';
+import { enqueue } from '../delivery/index.ts';
 import type { OutboundMessage } from '../delivery/message.ts';
+import { outboxOf } from '../delivery/outbox_table.ts';
 import { checkLedger, valueMinor } from '../ledger/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
@@ -288,7 +290,9 @@ describeOnEachEngine('transfers', (ctx) => {
   test('the sweeper expires each due transfer exactly once, even when sweeps run concurrently', async () => {
     const sweeper = await f.participant({ ndcMinor: 100_000n, fundsMinor: 100_000n }, 'sweepfsp');
     await f.registry.setEndpoint(sweeper.name, 'FSPIOP_CALLBACK_URL_TRANSFER_ERROR', 'http://127.0.0.1:9/sweep/{{transferId}}/error');
-    nowMs += 11 * MINUTE_MS; // everything prepared by earlier tests is due now; sweep it away first
+    // This test's own starting point: whatever else is reserved is due too once the clock moves,
+    // so it is swept first, and the count below is of this test's transfers alone.
+    nowMs += 11 * MINUTE_MS;
     await service.expireDue(1000);
     take();
     const due: { body: PrepareBody }[] = [];
@@ -313,12 +317,53 @@ describeOnEachEngine('transfers', (ctx) => {
     assert.equal(await service.expireDue(100), 0);
   });
 
-  test('after everything, the ledger is consistent and every transfer agrees with its journal entries', async () => {
+  test('after transfers of every outcome, the ledger is consistent and every transfer agrees with its journal entries', async () => {
+    // Its own transfers, whatever ran before: committed, declined, expired, refused at prepare and still reserved.
+    const error = { errorInformation: { errorCode: '5100', errorDescription: 'declined' } };
+    for (let i = 0; i < 5; i++) {
+      const committed = await prepared();
+      await service.fulfil(inbound(payee.name, {}), committed.body.transferId, { transferState: 'COMMITTED', fulfilment: committed.fulfilment });
+      const declined = await prepared();
+      await service.abort(inbound(payee.name, error), declined.body.transferId, error);
+      const { fulfilment: _unused, ...tooFar } = prepareBody('100', { expiration: new Date(nowMs + 25 * 60 * MINUTE_MS).toISOString() });
+      assert.equal((await service.prepare(inbound(payer.name, tooFar), tooFar)).kind, 'rejected');
+      await prepared();
+      take();
+    }
+    const expiring = await prepared();
+    nowMs += 11 * MINUTE_MS;
+    await service.expireDue(1000);
+    take();
+    assert.equal(await stateOf(expiring.body.transferId), 'EXPIRED_RESERVED');
+    await prepared();
     const report = await checkLedger(ctx.storage.db);
     assert.deepEqual(report.problems, []);
     const transfers = await checkTransfersAgainstLedger(ctx.storage.db);
     assert.ok(transfers.transfersChecked > 20);
     assert.deepEqual(transfers.problems, []);
+  });
+
+  test('with the real outbox: a committed prepare leaves exactly its one callback; a rolled-back one leaves no callback and no transfer', async () => {
+    const db = ctx.storage.db;
+    const callbacksAbout = async (transferId: string) =>
+      (await outboxOf(db).selectFrom('outbox').select(['recipient', 'endpoint_type']).where('template_values', 'like', `%${transferId}%`).execute())
+        .map((row) => [row.recipient, row.endpoint_type]);
+    const real = createTransferService({ db, engine: ctx.storage.engine, clock, enqueue });
+    const { fulfilment: _kept, ...kept } = prepareBody('1');
+    assert.deepEqual(await real.prepare(inbound(payer.name, kept), kept), { kind: 'reserved' });
+    assert.deepEqual(await callbacksAbout(kept.transferId), [[payee.name, 'FSPIOP_CALLBACK_URL_TRANSFER_POST']]);
+
+    // The callback is written, then the transaction fails: the state change and the callback go together.
+    const failing = createTransferService({
+      db, engine: ctx.storage.engine, clock,
+      enqueue: async (tx, message, atMs) => { await enqueue(tx, message, atMs); throw new Error('fails after the callback is written'); },
+    });
+    const before = await position(payer);
+    const { fulfilment: _lost, ...lost } = prepareBody('1');
+    await assert.rejects(failing.prepare(inbound(payer.name, lost), lost), /fails after the callback is written/);
+    assert.deepEqual(await callbacksAbout(lost.transferId), []);
+    assert.equal(await stateOf(lost.transferId), undefined);
+    assert.equal(await position(payer), before, 'the reservation was rolled back with them');
   });
 
   test('the cross-check names a transfer whose state disagrees with the journal', async () => {
