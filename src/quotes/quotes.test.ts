@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
+import { enqueue } from '../delivery/index.ts';
 import type { OutboundMessage } from '../delivery/message.ts';
+import { outboxOf } from '../delivery/outbox_table.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture } from '../testing/ledger_fixture.ts';
@@ -104,5 +106,26 @@ describeOnEachEngine('quotes', (ctx) => {
     const [told] = take();
     assert.deepEqual([told?.recipient, told?.pathSuffix, told?.body], ['payerfsp', `/quotes/${body.quoteId}/error`, failure.rawBody]);
     assert.equal((await service.respond(inbound('payeefsp', 'payerfsp', response), body.quoteId)).kind, 'refused', 'a failed quote cannot be answered');
+  });
+
+  test('with the real outbox: a forwarded request leaves exactly its one callback; a rolled-back one leaves no callback and no quote', async () => {
+    const db = ctx.storage.db;
+    const callbacksAbout = async (quoteId: string) =>
+      (await outboxOf(db).selectFrom('outbox').select(['recipient', 'method', 'path_suffix']).where('subject', 'like', `quote ${quoteId} %`).execute())
+        .map((row) => [row.recipient, row.method, row.path_suffix]);
+    const real = createQuoteService({ db, engine: ctx.storage.engine, clock, enqueue });
+    const kept = request();
+    assert.deepEqual(await real.request(inbound('payerfsp', 'payeefsp', kept), kept), { kind: 'forwarded' });
+    assert.deepEqual(await callbacksAbout(kept.quoteId), [['payeefsp', 'POST', '/quotes']]);
+
+    // The callback is written, then the transaction fails: the quote and the callback go together.
+    const failing = createQuoteService({
+      db, engine: ctx.storage.engine, clock,
+      enqueue: async (tx, message, atMs) => { await enqueue(tx, message, atMs); throw new Error('fails after the callback is written'); },
+    });
+    const lost = request();
+    await assert.rejects(failing.request(inbound('payerfsp', 'payeefsp', lost), lost), /fails after the callback is written/);
+    assert.deepEqual(await callbacksAbout(lost.quoteId), []);
+    assert.equal(await db.selectFrom('quotes').select('quote_id').where('quote_id', '=', lost.quoteId).executeTakeFirst(), undefined);
   });
 });

@@ -10,7 +10,8 @@ import { canonicalHash, canonicalJson } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
 import { callbackEndpoint, findActiveFsp } from '../participants/index.ts';
-import type { Quote } from './tables.ts';
+import { err, ok, type Result } from '../support/result.ts';
+import { quoteTables, type Quote } from './tables.ts';
 
 export interface QuoteRequestBody {
   quoteId: string;
@@ -31,129 +32,157 @@ export type QuoteOutcome =
 
 const fail = (code: Failure['code'], detail: string): Failure => ({ code, detail });
 
+/** One request about one quote, inside the transaction that handles it. */
+interface Handling {
+  readonly deps: QuoteDeps;
+  readonly tx: Tx;
+  readonly inbound: Inbound;
+  readonly quoteId: string;
+  readonly nowMs: number;
+}
+
 const ENDPOINT = 'FSPIOP_CALLBACK_URL_QUOTES';
 
 function forward(recipient: string, method: 'POST' | 'PUT' | 'GET', pathSuffix: string, headers: Record<string, string>, body: string | null, subject: string): OutboundMessage {
   return { recipient, endpointType: ENDPOINT, templateValues: {}, pathSuffix, method, headers, body, subject };
 }
 
-export function createQuoteService({ db, engine, clock, enqueue }: QuoteDeps) {
-  async function hasQuotesEndpoint(tx: Tx, participant: Participant): Promise<boolean> {
-    return (await callbackEndpoint(tx, participant.id, ENDPOINT)) !== undefined;
-  }
+async function hasQuotesEndpoint(tx: Tx, participant: Participant): Promise<boolean> {
+  return (await callbackEndpoint(tx, participant.id, ENDPOINT)) !== undefined;
+}
 
-  async function refuse(tx: Tx, quoteId: string, inbound: Inbound, failure: Failure, nowMs: number): Promise<QuoteOutcome> {
-    if ((await findActiveFsp(tx, inbound.source)) !== undefined) {
-      await enqueue(tx, forward(inbound.source, 'PUT', `/quotes/${quoteId}/error`,
-        hubHeaders('quotes', inbound.source, 'PUT', `/quotes/${quoteId}/error`, inbound.contentVersion, nowMs),
-        canonicalJson(errorInformation(failure)), `quote ${quoteId} error ${failure.code} from hub`), nowMs);
+async function refuse(h: Handling, failure: Failure): Promise<QuoteOutcome> {
+  const { inbound, quoteId, nowMs } = h;
+  if ((await findActiveFsp(h.tx, inbound.source)) !== undefined) {
+    await h.deps.enqueue(h.tx, forward(inbound.source, 'PUT', `/quotes/${quoteId}/error`,
+      hubHeaders('quotes', inbound.source, 'PUT', `/quotes/${quoteId}/error`, inbound.contentVersion, nowMs),
+      canonicalJson(errorInformation(failure)), `quote ${quoteId} error ${failure.code} from hub`), nowMs);
+  }
+  return { kind: 'refused', failure };
+}
+
+async function load(h: Handling): Promise<Quote | undefined> {
+  let query = quoteTables(h.tx).selectFrom('quotes').selectAll().where('quote_id', '=', h.quoteId);
+  if (h.deps.engine === 'postgres') query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** Sends the payee's stored response to the payer again, with its own headers and bytes. */
+async function resendResponse(h: Handling, quote: Quote): Promise<void> {
+  if (quote.response_headers === null || quote.response_body === null) return;
+  const headers = JSON.parse(quote.response_headers) as Record<string, string>;
+  await h.deps.enqueue(h.tx, forward(quote.payer_fsp, 'PUT', `/quotes/${quote.quote_id}`, headers, quote.response_body, `quote ${quote.quote_id} response resent`), h.nowMs);
+}
+
+/** Runs `unit` for one quote in its own transaction. */
+function handle(deps: QuoteDeps, inbound: Inbound, quoteId: string, unit: (h: Handling) => Promise<QuoteOutcome>): Promise<QuoteOutcome> {
+  return runTransaction(deps.db, deps.engine, (tx) => unit({ deps, tx, inbound, quoteId, nowMs: deps.clock.nowMs() }));
+}
+
+/**
+ * A new request's routing: a destination, two different FSPs, party fspIds that
+ * match the headers, a payee that can be called. Ok with the destination.
+ */
+async function route(h: Handling, body: QuoteRequestBody): Promise<Result<string, Failure>> {
+  const { inbound } = h;
+  if (inbound.destination === undefined) return err(fail('3102', 'FSPIOP-Destination is required'));
+  if (inbound.destination === inbound.source) return err(fail('3100', 'payer and payee FSP are the same'));
+  const payerFsp = body.payer.partyIdInfo.fspId;
+  const payeeFsp = body.payee.partyIdInfo.fspId;
+  if (payerFsp !== undefined && payerFsp !== inbound.source) return err(fail('3100', 'payer.partyIdInfo.fspId does not match FSPIOP-Source'));
+  if (payeeFsp !== undefined && payeeFsp !== inbound.destination) return err(fail('3100', 'payee.partyIdInfo.fspId does not match FSPIOP-Destination'));
+  const payee = await findActiveFsp(h.tx, inbound.destination);
+  if (payee === undefined) return err(fail('3201', 'the destination FSP is not an active participant'));
+  if (!(await hasQuotesEndpoint(h.tx, payee))) return err(fail('3201', 'the destination FSP has no quotes endpoint'));
+  return ok(inbound.destination);
+}
+
+/** POST /quotes from the payer FSP to the payee FSP named in FSPIOP-Destination. */
+async function request(deps: QuoteDeps, inbound: Inbound, body: QuoteRequestBody): Promise<QuoteOutcome> {
+  const requestHash = canonicalHash(JSON.parse(inbound.rawBody) as unknown);
+  return handle(deps, inbound, body.quoteId, async (h) => {
+    const { quoteId, nowMs } = h;
+    const existing = await load(h);
+    if (existing !== undefined) {
+      if (existing.payer_fsp !== inbound.source || existing.request_hash !== requestHash) return refuse(h, fail('3106', 'a different quote request was received with this quoteId'));
+      if (existing.state !== 'RESPONDED') return { kind: 'duplicate-ignored' };
+      await resendResponse(h, existing);
+      return { kind: 'duplicate-resent' };
     }
-    return { kind: 'refused', failure };
-  }
+    const routed = await route(h, body);
+    if (!routed.ok) return refuse(h, routed.error);
+    const destination = routed.value;
+    await quoteTables(h.tx).insertInto('quotes').values({
+      quote_id: quoteId, payer_fsp: inbound.source, payee_fsp: destination, state: 'PENDING', request_hash: requestHash,
+      response_hash: null, response_headers: null, response_body: null, error_hash: null, content_version: inbound.contentVersion,
+      created_at_ms: nowMs, changed_at_ms: nowMs,
+    }).execute();
+    await deps.enqueue(h.tx, forward(destination, 'POST', '/quotes', forwardableHeaders(inbound.headers), inbound.rawBody, `quote ${quoteId} request`), nowMs);
+    return { kind: 'forwarded' };
+  });
+}
 
-  async function load(tx: Tx, quoteId: string): Promise<Quote | undefined> {
-    let query = tx.selectFrom('quotes').selectAll().where('quote_id', '=', quoteId);
-    if (engine === 'postgres') query = query.forUpdate();
-    return query.executeTakeFirst();
-  }
+/** PUT /quotes/{ID} from the payee FSP: kept and forwarded to the payer FSP. */
+async function respond(deps: QuoteDeps, inbound: Inbound, quoteId: string): Promise<QuoteOutcome> {
+  const responseHash = canonicalHash(JSON.parse(inbound.rawBody) as unknown);
+  return handle(deps, inbound, quoteId, async (h) => {
+    const quote = await load(h);
+    if (quote?.payee_fsp !== inbound.source) return refuse(h, fail('3205', 'no such quote'));
+    if (inbound.destination !== undefined && inbound.destination !== quote.payer_fsp) return refuse(h, fail('3100', 'FSPIOP-Destination does not match the payer FSP'));
+    if (quote.state === 'RESPONDED') {
+      if (quote.response_hash !== responseHash) return refuse(h, fail('3106', 'a different response was received for this quote'));
+      await resendResponse(h, quote);
+      return { kind: 'duplicate-resent' };
+    }
+    if (quote.state !== 'PENDING') return refuse(h, fail('3100', 'the quote has failed'));
+    const headers = forwardableHeaders(inbound.headers);
+    await quoteTables(h.tx).updateTable('quotes').set({ state: 'RESPONDED', response_hash: responseHash, response_headers: JSON.stringify(headers), response_body: inbound.rawBody, changed_at_ms: h.nowMs })
+      .where('quote_id', '=', quoteId).where('state', '=', 'PENDING').execute();
+    await deps.enqueue(h.tx, forward(quote.payer_fsp, 'PUT', `/quotes/${quoteId}`, headers, inbound.rawBody, `quote ${quoteId} response`), h.nowMs);
+    return { kind: 'forwarded' };
+  });
+}
 
-  /** Sends the payee's stored response to the payer again, with its own headers and bytes. */
-  async function resendResponse(tx: Tx, quote: Quote, nowMs: number): Promise<void> {
-    if (quote.response_headers === null || quote.response_body === null) return;
-    const headers = JSON.parse(quote.response_headers) as Record<string, string>;
-    await enqueue(tx, forward(quote.payer_fsp, 'PUT', `/quotes/${quote.quote_id}`, headers, quote.response_body, `quote ${quote.quote_id} response resent`), nowMs);
-  }
+/** PUT /quotes/{ID}/error from either FSP of the quote: forwarded to the other. */
+async function error(deps: QuoteDeps, inbound: Inbound, quoteId: string): Promise<QuoteOutcome> {
+  const errorHash = canonicalHash(JSON.parse(inbound.rawBody) as unknown);
+  return handle(deps, inbound, quoteId, async (h) => {
+    const quote = await load(h);
+    if (quote === undefined || (inbound.source !== quote.payee_fsp && inbound.source !== quote.payer_fsp)) return refuse(h, fail('3205', 'no such quote'));
+    const other = inbound.source === quote.payee_fsp ? quote.payer_fsp : quote.payee_fsp;
+    if (quote.state === 'ERRORED') {
+      if (quote.error_hash !== errorHash) return refuse(h, fail('3106', 'a different error was received for this quote'));
+      return { kind: 'duplicate-ignored' };
+    }
+    if (quote.state !== 'PENDING') return refuse(h, fail('3100', 'the quote has been answered'));
+    await quoteTables(h.tx).updateTable('quotes').set({ state: 'ERRORED', error_hash: errorHash, changed_at_ms: h.nowMs }).where('quote_id', '=', quoteId).where('state', '=', 'PENDING').execute();
+    await deps.enqueue(h.tx, forward(other, 'PUT', `/quotes/${quoteId}/error`, forwardableHeaders(inbound.headers), inbound.rawBody, `quote ${quoteId} error forwarded`), h.nowMs);
+    return { kind: 'forwarded' };
+  });
+}
 
-  /** POST /quotes from the payer FSP to the payee FSP named in FSPIOP-Destination. */
-  async function request(inbound: Inbound, body: QuoteRequestBody): Promise<QuoteOutcome> {
-    const requestHash = canonicalHash(JSON.parse(inbound.rawBody) as unknown);
-    return runTransaction(db, engine, async (tx) => {
-      const nowMs = clock.nowMs();
-      const { quoteId } = body;
-      const existing = await load(tx, quoteId);
-      if (existing !== undefined) {
-        if (existing.payer_fsp !== inbound.source || existing.request_hash !== requestHash) return refuse(tx, quoteId, inbound, fail('3106', 'a different quote request was received with this quoteId'), nowMs);
-        if (existing.state !== 'RESPONDED') return { kind: 'duplicate-ignored' };
-        await resendResponse(tx, existing, nowMs);
-        return { kind: 'duplicate-resent' };
-      }
-      if (inbound.destination === undefined) return refuse(tx, quoteId, inbound, fail('3102', 'FSPIOP-Destination is required'), nowMs);
-      if (inbound.destination === inbound.source) return refuse(tx, quoteId, inbound, fail('3100', 'payer and payee FSP are the same'), nowMs);
-      const payerFsp = body.payer.partyIdInfo.fspId;
-      const payeeFsp = body.payee.partyIdInfo.fspId;
-      if (payerFsp !== undefined && payerFsp !== inbound.source) return refuse(tx, quoteId, inbound, fail('3100', 'payer.partyIdInfo.fspId does not match FSPIOP-Source'), nowMs);
-      if (payeeFsp !== undefined && payeeFsp !== inbound.destination) return refuse(tx, quoteId, inbound, fail('3100', 'payee.partyIdInfo.fspId does not match FSPIOP-Destination'), nowMs);
-      const payee = await findActiveFsp(tx, inbound.destination);
-      if (payee === undefined) return refuse(tx, quoteId, inbound, fail('3201', 'the destination FSP is not an active participant'), nowMs);
-      if (!(await hasQuotesEndpoint(tx, payee))) return refuse(tx, quoteId, inbound, fail('3201', 'the destination FSP has no quotes endpoint'), nowMs);
-      await tx.insertInto('quotes').values({
-        quote_id: quoteId, payer_fsp: inbound.source, payee_fsp: inbound.destination, state: 'PENDING', request_hash: requestHash,
-        response_hash: null, response_headers: null, response_body: null, error_hash: null, content_version: inbound.contentVersion,
-        created_at_ms: nowMs, changed_at_ms: nowMs,
-      }).execute();
-      await enqueue(tx, forward(inbound.destination, 'POST', '/quotes', forwardableHeaders(inbound.headers), inbound.rawBody, `quote ${quoteId} request`), nowMs);
-      return { kind: 'forwarded' };
-    });
-  }
+/** GET /quotes/{ID}: the payee's stored response when there is one, else the question goes on to the payee. */
+async function query(deps: QuoteDeps, inbound: Inbound, quoteId: string): Promise<QuoteOutcome> {
+  return handle(deps, inbound, quoteId, async (h) => {
+    const quote = await quoteTables(h.tx).selectFrom('quotes').selectAll().where('quote_id', '=', quoteId).executeTakeFirst();
+    if (quote?.payer_fsp !== inbound.source) return refuse(h, fail('3205', 'no such quote'));
+    if (quote.state === 'RESPONDED') {
+      await resendResponse(h, quote);
+      return { kind: 'answered' };
+    }
+    if (quote.state === 'ERRORED') return refuse(h, fail('3100', 'the quote has failed'));
+    await deps.enqueue(h.tx, forward(quote.payee_fsp, 'GET', `/quotes/${quoteId}`, { ...forwardableHeaders(inbound.headers), 'fspiop-destination': quote.payee_fsp }, null, `quote ${quoteId} query`), h.nowMs);
+    return { kind: 'forwarded' };
+  });
+}
 
-  /** PUT /quotes/{ID} from the payee FSP: kept and forwarded to the payer FSP. */
-  async function respond(inbound: Inbound, quoteId: string): Promise<QuoteOutcome> {
-    const responseHash = canonicalHash(JSON.parse(inbound.rawBody) as unknown);
-    return runTransaction(db, engine, async (tx) => {
-      const nowMs = clock.nowMs();
-      const quote = await load(tx, quoteId);
-      if (quote?.payee_fsp !== inbound.source) return refuse(tx, quoteId, inbound, fail('3205', 'no such quote'), nowMs);
-      if (inbound.destination !== undefined && inbound.destination !== quote.payer_fsp) return refuse(tx, quoteId, inbound, fail('3100', 'FSPIOP-Destination does not match the payer FSP'), nowMs);
-      if (quote.state === 'RESPONDED') {
-        if (quote.response_hash !== responseHash) return refuse(tx, quoteId, inbound, fail('3106', 'a different response was received for this quote'), nowMs);
-        await resendResponse(tx, quote, nowMs);
-        return { kind: 'duplicate-resent' };
-      }
-      if (quote.state !== 'PENDING') return refuse(tx, quoteId, inbound, fail('3100', 'the quote has failed'), nowMs);
-      const headers = forwardableHeaders(inbound.headers);
-      await tx.updateTable('quotes').set({ state: 'RESPONDED', response_hash: responseHash, response_headers: JSON.stringify(headers), response_body: inbound.rawBody, changed_at_ms: nowMs })
-        .where('quote_id', '=', quoteId).where('state', '=', 'PENDING').execute();
-      await enqueue(tx, forward(quote.payer_fsp, 'PUT', `/quotes/${quoteId}`, headers, inbound.rawBody, `quote ${quoteId} response`), nowMs);
-      return { kind: 'forwarded' };
-    });
-  }
-
-  /** PUT /quotes/{ID}/error from either FSP of the quote: forwarded to the other. */
-  async function error(inbound: Inbound, quoteId: string): Promise<QuoteOutcome> {
-    const errorHash = canonicalHash(JSON.parse(inbound.rawBody) as unknown);
-    return runTransaction(db, engine, async (tx) => {
-      const nowMs = clock.nowMs();
-      const quote = await load(tx, quoteId);
-      if (quote === undefined || (inbound.source !== quote.payee_fsp && inbound.source !== quote.payer_fsp)) return refuse(tx, quoteId, inbound, fail('3205', 'no such quote'), nowMs);
-      const other = inbound.source === quote.payee_fsp ? quote.payer_fsp : quote.payee_fsp;
-      if (quote.state === 'ERRORED') {
-        if (quote.error_hash !== errorHash) return refuse(tx, quoteId, inbound, fail('3106', 'a different error was received for this quote'), nowMs);
-        return { kind: 'duplicate-ignored' };
-      }
-      if (quote.state !== 'PENDING') return refuse(tx, quoteId, inbound, fail('3100', 'the quote has been answered'), nowMs);
-      await tx.updateTable('quotes').set({ state: 'ERRORED', error_hash: errorHash, changed_at_ms: nowMs }).where('quote_id', '=', quoteId).where('state', '=', 'PENDING').execute();
-      await enqueue(tx, forward(other, 'PUT', `/quotes/${quoteId}/error`, forwardableHeaders(inbound.headers), inbound.rawBody, `quote ${quoteId} error forwarded`), nowMs);
-      return { kind: 'forwarded' };
-    });
-  }
-
-  /** GET /quotes/{ID}: the payee's stored response when there is one, else the question goes on to the payee. */
-  async function query(inbound: Inbound, quoteId: string): Promise<QuoteOutcome> {
-    return runTransaction(db, engine, async (tx) => {
-      const nowMs = clock.nowMs();
-      const quote = await tx.selectFrom('quotes').selectAll().where('quote_id', '=', quoteId).executeTakeFirst();
-      if (quote?.payer_fsp !== inbound.source) return refuse(tx, quoteId, inbound, fail('3205', 'no such quote'), nowMs);
-      if (quote.state === 'RESPONDED') {
-        await resendResponse(tx, quote, nowMs);
-        return { kind: 'answered' };
-      }
-      if (quote.state === 'ERRORED') return refuse(tx, quoteId, inbound, fail('3100', 'the quote has failed'), nowMs);
-      await enqueue(tx, forward(quote.payee_fsp, 'GET', `/quotes/${quoteId}`, { ...forwardableHeaders(inbound.headers), 'fspiop-destination': quote.payee_fsp }, null, `quote ${quoteId} query`), nowMs);
-      return { kind: 'forwarded' };
-    });
-  }
-
-  return { request, respond, error, query };
+export function createQuoteService(deps: QuoteDeps) {
+  return {
+    request: (inbound: Inbound, body: QuoteRequestBody) => request(deps, inbound, body),
+    respond: (inbound: Inbound, quoteId: string) => respond(deps, inbound, quoteId),
+    error: (inbound: Inbound, quoteId: string) => error(deps, inbound, quoteId),
+    query: (inbound: Inbound, quoteId: string) => query(deps, inbound, quoteId),
+  };
 }
 
 export type QuoteService = ReturnType<typeof createQuoteService>;

@@ -1,5 +1,7 @@
-// The quotes module's table, added to the storage schema.
+// The quotes module's table: its own view (quoteTables), and for now still
+// added to the storage schema.
 import type { Selectable } from 'kysely';
+import { ownTables } from '../storage/index.ts';
 
 export type QuoteState = 'PENDING' | 'RESPONDED' | 'ERRORED';
 
@@ -20,6 +22,12 @@ export interface QuotesTable {
 }
 
 export type Quote = Selectable<QuotesTable>;
+
+export interface QuoteTables {
+  quotes: QuotesTable;
+}
+
+export const quoteTables = ownTables<QuoteTables>();
 
 declare module '../storage/schema.ts' {
   interface Schema {
