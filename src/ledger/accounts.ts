@@ -3,6 +3,7 @@
 // and HUB_RECONCILIATION per currency.
 import type { Account, AccountType, Db } from '../storage/index.ts';
 import type { Tx } from './journal.ts';
+import { ledgerTables } from './tables.ts';
 
 export async function openAccount(
   tx: Tx,
@@ -12,7 +13,7 @@ export async function openAccount(
   createdBy: string,
   nowMs: number,
 ): Promise<Account> {
-  return tx
+  return ledgerTables(tx)
     .insertInto('accounts')
     .values({
       participant_id: participantId,
@@ -31,8 +32,8 @@ export async function openAccount(
     .executeTakeFirstOrThrow();
 }
 
-export async function findAccount(db: Db | Tx, participantId: number, currency: string, type: AccountType): Promise<Account | undefined> {
-  return db
+export async function findAccount(db: Db, participantId: number, currency: string, type: AccountType): Promise<Account | undefined> {
+  return ledgerTables(db)
     .selectFrom('accounts')
     .selectAll()
     .where('participant_id', '=', participantId)
@@ -42,7 +43,8 @@ export async function findAccount(db: Db | Tx, participantId: number, currency: 
 }
 
 /** The hub's own account of `type` in `currency`, if the operator has opened it. */
-export async function findHubAccount(db: Db | Tx, currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION'): Promise<Account | undefined> {
+export async function findHubAccount(db: Db, currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION'): Promise<Account | undefined> {
+  // Still joins the participants table for the hub's id (through the global schema): the one read of another module's table left here.
   return db
     .selectFrom('accounts')
     .innerJoin('participants', 'participants.id', 'accounts.participant_id')
@@ -53,6 +55,6 @@ export async function findHubAccount(db: Db | Tx, currency: string, type: 'HUB_M
     .executeTakeFirst();
 }
 
-export async function listAccounts(db: Db | Tx, participantId: number): Promise<Account[]> {
-  return db.selectFrom('accounts').selectAll().where('participant_id', '=', participantId).orderBy('id').execute();
+export async function listAccounts(db: Db, participantId: number): Promise<Account[]> {
+  return ledgerTables(db).selectFrom('accounts').selectAll().where('participant_id', '=', participantId).orderBy('id').execute();
 }

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../storage/index.ts';
 import { valueMinor } from './balances.ts';
+import { ledgerTables } from './tables.ts';
 
 export interface LedgerCheckReport {
   ok: boolean;
@@ -30,8 +31,8 @@ export async function checkLedger(db: Db): Promise<LedgerCheckReport> {
   const warnings: string[] = [];
   // One consistent snapshot: a repeatable-read transaction on PostgreSQL, the read lock on SQLite.
   return db.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
-    const accounts = await tx.selectFrom('accounts').selectAll().orderBy('id').execute();
-    const entriesChecked = Number((await tx.selectFrom('journal_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const accounts = await ledgerTables(tx).selectFrom('accounts').selectAll().orderBy('id').execute();
+    const entriesChecked = Number((await ledgerTables(tx).selectFrom('journal_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const rebuilt = await sql<Rebuilt>`
       select account_id,
         sum(case when side = 'D' and phase in ('SINGLE', 'POST') then amount_minor else 0 end) as debits_posted_minor,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
 import type { Account, JournalEntry, JournalKind, Schema } from '../storage/index.ts';
 import type { Engine } from '../storage/index.ts';
+import { ledgerTables } from './tables.ts';
 
 export type Tx = Transaction<Schema>;
 
@@ -18,7 +19,7 @@ export type Tx = Transaction<Schema>;
  */
 export async function lockAccounts(tx: Tx, engine: Engine, accountIds: readonly number[]): Promise<Map<number, Account>> {
   const ids = [...new Set(accountIds)].sort((a, b) => a - b);
-  let query = tx.selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id');
+  let query = ledgerTables(tx).selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id');
   if (engine === 'postgres') query = query.forUpdate();
   const rows = await query.execute();
   assert.equal(rows.length, ids.length, 'lockAccounts: every account to lock exists');
@@ -38,7 +39,7 @@ export interface Movement {
 }
 
 async function insertEntry(tx: Tx, entry: Omit<JournalEntry, 'id'>): Promise<JournalEntry> {
-  return tx.insertInto('journal_entries').values(entry).returningAll().executeTakeFirstOrThrow();
+  return ledgerTables(tx).insertInto('journal_entries').values(entry).returningAll().executeTakeFirstOrThrow();
 }
 
 interface CounterDelta {
@@ -49,7 +50,7 @@ interface CounterDelta {
 }
 
 async function addToCounters(tx: Tx, accountId: number, nowMs: number, delta: CounterDelta): Promise<void> {
-  await tx
+  await ledgerTables(tx)
     .updateTable('accounts')
     .set((eb) => ({
       debits_pending_minor: eb('debits_pending_minor', '+', delta.debitsPending ?? 0n),
@@ -111,7 +112,7 @@ export async function postMovement(
 
 /** The PENDING entry of a transfer and its resolution, if any. */
 export async function findPending(tx: Tx, transferId: string): Promise<{ pending: JournalEntry; resolution: JournalEntry | undefined } | undefined> {
-  const rows = await tx.selectFrom('journal_entries').selectAll().where('transfer_id', '=', transferId).execute();
+  const rows = await ledgerTables(tx).selectFrom('journal_entries').selectAll().where('transfer_id', '=', transferId).execute();
   const pending = rows.find((row) => row.phase === 'PENDING');
   if (pending === undefined) return undefined;
   return { pending, resolution: rows.find((row) => row.pending_entry_id === pending.id) };

@@ -5,9 +5,10 @@ import { ok } from '../support/result.ts';
 import { runRefusable, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { lockAccounts, postMovement, type Tx } from './journal.ts';
+import { ledgerTables } from './tables.ts';
 
-export async function netDebitCapMinor(db: Db | Tx, participantId: number, currency: string): Promise<bigint | undefined> {
-  const row = await db
+export async function netDebitCapMinor(db: Db, participantId: number, currency: string): Promise<bigint | undefined> {
+  const row = await ledgerTables(db)
     .selectFrom('participant_limits')
     .select('value_minor')
     .where('participant_id', '=', participantId)
@@ -22,7 +23,7 @@ export async function netDebitCapMinor(db: Db | Tx, participantId: number, curre
  * active settlement model for the currency decides, else the active default
  * model (no currency); with no model at all the answer is yes.
  */
-export async function liquidityCheckRequired(db: Db | Tx, currency: string): Promise<boolean> {
+export async function liquidityCheckRequired(db: Db, currency: string): Promise<boolean> {
   const models = await db
     .selectFrom('settlement_models')
     .select(['currency', 'require_liquidity_check'])
@@ -34,8 +35,8 @@ export async function liquidityCheckRequired(db: Db | Tx, currency: string): Pro
   return model === undefined || model.require_liquidity_check === 1;
 }
 
-export async function listLimits(db: Db | Tx, participantId?: number): Promise<ParticipantLimit[]> {
-  let query = db.selectFrom('participant_limits').selectAll().orderBy('participant_id').orderBy('currency');
+export async function listLimits(db: Db, participantId?: number): Promise<ParticipantLimit[]> {
+  let query = ledgerTables(db).selectFrom('participant_limits').selectAll().orderBy('participant_id').orderBy('currency');
   if (participantId !== undefined) query = query.where('participant_id', '=', participantId);
   return query.execute();
 }
@@ -66,7 +67,7 @@ export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change
   if ((await netDebitCapMinor(tx, change.participantId, change.currency)) !== undefined) {
     return refuse('LIMITS_ALREADY_SET', `the ${change.currency} initial position and limits are already set; change the limit instead`);
   }
-  await tx.insertInto('participant_limits').values({
+  await ledgerTables(tx).insertInto('participant_limits').values({
     participant_id: change.participantId,
     currency: change.currency,
     type: 'NET_DEBIT_CAP',
@@ -101,7 +102,7 @@ export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange
   assert.ok(change.netDebitCapMinor >= 0n);
   const locked = await lockPosition(tx, engine, change.participantId, change.currency);
   if (!locked.ok) return locked;
-  const updated = await tx
+  const updated = await ledgerTables(tx)
     .updateTable('participant_limits')
     .set({ value_minor: change.netDebitCapMinor, alarm_percentage: change.alarmPercentage, changed_at_ms: nowMs })
     .where('participant_id', '=', change.participantId)
