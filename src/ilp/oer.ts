@@ -9,17 +9,14 @@
 // (the short form below 128, the fewest bytes otherwise), as X.696 requires and
 // as oer-utils 5 (ilp-packet 3) also insists, so one packet has one encoding.
 import assert from 'node:assert/strict';
+import { err, ok, type Result } from '../support/result.ts';
 import { ILP_AMOUNT_MAX, OER_LENGTH_PREFIX_BYTES_MAX } from './limits.ts';
 
-export type Read<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+/** A read's value, or why the input does not hold one. */
+export type Read<T> = Result<T, string>;
 
-function got<T>(value: T): Read<T> {
-  return { ok: true, value };
-}
-
-function short(reason: string): { ok: false; reason: string } {
-  return { ok: false, reason };
-}
+const got = ok;
+const short = err;
 
 export interface OerReader {
   readonly bytes: Buffer;

@@ -119,7 +119,7 @@ const encodedPacket = packet.map((p) => encodeIlpPacket(p));
 test('packet: decode(encode(x)) = x for generated ILPv1 and ILPv4 packets', () => {
   fc.assert(fc.property(packet, (p) => {
     const decoded = decodeIlpPacketBytes(encodeIlpPacket(p));
-    assert.ok(decoded.ok, decoded.ok ? '' : decoded.reason);
+    assert.ok(decoded.ok, decoded.ok ? '' : decoded.error);
     assert.deepEqual(decoded.value, { ...p }); // fast-check's records have no prototype
   }), { numRuns: 500 });
 });
@@ -161,7 +161,7 @@ test('packet: an expiresAt whose fields roll over past year 9999 is refused, not
     29, 112, 101, 101, 114, 46, 45, 46, 126, 97, 48, 97, 97, 126, 65, 95, 97, 46, 95, 126, 65, 95, 65, 45, 65, 126, 97, 97, 45, 45, 8, 0, 0, 0, 0, 0, 0, 0, 0]);
   const decoded = decodeHostileBytes(bytes);
   assert.ok(!decoded.ok);
-  assert.match(decoded.reason, /expiresAt/);
+  assert.match(decoded.error, /expiresAt/);
 });
 
 test('packet: Mojaloop transaction data is parsed, opaque data is not', () => {
@@ -198,7 +198,7 @@ test('packet: transaction data giving a member twice (payee FSP, amount; escaped
 test('fuzz: random bytes never throw, allocate no more than their size, and decode in bounded time', () => {
   fc.assert(fc.property(fc.oneof(bytes(0, 64), bytes(0, 4096)), (b) => {
     const result = decodeHostileBytes(b);
-    if (!result.ok) assert.equal(typeof result.reason, 'string');
+    if (!result.ok) assert.equal(typeof result.error, 'string');
   }), { numRuns: 2000 });
 });
 
@@ -228,7 +228,7 @@ test('fuzz: every truncation of a valid packet is refused, and so is any byte ap
     assert.equal(truncated.ok, false);
     const extended = decodeHostileBytes(Buffer.concat([b, tail]));
     assert.ok(!extended.ok);
-    assert.match(extended.reason, /unexpected bytes after the packet/);
+    assert.match(extended.error, /unexpected bytes after the packet/);
   }), { numRuns: 500 });
 });
 
@@ -278,7 +278,7 @@ test('fuzz: length prefixes that lie (up to 2^64 and beyond) are refused before 
     }
     const result = decodeHostileBytes(lying);
     assert.ok(!result.ok);
-    assert.match(result.reason, /remain/);
+    assert.match(result.error, /remain/);
     const text = lying.toString('base64url');
     if (text.length <= ILP_PACKET_TEXT_LENGTH_MAX) assert.equal(decodeHostileText(text).ok, false);
   }), { numRuns: 1000 });
@@ -289,7 +289,7 @@ test('packet: a packet claiming 2^32 bytes is refused by its length alone', () =
     const lying = Buffer.concat([Buffer.of(0x01), prefix, Buffer.alloc(40)]);
     const result = decodeHostileBytes(lying);
     assert.ok(!result.ok);
-    assert.match(result.reason, /remain/);
+    assert.match(result.error, /remain/);
   }
 });
 
@@ -312,7 +312,7 @@ test('packet: input of the largest accepted size decodes in bounded time; larger
 test('oer: length prefixes must be canonical', () => {
   const read = (b: number[]): string => {
     const r = readLengthPrefix(oerReader(Buffer.from([...b, ...Buffer.alloc(300)])), 'x');
-    return r.ok ? `ok ${r.value}` : r.reason;
+    return r.ok ? `ok ${r.value}` : r.error;
   };
   assert.equal(read([0x05]), 'ok 5');
   assert.equal(read([0x7f]), 'ok 127');
@@ -333,7 +333,7 @@ test('oer: length prefixes must be canonical', () => {
 test('base64url: only the canonical spelling is accepted; padding is optional but must be right', () => {
   const decode = (t: unknown): string => {
     const r = decodeBase64url(t, 100, 'x');
-    return r.ok ? `ok ${r.value.toString('hex')}` : r.reason;
+    return r.ok ? `ok ${r.value.toString('hex')}` : r.error;
   };
   assert.equal(decode('AQ'), 'ok 01');
   assert.equal(decode('AQ=='), 'ok 01');
@@ -386,12 +386,12 @@ test('packet: the decoder refuses non-ASCII v1 accounts and invalid v4 destinati
     copy[at] = value;
     const r = decodeIlpPacketBytes(copy);
     assert.ok(!r.ok);
-    assert.match(r.reason, /account is not 1\.\.1023 printable ASCII/);
+    assert.match(r.error, /account is not 1\.\.1023 printable ASCII/);
   }
   const v4 = encodeIlpPacket({ version: 'v4', amount: 1n, expiresAt: new Date(0), executionCondition: Buffer.alloc(32), destination: 'g.mojaloop', data: Buffer.alloc(0) });
   const copy = Buffer.from(v4);
   copy[copy.indexOf('.', 0, 'latin1')] = 0x20;
   const r = decodeIlpPacketBytes(copy);
   assert.ok(!r.ok);
-  assert.match(r.reason, /destination is not an ILP address/);
+  assert.match(r.error, /destination is not an ILP address/);
 });

@@ -25,7 +25,7 @@
 // Where they agree: length prefixes must be canonical (oer-utils 1.3 and 5
 // both refuse the indefinite form 0x80 and lengths in more bytes than needed).
 import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
+import { err, ok } from '../support/result.ts';
 import { parseStrictJson } from '../support/json_members.ts';
 import { decodeBase64url } from './base64url.ts';
 import {
@@ -172,7 +172,7 @@ export function encodeIlpPacketText(packet: IlpPacket): string {
 
 function end(reader: OerReader, what: string): Read<undefined> {
   const rest = remainingOf(reader);
-  return rest === 0 ? { ok: true, value: undefined } : { ok: false, reason: `${rest} unexpected bytes after ${what}` };
+  return rest === 0 ? ok(undefined) : err(`${rest} unexpected bytes after ${what}`);
 }
 
 function decodeV1(contents: OerReader): Read<IlpV1Payment> {
@@ -181,15 +181,15 @@ function decodeV1(contents: OerReader): Read<IlpV1Payment> {
   const accountBytes = readVarOctets(contents, 'account');
   if (!accountBytes.ok) return accountBytes;
   const account = accountBytes.value.toString('latin1');
-  if (!isV1Account(account)) return { ok: false, reason: 'account is not 1..1023 printable ASCII characters' };
+  if (!isV1Account(account)) return err('account is not 1..1023 printable ASCII characters');
   const data = readVarOctets(contents, 'data');
   if (!data.ok) return data;
   const extensions = readUInt8(contents, 'extensions');
   if (!extensions.ok) return extensions;
-  if (extensions.value !== 0) return { ok: false, reason: 'extensions are not supported (the extensions byte must be 0x00)' };
+  if (extensions.value !== 0) return err('extensions are not supported (the extensions byte must be 0x00)');
   const done = end(contents, 'the extensions byte');
   if (!done.ok) return done;
-  return { ok: true, value: { version: 'v1', amount: amount.value, account, data: Buffer.from(data.value) } };
+  return ok({ version: 'v1', amount: amount.value, account, data: Buffer.from(data.value) });
 }
 
 function decodeV4(contents: OerReader): Read<IlpV4Prepare> {
@@ -198,31 +198,28 @@ function decodeV4(contents: OerReader): Read<IlpV4Prepare> {
   const time = readOctets(contents, INTERLEDGER_TIME_LENGTH, 'expiresAt');
   if (!time.ok) return time;
   const expiresAt = parseInterledgerTime(time.value.toString('latin1'));
-  if (expiresAt === undefined) return { ok: false, reason: 'expiresAt is not a valid YYYYMMDDHHmmssSSS UTC time' };
+  if (expiresAt === undefined) return err('expiresAt is not a valid YYYYMMDDHHmmssSSS UTC time');
   const condition = readOctets(contents, ILP_CONDITION_BYTES, 'executionCondition');
   if (!condition.ok) return condition;
   const destinationBytes = readVarOctets(contents, 'destination');
   if (!destinationBytes.ok) return destinationBytes;
   const destination = destinationBytes.value.toString('latin1');
-  if (!isIlpAddress(destination)) return { ok: false, reason: 'destination is not an ILP address' };
+  if (!isIlpAddress(destination)) return err('destination is not an ILP address');
   const data = readVarOctets(contents, 'data');
   if (!data.ok) return data;
   const done = end(contents, 'the data');
   if (!done.ok) return done;
-  return {
-    ok: true,
-    value: { version: 'v4', amount: amount.value, expiresAt, executionCondition: Buffer.from(condition.value), destination, data: Buffer.from(data.value) },
-  };
+  return ok({ version: 'v4', amount: amount.value, expiresAt, executionCondition: Buffer.from(condition.value), destination, data: Buffer.from(data.value) });
 }
 
 /** Decodes the binary packet. Never throws; allocates only copies of the condition and data it returns. */
 export function decodeIlpPacketBytes(bytes: Buffer): Read<IlpPacket> {
-  if (bytes.length > ILP_PACKET_BYTES_MAX) return { ok: false, reason: `packet is ${bytes.length} bytes; at most ${ILP_PACKET_BYTES_MAX} are accepted` };
+  if (bytes.length > ILP_PACKET_BYTES_MAX) return err(`packet is ${bytes.length} bytes; at most ${ILP_PACKET_BYTES_MAX} are accepted`);
   const reader = oerReader(bytes);
   const type = readUInt8(reader, 'packet type');
   if (!type.ok) return type;
   if (type.value !== ILP_V1_TYPE_PAYMENT && type.value !== ILP_V4_TYPE_PREPARE) {
-    return { ok: false, reason: `packet type ${type.value} is neither an ILPv1 Payment (1) nor an ILPv4 Prepare (12)` };
+    return err(`packet type ${type.value} is neither an ILPv1 Payment (1) nor an ILPv4 Prepare (12)`);
   }
   const contents = readVarOctets(reader, 'packet');
   if (!contents.ok) return contents;
@@ -255,9 +252,9 @@ export function transactionOf(data: Buffer): { transaction: unknown } | { ambigu
 /** Decodes an FSPIOP `ilpPacket` (base64url text). Never throws; every refusal is a 3100 naming what is wrong (3101 for data JSON that gives a member twice). */
 export function decodeIlpPacket(ilpPacket: string): FspiopResult<DecodedIlpPacket> {
   const bytes = decodeBase64url(ilpPacket, ILP_PACKET_TEXT_LENGTH_MAX, 'ilpPacket');
-  if (!bytes.ok) return fail('3100', bytes.reason);
+  if (!bytes.ok) return fail('3100', bytes.error);
   const packet = decodeIlpPacketBytes(bytes.value);
-  if (!packet.ok) return fail('3100', `ilpPacket: ${packet.reason}`);
+  if (!packet.ok) return fail('3100', `ilpPacket: ${packet.error}`);
   const data = transactionOf(packet.value.data);
   if ('ambiguous' in data) return fail('3101', `ilpPacket data: ${data.ambiguous}`);
   const { transaction } = data;

@@ -58,7 +58,7 @@ function quoted(text: string): string {
 /** An FSPIOP IlpCondition: canonical unpadded base64url of exactly 32 bytes; the failure names what is wrong. */
 export function parseCondition(text: string): Result<Buffer, string> {
   const condition = decodeBase64url(text, 64, 'condition', { padding: 'refused' });
-  if (!condition.ok) return err(condition.reason);
+  if (!condition.ok) return err(condition.error);
   if (condition.value.length !== ILP_CONDITION_BYTES) return err(`condition is ${condition.value.length} bytes, not ${ILP_CONDITION_BYTES}`);
   return ok(condition.value);
 }
