@@ -8,6 +8,7 @@ import type { VerificationKey } from '../edge/signature/index.ts';
 import { verifySignature } from '../edge/signature/index.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import type { Db } from '../storage/index.ts';
+import { transferTables } from './tables.ts';
 
 export interface MessageEvidenceTable {
   id: Generated<number>;
@@ -38,7 +39,7 @@ export async function recordEvidence(tx: Db, transferId: string, inbound: Inboun
   const arrival = inbound.signed;
   if (arrival === undefined) return;
   const headers = Object.fromEntries(EVIDENCE_HEADERS.flatMap((name) => (inbound.headers[name] === undefined ? [] : [[name, inbound.headers[name]]])));
-  await tx.insertInto('message_evidence').values({
+  await transferTables(tx).insertInto('message_evidence').values({
     transfer_id: transferId, operation: arrival.operation, source: inbound.source, method: arrival.method, fspiop_uri: arrival.fspiopUri,
     headers: JSON.stringify(headers), body: inbound.rawBody, body_sha256: createHash('sha256').update(inbound.rawBody, 'utf8').digest('hex'),
     kid: arrival.kid, alg: arrival.alg, received_at_ms: nowMs,
@@ -61,7 +62,7 @@ export interface EvidenceVerdict {
  * (looked up by participant and kid; a key revoked since still shows what it signed then).
  */
 export async function verifyEvidence(db: Db, transferId: string, keyOf: (participant: string, kid: string) => Promise<string | undefined>): Promise<EvidenceVerdict[]> {
-  const rows = await db.selectFrom('message_evidence').selectAll().where('transfer_id', '=', transferId).orderBy('id').execute();
+  const rows = await transferTables(db).selectFrom('message_evidence').selectAll().where('transfer_id', '=', transferId).orderBy('id').execute();
   const verdicts: EvidenceVerdict[] = [];
   for (const row of rows) {
     const base = { operation: row.operation, source: row.source, receivedAt: new Date(row.received_at_ms).toISOString(), kid: row.kid, bodySha256: row.body_sha256 };

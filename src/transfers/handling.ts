@@ -15,10 +15,24 @@ export function failure(code: ErrorCode, detail: string): Failure {
   return { code, detail };
 }
 
+interface LockableQuery<Q> {
+  forUpdate(): Q;
+  skipLocked(): Q;
+}
+
+/**
+ * The rows `query` reads, locked for the transaction: waiting for a holder, or
+ * skipping rows another transaction holds. Only PostgreSQL has row locks; an
+ * SQLite transaction already holds the write lock (BEGIN IMMEDIATE). The one
+ * engine branch of this module (until storage offers it).
+ */
+export function lockedRows<Q extends LockableQuery<Q>>(query: Q, engine: Engine, held: 'wait' | 'skip'): Q {
+  if (engine !== 'postgres') return query;
+  return held === 'wait' ? query.forUpdate() : query.forUpdate().skipLocked();
+}
+
 export async function loadTransfer(tx: Tx, engine: Engine, transferId: string): Promise<Transfer | undefined> {
-  let query = transferTables(tx).selectFrom('transfers').selectAll().where('transfer_id', '=', transferId);
-  if (engine === 'postgres') query = query.forUpdate();
-  return query.executeTakeFirst();
+  return lockedRows(transferTables(tx).selectFrom('transfers').selectAll().where('transfer_id', '=', transferId), engine, 'wait').executeTakeFirst();
 }
 
 type TransitionFields = Partial<Pick<Transfer, 'fulfilment' | 'fulfil_hash' | 'error_hash' | 'error_code' | 'error_description' | 'completed_at_ms'>>;

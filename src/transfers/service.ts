@@ -9,7 +9,7 @@ import { runTransaction } from '../storage/index.ts';
 import { abort } from './abort/index.ts';
 import { DEFAULT_TRANSFER_LIMITS, type ErrorBody, type FulfilBody, type PrepareBody, type TransferContext, type TransferDeps, type TransferOutcome } from './context.ts';
 import { fulfil } from './fulfil/index.ts';
-import { abortReserved, failure, refuse, stateBody } from './handling.ts';
+import { abortReserved, failure, lockedRows, refuse, stateBody } from './handling.ts';
 import { hubTransferState } from './messages.ts';
 import { prepare } from './prepare/index.ts';
 import { transferTables } from './tables.ts';
@@ -41,10 +41,9 @@ async function query(ctx: TransferContext, inbound: Inbound, transferId: string)
 async function expireDue(ctx: TransferContext, batchSizeMax: number): Promise<number> {
   return runTransaction(ctx.db, ctx.engine, async (tx) => {
     const nowMs = ctx.clock.nowMs();
-    let due = transferTables(tx).selectFrom('transfers').selectAll().where('state', '=', 'RESERVED').where('expires_at_ms', '<=', nowMs)
+    const due = transferTables(tx).selectFrom('transfers').selectAll().where('state', '=', 'RESERVED').where('expires_at_ms', '<=', nowMs)
       .orderBy('expires_at_ms').limit(batchSizeMax);
-    if (ctx.engine === 'postgres') due = due.forUpdate().skipLocked();
-    const transfers = await due.execute();
+    const transfers = await lockedRows(due, ctx.engine, 'skip').execute();
     for (const transfer of transfers) {
       await abortReserved(ctx, tx, transfer, 'EXPIRED_RESERVED', failure('3303', 'the transfer expired'), nowMs);
     }
