@@ -3,7 +3,7 @@
 // currency's debits equal its credits, every resolution matches the
 // reservation it resolves, and no settlement account is overdrawn.
 import { sql } from 'kysely';
-import type { Db } from '../storage/index.ts';
+import type { Account, Db } from '../storage/index.ts';
 import { valueMinor } from './balances.ts';
 import { ledgerTables } from './tables.ts';
 
@@ -24,6 +24,32 @@ interface Rebuilt {
   debits_pending_minor: bigint;
   credits_posted_minor: bigint;
   credits_pending_minor: bigint;
+}
+
+type CurrencyTotals = Map<string, { dp: bigint; cp: bigint; dq: bigint; cq: bigint }>;
+
+/** Each account's stored counters against the journal's sums, and no settlement account overdrawn; returns the totals per currency. */
+function compareAccounts(accounts: readonly Account[], byAccount: ReadonlyMap<number, Rebuilt>, problems: string[]): CurrencyTotals {
+  const zero = { debits_posted_minor: 0n, debits_pending_minor: 0n, credits_posted_minor: 0n, credits_pending_minor: 0n };
+  const totals: CurrencyTotals = new Map();
+  for (const account of accounts) {
+    const expected = byAccount.get(account.id) ?? zero;
+    for (const field of ['debits_posted_minor', 'debits_pending_minor', 'credits_posted_minor', 'credits_pending_minor'] as const) {
+      if (expected[field] !== account[field]) {
+        problems.push(`account ${account.id} (${account.type} ${account.currency}): stored ${field} ${account[field]} but the journal gives ${expected[field]}`);
+      }
+    }
+    const total = totals.get(account.currency) ?? { dp: 0n, cp: 0n, dq: 0n, cq: 0n };
+    total.dp += account.debits_posted_minor;
+    total.cp += account.credits_posted_minor;
+    total.dq += account.debits_pending_minor;
+    total.cq += account.credits_pending_minor;
+    totals.set(account.currency, total);
+    if (account.type === 'SETTLEMENT' && valueMinor(account) > 0n) {
+      problems.push(`account ${account.id} (SETTLEMENT ${account.currency}) is overdrawn: value ${valueMinor(account)}`);
+    }
+  }
+  return totals;
 }
 
 export async function checkLedger(db: Db): Promise<LedgerCheckReport> {
@@ -48,25 +74,7 @@ export async function checkLedger(db: Db): Promise<LedgerCheckReport> {
       ) sides
       group by account_id`.execute(tx);
     const byAccount = new Map(rebuilt.rows.map((row) => [row.account_id, row]));
-    const zero = { debits_posted_minor: 0n, debits_pending_minor: 0n, credits_posted_minor: 0n, credits_pending_minor: 0n };
-    const totals = new Map<string, { dp: bigint; cp: bigint; dq: bigint; cq: bigint }>();
-    for (const account of accounts) {
-      const expected = byAccount.get(account.id) ?? zero;
-      for (const field of ['debits_posted_minor', 'debits_pending_minor', 'credits_posted_minor', 'credits_pending_minor'] as const) {
-        if (expected[field] !== account[field]) {
-          problems.push(`account ${account.id} (${account.type} ${account.currency}): stored ${field} ${account[field]} but the journal gives ${expected[field]}`);
-        }
-      }
-      const total = totals.get(account.currency) ?? { dp: 0n, cp: 0n, dq: 0n, cq: 0n };
-      total.dp += account.debits_posted_minor;
-      total.cp += account.credits_posted_minor;
-      total.dq += account.debits_pending_minor;
-      total.cq += account.credits_pending_minor;
-      totals.set(account.currency, total);
-      if (account.type === 'SETTLEMENT' && valueMinor(account) > 0n) {
-        problems.push(`account ${account.id} (SETTLEMENT ${account.currency}) is overdrawn: value ${valueMinor(account)}`);
-      }
-    }
+    const totals = compareAccounts(accounts, byAccount, problems);
     for (const [currency, t] of totals) {
       if (t.dp !== t.cp) problems.push(`${currency}: posted debits ${t.dp} differ from posted credits ${t.cp}`);
       if (t.dq !== t.cq) problems.push(`${currency}: pending debits ${t.dq} differ from pending credits ${t.cq}`);
