@@ -6,6 +6,7 @@ import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import security from 'eslint-plugin-security';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint-layers.mjs';
 
 const moneyIsNeverAFloat =
   'Money is never a float: amounts are bigint minor units, parsed and formatted by src/support/money.ts.';
@@ -159,6 +160,21 @@ export default defineConfig(
         { property: 'toPrecision', message: moneyIsNeverAFloat },
         { object: 'Math', property: 'random', message: 'Math.random is predictable; use node:crypto (randomUUID, randomBytes, randomInt).' },
       ],
+    },
+  },
+
+  {
+    // The architecture (src/README.md): imports point down the layers, and into
+    // another folder only through its index.ts. Functions stay short enough to
+    // hold in one's head; a factory returns named functions rather than being one.
+    name: 'interlock/architecture',
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    plugins: { interlock: layers },
+    rules: {
+      'interlock/layers': 'error',
+      'interlock/through-index': 'error',
+      'max-lines-per-function': ['error', { max: 70, skipBlankLines: true, skipComments: true, IIFEs: true }],
     },
   },
 
