@@ -11,7 +11,7 @@
 //   an owner can disable triggers. The role is made here when the migrating
 //   user may create roles; otherwise an administrator creates it (README).
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 const APPEND_ONLY_TABLES = ['audit_entries', 'audit_tiles', 'audit_checkpoints', 'audit_cosignatures'];
 const WRITER_ROLE = 'interlock_audit_writer';

@@ -6,7 +6,7 @@
 // privileges, grants (optionally scoped to one participant) and
 // separation-of-duties exclusions.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
   await db.schema

@@ -1,8 +1,13 @@
 // Participants, accounts with TigerBeetle-style counters, an append-only
 // journal of balanced movements, limits, endpoints and settlement models.
 import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
-import { ACCOUNT_TYPES, JOURNAL_KINDS, JOURNAL_PHASES } from '../schema.ts';
+import type { Engine } from '../storage/index.ts';
+
+// Frozen: the ledger's lists as they were when this migration was written. A later change to
+// them is a new migration, never an edit here (databases already migrated keep these checks).
+const ACCOUNT_TYPES = ['POSITION', 'SETTLEMENT', 'HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION'];
+const JOURNAL_PHASES = ['SINGLE', 'PENDING', 'POST', 'VOID'];
+const JOURNAL_KINDS = ['FUNDS_IN', 'FUNDS_OUT', 'TRANSFER', 'INITIAL_POSITION'];
 
 const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
