@@ -21,6 +21,12 @@ const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).
 const APPROVALS_REQUIRED_MAX = 9;
 
 export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
+  await createChangeRequestTables(db);
+  await guardChangeRequests(db, engine);
+}
+
+/** Change requests, their approvals and the approval policy per function. */
+async function createChangeRequestTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('change_requests')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -69,7 +75,10 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     .addColumn('changed_at_ms', 'bigint', (c) => c.notNull())
     .addColumn('changed_by', 'text', (c) => c.notNull())
     .execute();
+}
 
+/** Triggers: the state machine, what never changes, and nothing deleted. */
+async function guardChangeRequests(db: Kysely<unknown>, engine: Engine): Promise<void> {
   const legal = LEGAL_TRANSITION;
   if (engine === 'sqlite') {
     await sql`create trigger change_requests_initial_state before insert on change_requests when new.state <> 'PENDING'
