@@ -14,6 +14,7 @@ import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
+import { MIGRATIONS } from './migrations/index.ts';
 import { createSimulatedDfsp, enrolDfspTls, loadDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspTls, type IlpVersion, type SimParty } from './sim/index.ts';
 import { systemClock } from './support/clock.ts';
 import { ListenerPortError } from './support/listen_ports.ts';
@@ -221,7 +222,7 @@ async function sim(config: Config, args: SimArguments): Promise<void> {
 async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
   const storage = openStorage(config.storage.url);
   try {
-    await storage.migrate();
+    await storage.migrate(MIGRATIONS);
     const ledger = await checkLedger(storage.db);
     const transfers = await checkTransfersAgainstLedger(storage.db);
     const report = { ...ledger, ok: ledger.ok && transfers.problems.length === 0, transfersChecked: transfers.transfersChecked, problems: [...ledger.problems, ...transfers.problems] };
@@ -311,7 +312,7 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const config = configFrom(values.config);
       const storage = openStorage(config.storage.url);
-      const { applied } = await storage.migrate();
+      const { applied } = await storage.migrate(MIGRATIONS);
       await storage.close();
       process.stdout.write(applied.length === 0 ? 'storage is up to date\n' : `applied: ${applied.join(', ')}\n`);
       return 0;

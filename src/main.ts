@@ -23,6 +23,7 @@ import { createQuoteService } from './quotes/index.ts';
 import { createSettlementModels } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
+import { MIGRATIONS } from './migrations/index.ts';
 import { systemClock, type Clock } from './support/clock.ts';
 import type { Logger } from './support/logger.ts';
 import { reserveListenerPorts, type ReservedPorts } from './support/listen_ports.ts';
@@ -91,7 +92,7 @@ function onReserved(ports: ReservedPorts, index: number) {
 
 async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: ReservedPorts): Promise<Hub> {
   const storage = openStorage(config.storage.url);
-  const { applied } = await storage.migrate();
+  const { applied } = await storage.migrate(MIGRATIONS);
   log.info({ engine: storage.engine, storage: redactStorageUrl(config.storage.url), migrationsApplied: applied }, 'storage ready');
 
   const { db, engine } = storage;

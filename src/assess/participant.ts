@@ -70,16 +70,13 @@ export interface OnboardOptions {
   readonly log: Logger;
 }
 
-/** Onboards a test participant and starts its receiver; `close()` stops the receiver (cleanup on the hub is separate). */
-export async function onboardTestParticipant(options: OnboardOptions): Promise<TestParticipant> {
-  const { admin, name, log } = options;
-  const dir = mkdtempSync(join(tmpdir(), 'interlock-assess-'));
-  try {
-    const credentials = await ephemeralDfspCredentials();
-    const tls = await enrolDfspTls(admin, name, dir);
-    const arrivals: Arrival[] = [];
-    const waiters = new Set<{ matches: (arrival: Arrival) => boolean; resolve: (arrival: Arrival | undefined) => void }>();
-    const onArrival = (arrival: Arrival) => {
+/** What the hub sent a participant, and waits for what it is yet to send. */
+function arrivalLog() {
+  const arrivals: Arrival[] = [];
+  const waiters = new Set<{ matches: (arrival: Arrival) => boolean; resolve: (arrival: Arrival | undefined) => void }>();
+  return {
+    arrivals,
+    onArrival: (arrival: Arrival): void => {
       if (arrivals.length < ASSESS_LIMITS.arrivalsMax) arrivals.push(arrival);
       for (const waiter of waiters) {
         if (waiter.matches(arrival)) {
@@ -87,19 +84,71 @@ export async function onboardTestParticipant(options: OnboardOptions): Promise<T
           waiter.resolve(arrival);
         }
       }
-    };
+    },
+    waitFor: (matches: (arrival: Arrival) => boolean, waitMs: number = ASSESS_LIMITS.callbackWaitMs): Promise<Arrival | undefined> => {
+      const found = arrivals.find(matches);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve) => {
+        const waiter = { matches, resolve: (arrival: Arrival | undefined) => { clearTimeout(timer); resolve(arrival); } };
+        const timer = setTimeout(() => { waiters.delete(waiter); resolve(undefined); }, waitMs);
+        waiters.add(waiter);
+      });
+    },
+  };
+}
+
+/** Starts the receiver on a free port of `callbackHost`; its base URL. */
+async function listenForCallbacks(server: Server, callbackHost: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, callbackHost, () => { server.off('error', reject); resolve(); });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const host = callbackHost.includes(':') ? `[${callbackHost}]` : callbackHost;
+  return `https://${host}:${port}`;
+}
+
+interface Sender {
+  readonly name: string;
+  readonly credentials: DfspCredentials;
+  readonly tokens: AccessTokenSource;
+  readonly connection: FspiopConnection;
+}
+
+/** A signed FSPIOP request as a correct DFSP sends it, with the request's tampering applied after signing. */
+async function sendSigned({ name, credentials, tokens, connection }: Sender, request: SendRequest): Promise<RawAnswer> {
+  const tamper = request.tamper ?? {};
+  const parts: MessageParts = { resource: request.resource, method: request.method, uri: request.uri, source: tamper.source ?? name, destination: request.destination, nowMs: tamper.nowMs ?? Date.now() };
+  const token = tamper.token === null ? undefined : tamper.token ?? await tokens.token();
+  const headers = new Map(Object.entries(messageHeaders(parts, token)));
+  let body: Buffer | undefined;
+  const text = request.bodyText ?? (request.body === undefined ? undefined : sdkStableJson(request.body));
+  if (text !== undefined) {
+    headers.set('fspiop-signature', await signBodyText({ ...parts, date: headers.get('date') ?? '' }, text, credentials.signingKey));
+    body = Buffer.from(text, 'utf8');
+  }
+  for (const [header, value] of Object.entries(tamper.headers ?? {})) {
+    if (value === undefined) headers.delete(header);
+    else headers.set(header, value);
+  }
+  if (tamper.body !== undefined) body = tamper.body;
+  return (request.via ?? connection).send({ method: request.method, path: request.uri, headers: Object.fromEntries(headers), body });
+}
+
+/** Onboards a test participant and starts its receiver; `close()` stops the receiver (cleanup on the hub is separate). */
+export async function onboardTestParticipant(options: OnboardOptions): Promise<TestParticipant> {
+  const { admin, name, log } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'interlock-assess-'));
+  try {
+    const credentials = await ephemeralDfspCredentials();
+    const tls = await enrolDfspTls(admin, name, dir);
+    const received = arrivalLog();
     const server: Server = createSimServer({
       name, limits: DEFAULT_SIM_LIMITS, clock: systemClock, log, tls,
-      handles: () => true, onArrival, onRefused: (_operation: ResolvedOperation | undefined) => undefined,
+      handles: () => true, onArrival: received.onArrival, onRefused: (_operation: ResolvedOperation | undefined) => undefined,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, options.callbackHost, () => { server.off('error', reject); resolve(); });
-    });
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const host = options.callbackHost.includes(':') ? `[${options.callbackHost}]` : options.callbackHost;
-    const callbackUrl = `https://${host}:${port}`;
+    const callbackUrl = await listenForCallbacks(server, options.callbackHost);
     const closeServer = () => new Promise<void>((resolve) => { server.close(() => { resolve(); }); server.closeAllConnections(); });
     try {
       await onboardDfsp(admin, {
@@ -111,43 +160,17 @@ export async function onboardTestParticipant(options: OnboardOptions): Promise<T
     }
     const connection = fspiopConnection(options.hubFspiopUrl, clientTlsOf(tls));
     const tokens = createAccessTokenSource({ fspId: name, hubFspiopUrl: options.hubFspiopUrl, tls, clock: systemClock });
-
-    const participant: TestParticipant = {
-      name, credentials, tls, callbackUrl, connection, tokens, arrivals,
-      waitFor(matches, waitMs = ASSESS_LIMITS.callbackWaitMs) {
-        const found = arrivals.find(matches);
-        if (found !== undefined) return Promise.resolve(found);
-        return new Promise((resolve) => {
-          const waiter = { matches, resolve: (arrival: Arrival | undefined) => { clearTimeout(timer); resolve(arrival); } };
-          const timer = setTimeout(() => { waiters.delete(waiter); resolve(undefined); }, waitMs);
-          waiters.add(waiter);
-        });
-      },
-      async send(request) {
-        const tamper = request.tamper ?? {};
-        const parts: MessageParts = { resource: request.resource, method: request.method, uri: request.uri, source: tamper.source ?? name, destination: request.destination, nowMs: tamper.nowMs ?? Date.now() };
-        const token = tamper.token === null ? undefined : tamper.token ?? await tokens.token();
-        const headers = new Map(Object.entries(messageHeaders(parts, token)));
-        let body: Buffer | undefined;
-        const text = request.bodyText ?? (request.body === undefined ? undefined : sdkStableJson(request.body));
-        if (text !== undefined) {
-          headers.set('fspiop-signature', await signBodyText({ ...parts, date: headers.get('date') ?? '' }, text, credentials.signingKey));
-          body = Buffer.from(text, 'utf8');
-        }
-        for (const [header, value] of Object.entries(tamper.headers ?? {})) {
-          if (value === undefined) headers.delete(header);
-          else headers.set(header, value);
-        }
-        if (tamper.body !== undefined) body = tamper.body;
-        return (request.via ?? connection).send({ method: request.method, path: request.uri, headers: Object.fromEntries(headers), body });
-      },
+    const sender: Sender = { name, credentials, tokens, connection };
+    return {
+      name, credentials, tls, callbackUrl, connection, tokens, arrivals: received.arrivals,
+      waitFor: received.waitFor,
+      send: (request) => sendSigned(sender, request),
       async close() {
         connection.close();
         await tokens.close();
         await closeServer();
       },
     };
-    return participant;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../config/index.ts';
 import { openStorage } from '../storage/index.ts';
+import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { runAuditCommand, startWitness } from './cli.ts';
 import { cosignatureVerifierKey } from './cosignature.ts';
@@ -43,7 +44,7 @@ describe('interlock audit', () => {
     config = configOf([{ url: witness.url, verifierKey: witness.verifierKey }]);
     // A hub that appended 300 entries and checkpointed them (its timer, or `audit checkpoint`).
     const storage = openStorage(config.storage.url);
-    await storage.migrate();
+    await storage.migrate(MIGRATIONS);
     const auditLog = await createAuditLogFromConfig(config, { db: storage.db, engine: storage.engine, clock: systemClock, log: capturedLogger().log });
     await Promise.all(Array.from({ length: 300 }, (_, i) => auditLog.append(testEntry(i))));
     await auditLog.close();

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/index.ts';
 import { openStorage } from '../storage/index.ts';
+import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
 import { parseCosignatureVerifierKey } from './cosignature.ts';
@@ -179,7 +180,7 @@ async function witness(args: readonly string[], config: Config, output: AuditCli
 async function onStorage<T>(config: Config, work: (storage: ReturnType<typeof openStorage>) => Promise<T>): Promise<T> {
   const storage = openStorage(config.storage.url);
   try {
-    await storage.migrate();
+    await storage.migrate(MIGRATIONS);
     return await work(storage);
   } finally {
     await storage.close();

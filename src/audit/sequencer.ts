@@ -28,7 +28,7 @@
 // checked against both roots): the hub never signs two inconsistent trees,
 // whatever happened to its database.
 import assert from 'node:assert/strict';
-import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
+import { forUpdate, runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
 import {
@@ -134,7 +134,7 @@ interface CheckpointWaiter {
 async function lockedSize(tx: AuditDb, engine: Engine): Promise<number> {
   const query = tx.selectFrom('audit_log_state').select('size').where('id', '=', 1);
   // On SQLite every transaction is BEGIN IMMEDIATE (storage/sqlite.ts): the database's write lock is held already.
-  const row = await (engine === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  const row = await forUpdate(query, engine).executeTakeFirst();
   assert.ok(row !== undefined, 'audit_log_state has its row (migration 0030)');
   return row.size;
 }

@@ -5,7 +5,7 @@
 // the claim), and every later write to the row requires both: a worker whose
 // lease ran out and whose row another worker claimed again writes nothing.
 import { sql } from 'kysely';
-import { runTransaction, type Db, type Engine } from '../storage/index.ts';
+import { forUpdateSkipLocked, runTransaction, type Db, type Engine } from '../storage/index.ts';
 import { outboxOf, type OutboxRow, type OutboxTable } from './outbox_table.ts';
 import type { Updateable } from 'kysely';
 
@@ -22,13 +22,12 @@ export async function claimDue(db: Db, engine: Engine, workerId: string, nowMs: 
   if (rowsMax <= 0) return [];
   const claimed = await runTransaction(db, engine, async (tx) => {
     const outbox = outboxOf(tx);
-    const due = await outbox.selectFrom('outbox').select('id')
+    const due = await forUpdateSkipLocked(outbox.selectFrom('outbox').select('id')
       .where('state', '=', 'PENDING')
       .where('next_attempt_at_ms', '<=', nowMs)
       .where((eb) => eb.or([eb('claimed_until_ms', 'is', null), eb('claimed_until_ms', '<=', nowMs)]))
       .orderBy('next_attempt_at_ms').orderBy('id')
-      .limit(rowsMax)
-      .$if(engine === 'postgres', (qb) => qb.forUpdate().skipLocked())
+      .limit(rowsMax), engine)
       .execute();
     if (due.length === 0) return [];
     return outbox.updateTable('outbox')

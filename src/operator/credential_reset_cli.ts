@@ -20,6 +20,7 @@ import { createAuditLogFromConfig, operatorActionEntry } from '../audit/index.ts
 import type { Config } from '../config/index.ts';
 import { createPortalSessions } from '../portal/index.ts';
 import { openStorage, withCommitHook } from '../storage/index.ts';
+import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
 import type { AdminAuditEvent, AuditActor } from './audit_events.ts';
@@ -76,7 +77,7 @@ async function resetBootstrapCredential(config: Config, username: string, output
   const log = createLogger(config.log.level);
   const storage = openStorage(config.storage.url);
   try {
-    await storage.migrate();
+    await storage.migrate(MIGRATIONS);
     const { db, engine } = storage;
     const secretBox = loadOrCreateSecretBox({ keyFile: config.admin.secretsKeyFile, dataDir: config.dataDir }).box;
     const operators = createOperatorStore({ db, engine, clock, secretBox });

@@ -2,8 +2,9 @@
 // as central-ledger writes them, but exactly: JSON.rawJSON emits the decimal
 // string's digits, so no amount ever passes through a float.
 import { reservedMinor, valueMinor } from '../ledger/index.ts';
-import type { Account, ParticipantLimit, SettlementModel } from '../storage/index.ts';
+import type { Account, ParticipantLimit } from '../storage/index.ts';
 import type { ParticipantWithAccounts } from '../participants/index.ts';
+import type { SettlementModel } from '../settlement/index.ts';
 import { formatAmount } from '../support/money.ts';
 
 // JSON.rawJSON (Node ≥ 21) is not yet in TypeScript's lib.

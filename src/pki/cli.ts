@@ -8,6 +8,7 @@ import type { Config } from '../config/index.ts';
 import type { Failure } from '../fspiop/errors.ts';
 import { auditText, createAuditLogFromConfig, type AuditEntry, type AuditLog } from '../audit/index.ts';
 import { openStorage, withCommitHook, type Storage } from '../storage/index.ts';
+import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
 import { initCa } from './ca_init.ts';
@@ -163,7 +164,7 @@ async function run(args: readonly string[], config: Config, output: PkiCliOutput
 
   const storage = openStorage(config.storage.url);
   try {
-    await storage.migrate();
+    await storage.migrate(MIGRATIONS);
     const ca = await loadCa(config.pki.dir);
     if (!ca.ok) return refused(ca.error);
     const pki = createPkiService({

@@ -16,7 +16,7 @@ import { totpCode } from '../operator/iam/totp.ts';
 import { authorizationServerOf, createTestAdminApi, inProcess, type TestAdminApi } from '../operator/testing.ts';
 import { SESSION_COOKIE } from './cookies.ts';
 import { createPortalSessions, type PortalSession } from './sessions.ts';
-import { up as dropClearSessions } from '../storage/migrations/0050_sealed_sessions.ts';
+import { up as dropClearSessions } from '../migrations/0050_sealed_sessions.ts';
 
 const PUBLIC_URL = 'http://hub.test';
 const isPortalCallback = (url: URL) => url.pathname === '/portal/callback';

@@ -1,1 +1,2 @@
 export { createSettlementModels, type SettlementModels, type SettlementModelInput } from './models.ts';
+export type { SettlementModel } from './tables.ts';

@@ -1,13 +1,18 @@
 // Settlement models (central-settlement's /settlementModels). Interlock
 // settles deferred, net and multilateral against POSITION accounts; a model
 // of another kind is refused rather than stored and silently not honoured.
+import type { Kysely } from 'kysely';
 import { fail, type Failure, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
-
-const failure = (code: '3000' | '3100' | '3200', detail: string): Failure => fail(code, detail).error;
 import type { Clock } from '../support/clock.ts';
 import { isSupportedCurrency } from '../support/money.ts';
-import { runRefusable, type Db, type Engine, type SettlementModel } from '../storage/index.ts';
+import { err, ok } from '../support/result.ts';
+import { runRefusable, type Db, type Engine } from '../storage/index.ts';
+import { settlementTables, type SettlementModel, type SettlementTables } from './tables.ts';
+
+const failure = (code: '3000' | '3100' | '3200', detail: string): Failure => fail(code, detail).error;
+
+/** The connection or a transaction, seeing the settlement module's table. */
+type SettlementDb = Kysely<SettlementTables>;
 
 export interface SettlementModelInput {
   name: string;
@@ -24,7 +29,7 @@ export interface SettlementModelInput {
 const NAME_PATTERN = /^[A-Za-z0-9_. -]{2,50}$/;
 
 /** The name of the active model that already covers `currency` (null: the default for all currencies). */
-async function activeModelCovering(db: Db, currency: string | null, exceptName?: string): Promise<string | undefined> {
+async function activeModelCovering(db: SettlementDb, currency: string | null, exceptName?: string): Promise<string | undefined> {
   let query = db.selectFrom('settlement_models').select('name').where('is_active', '=', 1).where('ledger_account_type', '=', 'POSITION');
   query = currency === null ? query.where('currency', 'is', null) : query.where('currency', '=', currency);
   if (exceptName !== undefined) query = query.where('name', '<>', exceptName);
@@ -32,12 +37,13 @@ async function activeModelCovering(db: Db, currency: string | null, exceptName?:
 }
 
 export function createSettlementModels({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
+  const tables = settlementTables(db);
   /**
    * Whether `create(input)` would be refused, and why: what the admin API asks
    * when the creation is requested, so that a checker never sees a request the
    * hub would refuse. create() checks again, in its transaction.
    */
-  async function createRefusal(input: SettlementModelInput, reader: Db = db): Promise<Failure | undefined> {
+  async function createRefusal(input: SettlementModelInput, reader: SettlementDb = tables): Promise<Failure | undefined> {
     if (!NAME_PATTERN.test(input.name)) return failure('3100', 'name must be 2..50 letters, digits, spaces, ".", "_" or "-"');
     if (input.settlementGranularity !== 'NET' || input.settlementInterchange !== 'MULTILATERAL' || input.settlementDelay !== 'DEFERRED') {
       return failure('3100', 'only DEFERRED NET MULTILATERAL settlement is supported');
@@ -55,9 +61,9 @@ export function createSettlementModels({ db, engine, clock }: { db: Db; engine: 
 
   async function create(input: SettlementModelInput): Promise<FspiopResult<SettlementModel>> {
     return runRefusable(db, engine, async (tx) => {
-      const refusal = await createRefusal(input, tx);
-      if (refusal !== undefined) return { ok: false as const, error: refusal };
-      const model = await tx.insertInto('settlement_models').values({
+      const refusal = await createRefusal(input, settlementTables(tx));
+      if (refusal !== undefined) return err(refusal);
+      const model = await settlementTables(tx).insertInto('settlement_models').values({
         name: input.name,
         settlement_granularity: 'NET',
         settlement_interchange: 'MULTILATERAL',
@@ -75,7 +81,7 @@ export function createSettlementModels({ db, engine, clock }: { db: Db; engine: 
   }
 
   /** Whether `setActive(name, isActive)` would be refused, and why (asked when the change is requested). */
-  async function setActiveRefusal(name: string, isActive: boolean, reader: Db = db): Promise<Failure | undefined> {
+  async function setActiveRefusal(name: string, isActive: boolean, reader: SettlementDb = tables): Promise<Failure | undefined> {
     const model = await reader.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirst();
     if (model === undefined) return failure('3200', `settlement model ${name} does not exist`);
     const clash = isActive ? await activeModelCovering(reader, model.currency, name) : undefined;
@@ -83,16 +89,17 @@ export function createSettlementModels({ db, engine, clock }: { db: Db; engine: 
     return undefined;
   }
 
-  const list = (): Promise<SettlementModel[]> => db.selectFrom('settlement_models').selectAll().orderBy('id').execute();
+  const list = (): Promise<SettlementModel[]> => tables.selectFrom('settlement_models').selectAll().orderBy('id').execute();
   const get = (name: string): Promise<SettlementModel | undefined> =>
-    db.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirst();
+    tables.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirst();
 
   async function setActive(name: string, isActive: boolean): Promise<FspiopResult<SettlementModel>> {
     return runRefusable(db, engine, async (tx) => {
-      const refusal = await setActiveRefusal(name, isActive, tx);
-      if (refusal !== undefined) return { ok: false as const, error: refusal };
-      const model = await tx.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
-      await tx.updateTable('settlement_models').set({ is_active: isActive ? 1 : 0 }).where('id', '=', model.id).execute();
+      const own = settlementTables(tx);
+      const refusal = await setActiveRefusal(name, isActive, own);
+      if (refusal !== undefined) return err(refusal);
+      const model = await own.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
+      await own.updateTable('settlement_models').set({ is_active: isActive ? 1 : 0 }).where('id', '=', model.id).execute();
       return ok({ ...model, is_active: isActive ? 1 : 0 });
     });
   }

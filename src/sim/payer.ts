@@ -84,99 +84,108 @@ export function callbackKey(arrival: Arrival): { key: string; error: boolean } |
   return keys[arrival.operation.key];
 }
 
+/** Sends `request` and waits for the callback `key`; a synchronous refusal fails it at once. */
+async function ask<T>(deps: PayerDeps, key: string, what: string, request: HubRequest): Promise<T> {
+  const waiting = deps.pending.wait<T>(key, what);
+  try {
+    const answer = await deps.send(request);
+    if (answer.status !== 202) waiting.cancel(fspiopErrorOf(parseAnswer(answer.body), answer.status));
+  } catch (error) {
+    waiting.cancel(error instanceof Error ? error : new Error(String(error)));
+  }
+  return waiting.promise;
+}
+
+/** Settles the waiter a callback answers; false when none was waiting. */
+function settle({ pending }: PayerDeps, arrival: Arrival): boolean {
+  const found = callbackKey(arrival);
+  if (found === undefined) return false;
+  return found.error ? pending.reject(found.key, fspiopErrorOf(arrival.body)) : pending.resolve(found.key, arrival.body);
+}
+
+/** POST /participants/{Type}/{ID} for each party: the hub's oracle learns that this FSP serves it. */
+async function registerParties(deps: PayerDeps): Promise<void> {
+  await Promise.all(deps.parties.map((party) => ask<unknown>(deps,
+    `participants ${party.partyIdType} ${party.partyIdentifier}`,
+    `the registration of ${party.partyIdType} ${party.partyIdentifier}`,
+    {
+      resource: 'participants', method: 'POST', uri: `/participants/${partyPath(party.partyIdType, party.partyIdentifier)}`, destination: undefined,
+      body: { fspId: deps.name, ...(deps.currency === undefined ? {} : { currency: deps.currency }) },
+    },
+  )));
+}
+
+/** GET /parties/{Type}/{ID} without FSPIOP-Destination: the hub finds the FSP that serves the party. */
+function lookup(deps: PayerDeps, partyIdType: string, partyIdentifier: string): Promise<PartyAnswer> {
+  return ask<PartyAnswer>(deps, `parties ${partyIdType} ${partyIdentifier}`, `the lookup of ${partyIdType} ${partyIdentifier}`, {
+    resource: 'parties', method: 'GET', uri: `/parties/${partyPath(partyIdType, partyIdentifier)}`, destination: undefined,
+  });
+}
+
+/** The POST /quotes body: from `payer` (a party of the FSP `name`) to the payee the lookup found at `payeeFsp`. */
+function quoteRequest(input: QuoteInput, name: string, payer: SimParty, payeeFsp: string): QuoteRequestBody {
+  const amount: Money = { amount: input.amount, currency: input.currency };
+  return {
+    quoteId: randomUUID(), transactionId: randomUUID(),
+    // Only PartyIdInfo's own fields: a lookup answer or a party record may carry more (a name), which the schema refuses here.
+    payee: { partyIdInfo: {
+      partyIdType: input.payee.partyIdType, partyIdentifier: input.payee.partyIdentifier, fspId: payeeFsp,
+      ...(input.payee.partySubIdOrType === undefined ? {} : { partySubIdOrType: input.payee.partySubIdOrType }),
+    } },
+    payer: { partyIdInfo: { partyIdType: payer.partyIdType, partyIdentifier: payer.partyIdentifier, fspId: name }, name: payer.name },
+    amountType: input.amountType ?? 'SEND',
+    amount,
+    transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
+    ...(input.note === undefined ? {} : { note: input.note }),
+  };
+}
+
+async function quote(deps: PayerDeps, input: QuoteInput): Promise<QuoteResult> {
+  const payeeFsp = input.payee.fspId;
+  if (payeeFsp === undefined) throw new Error('quote: the payee has no fspId; look the party up first');
+  const payer = input.payer ?? deps.parties[0];
+  if (payer === undefined) throw new Error(`quote: ${deps.name} has no party to pay from`);
+  const request = quoteRequest(input, deps.name, payer, payeeFsp);
+  const { quoteId, transactionId } = request;
+  const response = await ask<QuoteResponseBody>(deps, `quotes ${quoteId}`, `quote ${quoteId}`, {
+    resource: 'quotes', method: 'POST', uri: '/quotes', destination: payeeFsp, body: request,
+  });
+  return { quoteId, transactionId, payeeFsp, request, response };
+}
+
+/** POST /transfers on a quote's terms; `overrides` replace fields of the prepare (tests send altered terms). */
+async function transfer(deps: PayerDeps, accepted: QuoteResult, overrides: Partial<PrepareBody> = {}): Promise<TransferResult> {
+  const prepare: PrepareBody = {
+    transferId: randomUUID(),
+    payerFsp: deps.name,
+    payeeFsp: accepted.payeeFsp,
+    amount: accepted.response.transferAmount,
+    ilpPacket: accepted.response.ilpPacket,
+    condition: accepted.response.condition,
+    expiration: new Date(deps.clock.nowMs() + deps.limits.transferExpiryMs).toISOString(),
+    ...overrides,
+  };
+  const result = await ask<TransferStateBody>(deps, `transfers ${prepare.transferId}`, `transfer ${prepare.transferId}`, {
+    resource: 'transfers', method: 'POST', uri: '/transfers', destination: prepare.payeeFsp, body: prepare,
+  });
+  const fulfilmentMatches = result.fulfilment !== undefined && conditionMatches(result.fulfilment, prepare.condition);
+  return { transferId: prepare.transferId, prepare, result, fulfilmentMatches };
+}
+
+/** GET /transfers/{ID}: the hub answers with the transfer's state. */
+function getTransfer(deps: PayerDeps, transferId: string, payeeFsp?: string): Promise<TransferStateBody> {
+  return ask<TransferStateBody>(deps, `transfers ${transferId}`, `the state of transfer ${transferId}`, {
+    resource: 'transfers', method: 'GET', uri: `/transfers/${enc(transferId)}`, destination: payeeFsp,
+  });
+}
+
 export function createPayer(deps: PayerDeps) {
-  const { name, parties, limits, clock, pending } = deps;
-
-  /** Sends `request` and waits for the callback `key`; a synchronous refusal fails it at once. */
-  async function ask<T>(key: string, what: string, request: HubRequest): Promise<T> {
-    const waiting = pending.wait<T>(key, what);
-    try {
-      const answer = await deps.send(request);
-      if (answer.status !== 202) waiting.cancel(fspiopErrorOf(parseAnswer(answer.body), answer.status));
-    } catch (error) {
-      waiting.cancel(error instanceof Error ? error : new Error(String(error)));
-    }
-    return waiting.promise;
-  }
-
-  /** Settles the waiter a callback answers; false when none was waiting. */
-  function settle(arrival: Arrival): boolean {
-    const found = callbackKey(arrival);
-    if (found === undefined) return false;
-    return found.error ? pending.reject(found.key, fspiopErrorOf(arrival.body)) : pending.resolve(found.key, arrival.body);
-  }
-
-  /** POST /participants/{Type}/{ID} for each party: the hub's oracle learns that this FSP serves it. */
-  async function registerParties(): Promise<void> {
-    await Promise.all(parties.map((party) => ask<unknown>(
-      `participants ${party.partyIdType} ${party.partyIdentifier}`,
-      `the registration of ${party.partyIdType} ${party.partyIdentifier}`,
-      {
-        resource: 'participants', method: 'POST', uri: `/participants/${partyPath(party.partyIdType, party.partyIdentifier)}`, destination: undefined,
-        body: { fspId: name, ...(deps.currency === undefined ? {} : { currency: deps.currency }) },
-      },
-    )));
-  }
-
-  /** GET /parties/{Type}/{ID} without FSPIOP-Destination: the hub finds the FSP that serves the party. */
-  function lookup(partyIdType: string, partyIdentifier: string): Promise<PartyAnswer> {
-    return ask<PartyAnswer>(`parties ${partyIdType} ${partyIdentifier}`, `the lookup of ${partyIdType} ${partyIdentifier}`, {
-      resource: 'parties', method: 'GET', uri: `/parties/${partyPath(partyIdType, partyIdentifier)}`, destination: undefined,
-    });
-  }
-
-  async function quote(input: QuoteInput): Promise<QuoteResult> {
-    const payeeFsp = input.payee.fspId;
-    if (payeeFsp === undefined) throw new Error('quote: the payee has no fspId; look the party up first');
-    const payer = input.payer ?? parties[0];
-    if (payer === undefined) throw new Error(`quote: ${name} has no party to pay from`);
-    const quoteId = randomUUID();
-    const transactionId = randomUUID();
-    const amount: Money = { amount: input.amount, currency: input.currency };
-    const request: QuoteRequestBody = {
-      quoteId, transactionId,
-      // Only PartyIdInfo's own fields: a lookup answer or a party record may carry more (a name), which the schema refuses here.
-      payee: { partyIdInfo: {
-        partyIdType: input.payee.partyIdType, partyIdentifier: input.payee.partyIdentifier, fspId: payeeFsp,
-        ...(input.payee.partySubIdOrType === undefined ? {} : { partySubIdOrType: input.payee.partySubIdOrType }),
-      } },
-      payer: { partyIdInfo: { partyIdType: payer.partyIdType, partyIdentifier: payer.partyIdentifier, fspId: name }, name: payer.name },
-      amountType: input.amountType ?? 'SEND',
-      amount,
-      transactionType: { scenario: 'TRANSFER', initiator: 'PAYER', initiatorType: 'CONSUMER' },
-      ...(input.note === undefined ? {} : { note: input.note }),
-    };
-    const response = await ask<QuoteResponseBody>(`quotes ${quoteId}`, `quote ${quoteId}`, {
-      resource: 'quotes', method: 'POST', uri: '/quotes', destination: payeeFsp, body: request,
-    });
-    return { quoteId, transactionId, payeeFsp, request, response };
-  }
-
-  /** POST /transfers on a quote's terms; `overrides` replace fields of the prepare (tests send altered terms). */
-  async function transfer(accepted: QuoteResult, overrides: Partial<PrepareBody> = {}): Promise<TransferResult> {
-    const prepare: PrepareBody = {
-      transferId: randomUUID(),
-      payerFsp: name,
-      payeeFsp: accepted.payeeFsp,
-      amount: accepted.response.transferAmount,
-      ilpPacket: accepted.response.ilpPacket,
-      condition: accepted.response.condition,
-      expiration: new Date(clock.nowMs() + limits.transferExpiryMs).toISOString(),
-      ...overrides,
-    };
-    const result = await ask<TransferStateBody>(`transfers ${prepare.transferId}`, `transfer ${prepare.transferId}`, {
-      resource: 'transfers', method: 'POST', uri: '/transfers', destination: prepare.payeeFsp, body: prepare,
-    });
-    const fulfilmentMatches = result.fulfilment !== undefined && conditionMatches(result.fulfilment, prepare.condition);
-    return { transferId: prepare.transferId, prepare, result, fulfilmentMatches };
-  }
-
-  /** GET /transfers/{ID}: the hub answers with the transfer's state. */
-  function getTransfer(transferId: string, payeeFsp?: string): Promise<TransferStateBody> {
-    return ask<TransferStateBody>(`transfers ${transferId}`, `the state of transfer ${transferId}`, {
-      resource: 'transfers', method: 'GET', uri: `/transfers/${enc(transferId)}`, destination: payeeFsp,
-    });
-  }
-
-  return { settle, registerParties, lookup, quote, transfer, getTransfer };
+  return {
+    settle: (arrival: Arrival) => settle(deps, arrival),
+    registerParties: () => registerParties(deps),
+    lookup: (partyIdType: string, partyIdentifier: string) => lookup(deps, partyIdType, partyIdentifier),
+    quote: (input: QuoteInput) => quote(deps, input),
+    transfer: (accepted: QuoteResult, overrides: Partial<PrepareBody> = {}) => transfer(deps, accepted, overrides),
+    getTransfer: (transferId: string, payeeFsp?: string) => getTransfer(deps, transferId, payeeFsp),
+  };
 }

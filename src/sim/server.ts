@@ -15,6 +15,7 @@ import { validateRequestHeaders } from '../fspiop/headers.ts';
 import { resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import { err, ok, type Result } from '../support/result.ts';
 import type { SimLimits } from './limits.ts';
 import type { DfspTls } from './types.ts';
 
@@ -62,43 +63,44 @@ function refuse(response: ServerResponse, failure: Failure): void {
   answer(response, httpStatusOf(failure), errorInformation(failure));
 }
 
-export function createSimServer(deps: SimServerDeps): Server {
-  const { name, limits, clock, log } = deps;
+/** Why a request was refused, and its operation when the route was known. */
+interface Refusal {
+  readonly failure: Failure;
+  readonly operation?: ResolvedOperation;
+}
 
-  function check(request: IncomingMessage, rawBody: string): Arrival | { failure: Failure; operation?: ResolvedOperation } {
-    const target = request.url ?? '';
-    const route = resolveOperation(request.method ?? '', target);
-    if (!route.ok) return { failure: route.error };
-    const operation = route.value;
-    if (!deps.handles(operation)) return { failure: { code: '2002', detail: `${name} does not handle ${operation.key}` }, operation };
-    const facts = validateRequestHeaders(
-      { method: operation.method, resource: operation.resource, headers: request.headers },
-      { nowMs: clock.nowMs(), dateSkewMsMax: limits.dateSkewMsMax },
-    );
-    if (!facts.ok) return { failure: facts.error, operation };
-    // Every request the hub sends a DFSP names it: a forwarded one keeps the sender's, the hub's own set it.
-    if (facts.value.destination !== name) return { failure: { code: '3100', detail: `FSPIOP-Destination is not ${name}` }, operation };
-    let body: unknown = undefined;
-    if (rawBody !== '') {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        return { failure: { code: '3101', detail: 'the body is not valid JSON' }, operation };
-      }
+/** The request as an Arrival, or why it is refused: checked as an FSPIOP receiver checks it. */
+function check(deps: SimServerDeps, request: IncomingMessage, rawBody: string): Result<Arrival, Refusal> {
+  const { name, limits, clock } = deps;
+  const target = request.url ?? '';
+  const route = resolveOperation(request.method ?? '', target);
+  if (!route.ok) return err({ failure: route.error });
+  const operation = route.value;
+  if (!deps.handles(operation)) return err({ failure: { code: '2002', detail: `${name} does not handle ${operation.key}` }, operation });
+  const facts = validateRequestHeaders(
+    { method: operation.method, resource: operation.resource, headers: request.headers },
+    { nowMs: clock.nowMs(), dateSkewMsMax: limits.dateSkewMsMax },
+  );
+  if (!facts.ok) return err({ failure: facts.error, operation });
+  // Every request the hub sends a DFSP names it: a forwarded one keeps the sender's, the hub's own set it.
+  if (facts.value.destination !== name) return err({ failure: { code: '3100', detail: `FSPIOP-Destination is not ${name}` }, operation });
+  let body: unknown = undefined;
+  if (rawBody !== '') {
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      return err({ failure: { code: '3101', detail: 'the body is not valid JSON' }, operation });
     }
-    const valid = validateBody(operation.key, body, facts.value.contentVersion);
-    if (!valid.ok) return { failure: valid.error, operation };
-    return { operation, path: target.split('?')[0] ?? target, source: facts.value.source, destination: facts.value.destination, body, headers: request.headers, rawBody };
   }
+  const valid = validateBody(operation.key, body, facts.value.contentVersion);
+  if (!valid.ok) return err({ failure: valid.error, operation });
+  return ok({ operation, path: target.split('?')[0] ?? target, source: facts.value.source, destination: facts.value.destination, body, headers: request.headers, rawBody });
+}
 
-  const httpOptions = {
-    requestTimeout: limits.receiveTimeoutMs,
-    headersTimeout: Math.min(limits.receiveTimeoutMs, 60_000),
-    maxHeaderSize: HEADER_BYTES_MAX,
-    // A repeated Content-Type or FSPIOP-Source is joined and then fails its check, rather than first-one-wins.
-    joinDuplicateHeaders: true,
-  };
-  const handler = (request: IncomingMessage, response: ServerResponse) => {
+/** Reads a request within its size bound, answers it at once and hands the checked arrival on. */
+function handlerOf(deps: SimServerDeps) {
+  const { name, limits, log } = deps;
+  return (request: IncomingMessage, response: ServerResponse): void => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let tooLarge = false;
@@ -118,17 +120,31 @@ export function createSimServer(deps: SimServerDeps): Server {
     request.on('error', () => undefined);
     request.on('end', () => {
       if (tooLarge) return;
-      const checked = check(request, Buffer.concat(chunks).toString('utf8'));
-      if ('failure' in checked) {
-        log.warn({ dfsp: name, method: request.method, code: checked.failure.code, detail: checked.failure.detail }, 'simulator refused a request from the hub');
-        refuse(response, checked.failure);
-        deps.onRefused(checked.operation, checked.failure);
+      const checked = check(deps, request, Buffer.concat(chunks).toString('utf8'));
+      if (!checked.ok) {
+        const { failure, operation } = checked.error;
+        log.warn({ dfsp: name, method: request.method, code: failure.code, detail: failure.detail }, 'simulator refused a request from the hub');
+        refuse(response, failure);
+        deps.onRefused(operation, failure);
         return;
       }
-      answer(response, checked.operation.method === 'PUT' || checked.operation.method === 'PATCH' ? 200 : 202);
-      deps.onArrival(checked);
+      const arrival = checked.value;
+      answer(response, arrival.operation.method === 'PUT' || arrival.operation.method === 'PATCH' ? 200 : 202);
+      deps.onArrival(arrival);
     });
   };
+}
+
+export function createSimServer(deps: SimServerDeps): Server {
+  const { name, limits, log } = deps;
+  const httpOptions = {
+    requestTimeout: limits.receiveTimeoutMs,
+    headersTimeout: Math.min(limits.receiveTimeoutMs, 60_000),
+    maxHeaderSize: HEADER_BYTES_MAX,
+    // A repeated Content-Type or FSPIOP-Source is joined and then fails its check, rather than first-one-wins.
+    joinDuplicateHeaders: true,
+  };
+  const handler = handlerOf(deps);
   if (deps.tls === undefined) return createServer(httpOptions, handler);
   const server = createHttpsServer({
     ...httpOptions, ...TLS_POLICY, ...CLIENT_CERTIFICATE_REQUIRED,

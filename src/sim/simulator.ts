@@ -43,13 +43,34 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promise<SimulatedDfsp> {
-  const { name, log, onTraffic } = options;
+/** The simulator's limits; crashes on options a simulator must not run with. */
+function checkedLimits(options: SimulatedDfspOptions): SimLimits {
   const limits: SimLimits = { ...DEFAULT_SIM_LIMITS, ...options.limits };
   assertSimLimits(limits);
+  if (!isLoopback(options.listen.host)) throw new Error(`simulator ${options.name}: listen.host must be a loopback address (it is a simulator), not ${options.listen.host}`);
+  if (options.ilpSecret.length === 0) throw new Error(`simulator ${options.name}: ilpSecret is empty`);
+  return limits;
+}
+
+/** Starts listening where the options say; the base URL, with the port actually bound. */
+async function listenAt(server: Server, options: SimulatedDfspOptions): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen.port, options.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.listen.port;
+  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
+  return `${options.credentials.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
+}
+
+export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promise<SimulatedDfsp> {
+  const { name, log, onTraffic } = options;
+  const limits = checkedLimits(options);
   const clock = options.clock ?? systemClock;
-  if (!isLoopback(options.listen.host)) throw new Error(`simulator ${name}: listen.host must be a loopback address (it is a simulator), not ${options.listen.host}`);
-  if (options.ilpSecret.length === 0) throw new Error(`simulator ${name}: ilpSecret is empty`);
 
   const client = createHubClient({ name, hubFspiopUrl: options.hubFspiopUrl, limits, clock, signingKey: options.credentials.signingKey, tls: options.credentials.tls });
   const pending = createPending(limits);
@@ -97,17 +118,7 @@ export async function createSimulatedDfsp(options: SimulatedDfspOptions): Promis
     name, limits, clock, log, handles: (operation) => HANDLED.has(operation.key), onArrival, onRefused,
     ...(options.credentials.tls === undefined ? {} : { tls: options.credentials.tls }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.listen.port;
-  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
-  const url = `${options.credentials.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
+  const url = await listenAt(server, options);
   log.debug({ dfsp: name, url, parties: options.parties.length, ilpVersion: options.ilpVersion }, 'simulated DFSP listening');
 
   return {

@@ -70,54 +70,55 @@ export interface GroupCommitterOptions {
   readonly attemptsMax: number;
 }
 
+/** Runs the units in one transaction; the outcome of each, or throws if the transaction itself failed. */
+async function runBatch<S>(db: Kysely<S>, batch: readonly Unit<S>[]): Promise<Outcome[]> {
+  return db.transaction().execute(async (tx) => {
+    const outcomes: Outcome[] = [];
+    for (const unit of batch) {
+      await sql`savepoint unit`.execute(tx);
+      let outcome: Outcome;
+      try {
+        const value = await unit.work(tx);
+        if (unit.isRefusal(value)) await sql`rollback to unit`.execute(tx);
+        outcome = { settled: 'value', value };
+      } catch (error) {
+        // If the database itself ended the transaction, this fails too and so does the batch.
+        await sql`rollback to unit`.execute(tx);
+        outcome = { settled: 'error', error };
+      }
+      await sql`release unit`.execute(tx);
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  });
+}
+
+/** Runs the batch (again, while its failure is retryable) and settles each unit's promise with its outcome. */
+async function commit<S>(db: Kysely<S>, options: GroupCommitterOptions, batch: readonly Unit<S>[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await runBatch(db, batch);
+    } catch (error) {
+      if (attempt < options.attemptsMax && options.isRetryable(error)) continue;
+      for (const unit of batch) unit.reject(error);
+      return;
+    }
+    batch.forEach((unit, i) => {
+      const outcome = outcomes[i];
+      assert.ok(outcome !== undefined, 'group commit: an outcome per unit');
+      if (outcome.settled === 'value') unit.resolve(outcome.value);
+      else unit.reject(outcome.error);
+    });
+    return;
+  }
+}
+
 export function createGroupCommitter<S>(db: Kysely<S>, options: GroupCommitterOptions): GroupCommitter<S> {
   const limits = options.limits ?? DEFAULT_GROUP_COMMIT_LIMITS;
   assert.ok(limits.unitsPerCommitMax >= 1 && limits.unitsQueuedMax >= limits.unitsPerCommitMax, 'group commit limits');
   const queue: Unit<S>[] = [];
   let flushing: Promise<void> | undefined;
-
-  /** Runs the units in one transaction; the outcome of each, or throws if the transaction itself failed. */
-  async function runBatch(batch: readonly Unit<S>[]): Promise<Outcome[]> {
-    return db.transaction().execute(async (tx) => {
-      const outcomes: Outcome[] = [];
-      for (const unit of batch) {
-        await sql`savepoint unit`.execute(tx);
-        let outcome: Outcome;
-        try {
-          const value = await unit.work(tx);
-          if (unit.isRefusal(value)) await sql`rollback to unit`.execute(tx);
-          outcome = { settled: 'value', value };
-        } catch (error) {
-          // If the database itself ended the transaction, this fails too and so does the batch.
-          await sql`rollback to unit`.execute(tx);
-          outcome = { settled: 'error', error };
-        }
-        await sql`release unit`.execute(tx);
-        outcomes.push(outcome);
-      }
-      return outcomes;
-    });
-  }
-
-  async function commit(batch: readonly Unit<S>[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      let outcomes: Outcome[];
-      try {
-        outcomes = await runBatch(batch);
-      } catch (error) {
-        if (attempt < options.attemptsMax && options.isRetryable(error)) continue;
-        for (const unit of batch) unit.reject(error);
-        return;
-      }
-      batch.forEach((unit, i) => {
-        const outcome = outcomes[i];
-        assert.ok(outcome !== undefined, 'group commit: an outcome per unit');
-        if (outcome.settled === 'value') unit.resolve(outcome.value);
-        else unit.reject(outcome.error);
-      });
-      return;
-    }
-  }
 
   function schedule(): void {
     if (flushing !== undefined || queue.length === 0) return;
@@ -126,7 +127,7 @@ export function createGroupCommitter<S>(db: Kysely<S>, options: GroupCommitterOp
       setImmediate(() => {
         const batch = queue.splice(0, limits.unitsPerCommitMax);
         // An assertion failing inside commit() rejects here, unhandled: programmer errors crash.
-        void commit(batch).finally(() => {
+        void commit(db, options, batch).finally(() => {
           flushing = undefined;
           resolve();
           schedule();

@@ -1,7 +1,7 @@
 // Storage: one typed query layer (Kysely) over embedded SQLite or PostgreSQL.
 import { Kysely } from 'kysely';
 import { engineOf, type Engine } from './engine.ts';
-import { migrateToLatest, type MigrationReport } from './migrate.ts';
+import { migrateToLatest, type Migration, type MigrationReport } from './migrate.ts';
 import { NormaliseResultsPlugin } from './normalise_results.ts';
 import { openPostgres } from './postgres.ts';
 import type { Schema } from './schema.ts';
@@ -14,11 +14,13 @@ export type * from './schema.ts';
 export { ACCOUNT_TYPES } from './schema.ts';
 
 export type Db = Kysely<Schema>;
+export type { Migration, MigrationReport } from './migrate.ts';
 
 export interface Storage {
   readonly db: Db;
   readonly engine: Engine;
-  migrate(): Promise<MigrationReport>;
+  /** Runs those of `migrations` (src/migrations' list) the database has not run yet. */
+  migrate(migrations: readonly Migration[]): Promise<MigrationReport>;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export function openStorage(url: string): Storage {
   return {
     db,
     engine,
-    migrate: () => migrateToLatest(db as unknown as Kysely<unknown>, engine),
+    migrate: (migrations) => migrateToLatest(db as unknown as Kysely<unknown>, engine, migrations),
     close: async () => {
       await transactionsDrained(db);
       await db.destroy();
@@ -39,3 +41,4 @@ export function openStorage(url: string): Storage {
 export { ownTables, type TablesView } from './tables.ts';
 export { runRefusable, runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
 export { STORAGE_OVERLOADED } from './group_commit.ts';
+export { forUpdate, forUpdateSkipLocked } from './locking.ts';

@@ -74,21 +74,6 @@ export interface ParticipantEndpointsTable {
   changed_at_ms: number;
 }
 
-export interface SettlementModelsTable {
-  id: Generated<number>;
-  name: string;
-  settlement_granularity: 'GROSS' | 'NET';
-  settlement_interchange: 'BILATERAL' | 'MULTILATERAL';
-  settlement_delay: 'IMMEDIATE' | 'DEFERRED';
-  currency: string | null;
-  require_liquidity_check: number;
-  ledger_account_type: AccountType;
-  settlement_account_type: AccountType;
-  auto_position_reset: number;
-  is_active: number;
-  created_at_ms: number;
-}
-
 /** Admin funds requests (recordFundsIn / recordFundsOutPrepareReserve), kept for idempotency. */
 export interface FundsRequestsTable {
   transfer_id: string;
@@ -104,7 +89,6 @@ export interface Schema {
   journal_entries: JournalEntriesTable;
   participant_limits: ParticipantLimitsTable;
   participant_endpoints: ParticipantEndpointsTable;
-  settlement_models: SettlementModelsTable;
   funds_requests: FundsRequestsTable;
 }
 
@@ -113,4 +97,3 @@ export type Account = Selectable<AccountsTable>;
 export type JournalEntry = Selectable<JournalEntriesTable>;
 export type NewJournalEntry = Insertable<JournalEntriesTable>;
 export type ParticipantLimit = Selectable<ParticipantLimitsTable>;
-export type SettlementModel = Selectable<SettlementModelsTable>;

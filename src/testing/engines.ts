@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { openStorage, type Engine, type Storage } from '../storage/index.ts';
+import { MIGRATIONS } from '../migrations/index.ts';
 
 export const TEST_POSTGRES_URL = process.env['INTERLOCK_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PROBE_TIMEOUT_MS = 2_000;
@@ -49,7 +50,7 @@ export async function freshStorage(engine: Engine): Promise<{ storage: Storage; 
     const dir = mkdtempSync(join(tmpdir(), 'interlock-test-'));
     const url = join(dir, 'interlock.sqlite');
     const storage = openStorage(url);
-    await storage.migrate();
+    await storage.migrate(MIGRATIONS);
     return { storage, url, dispose: async () => { await storage.close(); rmSync(dir, { recursive: true, force: true }); } };
   }
   const name = `interlock_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -57,7 +58,7 @@ export async function freshStorage(engine: Engine): Promise<{ storage: Storage; 
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   const storage = openStorage(url.toString());
-  await storage.migrate();
+  await storage.migrate(MIGRATIONS);
   return {
     storage,
     url: url.toString(),

@@ -5,6 +5,7 @@
 import type { Config } from '../config/index.ts';
 import { createSigningKeyRegistry } from '../participants/index.ts';
 import { openStorage, redactStorageUrl } from '../storage/index.ts';
+import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { isCorrelationId } from '../support/ids.ts';
 import { verifyEvidence } from './evidence.ts';
@@ -16,7 +17,7 @@ export async function runEvidenceCommand(transferId: string, config: Config, asJ
   }
   const storage = openStorage(config.storage.url);
   try {
-    await storage.migrate();
+    await storage.migrate(MIGRATIONS);
     const keys = createSigningKeyRegistry({ db: storage.db, engine: storage.engine, clock: systemClock });
     const verdicts = await verifyEvidence(storage.db, transferId, async (participant, kid) => {
       const listed = await keys.list(participant);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import type { Storage } from '../../storage/index.ts';
-import { up } from '../../storage/migrations/0040_bootstrap_never_approves_money.ts';
+import { up } from '../../migrations/0040_bootstrap_never_approves_money.ts';
 import { describeOnEachEngine } from '../../testing/engines.ts';
 import { iamOf } from '../admin_api.ts';
 import { createTestAdminApi, type TestAdminApi } from '../testing.ts';

@@ -6,7 +6,7 @@
 // operator signs in again once; automation clients are not affected (their
 // access tokens are JWTs the server never stored).
 import type { Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
   const tables = db as unknown as Kysely<{ portal_sessions: { id_hash: string }; oidc_payloads: { id: string } }>;

@@ -6,9 +6,16 @@
 // privileges, grants (optionally scoped to one participant) and
 // separation-of-duties exclusions.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
+  await createIdentityTables(db);
+  await createSigninTables(db);
+  await createRbacTables(db);
+}
+
+/** Operators, automation clients, the authorization server's keys, state and artefacts. */
+async function createIdentityTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('operators')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -70,7 +77,10 @@ export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
   for (const column of ['grant_id', 'uid', 'user_code', 'account_id', 'expires_at_ms'] as const) {
     await db.schema.createIndex(`oidc_payloads_by_${column}`).on('oidc_payloads').column(column).execute();
   }
+}
 
+/** Sign-in rate limits and flows in progress. */
+async function createSigninTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('signin_attempts')
     .addColumn('source', 'text', (c) => c.notNull())
@@ -87,7 +97,10 @@ export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
     .addColumn('pending_totp_secret', 'text')
     .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
     .execute();
+}
 
+/** Roles, their privileges, grants and separation-of-duties exclusions. */
+async function createRbacTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('roles')
     .addColumn('name', 'text', (c) => c.primaryKey().check(sql`length(name) between 2 and 64`))

@@ -2,9 +2,20 @@
 // in the same transaction as the state change that caused it, and sent (at
 // least once) by the delivery workers of any hub process.
 import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
-import { OUTBOUND_METHODS, OUTBOX_STATES, OUTBOX_TRANSITIONS } from '../../delivery/outbox_table.ts';
-import { OUTBOX_MESSAGE_LIMITS } from '../../delivery/limits.ts';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
+
+// Frozen: delivery's outbox state machine, methods and bounds as they were when this migration
+// was written. A later change to them is a new migration, never an edit here.
+const OUTBOX_STATES = ['PENDING', 'DELIVERED', 'FAILED'];
+/** Each state's legal next states; DELIVERED and FAILED are final. */
+const OUTBOX_TRANSITIONS: Readonly<Record<string, readonly string[]>> = {
+  PENDING: ['PENDING', 'DELIVERED', 'FAILED'],
+  DELIVERED: [],
+  FAILED: [],
+};
+const OUTBOUND_METHODS = ['POST', 'PUT', 'PATCH', 'GET', 'DELETE'];
+const LAST_ERROR_LENGTH_MAX = 200;
+const PATH_SUFFIX_LENGTH_MAX = 128;
 
 const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
@@ -36,14 +47,14 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     .addColumn('state', 'text', (c) => c.notNull().check(sql`state in (${list(OUTBOX_STATES)})`))
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0).check(sql`attempts >= 0`))
     .addColumn('next_attempt_at_ms', 'bigint', (c) => c.notNull())
-    .addColumn('last_error', 'text', (c) => c.check(sql`length(last_error) <= ${sql.lit(OUTBOX_MESSAGE_LIMITS.lastErrorLengthMax)}`))
+    .addColumn('last_error', 'text', (c) => c.check(sql`length(last_error) <= ${sql.lit(LAST_ERROR_LENGTH_MAX)}`))
     .addColumn('last_status', 'integer', (c) => c.check(sql`last_status between 100 and 599`))
     .addColumn('last_attempt_at_ms', 'bigint')
     .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
     .addColumn('delivered_at_ms', 'bigint')
     .addColumn('claimed_by', 'text')
     .addColumn('claimed_until_ms', 'bigint')
-    .addCheckConstraint('outbox_path_suffix_short', sql`length(path_suffix) <= ${sql.lit(OUTBOX_MESSAGE_LIMITS.pathSuffixLengthMax)}`)
+    .addCheckConstraint('outbox_path_suffix_short', sql`length(path_suffix) <= ${sql.lit(PATH_SUFFIX_LENGTH_MAX)}`)
     .addCheckConstraint('outbox_get_has_no_body', sql`method <> 'GET' or body is null`)
     // A claim is a holder and a lease, both or neither; a final row is held by nobody.
     .addCheckConstraint('outbox_claim_whole', sql`(claimed_by is null) = (claimed_until_ms is null)`)
@@ -61,7 +72,7 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     .where(sql.ref('state'), '=', 'PENDING')
     .execute();
 
-  // The state machine (outbox_table.ts) enforced by the database too: a final row never changes.
+  // The state machine (delivery/outbox_table.ts at the time) enforced by the database too: a final row never changes.
   if (engine === 'sqlite') {
     await sql`create trigger outbox_state_exits before update on outbox when not (${legalStateChange()})
       begin select raise(abort, 'outbox: illegal state change'); end`.execute(db);

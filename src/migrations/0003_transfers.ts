@@ -1,9 +1,16 @@
 // Transfers: their terms, state, the three duplicate-check hashes (prepare,
 // fulfil, error) and a history of state changes. The state machine's table
-// (transfers/states.ts) becomes a trigger that refuses any illegal transition.
+// (transfers/states.ts at the time) becomes a trigger that refuses any illegal transition.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
-import { INITIAL_STATES, TRANSFER_STATES, legalTransitionSql } from '../../transfers/states.ts';
+import type { Engine } from '../storage/index.ts';
+
+// Frozen: the transfer state machine as it was when this migration was written. A later change
+// to it is a new migration, never an edit here.
+const TRANSFER_STATES = ['RESERVED', 'COMMITTED', 'ABORTED_REJECTED', 'ABORTED_ERROR', 'EXPIRED_RESERVED'];
+const INITIAL_STATES = ['RESERVED', 'ABORTED_REJECTED'];
+/** The legal transitions (or no change of state), over a trigger's old and new rows. */
+const LEGAL_TRANSITION = "(old.state = new.state or (old.state = 'RESERVED' and new.state = 'COMMITTED')"
+  + " or (old.state = 'RESERVED' and new.state = 'ABORTED_ERROR') or (old.state = 'RESERVED' and new.state = 'EXPIRED_RESERVED'))";
 
 const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 
@@ -51,7 +58,7 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
   if (engine === 'sqlite') {
     await sql`create trigger transfers_initial_state before insert on transfers when not (${sql.raw(initial)})
       begin select raise(abort, 'a transfer is created RESERVED or ABORTED_REJECTED'); end`.execute(db);
-    await sql`create trigger transfers_legal_transition before update on transfers when not (${sql.raw(legalTransitionSql('old', 'new'))})
+    await sql`create trigger transfers_legal_transition before update on transfers when not (${sql.raw(LEGAL_TRANSITION)})
       begin select raise(abort, 'illegal transfer state transition'); end`.execute(db);
     await sql`create trigger transfers_terms_fixed before update on transfers when not (${sql.raw(terms)})
       begin select raise(abort, 'the terms of a transfer never change'); end`.execute(db);
@@ -65,7 +72,7 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
           if not (${initial}) then raise exception 'a transfer is created RESERVED or ABORTED_REJECTED'; end if;
           return new;
         end if;
-        if not (${legalTransitionSql('old', 'new')}) then raise exception 'illegal transfer state transition % -> %', old.state, new.state; end if;
+        if not (${LEGAL_TRANSITION}) then raise exception 'illegal transfer state transition % -> %', old.state, new.state; end if;
         if not (${terms}) then raise exception 'the terms of a transfer never change'; end if;
         return new;
       end`)}`.execute(db);

@@ -2,7 +2,7 @@
 // arrived (its FSPIOP headers, signature and exact body), kept so that its
 // signature can be verified again later. Append-only, as the journal is.
 import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
   const id = (c: ColumnDefinitionBuilder) =>

@@ -2,7 +2,7 @@
 // and the number of its last CRL. The CHECKs keep a row's status and its revocation facts in step:
 // an ISSUED certificate has no revocation date or reason, a REVOKED one both.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
   await db.schema

@@ -14,7 +14,7 @@
 //
 // The privilege names are written out: a migration is fixed text.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 const MONEY_APPROVALS = [
   'FUNDS_IN_APPROVE', 'FUNDS_OUT_APPROVE', 'INITIAL_POSITION_AND_LIMITS_APPROVE', 'NDC_CHANGE_APPROVE',

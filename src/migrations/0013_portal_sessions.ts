@@ -3,7 +3,7 @@
 // tokens). The browser holds only a random cookie; the row is keyed by its
 // SHA-256, so the table alone does not let anyone present a session.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
   await db.schema

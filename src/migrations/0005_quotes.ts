@@ -1,6 +1,6 @@
 // Quotes: routing facts, duplicate-check hashes, and the payee's response.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 export async function up(db: Kysely<unknown>, _engine: Engine): Promise<void> {
   await db.schema

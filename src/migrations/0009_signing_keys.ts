@@ -4,7 +4,7 @@
 // revoked key keeps its row, so it can never be registered again and old
 // signatures can still be checked against the time it was valid.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 /** Base64url SHA-256: 43 characters. */
 const KID_LENGTH = 43;

@@ -11,7 +11,7 @@
 //   an owner can disable triggers. The role is made here when the migrating
 //   user may create roles; otherwise an administrator creates it (README).
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 const APPEND_ONLY_TABLES = ['audit_entries', 'audit_tiles', 'audit_checkpoints', 'audit_cosignatures'];
 const WRITER_ROLE = 'interlock_audit_writer';
@@ -21,7 +21,11 @@ const HASH_BYTES = 32;
 const TILE_BYTES = 256 * HASH_BYTES;
 
 export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
-  const bytes = engine === 'postgres' ? 'bytea' : 'blob';
+  await createAuditTables(db, engine === 'postgres' ? 'bytea' : 'blob');
+  await guardAuditTables(db, engine);
+}
+
+async function createAuditTables(db: Kysely<unknown>, bytes: 'bytea' | 'blob'): Promise<void> {
 
   await db.schema
     .createTable('audit_log_state')
@@ -76,7 +80,10 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('audit_cosignatures_pk', ['checkpoint_seq', 'witness', 'key_id'])
     .execute();
+}
 
+/** Triggers on both engines, and on PostgreSQL the writer role's grants (see the top of this file). */
+async function guardAuditTables(db: Kysely<unknown>, engine: Engine): Promise<void> {
   if (engine === 'sqlite') {
     for (const table of APPEND_ONLY_TABLES) {
       for (const operation of ['update', 'delete']) {

@@ -1,18 +1,32 @@
 // Maker-checker: change requests, their approvals and the approval policy per
 // function. The database itself holds three of the rules: a request moves
-// only along the state machine's edges (change_requests/states.ts), no
+// only along the state machine's edges (operator/change_requests/states.ts at the time), no
 // approval row can name the request's maker (a composite foreign key carries
 // the maker into the approval and a check compares), and at most one request
 // with the same deduplication key is PENDING at a time.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
-import { CHANGE_REQUEST_STATES, legalTransitionSql } from '../../operator/change_requests/states.ts';
+import type { Engine } from '../storage/index.ts';
+
+// Frozen: the change request state machine as it was when this migration was written. A later
+// change to it is a new migration, never an edit here.
+const CHANGE_REQUEST_STATES = ['PENDING', 'APPROVED', 'EXECUTED', 'FAILED', 'REJECTED', 'CANCELLED', 'EXPIRED'];
+/** The legal transitions (or no change of state), over a trigger's old and new rows. */
+const LEGAL_TRANSITION = "(old.state = new.state or (old.state = 'PENDING' and new.state = 'APPROVED')"
+  + " or (old.state = 'PENDING' and new.state = 'REJECTED') or (old.state = 'PENDING' and new.state = 'CANCELLED')"
+  + " or (old.state = 'PENDING' and new.state = 'EXPIRED') or (old.state = 'APPROVED' and new.state = 'EXECUTED')"
+  + " or (old.state = 'APPROVED' and new.state = 'FAILED'))";
 
 const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 /** Approvals one request may need (N of M); the policy's bound is checked in code too. */
 const APPROVALS_REQUIRED_MAX = 9;
 
 export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
+  await createChangeRequestTables(db);
+  await guardChangeRequests(db, engine);
+}
+
+/** Change requests, their approvals and the approval policy per function. */
+async function createChangeRequestTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('change_requests')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -61,8 +75,11 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     .addColumn('changed_at_ms', 'bigint', (c) => c.notNull())
     .addColumn('changed_by', 'text', (c) => c.notNull())
     .execute();
+}
 
-  const legal = legalTransitionSql('old', 'new');
+/** Triggers: the state machine, what never changes, and nothing deleted. */
+async function guardChangeRequests(db: Kysely<unknown>, engine: Engine): Promise<void> {
+  const legal = LEGAL_TRANSITION;
   if (engine === 'sqlite') {
     await sql`create trigger change_requests_initial_state before insert on change_requests when new.state <> 'PENDING'
       begin select raise(abort, 'a change request is created PENDING'); end`.execute(db);

@@ -3,9 +3,13 @@
 // answered. One FSP per party is the primary key of oracle_parties, so two
 // FSPs registering one party at once cannot both win, on either engine.
 import { sql, type ColumnDefinitionBuilder, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
-import { ORACLE_ENDPOINT_LENGTH_MAX, PARTY_IDENTIFIER_LENGTH_MAX } from '../../lookup/limits.ts';
-import { PARTY_ID_TYPES } from '../../lookup/party.ts';
+import type { Engine } from '../storage/index.ts';
+
+// Frozen: FSPIOP's party id types and the lookup bounds as they were when this migration was
+// written. A later change to them is a new migration, never an edit here.
+const PARTY_ID_TYPES = ['MSISDN', 'EMAIL', 'PERSONAL_ID', 'BUSINESS', 'DEVICE', 'ACCOUNT_ID', 'IBAN', 'ALIAS'];
+const PARTY_IDENTIFIER_LENGTH_MAX = 128;
+const ORACLE_ENDPOINT_LENGTH_MAX = 512;
 
 const list = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '));
 const partyIdType = (c: ColumnDefinitionBuilder) => c.notNull().check(sql`party_id_type in (${list(PARTY_ID_TYPES)})`);

@@ -9,7 +9,7 @@
 // than imported: a migration is fixed text, and a new API needs a migration
 // of its own anyway.
 import { sql, type Kysely } from 'kysely';
-import type { Engine } from '../engine.ts';
+import type { Engine } from '../storage/index.ts';
 
 /** "0.0.0.0/0" to "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128". */
 const CIDR_LENGTH_MIN = 9;

@@ -1,0 +1,27 @@
+// Row locks for read-then-write transactions, on the engine that needs them.
+// PostgreSQL runs transactions side by side: a row read to be changed is
+// locked (FOR UPDATE) so that no other transaction changes it in between.
+// SQLite needs none: every transaction is BEGIN IMMEDIATE (sqlite.ts), so the
+// database's one write lock is held from the first statement, and SQLite has
+// no FOR UPDATE to write.
+import type { Engine } from './engine.ts';
+
+/** A query builder that can lock the rows it reads (Kysely's SelectQueryBuilder). */
+interface Lockable<Q> {
+  forUpdate(): Q;
+  skipLocked(): Q;
+}
+
+/** `query` locking the rows it reads until the transaction ends, on PostgreSQL; unchanged on SQLite. */
+export function forUpdate<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
+  return engine === 'postgres' ? query.forUpdate() : query;
+}
+
+/**
+ * `query` locking the rows it reads and passing over rows another transaction holds, on PostgreSQL,
+ * so that concurrent claimers (workers of any number of processes) take different rows instead of
+ * waiting for each other; unchanged on SQLite, where claims are one at a time.
+ */
+export function forUpdateSkipLocked<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
+  return engine === 'postgres' ? query.forUpdate().skipLocked() : query;
+}
