@@ -6,12 +6,12 @@ import type { Inbound } from '../fspiop/inbound.ts';
 import { findAccount, type Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import { isParticipantName } from '../support/ids.ts';
-import { runTransaction } from '../storage/index.ts';
+import { lockedRows, runTransaction } from '../storage/index.ts';
 import { answerAlone, failWith, keyColumns, refuse, refuseAlone, sameSubId, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';
 import { participantsAnswer } from './messages.ts';
 import { chooseOracle } from './oracles.ts';
 import { checkCurrency, checkPartyPath, type Checked, type PartyKey, type PartyPath } from './party.ts';
-import { lockedRows, lookupTables } from './tables.ts';
+import { lookupTables } from './tables.ts';
 
 /** POST /participants/{Type}/{ID}[/{SubId}], as the edge parsed it. */
 export interface RegistrationBody {

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import type { Inbound } from '../fspiop/inbound.ts';
 import type { Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
-import { runTransaction } from '../storage/index.ts';
+import { lockedRows, runTransaction } from '../storage/index.ts';
 import { failWith, hasEndpoint, keyColumns, refuse, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';
 import { endpointFor, forwardAnswer, forwardLookup } from './messages.ts';
 import { consult, resolve, type Consultation } from './oracle_selection.ts';
 import { checkPartyPath, type PartyKey, type PartyPath } from './party.ts';
-import { lockedRows, lookupTables } from './tables.ts';
+import { lookupTables } from './tables.ts';
 
 /** The part of a PUT /parties body the hub checks against the path and the sender. */
 export interface PartiesAnswerBody {

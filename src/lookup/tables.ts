@@ -1,7 +1,7 @@
 // The lookup module's tables: its own view of them (lookupTables), and for
 // now also added to the storage schema.
 import type { Generated, Selectable } from 'kysely';
-import { ownTables, type Engine } from '../storage/index.ts';
+import { ownTables } from '../storage/index.ts';
 import type { PartyIdType } from './party.ts';
 
 /**
@@ -66,22 +66,6 @@ export interface LookupTables {
 }
 
 export const lookupTables = ownTables<LookupTables>();
-
-interface Lockable<Q> {
-  forUpdate(): Q;
-  skipLocked(): Q;
-}
-
-/**
- * The rows `query` reads, locked until the transaction ends where the engine
- * has row locks (PostgreSQL); SQLite has one writer at a time, so there is
- * nothing to lock. With `skipLocked`, rows another transaction holds are left
- * out rather than waited for. The one place lookup asks which engine it runs on.
- */
-export function lockedRows<Q extends Lockable<Q>>(engine: Engine, query: Q, options: { skipLocked?: boolean } = {}): Q {
-  if (engine !== 'postgres') return query;
-  return options.skipLocked === true ? query.forUpdate().skipLocked() : query.forUpdate();
-}
 
 declare module '../storage/schema.ts' {
   interface Schema {
