@@ -84,7 +84,7 @@ export function createOracleAdmin({ db, engine, clock }: { db: Db; engine: Engin
     const problem = oracleEndpointProblem(value);
     if (problem !== undefined) return fail('3100', problem);
     const currency = checkCurrency(input.currency);
-    if (!currency.valid) return fail('3100', currency.failure.detail);
+    if (!currency.ok) return fail('3100', currency.error.detail);
     if (input.isDefault !== undefined && typeof input.isDefault !== 'boolean') return fail('3100', 'isDefault must be a boolean');
     const type = input.oracleIdType;
     const isDefault = input.isDefault === true ? 1 : 0;

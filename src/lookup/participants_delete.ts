@@ -17,9 +17,9 @@ const NOT_YOURS = failWith('3204', 'no such party is registered by this FSP');
 
 export async function deleteParty(context: LookupContext, inbound: Inbound, path: PartyPath, query: { currency?: string | undefined } = {}): Promise<LookupOutcome> {
   const checkedKey = checkPartyPath(path);
-  if (!checkedKey.valid) return { kind: 'invalid', failure: checkedKey.failure };
+  if (!checkedKey.ok) return { kind: 'invalid', failure: checkedKey.error };
   const checkedCurrency = checkCurrency(query.currency);
-  if (!checkedCurrency.valid) return { kind: 'invalid', failure: checkedCurrency.failure };
+  if (!checkedCurrency.ok) return { kind: 'invalid', failure: checkedCurrency.error };
   const withdrawal = { key: checkedKey.value, currency: checkedCurrency.value };
   const choice = await chooseOracle(context.db, withdrawal.key.partyIdType, withdrawal.currency);
   if (choice.kind === 'builtin') return runTransaction(context.db, context.engine, (tx) => deleteBuiltin(context, tx, inbound, withdrawal));

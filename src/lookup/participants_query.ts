@@ -9,9 +9,9 @@ import { checkCurrency, checkPartyPath, type PartyPath } from './party.ts';
 
 export async function queryParty(context: LookupContext, inbound: Inbound, path: PartyPath, query: { currency?: string | undefined } = {}): Promise<LookupOutcome> {
   const key = checkPartyPath(path);
-  if (!key.valid) return { kind: 'invalid', failure: key.failure };
+  if (!key.ok) return { kind: 'invalid', failure: key.error };
   const currency = checkCurrency(query.currency);
-  if (!currency.valid) return { kind: 'invalid', failure: currency.failure };
+  if (!currency.ok) return { kind: 'invalid', failure: currency.error };
   const consultation = await consult(context, inbound.source, key.value, currency.value);
   return runTransaction(context.db, context.engine, async (tx) => {
     const nowMs = context.clock.nowMs();

@@ -1,16 +1,17 @@
 // POST /participants/{Type}/{ID}[/{SubId}] {fspId, currency?}: an FSP says it
 // serves a party. Registering again is harmless (answered the same); a party
 // another FSP serves, in any currency, is refused with 3003 and left as it is.
-import type { Failure } from '../fspiop/errors.ts';
+import { fail, type Failure, type FspiopResult } from '../fspiop/errors.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import { findAccount, type Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import { isParticipantName } from '../support/ids.ts';
+import { ok } from '../support/result.ts';
 import { lockedRows, runTransaction } from '../storage/index.ts';
 import { answerAlone, failWith, keyColumns, refuse, refuseAlone, sameSubId, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';
 import { participantsAnswer } from './messages.ts';
 import { chooseOracle } from './oracles.ts';
-import { checkCurrency, checkPartyPath, type Checked, type PartyKey, type PartyPath } from './party.ts';
+import { checkCurrency, checkPartyPath, type PartyKey, type PartyPath } from './party.ts';
 import { lookupTables } from './tables.ts';
 
 /** POST /participants/{Type}/{ID}[/{SubId}], as the edge parsed it. */
@@ -36,18 +37,18 @@ async function registrantProblem(tx: Tx, inbound: Inbound, fspId: string, curren
   return undefined;
 }
 
-function checkRegistration(path: PartyPath, body: RegistrationBody): Checked<Registration> {
+function checkRegistration(path: PartyPath, body: RegistrationBody): FspiopResult<Registration> {
   const key = checkPartyPath(path);
-  if (!key.valid) return key;
-  if (!isParticipantName(body.fspId)) return { valid: false, failure: failWith('3100', 'fspId must be a participant name') };
+  if (!key.ok) return key;
+  if (!isParticipantName(body.fspId)) return fail('3100', 'fspId must be a participant name');
   const currency = checkCurrency(body.currency);
-  if (!currency.valid) return currency;
-  return { valid: true, value: { key: key.value, fspId: body.fspId, currency: currency.value } };
+  if (!currency.ok) return currency;
+  return ok({ key: key.value, fspId: body.fspId, currency: currency.value });
 }
 
 export async function registerParty(context: LookupContext, inbound: Inbound, path: PartyPath, body: RegistrationBody): Promise<LookupOutcome> {
   const checked = checkRegistration(path, body);
-  if (!checked.valid) return { kind: 'invalid', failure: checked.failure };
+  if (!checked.ok) return { kind: 'invalid', failure: checked.error };
   const { key, currency } = checked.value;
   const choice = await chooseOracle(context.db, key.partyIdType, currency);
   if (choice.kind === 'builtin') return runTransaction(context.db, context.engine, (tx) => registerBuiltin(context, tx, inbound, checked.value));

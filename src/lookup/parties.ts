@@ -49,7 +49,7 @@ export function pruneExpiredLookups(context: LookupContext): Promise<number> {
  */
 export async function lookupParty(context: LookupContext, inbound: Inbound, path: PartyPath): Promise<LookupOutcome> {
   const checked = checkPartyPath(path);
-  if (!checked.valid) return { kind: 'invalid', failure: checked.failure };
+  if (!checked.ok) return { kind: 'invalid', failure: checked.error };
   const key = checked.value;
   const consultation = inbound.destination === undefined ? await consult(context, inbound.source, key, undefined) : undefined;
   return runTransaction(context.db, context.engine, (tx) => forwardLookupOnce(context, tx, inbound, key, consultation));
@@ -99,7 +99,7 @@ async function forwardLookupOnce(context: LookupContext, tx: Tx, inbound: Inboun
  */
 export async function answerLookup(context: LookupContext, inbound: Inbound, path: PartyPath, kind: 'answer' | 'error', body?: PartiesAnswerBody): Promise<LookupOutcome> {
   const checked = checkPartyPath(path);
-  if (!checked.valid) return { kind: 'invalid', failure: checked.failure };
+  if (!checked.ok) return { kind: 'invalid', failure: checked.error };
   const key = checked.value;
   return runTransaction(context.db, context.engine, async (tx) => {
     const nowMs = context.clock.nowMs();
