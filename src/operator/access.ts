@@ -32,6 +32,7 @@
 // the background: an action the audit log cannot record fails (503).
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Clock } from '../support/clock.ts';
+import { ok } from '../support/result.ts';
 import { errorInformation, type Failure } from '../fspiop/errors.ts';
 import { actorOf, AuditUnavailableError, recordInTransactionOrFail, recordOrRefuse, type AdminAuditEvent, type AdminAuditSink, type AuditResult, type AuditTransaction } from './audit_events.ts';
 import { changeRequestView, type ChangeRequests, type StoredRequest } from './change_requests/service.ts';
@@ -236,7 +237,7 @@ async function executionAuthority(deps: AccessControlDeps, request: FastifyReque
 function routeDecision(routeAccess: RouteAccess, principal: Principal, participant: string | undefined, exclusions: readonly Exclusion[]): Decision {
   switch (routeAccess.kind) {
     case 'public':
-    case 'authenticated': return { allowed: true };
+    case 'authenticated': return ok(undefined);
     case 'privilege': return decide(routeAccess.anyScope === true ? unscoped(principal) : principal, routeAccess.privilege, participant, exclusions);
     case 'anyPrivilege': return decideAny(principal, routeAccess.privileges, participant, exclusions);
     case 'change': return decideAny(principal, routeAccess.functions.map(requestPrivilege), participant, exclusions);
@@ -270,9 +271,9 @@ async function tokenAuthority(deps: AccessControlDeps, request: FastifyRequest, 
   const principal = resolved.principal;
   const exclusions = await iam.rbac.exclusions();
   const decision = routeDecision(routeAccess, principal, participant, exclusions);
-  if (!decision.allowed) {
-    await emit(deps, request, principal, actionOf(routeAccess), 'refused', { detail: `${decision.reason}: ${decision.detail}`, participant });
-    return sendFailure(reply, { code: '3000', detail: decision.detail, httpStatus: 403 });
+  if (!decision.ok) {
+    await emit(deps, request, principal, actionOf(routeAccess), 'refused', { detail: `${decision.error.refusal}: ${decision.error.detail}`, participant });
+    return sendFailure(reply, { code: '3000', detail: decision.error.detail, httpStatus: 403 });
   }
   request.authority = { principal, participant, exclusions, recordChange: changeRecorder(deps, request, principal, actionOf(routeAccess), participant) };
   return undefined;

@@ -176,7 +176,7 @@ async function submit(context: ChangeRequestDeps, input: Submission): Promise<Fs
   const { db, engine, clock, rbac } = context;
   const exclusions = await rbac.exclusions();
   const allowed = decide(input.maker, requestPrivilege(input.fn), input.participant ?? undefined, exclusions);
-  if (!allowed.allowed) return fail('3000', allowed.detail, { httpStatus: 403 });
+  if (!allowed.ok) return fail('3000', allowed.error.detail, { httpStatus: 403 });
   if (input.fn === 'ROLE_GRANT' && isSubject(input.maker, subjectsOf(input.fn, input.request))) return fail('3000', OWN_GRANT_REFUSAL, { httpStatus: 403 });
   const payload = canonicalJson(input.request);
   if (payload.length > STORED_BODY_CHARS_MAX) return fail('3104', 'the request is too large to hold for approval');
@@ -229,7 +229,7 @@ async function approve(deps: ChangeRequestDeps, approver: Principal, id: string,
     if (row.maker_id === approver.id) return fail('3000', 'the maker of a change request cannot approve it', { httpStatus: 403 });
     if (isAbout(approver, row.function, storedRequestOf(row))) return fail('3000', ABOUT_ONESELF_REFUSAL, { httpStatus: 403 });
     const allowed = decide(approver, approvePrivilege(row.function), row.participant ?? undefined, exclusions);
-    if (!allowed.allowed) return fail('3000', allowed.detail, { httpStatus: 403 });
+    if (!allowed.ok) return fail('3000', allowed.error.detail, { httpStatus: 403 });
     const inserted = await changeRequestTables(tx).insertInto('change_request_approvals').values({
       change_request_id: id, approver_id: approver.id, approver_kind: approver.kind, approver_name: approver.name, maker_id: row.maker_id, approved_at_ms: nowMs,
     }).onConflict((oc) => oc.columns(['change_request_id', 'approver_id']).doNothing()).returning('approver_id').executeTakeFirst();
@@ -271,7 +271,7 @@ async function reject(deps: ChangeRequestDeps, approver: Principal, id: string, 
   if (row === undefined) return fail('3200', `change request ${id} does not exist`);
   if (row.maker_id === approver.id) return fail('3000', 'the maker withdraws a request with cancel, not reject', { httpStatus: 403 });
   const allowed = decide(approver, approvePrivilege(row.function), row.participant ?? undefined, exclusions);
-  if (!allowed.allowed) return fail('3000', allowed.detail, { httpStatus: 403 });
+  if (!allowed.ok) return fail('3000', allowed.error.detail, { httpStatus: 403 });
   return close(deps, id, 'REJECTED', reason, { actor: actorOf(approver), action: 'CHANGE_REQUEST_REJECT', ...from(context.sourceAddress) });
 }
 
