@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { OutboundMessage } from '../delivery/message.ts';
+import { enqueue, type OutboundMessage } from '../delivery/index.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
+import type { Tx } from '../ledger/index.ts';
 import type { EndpointType } from '../participants/index.ts';
+import { err, ok } from '../support/result.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture } from '../testing/ledger_fixture.ts';
 import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';
+import { outboxOf } from '../delivery/outbox_table.ts';
 import { LOOPBACK_CALLBACKS } from '../delivery/receiver_fixture.ts';
 import { createOracleClient, type OracleClient, type OracleEntry, type OracleLookup, type OracleWrite } from './oracle_client.ts';
 import { isPartyIdType, type PartyKey, type PartyPath } from './party.ts';
@@ -35,12 +38,12 @@ function fakeOracleClient() {
   const state = {
     entries: [] as OracleEntry[],
     lookupFails: false,
-    writeAnswer: { ok: true } as OracleWrite,
+    writeAnswer: ok(undefined) as OracleWrite,
   };
   const client: OracleClient = {
     lookup: (endpoint, key, currency): Promise<OracleLookup> => {
       calls.push({ op: 'lookup', endpoint, key, currency });
-      return Promise.resolve(state.lookupFails ? { ok: false, reason: 'no answer within 5000 ms' } : { ok: true, entries: state.entries });
+      return Promise.resolve(state.lookupFails ? err('no answer within 5000 ms') : ok(state.entries));
     },
     register: (endpoint, key, fspId, currency) => {
       calls.push({ op: 'register', endpoint, key, fspId, currency });
@@ -62,6 +65,11 @@ describeOnEachEngine('account lookup', (ctx) => {
   let f: LedgerFixture;
   let service: LookupService;
   let outbox: OutboundMessage[] = [];
+  /** The real outbox write, in the service's transaction; the message is also kept for the test to look at. */
+  const outboxAndRecord = async (tx: Tx, message: OutboundMessage, atMs: number) => {
+    await enqueue(tx, message, atMs);
+    outbox.push(message);
+  };
   const oracle = fakeOracleClient();
   // payer side, payee side, an attacker, and a participant that is later deactivated
   const [A, B, EVIL, SLEEPY, SILENT] = ['dfspa', 'dfspb', 'evilfsp', 'sleepyfsp', 'silentfsp'];
@@ -75,7 +83,7 @@ describeOnEachEngine('account lookup', (ctx) => {
     }
     service = createLookupService({
       db: ctx.storage.db, engine: ctx.storage.engine, clock, oracleClient: oracle.client,
-      enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
+      enqueue: outboxAndRecord,
     });
   });
 
@@ -484,7 +492,7 @@ describeOnEachEngine('account lookup', (ctx) => {
   test('the lookups one requester may have outstanding are bounded (2005)', async () => {
     const bounded = createLookupService({
       db: ctx.storage.db, engine: ctx.storage.engine, clock, oracleClient: oracle.client,
-      enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
+      enqueue: outboxAndRecord,
       limits: { ...DEFAULT_LOOKUP_LIMITS, lookupsOutstandingPerRequesterMax: 3 },
     });
     for (const id of ['5501', '5502', '5503']) assert.deepEqual(await bounded.lookupParty(inbound('busyfsp', { destination: B }), msisdn(id)), { kind: 'forwarded', to: B });
@@ -631,12 +639,12 @@ describeOnEachEngine('account lookup', (ctx) => {
       assert.deepEqual(ops(), ['lookup', 'lookup'], 'nothing written');
 
       oracle.state.entries = [];
-      oracle.state.writeAnswer = { ok: false, reason: 'answered 500, not 201' };
+      oracle.state.writeAnswer = err('answered 500, not 201');
       assertRefused(await register(B, iban('DE44500105175407324931')), '3003', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle refuses the write');
       oracle.state.lookupFails = true;
       assertRefused(await register(B, iban('DE44500105175407324931')), '3003', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle down');
       oracle.state.lookupFails = false;
-      oracle.state.writeAnswer = { ok: true };
+      oracle.state.writeAnswer = ok(undefined);
 
       oracle.calls.length = 0;
       oracle.state.entries = [entry(B, { currency: 'USD' })];
@@ -650,9 +658,9 @@ describeOnEachEngine('account lookup', (ctx) => {
       assert.deepEqual(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000'), { currency: 'USD' }), { kind: 'deleted' });
       assert.deepEqual(oracle.calls.at(-1), { op: 'remove', endpoint: 'http://oracle.test', key: { partyIdType: 'IBAN', partyIdentifier: 'DE89370400440532013000', partySubIdOrType: undefined }, currency: 'USD' });
       assert.deepEqual(bodyOf(take()[0]), { fspId: B });
-      oracle.state.writeAnswer = { ok: false, reason: 'answered 500, not 204' };
+      oracle.state.writeAnswer = err('answered 500, not 204');
       assertRefused(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000')), '3040', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle refuses the deletion');
-      oracle.state.writeAnswer = { ok: true };
+      oracle.state.writeAnswer = ok(undefined);
       oracle.state.lookupFails = true;
       assertRefused(await service.deleteParty(participantsFrom(B), iban('DE89370400440532013000')), '3040', B, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR', 'oracle down');
       oracle.state.lookupFails = false;
@@ -695,7 +703,7 @@ describeOnEachEngine('account lookup', (ctx) => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const real = createLookupService({
       db: ctx.storage.db, engine: ctx.storage.engine, clock, oracleClient: createOracleClient({ timeoutMs: 300, addresses: LOOPBACK_CALLBACKS }),
-      enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
+      enqueue: outboxAndRecord,
     });
     const created = await real.createOracle({ oracleIdType: 'PERSONAL_ID', endpoint: { value: url, endpointType: 'URL' } }, 'op');
     assert.ok(created.ok);
@@ -716,6 +724,25 @@ describeOnEachEngine('account lookup', (ctx) => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
     }
+  });
+
+  test('a callback is written in the transaction of the change it reports: a committed change leaves exactly one, a rolled-back one none', async () => {
+    const callbacksFor = async (id: string) => (await outboxOf(ctx.storage.db).selectFrom('outbox').select('template_values').where('recipient', '=', B).execute())
+      .filter((row) => (JSON.parse(row.template_values) as Record<string, string>)['partyIdentifier'] === id).length;
+    const failing = createLookupService({
+      db: ctx.storage.db, engine: ctx.storage.engine, clock, oracleClient: oracle.client,
+      // The outbox row is written, then the change fails after it.
+      enqueue: async (tx, message, atMs) => {
+        await enqueue(tx, message, atMs);
+        throw new Error('the change fails after its callback was written');
+      },
+    });
+    await assert.rejects(failing.registerParty(participantsFrom(B, { fspId: B }), msisdn('9901'), { fspId: B }), /fails after its callback was written/);
+    assert.equal(await ownerOf('9901'), undefined, 'the registration rolled back');
+    assert.equal(await callbacksFor('9901'), 0, 'and its callback with it');
+    assert.deepEqual(await register(B, msisdn('9901')), { kind: 'registered' });
+    take();
+    assert.equal(await callbacksFor('9901'), 1, 'a committed registration leaves exactly one callback');
   });
 
   after(() => {

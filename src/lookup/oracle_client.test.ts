@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS } from '../delivery/callback_addresses.ts';
 import { LOOPBACK_CALLBACKS } from '../delivery/receiver_fixture.ts';
+import { err, ok } from '../support/result.ts';
 import { createOracleClient, parsePartyList } from './oracle_client.ts';
 import type { PartyKey } from './party.ts';
 
@@ -68,10 +69,10 @@ describe('oracle client', () => {
       json(200, { partyList: [{ fspId: 'dfspa', currency: 'USD' }, { fspId: 'dfspb', partySubIdOrType: 'home' }] })(req, res);
     };
     const answer = await client.lookup(`${oracle.url}/als/`, { ...KEY, partySubIdOrType: 'home' }, 'USD');
-    assert.deepEqual(answer, { ok: true, entries: [
+    assert.deepEqual(answer, ok([
       { fspId: 'dfspa', currency: 'USD', partySubIdOrType: undefined },
       { fspId: 'dfspb', currency: undefined, partySubIdOrType: 'home' },
-    ] });
+    ]));
     const request = seen.at(-1);
     assert.equal(request?.method, 'GET');
     assert.equal(request.url, '/als/participants/MSISDN/255%207%2B1?currency=USD&partySubIdOrType=home');
@@ -83,16 +84,16 @@ describe('oracle client', () => {
 
   test('GET: 404 is "not registered"; another status is a failure', async () => {
     handler = json(404, { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } });
-    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), { ok: true, entries: [] });
+    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), ok([]));
     handler = json(500, { errorInformation: { errorCode: '2001', errorDescription: 'Internal server error' } });
-    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), { ok: false, reason: 'answered 500' });
+    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), err('answered 500'));
   });
 
   test('a silent oracle, and one that trickles its answer, fail within the timeout', async () => {
     handler = () => undefined; // never answers
     let started = performance.now();
     let answer = await client.lookup(oracle.url, KEY, undefined);
-    assert.deepEqual(answer, { ok: false, reason: `no answer within ${TIMEOUT_MS} ms` });
+    assert.deepEqual(answer, err(`no answer within ${TIMEOUT_MS} ms`));
     assert.ok(performance.now() - started < TIMEOUT_MS + 1_000, 'bounded by the timeout');
 
     handler = (_req, res) => {
@@ -111,7 +112,7 @@ describe('oracle client', () => {
     for (const status of [301, 302, 307, 308]) {
       handler = (_req, res) => { res.writeHead(status, { location: `${elsewhere.url}/participants/MSISDN/1` }).end(); };
       const answer = await client.lookup(oracle.url, KEY, undefined);
-      assert.deepEqual(answer, { ok: false, reason: `answered ${status}; redirects are not followed` });
+      assert.deepEqual(answer, err(`answered ${status}; redirects are not followed`));
     }
     handler = (_req, res) => { res.writeHead(307, { location: `${elsewhere.url}/participants/MSISDN/1` }).end(); };
     assert.equal((await client.register(oracle.url, KEY, 'dfspa', undefined)).ok, false);
@@ -121,13 +122,13 @@ describe('oracle client', () => {
   test('an answer over the size bound is refused, whether its length is declared or not', async () => {
     const big = JSON.stringify({ partyList: [{ fspId: 'dfspa', padding: 'x'.repeat(BYTES_MAX) }] });
     handler = (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end(big); };
-    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), { ok: false, reason: `answer longer than ${BYTES_MAX} bytes` });
+    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), err(`answer longer than ${BYTES_MAX} bytes`));
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no content-length
       for (let i = 0; i < 8; i++) res.write('x'.repeat(200));
       res.end();
     };
-    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), { ok: false, reason: `answer longer than ${BYTES_MAX} bytes` });
+    assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), err(`answer longer than ${BYTES_MAX} bytes`));
   });
 
   test('malformed answers are failures; malformed entries are dropped', async () => {
@@ -145,7 +146,7 @@ describe('oracle client', () => {
     ];
     for (const [body, reason] of cases) {
       handler = (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end(body); };
-      assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), { ok: false, reason }, String(body));
+      assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), err(reason), String(body));
     }
     const droppedEntries: unknown[][] = [
       ['dfspa', null, [], { fspId: 'x' }, { fspId: 'a/b' }],
@@ -153,34 +154,34 @@ describe('oracle client', () => {
     ];
     for (const partyList of droppedEntries) {
       handler = json(200, { partyList });
-      assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), { ok: true, entries: [] }, JSON.stringify(partyList));
+      assert.deepEqual(await client.lookup(oracle.url, KEY, undefined), ok([]), JSON.stringify(partyList));
     }
     // Inherited properties are not read as fields.
-    assert.deepEqual(parsePartyList(JSON.parse('{"partyList":[{"__proto__":{"fspId":"dfspa"}}]}'), 5), { ok: true, entries: [] });
+    assert.deepEqual(parsePartyList(JSON.parse('{"partyList":[{"__proto__":{"fspId":"dfspa"}}]}'), 5), ok([]));
     assert.deepEqual(parsePartyList({ partyList: [{ fspId: 'dfspa', currency: null, partySubIdOrType: null }] }, 5),
-      { ok: true, entries: [{ fspId: 'dfspa', currency: undefined, partySubIdOrType: undefined }] });
+      ok([{ fspId: 'dfspa', currency: undefined, partySubIdOrType: undefined }]));
   });
 
   test('POST registers with ALS\'s oracle body and expects 201', async () => {
     handler = (_req, res) => { res.writeHead(201).end(); };
-    assert.deepEqual(await client.register(oracle.url, { ...KEY, partySubIdOrType: 'home' }, 'dfspa', 'USD'), { ok: true });
+    assert.deepEqual(await client.register(oracle.url, { ...KEY, partySubIdOrType: 'home' }, 'dfspa', 'USD'), ok(undefined));
     const request = seen.at(-1);
     assert.equal(request?.method, 'POST');
     assert.equal(request.url, '/participants/MSISDN/255%207%2B1');
     assert.deepEqual(JSON.parse(request.body), { partyList: [{ partyIdType: 'MSISDN', partyIdentifier: '255 7+1', fspId: 'dfspa', partySubIdOrType: 'home' }], currency: 'USD' });
-    assert.deepEqual(await client.register(oracle.url, KEY, 'dfspa', undefined), { ok: true });
+    assert.deepEqual(await client.register(oracle.url, KEY, 'dfspa', undefined), ok(undefined));
     assert.deepEqual(JSON.parse(seen.at(-1)?.body ?? ''), { partyList: [{ partyIdType: 'MSISDN', partyIdentifier: '255 7+1', fspId: 'dfspa' }] });
     handler = (_req, res) => { res.writeHead(200).end(); };
-    assert.deepEqual(await client.register(oracle.url, KEY, 'dfspa', undefined), { ok: false, reason: 'answered 200, not 201' });
+    assert.deepEqual(await client.register(oracle.url, KEY, 'dfspa', undefined), err('answered 200, not 201'));
   });
 
   test('DELETE carries currency and sub-id in the query and expects 204', async () => {
     handler = (_req, res) => { res.writeHead(204).end(); };
-    assert.deepEqual(await client.remove(oracle.url, { ...KEY, partySubIdOrType: 'home' }, 'EUR'), { ok: true });
+    assert.deepEqual(await client.remove(oracle.url, { ...KEY, partySubIdOrType: 'home' }, 'EUR'), ok(undefined));
     assert.equal(seen.at(-1)?.method, 'DELETE');
     assert.equal(seen.at(-1)?.url, '/participants/MSISDN/255%207%2B1?currency=EUR&partySubIdOrType=home');
     handler = json(400, {});
-    assert.deepEqual(await client.remove(oracle.url, KEY, undefined), { ok: false, reason: 'answered 400, not 204' });
+    assert.deepEqual(await client.remove(oracle.url, KEY, undefined), err('answered 400, not 204'));
   });
 
   test('an oracle that cannot be reached is a failure, not an exception', async () => {
@@ -189,7 +190,7 @@ describe('oracle client', () => {
     const answer = await client.lookup(gone.url, KEY, undefined);
     assert.equal(answer.ok, false);
     assert.ok(!answer.ok);
-    assert.match(answer.reason, /^unreachable/);
+    assert.match(answer.error, /^unreachable/);
   });
 });
 
@@ -207,20 +208,20 @@ describe('oracle client: the callback network policy holds for oracle calls too'
   after(async () => { await close(oracle.server); });
 
   test('link-local, by literal or by name, is never called', async () => {
-    assert.deepEqual(await demo.lookup('http://169.254.169.254/latest', KEY, undefined), { ok: false, reason: 'not called: 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address' });
-    assert.deepEqual(await demo.lookup('http://[::ffff:169.254.169.254]/x', KEY, undefined), { ok: false, reason: 'not called: 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address' });
-    assert.deepEqual(await demo.lookup('http://metadata.test/x', KEY, undefined), { ok: false, reason: 'not called: metadata.test resolves to 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address' });
+    assert.deepEqual(await demo.lookup('http://169.254.169.254/latest', KEY, undefined), err('not called: 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address'));
+    assert.deepEqual(await demo.lookup('http://[::ffff:169.254.169.254]/x', KEY, undefined), err('not called: 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address'));
+    assert.deepEqual(await demo.lookup('http://metadata.test/x', KEY, undefined), err('not called: metadata.test resolves to 169.254.169.254 is link-local (cloud instance metadata lives there): never a callback address'));
   });
 
   test('loopback only when allowed; the hub\'s own listeners never', async () => {
     const port = new URL(oracle.url).port;
-    assert.deepEqual(await strict.lookup(`http://oracle.test:${port}`, KEY, undefined), { ok: false, reason: 'not called: oracle.test resolves to 127.0.0.1 is loopback and delivery.allowLoopbackCallbacks is off' });
-    assert.deepEqual(await strict.lookup(oracle.url, KEY, undefined), { ok: false, reason: 'not called: 127.0.0.1 is loopback and delivery.allowLoopbackCallbacks is off' });
+    assert.deepEqual(await strict.lookup(`http://oracle.test:${port}`, KEY, undefined), err('not called: oracle.test resolves to 127.0.0.1 is loopback and delivery.allowLoopbackCallbacks is off'));
+    assert.deepEqual(await strict.lookup(oracle.url, KEY, undefined), err('not called: 127.0.0.1 is loopback and delivery.allowLoopbackCallbacks is off'));
     assert.equal(seen.length, 0);
-    assert.deepEqual(await demo.lookup(`http://oracle.test:${port}`, KEY, undefined), { ok: true, entries: [] });
+    assert.deepEqual(await demo.lookup(`http://oracle.test:${port}`, KEY, undefined), ok([]));
     assert.equal(seen.length, 1);
     const fresh = createOracleClient({ addresses: createCallbackAddressPolicy({ networks: DEFAULT_CALLBACK_NETWORKS, allowLoopback: true }, () => [{ name: 'admin', host: '127.0.0.1', port: Number(port) }], resolveAll), timeoutMs: TIMEOUT_MS });
-    assert.deepEqual(await fresh.lookup(oracle.url, KEY, undefined), { ok: false, reason: `not called: 127.0.0.1 port ${port} is the hub's own admin listener` });
+    assert.deepEqual(await fresh.lookup(oracle.url, KEY, undefined), err(`not called: 127.0.0.1 port ${port} is the hub's own admin listener`));
     assert.equal(seen.length, 1);
   });
 });

@@ -19,6 +19,7 @@ import type { Clock } from '../support/clock.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { parseStrictJson } from '../support/json_members.ts';
 import { isSupportedCurrency } from '../support/money.ts';
+import { err, ok, type Result } from '../support/result.ts';
 import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';
 import { identifierProblem, type PartyKey } from './party.ts';
 
@@ -29,9 +30,9 @@ export interface OracleEntry {
   partySubIdOrType: string | undefined;
 }
 
-/** `ok: false` is an oracle that could not be asked or answered nonsense; "not registered" is `ok: true` with no entries. */
-export type OracleLookup = { ok: true; entries: OracleEntry[] } | { ok: false; reason: string };
-export type OracleWrite = { ok: true } | { ok: false; reason: string };
+/** An error is an oracle that could not be asked or answered nonsense; "not registered" is ok with no entries. */
+export type OracleLookup = Result<OracleEntry[], string>;
+export type OracleWrite = Result<undefined, string>;
 
 export interface OracleClient {
   lookup(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleLookup>;
@@ -48,16 +49,16 @@ export interface OracleClientOptions {
   clock?: Clock;
 }
 
-type Reply = { ok: true; status: number; text: string } | { ok: false; reason: string };
+type Reply = Result<{ status: number; text: string }, string>;
 
 const own = (object: object, name: string): unknown => (Object.hasOwn(object, name) ? (object as Record<string, unknown>)[name] : undefined);
 
 /** Checks an oracle's GET answer: `{partyList: [{fspId, currency?, partySubIdOrType?}]}`. Entries that fail are dropped. */
 export function parsePartyList(value: unknown, lengthMax: number): OracleLookup {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'the answer is not a JSON object' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return err('the answer is not a JSON object');
   const list = own(value, 'partyList');
-  if (!Array.isArray(list)) return { ok: false, reason: 'the answer has no partyList array' };
-  if (list.length > lengthMax) return { ok: false, reason: `the partyList has more than ${lengthMax} entries` };
+  if (!Array.isArray(list)) return err('the answer has no partyList array');
+  if (list.length > lengthMax) return err(`the partyList has more than ${lengthMax} entries`);
   const entries: OracleEntry[] = [];
   for (const item of list as unknown[]) {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
@@ -69,7 +70,7 @@ export function parsePartyList(value: unknown, lengthMax: number): OracleLookup 
     if (subId !== undefined && identifierProblem(subId, 'partySubIdOrType') !== undefined) continue;
     entries.push({ fspId, currency, partySubIdOrType: subId as string | undefined });
   }
-  return { ok: true, entries };
+  return ok(entries);
 }
 
 function describeError(error: unknown, timeoutMs: number): string {
@@ -96,108 +97,125 @@ function guardedDispatcher(policy: CallbackAddressPolicy): Agent {
   });
 }
 
+/** What every call of one oracle client shares. */
+interface OracleCallContext {
+  timeoutMs: number;
+  responseBytesMax: number;
+  partyListLengthMax: number;
+  nowMs: () => number;
+  addresses: CallbackAddressPolicy;
+  dispatcher: Agent;
+}
+
 export function createOracleClient(options: OracleClientOptions): OracleClient {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_LOOKUP_LIMITS.oracleTimeoutMs;
-  const responseBytesMax = options.responseBytesMax ?? DEFAULT_LOOKUP_LIMITS.oracleResponseBytesMax;
-  const partyListLengthMax = options.partyListLengthMax ?? DEFAULT_LOOKUP_LIMITS.oraclePartyListLengthMax;
-  const nowMs = () => (options.clock ?? { nowMs: () => Date.now() }).nowMs();
-  const dispatcher = guardedDispatcher(options.addresses);
+  const clock = options.clock ?? { nowMs: () => Date.now() };
+  const context: OracleCallContext = {
+    timeoutMs: options.timeoutMs ?? DEFAULT_LOOKUP_LIMITS.oracleTimeoutMs,
+    responseBytesMax: options.responseBytesMax ?? DEFAULT_LOOKUP_LIMITS.oracleResponseBytesMax,
+    partyListLengthMax: options.partyListLengthMax ?? DEFAULT_LOOKUP_LIMITS.oraclePartyListLengthMax,
+    nowMs: () => clock.nowMs(),
+    addresses: options.addresses,
+    dispatcher: guardedDispatcher(options.addresses),
+  };
+  return {
+    lookup: (endpoint, key, currency) => lookupParty(context, endpoint, key, currency),
+    register: (endpoint, key, fspId, currency) => registerParty(context, endpoint, key, fspId, currency),
+    remove: (endpoint, key, currency) => removeParty(context, endpoint, key, currency),
+  };
+}
 
-  function urlOf(endpoint: string, key: PartyKey, query: Record<string, string | undefined>): string {
-    const base = endpoint.replace(/\/+$/, '');
-    const path = `/participants/${encodeURIComponent(key.partyIdType)}/${encodeURIComponent(key.partyIdentifier)}`;
-    const search = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, value);
-    const text = search.toString();
-    return base + path + (text === '' ? '' : `?${text}`);
+function urlOf(endpoint: string, key: PartyKey, query: Record<string, string | undefined>): string {
+  const base = endpoint.replace(/\/+$/, '');
+  const path = `/participants/${encodeURIComponent(key.partyIdType)}/${encodeURIComponent(key.partyIdentifier)}`;
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) search.set(name, value);
+  const text = search.toString();
+  return base + path + (text === '' ? '' : `?${text}`);
+}
+
+/** Reads at most responseBytesMax bytes of the body (after any content decoding); undefined when it is longer. */
+async function readBounded(response: Response, responseBytesMax: number): Promise<Buffer | undefined> {
+  const declared = response.headers.get('content-length');
+  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > responseBytesMax) {
+    await response.body?.cancel();
+    return undefined;
   }
-
-  /** Reads at most responseBytesMax bytes of the body (after any content decoding); undefined when it is longer. */
-  async function readBounded(response: Response): Promise<Buffer | undefined> {
-    const declared = response.headers.get('content-length');
-    if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > responseBytesMax) {
-      await response.body?.cancel();
+  if (response.body === null) return Buffer.alloc(0);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > responseBytesMax) {
+      await reader.cancel();
       return undefined;
     }
-    if (response.body === null) return Buffer.alloc(0);
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > responseBytesMax) {
-        await reader.cancel();
-        return undefined;
-      }
-      chunks.push(value);
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function call(context: OracleCallContext, method: 'GET' | 'POST' | 'DELETE', url: string, body: unknown): Promise<Reply> {
+  const headers: Record<string, string> = {
+    accept: 'application/vnd.interoperability.participants+json;version=1',
+    // FSPIOP asks for Content-Type even on a GET; ALS sends it to its oracles too.
+    'content-type': 'application/vnd.interoperability.participants+json;version=1.1',
+    date: new Date(context.nowMs()).toUTCString(),
+    'fspiop-source': HUB_PARTICIPANT_NAME,
+  };
+  // One deadline for the whole exchange, the body included: a server that trickles bytes is as slow as one that is silent.
+  const signal = AbortSignal.timeout(context.timeoutMs);
+  const target = new URL(url);
+  const literal = ipLiteralOf(target);
+  const literalRefusal = literal === undefined ? undefined : context.addresses.refusal(literal, portOf(target));
+  if (literalRefusal !== undefined) return err(`not called: ${literalRefusal}`);
+  try {
+    const response = await undiciFetch(url, {
+      method, headers, signal, redirect: 'manual', dispatcher: context.dispatcher,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      return err(`answered ${response.status}; redirects are not followed`);
     }
-    return Buffer.concat(chunks);
+    const bytes = await readBounded(response, context.responseBytesMax);
+    if (bytes === undefined) return err(`answer longer than ${context.responseBytesMax} bytes`);
+    if (!isUtf8(bytes)) return err('answer is not UTF-8');
+    return ok({ status: response.status, text: bytes.toString('utf8') });
+  } catch (error) {
+    return err(describeError(error, context.timeoutMs));
   }
+}
 
-  async function call(method: 'GET' | 'POST' | 'DELETE', url: string, body: unknown): Promise<Reply> {
-    const headers: Record<string, string> = {
-      accept: 'application/vnd.interoperability.participants+json;version=1',
-      // FSPIOP asks for Content-Type even on a GET; ALS sends it to its oracles too.
-      'content-type': 'application/vnd.interoperability.participants+json;version=1.1',
-      date: new Date(nowMs()).toUTCString(),
-      'fspiop-source': HUB_PARTICIPANT_NAME,
-    };
-    // One deadline for the whole exchange, the body included: a server that trickles bytes is as slow as one that is silent.
-    const signal = AbortSignal.timeout(timeoutMs);
-    const target = new URL(url);
-    const literal = ipLiteralOf(target);
-    const literalRefusal = literal === undefined ? undefined : options.addresses.refusal(literal, portOf(target));
-    if (literalRefusal !== undefined) return { ok: false, reason: `not called: ${literalRefusal}` };
-    try {
-      const response = await undiciFetch(url, {
-        method, headers, signal, redirect: 'manual', dispatcher,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      if (response.status >= 300 && response.status < 400) {
-        await response.body?.cancel();
-        return { ok: false, reason: `answered ${response.status}; redirects are not followed` };
-      }
-      const bytes = await readBounded(response);
-      if (bytes === undefined) return { ok: false, reason: `answer longer than ${responseBytesMax} bytes` };
-      if (!isUtf8(bytes)) return { ok: false, reason: 'answer is not UTF-8' };
-      return { ok: true, status: response.status, text: bytes.toString('utf8') };
-    } catch (error) {
-      return { ok: false, reason: describeError(error, timeoutMs) };
-    }
-  }
+async function lookupParty(context: OracleCallContext, endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleLookup> {
+  const reply = await call(context, 'GET', urlOf(endpoint, key, { currency, partySubIdOrType: key.partySubIdOrType }), undefined);
+  if (!reply.ok) return reply;
+  // ALS's oracles answer an unknown party with 404 (error 3204).
+  if (reply.value.status === 404) return ok([]);
+  if (reply.value.status !== 200) return err(`answered ${reply.value.status}`);
+  const parsed = parseStrictJson(reply.value.text);
+  if (!parsed.ok) return err(parsed.problem === 'not-json' ? 'the answer is not JSON' : `the answer is ambiguous: ${parsed.detail}`);
+  return parsePartyList(parsed.value, context.partyListLengthMax);
+}
 
-  async function lookup(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleLookup> {
-    const reply = await call('GET', urlOf(endpoint, key, { currency, partySubIdOrType: key.partySubIdOrType }), undefined);
-    if (!reply.ok) return reply;
-    // ALS's oracles answer an unknown party with 404 (error 3204).
-    if (reply.status === 404) return { ok: true, entries: [] };
-    if (reply.status !== 200) return { ok: false, reason: `answered ${reply.status}` };
-    const parsed = parseStrictJson(reply.text);
-    if (!parsed.ok) return { ok: false, reason: parsed.problem === 'not-json' ? 'the answer is not JSON' : `the answer is ambiguous: ${parsed.detail}` };
-    return parsePartyList(parsed.value, partyListLengthMax);
-  }
+async function registerParty(context: OracleCallContext, endpoint: string, key: PartyKey, fspId: string, currency: string | undefined): Promise<OracleWrite> {
+  // ALS writes this body to its oracles, not the FSP's {fspId} (src/domain/participants/participants.js).
+  const body = {
+    partyList: [{
+      partyIdType: key.partyIdType, partyIdentifier: key.partyIdentifier, fspId,
+      ...(key.partySubIdOrType === undefined ? {} : { partySubIdOrType: key.partySubIdOrType }),
+    }],
+    ...(currency === undefined ? {} : { currency }),
+  };
+  const reply = await call(context, 'POST', urlOf(endpoint, key, {}), body);
+  if (!reply.ok) return reply;
+  return reply.value.status === 201 ? ok(undefined) : err(`answered ${reply.value.status}, not 201`);
+}
 
-  async function register(endpoint: string, key: PartyKey, fspId: string, currency: string | undefined): Promise<OracleWrite> {
-    // ALS writes this body to its oracles, not the FSP's {fspId} (src/domain/participants/participants.js).
-    const body = {
-      partyList: [{
-        partyIdType: key.partyIdType, partyIdentifier: key.partyIdentifier, fspId,
-        ...(key.partySubIdOrType === undefined ? {} : { partySubIdOrType: key.partySubIdOrType }),
-      }],
-      ...(currency === undefined ? {} : { currency }),
-    };
-    const reply = await call('POST', urlOf(endpoint, key, {}), body);
-    if (!reply.ok) return reply;
-    return reply.status === 201 ? { ok: true } : { ok: false, reason: `answered ${reply.status}, not 201` };
-  }
-
-  async function remove(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleWrite> {
-    const reply = await call('DELETE', urlOf(endpoint, key, { currency, partySubIdOrType: key.partySubIdOrType }), undefined);
-    if (!reply.ok) return reply;
-    return reply.status === 204 || reply.status === 200 ? { ok: true } : { ok: false, reason: `answered ${reply.status}, not 204` };
-  }
-
-  return { lookup, register, remove };
+async function removeParty(context: OracleCallContext, endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleWrite> {
+  const reply = await call(context, 'DELETE', urlOf(endpoint, key, { currency, partySubIdOrType: key.partySubIdOrType }), undefined);
+  if (!reply.ok) return reply;
+  return reply.value.status === 204 || reply.value.status === 200 ? ok(undefined) : err(`answered ${reply.value.status}, not 204`);
 }

@@ -8,7 +8,7 @@ import type { Clock } from '../support/clock.ts';
 import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { ORACLE_ENDPOINT_LENGTH_MAX } from './limits.ts';
 import { checkCurrency, isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from './party.ts';
-import type { Oracle } from './tables.ts';
+import { lookupTables, type Oracle } from './tables.ts';
 
 /** An oracle as ALS's admin API shows it (GET /oracles). */
 export interface OracleView {
@@ -65,7 +65,7 @@ export type OracleChoice =
  * without a currency, else the default, else (no currency asked) the only one.
  */
 export async function chooseOracle(db: Db, type: PartyIdType, currency: string | undefined): Promise<OracleChoice> {
-  const oracles = await db.selectFrom('oracles').selectAll().where('oracle_id_type', '=', type).orderBy('id').execute();
+  const oracles = await lookupTables(db).selectFrom('oracles').selectAll().where('oracle_id_type', '=', type).orderBy('id').execute();
   if (oracles.length === 0) return { kind: 'builtin' };
   const chosen = (currency === undefined ? undefined : oracles.find((o) => o.currency === currency))
     ?? oracles.find((o) => o.currency === '')
@@ -84,18 +84,18 @@ export function createOracleAdmin({ db, engine, clock }: { db: Db; engine: Engin
     const problem = oracleEndpointProblem(value);
     if (problem !== undefined) return fail('3100', problem);
     const currency = checkCurrency(input.currency);
-    if (!currency.valid) return fail('3100', currency.failure.detail);
+    if (!currency.ok) return fail('3100', currency.error.detail);
     if (input.isDefault !== undefined && typeof input.isDefault !== 'boolean') return fail('3100', 'isDefault must be a boolean');
     const type = input.oracleIdType;
     const isDefault = input.isDefault === true ? 1 : 0;
 
     return runRefusable(db, engine, async (tx) => {
-      const existing = await tx.selectFrom('oracles').selectAll().where('oracle_id_type', '=', type).execute();
+      const existing = await lookupTables(tx).selectFrom('oracles').selectAll().where('oracle_id_type', '=', type).execute();
       if (existing.some((o) => o.currency === (currency.value ?? ''))) {
         return fail('3000', `an oracle for ${type}${currency.value === undefined ? ' without a currency' : ` in ${currency.value}`} is already registered`);
       }
       if (isDefault === 1 && existing.some((o) => o.is_default === 1)) return fail('3000', `a default oracle for ${type} is already registered`);
-      const created = await tx.insertInto('oracles').values({
+      const created = await lookupTables(tx).insertInto('oracles').values({
         oracle_id_type: type, endpoint: value as string, currency: currency.value ?? '', is_default: isDefault,
         created_at_ms: clock.nowMs(), created_by: createdBy,
       }).returningAll().executeTakeFirstOrThrow();
@@ -104,7 +104,7 @@ export function createOracleAdmin({ db, engine, clock }: { db: Db; engine: Engin
   }
 
   async function listOracles(filter: { type?: PartyIdType; currency?: string } = {}): Promise<OracleView[]> {
-    let query = db.selectFrom('oracles').selectAll().orderBy('id');
+    let query = lookupTables(db).selectFrom('oracles').selectAll().orderBy('id');
     if (filter.type !== undefined) query = query.where('oracle_id_type', '=', filter.type);
     if (filter.currency !== undefined) query = query.where('currency', '=', filter.currency);
     return (await query.execute()).map(oracleView);
@@ -112,7 +112,7 @@ export function createOracleAdmin({ db, engine, clock }: { db: Db; engine: Engin
 
   async function deleteOracle(oracleId: number): Promise<FspiopResult<void>> {
     if (!Number.isSafeInteger(oracleId) || oracleId < 1) return fail('3100', 'oracleId must be a positive integer');
-    const deleted = await db.deleteFrom('oracles').where('id', '=', oracleId).executeTakeFirst();
+    const deleted = await lookupTables(db).deleteFrom('oracles').where('id', '=', oracleId).executeTakeFirst();
     return deleted.numDeletedRows === 0n ? fail('3200', `no oracle ${oracleId}`) : ok(undefined);
   }
 

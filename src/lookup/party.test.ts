@@ -4,12 +4,12 @@ import { assertLookupLimits, DEFAULT_LOOKUP_LIMITS } from './limits.ts';
 import { checkCurrency, checkPartyPath, identifierProblem, partyTemplateValues, partyUri, PARTY_ID_TYPES } from './party.ts';
 
 test('every FSPIOP party type is accepted, and nothing else', () => {
-  for (const type of PARTY_ID_TYPES) assert.equal(checkPartyPath({ type, id: type === 'EMAIL' ? 'a@b.org' : type === 'IBAN' ? 'DE89370400440532013000' : '123' }).valid, true, type);
+  for (const type of PARTY_ID_TYPES) assert.equal(checkPartyPath({ type, id: type === 'EMAIL' ? 'a@b.org' : type === 'IBAN' ? 'DE89370400440532013000' : '123' }).ok, true, type);
   for (const type of ['msisdn', 'MSISDN ', 'PHONE', '', '__proto__', 'constructor']) {
     const checked = checkPartyPath({ type, id: '123' });
-    assert.equal(checked.valid, false, type);
-    assert.ok(!checked.valid);
-    assert.equal(checked.failure.code, '3100');
+    assert.equal(checked.ok, false, type);
+    assert.ok(!checked.ok);
+    assert.equal(checked.error.code, '3100');
   }
 });
 
@@ -23,15 +23,15 @@ test('identifiers: 1..128 printable ASCII characters, no URL delimiters, escapes
 });
 
 test('a sub-identifier is held to the same rules; an absent one stays absent', () => {
-  assert.deepEqual(checkPartyPath({ type: 'MSISDN', id: '123', subId: 'savings' }), { valid: true, value: { partyIdType: 'MSISDN', partyIdentifier: '123', partySubIdOrType: 'savings' } });
-  assert.deepEqual(checkPartyPath({ type: 'MSISDN', id: '123' }), { valid: true, value: { partyIdType: 'MSISDN', partyIdentifier: '123', partySubIdOrType: undefined } });
-  for (const subId of ['', 'a/b', '..', 'x'.repeat(129)]) assert.equal(checkPartyPath({ type: 'MSISDN', id: '123', subId }).valid, false, subId);
+  assert.deepEqual(checkPartyPath({ type: 'MSISDN', id: '123', subId: 'savings' }), { ok: true, value: { partyIdType: 'MSISDN', partyIdentifier: '123', partySubIdOrType: 'savings' } });
+  assert.deepEqual(checkPartyPath({ type: 'MSISDN', id: '123' }), { ok: true, value: { partyIdType: 'MSISDN', partyIdentifier: '123', partySubIdOrType: undefined } });
+  for (const subId of ['', 'a/b', '..', 'x'.repeat(129)]) assert.equal(checkPartyPath({ type: 'MSISDN', id: '123', subId }).ok, false, subId);
 });
 
 test('currencies: ISO 4217 codes the hub supports, or none', () => {
-  assert.deepEqual(checkCurrency(undefined), { valid: true, value: undefined });
-  assert.deepEqual(checkCurrency('USD'), { valid: true, value: 'USD' });
-  for (const currency of ['usd', 'XYZ', 'US', '', 840, null]) assert.equal(checkCurrency(currency).valid, false, String(currency));
+  assert.deepEqual(checkCurrency(undefined), { ok: true, value: undefined });
+  assert.deepEqual(checkCurrency('USD'), { ok: true, value: 'USD' });
+  for (const currency of ['usd', 'XYZ', 'US', '', 840, null]) assert.equal(checkCurrency(currency).ok, false, String(currency));
 });
 
 test('URIs and template values of a party', () => {
@@ -60,11 +60,11 @@ test('an identifier is held to its type\'s rule, and a look-alike is refused, wi
   ];
   for (const [type, id, rule] of cases) {
     const checked = checkPartyPath({ type, id });
-    assert.ok(!checked.valid, `${type} ${id}`);
-    assert.equal(checked.failure.code, '3101', `${type} ${id}`);
-    assert.match(checked.failure.detail, rule);
+    assert.ok(!checked.ok, `${type} ${id}`);
+    assert.equal(checked.error.code, '3101', `${type} ${id}`);
+    assert.match(checked.error.detail, rule);
   }
   const sub = checkPartyPath({ type: 'MSISDN', id: '27713803912', subId: 'h\u043eme' });
-  assert.ok(!sub.valid);
-  assert.deepEqual([sub.failure.code, sub.failure.detail.includes('SubId must be ASCII')], ['3101', true]);
+  assert.ok(!sub.ok);
+  assert.deepEqual([sub.error.code, sub.error.detail.includes('SubId must be ASCII')], ['3101', true]);
 });

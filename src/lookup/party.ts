@@ -5,9 +5,10 @@
 // API's for its PartyIdType, in ASCII only (fspiop/party_identifiers.ts, the
 // one table the edge applies too); a type the API does not define is 3100, an
 // identifier not of its type's form 3101.
-import type { Failure } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
 import { partyIdentifierProblem, partySubIdProblem } from '../fspiop/party_identifiers.ts';
 import { isSupportedCurrency } from '../support/money.ts';
+import { ok } from '../support/result.ts';
 
 import { isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from '../fspiop/resources.ts';
 
@@ -28,16 +29,14 @@ export interface PartyKey {
   partySubIdOrType: string | undefined;
 }
 
-export type Checked<T> = { valid: true; value: T } | { valid: false; failure: Failure };
-
 /** Why `value` cannot be a PartySubIdOrType (or an identifier of a free-form type), or undefined when it can. */
 export function identifierProblem(value: unknown, name: string): string | undefined {
   return partySubIdProblem(value, name);
 }
 
-const invalid = (detail: string, code: '3100' | '3101' = '3100'): { valid: false; failure: Failure } => ({ valid: false, failure: { code, detail } });
+const invalid = (detail: string, code: '3100' | '3101' = '3100') => fail(code, detail);
 
-export function checkPartyPath(path: PartyPath): Checked<PartyKey> {
+export function checkPartyPath(path: PartyPath): FspiopResult<PartyKey> {
   if (!isPartyIdType(path.type)) return invalid(`Type must be one of ${PARTY_ID_TYPES.join(', ')}`);
   const idProblem = partyIdentifierProblem(path.type, path.id, 'ID');
   if (idProblem !== undefined) return invalid(idProblem, '3101');
@@ -45,14 +44,14 @@ export function checkPartyPath(path: PartyPath): Checked<PartyKey> {
     const subProblem = partySubIdProblem(path.subId, 'SubId');
     if (subProblem !== undefined) return invalid(subProblem, '3101');
   }
-  return { valid: true, value: { partyIdType: path.type, partyIdentifier: path.id, partySubIdOrType: path.subId } };
+  return ok({ partyIdType: path.type, partyIdentifier: path.id, partySubIdOrType: path.subId });
 }
 
 /** An optional ISO 4217 currency (query parameter or body field). */
-export function checkCurrency(currency: unknown): Checked<string | undefined> {
-  if (currency === undefined) return { valid: true, value: undefined };
+export function checkCurrency(currency: unknown): FspiopResult<string | undefined> {
+  if (currency === undefined) return ok(undefined);
   if (typeof currency !== 'string' || !isSupportedCurrency(currency)) return invalid('currency must be a supported ISO 4217 currency code');
-  return { valid: true, value: currency };
+  return ok(currency);
 }
 
 /** The path of a party resource under `resource`, percent-encoded as the delivery module encodes template values. */

@@ -1,5 +1,7 @@
-// The lookup module's tables, added to the storage schema.
+// The lookup module's tables: its own view of them (lookupTables), and for
+// now also added to the storage schema.
 import type { Generated, Selectable } from 'kysely';
+import { ownTables } from '../storage/index.ts';
 import type { PartyIdType } from './party.ts';
 
 /**
@@ -55,6 +57,15 @@ export interface PartyLookupsTable {
 export type OracleParty = Selectable<OraclePartiesTable>;
 export type Oracle = Selectable<OraclesTable>;
 export type PartyLookup = Selectable<PartyLookupsTable>;
+
+export interface LookupTables {
+  oracle_parties: OraclePartiesTable;
+  oracle_party_currencies: OraclePartyCurrenciesTable;
+  oracles: OraclesTable;
+  party_lookups: PartyLookupsTable;
+}
+
+export const lookupTables = ownTables<LookupTables>();
 
 declare module '../storage/schema.ts' {
   interface Schema {

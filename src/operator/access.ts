@@ -32,16 +32,18 @@
 // the background: an action the audit log cannot record fails (503).
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Clock } from '../support/clock.ts';
+import { ok } from '../support/result.ts';
 import { errorInformation, type Failure } from '../fspiop/errors.ts';
 import { actorOf, AuditUnavailableError, recordInTransactionOrFail, recordOrRefuse, type AdminAuditEvent, type AdminAuditSink, type AuditResult, type AuditTransaction } from './audit_events.ts';
 import { changeRequestView, type ChangeRequests, type StoredRequest } from './change_requests/service.ts';
 import { EXECUTION_HEADER, type Executions } from './change_requests/executor.ts';
 import type { Iam } from './iam/iam.ts';
 import { BEARER_TOKEN_LENGTH_MAX } from './iam/limits.ts';
-import { decide, decideAny, type Principal } from './rbac/authorize.ts';
+import { decide, decideAny, type Decision, type Principal } from './rbac/authorize.ts';
 import { withAuthority, type Authority } from './rbac/guard.ts';
+import type { Exclusion } from './rbac/sod.ts';
 import { isPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './rbac/privileges.ts';
-import { sendFailure } from './replies.ts';
+import { sendFailure } from '../fspiop/replies.ts';
 
 export type ParticipantOf = (request: FastifyRequest) => string | undefined;
 
@@ -153,200 +155,222 @@ function participantOf(routeAccess: RouteAccess, request: FastifyRequest): strin
   return routeAccess.participant?.(request);
 }
 
+interface EventExtra { detail?: string; changeRequestId?: string; participant?: string | undefined }
+
+function eventOf(clock: Clock, request: FastifyRequest, principal: Principal | undefined, action: string, result: AuditResult, extra: EventExtra = {}): AdminAuditEvent {
+  return {
+    timeMs: clock.nowMs(),
+    actor: actorOf(principal),
+    action,
+    target: {
+      route: routeName(request),
+      ...(extra.participant === undefined ? {} : { participant: extra.participant }),
+      ...(extra.changeRequestId === undefined ? {} : { changeRequestId: extra.changeRequestId }),
+    },
+    result,
+    ...(extra.detail === undefined ? {} : { detail: extra.detail }),
+    sourceAddress: request.ip,
+  };
+}
+
+/** Records an action that changed nothing; throws AuditUnavailableError (answered 503) if it cannot be. */
+async function emit(deps: AccessControlDeps, request: FastifyRequest, principal: Principal | undefined, action: string, result: AuditResult, extra: EventExtra = {}): Promise<void> {
+  await recordOrRefuse(deps.audit, eventOf(deps.clock, request, principal, action, result, extra));
+}
+
+/** The authority's recorder of state changes: the request's action, in each transaction a guarded write runs. */
+function changeRecorder(deps: AccessControlDeps, request: FastifyRequest, principal: Principal | undefined, action: string, participant: string | undefined, changeRequestId?: string) {
+  return async (tx: AuditTransaction, call: string): Promise<void> => {
+    await recordInTransactionOrFail(deps.audit, tx, eventOf(deps.clock, request, principal, action, 'succeeded', { detail: call, participant, ...(changeRequestId === undefined ? {} : { changeRequestId }) }));
+    request.recordedInTransaction = (request.recordedInTransaction ?? 0) + 1;
+  };
+}
+
+function actionOf(routeAccess: RouteAccess): string {
+  switch (routeAccess.kind) {
+    case 'public': return 'PUBLIC';
+    case 'authenticated': return 'SELF_SERVICE';
+    case 'privilege': return routeAccess.privilege;
+    case 'anyPrivilege': return routeAccess.privileges.join('|');
+    case 'change': return routeAccess.functions.map(requestPrivilege).join('|');
+  }
+}
+
+/** onRoute: every route declares its access (or is refused at start), and its handler runs with the request's authority. */
+function declareRoute(deps: AccessControlDeps, declared: DeclaredRoute[], route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  // HEAD routes are Fastify's copies of GET routes.
+  const method = methods[0] === 'HEAD' ? 'GET' : methods[0] ?? '';
+  const shorthand = route.config?.privilege;
+  const routeAccess = route.config?.access ?? deps.declaredElsewhere.get(`${method} ${route.url}`)
+    ?? (isPrivilege(shorthand) ? { kind: 'privilege', privilege: shorthand, participant: () => undefined } satisfies RouteAccess : undefined);
+  if (shorthand !== undefined && !isPrivilege(shorthand)) throw new Error(`admin route ${route.url} declares an unknown privilege ${shorthand}`);
+  if (routeAccess !== undefined && route.config?.access === undefined) route.config = { ...route.config, access: routeAccess };
+  if (routeAccess === undefined) throw new Error(`admin route ${methods.join(',')} ${route.url} declares no access (config.access): every route must`);
+  for (const each of methods) declared.push({ method: each, url: route.url, access: routeAccess });
+  const handler = route.handler;
+  route.handler = function guardedHandler(this: FastifyInstance, request, reply) {
+    const authority = request.authority;
+    // onRequest sets the authority for every declared route; reaching here without one is a bug.
+    if (authority === undefined) throw new Error(`admin route ${route.url}: no authority`);
+    return withAuthority(authority, () => handler.call(this, request, reply));
+  };
+}
+
+/** onRequest, for a request carrying an execution token: the approved change request's authority, or a refusal. */
+async function executionAuthority(deps: AccessControlDeps, request: FastifyRequest, reply: FastifyReply, routeAccess: RouteAccess, execution: string): Promise<unknown> {
+  const participant = participantOf(routeAccess, request);
+  const running = deps.executions.take(execution);
+  const path = request.url.split('?')[0];
+  if (running === undefined || routeAccess.kind !== 'change' || running.method !== request.method || running.url !== path) {
+    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: 'an execution token that is not this request\'s' });
+    return unauthorized(reply, 'invalid execution token', 'invalid_token');
+  }
+  const maker: Principal = { kind: running.maker.kind === 'operator' || running.maker.kind === 'client' || running.maker.kind === 'external' ? running.maker.kind : 'operator', id: running.maker.id, name: running.maker.name, grants: [] };
+  request.authority = {
+    principal: maker, participant, exclusions: [], execution: { changeRequestId: running.changeRequestId, fn: running.fn },
+    recordChange: changeRecorder(deps, request, maker, `${running.fn}_EXECUTE`, participant, running.changeRequestId),
+  };
+  return undefined;
+}
+
+function routeDecision(routeAccess: RouteAccess, principal: Principal, participant: string | undefined, exclusions: readonly Exclusion[]): Decision {
+  switch (routeAccess.kind) {
+    case 'public':
+    case 'authenticated': return ok(undefined);
+    case 'privilege': return decide(routeAccess.anyScope === true ? unscoped(principal) : principal, routeAccess.privilege, participant, exclusions);
+    case 'anyPrivilege': return decideAny(principal, routeAccess.privileges, participant, exclusions);
+    case 'change': return decideAny(principal, routeAccess.functions.map(requestPrivilege), participant, exclusions);
+  }
+}
+
+/** onRequest, for a request with a bearer token: the caller's authority if the route lets it in, or a refusal. */
+async function tokenAuthority(deps: AccessControlDeps, request: FastifyRequest, reply: FastifyReply, routeAccess: RouteAccess): Promise<unknown> {
+  const { iam } = deps;
+  const participant = participantOf(routeAccess, request);
+  const header = request.headers.authorization;
+  if (header === undefined) {
+    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: 'no token', participant });
+    return unauthorized(reply, 'a bearer token is required', 'invalid_request');
+  }
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+  if (match?.[1] === undefined || match[1].length > BEARER_TOKEN_LENGTH_MAX) {
+    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: 'malformed Authorization header', participant });
+    return unauthorized(reply, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
+  }
+  const check = await iam.verify(match[1]);
+  if (!check.ok) {
+    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.reason}: ${check.detail}`, participant });
+    return unauthorized(reply, check.detail, 'invalid_token');
+  }
+  const resolved = await iam.principalOf(check);
+  if (!resolved.ok) {
+    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.detail, participant });
+    return unauthorized(reply, resolved.detail, 'invalid_token');
+  }
+  const principal = resolved.principal;
+  const exclusions = await iam.rbac.exclusions();
+  const decision = routeDecision(routeAccess, principal, participant, exclusions);
+  if (!decision.ok) {
+    await emit(deps, request, principal, actionOf(routeAccess), 'refused', { detail: `${decision.error.refusal}: ${decision.error.detail}`, participant });
+    return sendFailure(reply, { code: '3000', detail: decision.error.detail, httpStatus: 403 });
+  }
+  request.authority = { principal, participant, exclusions, recordChange: changeRecorder(deps, request, principal, actionOf(routeAccess), participant) };
+  return undefined;
+}
+
+/** onRequest: who calls, and whether the route lets them in. */
+async function authenticate(deps: AccessControlDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const routeAccess = request.routeOptions.config.access;
+  // Not a declared route: the not-found handler answers 3002.
+  if (routeAccess === undefined) return undefined;
+  const execution = request.headers[EXECUTION_HEADER];
+  if (typeof execution === 'string') return executionAuthority(deps, request, reply, routeAccess, execution);
+  if (routeAccess.kind === 'public') {
+    request.authority = { principal: undefined, participant: participantOf(routeAccess, request), exclusions: [] };
+    return undefined;
+  }
+  return tokenAuthority(deps, request, reply, routeAccess);
+}
+
+/** preHandler: a change route's request becomes a change request instead of running (but for the bootstrap administrator alone). */
+async function submitChange(deps: AccessControlDeps, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const routeAccess = request.routeOptions.config.access;
+  const authority = request.authority;
+  if (routeAccess?.kind !== 'change' || authority === undefined || authority.execution !== undefined) return undefined;
+  const principal = authority.principal;
+  // onRequest let only a principal through to a change route.
+  if (principal === undefined) throw new Error('change route without a principal');
+  const fn = routeAccess.functionOf?.(request) ?? routeAccess.functions[0];
+  const participant = participantOf(routeAccess, request);
+  // The path's :name is a participant only on routes about one (a settlement model's :name is not).
+  const name = routeAccess.participant === participantParam ? participantParam(request) : undefined;
+  if (name !== undefined && !(await deps.participantExists(name))) {
+    await emit(deps, request, principal, requestPrivilege(fn), 'refused', { detail: `participant ${name} does not exist`, participant });
+    return sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
+  }
+  const refused = routeAccess.refusal === undefined ? undefined : await withAuthority(authority, () => routeAccess.refusal?.(request));
+  if (refused !== undefined) {
+    await emit(deps, request, principal, requestPrivilege(fn), 'refused', { detail: refused.detail, participant });
+    return sendFailure(reply, refused);
+  }
+  const stored: StoredRequest = { method: request.method, url: request.url.split('?')[0] ?? request.url, ...(request.body === undefined ? {} : { body: request.body }) };
+  const submitted = await deps.changeRequests.submit({
+    fn,
+    route: routeName(request),
+    request: stored,
+    summary: routeAccess.summary(request),
+    participant: participant ?? null,
+    maker: principal,
+    sourceAddress: request.ip,
+  });
+  if (!submitted.ok) {
+    await emit(deps, request, principal, requestPrivilege(fn), 'refused', { detail: submitted.error.detail, participant });
+    return sendFailure(reply, submitted.error);
+  }
+  // Recorded (pending approval) in the transaction that stored it.
+  const cr = submitted.value;
+  if (await deps.bootstrapMayActAlone(principal, fn, stored)) {
+    return reply.code(200).header('location', `/changeRequests/${cr.id}`).send(await deps.runBootstrapRequest(cr.id));
+  }
+  return reply.code(202).header('location', `/changeRequests/${cr.id}`).send(changeRequestView(cr));
+}
+
+/** onSend: the action's outcome, unless it is recorded already; an outcome that cannot be recorded is answered 503. */
+async function recordAnswer(deps: AccessControlDeps, request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  const routeAccess = request.routeOptions.config.access;
+  const authority = request.authority;
+  // Public reads (health, CRLs, JWKS) are not actions; refusals and change submissions were audited when made.
+  if (routeAccess === undefined || routeAccess.kind === 'public' || authority === undefined || (routeAccess.kind === 'change' && authority.execution === undefined)) return payload;
+  const result: AuditResult = reply.statusCode < 400 ? 'succeeded' : 'failed';
+  // A change whose entry committed with it is recorded already, and so is what the handler recorded itself.
+  if (request.actionRecorded === true || (result === 'succeeded' && (request.recordedInTransaction ?? 0) > 0)) return payload;
+  const action = authority.execution === undefined ? actionOf(routeAccess) : `${authority.execution.fn}_EXECUTE`;
+  try {
+    await emit(deps, request, authority.principal, action, result, {
+      participant: authority.participant,
+      ...(authority.execution === undefined ? {} : { changeRequestId: authority.execution.changeRequestId }),
+      ...(result === 'failed' ? { detail: `HTTP ${reply.statusCode}` } : {}),
+    });
+    return payload;
+  } catch (error) {
+    if (!(error instanceof AuditUnavailableError)) throw error;
+    request.log.error({ err: error }, 'an admin action could not be audited: answered 503 instead');
+    void reply.code(503).header('content-type', 'application/json; charset=utf-8');
+    return JSON.stringify(errorInformation({ code: '2003', detail: 'the audit log could not record this action; try again later' }));
+  }
+}
+
 /**
  * Installs the hooks; call before registering any route. Returns the table of
  * declared routes (for the test that proves each refuses).
  */
 export function installAccessControl(app: FastifyInstance, deps: AccessControlDeps): DeclaredRoute[] {
-  const { iam, changeRequests, executions, audit, clock } = deps;
   const declared: DeclaredRoute[] = [];
-
-  app.addHook('onRoute', (route: RouteOptions) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    // HEAD routes are Fastify's copies of GET routes.
-    const method = methods[0] === 'HEAD' ? 'GET' : methods[0] ?? '';
-    const shorthand = route.config?.privilege;
-    const routeAccess = route.config?.access ?? deps.declaredElsewhere.get(`${method} ${route.url}`)
-      ?? (isPrivilege(shorthand) ? { kind: 'privilege', privilege: shorthand, participant: () => undefined } satisfies RouteAccess : undefined);
-    if (shorthand !== undefined && !isPrivilege(shorthand)) throw new Error(`admin route ${route.url} declares an unknown privilege ${shorthand}`);
-    if (routeAccess !== undefined && route.config?.access === undefined) route.config = { ...route.config, access: routeAccess };
-    if (routeAccess === undefined) throw new Error(`admin route ${methods.join(',')} ${route.url} declares no access (config.access): every route must`);
-    for (const method of methods) declared.push({ method, url: route.url, access: routeAccess });
-    const handler = route.handler;
-    route.handler = function guardedHandler(this: FastifyInstance, request, reply) {
-      const authority = request.authority;
-      // onRequest sets the authority for every declared route; reaching here without one is a bug.
-      if (authority === undefined) throw new Error(`admin route ${route.url}: no authority`);
-      return withAuthority(authority, () => handler.call(this, request, reply));
-    };
-  });
-
-  function eventOf(request: FastifyRequest, principal: Principal | undefined, action: string, result: AuditResult, extra: { detail?: string; changeRequestId?: string; participant?: string | undefined } = {}): AdminAuditEvent {
-    return {
-      timeMs: clock.nowMs(),
-      actor: actorOf(principal),
-      action,
-      target: {
-        route: routeName(request),
-        ...(extra.participant === undefined ? {} : { participant: extra.participant }),
-        ...(extra.changeRequestId === undefined ? {} : { changeRequestId: extra.changeRequestId }),
-      },
-      result,
-      ...(extra.detail === undefined ? {} : { detail: extra.detail }),
-      sourceAddress: request.ip,
-    };
-  }
-
-  /** Records an action that changed nothing; throws AuditUnavailableError (answered 503) if it cannot be. */
-  async function emit(...args: Parameters<typeof eventOf>): Promise<void> {
-    await recordOrRefuse(audit, eventOf(...args));
-  }
-
-  /** The authority's recorder of state changes: the request's action, in each transaction a guarded write runs. */
-  function changeRecorder(request: FastifyRequest, principal: Principal | undefined, action: string, participant: string | undefined, changeRequestId?: string) {
-    return async (tx: AuditTransaction, call: string): Promise<void> => {
-      await recordInTransactionOrFail(audit, tx, eventOf(request, principal, action, 'succeeded', { detail: call, participant, ...(changeRequestId === undefined ? {} : { changeRequestId }) }));
-      request.recordedInTransaction = (request.recordedInTransaction ?? 0) + 1;
-    };
-  }
-
-  function actionOf(routeAccess: RouteAccess): string {
-    switch (routeAccess.kind) {
-      case 'public': return 'PUBLIC';
-      case 'authenticated': return 'SELF_SERVICE';
-      case 'privilege': return routeAccess.privilege;
-      case 'anyPrivilege': return routeAccess.privileges.join('|');
-      case 'change': return routeAccess.functions.map(requestPrivilege).join('|');
-    }
-  }
-
-  app.addHook('onRequest', async (request, reply) => {
-    const routeAccess = request.routeOptions.config.access;
-    // Not a declared route: the not-found handler answers 3002.
-    if (routeAccess === undefined) return;
-    const participant = participantOf(routeAccess, request);
-    const execution = request.headers[EXECUTION_HEADER];
-    if (typeof execution === 'string') {
-      const running = executions.take(execution);
-      const path = request.url.split('?')[0];
-      if (running === undefined || routeAccess.kind !== 'change' || running.method !== request.method || running.url !== path) {
-        await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'an execution token that is not this request\'s' });
-        return unauthorized(reply, 'invalid execution token', 'invalid_token');
-      }
-      const maker: Principal = { kind: running.maker.kind === 'operator' || running.maker.kind === 'client' || running.maker.kind === 'external' ? running.maker.kind : 'operator', id: running.maker.id, name: running.maker.name, grants: [] };
-      request.authority = {
-        principal: maker, participant, exclusions: [], execution: { changeRequestId: running.changeRequestId, fn: running.fn },
-        recordChange: changeRecorder(request, maker, `${running.fn}_EXECUTE`, participant, running.changeRequestId),
-      };
-      return undefined;
-    }
-    if (routeAccess.kind === 'public') {
-      request.authority = { principal: undefined, participant, exclusions: [] };
-      return undefined;
-    }
-    const header = request.headers.authorization;
-    if (header === undefined) {
-      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'no token', participant });
-      return unauthorized(reply, 'a bearer token is required', 'invalid_request');
-    }
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-    if (match?.[1] === undefined || match[1].length > BEARER_TOKEN_LENGTH_MAX) {
-      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: 'malformed Authorization header', participant });
-      return unauthorized(reply, 'the Authorization header must be "Bearer <token>"', 'invalid_request');
-    }
-    const check = await iam.verify(match[1]);
-    if (!check.ok) {
-      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.reason}: ${check.detail}`, participant });
-      return unauthorized(reply, check.detail, 'invalid_token');
-    }
-    const resolved = await iam.principalOf(check);
-    if (!resolved.ok) {
-      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.detail, participant });
-      return unauthorized(reply, resolved.detail, 'invalid_token');
-    }
-    const principal = resolved.principal;
-    const exclusions = await iam.rbac.exclusions();
-    const decision = routeAccess.kind === 'authenticated'
-      ? { allowed: true as const }
-      : routeAccess.kind === 'privilege'
-        ? decide(routeAccess.anyScope === true ? unscoped(principal) : principal, routeAccess.privilege, participant, exclusions)
-        : routeAccess.kind === 'anyPrivilege'
-          ? decideAny(principal, routeAccess.privileges, participant, exclusions)
-          : decideAny(principal, routeAccess.functions.map(requestPrivilege), participant, exclusions);
-    if (!decision.allowed) {
-      await emit(request, principal, actionOf(routeAccess), 'refused', { detail: `${decision.reason}: ${decision.detail}`, participant });
-      return sendFailure(reply, { code: '3000', detail: decision.detail, httpStatus: 403 });
-    }
-    request.authority = { principal, participant, exclusions, recordChange: changeRecorder(request, principal, actionOf(routeAccess), participant) };
-    return undefined;
-  });
-
-  app.addHook('preHandler', async (request, reply) => {
-    const routeAccess = request.routeOptions.config.access;
-    const authority = request.authority;
-    if (routeAccess?.kind !== 'change' || authority === undefined || authority.execution !== undefined) return undefined;
-    const principal = authority.principal;
-    // onRequest let only a principal through to a change route.
-    if (principal === undefined) throw new Error('change route without a principal');
-    const fn = routeAccess.functionOf?.(request) ?? routeAccess.functions[0];
-    const participant = participantOf(routeAccess, request);
-    // The path's :name is a participant only on routes about one (a settlement model's :name is not).
-    const name = routeAccess.participant === participantParam ? participantParam(request) : undefined;
-    if (name !== undefined && !(await deps.participantExists(name))) {
-      await emit(request, principal, requestPrivilege(fn), 'refused', { detail: `participant ${name} does not exist`, participant });
-      return sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
-    }
-    const refused = routeAccess.refusal === undefined ? undefined : await withAuthority(authority, () => routeAccess.refusal?.(request));
-    if (refused !== undefined) {
-      await emit(request, principal, requestPrivilege(fn), 'refused', { detail: refused.detail, participant });
-      return sendFailure(reply, refused);
-    }
-    const stored: StoredRequest = { method: request.method, url: request.url.split('?')[0] ?? request.url, ...(request.body === undefined ? {} : { body: request.body }) };
-    const submitted = await changeRequests.submit({
-      fn,
-      route: routeName(request),
-      request: stored,
-      summary: routeAccess.summary(request),
-      participant: participant ?? null,
-      maker: principal,
-      sourceAddress: request.ip,
-    });
-    if (!submitted.ok) {
-      await emit(request, principal, requestPrivilege(fn), 'refused', { detail: submitted.error.detail, participant });
-      return sendFailure(reply, submitted.error);
-    }
-    // Recorded (pending approval) in the transaction that stored it.
-    const cr = submitted.value;
-    if (await deps.bootstrapMayActAlone(principal, fn, stored)) {
-      return reply.code(200).header('location', `/changeRequests/${cr.id}`).send(await deps.runBootstrapRequest(cr.id));
-    }
-    return reply.code(202).header('location', `/changeRequests/${cr.id}`).send(changeRequestView(cr));
-  });
-
-  app.addHook('onSend', async (request, reply, payload) => {
-    const routeAccess = request.routeOptions.config.access;
-    const authority = request.authority;
-    // Public reads (health, CRLs, JWKS) are not actions; refusals and change submissions were audited when made.
-    if (routeAccess === undefined || routeAccess.kind === 'public' || authority === undefined || (routeAccess.kind === 'change' && authority.execution === undefined)) return payload;
-    const result: AuditResult = reply.statusCode < 400 ? 'succeeded' : 'failed';
-    // A change whose entry committed with it is recorded already, and so is what the handler recorded itself.
-    if (request.actionRecorded === true || (result === 'succeeded' && (request.recordedInTransaction ?? 0) > 0)) return payload;
-    const action = authority.execution === undefined ? actionOf(routeAccess) : `${authority.execution.fn}_EXECUTE`;
-    try {
-      await emit(request, authority.principal, action, result, {
-        participant: authority.participant,
-        ...(authority.execution === undefined ? {} : { changeRequestId: authority.execution.changeRequestId }),
-        ...(result === 'failed' ? { detail: `HTTP ${reply.statusCode}` } : {}),
-      });
-      return payload;
-    } catch (error) {
-      if (!(error instanceof AuditUnavailableError)) throw error;
-      request.log.error({ err: error }, 'an admin action could not be audited: answered 503 instead');
-      void reply.code(503).header('content-type', 'application/json; charset=utf-8');
-      return JSON.stringify(errorInformation({ code: '2003', detail: 'the audit log could not record this action; try again later' }));
-    }
-  });
-
+  app.addHook('onRoute', (route: RouteOptions) => { declareRoute(deps, declared, route); });
+  app.addHook('onRequest', (request, reply) => authenticate(deps, request, reply));
+  app.addHook('preHandler', (request, reply) => submitChange(deps, request, reply));
+  app.addHook('onSend', (request, reply, payload) => recordAnswer(deps, request, reply, payload));
   return declared;
 }
 

@@ -27,6 +27,7 @@ export interface DomainServices {
   revokeSessions: (operatorId: string) => Promise<number>;
 }
 
+/** The domain services the admin API calls: registry, ledger, settlement models, signing keys, PKI, and its own. */
 export function guardedServices(services: DomainServices): DomainServices {
   return {
     registry: guarded('registry', services.registry, {
@@ -66,6 +67,13 @@ export function guardedServices(services: DomainServices): DomainServices {
       renew: { fn: 'CERTIFICATE_CHANGE' },
       revoke: { fn: 'CERTIFICATE_REVOKE' },
     }),
+    ...guardedAdminServices(services),
+  };
+}
+
+/** The admin API's own services: operators, clients, roles, change requests, gateway policies, sessions. */
+function guardedAdminServices(services: DomainServices): Pick<DomainServices, 'operators' | 'clients' | 'rbac' | 'changeRequests' | 'gatewayPolicies' | 'revokeSessions'> {
+  return {
     operators: guarded('operators', services.operators, {
       find: 'read', findByUsername: 'read', list: 'read',
       create: { fn: 'OPERATOR_CREATE' },

@@ -8,8 +8,9 @@ import { canonicalHash } from '../support/canonical_json.ts';
 import { asFspiopResult } from '../transfers/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
+import { err, ok, type Result } from '../support/result.ts';
 import { access, actorName } from './access.ts';
-import { sendFailure, sendResult } from './replies.ts';
+import { sendFailure, sendResult } from '../fspiop/replies.ts';
 import { amountText } from './exact_json.ts';
 import { bodies, params, query } from './schemas.ts';
 import { accountBalanceView, limitView, participantView, positionView } from './views.ts';
@@ -46,28 +47,38 @@ export async function endpointRefusal(policy: CallbackAddressPolicy, type: strin
 }
 
 export function registerParticipantRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
-  const { registry, funds, limits, config } = deps;
-  const view = (p: ParticipantWithAccounts) => participantView(p, config.publicUrl);
+  registerParticipantCoreRoutes(app, deps);
+  registerAccountRoutes(app, deps);
+  registerFundsRoutes(app, deps);
+  registerEndpointRoutes(app, deps);
+  registerLimitRoutes(app, deps);
+  registerPositionRoutes(app, deps);
+}
 
-  /** Loads the participant named in the path, or answers 3200. */
-  async function participantOr404(name: string, reply: FastifyReply): Promise<ParticipantWithAccounts | undefined> {
-    const found = await registry.get(name);
-    if (found === undefined) sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
-    return found;
+/** Loads the participant named in the path, or answers 3200. */
+async function participantOr404(registry: ParticipantRegistry, name: string, reply: FastifyReply): Promise<ParticipantWithAccounts | undefined> {
+  const found = await registry.get(name);
+  if (found === undefined) sendFailure(reply, { code: '3200', detail: `participant ${name} does not exist` });
+  return found;
+}
+
+/** Loads the participant and checks that account `id` is one of its own, or answers 3200. */
+async function ownAccountOr404(registry: ParticipantRegistry, name: string, id: string, reply: FastifyReply): Promise<{ participant: ParticipantWithAccounts; accountId: number } | undefined> {
+  const found = await participantOr404(registry, name, reply);
+  if (found === undefined) return undefined;
+  const accountId = Number(id);
+  if (!found.accounts.some((a) => a.id === accountId)) {
+    sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no account ${accountId}` });
+    return undefined;
   }
+  return { participant: found, accountId };
+}
 
-  /** Loads the participant and checks that account `id` is one of its own, or answers 3200. */
-  async function ownAccountOr404(name: string, id: string, reply: FastifyReply): Promise<{ participant: ParticipantWithAccounts; accountId: number } | undefined> {
-    const found = await participantOr404(name, reply);
-    if (found === undefined) return undefined;
-    const accountId = Number(id);
-    if (!found.accounts.some((a) => a.id === accountId)) {
-      sendFailure(reply, { code: '3200', detail: `participant ${found.participant.name} has no account ${accountId}` });
-      return undefined;
-    }
-    return { participant: found, accountId };
-  }
 
+/** /participants themselves: list, create, read, activate. */
+function registerParticipantCoreRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
+  const { registry, limits } = deps;
+  const view = (p: ParticipantWithAccounts) => participantView(p, deps.config.publicUrl);
   app.get('/participants', { config: access.privilege('PARTICIPANT_READ', none) }, async (_request, reply) => reply.send((await registry.list()).map(view)));
 
   app.post<{ Body: { name: string; currency: string; isProxy?: boolean } }>('/participants', {
@@ -90,7 +101,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
   });
 
   app.get<{ Params: NameParams }>('/participants/:name', { schema: { params: params.name }, config: access.privilege('PARTICIPANT_READ') }, async (request, reply) => {
-    const found = await participantOr404(request.params.name, reply);
+    const found = await participantOr404(registry, request.params.name, reply);
     return found === undefined ? reply : reply.send(view(found));
   });
 
@@ -99,10 +110,14 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     config: access.change({ functions: ['PARTICIPANT_STATUS'], summary: (r) => `${(r.body as { isActive: boolean }).isActive ? 'activate' : 'deactivate'} participant ${(r.params as NameParams).name}` }),
   }, async (request, reply) =>
     sendResult(reply, await registry.setActive(request.params.name, request.body.isActive), (p) => ({ status: 200, body: view(p) })));
+}
 
-  // Accounts: the hub opens its own accounts here; participants get theirs with POST /participants.
+/** Accounts: the hub opens its own accounts here; participants get theirs with POST /participants. */
+function registerAccountRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
+  const { registry } = deps;
+  const view = (p: ParticipantWithAccounts) => participantView(p, deps.config.publicUrl);
   app.post<{ Params: NameParams; Body: { currency: string; type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION' } }>('/participants/:name/accounts', { schema: { params: params.name, body: bodies.hubAccount }, config: access.privilege('HUB_ACCOUNT_CREATE') }, async (request, reply) => {
-    const found = await participantOr404(request.params.name, reply);
+    const found = await participantOr404(registry, request.params.name, reply);
     if (found === undefined) return reply;
     if (found.participant.is_hub !== 1) return sendFailure(reply, { code: '3000', detail: 'only the hub opens accounts here; add a currency to a participant with POST /participants' });
     const created = await registry.createHubAccount(request.body.currency, request.body.type, actorName(request));
@@ -112,7 +127,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
   });
 
   app.get<{ Params: NameParams }>('/participants/:name/accounts', { schema: { params: params.name }, config: access.privilege('ACCOUNT_READ') }, async (request, reply) => {
-    const found = await participantOr404(request.params.name, reply);
+    const found = await participantOr404(registry, request.params.name, reply);
     return found === undefined ? reply : reply.send(found.accounts.map(accountBalanceView));
   });
 
@@ -121,8 +136,11 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     config: access.change({ functions: ['ACCOUNT_STATUS'], summary: (r) => { const p = r.params as AccountParams; return `${(r.body as { isActive: boolean }).isActive ? 'activate' : 'deactivate'} account ${p.id} of ${p.name}`; } }),
   }, async (request, reply) =>
     sendResult(reply, await registry.setAccountActive(request.params.name, Number(request.params.id), request.body.isActive), () => ({ status: 200 })));
+}
 
-  // Funds in and funds out (reserve), then commit or abort.
+/** Funds in and funds out (reserve), then commit or abort. */
+function registerFundsRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
+  const { registry, funds } = deps;
   app.post<{ Params: AccountParams; Body: { transferId: string; externalReference: string; action: 'recordFundsIn' | 'recordFundsOutPrepareReserve'; reason: string; amount: { amount: Amount; currency: string } } }>(
     '/participants/:name/accounts/:id',
     {
@@ -138,7 +156,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
       }),
     },
     async (request, reply) => {
-      const own = await ownAccountOr404(request.params.name, request.params.id, reply);
+      const own = await ownAccountOr404(registry, request.params.name, request.params.id, reply);
       if (own === undefined) return reply;
       const { accountId } = own;
       const body = request.body;
@@ -161,7 +179,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     '/participants/:name/accounts/:id/transfers/:transferId',
     { schema: { params: params.accountTransfer, body: bodies.fundsDecision }, config: access.anyPrivilege(['FUNDS_OUT_COMMIT', 'FUNDS_OUT_ABORT']) },
     async (request, reply) => {
-      const own = await ownAccountOr404(request.params.name, request.params.id, reply);
+      const own = await ownAccountOr404(registry, request.params.name, request.params.id, reply);
       if (own === undefined) return reply;
       const { accountId } = own;
       const { action, reason } = request.body;
@@ -172,14 +190,17 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
 
   /** Interlock addition: the state of an admin funds transfer (central-ledger has no such read). */
   app.get<{ Params: AccountTransferParams }>('/participants/:name/accounts/:id/transfers/:transferId', { schema: { params: params.accountTransfer }, config: access.privilege('ACCOUNT_READ') }, async (request, reply) => {
-    const own = await ownAccountOr404(request.params.name, request.params.id, reply);
+    const own = await ownAccountOr404(registry, request.params.name, request.params.id, reply);
     if (own === undefined) return reply;
     const state = await funds.fundsStateOn(request.params.transferId, own.accountId);
     if (state === undefined) return sendFailure(reply, { code: '3208', detail: `no funds transfer ${request.params.transferId} on account ${request.params.id}` });
     return reply.send({ transferId: request.params.transferId, transferState: state });
   });
+}
 
-  // Endpoints.
+/** Endpoints. */
+function registerEndpointRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
+  const { registry } = deps;
   app.get<{ Params: NameParams }>('/participants/:name/endpoints', { schema: { params: params.name }, config: access.privilege('ENDPOINT_READ') }, async (request, reply) =>
     sendResult(reply, await registry.listEndpoints(request.params.name), (rows) => ({ status: 200, body: rows })));
 
@@ -196,8 +217,11 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
     if (refusal !== undefined) return sendFailure(reply, refusal);
     return sendResult(reply, await registry.setEndpoint(request.params.name, request.body.type, request.body.value), () => ({ status: 201 }));
   });
+}
 
-  // Limits and positions.
+/** Limits. */
+function registerLimitRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): void {
+  const { registry, limits } = deps;
   app.post<{ Params: NameParams; Body: { currency: string; limit: { type: 'NET_DEBIT_CAP'; value: Amount }; initialPosition?: Amount } }>(
     '/participants/:name/initialPositionAndLimits',
     {
@@ -211,13 +235,13 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
       }),
     },
     async (request, reply) => {
-      const found = await participantOr404(request.params.name, reply);
+      const found = await participantOr404(registry, request.params.name, reply);
       if (found === undefined) return reply;
       const { currency, limit, initialPosition } = request.body;
       const cap = parseAmount(amountText(limit.value), currency, { allowZero: true });
       if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.reason}` });
-      const opening = initialPosition === undefined ? { ok: true as const, value: 0n } : parseSignedAmount(amountText(initialPosition), currency);
-      if (!opening.ok) return sendFailure(reply, { code: '3100', detail: `initialPosition: ${opening.reason}` });
+      const opening = initialPosition === undefined ? ok(0n) : parseSignedAmount(amountText(initialPosition), currency);
+      if (!opening.ok) return sendFailure(reply, { code: '3100', detail: `initialPosition: ${opening.error}` });
       const result = await limits.initialPositionAndLimits({
         participantId: found.participant.id, currency, netDebitCapMinor: cap.value, alarmPercentage: DEFAULT_ALARM_PERCENTAGE,
         initialPositionMinor: opening.value, createdBy: actorName(request),
@@ -227,7 +251,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
   );
 
   app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/limits', { schema: { params: params.name, querystring: query.limits }, config: access.privilege('LIMIT_READ') }, async (request, reply) => {
-    const found = await participantOr404(request.params.name, reply);
+    const found = await participantOr404(registry, request.params.name, reply);
     if (found === undefined) return reply;
     const rows = (await limits.list(found.participant.id)).filter((l) => request.query.currency === undefined || l.currency === request.query.currency);
     return reply.send(rows.map(limitView));
@@ -243,7 +267,7 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
       }),
     },
     async (request, reply) => {
-      const found = await participantOr404(request.params.name, reply);
+      const found = await participantOr404(registry, request.params.name, reply);
       if (found === undefined) return reply;
       const { currency, limit } = request.body;
       const cap = parseAmount(amountText(limit.value), currency, { allowZero: true });
@@ -255,9 +279,12 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
       }));
     },
   );
+}
 
+/** Positions. */
+function registerPositionRoutes(app: FastifyInstance, { registry }: ParticipantRouteDeps): void {
   app.get<{ Params: NameParams; Querystring: { currency?: string } }>('/participants/:name/positions', { schema: { params: params.name, querystring: query.currency }, config: access.privilege('ACCOUNT_READ') }, async (request, reply) => {
-    const found = await participantOr404(request.params.name, reply);
+    const found = await participantOr404(registry, request.params.name, reply);
     if (found === undefined) return reply;
     const positions = found.accounts.filter((a) => a.type === 'POSITION');
     const wanted = request.query.currency;
@@ -272,8 +299,8 @@ export function registerParticipantRoutes(app: FastifyInstance, deps: Participan
 const DEFAULT_ALARM_PERCENTAGE = 10;
 
 /** An opening position may be negative (a net creditor); its magnitude follows the Amount rules. */
-function parseSignedAmount(text: string, currency: string): { ok: true; value: bigint } | { ok: false; reason: string } {
+function parseSignedAmount(text: string, currency: string): Result<bigint, string> {
   const negative = text.startsWith('-');
   const parsed = parseAmount(negative ? text.slice(1) : text, currency, { allowZero: true });
-  return parsed.ok ? { ok: true, value: negative ? -parsed.value : parsed.value } : parsed;
+  return parsed.ok ? ok(negative ? -parsed.value : parsed.value) : err(parsed.reason);
 }

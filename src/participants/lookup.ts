@@ -30,3 +30,10 @@ export async function callbackEndpointOf(db: Db, name: string, type: string): Pr
     .executeTakeFirst();
   return row?.value;
 }
+
+/** Of `names`, those of active FSPs (not the hub). Works inside a transaction too. */
+export async function activeFspNames(db: Db, names: readonly string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const rows = await db.selectFrom('participants').select('name').where('name', 'in', names).where('is_active', '=', 1).where('is_hub', '=', 0).execute();
+  return rows.map((p) => p.name);
+}

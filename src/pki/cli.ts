@@ -110,28 +110,25 @@ export async function runPkiCommand(args: readonly string[], config: Config, out
   }
 }
 
+const PKI_OPTIONS = {
+  // Read by src/cli.ts before the configuration reaches here.
+  config: { type: 'string' },
+  name: { type: 'string' },
+  fsp: { type: 'string' },
+  csr: { type: 'string' },
+  profile: { type: 'string' },
+  host: { type: 'string', multiple: true },
+  days: { type: 'string' },
+  out: { type: 'string' },
+  serial: { type: 'string' },
+  reason: { type: 'string' },
+  'expiring-days': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
 async function run(args: readonly string[], config: Config, output: PkiCliOutput): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      // Read by src/cli.ts before the configuration reaches here.
-      config: { type: 'string' },
-      name: { type: 'string' },
-      fsp: { type: 'string' },
-      csr: { type: 'string' },
-      profile: { type: 'string' },
-      host: { type: 'string', multiple: true },
-      days: { type: 'string' },
-      out: { type: 'string' },
-      serial: { type: 'string' },
-      reason: { type: 'string' },
-      'expiring-days': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: PKI_OPTIONS });
   const command = positionals.join(' ');
   if (values.help || command === '' || command === 'help') {
     output.stdout(PKI_USAGE);
@@ -142,25 +139,7 @@ async function run(args: readonly string[], config: Config, output: PkiCliOutput
     return EXIT_FAILED;
   };
 
-  if (command === 'init') {
-    const created = await initCa({ dir: config.pki.dir, schemeName: values.name ?? 'Interlock Scheme', nowMs: systemClock.nowMs() });
-    if (!created.ok) return refused(created.error);
-    const { paths, rootNotAfterMs, intermediateNotAfterMs, rootFingerprintSha256 } = created.value;
-    output.stdout([
-      `scheme CA created in ${config.pki.dir}`,
-      `  root certificate   ${paths.rootCertificate} (until ${isoInstant(rootNotAfterMs)})`,
-      `                     SHA-256 ${rootFingerprintSha256}: participants check it out of band`,
-      `  issuing CA         ${paths.intermediateCertificate} (until ${isoInstant(intermediateNotAfterMs)})`,
-      `                     key ${paths.intermediateKey} (0600): the hub signs with it`,
-      `  root CRL           ${paths.rootCrl} (next update ${isoInstant(intermediateNotAfterMs)})`,
-      '',
-      `MOVE THE ROOT KEY OFFLINE NOW: ${paths.rootKey}`,
-      '  Copy it to offline storage (encrypted media in a safe), then delete it here. It is needed',
-      '  only to sign a new issuing CA or root CRL; issuing and revoking work without it.',
-      '',
-    ].join('\n'));
-    return 0;
-  }
+  if (command === 'init') return initCommand(config, values.name, output, refused);
 
   const storage = openStorage(config.storage.url);
   try {
@@ -189,6 +168,27 @@ async function run(args: readonly string[], config: Config, output: PkiCliOutput
   } finally {
     await storage.close();
   }
+}
+
+/** `pki init`: the scheme's root and issuing CA, and the root's CRL, created in pki.dir. */
+async function initCommand(config: Config, name: string | undefined, output: PkiCliOutput, refused: (failure: Failure) => number): Promise<number> {
+  const created = await initCa({ dir: config.pki.dir, schemeName: name ?? 'Interlock Scheme', nowMs: systemClock.nowMs() });
+  if (!created.ok) return refused(created.error);
+  const { paths, rootNotAfterMs, intermediateNotAfterMs, rootFingerprintSha256 } = created.value;
+  output.stdout([
+    `scheme CA created in ${config.pki.dir}`,
+    `  root certificate   ${paths.rootCertificate} (until ${isoInstant(rootNotAfterMs)})`,
+    `                     SHA-256 ${rootFingerprintSha256}: participants check it out of band`,
+    `  issuing CA         ${paths.intermediateCertificate} (until ${isoInstant(intermediateNotAfterMs)})`,
+    `                     key ${paths.intermediateKey} (0600): the hub signs with it`,
+    `  root CRL           ${paths.rootCrl} (next update ${isoInstant(intermediateNotAfterMs)})`,
+    '',
+    `MOVE THE ROOT KEY OFFLINE NOW: ${paths.rootKey}`,
+    '  Copy it to offline storage (encrypted media in a safe), then delete it here. It is needed',
+    '  only to sign a new issuing CA or root CRL; issuing and revoking work without it.',
+    '',
+  ].join('\n'));
+  return 0;
 }
 
 /** The commands that change the scheme's certificates, and so are recorded in the audit log. */
@@ -246,8 +246,54 @@ function deliver(issued: IssuedCertificate, intermediatePem: string, out: string
   }
 }
 
+/** `pki list`: recorded certificates (or those expiring soon), and warnings about the CA's own expiry. */
+async function listCommand(values: Values, context: Context): Promise<number> {
+  const { pki, config, output } = context;
+  const nowMs = systemClock.nowMs();
+  const within = positiveInteger('expiring-days', values['expiring-days']);
+  const records = within === undefined ? await pki.list({ fspId: values.fsp }) : (await pki.expiring(within)).filter((r) => values.fsp === undefined || r.fsp_id === values.fsp);
+  const views = records.map((record) => certificateView(record, nowMs));
+  const warningMs = nowMs + (within ?? config.pki.expiryWarningDays) * DAY_MS;
+  const expiry = pki.caExpiry();
+  const caWarnings = [
+    { what: 'the root CA', atMs: expiry.rootNotAfterMs },
+    { what: 'the issuing CA', atMs: expiry.intermediateNotAfterMs },
+    { what: "the root's CRL", atMs: expiry.rootCrlNextUpdateMs },
+  ].filter(({ atMs }) => atMs <= warningMs).map(({ what, atMs }) => `${what} expires ${isoInstant(atMs)}`);
+  if (values.json) {
+    output.stdout(JSON.stringify({ certificates: views, caWarnings }, null, 2) + '\n');
+    return 0;
+  }
+  for (const warning of caWarnings) output.stdout(`WARNING: ${warning}\n`);
+  if (views.length === 0) {
+    output.stdout(within === undefined ? 'no certificates\n' : `no certificate expires within ${within} days\n`);
+    return 0;
+  }
+  output.stdout(`${'serial'.padEnd(32)}  ${'fspId'.padEnd(30)}  ${'profile'.padEnd(7)}  ${'state'.padEnd(13)}  ${'notAfter'.padEnd(24)}  days\n`);
+  for (const v of views) {
+    output.stdout(`${v.serial.padEnd(32)}  ${v.fspId.padEnd(30)}  ${v.profile.padEnd(7)}  ${v.state.padEnd(13)}  ${v.notAfter.padEnd(24)}  ${v.daysLeft}\n`);
+  }
+  return 0;
+}
+
+/** `pki crl`: a new CRL signed now, to --out or stdout. */
+async function crlCommand(values: Values, context: Context): Promise<number> {
+  const { pki, config, output } = context;
+  checkOutFree(values.out);
+  const crl = await pki.signCrl();
+  const rootCrlPath = join(config.pki.dir, CA_FILE_NAMES.rootCrl);
+  if (values.out === undefined) {
+    output.stdout(crl.pem);
+    output.stderr(`CRL ${crl.crlNumber}, next update ${isoInstant(crl.nextUpdateMs)}; peers also need the root's CRL, ${rootCrlPath}\n`);
+  } else {
+    writeNewFile(values.out, crl.pem, PUBLIC_FILE_MODE);
+    output.stdout(`CRL ${crl.crlNumber} written to ${values.out}, next update ${isoInstant(crl.nextUpdateMs)}; peers also need the root's CRL, ${rootCrlPath}\n`);
+  }
+  return 0;
+}
+
 async function runWithService(command: string, values: Values, context: Context): Promise<number> {
-  const { pki, config, output, refused } = context;
+  const { pki, output, refused } = context;
   switch (command) {
     case 'issue': {
       checkOutFree(values.out);
@@ -282,46 +328,10 @@ async function runWithService(command: string, values: Values, context: Context)
       output.stdout(`revoked ${record.serial_hex} of ${record.fsp_id} (${record.revocation_reason ?? 'unspecified'}); CRL ${crl.crlNumber} signed, next update ${isoInstant(crl.nextUpdateMs)}\n`);
       return 0;
     }
-    case 'list': {
-      const nowMs = systemClock.nowMs();
-      const within = positiveInteger('expiring-days', values['expiring-days']);
-      const records = within === undefined ? await pki.list({ fspId: values.fsp }) : (await pki.expiring(within)).filter((r) => values.fsp === undefined || r.fsp_id === values.fsp);
-      const views = records.map((record) => certificateView(record, nowMs));
-      const warningMs = nowMs + (within ?? config.pki.expiryWarningDays) * DAY_MS;
-      const expiry = pki.caExpiry();
-      const caWarnings = [
-        { what: 'the root CA', atMs: expiry.rootNotAfterMs },
-        { what: 'the issuing CA', atMs: expiry.intermediateNotAfterMs },
-        { what: "the root's CRL", atMs: expiry.rootCrlNextUpdateMs },
-      ].filter(({ atMs }) => atMs <= warningMs).map(({ what, atMs }) => `${what} expires ${isoInstant(atMs)}`);
-      if (values.json) {
-        output.stdout(JSON.stringify({ certificates: views, caWarnings }, null, 2) + '\n');
-        return 0;
-      }
-      for (const warning of caWarnings) output.stdout(`WARNING: ${warning}\n`);
-      if (views.length === 0) {
-        output.stdout(within === undefined ? 'no certificates\n' : `no certificate expires within ${within} days\n`);
-        return 0;
-      }
-      output.stdout(`${'serial'.padEnd(32)}  ${'fspId'.padEnd(30)}  ${'profile'.padEnd(7)}  ${'state'.padEnd(13)}  ${'notAfter'.padEnd(24)}  days\n`);
-      for (const v of views) {
-        output.stdout(`${v.serial.padEnd(32)}  ${v.fspId.padEnd(30)}  ${v.profile.padEnd(7)}  ${v.state.padEnd(13)}  ${v.notAfter.padEnd(24)}  ${v.daysLeft}\n`);
-      }
-      return 0;
-    }
-    case 'crl': {
-      checkOutFree(values.out);
-      const crl = await pki.signCrl();
-      const rootCrlPath = join(config.pki.dir, CA_FILE_NAMES.rootCrl);
-      if (values.out === undefined) {
-        output.stdout(crl.pem);
-        output.stderr(`CRL ${crl.crlNumber}, next update ${isoInstant(crl.nextUpdateMs)}; peers also need the root's CRL, ${rootCrlPath}\n`);
-      } else {
-        writeNewFile(values.out, crl.pem, PUBLIC_FILE_MODE);
-        output.stdout(`CRL ${crl.crlNumber} written to ${values.out}, next update ${isoInstant(crl.nextUpdateMs)}; peers also need the root's CRL, ${rootCrlPath}\n`);
-      }
-      return 0;
-    }
+    case 'list':
+      return listCommand(values, context);
+    case 'crl':
+      return crlCommand(values, context);
     default:
       throw new UsageError(`unknown pki command: ${command}`);
   }

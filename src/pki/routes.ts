@@ -15,7 +15,7 @@
 // validation failures go through the host application's error handler, the
 // PKI's own refusals through sendResult.
 import type { FastifyInstance } from 'fastify';
-import { sendResult } from '../operator/replies.ts';
+import { sendResult } from '../fspiop/replies.ts';
 import { isoInstant } from './views.ts';
 import { CSR_PEM_CHARS_MAX, HOST_NAME_LENGTH_MAX, HOSTS_MAX, LEAF_LIFETIME_DAYS_MAX } from './limits.ts';
 import { pemToDer } from './pem.ts';
@@ -56,7 +56,16 @@ interface CsrBody {
   lifetimeDays?: number;
 }
 
+const serialParams = { type: 'object', required: ['serial'], properties: { serial: { type: 'string', pattern: '^[0-9A-Fa-f]{1,64}$' } } } as const;
+
 export function registerPkiRoutes(app: FastifyInstance, deps: PkiRouteDeps): void {
+  registerPkiReadRoutes(app, deps);
+  registerPkiExpiryRoutes(app, deps);
+  registerPkiChangeRoutes(app, deps);
+}
+
+/** The CRLs and chain relying parties fetch, and the recorded certificates. */
+function registerPkiReadRoutes(app: FastifyInstance, deps: PkiRouteDeps): void {
   const { pki } = deps;
 
   app.get('/pki/crl', async (_request, reply) =>
@@ -65,8 +74,6 @@ export function registerPkiRoutes(app: FastifyInstance, deps: PkiRouteDeps): voi
   app.get('/pki/crl/root', async (_request, reply) => reply.type('application/pkix-crl').send(pemToDer(pki.rootCrlPem)));
 
   app.get('/pki/ca', async (_request, reply) => reply.type('application/pem-certificate-chain').send(pki.chainPem));
-
-  const serialParams = { type: 'object', required: ['serial'], properties: { serial: { type: 'string', pattern: '^[0-9A-Fa-f]{1,64}$' } } } as const;
 
   app.get<{ Querystring: { fspId?: string; expiringWithinDays?: string } }>('/pki/certificates', {
     schema: { querystring: { type: 'object', additionalProperties: false, properties: {
@@ -81,6 +88,11 @@ export function registerPkiRoutes(app: FastifyInstance, deps: PkiRouteDeps): voi
     const records = expiringWithinDays === undefined ? await pki.list({ fspId }) : (await pki.expiring(expiringWithinDays)).filter((r) => fspId === undefined || r.fsp_id === fspId);
     return reply.send(records.map((record) => certificateView(record, nowMs)));
   });
+}
+
+/** What expires soon: for operators (JSON) and for monitoring (Prometheus text). */
+function registerPkiExpiryRoutes(app: FastifyInstance, deps: PkiRouteDeps): void {
+  const { pki } = deps;
 
   app.get('/pki/expiring', async (_request, reply) => {
     const nowMs = deps.clock.nowMs();
@@ -115,6 +127,11 @@ export function registerPkiRoutes(app: FastifyInstance, deps: PkiRouteDeps): voi
     ];
     return reply.type('text/plain; version=0.0.4').send(lines.join('\n') + '\n');
   });
+}
+
+/** Issue, renew and revoke. */
+function registerPkiChangeRoutes(app: FastifyInstance, deps: PkiRouteDeps): void {
+  const { pki } = deps;
 
   app.post<{ Params: { serial: string }; Body: { csr: string; lifetimeDays?: number } }>('/pki/certificates/:serial/renew', {
     schema: { params: serialParams, body: { type: 'object', additionalProperties: false, required: ['csr'], properties: {

@@ -1,6 +1,8 @@
-// The PKI's tables, added to the storage schema: every certificate the
+// The PKI's tables, its own view of them (pkiTables) and for now also added to
+// the storage schema: every certificate the
 // issuing CA signed, and every CRL it published.
 import type { Selectable } from 'kysely';
+import { ownTables } from '../storage/index.ts';
 import type { RevocationReason } from './crl.ts';
 import type { CertificateProfile } from './profile.ts';
 
@@ -49,6 +51,14 @@ export interface PkiCrlNumbersTable {
 }
 
 export type CertificateRecord = Selectable<PkiCertificatesTable>;
+
+export interface PkiTables {
+  pki_certificates: PkiCertificatesTable;
+  pki_crls: PkiCrlsTable;
+  pki_crl_numbers: PkiCrlNumbersTable;
+}
+
+export const pkiTables = ownTables<PkiTables>();
 
 declare module '../storage/schema.ts' {
   interface Schema {

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../support/clock.ts';
 import type { Db } from '../storage/index.ts';
 import { SecretBoxError, type SecretBox } from '../operator/iam/secret_box.ts';
+import { portalTables } from './tables.ts';
 import { COOKIE_BYTES, PORTAL_IDLE_MS, PORTAL_LOGIN_TTL_MS, PORTAL_SESSION_TTL_MS } from './limits.ts';
 
 export interface LoginState {
@@ -36,7 +37,8 @@ type Kind = 'LOGIN' | 'SESSION';
 /** Where a row's data is sealed for: its kind and its key. */
 const contextOf = (kind: Kind, idHash: string) => `portal_sessions.data:${kind}:${idHash}`;
 
-export function createPortalSessions({ db, clock, secretBox }: { db: Db; clock: Clock; secretBox: SecretBox }) {
+export function createPortalSessions({ db: sharedDb, clock, secretBox }: { db: Db; clock: Clock; secretBox: SecretBox }) {
+  const db = portalTables(sharedDb);
   const seal = (kind: Kind, idHash: string, value: LoginState | PortalSession) => secretBox.seal(JSON.stringify(value), contextOf(kind, idHash));
   /** The row's data, or undefined when it does not open here (sealed for another row, with another key, or altered). */
   function opened(kind: Kind, idHash: string, data: string): unknown {

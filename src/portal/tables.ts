@@ -1,4 +1,6 @@
-// The portal's table (migration 0013), added to the storage schema.
+// The portal's table (migration 0013): its own view (portalTables), and for
+// now also added to the storage schema.
+import { ownTables } from '../storage/index.ts';
 
 export interface PortalSessionsTable {
   /** SHA-256 (base64url) of the cookie's random value. */
@@ -14,6 +16,12 @@ export interface PortalSessionsTable {
   last_used_at_ms: number;
   expires_at_ms: number;
 }
+
+export interface PortalTables {
+  portal_sessions: PortalSessionsTable;
+}
+
+export const portalTables = ownTables<PortalTables>();
 
 declare module '../storage/schema.ts' {
   interface Schema {

@@ -1,5 +1,7 @@
-// The maker-checker tables (migration 0012), added to the storage schema.
+// The maker-checker tables (migration 0012): their own view (changeRequestTables),
+// and for now also added to the storage schema.
 import type { Selectable } from 'kysely';
+import { ownTables } from '../../storage/index.ts';
 import type { ChangeFunction } from '../rbac/privileges.ts';
 import type { ChangeRequestState } from './states.ts';
 
@@ -48,6 +50,14 @@ export interface ChangeRequestPoliciesTable {
 }
 
 export type ChangeRequestRow = Selectable<ChangeRequestsTable>;
+
+export interface ChangeRequestTables {
+  change_requests: ChangeRequestsTable;
+  change_request_approvals: ChangeRequestApprovalsTable;
+  change_request_policies: ChangeRequestPoliciesTable;
+}
+
+export const changeRequestTables = ownTables<ChangeRequestTables>();
 
 declare module '../../storage/schema.ts' {
   interface Schema {

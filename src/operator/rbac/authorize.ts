@@ -2,6 +2,7 @@
 // this participant? Grants may be scoped to one participant; a privilege
 // caught in a broken separation-of-duties exclusion is refused even though a
 // role grants it (deny wins).
+import { err, ok, type Result } from '../../support/result.ts';
 import type { Privilege } from './privileges.ts';
 import { violatedExclusions, type Exclusion } from './sod.ts';
 
@@ -27,7 +28,12 @@ export interface Principal {
 
 export type Refusal = 'missing-privilege' | 'out-of-scope' | 'separation-of-duties';
 
-export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: Refusal; readonly detail: string };
+/** Why a privilege is refused, for the caller (detail) and the audit log (refusal). */
+export interface Denial { readonly refusal: Refusal; readonly detail: string }
+
+export type Decision = Result<undefined, Denial>;
+
+const denied = (refusal: Refusal, detail: string): Decision => err({ refusal, detail });
 
 export function heldPrivileges(principal: Pick<Principal, 'grants'>): Set<Privilege> {
   const held = new Set<Privilege>();
@@ -42,12 +48,12 @@ export function heldPrivileges(principal: Pick<Principal, 'grants'>): Set<Privil
 export function decide(principal: Pick<Principal, 'grants'>, privilege: Privilege, participant: string | undefined, exclusions: readonly Exclusion[]): Decision {
   const broken = violatedExclusions(heldPrivileges(principal), exclusions).filter((e) => e.a === privilege || e.b === privilege);
   if (broken.length > 0) {
-    return { allowed: false, reason: 'separation-of-duties', detail: `${privilege} is held together with ${broken.map((e) => (e.a === privilege ? e.b : e.a)).join(', ')}, which separation of duties forbids` };
+    return denied('separation-of-duties', `${privilege} is held together with ${broken.map((e) => (e.a === privilege ? e.b : e.a)).join(', ')}, which separation of duties forbids`);
   }
   const granting = principal.grants.filter((g) => g.privileges.has(privilege));
-  if (granting.length === 0) return { allowed: false, reason: 'missing-privilege', detail: `${privilege} is needed` };
-  if (granting.some((g) => g.participant === null || g.participant === participant)) return { allowed: true };
-  return { allowed: false, reason: 'out-of-scope', detail: participant === undefined ? `${privilege} is held for one participant only` : `${privilege} is not held for participant ${participant}` };
+  if (granting.length === 0) return denied('missing-privilege', `${privilege} is needed`);
+  if (granting.some((g) => g.participant === null || g.participant === participant)) return ok(undefined);
+  return denied('out-of-scope', participant === undefined ? `${privilege} is held for one participant only` : `${privilege} is not held for participant ${participant}`);
 }
 
 /** Whether any of `privileges` is allowed: the gate at the route, before the body names the exact action. */
@@ -55,8 +61,8 @@ export function decideAny(principal: Pick<Principal, 'grants'>, privileges: read
   let first: Decision | undefined;
   for (const privilege of privileges) {
     const decision = decide(principal, privilege, participant, exclusions);
-    if (decision.allowed) return decision;
+    if (decision.ok) return decision;
     first ??= decision;
   }
-  return first ?? { allowed: false, reason: 'missing-privilege', detail: 'no privilege allows this' };
+  return first ?? denied('missing-privilege', 'no privilege allows this');
 }

@@ -68,7 +68,7 @@ export function ruleRefusal(rule: GuardRule, authority: Authority | undefined): 
   if (rule === 'read') return undefined;
   if ('fn' in rule) return `${rule.fn} runs only as an approved change request`;
   const decision = decide(authority.principal, rule.privilege, authority.participant, authority.exclusions);
-  return decision.allowed ? undefined : decision.detail;
+  return decision.ok ? undefined : decision.error.detail;
 }
 
 /**

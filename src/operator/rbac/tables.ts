@@ -1,4 +1,6 @@
-// The RBAC tables (migration 0011), added to the storage schema.
+// The RBAC tables (migration 0011): rbac's own view of them (rbacTables), and
+// for now also added to the storage schema.
+import { ownTables } from '../../storage/index.ts';
 
 /** principal_roles.participant of a grant that is not scoped to one participant ('*' is not a participant name). */
 export const UNSCOPED = '*';
@@ -31,6 +33,15 @@ export interface SodExclusionsTable {
   created_at_ms: number;
   created_by: string;
 }
+
+export interface RbacTables {
+  roles: RolesTable;
+  role_privileges: RolePrivilegesTable;
+  principal_roles: PrincipalRolesTable;
+  sod_exclusions: SodExclusionsTable;
+}
+
+export const rbacTables = ownTables<RbacTables>();
 
 declare module '../../storage/schema.ts' {
   interface Schema {

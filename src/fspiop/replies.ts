@@ -2,7 +2,7 @@
 // its FSPIOP errorInformation with the catalogue's HTTP status, or the
 // failure's own where it names one (401 and 403 for sign-in and privileges,
 // which FSPIOP's catalogue has no codes for: they carry 3000 with that status).
-import { errorInformation, httpStatusOf, type Failure, type FspiopResult } from '../fspiop/errors.ts';
+import { errorInformation, httpStatusOf, type Failure, type FspiopResult } from './errors.ts';
 
 interface Reply {
   code(status: number): { send(body?: unknown): unknown };
