@@ -9,7 +9,7 @@ import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS } from './audit/index.ts';
 import { fanOutAdminAudit, loggedAdminAudit } from './operator/audit_events.ts';
 import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
-import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
+import { loadOrCreateHubSigningKey, signOutgoingRequest } from './signature/index.ts';
 import { startSchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';

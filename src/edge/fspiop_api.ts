@@ -43,7 +43,7 @@ import type { GatewayRefusal } from './gateway/refusal.ts';
 import { PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint } from './gateway/token_endpoint.ts';
 import type { SecurityEvent, SecurityEvents } from './security_events.ts';
 import type { MutualTls } from './tls/mtls.ts';
-import { verifySignature, type VerificationKey } from './signature/index.ts';
+import { verifySignature, type VerificationKey } from '../signature/index.ts';
 
 /** The listener's connection limits (requestTimeoutMs: the whole request, head and body), and the request's. */
 export interface FspiopApiConfig extends ConnectionLimits {

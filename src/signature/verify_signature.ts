@@ -19,10 +19,10 @@
 // present, the protected header.
 import type { KeyObject } from 'node:crypto';
 import { errors as joseErrors, flattenedVerify } from 'jose';
-import { checkBodyShape } from '../../fspiop/body_validation.ts';
-import { fail, type Failure } from '../../fspiop/errors.ts';
-import { sdkStableJson } from '../../ilp/index.ts';
-import { isSigningAlg, signingAlgOf, type SigningAlg } from '../../participants/index.ts';
+import { checkBodyShape } from '../fspiop/body_validation.ts';
+import { fail, type Failure } from '../fspiop/errors.ts';
+import { sdkStableJson } from '../ilp/index.ts';
+import { isSigningAlg, signingAlgOf, type SigningAlg } from '../participants/index.ts';
 import { decodeBase64url, decodeProtectedHeader, parseSignatureHeader, type SignatureParts } from './signature_header.ts';
 
 /** The protected header members Interlock binds to the request. */

@@ -2,7 +2,7 @@
 // base64url part of a JWS whose payload (the body) travels detached. Written
 // exactly as Mojaloop's SDK writes it (safe-stable-stringify: keys sorted, no
 // spaces); read strictly, since nothing in it is trusted until verified.
-import { parseStrictJson } from '../../support/json_members.ts';
+import { parseStrictJson } from '../support/json_members.ts';
 import { SIGNATURE_LIMITS } from './limits.ts';
 
 export interface SignatureParts {

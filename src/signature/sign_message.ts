@@ -14,8 +14,8 @@
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { FlattenedSign } from 'jose';
-import { sdkStableJson } from '../../ilp/index.ts';
-import { signingAlgOf, type SigningAlg } from '../../participants/index.ts';
+import { sdkStableJson } from '../ilp/index.ts';
+import { signingAlgOf, type SigningAlg } from '../participants/index.ts';
 import { formatSignatureHeader } from './signature_header.ts';
 
 export interface SigningKey {
