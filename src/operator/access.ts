@@ -37,7 +37,7 @@ import { actorOf, AuditUnavailableError, recordInTransactionOrFail, recordOrRefu
 import { changeRequestView, type ChangeRequests, type StoredRequest } from './change_requests/service.ts';
 import { EXECUTION_HEADER, type Executions } from './change_requests/executor.ts';
 import type { Iam } from './iam/iam.ts';
-import { BEARER_TOKEN_LENGTH_MAX } from './iam/limits.ts';
+import { BEARER_TOKEN_LENGTH_MAX } from '../identity/index.ts';
 import { decide, decideAny, type Principal } from './rbac/authorize.ts';
 import { withAuthority, type Authority } from './rbac/guard.ts';
 import { isPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './rbac/privileges.ts';

@@ -1,6 +1,7 @@
 // The participant registry: participants, their currencies (a POSITION and a
 // SETTLEMENT account each), the hub's own accounts, and callback endpoints.
 import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { HUB_PARTICIPANT_NAME } from '../fspiop/hub.ts';
 import { ok } from '../support/result.ts';
 import { openAccount, findAccount, listAccounts } from '../ledger/accounts.ts';
 import type { Clock } from '../support/clock.ts';
@@ -8,9 +9,6 @@ import { isParticipantName } from '../support/ids.ts';
 import { isSupportedCurrency } from '../support/money.ts';
 import { runRefusable, runTransaction, type Account, type Db, type Engine, type Participant } from '../storage/index.ts';
 import { endpointValueProblem, isEndpointType } from './endpoint_types.ts';
-
-/** The hub's own participant, the FSPIOP-Source of every message the hub originates. */
-export const HUB_PARTICIPANT_NAME = 'Hub';
 
 /** Names no participant may take: the hub's, and admin paths that share the /participants/{name} space. */
 const RESERVED_NAMES = new Set([HUB_PARTICIPANT_NAME.toLowerCase(), 'limits']);

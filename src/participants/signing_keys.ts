@@ -8,7 +8,7 @@ import { fail, type FspiopResult } from '../fspiop/errors.ts';
 import { ok } from '../support/result.ts';
 import type { Clock } from '../support/clock.ts';
 import { runRefusable, runTransaction, type Db, type Engine } from '../storage/index.ts';
-import { HUB_PARTICIPANT_NAME } from './registry.ts';
+import { HUB_PARTICIPANT_NAME } from '../fspiop/hub.ts';
 import { parsePublicKey, SIGNING_KEY_LIMITS, type SigningAlg } from './signing_keys_policy.ts';
 
 export { isSigningAlg, parsePublicKey, signingAlgOf, SIGNING_ALGORITHMS, SIGNING_KEY_LIMITS, type KeyPolicyVerdict, type ParsedPublicKey, type SigningAlg } from './signing_keys_policy.ts';

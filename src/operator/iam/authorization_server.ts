@@ -30,14 +30,15 @@ import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type AccessTokenLike } from 'oidc-provider';
-import { FSPIOP_APIS, scopeOf } from '../../edge/gateway/apis.ts';
+import { FSPIOP_APIS, scopeOf } from '../../fspiop/apis.ts';
+import { fspIdOfClientId, FSPIOP_API_AUDIENCE, IAM_SIGNING_ALG, TOKEN_CLOCK_TOLERANCE_S } from '../../identity/index.ts';
 import { fspIdOfCertificate, fspIdUri } from '../../pki/identity.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Db } from '../../storage/index.ts';
 import { escapeHtml, page, PAGE_HEADERS } from './pages.ts';
-import { fspIdOfClientId, type ClientStore } from './clients.ts';
-import { IAM_SIGNING_ALG, type IamKeys } from './keys.ts';
-import { ACCESS_TOKEN_TTL_S, AUTHORIZATION_CODE_TTL_S, FSPIOP_ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S, INTERACTION_TTL_S, REFRESH_TOKEN_TTL_S, SESSION_TTL_S, TOKEN_CLOCK_TOLERANCE_S } from './limits.ts';
+import type { ClientStore } from './clients.ts';
+import type { IamKeys } from './keys.ts';
+import { ACCESS_TOKEN_TTL_S, AUTHORIZATION_CODE_TTL_S, FSPIOP_ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S, INTERACTION_TTL_S, REFRESH_TOKEN_TTL_S, SESSION_TTL_S } from './limits.ts';
 import { createOidcAdapterFactory } from './oidc_adapter.ts';
 import type { OperatorStore } from './operators.ts';
 import type { SecretBox } from './secret_box.ts';
@@ -51,8 +52,6 @@ export const OIDC_PATH = '/oidc';
 export const INTERACTION_PATH = '/interaction';
 /** The claim carrying an operator token's grant id, so that the admin API can tell a revoked session. */
 export const GRANT_ID_CLAIM = 'grant_id';
-/** The FSPIOP API as a resource server: the audience of DFSPs' access tokens, and of no one else's. */
-export const FSPIOP_API_AUDIENCE = 'urn:interlock:fspiop-api';
 /** Every scope of the FSPIOP API, one per API (fspiop:lookup, fspiop:quotes, fspiop:transfers). */
 export const FSPIOP_SCOPES: readonly string[] = FSPIOP_APIS.map(scopeOf);
 

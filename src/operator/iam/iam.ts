@@ -6,6 +6,7 @@
 // with the box it is given (secret_box.ts).
 import { createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
+import { IAM_SIGNING_ALG, type ParticipantTokenTrust } from '../../identity/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Logger } from '../../support/logger.ts';
 import type { Db, Engine } from '../../storage/index.ts';
@@ -15,7 +16,7 @@ import { createRbacStore } from '../rbac/store.ts';
 import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf, type ParticipantTokenOptions } from './authorization_server.ts';
 import { bootstrapIam } from './bootstrap.ts';
 import { createClientStore } from './clients.ts';
-import { IAM_SIGNING_ALG, loadIamKeys, sealIamKeysAtRest, type IamKeys } from './keys.ts';
+import { loadIamKeys, sealIamKeysAtRest, type IamKeys } from './keys.ts';
 import { createOperatorStore } from './operators.ts';
 import { resolvePrincipal, type PrincipalResult } from './principals.ts';
 import { SecretBoxError, inMemorySecretBox, type SecretBox } from './secret_box.ts';
@@ -50,12 +51,6 @@ export interface IamDeps {
    * database shares). Absent: this process's in-memory key, for tests; what it seals is lost when the process ends.
    */
   secretBox?: SecretBox;
-}
-
-/** What the FSPIOP API needs to verify the DFSPs' access tokens this authorization server issues. */
-export interface ParticipantTokenTrust {
-  readonly issuer: string;
-  readonly keys: JWTVerifyGetKey;
 }
 
 export interface IamRuntime {

@@ -5,7 +5,7 @@
 // tolerance. The issuer is read from the unverified token only to choose
 // which trusted issuer's keys and rules apply; the verification then checks it.
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ACCESS_TOKEN_AGE_S_MAX, TOKEN_CLOCK_TOLERANCE_S } from './limits.ts';
+import { ACCESS_TOKEN_AGE_S_MAX, TOKEN_CLOCK_TOLERANCE_S } from '../../identity/index.ts';
 
 export interface TrustedIssuer {
   /** 'local' for the hub's own authorization server; the configured name of an external one. */
