@@ -176,9 +176,9 @@ export async function verifySignature(request: SignedRequest, keys: readonly Ver
   let weak = false;
   for (const key of candidates) {
     const verdict = signingAlgOf(key.publicKey);
-    if (verdict.ok && verdict.alg === alg) usable.push(key);
+    if (verdict.ok && verdict.value === alg) usable.push(key);
     // Only RSA keys are ever weak (too small); they matter only to an RS256 signature.
-    else if (!verdict.ok && verdict.weak && alg === 'RS256') weak = true;
+    else if (!verdict.ok && verdict.error.weak && alg === 'RS256') weak = true;
   }
   if (usable.length === 0) return weak ? refuse('key_too_weak', `the source's key is too weak for ${alg}`) : refuse('no_key', `the source has no active ${alg} key`);
 
