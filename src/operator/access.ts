@@ -256,15 +256,15 @@ export function installAccessControl(app: FastifyInstance, deps: AccessControlDe
     }
     const check = await iam.verify(match[1]);
     if (!check.ok) {
-      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.reason}: ${check.detail}`, participant });
-      return unauthorized(reply, check.detail, 'invalid_token');
+      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.error.reason}: ${check.error.detail}`, participant });
+      return unauthorized(reply, check.error.detail, 'invalid_token');
     }
-    const resolved = await iam.principalOf(check);
+    const resolved = await iam.principalOf(check.value);
     if (!resolved.ok) {
-      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.detail, participant });
-      return unauthorized(reply, resolved.detail, 'invalid_token');
+      await emit(request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.error, participant });
+      return unauthorized(reply, resolved.error, 'invalid_token');
     }
-    const principal = resolved.principal;
+    const principal = resolved.value;
     const exclusions = await iam.rbac.exclusions();
     const decision = routeAccess.kind === 'authenticated'
       ? { allowed: true as const }

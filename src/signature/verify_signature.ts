@@ -22,6 +22,7 @@ import { errors as joseErrors, flattenedVerify } from 'jose';
 import { checkBodyShape } from '../fspiop/body_validation.ts';
 import { fail, type Failure } from '../fspiop/errors.ts';
 import { sdkStableJson } from '../ilp/index.ts';
+import { ok, type Err, type Ok } from '../support/result.ts';
 import { isSigningAlg, signingAlgOf, type SigningAlg } from '../participants/index.ts';
 import { decodeBase64url, decodeProtectedHeader, parseSignatureHeader, type SignatureParts } from './signature_header.ts';
 
@@ -59,15 +60,14 @@ export interface VerifiedSignature {
   readonly header: Readonly<Record<string, unknown>>;
 }
 
-export interface SignatureRefusal {
-  readonly ok: false;
-  readonly error: Failure;
+/** A refused signature: the FSPIOP failure to answer, and exactly why (for the security event). */
+export interface SignatureRefusal extends Err<Failure> {
   readonly reason: SignatureFailureReason;
   /** For header_mismatch: the member that differs. */
   readonly field?: ProtectedField;
 }
 
-export type SignatureVerification = { readonly ok: true; readonly value: VerifiedSignature } | SignatureRefusal;
+export type SignatureVerification = Ok<VerifiedSignature> | SignatureRefusal;
 
 /** Protected header parameters that change what is signed or how; Interlock implements none of them. */
 const REFUSED_PARAMETERS = ['crit', 'b64'];
@@ -154,9 +154,9 @@ export async function verifySignature(request: SignedRequest, keys: readonly Ver
   if (sent.repeated) return refuse('malformed', 'FSPIOP-Signature is repeated');
   if (sent.value === undefined || sent.value === '') return refuse('missing_header', 'FSPIOP-Signature is missing');
   const parts = parseSignatureHeader(sent.value);
-  if (!parts.ok) return refuse('malformed', parts.detail);
+  if (!parts.ok) return refuse('malformed', parts.error);
   const decoded = decodeProtectedHeader(parts.value.protectedHeader);
-  if (!decoded.ok) return refuse('malformed', decoded.detail);
+  if (!decoded.ok) return refuse('malformed', decoded.error);
   const header = decoded.value;
 
   const alg = header['alg'];
@@ -203,7 +203,7 @@ export async function verifySignature(request: SignedRequest, keys: readonly Ver
 
   const mismatch = bindingMismatch(request, header);
   if (mismatch !== undefined) return refuse('header_mismatch', mismatch.detail, mismatch.field);
-  return { ok: true, value: { ...verified, alg, protectedHeader: parts.value.protectedHeader, signature: parts.value.signature, header } };
+  return ok({ ...verified, alg, protectedHeader: parts.value.protectedHeader, signature: parts.value.signature, header });
 }
 
 /** The first protected member that does not equal the request, if any. */

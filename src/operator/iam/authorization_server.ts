@@ -257,7 +257,7 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
         certificateAuthorized: (ctx: RequestContext) => {
           const certificate = peerCertificate(ctx);
           const nowMs = clock.nowMs();
-          return certificate !== undefined && Date.parse(certificate.validFrom) <= nowMs && nowMs < Date.parse(certificate.validTo);
+          return certificate !== undefined && certificate.validFromDate.getTime() <= nowMs && nowMs < certificate.validToDate.getTime();
         },
         // The participant's one urn:mojaloop:fspid SAN, read as the FSPIOP listener reads it (pki/identity.ts).
         certificateSubjectMatches: (ctx: RequestContext, property: string, expected: string) => {

@@ -21,7 +21,7 @@ import { createOperatorStore } from './operators.ts';
 import { resolvePrincipal, type PrincipalResult } from './principals.ts';
 import { SecretBoxError, inMemorySecretBox, type SecretBox } from './secret_box.ts';
 import { createSigninLimits } from './signin_limits.ts';
-import { verifyAccessToken, type TokenCheck, type TrustedIssuer } from './token_verifier.ts';
+import { verifyAccessToken, type TokenCheck, type TrustedIssuer, type VerifiedToken } from './token_verifier.ts';
 
 /** An external OpenID Connect issuer whose users may call the admin API (external_issuer.ts builds these). */
 export interface ExternalIssuer {
@@ -175,12 +175,12 @@ export function createIam(deps: IamDeps) {
     return verifyAccessToken(token, (await started()).trusted, clock.nowMs());
   }
 
-  async function principalOf(check: Extract<TokenCheck, { ok: true }>): Promise<PrincipalResult> {
+  async function principalOf(token: VerifiedToken): Promise<PrincipalResult> {
     const { external } = await started();
     return resolvePrincipal({
       db, clock, operators, clients, rbac, secretBox,
       externalGrants: (name) => external.find((e) => e.trusted.name === name)?.grantsOf,
-    }, check.issuer, check.claims);
+    }, token.issuer, token.claims);
   }
 
   /**
