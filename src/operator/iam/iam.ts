@@ -15,9 +15,9 @@ import type { Grant } from '../rbac/authorize.ts';
 import { createRbacStore } from '../rbac/store.ts';
 import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf, type ParticipantTokenOptions } from './authorization_server.ts';
 import { bootstrapIam } from './bootstrap.ts';
-import { createClientStore } from './clients.ts';
+import { createClientStore, type ClientStore } from './clients.ts';
 import { loadIamKeys, sealIamKeysAtRest, type IamKeys } from './keys.ts';
-import { createOperatorStore } from './operators.ts';
+import { createOperatorStore, type OperatorStore } from './operators.ts';
 import { resolvePrincipal, type PrincipalResult } from './principals.ts';
 import { SecretBoxError, inMemorySecretBox, type SecretBox } from './secret_box.ts';
 import { createSigninLimits } from './signin_limits.ts';
@@ -123,6 +123,50 @@ function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit
   provider.on('server_error', (_ctx, error) => { deps.log.error({ err: error }, 'authorization server error'); });
 }
 
+async function buildRuntime(deps: IamDeps, secretBox: SecretBox, operators: OperatorStore, clients: ClientStore): Promise<IamRuntime> {
+  const { db, clock } = deps;
+  const keys = await loadIamKeys(db, clock, secretBox);
+  const publicUrl = deps.publicUrl();
+  const provider = createAuthorizationServer({
+    db, clock, keys, operators, clients, publicUrl, secretBox,
+    ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
+  });
+  auditAuthorizationServer(provider, deps);
+  const localKeys = createLocalJWKSet({ keys: [keys.signing.publicJwk] });
+  const local: TrustedIssuer = {
+    name: 'local',
+    issuer: issuerOf(publicUrl),
+    audience: ADMIN_API_AUDIENCE,
+    keys: localKeys,
+    algorithms: [IAM_SIGNING_ALG],
+    typ: 'at+jwt',
+    requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
+  };
+  const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
+  return { provider, keys, publicUrl, issuer: local.issuer, localKeys, trusted: [local, ...external.map((e) => e.trusted)], external };
+}
+
+/**
+ * Seals what an earlier version stored in clear (once: each value only if it is still the clear one read),
+ * and stops the start when sealed values do not open with this key (another process's key, say). The
+ * authorization server's keys are made here too, so that a process given another key stops now, not at
+ * its first request.
+ */
+async function sealSecretsAtRest(deps: IamDeps, secretBox: SecretBox, operators: OperatorStore): Promise<void> {
+  const { db, clock } = deps;
+  const keys = await sealIamKeysAtRest(db, secretBox);
+  const totp = await operators.sealTotpSecretsAtRest();
+  const unopenable = [...keys.unopenable.map((name) => `iam_keys ${name}`), ...totp.unopenable.map((username) => `the TOTP secret of ${username}`)];
+  if (unopenable.length > 0) {
+    throw new SecretBoxError(`${unopenable.length} sealed IAM secret(s) do not open with ${secretBox.keySource} (${unopenable.slice(0, 5).join(', ')}${unopenable.length > 5 ? ', …' : ''}): `
+      + 'they were sealed with another key; every hub process on one database must use the same IAM secrets key file (admin.secretsKeyFile)');
+  }
+  if (keys.sealed + totp.sealed > 0) {
+    deps.log.warn({ iamKeys: keys.sealed, totpSecrets: totp.sealed }, `sealed the IAM secrets stored in clear with ${secretBox.keySource}; backups made before now still hold them in clear`);
+  }
+  await loadIamKeys(db, clock, secretBox);
+}
+
 export function createIam(deps: IamDeps) {
   const { db, engine, clock } = deps;
   const secretBox = deps.secretBox ?? inMemorySecretBox();
@@ -134,31 +178,9 @@ export function createIam(deps: IamDeps) {
 
   let runtime: Promise<IamRuntime> | undefined;
 
-  async function build(): Promise<IamRuntime> {
-    const keys = await loadIamKeys(db, clock, secretBox);
-    const publicUrl = deps.publicUrl();
-    const provider = createAuthorizationServer({
-      db, clock, keys, operators, clients, publicUrl, secretBox,
-      ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
-    });
-    auditAuthorizationServer(provider, deps);
-    const localKeys = createLocalJWKSet({ keys: [keys.signing.publicJwk] });
-    const local: TrustedIssuer = {
-      name: 'local',
-      issuer: issuerOf(publicUrl),
-      audience: ADMIN_API_AUDIENCE,
-      keys: localKeys,
-      algorithms: [IAM_SIGNING_ALG],
-      typ: 'at+jwt',
-      requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
-    };
-    const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
-    return { provider, keys, publicUrl, issuer: local.issuer, localKeys, trusted: [local, ...external.map((e) => e.trusted)], external };
-  }
-
   /** The authorization server and trusted issuers; built once, at first use. */
   function started(): Promise<IamRuntime> {
-    runtime ??= build().catch((error: unknown) => {
+    runtime ??= buildRuntime(deps, secretBox, operators, clients).catch((error: unknown) => {
       runtime = undefined;
       throw error;
     });
@@ -183,28 +205,8 @@ export function createIam(deps: IamDeps) {
     }, token.issuer, token.claims);
   }
 
-  /**
-   * Seals what an earlier version stored in clear (once: each value only if it is still the clear one read),
-   * and stops the start when sealed values do not open with this key (another process's key, say). The
-   * authorization server's keys are made here too, so that a process given another key stops now, not at
-   * its first request.
-   */
-  async function sealSecretsAtRest(): Promise<void> {
-    const keys = await sealIamKeysAtRest(db, secretBox);
-    const totp = await operators.sealTotpSecretsAtRest();
-    const unopenable = [...keys.unopenable.map((name) => `iam_keys ${name}`), ...totp.unopenable.map((username) => `the TOTP secret of ${username}`)];
-    if (unopenable.length > 0) {
-      throw new SecretBoxError(`${unopenable.length} sealed IAM secret(s) do not open with ${secretBox.keySource} (${unopenable.slice(0, 5).join(', ')}${unopenable.length > 5 ? ', …' : ''}): `
-        + 'they were sealed with another key; every hub process on one database must use the same IAM secrets key file (admin.secretsKeyFile)');
-    }
-    if (keys.sealed + totp.sealed > 0) {
-      deps.log.warn({ iamKeys: keys.sealed, totpSecrets: totp.sealed }, `sealed the IAM secrets stored in clear with ${secretBox.keySource}; backups made before now still hold them in clear`);
-    }
-    await loadIamKeys(db, clock, secretBox);
-  }
-
   const bootstrap = async () => {
-    await sealSecretsAtRest();
+    await sealSecretsAtRest(deps, secretBox, operators);
     await bootstrapIam({
       db, clock, log: deps.log, operators, clients, rbac, showOnce: deps.showOnce, automationCredentialsFile: deps.automationCredentialsFile,
     });

@@ -20,6 +20,7 @@ import { recordOrRefuse, type AdminAuditSink, type AuditActor } from '../audit_e
 import { isReadPrivilege } from '../rbac/privileges.ts';
 import { INTERACTION_PATH } from './authorization_server.ts';
 import type { Iam } from './iam.ts';
+import type { StepRefusal } from './operators.ts';
 import { INTERACTION_TTL_S, SIGNIN_FORM_BYTES_MAX } from './limits.ts';
 import type { Operator, SigninStage } from './tables.ts';
 import { form, page, PAGE_HEADERS, paragraph, escapeHtml } from './pages.ts';
@@ -40,6 +41,11 @@ type Form = Record<string, string | undefined>;
 function field(body: unknown, name: string): string {
   const value = (body as Form | undefined)?.[name];
   return typeof value === 'string' ? value : '';
+}
+
+/** What the audit entry of a failed step says. */
+function refusalDetail(refusal: StepRefusal): string {
+  return refusal.lockedNow === true ? `${refusal.reason}; now locked out` : refusal.reason;
 }
 
 export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps): void {
@@ -177,12 +183,12 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       }
       const step = await iam.operators.checkPassword(username, field(request.body, 'password'));
       if (!step.ok) {
-        const actor: AuditActor = step.operator === undefined ? { kind: 'anonymous', name: username } : operatorActor(step.operator);
-        await emit(request, actor, 'SIGN_IN', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
+        const actor: AuditActor = step.error.operator === undefined ? { kind: 'anonymous', name: username } : operatorActor(step.error.operator);
+        await emit(request, actor, 'SIGN_IN', false, refusalDetail(step.error));
         return loginPage(reply, interaction.uid, 401, FAILED);
       }
-      await emit(request, operatorActor(step.operator), 'SIGN_IN_PASSWORD', true);
-      return proceed(request, reply, interaction, step.operator, ['pwd']);
+      await emit(request, operatorActor(step.value), 'SIGN_IN_PASSWORD', true);
+      return proceed(request, reply, interaction, step.value, ['pwd']);
     });
 
     scope.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/password`, { schema: { params: uidParams }, config }, async (request, reply) => {
@@ -209,8 +215,8 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       if (interaction === undefined || flow?.stage !== 'ENROL_TOTP' || flow.pending_totp_secret === null || operator === undefined) return expired(reply);
       const step = await iam.operators.enrolTotp(operator.id, flow.pending_totp_secret, field(request.body, 'code'));
       if (!step.ok) {
-        await emit(request, operatorActor(operator), 'TOTP_ENROL', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
-        if (step.lockedNow === true) return send(reply, 401, 'Sign-in failed', paragraph(FAILED));
+        await emit(request, operatorActor(operator), 'TOTP_ENROL', false, refusalDetail(step.error));
+        if (step.error.lockedNow === true) return send(reply, 401, 'Sign-in failed', paragraph(FAILED));
         return stagePage(reply, interaction.uid, 'ENROL_TOTP', operator, flow.pending_totp_secret, 'That code is not right; try the next one.');
       }
       await emit(request, operatorActor(operator), 'TOTP_ENROL', true);
@@ -223,15 +229,15 @@ export function registerSigninRoutes(app: FastifyInstance, deps: SigninRouteDeps
       if (interaction === undefined || flow?.stage !== 'TOTP') return expired(reply);
       const step = await iam.operators.checkTotp(flow.operator_id, field(request.body, 'code'));
       if (!step.ok) {
-        const actor: AuditActor = step.operator === undefined ? { kind: 'operator', id: flow.operator_id } : operatorActor(step.operator);
-        await emit(request, actor, 'SIGN_IN_TOTP', false, step.lockedNow === true ? `${step.reason}; now locked out` : step.reason);
-        if (step.reason === 'locked' || step.lockedNow === true) {
+        const actor: AuditActor = step.error.operator === undefined ? { kind: 'operator', id: flow.operator_id } : operatorActor(step.error.operator);
+        await emit(request, actor, 'SIGN_IN_TOTP', false, refusalDetail(step.error));
+        if (step.error.reason === 'locked' || step.error.lockedNow === true) {
           await db.deleteFrom('signin_flows').where('uid', '=', interaction.uid).execute();
           return send(reply, 401, 'Sign-in failed', paragraph(FAILED));
         }
-        return step.operator === undefined ? expired(reply) : stagePage(reply, interaction.uid, 'TOTP', step.operator, null, FAILED);
+        return step.error.operator === undefined ? expired(reply) : stagePage(reply, interaction.uid, 'TOTP', step.error.operator, null, FAILED);
       }
-      return finish(request, reply, step.operator, ['pwd', 'otp']);
+      return finish(request, reply, step.value, ['pwd', 'otp']);
     });
     done();
   });
