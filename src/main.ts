@@ -9,11 +9,12 @@ import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS } from './audit/index.ts';
 import { fanOutAdminAudit, loggedAdminAudit } from './operator/audit_events.ts';
 import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
-import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
+import { loadOrCreateHubSigningKey, signOutgoingRequest } from './signature/index.ts';
 import { startSchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminApi, iamOf } from './operator/index.ts';
+import { participantTokenHandler } from './operator/iam/index.ts';
 import { loadOrCreateSecretBox } from './operator/iam/secret_box.ts';
 import { oneTimeCredentialDelivery } from './operator/iam/one_time_credential.ts';
 import { createGateway } from './edge/gateway/gateway.ts';
@@ -191,7 +192,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     signatureKeysOf: (participant, nowMs) => signingKeys.activeKeysOf(participant, nowMs),
     securityEvents,
     gateway: gateway.controls,
-    ...(mutual ? { tls: schemeTls.mtls, tokenProvider: async () => (await iamOf(admin).started()).provider } : {}),
+    ...(mutual ? { tls: schemeTls.mtls, tokenRequestHandler: async () => participantTokenHandler((await iamOf(admin).started()).provider) } : {}),
     afterAccepted: () => { delivery.wake(); },
   });
 

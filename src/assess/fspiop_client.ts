@@ -5,8 +5,8 @@
 // certificate; every request is bounded in time and in the answer read.
 import https from 'node:https';
 import { FlattenedSign } from 'jose';
-import { formatSignatureHeader } from '../edge/signature/signature_header.ts';
-import type { SigningKey } from '../edge/signature/index.ts';
+import { formatSignatureHeader } from '../signature/index.ts';
+import type { SigningKey } from '../signature/index.ts';
 import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { dfspHeaders, type DfspRequest } from '../sim/headers.ts';
 import type { DfspTls } from '../sim/index.ts';

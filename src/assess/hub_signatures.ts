@@ -3,7 +3,7 @@
 // key, messages the hub originates (its error callbacks, its notices) with
 // the hub's published keys (GET /hub/jwks), exactly as a DFSP would verify them.
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { verifySignature, type VerificationKey } from '../edge/signature/index.ts';
+import { verifySignature, type VerificationKey } from '../signature/index.ts';
 import type { Arrival } from '../sim/server.ts';
 import type { AssessContext } from './context.ts';
 import { CONTROLS, fail, verdict, type Probe } from './probe.ts';

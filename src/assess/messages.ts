@@ -5,7 +5,7 @@
 // the one thing a probe breaks can be the reason for a refusal.
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { FlattenedSign } from 'jose';
-import { formatSignatureHeader } from '../edge/signature/signature_header.ts';
+import { formatSignatureHeader } from '../signature/index.ts';
 import { sdkStableJson } from '../ilp/index.ts';
 import type { Arrival } from '../sim/server.ts';
 import { positionOf, prepareTerms, type AssessContext, type PrepareTerms } from './context.ts';

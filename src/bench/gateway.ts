@@ -18,7 +18,7 @@ import { trustedProxies } from '../edge/gateway/client_address.ts';
 import { addressRefusal, passGateway, type GatewayControls, type GatewayRequest } from '../edge/gateway/gateway.ts';
 import { loadIpAllowlist } from '../edge/gateway/ip_allowlist.ts';
 import { createRateLimiter } from '../edge/gateway/rate_limit.ts';
-import { signMessage, verifySignature } from '../edge/signature/index.ts';
+import { signMessage, verifySignature } from '../signature/index.ts';
 import { createTestPki } from '../pki/testing.ts';
 import { prepareBody, ilpLock } from '../testing/dfsp.ts';
 

@@ -13,7 +13,7 @@ import { defaultOrigin, parseOrigin, parseWitnesses, type WitnessConfig } from '
 import { CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN, SECURITY_EVENT_COALESCE_INTERVAL_MS, SECURITY_EVENT_INTERVAL_MS_MAX, SECURITY_EVENT_INTERVAL_MS_MIN } from '../audit/limits.ts';
 import { checkCallbackNetworks, DEFAULT_CALLBACK_NETWORKS } from '../delivery/callback_addresses.ts';
 import { ACCESS_TOKEN_MODES, type AccessTokenMode } from '../edge/gateway/access_token.ts';
-import { FSPIOP_APIS, type FspiopApi } from '../edge/gateway/apis.ts';
+import { FSPIOP_APIS, type FspiopApi } from '../fspiop/apis.ts';
 import { trustedProxies } from '../edge/gateway/client_address.ts';
 import { connectionLimitsProblem, DEFAULT_CONNECTION_LIMITS, HEADER_BYTES_MAX, HEADER_BYTES_MIN, TIMEOUT_MS_MAX, TIMEOUT_MS_MIN } from '../edge/gateway/connection_limits.ts';
 import { IP_ALLOWLIST_MODES, type IpAllowlistMode } from '../edge/gateway/ip_allowlist.ts';

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { FlattenedSign } from 'jose';
 import { agentOf, errorCodeOf, fspiopRequest, httpsExchange, ilpLock, positionOf, prepareBody, sentBodyText, testCredentialsOf, tokenSourceOf, type HttpAnswer } from '../testing/dfsp.ts';
 import { startSchemeHub, type SchemeHub } from '../testing/scheme_hub.ts';
-import { formatSignatureHeader, signMessage } from './signature/index.ts';
+import { formatSignatureHeader, signMessage } from '../signature/index.ts';
 
 let scheme: SchemeHub<'payerfsp' | 'payeefsp'>;
 

@@ -21,7 +21,6 @@
 // exact bytes, and signatures are verified over them.
 import { TLSSocket, type Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type Provider from 'oidc-provider';
 import { checkBodyShape, exceedsShapeLimit, validateBody } from '../fspiop/body_validation.ts';
 import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
 import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
@@ -40,10 +39,10 @@ import type { TransferService } from '../transfers/index.ts';
 import { connectionServerOptions, guardConnectionLimits, type ConnectionLimits } from './gateway/connection_limits.ts';
 import { addressRefusal, connectionRefusal, passGateway, type GatewayControls } from './gateway/gateway.ts';
 import type { GatewayRefusal } from './gateway/refusal.ts';
-import { PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint } from './gateway/token_endpoint.ts';
+import { PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint, type TokenRequestHandler } from './gateway/token_endpoint.ts';
 import type { SecurityEvent, SecurityEvents } from './security_events.ts';
 import type { MutualTls } from './tls/mtls.ts';
-import { verifySignature, type VerificationKey } from './signature/index.ts';
+import { verifySignature, type VerificationKey } from '../signature/index.ts';
 
 /** The listener's connection limits (requestTimeoutMs: the whole request, head and body), and the request's. */
 export interface FspiopApiConfig extends ConnectionLimits {
@@ -66,8 +65,8 @@ export interface FspiopApiDeps {
   tls?: MutualTls;
   /** The participant API gateway's controls: IP allow-lists, access tokens, API permissions, rate limits. */
   gateway: GatewayControls;
-  /** The authorization server whose token endpoint DFSPs reach over their mutual TLS connection (with tls only). */
-  tokenProvider?: () => Promise<Provider>;
+  /** The authorization server's handler of the token requests DFSPs send over their mutual TLS connection (with tls only). */
+  tokenRequestHandler?: () => Promise<TokenRequestHandler>;
   /** Called after a request's effects are committed (to wake the outbox worker). */
   afterAccepted?: () => void;
 }
@@ -363,9 +362,9 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
       socket.destroy();
     });
     // A token is asked from an allowed address too (through a trusted proxy, its X-Forwarded-For's).
-    if (deps.tokenProvider !== undefined) {
+    if (deps.tokenRequestHandler !== undefined) {
       registerParticipantTokenEndpoint(app, {
-        provider: deps.tokenProvider,
+        tokenRequestHandler: deps.tokenRequestHandler,
         admit: (request) => {
           const socket = request.raw.socket;
           const identity = socket instanceof TLSSocket && socket.authorized ? tls.identityOf(socket) : undefined;

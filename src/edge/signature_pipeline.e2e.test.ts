@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Hub } from '../main.ts';
 import { agentOf, errorCodeOf, httpsExchange, fspiopRequest, ilpLock, positionOf, prepareBody, testCredentialsOf, tokenSourceOf, type DfspServer } from '../testing/dfsp.ts';
-import { signMessage } from './signature/index.ts';
+import { signMessage } from '../signature/index.ts';
 import type { AdminClient } from '../testing/admin_client.ts';
 import { startSchemeHub, type SchemeHub } from '../testing/scheme_hub.ts';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fail, type ErrorCode, type Failure, type FspiopResult } from './errors.ts';
-import { ok } from '../support/result.ts';
+import { err, ok } from '../support/result.ts';
 import { SUPPORTED_CONTENT_VERSIONS, type FspiopVersion } from './headers.ts';
 import { OPERATIONS, type OperationKey } from './resources.ts';
 import generatedV1_1 from './openapi/fspiop-v1.1.schemas.json' with { type: 'json' };
@@ -126,7 +126,7 @@ export function checkBodyShape(body: unknown): FspiopResult<void> {
     }
     frame.index += 1;
   }
-  return failure === undefined ? ok(undefined) : { ok: false, error: failure };
+  return failure === undefined ? ok(undefined) : err(failure);
 }
 
 // ajv settings: refuse anything the schema does not define exactly. No
@@ -321,5 +321,5 @@ export function validateBody(operationKey: OperationKey, body: unknown, contentV
   if (compiled.validate(body)) return ok(undefined);
   const first = compiled.validate.errors?.[0];
   assert.ok(first !== undefined, 'validateBody: ajv refused the body without saying why');
-  return { ok: false, error: failureFor(first) };
+  return err(failureFor(first));
 }

@@ -4,7 +4,7 @@
 // hub itself originates.
 import assert from 'node:assert/strict';
 import { fail, type Extension, type Failure, type FspiopResult } from './errors.ts';
-import { ok } from '../support/result.ts';
+import { ok, type Err } from '../support/result.ts';
 import { FSPIOP_METHODS, type FspiopMethod, type FspiopResource } from './resources.ts';
 
 export interface FspiopVersion {
@@ -142,7 +142,7 @@ function isSupportedAccept(accepted: AcceptedVersion): boolean {
   }
 }
 
-function unsupportedVersion(detail: string): { ok: false; error: Failure } {
+function unsupportedVersion(detail: string): Err<Failure> {
   return fail('3001', detail, { extensions: SUPPORTED_VERSION_EXTENSIONS });
 }
 

@@ -3,7 +3,7 @@
 // sender's own FSPIOP headers and bytes; messages the hub originates come from
 // "Hub" with sorted-key compact JSON bodies (the form Mojaloop's SDK verifies
 // signatures over).
-import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
+import { HUB_PARTICIPANT_NAME } from './hub.ts';
 import { hubHeaders as fspiopHubHeaders } from './headers.ts';
 import type { FspiopMethod, FspiopResource } from './resources.ts';
 

@@ -55,6 +55,12 @@ export async function findHubAccount(db: Db, currency: string, type: 'HUB_MULTIL
     .executeTakeFirst();
 }
 
+/** Opens or closes one of a participant's accounts; undefined when the participant has no account `accountId`. */
+export async function setAccountActive(tx: Tx, participantId: number, accountId: number, isActive: boolean, nowMs: number): Promise<Account | undefined> {
+  return ledgerTables(tx).updateTable('accounts').set({ is_active: isActive ? 1 : 0, changed_at_ms: nowMs })
+    .where('id', '=', accountId).where('participant_id', '=', participantId).returningAll().executeTakeFirst();
+}
+
 export async function listAccounts(db: Db, participantId: number): Promise<Account[]> {
   return ledgerTables(db).selectFrom('accounts').selectAll().where('participant_id', '=', participantId).orderBy('id').execute();
 }

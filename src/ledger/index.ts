@@ -1,6 +1,6 @@
 // The ledger: accounts, the append-only double-entry journal, positions,
 // limits, funds in and out, and the consistency check.
-export { openAccount, findAccount, findHubAccount, listAccounts } from './accounts.ts';
+export { openAccount, findAccount, findHubAccount, listAccounts, setAccountActive } from './accounts.ts';
 export { valueMinor, reservedMinor, availableLiquidityMinor, withdrawableMinor } from './balances.ts';
 export { checkLedger, type LedgerCheckReport } from './check.ts';
 export { createFunds, fundsState, type FundsRequest, type FundsOutcome, type FundsState } from './funds.ts';

@@ -38,7 +38,7 @@ import { actorOf, AuditUnavailableError, recordInTransactionOrFail, recordOrRefu
 import { changeRequestView, type ChangeRequests, type StoredRequest } from './change_requests/service.ts';
 import { EXECUTION_HEADER, type Executions } from './change_requests/executor.ts';
 import type { Iam } from './iam/iam.ts';
-import { BEARER_TOKEN_LENGTH_MAX } from './iam/limits.ts';
+import { BEARER_TOKEN_LENGTH_MAX } from '../identity/index.ts';
 import { decide, decideAny, type Decision, type Principal } from './rbac/authorize.ts';
 import { withAuthority, type Authority } from './rbac/guard.ts';
 import type { Exclusion } from './rbac/sod.ts';
@@ -260,15 +260,15 @@ async function tokenAuthority(deps: AccessControlDeps, request: FastifyRequest, 
   }
   const check = await iam.verify(match[1]);
   if (!check.ok) {
-    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.reason}: ${check.detail}`, participant });
-    return unauthorized(reply, check.detail, 'invalid_token');
+    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: `token ${check.error.reason}: ${check.error.detail}`, participant });
+    return unauthorized(reply, check.error.detail, 'invalid_token');
   }
-  const resolved = await iam.principalOf(check);
+  const resolved = await iam.principalOf(check.value);
   if (!resolved.ok) {
-    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.detail, participant });
-    return unauthorized(reply, resolved.detail, 'invalid_token');
+    await emit(deps, request, undefined, actionOf(routeAccess), 'refused', { detail: resolved.error, participant });
+    return unauthorized(reply, resolved.error, 'invalid_token');
   }
-  const principal = resolved.principal;
+  const principal = resolved.value;
   const exclusions = await iam.rbac.exclusions();
   const decision = routeDecision(routeAccess, principal, participant, exclusions);
   if (!decision.ok) {

@@ -10,7 +10,7 @@
 //   GET    /hub/jwks                          the hub's public keys, as a JWK Set
 import { parseDateTimeMs } from '../support/timestamp.ts';
 import type { FastifyInstance } from 'fastify';
-import { jwksOf, type PublicSigningKey } from '../edge/signature/index.ts';
+import { jwksOf, type PublicSigningKey } from '../signature/index.ts';
 import { signingKeyState, SIGNING_KEY_LIMITS, type SigningKeyRecord, type SigningKeyRegistry } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { access, actorName } from './access.ts';

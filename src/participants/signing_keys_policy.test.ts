@@ -18,16 +18,16 @@ function rsaPublicKeyOf(bits: number, exponent: number) {
 }
 
 test('RSA of 2048 to 8192 bits with exponent 65537 signs RS256; P-256 signs ES256', () => {
-  assert.deepEqual(signingAlgOf(rsa.publicKey), { ok: true, alg: 'RS256' });
-  assert.deepEqual(signingAlgOf(rsa.privateKey), { ok: true, alg: 'RS256' });
-  assert.deepEqual(signingAlgOf(rsaPublicKeyOf(8192, 65537)), { ok: true, alg: 'RS256' });
-  assert.deepEqual(signingAlgOf(ec.publicKey), { ok: true, alg: 'ES256' });
+  assert.deepEqual(signingAlgOf(rsa.publicKey), { ok: true, value: 'RS256' });
+  assert.deepEqual(signingAlgOf(rsa.privateKey), { ok: true, value: 'RS256' });
+  assert.deepEqual(signingAlgOf(rsaPublicKeyOf(8192, 65537)), { ok: true, value: 'RS256' });
+  assert.deepEqual(signingAlgOf(ec.publicKey), { ok: true, value: 'ES256' });
 });
 
 test('weak keys are refused as weak: RSA under 2048 bits, a small exponent', () => {
   for (const key of [rsa1024.publicKey, rsaPublicKeyOf(2040, 65537), rsaPublicKeyOf(2048, 3)]) {
     const verdict = signingAlgOf(key);
-    assert.ok(!verdict.ok && verdict.weak, JSON.stringify(verdict));
+    assert.ok(!verdict.ok && verdict.error.weak, JSON.stringify(verdict));
   }
 });
 
@@ -42,7 +42,7 @@ test('keys of other types, curves or sizes are refused, not as weak', () => {
   ];
   for (const key of others) {
     const verdict = signingAlgOf(key);
-    assert.ok(!verdict.ok && !verdict.weak, JSON.stringify(verdict));
+    assert.ok(!verdict.ok && !verdict.error.weak, JSON.stringify(verdict));
   }
 });
 
@@ -55,10 +55,10 @@ test('a public key is read from SPKI PEM, PKCS#1 PEM or a public JWK', () => {
   ];
   for (const input of inputs) {
     const parsed = parsePublicKey(input);
-    assert.ok(parsed.ok && parsed.alg === 'RS256' && parsed.publicKey.equals(rsa.publicKey), JSON.stringify(parsed));
+    assert.ok(parsed.ok && parsed.value.alg === 'RS256' && parsed.value.publicKey.equals(rsa.publicKey), JSON.stringify(parsed));
   }
   const fromEc = parsePublicKey(ec.publicKey.export({ format: 'jwk' }));
-  assert.ok(fromEc.ok && fromEc.alg === 'ES256');
+  assert.ok(fromEc.ok && fromEc.value.alg === 'ES256');
 });
 
 test('a private key, in any form, is refused and called disclosed', () => {
@@ -76,7 +76,7 @@ test('a private key, in any form, is refused and called disclosed', () => {
   for (const input of inputs) {
     const parsed = parsePublicKey(input);
     if (parsed.ok) assert.fail(`a private key was taken: ${JSON.stringify(input).slice(0, 40)}`);
-    assert.ok(parsed.reason.includes('private') || parsed.reason.includes('readable'), parsed.reason);
+    assert.ok(parsed.error.reason.includes('private') || parsed.error.reason.includes('readable'), parsed.error.reason);
   }
 });
 
@@ -99,5 +99,5 @@ test('certificates, several keys, garbage, an encryption JWK or a JWK naming ano
   ];
   for (const input of inputs) assert.equal(parsePublicKey(input).ok, false, JSON.stringify(input).slice(0, 60));
   const weak = parsePublicKey(rsa1024.publicKey.export({ type: 'spki', format: 'pem' }));
-  assert.ok(!weak.ok && weak.weak && weak.reason.includes('too weak'));
+  assert.ok(!weak.ok && weak.error.weak && weak.error.reason.includes('too weak'));
 });

@@ -7,6 +7,7 @@
 // HMAC (a shared secret cannot attribute a message to one sender), PS256 (no
 // Mojaloop peer signs or verifies it) and `none` are never accepted.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { err, ok, type Err, type Result } from '../support/result.ts';
 
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGORITHMS)[number];
@@ -31,9 +32,17 @@ export const SIGNING_KEY_LIMITS = {
 /** The one ES256 curve (RFC 7518 §3.4): P-256, as OpenSSL names it. */
 const ES256_CURVE = 'prime256v1';
 
-export type KeyPolicyVerdict =
-  | { readonly ok: true; readonly alg: SigningAlg }
-  | { readonly ok: false; readonly weak: boolean; readonly reason: string };
+/** Why a key is refused; `weak` marks keys of a usable type that are too small. */
+export interface KeyRefusal {
+  readonly weak: boolean;
+  readonly reason: string;
+}
+
+export type KeyPolicyVerdict = Result<SigningAlg, KeyRefusal>;
+
+function refuse(reason: string, weak = false): Err<KeyRefusal> {
+  return err({ weak, reason });
+}
 
 /**
  * The algorithm a key (public or private) signs with, or why Interlock
@@ -41,28 +50,26 @@ export type KeyPolicyVerdict =
  * distinct from keys of a type or curve Interlock does not use at all.
  */
 export function signingAlgOf(key: KeyObject): KeyPolicyVerdict {
-  if (key.type === 'secret') return { ok: false, weak: false, reason: 'a symmetric (HMAC) key cannot sign FSPIOP messages' };
+  if (key.type === 'secret') return refuse('a symmetric (HMAC) key cannot sign FSPIOP messages');
   const details = key.asymmetricKeyDetails ?? {};
   const type = key.asymmetricKeyType;
   if (type === 'rsa') {
     const bits = details.modulusLength ?? 0;
-    if (bits < SIGNING_KEY_LIMITS.rsaModulusBitsMin) return { ok: false, weak: true, reason: `an RSA key of ${bits} bits is too weak; at least ${SIGNING_KEY_LIMITS.rsaModulusBitsMin} bits are required` };
-    if (bits > SIGNING_KEY_LIMITS.rsaModulusBitsMax) return { ok: false, weak: false, reason: `an RSA key of ${bits} bits is larger than the ${SIGNING_KEY_LIMITS.rsaModulusBitsMax} bits accepted` };
+    if (bits < SIGNING_KEY_LIMITS.rsaModulusBitsMin) return refuse(`an RSA key of ${bits} bits is too weak; at least ${SIGNING_KEY_LIMITS.rsaModulusBitsMin} bits are required`, true);
+    if (bits > SIGNING_KEY_LIMITS.rsaModulusBitsMax) return refuse(`an RSA key of ${bits} bits is larger than the ${SIGNING_KEY_LIMITS.rsaModulusBitsMax} bits accepted`);
     const exponent = details.publicExponent ?? 0n;
-    if (exponent < SIGNING_KEY_LIMITS.rsaPublicExponentMin) return { ok: false, weak: true, reason: `an RSA public exponent of ${exponent} is too small; 65537 is required` };
-    return { ok: true, alg: 'RS256' };
+    if (exponent < SIGNING_KEY_LIMITS.rsaPublicExponentMin) return refuse(`an RSA public exponent of ${exponent} is too small; 65537 is required`, true);
+    return ok('RS256');
   }
   if (type === 'ec') {
-    if (details.namedCurve !== ES256_CURVE) return { ok: false, weak: false, reason: `an EC key on ${details.namedCurve ?? 'an unnamed curve'} cannot sign ES256, which needs P-256` };
-    return { ok: true, alg: 'ES256' };
+    if (details.namedCurve !== ES256_CURVE) return refuse(`an EC key on ${details.namedCurve ?? 'an unnamed curve'} cannot sign ES256, which needs P-256`);
+    return ok('ES256');
   }
   // RSASSA-PSS ('rsa-pss': no Mojaloop peer verifies PS256), EdDSA, DSA, key agreement and post-quantum types alike.
-  return { ok: false, weak: false, reason: `a ${type ?? 'unknown'} key cannot sign RS256 or ES256` };
+  return refuse(`a ${type ?? 'unknown'} key cannot sign RS256 or ES256`);
 }
 
-export type ParsedPublicKey =
-  | { readonly ok: true; readonly publicKey: KeyObject; readonly alg: SigningAlg }
-  | { readonly ok: false; readonly weak: boolean; readonly reason: string };
+export type ParsedPublicKey = Result<{ readonly publicKey: KeyObject; readonly alg: SigningAlg }, KeyRefusal>;
 
 const PEM_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{1,40})-----/g;
@@ -89,38 +96,38 @@ function isPrivateKeyText(text: string): boolean {
 export function parsePublicKey(input: unknown): ParsedPublicKey {
   let publicKey: KeyObject;
   if (typeof input === 'string') {
-    if (input.length > SIGNING_KEY_LIMITS.publicKeyTextLengthMax) return { ok: false, weak: false, reason: `the key is longer than ${SIGNING_KEY_LIMITS.publicKeyTextLengthMax} characters` };
+    if (input.length > SIGNING_KEY_LIMITS.publicKeyTextLengthMax) return refuse(`the key is longer than ${SIGNING_KEY_LIMITS.publicKeyTextLengthMax} characters`);
     const labels = [...input.matchAll(PEM_BEGIN)].map((m) => m[1] ?? '');
     if (labels.some((label) => label.includes('PRIVATE')) || isPrivateKeyText(input)) {
-      return { ok: false, weak: false, reason: 'this is a private key: send only the public key, and treat this private key as disclosed' };
+      return refuse('this is a private key: send only the public key, and treat this private key as disclosed');
     }
     const [label] = labels;
     if (labels.length !== 1 || label === undefined || !PEM_LABELS.has(label)) {
-      return { ok: false, weak: false, reason: 'the key must be one PEM block, "PUBLIC KEY" (SPKI) or "RSA PUBLIC KEY" (PKCS#1), or a public JWK' };
+      return refuse('the key must be one PEM block, "PUBLIC KEY" (SPKI) or "RSA PUBLIC KEY" (PKCS#1), or a public JWK');
     }
     try {
       publicKey = createPublicKey({ key: input, format: 'pem' });
     } catch {
-      return { ok: false, weak: false, reason: 'the PEM does not hold a readable public key' };
+      return refuse('the PEM does not hold a readable public key');
     }
   } else if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
     const jwk = input as Record<string, unknown>;
     if (PRIVATE_JWK_MEMBERS.some((member) => Object.hasOwn(jwk, member))) {
-      return { ok: false, weak: false, reason: 'this JWK holds private or symmetric key material: send only the public key, and treat the private key as disclosed' };
+      return refuse('this JWK holds private or symmetric key material: send only the public key, and treat the private key as disclosed');
     }
     // A JWK that names its own use or algorithm must name this one; a key meant for encryption is not a signing key.
-    if (jwk['use'] !== undefined && jwk['use'] !== 'sig') return { ok: false, weak: false, reason: 'the JWK "use" must be "sig"' };
+    if (jwk['use'] !== undefined && jwk['use'] !== 'sig') return refuse('the JWK "use" must be "sig"');
     try {
       publicKey = createPublicKey({ key: jwk, format: 'jwk' });
     } catch {
-      return { ok: false, weak: false, reason: 'the JWK is not a readable RSA or EC public key' };
+      return refuse('the JWK is not a readable RSA or EC public key');
     }
   } else {
-    return { ok: false, weak: false, reason: 'the key must be a PEM string or a JWK object' };
+    return refuse('the key must be a PEM string or a JWK object');
   }
   const verdict = signingAlgOf(publicKey);
   if (!verdict.ok) return verdict;
   const named = typeof input === 'object' ? (input as Record<string, unknown>)['alg'] : undefined;
-  if (named !== undefined && named !== verdict.alg) return { ok: false, weak: false, reason: `the JWK names alg ${JSON.stringify(named)}, but this key signs ${verdict.alg}` };
-  return { ok: true, publicKey, alg: verdict.alg };
+  if (named !== undefined && named !== verdict.value) return refuse(`the JWK names alg ${JSON.stringify(named)}, but this key signs ${verdict.value}`);
+  return ok({ publicKey, alg: verdict.value });
 }

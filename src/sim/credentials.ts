@@ -10,7 +10,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes } f
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
-import { loadOrCreateHubSigningKey } from '../edge/signature/index.ts';
+import { loadOrCreateHubSigningKey } from '../signature/index.ts';
 import { makeCsr, splitPemBundle } from '../pki/index.ts';
 import type { DfspCredentials, DfspTls } from './types.ts';
 

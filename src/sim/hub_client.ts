@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { TLS_POLICY } from '../edge/tls/policy.ts';
-import { signMessage, type SigningKey } from '../edge/signature/index.ts';
+import { signMessage, type SigningKey } from '../signature/index.ts';
 import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';
 import { boundedRequest } from '../support/bounded_request.ts';

@@ -1,6 +1,6 @@
 // What a simulated DFSP is made of and what it reports, shared by its parts.
 import type { KeyObject } from 'node:crypto';
-import type { SigningKey } from '../edge/signature/index.ts';
+import type { SigningKey } from '../signature/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { SimLimits } from './limits.ts';

@@ -1,6 +1,6 @@
 // Private keys in PKCS#8 PEM files that the operator controls: read only when
 // the file is its owner's alone, and made without ever replacing a file that
-// exists. Used for the hub's JWS key (edge/signature/hub_key.ts), the audit
+// exists. Used for the hub's JWS key (signature/hub_key.ts), the audit
 // log's and witnesses' Ed25519 keys (audit/key_file.ts), and simulated DFSPs'
 // signing keys; the owner-only reading and the writer also for the key that
 // seals the operator IAM's secrets (operator/iam/secret_box.ts).

@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
-import { signMessage } from '../edge/signature/index.ts';
+import { signMessage } from '../signature/index.ts';
 import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../edge/tls/policy.ts';
 import { ilpPacketFor } from './ilp_fixture.ts';
 import { testTlsOf } from './scheme_pki.ts';

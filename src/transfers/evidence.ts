@@ -4,8 +4,8 @@
 // that the sender, and no one else, sent exactly those terms.
 import { createHash, createPublicKey } from 'node:crypto';
 import type { Generated } from 'kysely';
-import type { VerificationKey } from '../edge/signature/index.ts';
-import { verifySignature } from '../edge/signature/index.ts';
+import type { VerificationKey } from '../signature/index.ts';
+import { verifySignature } from '../signature/index.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import type { Db } from '../storage/index.ts';
 import { transferTables } from './tables.ts';

@@ -15,22 +15,16 @@
 //   - cnf.x5t#S256 (RFC 8705) is the SHA-256 of the connection's client
 //     certificate, compared in constant time: a token lifted from one
 //     connection is worthless on another with another certificate;
-//   - the scope names the API called (apis.ts scopeOf).
+//   - the scope names the API called (fspiop/apis.ts scopeOf).
 //
 // Refusals say nothing internal to the DFSP (FSPIOP 3000 with RFC 6750's
 // WWW-Authenticate); the security event says exactly why, never the token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
-import { FSPIOP_API_AUDIENCE } from '../../operator/iam/authorization_server.ts';
-import { participantClientId } from '../../operator/iam/clients.ts';
-import type { ParticipantTokenTrust } from '../../operator/iam/iam.ts';
-import { IAM_SIGNING_ALG } from '../../operator/iam/keys.ts';
-import { ACCESS_TOKEN_AGE_S_MAX, BEARER_TOKEN_LENGTH_MAX, TOKEN_CLOCK_TOLERANCE_S } from '../../operator/iam/limits.ts';
+import { ACCESS_TOKEN_AGE_S_MAX, BEARER_TOKEN_LENGTH_MAX, FSPIOP_API_AUDIENCE, IAM_SIGNING_ALG, participantClientId, TOKEN_CLOCK_TOLERANCE_S, type ParticipantTokenTrust } from '../../identity/index.ts';
 import type { Clock } from '../../support/clock.ts';
-import { scopeOf, type FspiopApi } from './apis.ts';
+import { scopeOf, type FspiopApi } from '../../fspiop/apis.ts';
 import type { GatewayRefusal } from './refusal.ts';
-
-export type { ParticipantTokenTrust } from '../../operator/iam/iam.ts';
 
 /**
  * The scheme's setting: 'off' reads no token; 'optional' lets a request without an Authorization header

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { OPERATION_KEYS } from '../../fspiop/resources.ts';
 import { ALL_API_GRANTS, describeApiGrants, loadApiPermissions, parseApiGrants, type ApiGrants } from './api_permissions.ts';
-import { OPERATION_USES } from './apis.ts';
+import { OPERATION_USES } from '../../fspiop/apis.ts';
 import type { GatewayPolicy } from './policy_store.ts';
 
 describe('API permissions as an operator sends them', () => {

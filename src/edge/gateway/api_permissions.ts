@@ -1,5 +1,5 @@
 // Per-participant API permissions: which FSPIOP APIs (lookup, quotes,
-// transfers) a participant may call, and in which role (apis.ts): a DFSP set
+// transfers) a participant may call, and in which role (fspiop/apis.ts): a DFSP set
 // up only as a payee cannot send transfer prepares. Stored through
 // maker-checker (policy_store.ts), held in memory here, checked on every
 // request by its operation.
@@ -11,7 +11,7 @@
 // (role 'either': GET /quotes/{ID}, GET /transfers/{ID}) passes with any role
 // of its API.
 import type { OperationKey } from '../../fspiop/resources.ts';
-import { API_ROLES, FSPIOP_APIS, OPERATION_USES, scopeOf, type ApiRole, type FspiopApi } from './apis.ts';
+import { API_ROLES, FSPIOP_APIS, OPERATION_USES, scopeOf, type ApiRole, type FspiopApi } from '../../fspiop/apis.ts';
 import type { Parsed } from './ip_allowlist.ts';
 import type { GatewayPolicyStore } from './policy_store.ts';
 import { createPolicyCache } from './policy_store_cache.ts';

@@ -18,9 +18,10 @@
 import type { OperationKey } from '../../fspiop/resources.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Db, Engine } from '../../storage/index.ts';
-import { createParticipantTokenCheck, type AccessTokenMode, type ParticipantTokenCheck, type ParticipantTokenTrust } from './access_token.ts';
+import { createParticipantTokenCheck, type AccessTokenMode, type ParticipantTokenCheck } from './access_token.ts';
+import type { ParticipantTokenTrust } from '../../identity/index.ts';
 import { loadApiPermissions, type ApiPermissionsCheck } from './api_permissions.ts';
-import { OPERATION_USES } from './apis.ts';
+import { OPERATION_USES } from '../../fspiop/apis.ts';
 import { clientAddress, isTrustedPeer, trustedProxies, type TrustedProxies } from './client_address.ts';
 import { loadIpAllowlist, type IpAllowlistCheck, type IpAllowlistMode } from './ip_allowlist.ts';
 import { createGatewayPolicyStore, type GatewayPolicy, type GatewayPolicyStore } from './policy_store.ts';

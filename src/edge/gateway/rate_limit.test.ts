@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { FSPIOP_APIS } from './apis.ts';
+import { FSPIOP_APIS } from '../../fspiop/apis.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMITS, parseRateLimitOverrides, type ApiRateLimits, type RateLimit } from './rate_limit.ts';
 
 function fakeClock(startMs = 1_700_000_000_000) {

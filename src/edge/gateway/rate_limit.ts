@@ -3,7 +3,7 @@
 // one token or is refused with HTTP 429, FSPIOP 3000 (FSPIOP has no
 // rate-limit code) and Retry-After. The participant is the one the connection's
 // certificate established, so a bucket is only ever made for a participant that
-// passed mutual TLS; the API is the operation's (apis.ts).
+// passed mutual TLS; the API is the operation's (fspiop/apis.ts).
 //
 // Arithmetic is in integer milli-tokens: a rate of r tokens a second is exactly
 // r milli-tokens a millisecond, so refills never drift however often they run.
@@ -22,7 +22,7 @@ import { fail, type FspiopResult } from '../../fspiop/errors.ts';
 import { ok } from '../../support/result.ts';
 import type { Clock } from '../../support/clock.ts';
 import { isParticipantName } from '../../support/ids.ts';
-import { FSPIOP_APIS, type FspiopApi } from './apis.ts';
+import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/apis.ts';
 import type { GatewayRefusal } from './refusal.ts';
 
 export interface RateLimit {

@@ -15,9 +15,10 @@ import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { capturedAdminAudit } from '../../operator/audit_events.ts';
-import { FSPIOP_API_AUDIENCE, FSPIOP_SCOPES, OIDC_PATH } from '../../operator/iam/authorization_server.ts';
+import { FSPIOP_API_AUDIENCE } from '../../identity/index.ts';
+import { FSPIOP_SCOPES, OIDC_PATH } from '../../operator/iam/authorization_server.ts';
 import { createIam, type Iam } from '../../operator/iam/iam.ts';
-import { registerOidcRoutes } from '../../operator/iam/oidc_routes.ts';
+import { participantTokenHandler, registerOidcRoutes } from '../../operator/iam/oidc_routes.ts';
 import { authorizationServerOf, inProcess } from '../../operator/testing.ts';
 import { createParticipantRegistry } from '../../participants/index.ts';
 import { createTestPki, type TestCredentials, type TestPki } from '../../pki/testing.ts';
@@ -29,7 +30,7 @@ import { testSchemePki } from '../../testing/scheme_pki.ts';
 import { capturedSecurityEvents } from '../security_events.ts';
 import { createMutualTls, type MutualTls } from '../tls/mtls.ts';
 import { certificateThumbprint, createParticipantTokenCheck, type ParticipantTokenCheck } from './access_token.ts';
-import { FSPIOP_APIS, type FspiopApi } from './apis.ts';
+import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/apis.ts';
 import { participantTokenEndpointUrl, PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint } from './token_endpoint.ts';
 
 const ADMIN_URL = 'http://hub.test';
@@ -70,7 +71,7 @@ async function listener(attach: boolean): Promise<Listener> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => { done(null, body); });
   app.route({ method: ['GET', 'POST', 'PUT'], url: '/*', handler: (_request, reply) => reply.code(404).send({ fspiop: 'no such operation' }) });
-  registerParticipantTokenEndpoint(app, { provider: async () => (await iam.started()).provider });
+  registerParticipantTokenEndpoint(app, { tokenRequestHandler: async () => participantTokenHandler((await iam.started()).provider) });
   app.get('/check', async (request, reply) => {
     const socket = request.raw.socket;
     if (!(socket instanceof TLSSocket) || !socket.authorized) return reply.code(403).send({ error: 'no verified certificate' });

@@ -16,7 +16,7 @@ import { outboxOf } from '../../delivery/outbox_table.ts';
 import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, testCredentialsOf } from '../../testing/dfsp.ts';
 import { testSchemePki } from '../../testing/scheme_pki.ts';
 import { until } from '../../testing/hub_process.ts';
-import { signMessage } from '../signature/index.ts';
+import { signMessage } from '../../signature/index.ts';
 import { TLS_POLICY } from './policy.ts';
 import type { AdminClient } from '../../testing/admin_client.ts';
 import { startSchemeHub, type SchemeHub } from '../../testing/scheme_hub.ts';

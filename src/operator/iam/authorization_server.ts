@@ -30,14 +30,15 @@ import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import type { X509Certificate } from 'node:crypto';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type AccessTokenLike } from 'oidc-provider';
-import { FSPIOP_APIS, scopeOf } from '../../edge/gateway/apis.ts';
+import { FSPIOP_APIS, scopeOf } from '../../fspiop/apis.ts';
+import { fspIdOfClientId, FSPIOP_API_AUDIENCE, IAM_SIGNING_ALG, TOKEN_CLOCK_TOLERANCE_S } from '../../identity/index.ts';
 import { fspIdOfCertificate, fspIdUri } from '../../pki/identity.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Db } from '../../storage/index.ts';
 import { escapeHtml, page, PAGE_HEADERS } from './pages.ts';
-import { fspIdOfClientId, type ClientStore } from './clients.ts';
-import { IAM_SIGNING_ALG, type IamKeys } from './keys.ts';
-import { ACCESS_TOKEN_TTL_S, AUTHORIZATION_CODE_TTL_S, FSPIOP_ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S, INTERACTION_TTL_S, REFRESH_TOKEN_TTL_S, SESSION_TTL_S, TOKEN_CLOCK_TOLERANCE_S } from './limits.ts';
+import type { ClientStore } from './clients.ts';
+import type { IamKeys } from './keys.ts';
+import { ACCESS_TOKEN_TTL_S, AUTHORIZATION_CODE_TTL_S, FSPIOP_ACCESS_TOKEN_TTL_S, ID_TOKEN_TTL_S, INTERACTION_TTL_S, REFRESH_TOKEN_TTL_S, SESSION_TTL_S } from './limits.ts';
 import { createOidcAdapterFactory } from './oidc_adapter.ts';
 import type { OperatorStore } from './operators.ts';
 import type { SecretBox } from './secret_box.ts';
@@ -51,8 +52,6 @@ export const OIDC_PATH = '/oidc';
 export const INTERACTION_PATH = '/interaction';
 /** The claim carrying an operator token's grant id, so that the admin API can tell a revoked session. */
 export const GRANT_ID_CLAIM = 'grant_id';
-/** The FSPIOP API as a resource server: the audience of DFSPs' access tokens, and of no one else's. */
-export const FSPIOP_API_AUDIENCE = 'urn:interlock:fspiop-api';
 /** Every scope of the FSPIOP API, one per API (fspiop:lookup, fspiop:quotes, fspiop:transfers). */
 export const FSPIOP_SCOPES: readonly string[] = FSPIOP_APIS.map(scopeOf);
 
@@ -131,44 +130,173 @@ function errorPage(ctx: KoaContextWithOIDC, out: Record<string, unknown>): void 
   ctx.body = page('Sign-in problem', `<p>${escapeHtml(error)}${description === '' ? '' : `: ${escapeHtml(description)}`}</p><p><a href="/portal">Back to the portal</a></p>`);
 }
 
+/** How long each artefact of the authorization server lives (limits.ts). */
+const TTLS_S = {
+  AccessToken: ACCESS_TOKEN_TTL_S,
+  ClientCredentials: ACCESS_TOKEN_TTL_S,
+  AuthorizationCode: AUTHORIZATION_CODE_TTL_S,
+  IdToken: ID_TOKEN_TTL_S,
+  RefreshToken: REFRESH_TOKEN_TTL_S,
+  Interaction: INTERACTION_TTL_S,
+  Session: SESSION_TTL_S,
+  Grant: SESSION_TTL_S,
+};
+
+const ENABLED_JWA = {
+  clientAuthSigningAlgValues: [IAM_SIGNING_ALG],
+  idTokenSigningAlgValues: [IAM_SIGNING_ALG],
+  requestObjectSigningAlgValues: [IAM_SIGNING_ALG],
+};
+
+const CLIENT_DEFAULTS = {
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+  id_token_signed_response_alg: IAM_SIGNING_ALG,
+  token_endpoint_auth_method: 'private_key_jwt',
+  // No token_endpoint_auth_signing_alg default: the portal and automation clients set it, and DFSP clients (tls_client_auth) must not have one.
+};
+
+/** A DFSP's tokens: for the FSPIOP API only, with the scopes it asked for (all when it asked none) that it is permitted. */
+async function fspiopResourceServer(grantedScopes: GrantedScopes, ctx: RequestContext, fspId: string) {
+  const permitted = [...new Set(await grantedScopes(fspId))].filter((scope) => FSPIOP_SCOPES.includes(scope));
+  if (permitted.length === 0) throw new errors.AccessDenied('the participant is permitted no FSPIOP API');
+  const params = ctx.oidc?.params;
+  const asked = params?.['scope'];
+  // RFC 6749 §3.3: a request without scope gets the default, here every scope the DFSP is permitted.
+  if (params !== undefined && (asked === undefined || asked === '')) params['scope'] = permitted.join(' ');
+  else if (typeof asked === 'string' && !asked.split(' ').some((scope) => permitted.includes(scope))) {
+    throw new InvalidScope('none of the requested scopes is permitted to the participant', asked);
+  }
+  return {
+    scope: permitted.join(' '),
+    audience: FSPIOP_API_AUDIENCE,
+    accessTokenTTL: FSPIOP_ACCESS_TOKEN_TTL_S,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: IAM_SIGNING_ALG } },
+  };
+}
+
+/** The operator portal, the one client known from the start. */
+function portalClient(keys: IamKeys, publicUrl: string) {
+  return {
+    client_id: PORTAL_CLIENT_ID,
+    client_name: 'Interlock operator portal',
+    application_type: 'web',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [portalRedirectUri(publicUrl)],
+    post_logout_redirect_uris: [`${publicUrl}/portal`],
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: IAM_SIGNING_ALG,
+    id_token_signed_response_alg: IAM_SIGNING_ALG,
+    jwks: { keys: [keys.portalClient.publicJwk] },
+  };
+}
+
+/** Sign-out pages, with the hub's page headers. */
+const RP_INITIATED_LOGOUT = {
+  enabled: true,
+  logoutSource: (ctx: KoaContextWithOIDC, form: string) => {
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+    // oidc-provider's form carries its own anti-forgery token; the buttons submit it.
+    ctx.body = page('Sign out', `${form}<p><button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button></p>`);
+    return Promise.resolve();
+  },
+  postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => {
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+    ctx.body = page('Signed out', '<p>You are signed out. <a href="/portal">Back to the portal</a></p>');
+    return Promise.resolve();
+  },
+};
+
+/** Which API a token is for: DFSPs' tokens for the FSPIOP API at its token endpoint, everyone else's for the admin API. */
+function resourceIndicators(grantedScopes: GrantedScopes) {
+  return {
+    enabled: true,
+    defaultResource: (_ctx: unknown, client?: { clientId: string }) =>
+      (client !== undefined && fspIdOfClientId(client.clientId) !== undefined ? FSPIOP_API_AUDIENCE : ADMIN_API_AUDIENCE),
+    useGrantedResource: () => true,
+    getResourceServerInfo: async (ctx: RequestContext, resourceIndicator: string, client: { clientId: string }) => {
+      const fspId = fspIdOfClientId(client.clientId);
+      // DFSPs get FSPIOP tokens at the FSPIOP listener only; everyone else gets admin tokens at the admin API only.
+      if (fspId !== undefined) {
+        if (!viaParticipantEndpoint(ctx)) throw new errors.InvalidTarget('DFSP tokens are issued at the FSPIOP API\'s token endpoint only');
+        if (resourceIndicator !== FSPIOP_API_AUDIENCE) throw new errors.InvalidTarget('a DFSP\'s only resource is the FSPIOP API');
+        return fspiopResourceServer(grantedScopes, ctx, fspId);
+      }
+      if (viaParticipantEndpoint(ctx)) throw new errors.InvalidTarget('only DFSPs get tokens at the FSPIOP API\'s token endpoint');
+      if (resourceIndicator !== ADMIN_API_AUDIENCE) throw new errors.InvalidTarget('the only resource is the admin API');
+      return {
+        scope: 'admin',
+        audience: ADMIN_API_AUDIENCE,
+        accessTokenTTL: ACCESS_TOKEN_TTL_S,
+        accessTokenFormat: 'jwt',
+        jwt: { sign: { alg: IAM_SIGNING_ALG } },
+      };
+    },
+  };
+}
+
+/** RFC 8705: DFSPs authenticate with their scheme certificate, and their tokens are bound to it. */
+function mutualTls(clock: Clock) {
+  return {
+    enabled: true,
+    tlsClientAuth: true,
+    selfSignedTlsClientAuth: false,
+    certificateBoundAccessTokens: true,
+    getCertificate: (ctx: RequestContext) => peerCertificate(ctx),
+    // The handshake verified it (scheme CA, CRLs); a keep-alive connection may outlive it.
+    certificateAuthorized: (ctx: RequestContext) => {
+      const certificate = peerCertificate(ctx);
+      const nowMs = clock.nowMs();
+      return certificate !== undefined && certificate.validFromDate.getTime() <= nowMs && nowMs < certificate.validToDate.getTime();
+    },
+    // The participant's one urn:mojaloop:fspid SAN, read as the FSPIOP listener reads it (pki/identity.ts).
+    certificateSubjectMatches: (ctx: RequestContext, property: string, expected: string) => {
+      if (property !== 'tls_client_auth_san_uri') return false;
+      const certificate = peerCertificate(ctx);
+      const fspId = certificate === undefined ? undefined : fspIdOfCertificate(new Uint8Array(certificate.raw));
+      return fspId !== undefined && fspIdUri(fspId) === expected;
+    },
+  };
+}
+
+/** The portal is first-party: its operators are not asked to consent to it. */
+async function loadExistingGrant(ctx: KoaContextWithOIDC) {
+  const { client, session, result, provider } = ctx.oidc;
+  if (client === undefined || session?.accountId === undefined) return undefined;
+  const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+  if (grantId !== undefined) {
+    const existing = await provider.Grant.find(grantId);
+    if (existing !== undefined) return existing;
+  }
+  if (client.clientId !== PORTAL_CLIENT_ID) return undefined;
+  const grant = new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+  grant.addOIDCScope('openid profile');
+  grant.addResourceScope(ADMIN_API_AUDIENCE, 'admin');
+  await grant.save();
+  return grant;
+}
+
+/** RFC 8705 §5: where clients authenticating with a certificate find the token endpoint (known only once the FSPIOP listener is up). */
+function advertiseTokenEndpointAlias(provider: Provider, tokenEndpointUrl: () => string | undefined): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    const url = tokenEndpointUrl();
+    const route = (ctx.oidc as { route?: string } | undefined)?.route;
+    if (url !== undefined && route === 'discovery' && typeof ctx.body === 'object' && ctx.body !== null) {
+      (ctx.body as Record<string, unknown>)['mtls_endpoint_aliases'] = { token_endpoint: url };
+    }
+  });
+}
+
 export function createAuthorizationServer(deps: AuthorizationServerDeps): Provider {
   const { db, clock, keys, operators, clients, publicUrl, secretBox } = deps;
   const grantedScopes = deps.participantTokens?.grantedScopes ?? allFspiopScopes;
 
-  /** A DFSP's tokens: for the FSPIOP API only, with the scopes it asked for (all when it asked none) that it is permitted. */
-  async function fspiopResourceServer(ctx: RequestContext, fspId: string) {
-    const permitted = [...new Set(await grantedScopes(fspId))].filter((scope) => FSPIOP_SCOPES.includes(scope));
-    if (permitted.length === 0) throw new errors.AccessDenied('the participant is permitted no FSPIOP API');
-    const params = ctx.oidc?.params;
-    const asked = params?.['scope'];
-    // RFC 6749 §3.3: a request without scope gets the default, here every scope the DFSP is permitted.
-    if (params !== undefined && (asked === undefined || asked === '')) params['scope'] = permitted.join(' ');
-    else if (typeof asked === 'string' && !asked.split(' ').some((scope) => permitted.includes(scope))) {
-      throw new InvalidScope('none of the requested scopes is permitted to the participant', asked);
-    }
-    return {
-      scope: permitted.join(' '),
-      audience: FSPIOP_API_AUDIENCE,
-      accessTokenTTL: FSPIOP_ACCESS_TOKEN_TTL_S,
-      accessTokenFormat: 'jwt',
-      jwt: { sign: { alg: IAM_SIGNING_ALG } },
-    };
-  }
   const configuration: Configuration = {
     adapter: createOidcAdapterFactory({ db, clock, secretBox, clients: (id) => clients.metadata(id) }),
-    clients: [{
-      client_id: PORTAL_CLIENT_ID,
-      client_name: 'Interlock operator portal',
-      application_type: 'web',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      redirect_uris: [portalRedirectUri(publicUrl)],
-      post_logout_redirect_uris: [`${publicUrl}/portal`],
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: IAM_SIGNING_ALG,
-      id_token_signed_response_alg: IAM_SIGNING_ALG,
-      jwks: { keys: [keys.portalClient.publicJwk] },
-    }],
+    clients: [portalClient(keys, publicUrl)],
     jwks: { keys: [keys.signing.privateJwk] },
     cookies: {
       keys: [...keys.cookieKeys],
@@ -188,18 +316,8 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
     scopes: ['openid', 'profile'],
     responseTypes: ['code'],
     clientAuthMethods: ['private_key_jwt', 'tls_client_auth'],
-    enabledJWA: {
-      clientAuthSigningAlgValues: [IAM_SIGNING_ALG],
-      idTokenSigningAlgValues: [IAM_SIGNING_ALG],
-      requestObjectSigningAlgValues: [IAM_SIGNING_ALG],
-    },
-    clientDefaults: {
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      id_token_signed_response_alg: IAM_SIGNING_ALG,
-      token_endpoint_auth_method: 'private_key_jwt',
-      // No token_endpoint_auth_signing_alg default: the portal and automation clients set it, and DFSP clients (tls_client_auth) must not have one.
-    },
+    enabledJWA: ENABLED_JWA,
+    clientDefaults: CLIENT_DEFAULTS,
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
@@ -209,97 +327,19 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
       userinfo: { enabled: false },
       registration: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx: KoaContextWithOIDC, form: string) => {
-          for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
-          // oidc-provider's form carries its own anti-forgery token; the buttons submit it.
-          ctx.body = page('Sign out', `${form}<p><button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button></p>`);
-          return Promise.resolve();
-        },
-        postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => {
-          for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
-          ctx.body = page('Signed out', '<p>You are signed out. <a href="/portal">Back to the portal</a></p>');
-          return Promise.resolve();
-        },
-      },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: (_ctx: unknown, client?: { clientId: string }) =>
-          (client !== undefined && fspIdOfClientId(client.clientId) !== undefined ? FSPIOP_API_AUDIENCE : ADMIN_API_AUDIENCE),
-        useGrantedResource: () => true,
-        getResourceServerInfo: async (ctx: RequestContext, resourceIndicator: string, client: { clientId: string }) => {
-          const fspId = fspIdOfClientId(client.clientId);
-          // DFSPs get FSPIOP tokens at the FSPIOP listener only; everyone else gets admin tokens at the admin API only.
-          if (fspId !== undefined) {
-            if (!viaParticipantEndpoint(ctx)) throw new errors.InvalidTarget('DFSP tokens are issued at the FSPIOP API\'s token endpoint only');
-            if (resourceIndicator !== FSPIOP_API_AUDIENCE) throw new errors.InvalidTarget('a DFSP\'s only resource is the FSPIOP API');
-            return fspiopResourceServer(ctx, fspId);
-          }
-          if (viaParticipantEndpoint(ctx)) throw new errors.InvalidTarget('only DFSPs get tokens at the FSPIOP API\'s token endpoint');
-          if (resourceIndicator !== ADMIN_API_AUDIENCE) throw new errors.InvalidTarget('the only resource is the admin API');
-          return {
-            scope: 'admin',
-            audience: ADMIN_API_AUDIENCE,
-            accessTokenTTL: ACCESS_TOKEN_TTL_S,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: IAM_SIGNING_ALG } },
-          };
-        },
-      },
+      rpInitiatedLogout: RP_INITIATED_LOGOUT,
+      resourceIndicators: resourceIndicators(grantedScopes),
       // RFC 8705: DFSPs authenticate with their scheme certificate, and their tokens are bound to it.
-      mTLS: {
-        enabled: true,
-        tlsClientAuth: true,
-        selfSignedTlsClientAuth: false,
-        certificateBoundAccessTokens: true,
-        getCertificate: (ctx: RequestContext) => peerCertificate(ctx),
-        // The handshake verified it (scheme CA, CRLs); a keep-alive connection may outlive it.
-        certificateAuthorized: (ctx: RequestContext) => {
-          const certificate = peerCertificate(ctx);
-          const nowMs = clock.nowMs();
-          return certificate !== undefined && Date.parse(certificate.validFrom) <= nowMs && nowMs < Date.parse(certificate.validTo);
-        },
-        // The participant's one urn:mojaloop:fspid SAN, read as the FSPIOP listener reads it (pki/identity.ts).
-        certificateSubjectMatches: (ctx: RequestContext, property: string, expected: string) => {
-          if (property !== 'tls_client_auth_san_uri') return false;
-          const certificate = peerCertificate(ctx);
-          const fspId = certificate === undefined ? undefined : fspIdOfCertificate(new Uint8Array(certificate.raw));
-          return fspId !== undefined && fspIdUri(fspId) === expected;
-        },
-      },
+      mTLS: mutualTls(clock),
     },
     // Operator tokens carry their grant; client-credentials tokens have none.
     extraTokenClaims: (_ctx: unknown, token: AccessTokenLike) => (token.grantId === undefined ? undefined : { [GRANT_ID_CLAIM]: token.grantId }),
     // The portal is first-party: its operators are not asked to consent to it.
-    async loadExistingGrant(ctx: KoaContextWithOIDC) {
-      const { client, session, result, provider } = ctx.oidc;
-      if (client === undefined || session?.accountId === undefined) return undefined;
-      const grantId = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
-      if (grantId !== undefined) {
-        const existing = await provider.Grant.find(grantId);
-        if (existing !== undefined) return existing;
-      }
-      if (client.clientId !== PORTAL_CLIENT_ID) return undefined;
-      const grant = new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
-      grant.addOIDCScope('openid profile');
-      grant.addResourceScope(ADMIN_API_AUDIENCE, 'admin');
-      await grant.save();
-      return grant;
-    },
+    loadExistingGrant,
     issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => Promise.resolve(client.grantTypeAllowed('refresh_token')),
     rotateRefreshToken: () => true,
     expiresWithSession: () => Promise.resolve(true),
-    ttl: {
-      AccessToken: ACCESS_TOKEN_TTL_S,
-      ClientCredentials: ACCESS_TOKEN_TTL_S,
-      AuthorizationCode: AUTHORIZATION_CODE_TTL_S,
-      IdToken: ID_TOKEN_TTL_S,
-      RefreshToken: REFRESH_TOKEN_TTL_S,
-      Interaction: INTERACTION_TTL_S,
-      Session: SESSION_TTL_S,
-      Grant: SESSION_TTL_S,
-    },
+    ttl: TTLS_S,
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => Promise.resolve(`${INTERACTION_PATH}/${interaction.uid}`) },
     clientBasedCORS: () => false,
     clockTolerance: TOKEN_CLOCK_TOLERANCE_S,
@@ -314,16 +354,6 @@ export function createAuthorizationServer(deps: AuthorizationServerDeps): Provid
   // Behind a TLS-terminating proxy the hub would trust X-Forwarded-*; it terminates TLS itself, so never.
   provider.proxy = false;
   const tokenEndpointUrl = deps.participantTokens?.tokenEndpointUrl;
-  if (tokenEndpointUrl !== undefined) {
-    // RFC 8705 §5: where clients authenticating with a certificate find the token endpoint (known only once the FSPIOP listener is up).
-    provider.use(async (ctx, next) => {
-      await next();
-      const url = tokenEndpointUrl();
-      const route = (ctx.oidc as { route?: string } | undefined)?.route;
-      if (url !== undefined && route === 'discovery' && typeof ctx.body === 'object' && ctx.body !== null) {
-        (ctx.body as Record<string, unknown>)['mtls_endpoint_aliases'] = { token_endpoint: url };
-      }
-    });
-  }
+  if (tokenEndpointUrl !== undefined) advertiseTokenEndpointAlias(provider, tokenEndpointUrl);
   return provider;
 }

@@ -23,7 +23,7 @@ import { BOOTSTRAP_FUNCTIONS, BOOTSTRAP_GRANTABLE_ROLES, BOOTSTRAP_ROLE, moneyAp
 import type { ChangeFunction } from '../rbac/privileges.ts';
 import type { RbacStore } from '../rbac/store.ts';
 import type { ClientStore } from './clients.ts';
-import { IAM_SIGNING_ALG } from './keys.ts';
+import { IAM_SIGNING_ALG } from '../../identity/index.ts';
 import type { OperatorStore } from './operators.ts';
 
 export const BOOTSTRAP_USERNAME = 'admin';

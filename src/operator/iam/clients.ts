@@ -9,13 +9,12 @@
 // urn:mojaloop:fspid SAN must name the same fspId) and gets access tokens
 // bound to that certificate. Deactivating the participant ends its client.
 import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { fspIdOfClientId, IAM_SIGNING_ALG, PARTICIPANT_CLIENT_PREFIX, participantClientId } from '../../identity/index.ts';
 import { ok } from '../../support/result.ts';
 import { fspIdUri } from '../../pki/identity.ts';
 import { findActiveFsp } from '../../participants/lookup.ts';
 import type { Clock } from '../../support/clock.ts';
-import { isParticipantName } from '../../support/ids.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
-import { IAM_SIGNING_ALG } from './keys.ts';
 import type { IamClient } from './tables.ts';
 
 const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
@@ -25,20 +24,6 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
 export function isClientId(value: unknown): value is string {
   return typeof value === 'string' && CLIENT_ID_PATTERN.test(value);
-}
-
-/** DFSP clients' ids: fsp:<fspId>. No automation client id can take this form (":" is not in CLIENT_ID_PATTERN). */
-export const PARTICIPANT_CLIENT_PREFIX = 'fsp:';
-
-export function participantClientId(fspId: string): string {
-  return PARTICIPANT_CLIENT_PREFIX + fspId;
-}
-
-/** The fspId of a DFSP client id, or undefined when `clientId` is not one. */
-export function fspIdOfClientId(clientId: string): string | undefined {
-  if (!clientId.startsWith(PARTICIPANT_CLIENT_PREFIX)) return undefined;
-  const fspId = clientId.slice(PARTICIPANT_CLIENT_PREFIX.length);
-  return isParticipantName(fspId) ? fspId : undefined;
 }
 
 export interface PublicJwk {

@@ -6,6 +6,7 @@
 // with the box it is given (secret_box.ts).
 import { createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
+import { IAM_SIGNING_ALG, type ParticipantTokenTrust } from '../../identity/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Logger } from '../../support/logger.ts';
 import type { Db, Engine } from '../../storage/index.ts';
@@ -14,13 +15,13 @@ import type { Grant } from '../rbac/authorize.ts';
 import { createRbacStore } from '../rbac/store.ts';
 import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf, type ParticipantTokenOptions } from './authorization_server.ts';
 import { bootstrapIam } from './bootstrap.ts';
-import { createClientStore } from './clients.ts';
-import { IAM_SIGNING_ALG, loadIamKeys, sealIamKeysAtRest, type IamKeys } from './keys.ts';
-import { createOperatorStore } from './operators.ts';
+import { createClientStore, type ClientStore } from './clients.ts';
+import { loadIamKeys, sealIamKeysAtRest, type IamKeys } from './keys.ts';
+import { createOperatorStore, type OperatorStore } from './operators.ts';
 import { resolvePrincipal, type PrincipalResult } from './principals.ts';
 import { SecretBoxError, inMemorySecretBox, type SecretBox } from './secret_box.ts';
 import { createSigninLimits } from './signin_limits.ts';
-import { verifyAccessToken, type TokenCheck, type TrustedIssuer } from './token_verifier.ts';
+import { verifyAccessToken, type TokenCheck, type TrustedIssuer, type VerifiedToken } from './token_verifier.ts';
 
 /** An external OpenID Connect issuer whose users may call the admin API (external_issuer.ts builds these). */
 export interface ExternalIssuer {
@@ -50,12 +51,6 @@ export interface IamDeps {
    * database shares). Absent: this process's in-memory key, for tests; what it seals is lost when the process ends.
    */
   secretBox?: SecretBox;
-}
-
-/** What the FSPIOP API needs to verify the DFSPs' access tokens this authorization server issues. */
-export interface ParticipantTokenTrust {
-  readonly issuer: string;
-  readonly keys: JWTVerifyGetKey;
 }
 
 export interface IamRuntime {
@@ -128,6 +123,50 @@ function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit
   provider.on('server_error', (_ctx, error) => { deps.log.error({ err: error }, 'authorization server error'); });
 }
 
+async function buildRuntime(deps: IamDeps, secretBox: SecretBox, operators: OperatorStore, clients: ClientStore): Promise<IamRuntime> {
+  const { db, clock } = deps;
+  const keys = await loadIamKeys(db, clock, secretBox);
+  const publicUrl = deps.publicUrl();
+  const provider = createAuthorizationServer({
+    db, clock, keys, operators, clients, publicUrl, secretBox,
+    ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
+  });
+  auditAuthorizationServer(provider, deps);
+  const localKeys = createLocalJWKSet({ keys: [keys.signing.publicJwk] });
+  const local: TrustedIssuer = {
+    name: 'local',
+    issuer: issuerOf(publicUrl),
+    audience: ADMIN_API_AUDIENCE,
+    keys: localKeys,
+    algorithms: [IAM_SIGNING_ALG],
+    typ: 'at+jwt',
+    requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
+  };
+  const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
+  return { provider, keys, publicUrl, issuer: local.issuer, localKeys, trusted: [local, ...external.map((e) => e.trusted)], external };
+}
+
+/**
+ * Seals what an earlier version stored in clear (once: each value only if it is still the clear one read),
+ * and stops the start when sealed values do not open with this key (another process's key, say). The
+ * authorization server's keys are made here too, so that a process given another key stops now, not at
+ * its first request.
+ */
+async function sealSecretsAtRest(deps: IamDeps, secretBox: SecretBox, operators: OperatorStore): Promise<void> {
+  const { db, clock } = deps;
+  const keys = await sealIamKeysAtRest(db, secretBox);
+  const totp = await operators.sealTotpSecretsAtRest();
+  const unopenable = [...keys.unopenable.map((name) => `iam_keys ${name}`), ...totp.unopenable.map((username) => `the TOTP secret of ${username}`)];
+  if (unopenable.length > 0) {
+    throw new SecretBoxError(`${unopenable.length} sealed IAM secret(s) do not open with ${secretBox.keySource} (${unopenable.slice(0, 5).join(', ')}${unopenable.length > 5 ? ', …' : ''}): `
+      + 'they were sealed with another key; every hub process on one database must use the same IAM secrets key file (admin.secretsKeyFile)');
+  }
+  if (keys.sealed + totp.sealed > 0) {
+    deps.log.warn({ iamKeys: keys.sealed, totpSecrets: totp.sealed }, `sealed the IAM secrets stored in clear with ${secretBox.keySource}; backups made before now still hold them in clear`);
+  }
+  await loadIamKeys(db, clock, secretBox);
+}
+
 export function createIam(deps: IamDeps) {
   const { db, engine, clock } = deps;
   const secretBox = deps.secretBox ?? inMemorySecretBox();
@@ -139,31 +178,9 @@ export function createIam(deps: IamDeps) {
 
   let runtime: Promise<IamRuntime> | undefined;
 
-  async function build(): Promise<IamRuntime> {
-    const keys = await loadIamKeys(db, clock, secretBox);
-    const publicUrl = deps.publicUrl();
-    const provider = createAuthorizationServer({
-      db, clock, keys, operators, clients, publicUrl, secretBox,
-      ...(deps.participantTokens === undefined ? {} : { participantTokens: deps.participantTokens }),
-    });
-    auditAuthorizationServer(provider, deps);
-    const localKeys = createLocalJWKSet({ keys: [keys.signing.publicJwk] });
-    const local: TrustedIssuer = {
-      name: 'local',
-      issuer: issuerOf(publicUrl),
-      audience: ADMIN_API_AUDIENCE,
-      keys: localKeys,
-      algorithms: [IAM_SIGNING_ALG],
-      typ: 'at+jwt',
-      requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
-    };
-    const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
-    return { provider, keys, publicUrl, issuer: local.issuer, localKeys, trusted: [local, ...external.map((e) => e.trusted)], external };
-  }
-
   /** The authorization server and trusted issuers; built once, at first use. */
   function started(): Promise<IamRuntime> {
-    runtime ??= build().catch((error: unknown) => {
+    runtime ??= buildRuntime(deps, secretBox, operators, clients).catch((error: unknown) => {
       runtime = undefined;
       throw error;
     });
@@ -180,36 +197,16 @@ export function createIam(deps: IamDeps) {
     return verifyAccessToken(token, (await started()).trusted, clock.nowMs());
   }
 
-  async function principalOf(check: Extract<TokenCheck, { ok: true }>): Promise<PrincipalResult> {
+  async function principalOf(token: VerifiedToken): Promise<PrincipalResult> {
     const { external } = await started();
     return resolvePrincipal({
       db, clock, operators, clients, rbac, secretBox,
       externalGrants: (name) => external.find((e) => e.trusted.name === name)?.grantsOf,
-    }, check.issuer, check.claims);
-  }
-
-  /**
-   * Seals what an earlier version stored in clear (once: each value only if it is still the clear one read),
-   * and stops the start when sealed values do not open with this key (another process's key, say). The
-   * authorization server's keys are made here too, so that a process given another key stops now, not at
-   * its first request.
-   */
-  async function sealSecretsAtRest(): Promise<void> {
-    const keys = await sealIamKeysAtRest(db, secretBox);
-    const totp = await operators.sealTotpSecretsAtRest();
-    const unopenable = [...keys.unopenable.map((name) => `iam_keys ${name}`), ...totp.unopenable.map((username) => `the TOTP secret of ${username}`)];
-    if (unopenable.length > 0) {
-      throw new SecretBoxError(`${unopenable.length} sealed IAM secret(s) do not open with ${secretBox.keySource} (${unopenable.slice(0, 5).join(', ')}${unopenable.length > 5 ? ', …' : ''}): `
-        + 'they were sealed with another key; every hub process on one database must use the same IAM secrets key file (admin.secretsKeyFile)');
-    }
-    if (keys.sealed + totp.sealed > 0) {
-      deps.log.warn({ iamKeys: keys.sealed, totpSecrets: totp.sealed }, `sealed the IAM secrets stored in clear with ${secretBox.keySource}; backups made before now still hold them in clear`);
-    }
-    await loadIamKeys(db, clock, secretBox);
+    }, token.issuer, token.claims);
   }
 
   const bootstrap = async () => {
-    await sealSecretsAtRest();
+    await sealSecretsAtRest(deps, secretBox, operators);
     await bootstrapIam({
       db, clock, log: deps.log, operators, clients, rbac, showOnce: deps.showOnce, automationCredentialsFile: deps.automationCredentialsFile,
     });

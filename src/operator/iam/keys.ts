@@ -11,12 +11,10 @@
 // an earlier version are sealed at start (sealIamKeysAtRest).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { IAM_SIGNING_ALG } from '../../identity/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Db } from '../../storage/index.ts';
 import { inMemorySecretBox, sealStoredSecrets, type SealedAtRest, type SecretBox } from './secret_box.ts';
-
-/** The one signature algorithm of this authorization server: short keys, fast, FAPI 2.0's choice. */
-export const IAM_SIGNING_ALG = 'ES256';
 
 export interface KeyPairJwk {
   readonly kid: string;

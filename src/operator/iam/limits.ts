@@ -1,6 +1,7 @@
 // Every bound of operator sign-in and tokens, with its unit and why. The
 // relations between them are asserted once, at the bottom.
 import assert from 'node:assert/strict';
+import { ACCESS_TOKEN_AGE_S_MAX } from '../../identity/index.ts';
 
 /**
  * argon2id parameters: OWASP Password Storage Cheat Sheet's first
@@ -44,12 +45,6 @@ export const SESSION_TTL_S = 8 * 3_600;
 export const REFRESH_TOKEN_TTL_S = SESSION_TTL_S;
 /** From the authorization request to the end of the password, TOTP and any password change or enrolment. */
 export const INTERACTION_TTL_S = 10 * 60;
-/** A token older than this (iat) is refused whatever its exp says. */
-export const ACCESS_TOKEN_AGE_S_MAX = 10 * 60;
-/** Clock difference tolerated between the token issuer and the admin API. */
-export const TOKEN_CLOCK_TOLERANCE_S = 5;
-/** Largest Authorization header value read (a JWT access token is about 800 bytes). */
-export const BEARER_TOKEN_LENGTH_MAX = 4_096;
 
 /**
  * DFSPs' access tokens for the FSPIOP API (client credentials, bound to the
@@ -57,8 +52,6 @@ export const BEARER_TOKEN_LENGTH_MAX = 4_096;
  * over its mutual-TLS connection whenever it needs one.
  */
 export const FSPIOP_ACCESS_TOKEN_TTL_S = 5 * 60;
-/** Largest token request body the FSPIOP listener's token endpoint reads (a client-credentials request is under 100 bytes). */
-export const PARTICIPANT_TOKEN_REQUEST_BYTES_MAX = 4_096;
 
 /** Largest sign-in form body. */
 export const SIGNIN_FORM_BYTES_MAX = 4_096;

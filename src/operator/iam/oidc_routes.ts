@@ -5,21 +5,42 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { PARTICIPANT_TOKEN_PATH, type TokenRequestHandler } from '../../edge/gateway/token_endpoint.ts';
 import { access } from '../access.ts';
-import { OIDC_PATH } from './authorization_server.ts';
+import { markParticipantTokenRequest, OIDC_PATH } from './authorization_server.ts';
 import type { Iam } from './iam.ts';
 
 type ProviderCallback = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 const callbacks = new WeakMap<Provider, ProviderCallback>();
 
 /** The provider's request handler, made once per provider (here and on the FSPIOP listener's token endpoint). */
-export function providerCallback(provider: Provider): ProviderCallback {
+function providerCallback(provider: Provider): ProviderCallback {
   let callback = callbacks.get(provider);
   if (callback === undefined) {
     callback = provider.callback();
     callbacks.set(provider, callback);
   }
   return callback;
+}
+
+/** The provider's own route for its token endpoint (oidc-provider's default routes.token). */
+const PROVIDER_TOKEN_ROUTE = '/token';
+
+/**
+ * The FSPIOP listener's token endpoint, for the gateway to mount (edge/gateway/token_endpoint.ts): each
+ * request is marked, so that the provider reads its client certificate (and only that listener's) and
+ * issues tokens there to DFSP clients only, for the FSPIOP API only (authorization_server.ts).
+ */
+export function participantTokenHandler(provider: Provider): TokenRequestHandler {
+  const callback = providerCallback(provider);
+  return async (request, response) => {
+    const raw = request as IncomingMessage & { originalUrl?: string };
+    markParticipantTokenRequest(raw);
+    // Whatever the query, the provider sees its token route and nothing else.
+    raw.originalUrl = PARTICIPANT_TOKEN_PATH;
+    raw.url = PROVIDER_TOKEN_ROUTE;
+    await callback(raw, response);
+  };
 }
 
 export function registerOidcRoutes(app: FastifyInstance, iam: Iam): void {

@@ -6,6 +6,7 @@
 // deactivated operator loses access at once, not when the token expires.
 import type { JWTPayload } from 'jose';
 import type { Clock } from '../../support/clock.ts';
+import { err, ok, type Result } from '../../support/result.ts';
 import type { Db } from '../../storage/index.ts';
 import type { Grant, Principal } from '../rbac/authorize.ts';
 import type { RbacStore } from '../rbac/store.ts';
@@ -16,7 +17,7 @@ import type { OperatorStore } from './operators.ts';
 import type { SecretBox } from './secret_box.ts';
 import type { TrustedIssuer } from './token_verifier.ts';
 
-export type PrincipalResult = { ok: true; principal: Principal } | { ok: false; detail: string };
+export type PrincipalResult = Result<Principal, string>;
 
 /** Maps an external issuer's claims to grants of local roles. */
 export type ExternalGrants = (claims: JWTPayload) => Promise<Grant[]>;
@@ -35,24 +36,24 @@ export interface PrincipalDeps {
 export async function resolvePrincipal(deps: PrincipalDeps, issuer: TrustedIssuer, claims: JWTPayload): Promise<PrincipalResult> {
   const sub = claims.sub;
   const clientId = claims['client_id'];
-  if (typeof sub !== 'string' || sub === '') return { ok: false, detail: 'the token names no subject' };
+  if (typeof sub !== 'string' || sub === '') return err('the token names no subject');
   if (issuer.name !== 'local') {
     const mapping = deps.externalGrants(issuer.name);
-    if (mapping === undefined) return { ok: false, detail: 'the token\'s issuer has no role mapping' };
+    if (mapping === undefined) return err('the token\'s issuer has no role mapping');
     const name = typeof claims['preferred_username'] === 'string' ? claims['preferred_username'] : sub;
-    return { ok: true, principal: { kind: 'external', id: `${issuer.issuer}#${sub}`, name, grants: await mapping(claims) } };
+    return ok({ kind: 'external', id: `${issuer.issuer}#${sub}`, name, grants: await mapping(claims) });
   }
-  if (typeof clientId !== 'string') return { ok: false, detail: 'the token names no client' };
+  if (typeof clientId !== 'string') return err('the token names no client');
   if (sub === clientId) {
     const client = await deps.clients.find(clientId);
-    if (client?.is_active !== 1) return { ok: false, detail: 'the client is not active' };
-    return { ok: true, principal: { kind: 'client', id: client.client_id, name: client.client_id, grants: await deps.rbac.grantsOf(client.client_id) } };
+    if (client?.is_active !== 1) return err('the client is not active');
+    return ok({ kind: 'client', id: client.client_id, name: client.client_id, grants: await deps.rbac.grantsOf(client.client_id) });
   }
   // Operators sign in through the portal only.
-  if (clientId !== PORTAL_CLIENT_ID) return { ok: false, detail: 'operator tokens come from the portal' };
+  if (clientId !== PORTAL_CLIENT_ID) return err('operator tokens come from the portal');
   const operator = await deps.operators.find(sub);
-  if (operator?.is_active !== 1) return { ok: false, detail: 'the operator is not active' };
+  if (operator?.is_active !== 1) return err('the operator is not active');
   const grantId = claims[GRANT_ID_CLAIM];
-  if (typeof grantId !== 'string' || !(await grantIsLive(deps.db, deps.clock, deps.secretBox, grantId))) return { ok: false, detail: 'the session was ended' };
-  return { ok: true, principal: { kind: 'operator', id: operator.id, name: operator.username, grants: await deps.rbac.grantsOf(operator.id) } };
+  if (typeof grantId !== 'string' || !(await grantIsLive(deps.db, deps.clock, deps.secretBox, grantId))) return err('the session was ended');
+  return ok({ kind: 'operator', id: operator.id, name: operator.username, grants: await deps.rbac.grantsOf(operator.id) });
 }

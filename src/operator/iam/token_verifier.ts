@@ -5,7 +5,8 @@
 // tolerance. The issuer is read from the unverified token only to choose
 // which trusted issuer's keys and rules apply; the verification then checks it.
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ACCESS_TOKEN_AGE_S_MAX, TOKEN_CLOCK_TOLERANCE_S } from './limits.ts';
+import { ACCESS_TOKEN_AGE_S_MAX, TOKEN_CLOCK_TOLERANCE_S } from '../../identity/index.ts';
+import { err, ok, type Result } from '../../support/result.ts';
 
 export interface TrustedIssuer {
   /** 'local' for the hub's own authorization server; the configured name of an external one. */
@@ -21,19 +22,27 @@ export interface TrustedIssuer {
 
 export type TokenRefusal = 'malformed' | 'foreign-issuer' | 'expired' | 'invalid';
 
-export type TokenCheck =
-  | { readonly ok: true; readonly issuer: TrustedIssuer; readonly claims: JWTPayload }
-  | { readonly ok: false; readonly reason: TokenRefusal; readonly detail: string };
+export interface VerifiedToken {
+  readonly issuer: TrustedIssuer;
+  readonly claims: JWTPayload;
+}
+
+export interface TokenRejection {
+  readonly reason: TokenRefusal;
+  readonly detail: string;
+}
+
+export type TokenCheck = Result<VerifiedToken, TokenRejection>;
 
 export async function verifyAccessToken(token: string, issuers: readonly TrustedIssuer[], nowMs: number): Promise<TokenCheck> {
   let unverified: JWTPayload;
   try {
     unverified = decodeJwt(token);
   } catch {
-    return { ok: false, reason: 'malformed', detail: 'the bearer token is not a JWT' };
+    return err({ reason: 'malformed', detail: 'the bearer token is not a JWT' });
   }
   const issuer = issuers.find((i) => i.issuer === unverified.iss);
-  if (issuer === undefined) return { ok: false, reason: 'foreign-issuer', detail: 'the token\'s issuer is not trusted' };
+  if (issuer === undefined) return err({ reason: 'foreign-issuer', detail: 'the token\'s issuer is not trusted' });
   try {
     const { payload } = await jwtVerify(token, issuer.keys, {
       issuer: issuer.issuer,
@@ -45,10 +54,10 @@ export async function verifyAccessToken(token: string, issuers: readonly Trusted
       clockTolerance: TOKEN_CLOCK_TOLERANCE_S,
       currentDate: new Date(nowMs),
     });
-    return { ok: true, issuer, claims: payload };
+    return ok({ issuer, claims: payload });
   } catch (error) {
-    if (error instanceof errors.JWTExpired) return { ok: false, reason: 'expired', detail: 'the token has expired' };
-    if (error instanceof errors.JOSEError) return { ok: false, reason: 'invalid', detail: `the token is not valid (${error.code})` };
+    if (error instanceof errors.JWTExpired) return err({ reason: 'expired', detail: 'the token has expired' });
+    if (error instanceof errors.JOSEError) return err({ reason: 'invalid', detail: `the token is not valid (${error.code})` });
     throw error;
   }
 }

@@ -19,10 +19,11 @@
 // present, the protected header.
 import type { KeyObject } from 'node:crypto';
 import { errors as joseErrors, flattenedVerify } from 'jose';
-import { checkBodyShape } from '../../fspiop/body_validation.ts';
-import { fail, type Failure } from '../../fspiop/errors.ts';
-import { sdkStableJson } from '../../ilp/index.ts';
-import { isSigningAlg, signingAlgOf, type SigningAlg } from '../../participants/index.ts';
+import { checkBodyShape } from '../fspiop/body_validation.ts';
+import { fail, type Failure } from '../fspiop/errors.ts';
+import { sdkStableJson } from '../ilp/index.ts';
+import { ok, type Err, type Ok } from '../support/result.ts';
+import { isSigningAlg, signingAlgOf, type SigningAlg } from '../participants/index.ts';
 import { decodeBase64url, decodeProtectedHeader, parseSignatureHeader, type SignatureParts } from './signature_header.ts';
 
 /** The protected header members Interlock binds to the request. */
@@ -59,15 +60,14 @@ export interface VerifiedSignature {
   readonly header: Readonly<Record<string, unknown>>;
 }
 
-export interface SignatureRefusal {
-  readonly ok: false;
-  readonly error: Failure;
+/** A refused signature: the FSPIOP failure to answer, and exactly why (for the security event). */
+export interface SignatureRefusal extends Err<Failure> {
   readonly reason: SignatureFailureReason;
   /** For header_mismatch: the member that differs. */
   readonly field?: ProtectedField;
 }
 
-export type SignatureVerification = { readonly ok: true; readonly value: VerifiedSignature } | SignatureRefusal;
+export type SignatureVerification = Ok<VerifiedSignature> | SignatureRefusal;
 
 /** Protected header parameters that change what is signed or how; Interlock implements none of them. */
 const REFUSED_PARAMETERS = ['crit', 'b64'];
@@ -154,9 +154,9 @@ export async function verifySignature(request: SignedRequest, keys: readonly Ver
   if (sent.repeated) return refuse('malformed', 'FSPIOP-Signature is repeated');
   if (sent.value === undefined || sent.value === '') return refuse('missing_header', 'FSPIOP-Signature is missing');
   const parts = parseSignatureHeader(sent.value);
-  if (!parts.ok) return refuse('malformed', parts.detail);
+  if (!parts.ok) return refuse('malformed', parts.error);
   const decoded = decodeProtectedHeader(parts.value.protectedHeader);
-  if (!decoded.ok) return refuse('malformed', decoded.detail);
+  if (!decoded.ok) return refuse('malformed', decoded.error);
   const header = decoded.value;
 
   const alg = header['alg'];
@@ -176,9 +176,9 @@ export async function verifySignature(request: SignedRequest, keys: readonly Ver
   let weak = false;
   for (const key of candidates) {
     const verdict = signingAlgOf(key.publicKey);
-    if (verdict.ok && verdict.alg === alg) usable.push(key);
+    if (verdict.ok && verdict.value === alg) usable.push(key);
     // Only RSA keys are ever weak (too small); they matter only to an RS256 signature.
-    else if (!verdict.ok && verdict.weak && alg === 'RS256') weak = true;
+    else if (!verdict.ok && verdict.error.weak && alg === 'RS256') weak = true;
   }
   if (usable.length === 0) return weak ? refuse('key_too_weak', `the source's key is too weak for ${alg}`) : refuse('no_key', `the source has no active ${alg} key`);
 
@@ -203,7 +203,7 @@ export async function verifySignature(request: SignedRequest, keys: readonly Ver
 
   const mismatch = bindingMismatch(request, header);
   if (mismatch !== undefined) return refuse('header_mismatch', mismatch.detail, mismatch.field);
-  return { ok: true, value: { ...verified, alg, protectedHeader: parts.value.protectedHeader, signature: parts.value.signature, header } };
+  return ok({ ...verified, alg, protectedHeader: parts.value.protectedHeader, signature: parts.value.signature, header });
 }
 
 /** The first protected member that does not equal the request, if any. */

@@ -14,8 +14,8 @@
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { FlattenedSign } from 'jose';
-import { sdkStableJson } from '../../ilp/index.ts';
-import { signingAlgOf, type SigningAlg } from '../../participants/index.ts';
+import { sdkStableJson } from '../ilp/index.ts';
+import { signingAlgOf, type SigningAlg } from '../participants/index.ts';
 import { formatSignatureHeader } from './signature_header.ts';
 
 export interface SigningKey {
@@ -65,7 +65,7 @@ export async function signMessage(message: MessageToSign, key: SigningKey): Prom
   assert.ok(message.fspiopUri.startsWith('/'), 'signMessage: FSPIOP-URI must be a path');
   assert.equal(key.privateKey.type, 'private', 'signMessage: the signing key must be a private key');
   const verdict = signingAlgOf(key.privateKey);
-  assert.ok(verdict.ok && verdict.alg === key.alg, `signMessage: key ${key.kid} does not sign ${key.alg}`);
+  assert.ok(verdict.ok && verdict.value === key.alg, `signMessage: key ${key.kid} does not sign ${key.alg}`);
 
   const protectedHeader: ProtectedHeader = {
     alg: key.alg,

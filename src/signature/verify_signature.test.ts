@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { httpStatusOf } from '../../fspiop/errors.ts';
+import { httpStatusOf } from '../fspiop/errors.ts';
 import { signMessage, type SigningKey } from './sign_message.ts';
 import { formatSignatureHeader } from './signature_header.ts';
 import { verifySignature, type SignatureFailureReason, type SignatureVerification, type SignedRequest, type VerificationKey } from './verify_signature.ts';

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
-import { hubHeaders } from '../../fspiop/inbound.ts';
-import { canonicalJson } from '../../support/canonical_json.ts';
+import { hubHeaders } from '../fspiop/inbound.ts';
+import { canonicalJson } from '../support/canonical_json.ts';
 import { signMessage, signOutgoingRequest, type SigningKey } from './sign_message.ts';
 import { verifySignature } from './verify_signature.ts';
 

@@ -9,8 +9,8 @@
 import { generateKeyPairSync, createPublicKey, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
-import { signingAlgOf, type SigningAlg } from '../../participants/index.ts';
-import { KeyFileError, isMissingKeyFile, readOwnerOnlyPrivateKey, writeNewKeyFile } from '../../support/key_file.ts';
+import { signingAlgOf, type SigningAlg } from '../participants/index.ts';
+import { KeyFileError, isMissingKeyFile, readOwnerOnlyPrivateKey, writeNewKeyFile } from '../support/key_file.ts';
 import type { SigningKey } from './sign_message.ts';
 
 export interface HubSigningKey extends SigningKey {
@@ -32,10 +32,10 @@ export class HubKeyError extends KeyFileError {
 
 async function hubKeyOf(privateKey: KeyObject, where: string): Promise<HubSigningKey> {
   const verdict = signingAlgOf(privateKey);
-  if (!verdict.ok) throw new HubKeyError(`hub signing key ${where}: ${verdict.reason}`);
+  if (!verdict.ok) throw new HubKeyError(`hub signing key ${where}: ${verdict.error.reason}`);
   const publicKey = createPublicKey(privateKey);
   const kid = await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }), 'sha256');
-  return { kid, alg: verdict.alg, privateKey, publicKey };
+  return { kid, alg: verdict.value, privateKey, publicKey };
 }
 
 /** Reads the hub's key from a PKCS#8 PEM file readable and writable by its owner only. */

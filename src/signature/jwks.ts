@@ -3,7 +3,7 @@
 // programmer error here, since exporting it as a JWK would publish it.
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
-import type { SigningAlg } from '../../participants/index.ts';
+import type { SigningAlg } from '../participants/index.ts';
 
 export interface PublicSigningKey {
   readonly kid: string;

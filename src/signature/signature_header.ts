@@ -2,7 +2,8 @@
 // base64url part of a JWS whose payload (the body) travels detached. Written
 // exactly as Mojaloop's SDK writes it (safe-stable-stringify: keys sorted, no
 // spaces); read strictly, since nothing in it is trusted until verified.
-import { parseStrictJson } from '../../support/json_members.ts';
+import { parseStrictJson } from '../support/json_members.ts';
+import { err, ok, type Result } from '../support/result.ts';
 import { SIGNATURE_LIMITS } from './limits.ts';
 
 export interface SignatureParts {
@@ -12,7 +13,6 @@ export interface SignatureParts {
   readonly signature: string;
 }
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly detail: string };
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -35,35 +35,35 @@ export function formatSignatureHeader(parts: SignatureParts): string {
 }
 
 /** Reads the header's value. Members other than the two are ignored, as the SDK's validator ignores them: they are not signed. */
-export function parseSignatureHeader(value: string): Parsed<SignatureParts> {
-  if (value.length > SIGNATURE_LIMITS.headerLengthMax) return { ok: false, detail: `FSPIOP-Signature is longer than ${SIGNATURE_LIMITS.headerLengthMax} characters` };
+export function parseSignatureHeader(value: string): Result<SignatureParts, string> {
+  if (value.length > SIGNATURE_LIMITS.headerLengthMax) return err(`FSPIOP-Signature is longer than ${SIGNATURE_LIMITS.headerLengthMax} characters`);
   // A member given twice would be read one way here and maybe another by the recipient the header is forwarded to.
   const strict = parseStrictJson(value);
-  if (!strict.ok) return { ok: false, detail: strict.problem === 'not-json' ? 'FSPIOP-Signature is not JSON' : `FSPIOP-Signature is ambiguous: ${strict.detail}` };
+  if (!strict.ok) return err(strict.problem === 'not-json' ? 'FSPIOP-Signature is not JSON' : `FSPIOP-Signature is ambiguous: ${strict.detail}`);
   const parsed = strict.value;
-  if (!isPlainObject(parsed)) return { ok: false, detail: 'FSPIOP-Signature is not a JSON object' };
+  if (!isPlainObject(parsed)) return err('FSPIOP-Signature is not a JSON object');
   const { protectedHeader, signature } = parsed;
-  if (typeof protectedHeader !== 'string' || decodeBase64url(protectedHeader) === undefined) return { ok: false, detail: 'FSPIOP-Signature protectedHeader is not base64url' };
-  if (typeof signature !== 'string' || decodeBase64url(signature) === undefined) return { ok: false, detail: 'FSPIOP-Signature signature is not base64url' };
-  return { ok: true, value: { protectedHeader, signature } };
+  if (typeof protectedHeader !== 'string' || decodeBase64url(protectedHeader) === undefined) return err('FSPIOP-Signature protectedHeader is not base64url');
+  if (typeof signature !== 'string' || decodeBase64url(signature) === undefined) return err('FSPIOP-Signature signature is not base64url');
+  return ok({ protectedHeader, signature });
 }
 
 // ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The protected header as a JSON object (its members unchecked). */
-export function decodeProtectedHeader(protectedHeader: string): Parsed<Record<string, unknown>> {
+export function decodeProtectedHeader(protectedHeader: string): Result<Record<string, unknown>, string> {
   const bytes = decodeBase64url(protectedHeader);
-  if (bytes === undefined) return { ok: false, detail: 'the protected header is not base64url' };
+  if (bytes === undefined) return err('the protected header is not base64url');
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
   } catch {
-    return { ok: false, detail: 'the protected header is not UTF-8 JSON' };
+    return err('the protected header is not UTF-8 JSON');
   }
   const strict = parseStrictJson(text);
-  if (!strict.ok) return { ok: false, detail: strict.problem === 'not-json' ? 'the protected header is not UTF-8 JSON' : `the protected header is ambiguous: ${strict.detail}` };
+  if (!strict.ok) return err(strict.problem === 'not-json' ? 'the protected header is not UTF-8 JSON' : `the protected header is ambiguous: ${strict.detail}`);
   const parsed = strict.value;
-  if (!isPlainObject(parsed)) return { ok: false, detail: 'the protected header is not a JSON object' };
-  return { ok: true, value: parsed };
+  if (!isPlainObject(parsed)) return err('the protected header is not a JSON object');
+  return ok(parsed);
 }

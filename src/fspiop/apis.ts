@@ -8,7 +8,7 @@
 //   payee  answers: owns parties (registers them, answers lookups), quotes,
 //          fulfils or rejects transfers
 //   either the two parties of a quote or transfer may both ask its state
-import type { OperationKey } from '../../fspiop/resources.ts';
+import type { OperationKey } from './resources.ts';
 
 export const FSPIOP_APIS = ['lookup', 'quotes', 'transfers'] as const;
 export type FspiopApi = (typeof FSPIOP_APIS)[number];

@@ -30,17 +30,17 @@ test('refusals say what is wrong without echoing the value', () => {
     const parsed = parseSignatureHeader(value);
     assert.equal(parsed.ok, false);
     assert.ok(!parsed.ok);
-    assert.ok(!parsed.detail.includes(value.slice(0, 20)) && parsed.detail.startsWith('FSPIOP-Signature'));
+    assert.ok(!parsed.error.includes(value.slice(0, 20)) && parsed.error.startsWith('FSPIOP-Signature'));
   }
 });
 
 test('a header or protected header giving a member twice is refused, not read one way (the recipient may read the other)', () => {
   const twice = parseSignatureHeader(`{"protectedHeader":"${protectedHeader}","signature":"c2ln","signature":"b3RoZXI"}`);
   assert.ok(!twice.ok);
-  assert.match(twice.detail, /^FSPIOP-Signature is ambiguous: member "signature" is given twice/);
+  assert.match(twice.error, /^FSPIOP-Signature is ambiguous: member "signature" is given twice/);
   for (const json of ['{"alg":"RS256","FSPIOP-URI":"/transfers","FSPIOP-URI":"/quotes"}', '{"alg":"RS256","\\u0061lg":"none"}']) {
     const decoded = decodeProtectedHeader(Buffer.from(json).toString('base64url'));
     assert.ok(!decoded.ok, json);
-    assert.match(decoded.detail, /^the protected header is ambiguous: member "(FSPIOP-URI|alg)" is given twice/);
+    assert.match(decoded.error, /^the protected header is ambiguous: member "(FSPIOP-URI|alg)" is given twice/);
   }
 });
