@@ -40,7 +40,7 @@ import { registerIamRoutes } from './iam/admin_routes.ts';
 import { bootstrapMayActAlone } from './iam/bootstrap.ts';
 import { createIam, type ExternalIssuer, type Iam } from './iam/iam.ts';
 import { discoverExternalIssuer } from './iam/external_issuer.ts';
-import { BOOTSTRAP_WINDOW_MS_DEFAULT, IAM_PRUNE_INTERVAL_MS } from './iam/limits.ts';
+import { IAM_PRUNE_INTERVAL_MS } from './iam/limits.ts';
 import { pruneOidcPayloads, revokeAccount } from './iam/oidc_adapter.ts';
 import { registerOidcRoutes } from './iam/oidc_routes.ts';
 import type { ParticipantTokenOptions } from './iam/authorization_server.ts';
@@ -247,7 +247,7 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstanc
     iam, changeRequests, executions, audit, clock,
     declaredElsewhere: PKI_ROUTE_ACCESS,
     participantExists: async (name) => (await deps.registry.find(name)) !== undefined,
-    bootstrapMayActAlone: (maker, fn, request) => bootstrapMayActAlone({ db, clock, operators: iam.operators, rbac: iam.rbac, windowMs: deps.config.bootstrapWindowMs ?? BOOTSTRAP_WINDOW_MS_DEFAULT }, maker, fn, request),
+    bootstrapMayActAlone: (maker, fn, request) => bootstrapMayActAlone({ db, clock, operators: iam.operators, rbac: iam.rbac, windowMs: deps.config.bootstrapWindowMs }, maker, fn, request),
     runBootstrapRequest: async (id) => {
       const approved = await changeRequests.approveForBootstrap(id);
       return approved.ok ? viewWithAnswer(await runApproved(app, { changeRequests, executions }, id)) : errorInformation(approved.error);

@@ -15,7 +15,8 @@
 // checks at once (they also refresh on their own from the stored version).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeApiGrants, parseApiGrants, type ApiGrants } from '../edge/gateway/api_permissions.ts';
-import { API_ROLES, FSPIOP_APIS } from '../edge/gateway/apis.ts';
+import { API_ROLES } from '../edge/gateway/apis.ts';
+import { FSPIOP_APIS } from '../fspiop/apis.ts';
 import { IP_ALLOWLIST_LIMITS, parseAllowlistEntries } from '../edge/gateway/ip_allowlist.ts';
 import { HUB_HAS_NO_GATEWAY_POLICY, type ApiPermissionsRecord, type GatewayPolicy, type GatewayPolicyStore, type IpAllowlistRecord } from '../edge/gateway/policy_store.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';

@@ -6,7 +6,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS, type CallbackAddressPolicy } from '../delivery/index.ts';
+import { BOOTSTRAP_WINDOW_MS_DEFAULT, DEFAULT_CALLBACK_NETWORKS, type ExternalIssuerConfig } from '../config/index.ts';
+import { createCallbackAddressPolicy, type CallbackAddressPolicy } from '../delivery/index.ts';
 import { createFunds, createLimits } from '../ledger/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { createPkiService } from '../pki/index.ts';
@@ -17,7 +18,6 @@ import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
 import { createAdminApi, iamOf, type AdminTls } from './admin_api.ts';
 import type { AdminAuditSink } from './audit_events.ts';
-import type { ExternalIssuerConfig } from './iam/external_issuer_config.ts';
 import type { SecretBox } from './iam/secret_box.ts';
 import { OIDC_PATH } from './iam/authorization_server.ts';
 import { inProcessFetch } from './iam/in_process_fetch.ts';
@@ -153,7 +153,7 @@ export async function createTestAdminApi(storage: Storage, options: { clock?: Cl
     clock,
     log: createLogger('silent'),
     config: {
-      host: options.host ?? '127.0.0.1', port: 0, tls: options.https === undefined ? 'off' : 'on', bodyBytesMax: options.bodyBytesMax ?? 65_536, requestTimeoutMs: 10_000, publicUrl: options.publicUrl ?? 'http://hub.test',
+      host: options.host ?? '127.0.0.1', port: 0, tls: options.https === undefined ? 'off' : 'on', bodyBytesMax: options.bodyBytesMax ?? 65_536, requestTimeoutMs: 10_000, publicUrl: options.publicUrl ?? 'http://hub.test', bootstrapWindowMs: BOOTSTRAP_WINDOW_MS_DEFAULT,
       ...(options.externalIssuer === undefined ? {} : { externalIssuer: options.externalIssuer }),
     },
     startedAtMs: clock.nowMs(),

@@ -27,17 +27,13 @@ import type { ParticipantTokenTrust } from '../../operator/iam/iam.ts';
 import { IAM_SIGNING_ALG } from '../../operator/iam/keys.ts';
 import { ACCESS_TOKEN_AGE_S_MAX, BEARER_TOKEN_LENGTH_MAX, TOKEN_CLOCK_TOLERANCE_S } from '../../operator/iam/limits.ts';
 import type { Clock } from '../../support/clock.ts';
-import { scopeOf, type FspiopApi } from './apis.ts';
+import type { FspiopApi } from '../../fspiop/apis.ts';
+import { scopeOf } from './apis.ts';
 import type { GatewayRefusal } from './refusal.ts';
 
 export type { ParticipantTokenTrust } from '../../operator/iam/iam.ts';
 
-/**
- * The scheme's setting: 'off' reads no token; 'optional' lets a request without an Authorization header
- * through but refuses one whose token is bad; 'required' refuses every request without a good token.
- */
-export const ACCESS_TOKEN_MODES = ['off', 'optional', 'required'] as const;
-export type AccessTokenMode = (typeof ACCESS_TOKEN_MODES)[number];
+import type { AccessTokenMode } from '../../config/index.ts';
 
 export interface ParticipantTokenCheckOptions {
   /** The issuer and keys trusted (Iam.participantTokenTrust); asked at each check, so it may be built lazily. */

@@ -8,10 +8,8 @@
 //   payee  answers: owns parties (registers them, answers lookups), quotes,
 //          fulfils or rejects transfers
 //   either the two parties of a quote or transfer may both ask its state
+import type { FspiopApi } from '../../fspiop/apis.ts';
 import type { OperationKey } from '../../fspiop/resources.ts';
-
-export const FSPIOP_APIS = ['lookup', 'quotes', 'transfers'] as const;
-export type FspiopApi = (typeof FSPIOP_APIS)[number];
 
 export const API_ROLES = ['payer', 'payee'] as const;
 export type ApiRole = (typeof API_ROLES)[number];

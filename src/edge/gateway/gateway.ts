@@ -18,13 +18,14 @@
 import type { OperationKey } from '../../fspiop/resources.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Db, Engine } from '../../storage/index.ts';
-import { createParticipantTokenCheck, type AccessTokenMode, type ParticipantTokenCheck, type ParticipantTokenTrust } from './access_token.ts';
+import type { AccessTokenMode, ApiRateLimits, IpAllowlistMode, RateLimitOverrides } from '../../config/index.ts';
+import { createParticipantTokenCheck, type ParticipantTokenCheck, type ParticipantTokenTrust } from './access_token.ts';
 import { loadApiPermissions, type ApiPermissionsCheck } from './api_permissions.ts';
 import { OPERATION_USES } from './apis.ts';
 import { clientAddress, isTrustedPeer, trustedProxies, type TrustedProxies } from './client_address.ts';
-import { loadIpAllowlist, type IpAllowlistCheck, type IpAllowlistMode } from './ip_allowlist.ts';
+import { loadIpAllowlist, type IpAllowlistCheck } from './ip_allowlist.ts';
 import { createGatewayPolicyStore, type GatewayPolicy, type GatewayPolicyStore } from './policy_store.ts';
-import { createRateLimiter, type ApiRateLimits, type RateLimiter, type RateLimitOverrides } from './rate_limit.ts';
+import { createRateLimiter, type RateLimiter } from './rate_limit.ts';
 import type { GatewayRefusal } from './refusal.ts';
 
 export interface GatewayControls {

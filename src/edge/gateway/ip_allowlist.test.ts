@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { clientAddress, trustedProxies } from './client_address.ts';
 import {
-  FORWARDED_FOR_IGNORED, IP_ALLOWLIST_LIMITS, IP_NOT_ALLOWED_DETAIL, loadIpAllowlist, normaliseAddress, parseAllowlistEntries, parseCidr, SOURCE_UNKNOWN_DETAIL,
-  type IpAllowlistMode,
+  FORWARDED_FOR_IGNORED, IP_ALLOWLIST_LIMITS, IP_NOT_ALLOWED_DETAIL, loadIpAllowlist, parseAllowlistEntries, SOURCE_UNKNOWN_DETAIL,
 } from './ip_allowlist.ts';
 import type { GatewayPolicy } from './policy_store.ts';
+import { normaliseAddress, parseCidr } from '../../support/cidr.ts';
+import type { IpAllowlistMode } from '../../config/index.ts';
 
 describe('CIDR ranges', () => {
   test('valid ranges come back canonical', () => {

@@ -13,8 +13,10 @@ import { HUB_PARTICIPANT_NAME } from '../../participants/index.ts';
 import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import { ALL_API_GRANTS, parseApiGrants, type ApiGrants } from './api_permissions.ts';
-import { API_ROLES, FSPIOP_APIS, type ApiRole, type FspiopApi } from './apis.ts';
-import { parseAllowlistEntries, type AddressFamily } from './ip_allowlist.ts';
+import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/apis.ts';
+import { API_ROLES, type ApiRole } from './apis.ts';
+import type { AddressFamily } from '../../support/cidr.ts';
+import { parseAllowlistEntries } from './ip_allowlist.ts';
 
 export const GATEWAY_POLICIES = ['ip-allowlist', 'api-permissions'] as const;
 export type GatewayPolicy = (typeof GATEWAY_POLICIES)[number];

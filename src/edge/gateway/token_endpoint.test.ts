@@ -29,7 +29,7 @@ import { testSchemePki } from '../../testing/scheme_pki.ts';
 import { capturedSecurityEvents } from '../security_events.ts';
 import { createMutualTls, type MutualTls } from '../tls/mtls.ts';
 import { certificateThumbprint, createParticipantTokenCheck, type ParticipantTokenCheck } from './access_token.ts';
-import { FSPIOP_APIS, type FspiopApi } from './apis.ts';
+import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/apis.ts';
 import { participantTokenEndpointUrl, PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint } from './token_endpoint.ts';
 
 const ADMIN_URL = 'http://hub.test';

@@ -1,7 +1,7 @@
 // The configuration of an external OpenID Connect issuer, parsed and checked
-// when the hub's configuration is loaded (config/config.ts), with no I/O.
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
-import { isParticipantName } from '../../support/ids.ts';
+// when the hub's configuration is loaded (config.ts), with no I/O.
+import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { isParticipantName } from '../support/ids.ts';
 
 const ROLE_MAP_ENTRIES_MAX = 64;
 
