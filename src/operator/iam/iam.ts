@@ -11,7 +11,7 @@ import type { Logger } from '../../support/logger.ts';
 import type { Db, Engine } from '../../storage/index.ts';
 import type { AdminAuditSink, AuditResult } from '../audit_events.ts';
 import type { Grant } from '../rbac/authorize.ts';
-import { createRbacStore } from '../rbac/store.ts';
+import { createRbacStore, type RbacStore } from '../rbac/store.ts';
 import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf, type ParticipantTokenOptions } from './authorization_server.ts';
 import { bootstrapIam } from './bootstrap.ts';
 import { createClientStore } from './clients.ts';
@@ -42,7 +42,8 @@ export interface IamDeps {
   /** Where the authorization server's own events (tokens issued or refused, grants revoked) are audited. */
   audit: AdminAuditSink;
   automationCredentialsFile: string | undefined;
-  externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
+  /** External issuers whose users may call the admin API, discovered at first use; their roles map into `rbac`. */
+  externalIssuers?: (rbac: RbacStore) => Promise<readonly ExternalIssuer[]>;
   /** DFSPs' tokens for the FSPIOP API: the scopes each may get, and the FSPIOP listener's token endpoint. */
   participantTokens?: ParticipantTokenOptions;
   /**
@@ -157,7 +158,7 @@ export function createIam(deps: IamDeps) {
       typ: 'at+jwt',
       requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
     };
-    const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
+    const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers(rbac);
     return { provider, keys, publicUrl, issuer: local.issuer, localKeys, trusted: [local, ...external.map((e) => e.trusted)], external };
   }
 
