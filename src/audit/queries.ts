@@ -7,7 +7,8 @@
 // Tiles and bundles are served as stored. If rows are missing (a damaged or
 // tampered database), the bundle is short and the verifier names the gap; the
 // hub reports it too, loudly, and does not hide it.
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import type { Logger } from '../support/logger.ts';
 import { encodeBase64 } from './base64.ts';
 import { decodeEntry, type AuditEntry } from './entry.ts';
@@ -74,13 +75,13 @@ export interface SearchAnswer {
 export interface AuditQueries {
   checkpoint(): Promise<PublishedCheckpoint | undefined>;
   checkpoints(afterSeq: number, limit: number): Promise<PublishedCheckpoint[]>;
-  inclusion(by: { readonly index: number } | { readonly leafHash: Uint8Array }, size?: number): Promise<Result<InclusionAnswer>>;
-  consistency(from: number, to?: number): Promise<Result<ConsistencyAnswer>>;
-  search(filter: SearchFilter): Promise<Result<SearchAnswer>>;
+  inclusion(by: { readonly index: number } | { readonly leafHash: Uint8Array }, size?: number): Promise<FspiopResult<InclusionAnswer>>;
+  consistency(from: number, to?: number): Promise<FspiopResult<ConsistencyAnswer>>;
+  search(filter: SearchFilter): Promise<FspiopResult<SearchAnswer>>;
   /** A hash tile (tlog-tiles `tile/<L>/<N>[.p/<W>]`) of the latest checkpoint's tree. */
-  tile(level: number, index: number, width: number): Promise<Result<Buffer>>;
+  tile(level: number, index: number, width: number): Promise<FspiopResult<Buffer>>;
   /** An entry bundle (`tile/entries/<N>[.p/<W>]`). */
-  entryBundle(index: number, width: number): Promise<Result<Buffer>>;
+  entryBundle(index: number, width: number): Promise<FspiopResult<Buffer>>;
 }
 
 export interface AuditQueryDeps {

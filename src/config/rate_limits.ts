@@ -2,8 +2,9 @@
 // (gateway.rateLimits.<api>), participants' own (gateway.rateLimits.overrides),
 // and the bounds both are checked against. edge/gateway/rate_limit.ts enforces them.
 import { FSPIOP_APIS, type FspiopApi } from '../fspiop/apis.ts';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
 import { isParticipantName } from '../support/ids.ts';
+import { ok } from '../support/result.ts';
 
 export interface RateLimit {
   /** Tokens added a second (integer). */
@@ -40,7 +41,7 @@ export function rateLimitProblem(limit: RateLimit): string | undefined {
  * Per-participant limits from configuration text: comma-separated
  * `participant:api=ratePerS/burst` entries, e.g. "bigfsp:transfers=500/1000,bigfsp:quotes=500/1000".
  */
-export function parseRateLimitOverrides(text: string): Result<RateLimitOverrides> {
+export function parseRateLimitOverrides(text: string): FspiopResult<RateLimitOverrides> {
   const overrides = new Map<string, Partial<Record<FspiopApi, RateLimit>>>();
   const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
   if (entries.length > OVERRIDE_ENTRIES_MAX) return fail('3100', `at most ${OVERRIDE_ENTRIES_MAX} rate limit overrides`);
