@@ -2,16 +2,10 @@
 // (audit.origin, audit.witnesses), checked for config/schema.ts.
 import { hostname } from 'node:os';
 import { WITNESSES_MAX } from '../config/limits.ts';
+import type { WitnessConfig } from '../config/index.ts';
 import { httpUrlProblem } from '../support/urls.ts';
 import { parseCosignatureVerifierKey } from './cosignature.ts';
 import { isKeyName } from './note_key.ts';
-
-export interface WitnessConfig {
-  /** The witness's submission prefix (add-checkpoint is POSTed under it). */
-  readonly url: string;
-  /** Its cosignature verifier key, as `interlock audit witness` prints it. */
-  readonly verifierKey: string;
-}
 
 type Parsed = { value: unknown } | { expected: string };
 

@@ -12,7 +12,6 @@ import { connectionLimitsProblem } from './connection_limits.ts';
 import { parseRoleMap, type ExternalIssuerConfig } from './external_issuer.ts';
 import { parseRateLimitOverrides, type RateLimitOverrides } from './rate_limits.ts';
 import { CONFIG_SCHEMA, type ConfigValues, type GroupSchema, type KeySchema } from './schema.ts';
-import type { WitnessConfig } from '../audit/config_values.ts';
 
 type Values = ConfigValues;
 
@@ -38,9 +37,12 @@ export interface Config {
   readonly delivery: Omit<Values['delivery'], 'callbackNetworks'> & { readonly callbackNetworks: readonly string[] };
   readonly transfers: Values['transfers'];
   readonly pki: Omit<Values['pki'], 'dir'> & { readonly dir: string };
-  readonly audit: Omit<Values['audit'], 'witnesses'> & { readonly witnesses: readonly WitnessConfig[] };
+  readonly audit: Values['audit'];
   readonly log: Values['log'];
 }
+
+/** A witness of the audit log: its submission prefix (add-checkpoint is POSTed under it) and its cosignature verifier key, as `interlock audit witness` prints it. */
+export type WitnessConfig = Config['audit']['witnesses'][number];
 
 /** The seeded automation clients' credentials, in the data directory (admin.seedAutomationClients). */
 export const AUTOMATION_CREDENTIALS_FILE = 'admin-automation.json';

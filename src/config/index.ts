@@ -1,4 +1,4 @@
-export { loadConfig, describeKeys, envName, ConfigError, AUTOMATION_CREDENTIALS_FILE, type Config, type LoadOptions } from './config.ts';
+export { loadConfig, describeKeys, envName, ConfigError, AUTOMATION_CREDENTIALS_FILE, type Config, type LoadOptions, type WitnessConfig } from './config.ts';
 export { ACCESS_TOKEN_MODES, IP_ALLOWLIST_MODES, type AccessTokenMode, type IpAllowlistMode } from './schema.ts';
 export * from './limits.ts';
 export { connectionLimitsProblem, DEFAULT_CONNECTION_LIMITS, HEADER_BYTES_MAX, HEADER_BYTES_MIN, TIMEOUT_MS_MAX, TIMEOUT_MS_MIN, type ConnectionLimits } from './connection_limits.ts';
