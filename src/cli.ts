@@ -243,52 +243,63 @@ async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
   }
 }
 
+/** The options of the commands below; audit, operator, pki and assess have their own. */
+const OPTIONS = {
+  config: { type: 'string' },
+  demo: { type: 'boolean', default: false },
+  name: { type: 'string' },
+  hub: { type: 'string' },
+  port: { type: 'string' },
+  party: { type: 'string', multiple: true },
+  currency: { type: 'string' },
+  'ilp-version': { type: 'string' },
+  admin: { type: 'string' },
+  'admin-credentials': { type: 'string' },
+  'admin-ca': { type: 'string' },
+  funds: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+  version: { type: 'boolean', default: false },
+} as const;
+
+const parseCommandLine = (argv: string[]) => parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
+type Options = ReturnType<typeof parseCommandLine>['values'];
+
+/** The configuration named by --config in a command line whose other options are not read here. */
+function configOf(argv: string[]): Config {
+  const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
+  return configFrom(typeof values.config === 'string' ? values.config : undefined);
+}
+
+/** Commands with options or words of their own, loaded only when asked for; undefined for any other command. */
+async function commandOfItsOwn(argv: string[]): Promise<number | undefined> {
+  switch (argv[0] ?? '') {
+    case 'audit': {
+      const { runAuditCommand } = await import('./audit/cli.ts');
+      return runAuditCommand(argv.slice(1), configOf(argv));
+    }
+    case 'operator': {
+      const { runOperatorCommand } = await import('./operator/credential_reset_cli.ts');
+      return runOperatorCommand(argv.slice(1), configOf(argv));
+    }
+    // assess reads no configuration: it tests a hub from outside.
+    case 'assess': {
+      const { runAssessCommand } = await import('./assess/cli.ts');
+      return runAssessCommand(argv.slice(1));
+    }
+    case 'pki': {
+      const { runPkiCommand } = await import('./pki/cli.ts');
+      return runPkiCommand(argv.slice(1), configOf(argv));
+    }
+    default:
+      return undefined;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  // audit has options of its own (src/audit/cli.ts), loaded only when asked for; only --config is read here.
-  if (argv[0] === 'audit') {
-    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
-    const { runAuditCommand } = await import('./audit/cli.ts');
-    return runAuditCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
-  }
-  // operator has words of its own (src/operator/credential_reset_cli.ts), loaded only when asked for; only --config is read here.
-  if (argv[0] === 'operator') {
-    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
-    const { runOperatorCommand } = await import('./operator/credential_reset_cli.ts');
-    return runOperatorCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
-  }
-  // assess has options of its own (src/assess/cli.ts) and reads no configuration: it tests a hub from outside.
-  if (argv[0] === 'assess') {
-    const { runAssessCommand } = await import('./assess/cli.ts');
-    return runAssessCommand(argv.slice(1));
-  }
-  // pki has options of its own (src/pki/cli.ts), loaded only when asked for; only --config is read here.
-  if (argv[0] === 'pki') {
-    const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
-    const { runPkiCommand } = await import('./pki/cli.ts');
-    return runPkiCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
-  }
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      demo: { type: 'boolean', default: false },
-      name: { type: 'string' },
-      hub: { type: 'string' },
-      port: { type: 'string' },
-      party: { type: 'string', multiple: true },
-      currency: { type: 'string' },
-      'ilp-version': { type: 'string' },
-      admin: { type: 'string' },
-      'admin-credentials': { type: 'string' },
-      'admin-ca': { type: 'string' },
-      funds: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-      version: { type: 'boolean', default: false },
-    },
-  });
+  const own = await commandOfItsOwn(argv);
+  if (own !== undefined) return own;
+  const { values, positionals } = parseCommandLine(argv);
   if (values.version) {
     process.stdout.write(`${VERSION}\n`);
     return 0;
@@ -302,6 +313,10 @@ async function main(argv: string[]): Promise<number> {
     const { runEvidenceCommand } = await import('./transfers/evidence_cli.ts');
     return runEvidenceCommand(positionals[1] ?? '', configFrom(values.config), values.json);
   }
+  return runCommand(command, values);
+}
+
+async function runCommand(command: string, values: Options): Promise<number> {
   switch (command) {
     case 'start':
       await start(configFrom(values.config), values.demo);

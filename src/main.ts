@@ -1,23 +1,24 @@
-// Wiring only: storage → domain services → the FSPIOP and admin APIs, the
-// callback outbox worker and the timers. Each service is a function of its
-// dependencies.
+// The composition root: every service of the hub built once, in dependency
+// order (storage → audit → PKI → IAM → participants and ledger → delivery →
+// domain services → gateway → admin API routes → listeners → timers), each a
+// function of what was built before it. Nothing here refers to a service built
+// after it: what must know a listener's port reads the port reserved for it.
 import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+import { completeAdminApi, createAdminIam, type AdminApi } from './app/admin.ts';
 import type { Config } from './config/index.ts';
-import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type OwnListener } from './delivery/index.ts';
+import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type CallbackAddressPolicy, type DeliveryWorker } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS } from './audit/index.ts';
-import { fanOutAdminAudit, loggedAdminAudit } from './operator/audit_events.ts';
-import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
+import { fanOutSecurityEvents, loggedSecurityEvents } from './edge/security_events.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './signature/index.ts';
-import { startSchemeTls } from './edge/tls/scheme_tls.ts';
+import { startSchemeTls, type SchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
-import { createAdminApi, iamOf } from './operator/index.ts';
+import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink } from './operator/index.ts';
 import { participantTokenHandler } from './operator/iam/index.ts';
-import { loadOrCreateSecretBox } from './operator/iam/secret_box.ts';
-import { oneTimeCredentialDelivery } from './operator/iam/one_time_credential.ts';
-import { createGateway } from './edge/gateway/gateway.ts';
+import { createGatewayControls, loadGatewayPolicies, type GatewayPolicies } from './edge/gateway/gateway.ts';
 import { participantTokenEndpointUrl } from './edge/gateway/token_endpoint.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
@@ -58,11 +59,6 @@ function credentialDelivery(config: Config, log: Logger) {
   return { showOnce: delivery.show, credentialReplaced: delivery.replaced };
 }
 
-function boundPort(server: { address(): unknown }, fallback: number): number {
-  const address = server.address();
-  return typeof address === 'object' && address !== null && 'port' in address ? Number(address.port) : fallback;
-}
-
 const ADMIN_PORT = 0;
 const FSPIOP_PORT = 1;
 
@@ -91,147 +87,202 @@ function onReserved(ports: ReservedPorts, index: number) {
   return { host: address, port, handle };
 }
 
-async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: ReservedPorts): Promise<Hub> {
+/** What every later step is built on: storage, the audit log and security events, the scheme PKI, the hub's keys. */
+interface Foundation {
+  readonly storage: Storage;
+  readonly auditLog: Awaited<ReturnType<typeof createAuditLogFromConfig>>;
+  readonly auditedSecurityEvents: ReturnType<typeof auditSecurityEvents>;
+  readonly securityEvents: ReturnType<typeof fanOutSecurityEvents>;
+  readonly adminAudit: AdminAuditSink;
+  readonly schemeTls: SchemeTls;
+  readonly hubSigningKey: Awaited<ReturnType<typeof loadOrCreateHubSigningKey>>;
+}
+
+async function buildFoundation(config: Config, log: Logger, clock: Clock): Promise<Foundation> {
   const storage = openStorage(config.storage.url);
   const { applied } = await storage.migrate(MIGRATIONS);
   log.info({ engine: storage.engine, storage: redactStorageUrl(config.storage.url), migrationsApplied: applied }, 'storage ready');
-
   const { db, engine } = storage;
-  const registry = createParticipantRegistry({ db, engine, clock });
-  await registry.ensureHub();
-
-  // The hub signs what it originates (RS256: the algorithm FSPIOP v1.1 names) and checks what DFSPs sign.
-  const hubSigningKey = await loadOrCreateHubSigningKey({ keyFile: config.fspiop.signingKeyFile, dataDir: config.dataDir, alg: 'RS256' });
-  const signingKeys = createSigningKeyRegistry({ db, engine, clock });
-  // The key that seals the operator IAM's secrets (TOTP secrets, the authorization server's keys) in the database.
-  const iamSecrets = loadOrCreateSecretBox({ keyFile: config.admin.secretsKeyFile, dataDir: config.dataDir });
-  if (iamSecrets.created) log.warn({ keyFile: iamSecrets.path }, 'made a new IAM secrets key: back it up (without it the operators\' TOTP enrolments and the authorization server\'s keys are lost) and give every hub process on this database the same file (admin.secretsKeyFile)');
   // The tamper-evident audit log; every security event is logged and appended to it.
   const auditLog = await createAuditLogFromConfig(config, { db, engine, clock, log: log.child({ component: 'audit' }) });
   const auditedSecurityEvents = auditSecurityEvents(auditLog, log, clock, { ...SECURITY_EVENT_LIMITS, coalesceIntervalMs: config.audit.securityEventIntervalMs });
-  const loggedEvents = loggedSecurityEvents(log);
-  const securityEvents: SecurityEvents = {
-    record(event) {
-      loggedEvents.record(event);
-      auditedSecurityEvents.record(event);
-    },
-  };
+  const securityEvents = fanOutSecurityEvents(loggedSecurityEvents(log), auditedSecurityEvents);
   // Every operator action, allowed or refused: a change in its own transaction, anything else before it is
   // answered; an action the audit log cannot record fails (operator/audit_events.ts).
   const adminAudit = fanOutAdminAudit(loggedAdminAudit(log), auditOperatorActions(auditLog));
   // The scheme PKI and mutual TLS (off only on loopback, by configuration).
   const schemeTls = await startSchemeTls({ config, db, engine, clock, log, securityEvents });
-  const mutual = config.fspiop.tls === 'mutual';
-  const deliveryTls = () => ({ ...schemeTls.mtls.clientOptions(), httpsOnly: mutual });
+  // The hub signs what it originates (RS256: the algorithm FSPIOP v1.1 names) and checks what DFSPs sign.
+  const hubSigningKey = await loadOrCreateHubSigningKey({ keyFile: config.fspiop.signingKeyFile, dataDir: config.dataDir, alg: 'RS256' });
+  return { storage, auditLog, auditedSecurityEvents, securityEvents, adminAudit, schemeTls, hubSigningKey };
+}
 
-  // Where callbacks may go: configuration, less link-local and the hub's own listeners (their ports once bound).
-  const ownListeners = (): OwnListener[] => [
-    { name: 'admin', host: config.admin.host, port: boundPort(admin.server, config.admin.port) },
-    { name: 'FSPIOP', host: config.fspiop.host, port: boundPort(fspiop.server, config.fspiop.port) },
-  ];
-  const callbackAddresses = createCallbackAddressPolicy({ networks: config.delivery.callbackNetworks, allowLoopback: config.delivery.allowLoopbackCallbacks }, ownListeners);
-
-  const delivery = createDeliveryWorker({
-    db, engine, clock, log: log.child({ component: 'delivery' }), limits: DEFAULT_DELIVERY_LIMITS,
-    signHubMessage: (message) => signOutgoingRequest(message, hubSigningKey),
-    tls: deliveryTls(),
-    callbackAddresses,
-    securityEvents,
-  });
-  /** CRLs into the listener; the hub's certificate, when renewed, into the listener and the delivery worker. */
-  async function refreshTls(): Promise<void> {
-    if (!(await schemeTls.refresh()).renewed) return;
-    delivery.updateTls(deliveryTls());
-    if (adminTls) (admin.server as unknown as TlsServer).setSecureContext(adminHttps());
-  }
-  const transfers = createTransferService({ db, engine, clock, enqueue, limits: { expiryMsMax: config.transfers.expiryMsMax } });
-  const quotes = createQuoteService({ db, engine, clock, enqueue });
-  const lookup = createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock, addresses: callbackAddresses }) });
-
+/** The admin listener (not yet listening) and the operator IAM behind it. */
+async function buildIam(config: Config, log: Logger, clock: Clock, base: Foundation, policies: GatewayPolicies, fspiopPort: number) {
+  // The key that seals the operator IAM's secrets (TOTP secrets, the authorization server's keys) in the database.
+  const iamSecrets = loadOrCreateSecretBox({ keyFile: config.admin.secretsKeyFile, dataDir: config.dataDir });
+  if (iamSecrets.created) log.warn({ keyFile: iamSecrets.path }, 'made a new IAM secrets key: back it up (without it the operators\' TOTP enrolments and the authorization server\'s keys are lost) and give every hub process on this database the same file (admin.secretsKeyFile)');
   // The admin API presents the hub's certificate too (TLS 1.3; operators authenticate with tokens).
   const adminTls = config.admin.tls === 'on';
-  const adminHttps = () => ({ key: schemeTls.credentials().keyPem, cert: schemeTls.credentials().certificateChainPem });
-  // The participant API gateway: IP allow-lists and API permissions (data, changed through maker-checker),
-  // certificate-bound access tokens from the hub's authorization server, rate limits.
-  const gateway = await createGateway({
-    db, engine, clock, settings: config.gateway,
-    tokenTrust: () => iamOf(admin).participantTokenTrust(),
+  const adminServer = createAdminServer(config.admin, log, adminTls ? adminHttps(base.schemeTls) : undefined);
+  const mutual = config.fspiop.tls === 'mutual';
+  const iam = await createAdminIam(adminServer, {
+    storage: base.storage, clock, log, settings: config.admin, tls: adminTls, audit: base.adminAudit,
+    ...credentialDelivery(config, log),
+    secretBox: iamSecrets.box,
+    participantTokens: {
+      grantedScopes: (fspId) => policies.apiPermissions.grantedScopes(fspId),
+      tokenEndpointUrl: () => (mutual ? participantTokenEndpointUrl(urlOf('https', config.fspiop.host, fspiopPort)) : undefined),
+    },
   });
-  const admin = await createAdminApi({
-    registry,
+  return { adminServer, adminTls, iam };
+}
+
+function adminHttps(schemeTls: SchemeTls) {
+  return { key: schemeTls.credentials().keyPem, cert: schemeTls.credentials().certificateChainPem };
+}
+
+/** The callback outbox worker, over the address policy: configuration, less link-local and the hub's own listeners. */
+function buildDelivery(config: Config, log: Logger, clock: Clock, base: Foundation, listeners: Listeners) {
+  const ownListeners = [
+    { name: 'admin', host: config.admin.host, port: listeners.admin.port },
+    { name: 'FSPIOP', host: config.fspiop.host, port: listeners.fspiop.port },
+  ];
+  const callbackAddresses = createCallbackAddressPolicy({ networks: config.delivery.callbackNetworks, allowLoopback: config.delivery.allowLoopbackCallbacks }, () => ownListeners);
+  const delivery = createDeliveryWorker({
+    db: base.storage.db, engine: base.storage.engine, clock, log: log.child({ component: 'delivery' }), limits: DEFAULT_DELIVERY_LIMITS,
+    signHubMessage: (message) => signOutgoingRequest(message, base.hubSigningKey),
+    tls: deliveryTls(config, base.schemeTls),
     callbackAddresses,
+    securityEvents: base.securityEvents,
+  });
+  return { callbackAddresses, delivery };
+}
+
+function deliveryTls(config: Config, schemeTls: SchemeTls) {
+  return { ...schemeTls.mtls.clientOptions(), httpsOnly: config.fspiop.tls === 'mutual' };
+}
+
+/** CRLs into the listener; the hub's certificate, when renewed, into the listener, the delivery worker and the admin listener. */
+function tlsRefresher(config: Config, schemeTls: SchemeTls, delivery: DeliveryWorker, adminServer: FastifyInstance, adminTls: boolean) {
+  return async (): Promise<void> => {
+    if (!(await schemeTls.refresh()).renewed) return;
+    delivery.updateTls(deliveryTls(config, schemeTls));
+    if (adminTls) (adminServer.server as unknown as TlsServer).setSecureContext(adminHttps(schemeTls));
+  };
+}
+
+interface Services {
+  readonly transfers: ReturnType<typeof createTransferService>;
+  readonly quotes: ReturnType<typeof createQuoteService>;
+  readonly lookup: ReturnType<typeof createLookupService>;
+}
+
+function buildDomainServices(config: Config, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy): Services {
+  const { db, engine } = storage;
+  return {
+    transfers: createTransferService({ db, engine, clock, enqueue, limits: { expiryMsMax: config.transfers.expiryMsMax } }),
+    quotes: createQuoteService({ db, engine, clock, enqueue }),
+    lookup: createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock, addresses: callbackAddresses }) }),
+  };
+}
+
+/** Where the listeners listen: the sockets reserved for them, whose ports are known before anything is built. */
+interface Listeners {
+  readonly admin: ReturnType<typeof onReserved>;
+  readonly fspiop: ReturnType<typeof onReserved>;
+}
+
+async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: ReservedPorts): Promise<Hub> {
+  const listeners: Listeners = { admin: onReserved(ports, ADMIN_PORT), fspiop: onReserved(ports, FSPIOP_PORT) };
+  const base = await buildFoundation(config, log, clock);
+  const { storage, schemeTls } = base;
+  const { db, engine } = storage;
+  // The participant API gateway's policies: IP allow-lists and API permissions (data, changed through maker-checker).
+  const policies = await loadGatewayPolicies({ db, engine, clock, ipAllowlistMode: config.gateway.ipAllowlistMode });
+  const { adminServer, adminTls, iam } = await buildIam(config, log, clock, base, policies, listeners.fspiop.port);
+  const registry = createParticipantRegistry({ db, engine, clock });
+  await registry.ensureHub();
+  const signingKeys = createSigningKeyRegistry({ db, engine, clock });
+  const { callbackAddresses, delivery } = buildDelivery(config, log, clock, base, listeners);
+  const refreshTls = tlsRefresher(config, schemeTls, delivery, adminServer, adminTls);
+  const services = buildDomainServices(config, clock, storage, callbackAddresses);
+  // The gateway's checks: the policies, certificate-bound access tokens from the hub's authorization server, rate limits.
+  const gateway = createGatewayControls({ policies, clock, settings: config.gateway, tokenTrust: () => iam.participantTokenTrust() });
+  const admin = await completeAdminApi(adminServer, iam, {
+    registry, callbackAddresses, signingKeys, storage, clock, log,
     funds: createFunds({ db, engine, clock }),
     limits: createLimits({ db, engine, clock }),
     settlementModels: createSettlementModels({ db, engine, clock }),
-    signingKeys,
-    hubPublicKeys: () => [hubSigningKey],
+    hubPublicKeys: () => [base.hubSigningKey],
     pki: schemeTls.pki,
     afterRevocation: refreshTls,
     expiryWarningDays: config.pki.expiryWarningDays,
-    storage,
-    clock,
-    log,
-    audit: adminAudit,
+    audit: base.adminAudit,
     auditQueries: createAuditQueries({ db, log: log.child({ component: 'audit-queries' }) }),
-    secretBox: iamSecrets.box,
-    ...credentialDelivery(config, log),
-    gatewayPolicies: gateway.store,
-    afterGatewayPolicyChange: (policy) => gateway.reload(policy),
-    participantTokens: {
-      grantedScopes: (fspId) => gateway.controls.apiPermissions.grantedScopes(fspId),
-      // Asked once the FSPIOP API listens (its port may be chosen then).
-      tokenEndpointUrl: () => (mutual ? participantTokenEndpointUrl(urlOf('https', config.fspiop.host, boundPort(fspiop.server, config.fspiop.port))) : undefined),
-    },
+    gatewayPolicies: policies.store,
+    afterGatewayPolicyChange: (policy) => policies.reload(policy),
     config: config.admin,
-    ...(adminTls ? { https: adminHttps() } : {}),
+    bootstrapWindowMs: config.admin.bootstrapWindowMs,
     startedAtMs: clock.nowMs(),
     version: VERSION,
   });
+  const mutual = config.fspiop.tls === 'mutual';
   const fspiop = await createFspiopApi({
-    db, clock, log, config: config.fspiop, transfers, quotes, lookup,
+    db, clock, log, config: config.fspiop, ...services,
     signatureKeysOf: (participant, nowMs) => signingKeys.activeKeysOf(participant, nowMs),
-    securityEvents,
-    gateway: gateway.controls,
-    ...(mutual ? { tls: schemeTls.mtls, tokenRequestHandler: async () => participantTokenHandler((await iamOf(admin).started()).provider) } : {}),
+    securityEvents: base.securityEvents,
+    gateway,
+    ...(mutual ? { tls: schemeTls.mtls, tokenRequestHandler: async () => participantTokenHandler((await iam.started()).provider) } : {}),
     afterAccepted: () => { delivery.wake(); },
   });
-
-  await admin.listen(onReserved(ports, ADMIN_PORT));
-  const adminUrl = urlOf(adminTls ? 'https' : 'http', config.admin.host, boundPort(admin.server, config.admin.port));
-  if (adminTls) log.info({ adminUrl }, 'admin API listening with TLS 1.3 and the hub\'s certificate from the scheme CA: every call needs an operator\'s or a client\'s token');
-  else log.warn({ adminUrl }, 'admin API listening on plain HTTP (admin.tls off), loopback only: every call needs an operator\'s or a client\'s token');
-  await fspiop.listen(onReserved(ports, FSPIOP_PORT));
-  const fspiopUrl = urlOf(mutual ? 'https' : 'http', config.fspiop.host, boundPort(fspiop.server, config.fspiop.port));
-  if (mutual) log.info({ fspiopUrl }, 'FSPIOP API listening with mutual TLS: every DFSP presents a certificate of the scheme CA naming its fspId');
-  else log.warn({ fspiopUrl }, 'FSPIOP API listening on plain HTTP (fspiop.tls off), loopback only: no DFSP identity beyond its signatures');
-
-  delivery.start();
-  const stopSweeper = every(config.transfers.expirySweepIntervalMs, async () => {
-    if ((await transfers.expireDue(EXPIRY_BATCH_SIZE_MAX)) > 0) delivery.wake();
-  }, log, 'transfer expiry');
-  const stopPruner = every(LOOKUP_PRUNE_INTERVAL_MS, () => lookup.pruneExpiredLookups(), log, 'lookup pruning');
-  // CRLs from any hub process (or `interlock pki revoke`) reach this one's listener within an interval.
-  const stopTlsRefresh = every(config.pki.crlReloadIntervalMs, refreshTls, log, 'TLS refresh');
-  // IP allow-lists and API permissions approved in another hub process reach this one within an interval.
-  const stopPolicyRefresh = every(config.gateway.policyRefreshIntervalMs, () => gateway.refresh(), log, 'gateway policy refresh');
-
+  const urls = await listen(config, log, listeners, admin, fspiop);
+  const stopTimers = startTimers(config, log, { services, delivery, refreshTls, policies, admin });
   return {
     storage,
-    adminUrl,
-    fspiopUrl,
+    ...urls,
     schemeCaPems: [schemeTls.pki.rootPem],
     async close() {
-      stopSweeper();
-      stopPruner();
-      stopTlsRefresh();
-      stopPolicyRefresh();
+      stopTimers();
       await fspiop.close();
-      await admin.close();
+      await admin.app.close();
       await delivery.stop();
       // The interval's counts of repeated security events, appended before the log closes.
-      await auditedSecurityEvents.close();
-      await auditLog.close();
+      await base.auditedSecurityEvents.close();
+      await base.auditLog.close();
       await storage.close();
     },
   };
+}
+
+async function listen(config: Config, log: Logger, listeners: Listeners, admin: AdminApi, fspiop: { listen(options: Listeners['fspiop']): Promise<unknown> }) {
+  const adminTls = config.admin.tls === 'on';
+  const mutual = config.fspiop.tls === 'mutual';
+  await admin.app.listen(listeners.admin);
+  const adminUrl = urlOf(adminTls ? 'https' : 'http', config.admin.host, listeners.admin.port);
+  if (adminTls) log.info({ adminUrl }, 'admin API listening with TLS 1.3 and the hub\'s certificate from the scheme CA: every call needs an operator\'s or a client\'s token');
+  else log.warn({ adminUrl }, 'admin API listening on plain HTTP (admin.tls off), loopback only: every call needs an operator\'s or a client\'s token');
+  await fspiop.listen(listeners.fspiop);
+  const fspiopUrl = urlOf(mutual ? 'https' : 'http', config.fspiop.host, listeners.fspiop.port);
+  if (mutual) log.info({ fspiopUrl }, 'FSPIOP API listening with mutual TLS: every DFSP presents a certificate of the scheme CA naming its fspId');
+  else log.warn({ fspiopUrl }, 'FSPIOP API listening on plain HTTP (fspiop.tls off), loopback only: no DFSP identity beyond its signatures');
+  return { adminUrl, fspiopUrl };
+}
+
+/** The hub's periodic work, once it listens; returns what stops it all. */
+function startTimers(config: Config, log: Logger, parts: { services: Services; delivery: DeliveryWorker; refreshTls: () => Promise<void>; policies: GatewayPolicies; admin: AdminApi }): () => void {
+  const { services, delivery } = parts;
+  delivery.start();
+  const stops = [
+    every(config.transfers.expirySweepIntervalMs, async () => {
+      if ((await services.transfers.expireDue(EXPIRY_BATCH_SIZE_MAX)) > 0) delivery.wake();
+    }, log, 'transfer expiry'),
+    every(LOOKUP_PRUNE_INTERVAL_MS, () => services.lookup.pruneExpiredLookups(), log, 'lookup pruning'),
+    // CRLs from any hub process (or `interlock pki revoke`) reach this one's listener within an interval.
+    every(config.pki.crlReloadIntervalMs, parts.refreshTls, log, 'TLS refresh'),
+    // IP allow-lists and API permissions approved in another hub process reach this one within an interval.
+    every(config.gateway.policyRefreshIntervalMs, () => parts.policies.refresh(), log, 'gateway policy refresh'),
+    parts.admin.startTimers(),
+  ];
+  return () => { for (const stop of stops) stop(); };
 }

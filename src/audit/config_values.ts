@@ -1,17 +1,11 @@
-// The audit log's configuration values, read for config/config.ts's table
-// (audit.origin, audit.keyFile, audit.checkpointIntervalMs, audit.witnesses).
+// The audit log's configuration values
+// (audit.origin, audit.witnesses), checked for config/schema.ts.
 import { hostname } from 'node:os';
+import { WITNESSES_MAX } from '../config/limits.ts';
+import type { WitnessConfig } from '../config/index.ts';
 import { httpUrlProblem } from '../support/urls.ts';
 import { parseCosignatureVerifierKey } from './cosignature.ts';
-import { WITNESSES_MAX } from './limits.ts';
 import { isKeyName } from './note_key.ts';
-
-export interface WitnessConfig {
-  /** The witness's submission prefix (add-checkpoint is POSTed under it). */
-  readonly url: string;
-  /** Its cosignature verifier key, as `interlock audit witness` prints it. */
-  readonly verifierKey: string;
-}
 
 type Parsed = { value: unknown } | { expected: string };
 

@@ -1,13 +1,12 @@
 // The audit log from the hub's configuration: its key (made at first start),
 // its origin, its checkpoint interval and its witnesses. What main.ts and the
 // CLI call; the log itself takes explicit dependencies (audit_log.ts).
-import type { Config } from '../config/index.ts';
+import type { Config, WitnessConfig } from '../config/index.ts';
 import type { Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import { createAuditLog, type AuditLog } from './audit_log.ts';
 import { parseCosignatureVerifierKey } from './cosignature.ts';
-import type { WitnessConfig } from './config_values.ts';
 import { loadOrCreateAuditKey } from './key_file.ts';
 import type { SequencerLimits } from './sequencer.ts';
 import type { AuditDb } from './store.ts';

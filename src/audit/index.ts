@@ -144,5 +144,4 @@ export { describeSubject, verifyLog, type LogSource, type Problem, type VerifyOp
 export { directorySource, urlSource } from './log_source.ts';
 export { createWitnessServer, type WitnessServer } from './witness_server.ts';
 export type { Witness } from './witness_client.ts';
-export type { WitnessConfig } from './config_values.ts';
 export { AUDIT_APPEND_ONLY_TABLES, AUDIT_WRITER_ROLE } from './tables.ts';

@@ -50,13 +50,6 @@ const AUDIT_ENTRY_COLUMNS = 9;
 /** Leaf hashes read per query when a sequencer catches up with entries another hub process appended. */
 export const AUDIT_CATCH_UP_ROWS_MAX = 4096;
 
-/** Shortest and longest interval between checkpoints (the default, 1 s, is Tessera's). */
-export const CHECKPOINT_INTERVAL_MS_MIN = 100;
-export const CHECKPOINT_INTERVAL_MS_MAX = 3_600_000;
-
-/** Witnesses a hub sends its checkpoints to: a quorum of DFSPs and the regulator, never hundreds. */
-export const WITNESSES_MAX = 16;
-
 /** tlog-witness: a client sends at most 63 consistency proof lines (a tree of 2^63 leaves needs no more). */
 export const WITNESS_PROOF_LINES_MAX = 63;
 
@@ -87,17 +80,6 @@ export const SECURITY_EVENTS_IN_FLIGHT_MAX = 1024;
 
 /** How often, at most, dropped security events are reported while they are being dropped. */
 export const SECURITY_EVENT_DROP_REPORT_INTERVAL_MS = 1_000;
-
-/**
- * The interval over which repeated security events are counted rather than appended one by one: the first
- * event of a (source, kind) in an interval is appended at once, the rest are counted into one summary entry
- * appended when the interval ends. A flood of refusals then costs at most two entries per source and kind a
- * minute, and a crash loses at most one interval's counts.
- */
-export const SECURITY_EVENT_COALESCE_INTERVAL_MS = 60_000;
-/** Bounds of audit.securityEventIntervalMs: under a second the summaries become the flood; over an hour a crash loses too much. */
-export const SECURITY_EVENT_INTERVAL_MS_MIN = 1_000;
-export const SECURITY_EVENT_INTERVAL_MS_MAX = 3_600_000;
 
 /**
  * Sources (a participant, or an address when none was established) tracked per interval. Anyone on the

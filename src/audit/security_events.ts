@@ -28,6 +28,7 @@
 // flight: nothing else.
 import { isIP } from 'node:net';
 import type { SecurityEvent, SecurityEventKind, SecurityEvents } from '../edge/security_events.ts';
+import { SECURITY_EVENT_COALESCE_INTERVAL_MS } from '../config/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { AuditLog } from './audit_log.ts';
@@ -35,7 +36,6 @@ import type { AppendResult } from './sequencer.ts';
 import { auditText, type AuditEntry, type AuditText, type AuditValue } from './entry.ts';
 import {
   ENTRY_IDENTIFIER_LENGTH_MAX,
-  SECURITY_EVENT_COALESCE_INTERVAL_MS,
   SECURITY_EVENT_DROP_REPORT_INTERVAL_MS,
   SECURITY_EVENT_REASON_SAMPLES_MAX,
   SECURITY_EVENT_SOURCES_MAX,

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, envName, loadConfig } from './config.ts';
+import { ConfigError, describeKeys, envName, loadConfig } from './config.ts';
 
 const load = (env: Record<string, string> = {}, file?: string) => loadConfig({ env, file });
 
@@ -78,4 +78,16 @@ test('unknown keys are refused, in the file and in the environment', () => {
   writeFileSync(file, '{ not json');
   assert.throws(() => load({}, file), /is not valid JSON/);
   assert.throws(() => load({}, join(dir, 'missing.json')), /cannot be read/);
+});
+
+test('every key\'s environment variable is INTERLOCK_ and its path in upper snake case', () => {
+  for (const { key, env } of describeKeys()) {
+    assert.equal(env, 'INTERLOCK_' + key.split('.').map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_'), key);
+  }
+});
+
+test('the configuration is frozen: no part of the hub can change another\'s', () => {
+  const config = load();
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.admin) && Object.isFrozen(config.gateway.rateLimits.lookup) && Object.isFrozen(config.fspiop.certificateHosts));
+  assert.throws(() => { (config.admin as { port: number }).port = 1; }, TypeError);
 });

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
 import { test } from 'node:test';
-import { checkCallbackNetworks, createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS, endpointAddressRefusal, type OwnListener } from './callback_addresses.ts';
+import { DEFAULT_CALLBACK_NETWORKS } from '../config/index.ts';
+import { checkCallbackNetworks, createCallbackAddressPolicy, endpointAddressRefusal, type OwnListener } from './callback_addresses.ts';
 
 const listeners: OwnListener[] = [{ name: 'admin', host: '127.0.0.1', port: 3001 }, { name: 'FSPIOP', host: '0.0.0.0', port: 3000 }];
 const names: Record<string, string[]> = { 'metadata.test': ['169.254.169.254'], 'mapped.test': ['::ffff:169.254.169.254'], 'dfsp.test': ['10.1.2.3'], 'mixed.test': ['10.1.2.3', 'fe80::1'] };

@@ -19,11 +19,8 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { normaliseAddress, parseCidr, type AddressFamily } from '../edge/gateway/ip_allowlist.ts';
-import { CALLBACK_NETWORKS_MAX } from './limits.ts';
-
-/** The allow-list when none is configured: unicast IPv4 (multicast and reserved are refused anyway), IPv6 global unicast and unique-local. */
-export const DEFAULT_CALLBACK_NETWORKS: readonly string[] = ['0.0.0.0/1', '128.0.0.0/2', '192.0.0.0/3', '2000::/3', 'fc00::/7'];
+import { CALLBACK_NETWORKS_MAX } from '../config/index.ts';
+import { normaliseAddress, parseCidrList, type AddressFamily } from '../support/cidr.ts';
 
 /** Never a callback address, with the reason shown. */
 const NEVER: readonly { readonly cidr: string; readonly what: string }[] = [
@@ -64,24 +61,21 @@ const systemResolveAll: ResolveAll = (hostname) => new Promise((resolve, reject)
   dnsLookup(hostname, { all: true, order: 'verbatim' }, (error, addresses) => { if (error === null) resolve(addresses); else reject(error); });
 });
 
-function blockListOf(cidrs: readonly string[], what: string): BlockList {
+function blockListOf(cidrs: readonly string[], max: number, what: string): BlockList {
+  const ranges = parseCidrList(cidrs, max, what, false);
+  if (!ranges.ok) throw new Error(ranges.reason);
   const list = new BlockList();
-  for (const text of cidrs) {
-    const range = parseCidr(text);
-    if (!range.ok) throw new Error(`${what}: ${range.reason}`);
-    list.addSubnet(range.value.network, range.value.prefix, range.value.family);
-  }
+  for (const range of ranges.value) list.addSubnet(range.network, range.prefix, range.family);
   return list;
 }
 
-/** Throws, naming the entry, when `cidrs` is not a list of CIDR ranges the policy can take (configuration is checked at start). */
-export function checkCallbackNetworks(cidrs: readonly string[]): void {
-  if (cidrs.length > CALLBACK_NETWORKS_MAX) throw new Error(`at most ${CALLBACK_NETWORKS_MAX} callback network ranges, got ${cidrs.length}`);
-  blockListOf(cidrs, 'callback network');
+/** The ranges as a BlockList; throws, naming the entry, when `cidrs` is not a list of CIDR ranges the policy can take. */
+export function checkCallbackNetworks(cidrs: readonly string[]): BlockList {
+  return blockListOf(cidrs, CALLBACK_NETWORKS_MAX, 'callback network');
 }
 
-const never = NEVER.map(({ cidr, what }) => ({ list: blockListOf([cidr], 'built-in'), what }));
-const loopback = blockListOf(LOOPBACK, 'built-in');
+const never = NEVER.map(({ cidr, what }) => ({ list: blockListOf([cidr], 1, 'built-in'), what }));
+const loopback = blockListOf(LOOPBACK, LOOPBACK.length, 'built-in');
 const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 /** This machine's own addresses: what a listener bound to all addresses answers on. */
@@ -102,8 +96,7 @@ function isListener(listener: OwnListener, address: string, family: AddressFamil
  * listen, and a port of 0 is chosen then). Throws on a range that is not CIDR.
  */
 export function createCallbackAddressPolicy(settings: CallbackNetworkSettings, ownListeners: () => readonly OwnListener[], resolveAll: ResolveAll = systemResolveAll): CallbackAddressPolicy {
-  checkCallbackNetworks(settings.networks);
-  const allowed = blockListOf(settings.networks, 'callback network');
+  const allowed = checkCallbackNetworks(settings.networks);
   return {
     resolveAll,
     refusal(text, port) {

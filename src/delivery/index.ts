@@ -6,4 +6,4 @@ export { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerDeps, typ
 export { DEFAULT_DELIVERY_LIMITS, OUTBOX_MESSAGE_LIMITS, assertDeliveryLimits, claimHeldMsMax, type DeliveryLimits } from './limits.ts';
 export type { DeliveryTls, HttpSend, HttpRequest, HttpAnswer } from './http_send.ts';
 export { OUTBOX_STATES, OUTBOX_TRANSITIONS, type OutboxState, type OutboxRow } from './outbox_table.ts';
-export { createCallbackAddressPolicy, endpointAddressRefusal, DEFAULT_CALLBACK_NETWORKS, type CallbackAddressPolicy, type CallbackNetworkSettings, type OwnListener } from './callback_addresses.ts';
+export { createCallbackAddressPolicy, endpointAddressRefusal, type CallbackAddressPolicy, type CallbackNetworkSettings, type OwnListener } from './callback_addresses.ts';

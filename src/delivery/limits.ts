@@ -112,12 +112,6 @@ export function assertDeliveryLimits(limits: DeliveryLimits): void {
  * Bounds on the messages themselves, checked by enqueue(): they are the FSPIOP specification's own
  * (API Definition v1.1 §3.1: a body of at most 5 MiB, headers of at most 64 KiB) or sizes for logs.
  */
-/**
- * CIDR ranges delivery.callbackNetworks may list: a scheme describes its DFSPs' networks in a few
- * ranges; hundreds would be a list of hosts, which belongs in each participant's endpoints instead.
- */
-export const CALLBACK_NETWORKS_MAX = 64;
-
 export const OUTBOX_MESSAGE_LIMITS = {
   /** FSPIOP's largest body; the hub never forwards more than it accepted. */
   bodyBytesMax: 5 * 1024 * 1024,

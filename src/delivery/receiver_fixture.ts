@@ -9,7 +9,8 @@ import { createParticipantRegistry } from '../participants/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { createLogger, type Logger } from '../support/logger.ts';
-import { createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS } from './callback_addresses.ts';
+import { DEFAULT_CALLBACK_NETWORKS } from '../config/index.ts';
+import { createCallbackAddressPolicy } from './callback_addresses.ts';
 
 /** The receivers here listen on loopback: the delivery tests allow it, as the demo and simulators do. */
 export const LOOPBACK_CALLBACKS = createCallbackAddressPolicy({ networks: DEFAULT_CALLBACK_NETWORKS, allowLoopback: true }, () => []);

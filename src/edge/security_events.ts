@@ -74,6 +74,15 @@ export function loggedSecurityEvents(log: Logger): SecurityEvents {
   };
 }
 
+/** Records each event in every sink, in order (e.g. the log line, then the tamper-evident log). */
+export function fanOutSecurityEvents(...sinks: readonly SecurityEvents[]): SecurityEvents {
+  return {
+    record(event) {
+      for (const sink of sinks) sink.record(event);
+    },
+  };
+}
+
 /** Keeps every event in memory: for tests. */
 export function capturedSecurityEvents(): SecurityEvents & { readonly events: SecurityEvent[] } {
   const events: SecurityEvent[] = [];

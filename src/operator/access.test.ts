@@ -11,7 +11,6 @@ import { importJWK, SignJWT } from 'jose';
 import { systemClock } from '../support/clock.ts';
 import { freshStorage } from '../testing/engines.ts';
 import type { Storage } from '../storage/index.ts';
-import { declaredRoutesOf, iamOf } from './admin_api.ts';
 import { capturedAdminAudit } from './audit_events.ts';
 import { installAccessControl } from './access.ts';
 import { ADMIN_API_AUDIENCE } from './iam/authorization_server.ts';
@@ -39,9 +38,9 @@ describe('admin API access control', () => {
   before(async () => {
     ({ storage, dispose } = await freshStorage('sqlite'));
     api = await createTestAdminApi(storage, { audit });
-    nobody = await clientCaller(api.app, 'nobody', []);
-    everything = await clientCaller(api.app, 'everything', [{ role: 'operations-maker' }, { role: 'security-admin' }]);
-    const { issuer } = await iamOf(api.app).started();
+    nobody = await clientCaller(api, 'nobody', []);
+    everything = await clientCaller(api, 'everything', [{ role: 'operations-maker' }, { role: 'security-admin' }]);
+    const { issuer } = await api.iam.started();
     const keys = await loadIamKeys(storage.db, systemClock);
     const realKey = await importJWK(keys.signing.privateJwk, 'ES256');
     const nowS = Math.floor(Date.now() / 1000);
@@ -74,7 +73,7 @@ describe('admin API access control', () => {
   });
 
   test('every route declares its access, and the sensitive ones are change requests', () => {
-    const routes = declaredRoutesOf(api.app);
+    const routes = api.declaredRoutes;
     assert.ok(routes.length > 40, `${routes.length} routes`);
     const publicRoutes = routes.filter((r) => r.access.kind === 'public').map((r) => `${r.method} ${r.url}`).sort();
     assert.deepEqual(publicRoutes.filter((r) => !r.startsWith('HEAD ')), [
@@ -98,7 +97,7 @@ describe('admin API access control', () => {
   });
 
   test('every non-public route refuses a request without a token, with 401 and a Bearer challenge', async () => {
-    for (const route of declaredRoutesOf(api.app).filter((r) => r.access.kind !== 'public')) {
+    for (const route of api.declaredRoutes.filter((r) => r.access.kind !== 'public')) {
       const response = await api.app.inject({ method: route.method as 'GET', url: sampleUrl(route.url) });
       assert.equal(response.statusCode, 401, `${route.method} ${route.url}: ${response.body}`);
       assert.match(String(response.headers['www-authenticate']), /^Bearer realm="interlock-admin"/);
@@ -110,7 +109,7 @@ describe('admin API access control', () => {
     test(`every non-public route refuses a token that is ${kind}`, async () => {
       const token = bad[kind];
       assert.ok(token !== undefined);
-      for (const route of declaredRoutesOf(api.app).filter((r) => r.access.kind !== 'public')) {
+      for (const route of api.declaredRoutes.filter((r) => r.access.kind !== 'public')) {
         const response: { statusCode: number; body: string } = await api.app.inject({ method: route.method as 'GET', url: sampleUrl(route.url), headers: { authorization: `Bearer ${token}` } });
         assert.equal(response.statusCode, 401, `${route.method} ${route.url} with a ${kind} token: ${response.body}`);
       }
@@ -118,7 +117,7 @@ describe('admin API access control', () => {
   }
 
   test('every route that needs a privilege refuses a valid token without it, with 403', async () => {
-    for (const route of declaredRoutesOf(api.app).filter((r) => r.access.kind !== 'public' && r.access.kind !== 'authenticated')) {
+    for (const route of api.declaredRoutes.filter((r) => r.access.kind !== 'public' && r.access.kind !== 'authenticated')) {
       const response = await nobody.call(route.method, sampleUrl(route.url));
       assert.equal(response.status, 403, `${route.method} ${route.url}: ${response.raw}`);
     }
@@ -136,7 +135,7 @@ describe('admin API access control', () => {
 
   test('a route that declares no access stops the start', async () => {
     const app = Fastify();
-    const iam = iamOf(api.app);
+    const iam = api.iam;
     installAccessControl(app, {
       iam, declaredElsewhere: new Map(), changeRequests: undefined as never, executions: undefined as never, audit: capturedAdminAudit(), clock: systemClock,
       participantExists: () => Promise.resolve(true), bootstrapMayActAlone: () => Promise.resolve(false), runBootstrapRequest: () => Promise.resolve(undefined),
@@ -147,7 +146,7 @@ describe('admin API access control', () => {
     app.get('/audit/example', { config: { privilege: 'AUDIT_READ' } }, () => 'audited');
     await app.ready();
     assert.equal((await app.inject({ method: 'GET', url: '/audit/example' })).statusCode, 401);
-    const auditor = await clientCaller(api.app, 'auditor', [{ role: 'auditor' }]);
+    const auditor = await clientCaller(api, 'auditor', [{ role: 'auditor' }]);
     const response = await app.inject({ method: 'GET', url: '/audit/example', headers: { authorization: `Bearer ${await auditor.token()}` } });
     assert.equal(response.statusCode, 200);
     assert.equal(response.body, 'audited');

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, after, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { checkLedger } from '../ledger/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from './testing.ts';
@@ -9,7 +8,6 @@ import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type Tes
 const BODY_BYTES_MAX = 65_536;
 
 describeOnEachEngine('admin API', (ctx) => {
-  let app: FastifyInstance;
   // Every call is made by an automation maker; a change request it makes is approved by a checker at once.
   let maker: Caller;
   let checker: Caller;
@@ -17,9 +15,8 @@ describeOnEachEngine('admin API', (ctx) => {
 
   before(async () => {
     admin = await createTestAdminApi(ctx.storage, { bodyBytesMax: BODY_BYTES_MAX });
-    app = admin.app;
-    maker = await clientCaller(app, 'maker', [{ role: 'operations-maker' }]);
-    checker = await clientCaller(app, 'checker', [{ role: 'operations-checker' }]);
+    maker = await clientCaller(admin, 'maker', [{ role: 'operations-maker' }]);
+    checker = await clientCaller(admin, 'checker', [{ role: 'operations-checker' }]);
   });
   after(async () => {
     await admin.close();

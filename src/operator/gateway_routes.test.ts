@@ -160,9 +160,9 @@ describeOnEachEngine('gateway policies through maker-checker', (ctx) => {
 
   before(async () => {
     api = await createTestAdminApi(ctx.storage);
-    maker = await clientCaller(api.app, 'maker', [{ role: 'operations-maker' }]);
-    checker = await clientCaller(api.app, 'checker', [{ role: 'operations-checker' }]);
-    auditor = await clientCaller(api.app, 'auditor', [{ role: 'auditor' }]);
+    maker = await clientCaller(api, 'maker', [{ role: 'operations-maker' }]);
+    checker = await clientCaller(api, 'checker', [{ role: 'operations-checker' }]);
+    auditor = await clientCaller(api, 'auditor', [{ role: 'auditor' }]);
     for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
       assert.equal((await maker.call('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
     }

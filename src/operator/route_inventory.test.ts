@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Storage } from '../storage/index.ts';
 import { freshStorage } from '../testing/engines.ts';
-import { declaredRoutesOf } from './admin_api.ts';
 import { NON_SENSITIVE_ROUTES } from './route_inventory.ts';
 import { createTestAdminApi, type TestAdminApi } from './testing.ts';
 
@@ -26,7 +25,7 @@ after(async () => {
 });
 
 test('every state-changing admin route is a maker-checker route or listed as non-sensitive with its reason', () => {
-  const writes = declaredRoutesOf(api.app).filter((r) => !READS.has(r.method));
+  const writes = api.declaredRoutes.filter((r) => !READS.has(r.method));
   assert.ok(writes.length > 20, 'the admin API\'s routes were read');
   const unclassified = writes.filter((r) => r.access.kind !== 'change' && NON_SENSITIVE_ROUTES[`${r.method} ${r.url}`] === undefined)
     .map((r) => `${r.method} ${r.url} (${r.access.kind})`);
@@ -34,7 +33,7 @@ test('every state-changing admin route is a maker-checker route or listed as non
 });
 
 test('the non-sensitive list names only real, non-maker-checker routes, each with a reason', () => {
-  const registered = new Map(declaredRoutesOf(api.app).map((r) => [`${r.method} ${r.url}`, r.access.kind]));
+  const registered = new Map(api.declaredRoutes.map((r) => [`${r.method} ${r.url}`, r.access.kind]));
   for (const [route, reason] of Object.entries(NON_SENSITIVE_ROUTES)) {
     assert.ok(registered.has(route), `${route} is listed but not registered`);
     assert.notEqual(registered.get(route), 'change', `${route} is under maker-checker: take it off the list`);

@@ -26,8 +26,8 @@ const pending = async () => ((await maker.call('GET', '/changeRequests?state=PEN
 before(async () => {
   ({ storage, dispose } = await freshStorage('sqlite'));
   api = await createTestAdminApi(storage);
-  maker = await clientCaller(api.app, 'maker', [{ role: 'operations-maker' }]);
-  checker = await clientCaller(api.app, 'checker', [{ role: 'operations-checker' }]);
+  maker = await clientCaller(api, 'maker', [{ role: 'operations-maker' }]);
+  checker = await clientCaller(api, 'checker', [{ role: 'operations-checker' }]);
 });
 after(async () => {
   await api.close();

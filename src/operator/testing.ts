@@ -6,7 +6,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { createCallbackAddressPolicy, DEFAULT_CALLBACK_NETWORKS, type CallbackAddressPolicy } from '../delivery/index.ts';
+import { BOOTSTRAP_WINDOW_MS_DEFAULT, DEFAULT_CALLBACK_NETWORKS, type ExternalIssuerConfig } from '../config/index.ts';
+import { createCallbackAddressPolicy, type CallbackAddressPolicy } from '../delivery/index.ts';
 import { createFunds, createLimits } from '../ledger/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { createPkiService } from '../pki/index.ts';
@@ -15,9 +16,10 @@ import { createSettlementModels } from '../settlement/index.ts';
 import type { Storage } from '../storage/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
-import { createAdminApi, iamOf, type AdminTls } from './admin_api.ts';
-import type { AdminAuditSink } from './audit_events.ts';
-import type { ExternalIssuerConfig } from './iam/external_issuer_config.ts';
+import { completeAdminApi, createAdminIam, type AdminApi } from '../app/admin.ts';
+import { createAdminServer, type AdminTls } from './admin_api.ts';
+import { loggedAdminAudit, type AdminAuditSink } from './audit_events.ts';
+import { createGatewayPolicyStore } from '../edge/gateway/policy_store.ts';
 import type { SecretBox } from './iam/secret_box.ts';
 import { OIDC_PATH } from './iam/authorization_server.ts';
 import { inProcessFetch } from './iam/in_process_fetch.ts';
@@ -57,8 +59,11 @@ export interface RoleGrant {
 }
 
 /** A new automation client holding `grants`, and a caller that acts as it. */
-export async function clientCaller(app: FastifyInstance, name: string, grants: readonly RoleGrant[]): Promise<Caller> {
-  const iam = iamOf(app);
+/** An admin API as the tests hold it: its listener and its IAM. */
+type AdminUnderTest = Pick<AdminApi, 'app' | 'iam'>;
+
+export async function clientCaller(api: AdminUnderTest, name: string, grants: readonly RoleGrant[]): Promise<Caller> {
+  const { iam } = api;
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = randomBytes(6).toString('hex');
@@ -69,14 +74,15 @@ export async function clientCaller(app: FastifyInstance, name: string, grants: r
     const granted = await iam.rbac.grant({ principalId: clientId, principalKind: 'client', role: grant.role, participant: grant.participant ?? null }, 'test');
     if (!granted.ok) throw new Error(granted.error.detail);
   }
-  return callerWithKey(app, clientId, privateKey, kid);
+  return callerWithKey(api, clientId, privateKey, kid);
 }
 
-export function callerWithKey(app: FastifyInstance, clientId: string, privateKey: import('node:crypto').KeyObject, kid: string): Caller {
+export function callerWithKey(api: AdminUnderTest, clientId: string, privateKey: import('node:crypto').KeyObject, kid: string): Caller {
+  const { app, iam } = api;
   let cached: { token: string; expiresAtMs: number } | undefined;
   async function token(): Promise<string> {
     if (cached !== undefined && cached.expiresAtMs > Date.now() + 10_000) return cached.token;
-    const { issuer } = await iamOf(app).started();
+    const { issuer } = await iam.started();
     const as = await authorizationServerOf(app, issuer);
     const client: oauth.Client = { client_id: clientId };
     const auth = oauth.PrivateKeyJwt({ key: await crypto.subtle.importKey('jwk', privateKey.export({ format: 'jwk' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']), kid });
@@ -127,19 +133,47 @@ export const TEST_CALLBACK_ADDRESSES: CallbackAddressPolicy = createCallbackAddr
     : Promise.reject(Object.assign(new Error(`${hostname}: not a test name`), { code: 'ENOTFOUND' }))),
 );
 
-export interface TestAdminApi {
-  readonly app: FastifyInstance;
+export interface TestAdminApi extends AdminApi {
   close(): Promise<void>;
 }
 
-/** An admin API over `storage` as main.ts wires it, with a throwaway PKI, a silent log and the given clock and audit sink. */
-export async function createTestAdminApi(storage: Storage, options: { clock?: Clock; audit?: AdminAuditSink; publicUrl?: string; bodyBytesMax?: number; externalIssuer?: ExternalIssuerConfig; showOnce?: (text: string, username: string) => void; credentialReplaced?: (username: string) => void; host?: string; https?: AdminTls; secretBox?: SecretBox } = {}): Promise<TestAdminApi> {
+interface TestAdminOptions {
+  clock?: Clock; audit?: AdminAuditSink; publicUrl?: string; bodyBytesMax?: number; externalIssuer?: ExternalIssuerConfig;
+  showOnce?: (text: string, username: string) => void; credentialReplaced?: (username: string) => void; host?: string; https?: AdminTls; secretBox?: SecretBox;
+}
+
+/** An admin API over `storage` built with main.ts's steps (app/admin.ts), with a throwaway PKI, a silent log and the given clock and audit sink. */
+export async function createTestAdminApi(storage: Storage, options: TestAdminOptions = {}): Promise<TestAdminApi> {
+  const testPki = await createTestPki();
+  try {
+    const api = await buildTestAdminApi(storage, options, testPki.ca);
+    const stopTimers = api.startTimers();
+    return { ...api, close: async () => { stopTimers(); await api.app.close(); testPki.dispose(); } };
+  } catch (error) {
+    testPki.dispose();
+    throw error;
+  }
+}
+
+async function buildTestAdminApi(storage: Storage, options: TestAdminOptions, ca: Awaited<ReturnType<typeof createTestPki>>['ca']): Promise<AdminApi> {
   const { db, engine } = storage;
   const clock = options.clock ?? systemClock;
-  const testPki = await createTestPki();
+  const log = createLogger('silent');
+  const audit = options.audit ?? loggedAdminAudit(log);
+  const settings = {
+    host: options.host ?? '127.0.0.1', port: 0, tls: options.https === undefined ? 'off' : 'on', bodyBytesMax: options.bodyBytesMax ?? 65_536, requestTimeoutMs: 10_000,
+    publicUrl: options.publicUrl ?? 'http://hub.test', ...(options.externalIssuer === undefined ? {} : { externalIssuer: options.externalIssuer }),
+  } as const;
+  const app = createAdminServer(settings, log, options.https);
+  const iam = await createAdminIam(app, {
+    storage, clock, log, settings, tls: options.https !== undefined, audit,
+    showOnce: options.showOnce ?? (() => undefined),
+    ...(options.credentialReplaced === undefined ? {} : { credentialReplaced: options.credentialReplaced }),
+    ...(options.secretBox === undefined ? {} : { secretBox: options.secretBox }),
+  });
   const registry = createParticipantRegistry({ db, engine, clock });
   await registry.ensureHub();
-  const app = await createAdminApi({
+  return completeAdminApi(app, iam, {
     registry,
     callbackAddresses: TEST_CALLBACK_ADDRESSES,
     funds: createFunds({ db, engine, clock }),
@@ -147,27 +181,15 @@ export async function createTestAdminApi(storage: Storage, options: { clock?: Cl
     settlementModels: createSettlementModels({ db, engine, clock }),
     signingKeys: createSigningKeyRegistry({ db, engine, clock }),
     hubPublicKeys: () => [],
-    pki: createPkiService({ db, engine, clock, ca: testPki.ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),
+    pki: createPkiService({ db, engine, clock, ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),
     expiryWarningDays: 30,
-    storage,
-    clock,
-    log: createLogger('silent'),
-    config: {
-      host: options.host ?? '127.0.0.1', port: 0, tls: options.https === undefined ? 'off' : 'on', bodyBytesMax: options.bodyBytesMax ?? 65_536, requestTimeoutMs: 10_000, publicUrl: options.publicUrl ?? 'http://hub.test',
-      ...(options.externalIssuer === undefined ? {} : { externalIssuer: options.externalIssuer }),
-    },
+    storage, clock, log, audit,
+    gatewayPolicies: createGatewayPolicyStore({ db, engine, clock }),
+    config: settings,
+    bootstrapWindowMs: BOOTSTRAP_WINDOW_MS_DEFAULT,
     startedAtMs: clock.nowMs(),
     version: 'test',
-    showOnce: options.showOnce ?? (() => undefined),
-    ...(options.credentialReplaced === undefined ? {} : { credentialReplaced: options.credentialReplaced }),
-    ...(options.https === undefined ? {} : { https: options.https }),
-    ...(options.audit === undefined ? {} : { audit: options.audit }),
-    ...(options.secretBox === undefined ? {} : { secretBox: options.secretBox }),
-  }).catch((error: unknown) => {
-    testPki.dispose();
-    throw error;
   });
-  return { app, close: async () => { await app.close(); testPki.dispose(); } };
 }
 
 /**

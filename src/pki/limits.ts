@@ -1,7 +1,5 @@
 // Every bound of the scheme PKI, with its reason.
 
-/** Longest leaf lifetime, whatever the configuration says: the CA/Browser Forum's TLS limit, and the issue's. */
-export const LEAF_LIFETIME_DAYS_MAX = 397;
 /** The root's life (Mojaloop's PKI practice: a 10-year root). It signs only intermediates and its own CRL, offline. */
 export const ROOT_LIFETIME_DAYS = 3_653;
 /** The issuing (intermediate) CA's life: long enough to sign leaves of the longest lifetime for years before a re-key. */
@@ -37,6 +35,3 @@ export const SCHEME_NAME_LENGTH_MAX = 48;
 
 /** Serial numbers: 16 random bytes with two bits fixed (see serial.ts), so 126 bits of entropy, well above RFC 5280's 20-octet cap and CA/B's 64-bit floor. */
 export const SERIAL_BYTES = 16;
-
-/** Longest interval between a CRL's thisUpdate and nextUpdate (CA/B caps subscriber CRLs at 10 days). */
-export const CRL_NEXT_UPDATE_HOURS_MAX = 240;

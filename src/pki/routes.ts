@@ -17,7 +17,8 @@
 import type { FastifyInstance } from 'fastify';
 import { sendResult } from '../fspiop/replies.ts';
 import { isoInstant } from './views.ts';
-import { CSR_PEM_CHARS_MAX, HOST_NAME_LENGTH_MAX, HOSTS_MAX, LEAF_LIFETIME_DAYS_MAX } from './limits.ts';
+import { LEAF_LIFETIME_DAYS_MAX } from '../config/index.ts';
+import { CSR_PEM_CHARS_MAX, HOST_NAME_LENGTH_MAX, HOSTS_MAX } from './limits.ts';
 import { pemToDer } from './pem.ts';
 import { CERTIFICATE_PROFILES } from './profile.ts';
 import type { PkiService } from './service.ts';

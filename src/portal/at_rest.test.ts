@@ -9,7 +9,6 @@ import type { Kysely } from 'kysely';
 import * as oauth from 'oauth4webapi';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import type { Storage } from '../storage/index.ts';
-import { iamOf } from '../operator/admin_api.ts';
 import { PORTAL_CLIENT_ID } from '../operator/iam/authorization_server.ts';
 import { createBrowser, injectTransport, signIn, type Browser } from '../operator/iam/browser.ts';
 import { totpCode } from '../operator/iam/totp.ts';
@@ -37,7 +36,7 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
   const refreshTokens = new Set<string>();
 
   async function sessionOf(handle: string): Promise<PortalSession | undefined> {
-    return createPortalSessions({ db: storage.db, clock, secretBox: iamOf(api.app).secretBox }).find(handle);
+    return createPortalSessions({ db: storage.db, clock, secretBox: api.iam.secretBox }).find(handle);
   }
 
   async function rowsOf(table: 'portal_sessions' | 'oidc_payloads'): Promise<Record<string, unknown>[]> {
@@ -48,7 +47,7 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
   before(async () => {
     storage = context.storage;
     api = await createTestAdminApi(storage, { clock, publicUrl: PUBLIC_URL });
-    const iam = iamOf(api.app);
+    const iam = api.iam;
     const created = await iam.operators.create({ username: 'robin', displayName: 'Robin Reader' }, 'test');
     assert.ok(created.ok);
     browser = createBrowser(injectTransport(api.app), PUBLIC_URL);
@@ -115,7 +114,7 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
   });
 
   test('values read from oidc_payloads are not refresh tokens, sessions or grants at the authorization server', async () => {
-    const { provider, issuer, keys } = await iamOf(api.app).started();
+    const { provider, issuer, keys } = await api.iam.started();
     const as = await authorizationServerOf(api.app, issuer);
     const client: oauth.Client = { client_id: PORTAL_CLIENT_ID };
     const auth = oauth.PrivateKeyJwt({ key: await crypto.subtle.importKey('jwk', keys.portalClient.privateJwk, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']), kid: keys.portalClient.kid });
@@ -143,7 +142,7 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
 
   test('a sealed row copied over another row does not open there', async () => {
     // A second session of the same operator, then the first's sealed data moved onto it.
-    const sessions = createPortalSessions({ db: storage.db, clock, secretBox: iamOf(api.app).secretBox });
+    const sessions = createPortalSessions({ db: storage.db, clock, secretBox: api.iam.secretBox });
     const handle = secrets.get('portal session cookie') ?? '';
     const mine = await sessions.find(handle);
     assert.ok(mine !== undefined);
@@ -156,7 +155,7 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
     assert.equal(opened.filter((s) => s === undefined).length, 1, 'the session whose row received another row\'s data does not open');
 
     // The same at the authorization server: one refresh token's sealed payload moved onto every other refresh token's row.
-    const { provider } = await iamOf(api.app).started();
+    const { provider } = await api.iam.started();
     const refresh = await storage.db.selectFrom('oidc_payloads').selectAll().where('model', '=', 'RefreshToken').execute();
     const [source] = refresh;
     assert.ok(source !== undefined && refresh.length >= 3);
@@ -171,7 +170,7 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
     const clearSession = { operatorId: 'x', username: 'robin', formToken: 'f', accessToken: 'clear.access.token', accessExpiresAtMs: nowMs + 60_000, refreshToken: 'clear-refresh', idToken: 'clear.id.token' };
     await storage.db.insertInto('portal_sessions').values({ id_hash: 'clear-row', kind: 'SESSION', operator_id: 'x', data: JSON.stringify(clearSession), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + 60_000 }).execute();
     await storage.db.insertInto('oidc_payloads').values({ model: 'RefreshToken', id: 'clear-refresh', payload: '{"jti":"clear-refresh"}', grant_id: null, uid: null, user_code: null, account_id: 'x', expires_at_ms: nowMs + 60_000, consumed_at_ms: null }).execute();
-    const { provider } = await iamOf(api.app).started();
+    const { provider } = await api.iam.started();
     assert.equal(await modelsOf(provider).RefreshToken.find('clear-refresh'), undefined, 'a clear row is not found by its value');
     await dropClearSessions(storage.db as unknown as Kysely<unknown>, context.engine);
     assert.deepEqual(await rowsOf('portal_sessions'), []);

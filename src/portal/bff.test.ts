@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { freshStorage } from '../testing/engines.ts';
 import type { Storage } from '../storage/index.ts';
-import { iamOf } from '../operator/admin_api.ts';
 import { capturedAdminAudit } from '../operator/audit_events.ts';
 import { createBrowser, formOf, injectTransport, signIn, type Browser } from '../operator/iam/browser.ts';
 import { totpCode } from '../operator/iam/totp.ts';
@@ -35,13 +34,13 @@ const replaced: string[] = [];
 before(async () => {
   ({ storage, dispose } = await freshStorage('sqlite'));
   api = await createTestAdminApi(storage, { audit, clock, publicUrl: PUBLIC_URL, credentialReplaced: (username) => { replaced.push(username); } });
-  const iam = iamOf(api.app);
+  const iam = api.iam;
   const created = await iam.operators.create({ username: 'pat', displayName: 'Pat Checker' }, 'test');
   assert.ok(created.ok);
   oneTimePassword = created.value.oneTimePassword;
   assert.ok((await iam.rbac.grant({ principalId: created.value.operator.id, principalKind: 'operator', role: 'operations-checker', participant: null }, 'test')).ok);
-  maker = await clientCaller(api.app, 'maker', [{ role: 'operations-maker' }]);
-  const checker = await clientCaller(api.app, 'checker', [{ role: 'operations-checker' }]);
+  maker = await clientCaller(api, 'maker', [{ role: 'operations-maker' }]);
+  const checker = await clientCaller(api, 'checker', [{ role: 'operations-checker' }]);
   for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) assert.equal((await maker.call('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
   assert.equal((await makeAndApprove(maker, checker, 'POST', '/participants', { name: 'payerfsp', currency: 'USD' })).status, 201);
   accountId = ((await maker.call('GET', '/participants/payerfsp/accounts')).body as { id: number; ledgerAccountType: string }[]).find((a) => a.ledgerAccountType === 'SETTLEMENT')?.id ?? 0;
@@ -55,7 +54,7 @@ after(async () => {
 const isPortal = (url: URL) => url.pathname === '/portal';
 /** The browser's session as the portal keeps it (sealed in the database: at_rest.test.ts). */
 async function currentSession(): Promise<PortalSession> {
-  const session = await createPortalSessions({ db: storage.db, clock, secretBox: iamOf(api.app).secretBox }).find(browser.cookie(SESSION_COOKIE) ?? '');
+  const session = await createPortalSessions({ db: storage.db, clock, secretBox: api.iam.secretBox }).find(browser.cookie(SESSION_COOKIE) ?? '');
   assert.ok(session !== undefined);
   return session;
 }

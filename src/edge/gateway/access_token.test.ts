@@ -11,7 +11,8 @@ import { base64url, createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type
 import { BEARER_TOKEN_LENGTH_MAX, FSPIOP_API_AUDIENCE } from '../../identity/index.ts';
 import { ADMIN_API_AUDIENCE } from '../../operator/iam/authorization_server.ts';
 import { testSchemePki } from '../../testing/scheme_pki.ts';
-import { certificateThumbprint, createParticipantTokenCheck, type AccessTokenMode, type ParticipantTokenRequest } from './access_token.ts';
+import type { AccessTokenMode } from '../../config/index.ts';
+import { certificateThumbprint, createParticipantTokenCheck, type ParticipantTokenRequest } from './access_token.ts';
 import type { GatewayRefusal } from './refusal.ts';
 
 const ISSUER = 'https://hub.test/oidc';

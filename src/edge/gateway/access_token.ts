@@ -25,13 +25,7 @@ import { ACCESS_TOKEN_AGE_S_MAX, BEARER_TOKEN_LENGTH_MAX, FSPIOP_API_AUDIENCE, I
 import type { Clock } from '../../support/clock.ts';
 import { scopeOf, type FspiopApi } from '../../fspiop/apis.ts';
 import type { GatewayRefusal } from './refusal.ts';
-
-/**
- * The scheme's setting: 'off' reads no token; 'optional' lets a request without an Authorization header
- * through but refuses one whose token is bad; 'required' refuses every request without a good token.
- */
-export const ACCESS_TOKEN_MODES = ['off', 'optional', 'required'] as const;
-export type AccessTokenMode = (typeof ACCESS_TOKEN_MODES)[number];
+import type { AccessTokenMode } from '../../config/index.ts';
 
 export interface ParticipantTokenCheckOptions {
   /** The issuer and keys trusted (Iam.participantTokenTrust); asked at each check, so it may be built lazily. */

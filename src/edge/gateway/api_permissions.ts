@@ -12,7 +12,7 @@
 // of its API.
 import type { OperationKey } from '../../fspiop/resources.ts';
 import { API_ROLES, FSPIOP_APIS, OPERATION_USES, scopeOf, type ApiRole, type FspiopApi } from '../../fspiop/apis.ts';
-import type { Parsed } from './ip_allowlist.ts';
+import type { Parsed } from '../../support/cidr.ts';
 import type { GatewayPolicyStore } from './policy_store.ts';
 import { createPolicyCache } from './policy_store_cache.ts';
 import type { GatewayRefusal } from './refusal.ts';

@@ -23,12 +23,11 @@
 // Addresses are normalised as the allow-lists compare them: IPv4-mapped IPv6
 // ("::ffff:192.0.2.1") becomes IPv4 and IPv6 is canonical.
 import { BlockList } from 'node:net';
-import { normaliseAddress, parseCidr, type AddressFamily, type NormalAddress } from './ip_allowlist.ts';
+import { TRUSTED_PROXIES_MAX } from '../../config/index.ts';
+import { normaliseAddress, parseCidrList, type AddressFamily, type NormalAddress } from '../../support/cidr.ts';
 
 /** X-Forwarded-For entries read at most: more trusted hops than this is a loop or an attack. */
 export const FORWARDED_HOPS_MAX = 16;
-/** Trusted proxy ranges a scheme may configure. */
-export const TRUSTED_PROXIES_MAX = 64;
 const REASON_ENTRY_LENGTH_MAX = 64;
 
 export interface TrustedProxies {
@@ -43,17 +42,12 @@ export interface TrustedProxies {
  * configuration is checked at start.
  */
 export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
-  if (cidrs.length > TRUSTED_PROXIES_MAX) throw new Error(`at most ${TRUSTED_PROXIES_MAX} trusted proxy ranges, got ${cidrs.length}`);
+  const ranges = parseCidrList(cidrs, TRUSTED_PROXIES_MAX, 'trusted proxy', true);
+  if (!ranges.ok) throw new Error(ranges.reason);
   const lists: Record<AddressFamily, BlockList> = { ipv4: new BlockList(), ipv6: new BlockList() };
-  const canonical: string[] = [];
-  for (const [index, text] of cidrs.entries()) {
-    const range = parseCidr(text);
-    if (!range.ok) throw new Error(`trusted proxy ${index}: ${range.reason}`);
-    lists[range.value.family].addSubnet(range.value.network, range.value.prefix, range.value.family);
-    canonical.push(range.value.cidr);
-  }
+  for (const range of ranges.value) lists[range.family].addSubnet(range.network, range.prefix, range.family);
   return {
-    cidrs: canonical,
+    cidrs: ranges.value.map((range) => range.cidr),
     includes: (address) => lists[address.family].check(address.address, address.family),
   };
 }

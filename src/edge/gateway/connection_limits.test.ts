@@ -13,7 +13,8 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { testTlsOf, type TestTls } from '../../testing/scheme_pki.ts';
 import { capturedSecurityEvents, type SecurityEvent } from '../security_events.ts';
-import { checkingIntervalMs, connectionLimitsProblem, connectionServerOptions, DEFAULT_CONNECTION_LIMITS, guardConnectionLimits, type ConnectionLimits } from './connection_limits.ts';
+import { connectionLimitsProblem, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../config/index.ts';
+import { checkingIntervalMs, connectionServerOptions, guardConnectionLimits } from './connection_limits.ts';
 
 const LIMITS: ConnectionLimits = {
   handshakeTimeoutMs: 400,

@@ -18,14 +18,15 @@
 import type { OperationKey } from '../../fspiop/resources.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Db, Engine } from '../../storage/index.ts';
-import { createParticipantTokenCheck, type AccessTokenMode, type ParticipantTokenCheck } from './access_token.ts';
+import type { AccessTokenMode, ApiRateLimits, IpAllowlistMode, RateLimitOverrides } from '../../config/index.ts';
+import { createParticipantTokenCheck, type ParticipantTokenCheck } from './access_token.ts';
 import type { ParticipantTokenTrust } from '../../identity/index.ts';
 import { loadApiPermissions, type ApiPermissionsCheck } from './api_permissions.ts';
 import { OPERATION_USES } from '../../fspiop/apis.ts';
 import { clientAddress, isTrustedPeer, trustedProxies, type TrustedProxies } from './client_address.ts';
-import { loadIpAllowlist, type IpAllowlistCheck, type IpAllowlistMode } from './ip_allowlist.ts';
+import { loadIpAllowlist, type IpAllowlistCheck } from './ip_allowlist.ts';
 import { createGatewayPolicyStore, type GatewayPolicy, type GatewayPolicyStore } from './policy_store.ts';
-import { createRateLimiter, type ApiRateLimits, type RateLimiter, type RateLimitOverrides } from './rate_limit.ts';
+import { createRateLimiter, type RateLimiter } from './rate_limit.ts';
 import type { GatewayRefusal } from './refusal.ts';
 
 export interface GatewayControls {
@@ -84,39 +85,46 @@ export interface GatewaySettings {
   readonly rateLimitOverrides: RateLimitOverrides;
 }
 
-export interface Gateway {
-  readonly controls: GatewayControls;
+/** The gateway's policies (data, changed through maker-checker), loaded from storage. */
+export interface GatewayPolicies {
   readonly store: GatewayPolicyStore;
+  readonly ipAllowlist: IpAllowlistCheck;
+  readonly apiPermissions: ApiPermissionsCheck;
   /** After an approved change in this process: that policy is read again at once. */
   reload(policy: GatewayPolicy): Promise<void>;
   /** Periodically: policies changed by another hub process are read again (one single-row read when none did). */
   refresh(): Promise<void>;
 }
 
-/** The gateway of one hub process: its policies loaded from storage, its buckets in memory. */
-export async function createGateway(deps: {
-  db: Db; engine: Engine; clock: Clock; settings: GatewaySettings;
-  /** The authorization server's issuer and keys (built at first use). */
-  tokenTrust: () => Promise<ParticipantTokenTrust>;
-}): Promise<Gateway> {
-  const { db, engine, clock, settings } = deps;
-  const store = createGatewayPolicyStore({ db, engine, clock });
-  const ipAllowlist = await loadIpAllowlist({ store, mode: settings.ipAllowlistMode });
+/** Loaded before the authorization server, which grants DFSPs the scopes of their API permissions. */
+export async function loadGatewayPolicies(deps: { db: Db; engine: Engine; clock: Clock; ipAllowlistMode: IpAllowlistMode }): Promise<GatewayPolicies> {
+  const store = createGatewayPolicyStore(deps);
+  const ipAllowlist = await loadIpAllowlist({ store, mode: deps.ipAllowlistMode });
   const apiPermissions = await loadApiPermissions({ store });
-  const controls: GatewayControls = {
-    trustedProxies: trustedProxies(settings.trustedProxies),
-    ipAllowlist,
-    accessTokens: createParticipantTokenCheck({ trust: deps.tokenTrust, clock, mode: settings.accessTokens }),
-    apiPermissions,
-    rateLimiter: createRateLimiter({ limits: settings.rateLimits, overrides: settings.rateLimitOverrides }, clock),
-  };
   return {
-    controls,
     store,
+    ipAllowlist,
+    apiPermissions,
     reload: (policy) => (policy === 'ip-allowlist' ? ipAllowlist.reload() : apiPermissions.reload()),
     async refresh() {
       await ipAllowlist.refresh();
       await apiPermissions.refresh();
     },
+  };
+}
+
+/** The gateway's controls in one hub process: its policies, the authorization server's token trust, its buckets in memory. */
+export function createGatewayControls(deps: {
+  policies: GatewayPolicies; clock: Clock; settings: GatewaySettings;
+  /** The authorization server's issuer and keys (built at first use). */
+  tokenTrust: () => Promise<ParticipantTokenTrust>;
+}): GatewayControls {
+  const { policies, clock, settings } = deps;
+  return {
+    trustedProxies: trustedProxies(settings.trustedProxies),
+    ipAllowlist: policies.ipAllowlist,
+    accessTokens: createParticipantTokenCheck({ trust: deps.tokenTrust, clock, mode: settings.accessTokens }),
+    apiPermissions: policies.apiPermissions,
+    rateLimiter: createRateLimiter({ limits: settings.rateLimits, overrides: settings.rateLimitOverrides }, clock),
   };
 }

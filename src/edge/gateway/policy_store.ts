@@ -15,7 +15,8 @@ import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import { ALL_API_GRANTS, parseApiGrants, type ApiGrants } from './api_permissions.ts';
 import { API_ROLES, FSPIOP_APIS, type ApiRole, type FspiopApi } from '../../fspiop/apis.ts';
-import { parseAllowlistEntries, type AddressFamily } from './ip_allowlist.ts';
+import type { AddressFamily } from '../../support/cidr.ts';
+import { parseAllowlistEntries } from './ip_allowlist.ts';
 
 export const GATEWAY_POLICIES = ['ip-allowlist', 'api-permissions'] as const;
 export type GatewayPolicy = (typeof GATEWAY_POLICIES)[number];

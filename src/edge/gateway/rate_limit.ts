@@ -18,24 +18,10 @@
 // least recently used bucket is dropped (normally a full one: participants are
 // few and the cap is far above them, so a partly empty bucket dropped early
 // would only give an idle participant a fresh burst).
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
 import type { Clock } from '../../support/clock.ts';
-import { isParticipantName } from '../../support/ids.ts';
+import { rateLimitProblem, type ApiRateLimits, type RateLimit, type RateLimitOverrides } from '../../config/index.ts';
 import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/apis.ts';
 import type { GatewayRefusal } from './refusal.ts';
-
-export interface RateLimit {
-  /** Tokens added a second (integer). */
-  readonly ratePerS: number;
-  /** The bucket's capacity: how many requests may come at once after a quiet spell (integer). */
-  readonly burst: number;
-}
-
-export type ApiRateLimits = Readonly<Record<FspiopApi, RateLimit>>;
-
-/** A participant's own limits for some APIs; the others keep the scheme's. */
-export type RateLimitOverrides = ReadonlyMap<string, Readonly<Partial<Record<FspiopApi, RateLimit>>>>;
 
 export interface RateLimiterConfig {
   /** The scheme's limits, for every participant. */
@@ -55,19 +41,7 @@ export interface RateLimiter {
   readonly size: number;
 }
 
-/** Bounds of a configured rate and burst (config validation uses these too). */
-export const RATE_PER_S_MAX = 1_000_000;
-export const BURST_MAX = 1_000_000;
 export const BUCKETS_MAX_DEFAULT = 10_000;
-/** Most per-participant override entries (participant:api pairs) accepted from configuration. */
-export const OVERRIDE_ENTRIES_MAX = 3 * 1_000;
-
-/** Recommended scheme defaults, per participant and hub process. */
-export const DEFAULT_RATE_LIMITS: ApiRateLimits = {
-  lookup: { ratePerS: 200, burst: 400 },
-  quotes: { ratePerS: 200, burst: 400 },
-  transfers: { ratePerS: 200, burst: 400 },
-};
 
 const MILLI = 1_000;
 
@@ -76,13 +50,6 @@ interface Bucket {
   milliTokens: number;
   /** When milliTokens was last brought up to date (ms, integer, never moves back). */
   atMs: number;
-}
-
-/** The reason a limit is not valid, or undefined. */
-export function rateLimitProblem(limit: RateLimit): string | undefined {
-  if (!Number.isSafeInteger(limit.ratePerS) || limit.ratePerS < 1 || limit.ratePerS > RATE_PER_S_MAX) return `ratePerS must be an integer from 1 to ${RATE_PER_S_MAX}`;
-  if (!Number.isSafeInteger(limit.burst) || limit.burst < 1 || limit.burst > BURST_MAX) return `burst must be an integer from 1 to ${BURST_MAX}`;
-  return undefined;
 }
 
 function checked(limit: RateLimit, where: string): RateLimit {
@@ -166,29 +133,4 @@ export function createRateLimiter(config: RateLimiterConfig, clock: Clock): Rate
       return buckets.size;
     },
   };
-}
-
-/**
- * Per-participant limits from configuration text: comma-separated
- * `participant:api=ratePerS/burst` entries, e.g. "bigfsp:transfers=500/1000,bigfsp:quotes=500/1000".
- */
-export function parseRateLimitOverrides(text: string): FspiopResult<RateLimitOverrides> {
-  const overrides = new Map<string, Partial<Record<FspiopApi, RateLimit>>>();
-  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  if (entries.length > OVERRIDE_ENTRIES_MAX) return fail('3100', `at most ${OVERRIDE_ENTRIES_MAX} rate limit overrides`);
-  for (const entry of entries) {
-    const match = /^([^:=\s]+):([a-z]+)=([0-9]{1,7})\/([0-9]{1,7})$/.exec(entry);
-    const [, participant = '', apiText = '', rate = '', burst = ''] = match ?? [];
-    const api = FSPIOP_APIS.find((known) => known === apiText);
-    if (match === null || !isParticipantName(participant) || api === undefined) {
-      return fail('3100', `rate limit override ${JSON.stringify(entry.slice(0, 80))}: expected participant:api=ratePerS/burst, api one of ${FSPIOP_APIS.join(', ')}`);
-    }
-    const limit = { ratePerS: Number(rate), burst: Number(burst) };
-    const problem = rateLimitProblem(limit);
-    if (problem !== undefined) return fail('3100', `rate limit override ${JSON.stringify(entry)}: ${problem}`);
-    const limits = overrides.get(participant) ?? {};
-    if (limits[api] !== undefined) return fail('3100', `rate limit override for ${participant}:${api} given twice`);
-    overrides.set(participant, { ...limits, [api]: limit });
-  }
-  return ok(overrides);
 }

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { describeOnEachEngine } from '../../testing/engines.ts';
-import { iamOf } from '../admin_api.ts';
 import { capturedAdminAudit } from '../audit_events.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../testing.ts';
 
@@ -23,11 +22,11 @@ describeOnEachEngine('maker-checker through the admin API', (ctx) => {
 
   before(async () => {
     api = await createTestAdminApi(ctx.storage, { audit });
-    maker = await clientCaller(api.app, 'maker', [{ role: 'operations-maker' }]);
-    checker = await clientCaller(api.app, 'checker', [{ role: 'operations-checker' }]);
-    checker2 = await clientCaller(api.app, 'checker2', [{ role: 'operations-checker' }]);
-    securityAdmin = await clientCaller(api.app, 'secadmin', [{ role: 'security-admin' }]);
-    securityApprover = await clientCaller(api.app, 'secapprover', [{ role: 'security-approver' }]);
+    maker = await clientCaller(api, 'maker', [{ role: 'operations-maker' }]);
+    checker = await clientCaller(api, 'checker', [{ role: 'operations-checker' }]);
+    checker2 = await clientCaller(api, 'checker2', [{ role: 'operations-checker' }]);
+    securityAdmin = await clientCaller(api, 'secadmin', [{ role: 'security-admin' }]);
+    securityApprover = await clientCaller(api, 'secapprover', [{ role: 'security-approver' }]);
     for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
       assert.equal((await maker.call('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
     }
@@ -135,7 +134,7 @@ describeOnEachEngine('maker-checker through the admin API', (ctx) => {
     // A role that mixes a read-only privilege with the checker's: allowed today…
     const role = await makeAndApprove(securityAdmin, securityApprover, 'PUT', '/roles/limits-reviewer', { description: 'reads limits, approves NDC changes', privileges: ['LIMIT_READ', 'NDC_CHANGE_APPROVE', 'CHANGE_REQUEST_DECIDE'] });
     assert.equal(role.status, 200, role.raw);
-    const reviewer = await clientCaller(api.app, 'reviewer', [{ role: 'limits-reviewer' }, { role: 'auditor' }]);
+    const reviewer = await clientCaller(api, 'reviewer', [{ role: 'limits-reviewer' }, { role: 'auditor' }]);
     assert.equal((await reviewer.call('GET', '/participants/payerfsp/limits')).status, 200);
     // …until LIMIT_READ and NDC_CHANGE_APPROVE are excluded together.
     const excluded = await makeAndApprove(securityAdmin, securityApprover, 'POST', '/sodExclusions', { privileges: ['LIMIT_READ', 'NDC_CHANGE_APPROVE'] });
@@ -166,7 +165,7 @@ describeOnEachEngine('maker-checker through the admin API', (ctx) => {
   });
 
   test('the bootstrap administrator acts alone only until someone else can approve', async () => {
-    const iam = iamOf(api.app);
+    const iam = api.iam;
     const admin = await iam.operators.findByUsername('admin');
     assert.ok(admin !== undefined);
     assert.equal(admin.is_bootstrap, 1);

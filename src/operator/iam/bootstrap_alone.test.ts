@@ -10,7 +10,6 @@ import { after, before, describe, test } from 'node:test';
 import type { JWK } from 'jose';
 import type { Storage } from '../../storage/index.ts';
 import { freshStorage } from '../../testing/engines.ts';
-import { iamOf } from '../admin_api.ts';
 import { callerWithKey, clientCaller } from '../testing.ts';
 import { freshHub, fundsInBody, ledgerSnapshot, type FreshHub } from './bootstrap_testing.ts';
 
@@ -44,8 +43,8 @@ describe('the bootstrap administrator alone', () => {
     // Usernames are case-insensitive: "ADMIN" is admin too.
     const shouted = await hub.admin.call('POST', '/grants', { principal: 'ADMIN', role: 'operations-checker' });
     assert.equal(shouted.status, 403, shouted.raw);
-    const admin = await iamOf(hub.api.app).operators.findByUsername('admin');
-    assert.deepEqual((await iamOf(hub.api.app).rbac.listGrants(admin?.id)).map((g) => g.role), ['bootstrap-admin']);
+    const admin = await hub.api.iam.operators.findByUsername('admin');
+    assert.deepEqual((await hub.api.iam.rbac.listGrants(admin?.id)).map((g) => g.role), ['bootstrap-admin']);
     const approved = await hub.admin.call('POST', `/changeRequests/${pendingFundsIn}/approve`);
     assert.equal(approved.status, 403, approved.raw);
     assert.equal(await ledgerSnapshot(storage), ledgerBefore);
@@ -61,17 +60,17 @@ describe('the bootstrap administrator alone', () => {
     const granted = await hub.admin.call('POST', '/grants', { principal: clientId, role: 'operations-checker' });
     assert.notEqual(stateOf(granted.body), 'EXECUTED', granted.raw);
     // Whatever the answers, the client the administrator holds the key of must not be able to approve.
-    if (await iamOf(hub.api.app).clients.find(clientId) !== undefined) {
-      const approved = await callerWithKey(hub.api.app, clientId, privateKey, kid).call('POST', `/changeRequests/${pendingFundsIn}/approve`);
+    if (await hub.api.iam.clients.find(clientId) !== undefined) {
+      const approved = await callerWithKey(hub.api, clientId, privateKey, kid).call('POST', `/changeRequests/${pendingFundsIn}/approve`);
       assert.equal(approved.status, 403, approved.raw);
     }
-    assert.equal(await iamOf(hub.api.app).clients.find(clientId), undefined);
+    assert.equal(await hub.api.iam.clients.find(clientId), undefined);
     assert.equal(stateOf((await hub.maker.call('GET', `/changeRequests/${pendingFundsIn}`)).body), 'PENDING');
     assert.equal(await ledgerSnapshot(storage), ledgerBefore);
   });
 
   test('can never hold a privilege that approves a funds movement, even through grants others approved', async () => {
-    const { rbac, operators } = iamOf(hub.api.app);
+    const { rbac, operators } = hub.api.iam;
     const admin = await operators.findByUsername('admin');
     assert.ok(admin !== undefined);
     const granted = await rbac.grant({ principalId: admin.id, principalKind: 'operator', role: 'operations-checker', participant: null }, 'two other people');
@@ -102,14 +101,14 @@ describe('the bootstrap administrator alone', () => {
   });
 
   test('nobody approves a change request about themselves: a security approver cannot approve a grant to itself', async () => {
-    const requester = await clientCaller(hub.api.app, 'secadmin', [{ role: 'security-admin' }]);
-    const approver = await clientCaller(hub.api.app, 'secapprover', [{ role: 'security-approver' }]);
+    const requester = await clientCaller(hub.api, 'secadmin', [{ role: 'security-admin' }]);
+    const approver = await clientCaller(hub.api, 'secapprover', [{ role: 'security-approver' }]);
     const made = await requester.call('POST', '/grants', { principal: approver.clientId, role: 'operations-checker' });
     assert.equal(made.status, 202, made.raw);
     const approved = await approver.call('POST', `/changeRequests/${(made.body as { id: string }).id}/approve`);
     assert.equal(approved.status, 403, approved.raw);
     assert.match(detailOf(approved.body), /about .*themselves|itself/);
-    assert.deepEqual((await iamOf(hub.api.app).rbac.listGrants(approver.clientId)).map((g) => g.role), ['security-approver']);
+    assert.deepEqual((await hub.api.iam.rbac.listGrants(approver.clientId)).map((g) => g.role), ['security-approver']);
     // Nor a change to a role it holds: widening security-approver is a change to its own access.
     const roles = (await requester.call('GET', '/roles')).body as { name: string; description: string; privileges: string[] }[];
     const current = roles.find((r) => r.name === 'security-approver');

@@ -65,8 +65,8 @@ export async function freshHub(storage: Storage, options: { clock?: Clock; boots
   const shown: string[] = [];
   const api = await createTestAdminApi(storage, { publicUrl: PUBLIC_URL, showOnce: (text) => { shown.push(text); }, ...options });
   const credential = /one-time credential: +(\S+)/.exec(shown[0] ?? '')?.[1] ?? '';
-  const maker = await clientCaller(api.app, 'automation-maker', [{ role: 'operations-maker' }]);
-  const checker = await clientCaller(api.app, 'automation-checker', [{ role: 'operations-checker' }]);
+  const maker = await clientCaller(api, 'automation-maker', [{ role: 'operations-maker' }]);
+  const checker = await clientCaller(api, 'automation-checker', [{ role: 'operations-checker' }]);
   const both = (method: string, path: string, body?: unknown) => makeAndApprove(maker, checker, method, path, body);
   for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
     assert.equal((await both('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);

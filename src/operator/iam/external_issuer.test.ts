@@ -10,7 +10,8 @@ import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
 import { freshStorage } from '../../testing/engines.ts';
 import type { Storage } from '../../storage/index.ts';
 import { createTestAdminApi, type TestAdminApi } from '../testing.ts';
-import { parseRoleMap, rolesAt } from './external_issuer.ts';
+import { parseRoleMap } from '../../config/index.ts';
+import { rolesAt } from './external_issuer.ts';
 
 const AUDIENCE = 'interlock-admin';
 

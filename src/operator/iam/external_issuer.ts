@@ -11,11 +11,9 @@ import type { Grant } from '../rbac/authorize.ts';
 import { isPrivilege } from '../rbac/privileges.ts';
 import type { RbacStore } from '../rbac/store.ts';
 import type { ExternalIssuer } from './iam.ts';
-import { issuerUrlProblem, type ExternalIssuerConfig } from './external_issuer_config.ts';
+import { issuerUrlProblem, type ExternalIssuerConfig } from '../../config/index.ts';
 
 /** Signature algorithms accepted from an external issuer: asymmetric only, never "none" or HMAC. */
-export { parseRoleMap, issuerUrlProblem, type ExternalIssuerConfig } from './external_issuer_config.ts';
-
 export const EXTERNAL_ALGORITHMS = ['RS256', 'PS256', 'ES256'] as const;
 const JWKS_TIMEOUT_MS = 5_000;
 /** At most one JWKS fetch per this long when tokens name kids the cache lacks. */

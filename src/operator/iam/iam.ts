@@ -12,7 +12,7 @@ import type { Logger } from '../../support/logger.ts';
 import type { Db, Engine } from '../../storage/index.ts';
 import type { AdminAuditSink, AuditResult } from '../audit_events.ts';
 import type { Grant } from '../rbac/authorize.ts';
-import { createRbacStore } from '../rbac/store.ts';
+import { createRbacStore, type RbacStore } from '../rbac/store.ts';
 import { ADMIN_API_AUDIENCE, createAuthorizationServer, issuerOf, type ParticipantTokenOptions } from './authorization_server.ts';
 import { bootstrapIam } from './bootstrap.ts';
 import { createClientStore, type ClientStore } from './clients.ts';
@@ -43,7 +43,8 @@ export interface IamDeps {
   /** Where the authorization server's own events (tokens issued or refused, grants revoked) are audited. */
   audit: AdminAuditSink;
   automationCredentialsFile: string | undefined;
-  externalIssuers?: () => Promise<readonly ExternalIssuer[]>;
+  /** External issuers whose users may call the admin API, discovered at first use; their roles map into `rbac`. */
+  externalIssuers?: (rbac: RbacStore) => Promise<readonly ExternalIssuer[]>;
   /** DFSPs' tokens for the FSPIOP API: the scopes each may get, and the FSPIOP listener's token endpoint. */
   participantTokens?: ParticipantTokenOptions;
   /**
@@ -123,7 +124,7 @@ function auditAuthorizationServer(provider: Provider, deps: Pick<IamDeps, 'audit
   provider.on('server_error', (_ctx, error) => { deps.log.error({ err: error }, 'authorization server error'); });
 }
 
-async function buildRuntime(deps: IamDeps, secretBox: SecretBox, operators: OperatorStore, clients: ClientStore): Promise<IamRuntime> {
+async function buildRuntime(deps: IamDeps, secretBox: SecretBox, operators: OperatorStore, clients: ClientStore, rbac: RbacStore): Promise<IamRuntime> {
   const { db, clock } = deps;
   const keys = await loadIamKeys(db, clock, secretBox);
   const publicUrl = deps.publicUrl();
@@ -142,7 +143,7 @@ async function buildRuntime(deps: IamDeps, secretBox: SecretBox, operators: Oper
     typ: 'at+jwt',
     requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'sub', 'client_id'],
   };
-  const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers();
+  const external = deps.externalIssuers === undefined ? [] : await deps.externalIssuers(rbac);
   return { provider, keys, publicUrl, issuer: local.issuer, localKeys, trusted: [local, ...external.map((e) => e.trusted)], external };
 }
 
@@ -180,7 +181,7 @@ export function createIam(deps: IamDeps) {
 
   /** The authorization server and trusted issuers; built once, at first use. */
   function started(): Promise<IamRuntime> {
-    runtime ??= buildRuntime(deps, secretBox, operators, clients).catch((error: unknown) => {
+    runtime ??= buildRuntime(deps, secretBox, operators, clients, rbac).catch((error: unknown) => {
       runtime = undefined;
       throw error;
     });

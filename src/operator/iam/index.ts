@@ -6,7 +6,7 @@ export { ADMIN_API_AUDIENCE, PORTAL_CLIENT_ID, OIDC_PATH, INTERACTION_PATH, issu
 export { bootstrapIam, bootstrapMayActAlone, BOOTSTRAP_USERNAME, type AutomationCredential, type AutomationCredentials } from './bootstrap.ts';
 export { createOperatorStore, operatorView, isUsername, type OperatorStore } from './operators.ts';
 export { createClientStore, clientView, type ClientStore } from './clients.ts';
-export { discoverExternalIssuer, parseRoleMap, issuerUrlProblem, type ExternalIssuerConfig } from './external_issuer.ts';
+export { discoverExternalIssuer } from './external_issuer.ts';
 export { participantTokenHandler } from './oidc_routes.ts';
 export { verifyAccessToken, type TrustedIssuer, type TokenCheck } from './token_verifier.ts';
 export { createBrowser, fetchTransport, injectTransport, signIn, formOf, type Browser } from './browser.ts';

@@ -63,15 +63,3 @@ assert.ok(FSPIOP_ACCESS_TOKEN_TTL_S <= ACCESS_TOKEN_AGE_S_MAX, 'a fresh FSPIOP a
 assert.ok(REFRESH_TOKEN_TTL_S <= SESSION_TTL_S, 'a refresh token never outlives its session');
 assert.ok((LOCKOUT_FAILURES_MAX as number) < SIGNIN_ATTEMPTS_PER_SOURCE_MAX, 'one source can lock one account before its own limit stops it');
 assert.ok(PASSWORD_LENGTH_MIN <= ONE_TIME_PASSWORD_BYTES * 4 / 3, 'one-time credentials meet the password policy');
-
-/**
- * How long after a hub's first start its bootstrap administrator may still act
- * alone (admin.bootstrapWindowMs): a day to create the first security team, by
- * default. The window also closes, for good, once a security approver other
- * than the administrator exists, and `npm start` (the demo) closes it when its
- * onboarding is done. The bounds: at least a minute to sign in and enrol, at
- * most a week, so an unattended hub never keeps a one-person door open.
- */
-export const BOOTSTRAP_WINDOW_MS_DEFAULT = 24 * 3_600_000;
-export const BOOTSTRAP_WINDOW_MS_MIN = 60_000;
-export const BOOTSTRAP_WINDOW_MS_MAX = 7 * 24 * 3_600_000;

@@ -9,7 +9,6 @@ import { after, before, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { freshStorage } from '../../testing/engines.ts';
 import type { Storage } from '../../storage/index.ts';
-import { iamOf } from '../admin_api.ts';
 import { capturedAdminAudit } from '../audit_events.ts';
 import { authorizationServerOf, clientCaller, createTestAdminApi, inProcess, type Caller, type TestAdminApi } from '../testing.ts';
 import { PORTAL_CLIENT_ID, portalRedirectUri } from './authorization_server.ts';
@@ -40,7 +39,7 @@ let securityApprover: Caller;
 before(async () => {
   ({ storage, dispose } = await freshStorage('sqlite'));
   api = await createTestAdminApi(storage, { audit, clock, publicUrl: PUBLIC_URL });
-  const iam = iamOf(api.app);
+  const iam = api.iam;
   const { issuer } = await iam.started();
   as = await authorizationServerOf(api.app, issuer);
   const keys = await loadIamKeys(storage.db, clock);
@@ -51,7 +50,7 @@ before(async () => {
   oneTimePassword = created.value.oneTimePassword;
   operatorId = created.value.operator.id;
   assert.ok((await iam.rbac.grant({ principalId: operatorId, principalKind: 'operator', role: 'operations-checker', participant: null }, 'test')).ok);
-  securityApprover = await clientCaller(api.app, 'secapprover', [{ role: 'security-approver' }]);
+  securityApprover = await clientCaller(api, 'secapprover', [{ role: 'security-approver' }]);
 });
 after(async () => {
   await api.close();
@@ -112,7 +111,7 @@ test('first sign-in: one-time credential, new password, TOTP enrolment, then a c
   const who = await me(tokens.access_token);
   assert.equal(who.status, 200, who.body);
   assert.equal((JSON.parse(who.body) as { kind: string; name: string }).name, 'carla');
-  const operator = await iamOf(api.app).operators.find(operatorId);
+  const operator = await api.iam.operators.find(operatorId);
   assert.equal(operator?.is_password_temporary, 0);
   assert.ok(operator.totp_secret !== null);
   assert.ok(audit.events.some((e) => e.action === 'SIGN_IN' && e.result === 'succeeded' && e.actor.name === 'carla'));
@@ -195,7 +194,7 @@ test('an administrator ends an operator\'s sessions: their access token stops wo
 });
 
 test('a client-credentials token and an operator token are told apart: a client cannot pose as the portal', async () => {
-  const automation = await clientCaller(api.app, 'robot', [{ role: 'auditor' }]);
+  const automation = await clientCaller(api, 'robot', [{ role: 'auditor' }]);
   const token = await automation.token();
   const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; client_id: string; grant_id?: string };
   assert.equal(payload.sub, payload.client_id);
@@ -204,7 +203,7 @@ test('a client-credentials token and an operator token are told apart: a client 
 });
 
 test('lock-out: after repeated failures even the right password is refused, until the lock-out ends', async () => {
-  const iam = iamOf(api.app);
+  const iam = api.iam;
   const created = await iam.operators.create({ username: 'larry', displayName: 'Larry Locked' }, 'test');
   assert.ok(created.ok);
   for (let i = 0; i < LOCKOUT_FAILURES_MAX; i++) {

@@ -57,7 +57,7 @@ function onePerson(hub: FreshHub) {
     const held = index === 0 ? undefined : clients[(index - 1) % Math.max(clients.length, 1)];
     if (index === 0 || held === undefined) return hub.admin.call(method, path, body);
     try {
-      return await callerWithKey(hub.api.app, held.clientId, held.privateKey, held.kid).call(method, path, body);
+      return await callerWithKey(hub.api, held.clientId, held.privateKey, held.kid).call(method, path, body);
     } catch {
       // A client that was never created (its request is still pending) gets no token.
       return undefined;

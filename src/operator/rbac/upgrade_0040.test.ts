@@ -8,7 +8,6 @@ import { sql } from 'kysely';
 import type { Storage } from '../../storage/index.ts';
 import { up } from '../../migrations/0040_bootstrap_never_approves_money.ts';
 import { describeOnEachEngine } from '../../testing/engines.ts';
-import { iamOf } from '../admin_api.ts';
 import { createTestAdminApi, type TestAdminApi } from '../testing.ts';
 
 describeOnEachEngine('migration 0040 on an existing hub', (ctx) => {
@@ -25,7 +24,7 @@ describeOnEachEngine('migration 0040 on an existing hub', (ctx) => {
 
   test('migration 0040 removes money approvals from the bootstrap administrator and makes settlement models maker-checker', async () => {
     const { db } = storage;
-    const admin = await iamOf(api.app).operators.findByUsername('admin');
+    const admin = await api.iam.operators.findByUsername('admin');
     assert.ok(admin !== undefined);
     // The state the previous version allowed, written as it would have been stored.
     await sql`insert into role_privileges (role, privilege) values ('bootstrap-admin', 'FUNDS_IN_APPROVE')`.execute(db);
@@ -38,11 +37,11 @@ describeOnEachEngine('migration 0040 on an existing hub', (ctx) => {
 
     const privileges = async (role: string) => (await db.selectFrom('role_privileges').select('privilege').where('role', '=', role).execute()).map((r) => r.privilege).sort();
     assert.ok(!(await privileges('bootstrap-admin')).includes('FUNDS_IN_APPROVE'));
-    assert.deepEqual((await iamOf(api.app).rbac.listGrants(admin.id)).map((g) => g.role), ['bootstrap-admin']);
+    assert.deepEqual((await api.iam.rbac.listGrants(admin.id)).map((g) => g.role), ['bootstrap-admin']);
     assert.deepEqual(await privileges('legacy-maker'), ['SETTLEMENT_MODEL_CREATE_REQUEST', 'SETTLEMENT_MODEL_STATUS_REQUEST']);
     const checker = await privileges('operations-checker');
     assert.ok(checker.includes('SETTLEMENT_MODEL_CREATE_APPROVE') && checker.includes('SETTLEMENT_MODEL_STATUS_APPROVE'));
-    const exclusions = (await iamOf(api.app).rbac.exclusions()).map((e) => `${e.a}|${e.b}`);
+    const exclusions = (await api.iam.rbac.exclusions()).map((e) => `${e.a}|${e.b}`);
     assert.ok(exclusions.includes('SETTLEMENT_MODEL_CREATE_APPROVE|SETTLEMENT_MODEL_CREATE_REQUEST'));
     assert.ok(exclusions.includes('SETTLEMENT_MODEL_STATUS_APPROVE|SETTLEMENT_MODEL_STATUS_REQUEST'));
     // Run twice (a second process, say): nothing changes.

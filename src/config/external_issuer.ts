@@ -1,8 +1,8 @@
 // The configuration of an external OpenID Connect issuer, parsed and checked
-// when the hub's configuration is loaded (config/config.ts), with no I/O.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
-import { isParticipantName } from '../../support/ids.ts';
+// when the hub's configuration is loaded (config.ts), with no I/O.
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { isParticipantName } from '../support/ids.ts';
+import { ok } from '../support/result.ts';
 
 const ROLE_MAP_ENTRIES_MAX = 64;
 
