@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
 import type { Account, JournalEntry, JournalKind, Schema } from '../storage/index.ts';
-import type { Engine } from '../storage/index.ts';
+import { forUpdate, type Engine } from '../storage/index.ts';
 import { ledgerTables } from './tables.ts';
 
 export type Tx = Transaction<Schema>;
@@ -19,9 +19,7 @@ export type Tx = Transaction<Schema>;
  */
 export async function lockAccounts(tx: Tx, engine: Engine, accountIds: readonly number[]): Promise<Map<number, Account>> {
   const ids = [...new Set(accountIds)].sort((a, b) => a - b);
-  let query = ledgerTables(tx).selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id');
-  if (engine === 'postgres') query = query.forUpdate();
-  const rows = await query.execute();
+  const rows = await forUpdate(ledgerTables(tx).selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id'), engine).execute();
   assert.equal(rows.length, ids.length, 'lockAccounts: every account to lock exists');
   return new Map(rows.map((row) => [row.id, row]));
 }

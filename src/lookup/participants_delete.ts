@@ -4,7 +4,7 @@
 import type { Inbound } from '../fspiop/inbound.ts';
 import type { Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
-import { lockedRows, runTransaction } from '../storage/index.ts';
+import { forUpdate, runTransaction } from '../storage/index.ts';
 import { answerAlone, failWith, keyColumns, refuse, refuseAlone, sameSubId, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';
 import { participantsAnswer } from './messages.ts';
 import { chooseOracle } from './oracles.ts';
@@ -37,7 +37,7 @@ async function deleteBuiltin(context: LookupContext, tx: Tx, inbound: Inbound, {
   const nowMs = context.clock.nowMs();
   if ((await findActiveFsp(tx, inbound.source)) === undefined) return refuse(context, tx, 'participants', key, inbound, SENDER_NOT_ACTIVE, nowMs);
   const tables = lookupTables(tx);
-  const owner = await lockedRows(context.engine, tables.selectFrom('oracle_parties').select('fsp_id').where((eb) => eb.and(keyColumns(key)))).executeTakeFirst();
+  const owner = await forUpdate(tables.selectFrom('oracle_parties').select('fsp_id').where((eb) => eb.and(keyColumns(key))), context.engine).executeTakeFirst();
   if (owner?.fsp_id !== inbound.source) return refuse(context, tx, 'participants', key, inbound, NOT_YOURS, nowMs);
   let removal = tables.deleteFrom('oracle_party_currencies').where((eb) => eb.and(keyColumns(key)));
   if (currency !== undefined) removal = removal.where('currency', '=', currency);

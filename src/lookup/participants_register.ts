@@ -7,7 +7,7 @@ import { findAccount, type Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { ok } from '../support/result.ts';
-import { lockedRows, runTransaction } from '../storage/index.ts';
+import { forUpdate, runTransaction } from '../storage/index.ts';
 import { answerAlone, failWith, keyColumns, refuse, refuseAlone, sameSubId, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';
 import { participantsAnswer } from './messages.ts';
 import { chooseOracle } from './oracles.ts';
@@ -72,7 +72,7 @@ async function registerBuiltin(context: LookupContext, tx: Tx, inbound: Inbound,
   // primary key admits one row, and on PostgreSQL the second insert waits for the first to commit.
   await tables.insertInto('oracle_parties').values({ ...keyColumns(key), fsp_id: fspId, created_at_ms: nowMs, changed_at_ms: nowMs })
     .onConflict((oc) => oc.columns(['party_id_type', 'party_identifier', 'party_sub_id']).doNothing()).execute();
-  const owner = await lockedRows(context.engine, tables.selectFrom('oracle_parties').select('fsp_id').where((eb) => eb.and(keyColumns(key)))).executeTakeFirstOrThrow();
+  const owner = await forUpdate(tables.selectFrom('oracle_parties').select('fsp_id').where((eb) => eb.and(keyColumns(key))), context.engine).executeTakeFirstOrThrow();
   if (owner.fsp_id !== fspId) return refuse(context, tx, 'participants', key, inbound, failWith('3003', TAKEN), nowMs);
   const added = await tables.insertInto('oracle_party_currencies').values({ ...keyColumns(key), currency: currency ?? '', created_at_ms: nowMs })
     .onConflict((oc) => oc.columns(['party_id_type', 'party_identifier', 'party_sub_id', 'currency']).doNothing()).executeTakeFirst();

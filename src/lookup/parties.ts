@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Inbound } from '../fspiop/inbound.ts';
 import type { Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
-import { lockedRows, runTransaction } from '../storage/index.ts';
+import { forUpdateSkipLocked, runTransaction } from '../storage/index.ts';
 import { failWith, hasEndpoint, keyColumns, refuse, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';
 import { endpointFor, forwardAnswer, forwardLookup } from './messages.ts';
 import { consult, resolve, type Consultation } from './oracle_selection.ts';
@@ -31,8 +31,8 @@ function answerProblem(key: PartyKey, sender: string, body: PartiesAnswerBody | 
 /** Removes up to lookupPruneBatchMax expired lookups; other hub processes' rows in progress are skipped, not waited for. */
 async function pruneExpired(context: LookupContext, tx: Tx, nowMs: number): Promise<number> {
   const tables = lookupTables(tx);
-  const expired = lockedRows(context.engine, tables.selectFrom('party_lookups').select('id').where('expires_at_ms', '<=', nowMs)
-    .orderBy('expires_at_ms').limit(context.limits.lookupPruneBatchMax), { skipLocked: true });
+  const expired = forUpdateSkipLocked(tables.selectFrom('party_lookups').select('id').where('expires_at_ms', '<=', nowMs)
+    .orderBy('expires_at_ms').limit(context.limits.lookupPruneBatchMax), context.engine);
   const deleted = await tables.deleteFrom('party_lookups').where('id', 'in', expired).executeTakeFirst();
   return Number(deleted.numDeletedRows);
 }

@@ -8,7 +8,7 @@ import type { Transaction } from 'kysely';
 import { fail, type FspiopResult } from '../fspiop/errors.ts';
 import { ok } from '../support/result.ts';
 import type { Clock } from '../support/clock.ts';
-import { runRefusable, runTransaction, type Db, type Engine, type Schema } from '../storage/index.ts';
+import { forUpdate, runRefusable, runTransaction, type Db, type Engine, type Schema } from '../storage/index.ts';
 import { HUB_PARTICIPANT_NAME } from '../fspiop/hub.ts';
 import { parsePublicKey, SIGNING_KEY_LIMITS, type SigningAlg } from './signing_keys_policy.ts';
 import { participantTables, type ParticipantSigningKeysTable } from './tables.ts';
@@ -107,8 +107,7 @@ async function registerInTransaction(tx: Transaction<Schema>, engine: Engine, ro
   const { kid, participant } = row;
   const own = participantTables(tx);
   // Locking the participant's row serialises registrations per participant on PostgreSQL (SQLite runs one writer at a time), so the count below holds.
-  let owner = own.selectFrom('participants').select('id').where('name', '=', participant);
-  if (engine === 'postgres') owner = owner.forUpdate();
+  const owner = forUpdate(own.selectFrom('participants').select('id').where('name', '=', participant), engine);
   if ((await owner.executeTakeFirst()) === undefined) return fail('3200', `participant ${participant} does not exist`);
   const existing = await own.selectFrom('participant_signing_keys').selectAll().where('kid', '=', kid).executeTakeFirst();
   if (existing !== undefined) {

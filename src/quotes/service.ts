@@ -8,7 +8,7 @@ import { forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/inbound.
 import type { Tx } from '../ledger/index.ts';
 import { canonicalHash, canonicalJson } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
-import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
+import { forUpdate, runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
 import { callbackEndpoint, findActiveFsp } from '../participants/index.ts';
 import { err, ok, type Result } from '../support/result.ts';
 import { quoteTables, type Quote } from './tables.ts';
@@ -62,9 +62,7 @@ async function refuse(h: Handling, failure: Failure): Promise<QuoteOutcome> {
 }
 
 async function load(h: Handling): Promise<Quote | undefined> {
-  let query = quoteTables(h.tx).selectFrom('quotes').selectAll().where('quote_id', '=', h.quoteId);
-  if (h.deps.engine === 'postgres') query = query.forUpdate();
-  return query.executeTakeFirst();
+  return forUpdate(quoteTables(h.tx).selectFrom('quotes').selectAll().where('quote_id', '=', h.quoteId), h.deps.engine).executeTakeFirst();
 }
 
 /** Sends the payee's stored response to the payer again, with its own headers and bytes. */

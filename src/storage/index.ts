@@ -38,7 +38,6 @@ export function openStorage(url: string): Storage {
     },
   };
 }
-export { lockedRows, type Lockable } from './row_locks.ts';
 export { ownTables, type TablesView } from './tables.ts';
 export { runRefusable, runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
 export { STORAGE_OVERLOADED } from './group_commit.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { ErrorCode, Failure } from '../fspiop/errors.ts';
 import { abortTransfer, type Tx } from '../ledger/index.ts';
 import { findParticipant } from '../participants/index.ts';
-import type { Engine } from '../storage/index.ts';
+import { forUpdate, type Engine } from '../storage/index.ts';
 import type { Handling, TransferContext, TransferOutcome } from './context.ts';
 import { completedTimestamp, hubTransferError, type TransferStateBody } from './messages.ts';
 import { canTransition, externalState, type TransferState } from './states.ts';
@@ -15,24 +15,8 @@ export function failure(code: ErrorCode, detail: string): Failure {
   return { code, detail };
 }
 
-interface LockableQuery<Q> {
-  forUpdate(): Q;
-  skipLocked(): Q;
-}
-
-/**
- * The rows `query` reads, locked for the transaction: waiting for a holder, or
- * skipping rows another transaction holds. Only PostgreSQL has row locks; an
- * SQLite transaction already holds the write lock (BEGIN IMMEDIATE). The one
- * engine branch of this module (until storage offers it).
- */
-export function lockedRows<Q extends LockableQuery<Q>>(query: Q, engine: Engine, held: 'wait' | 'skip'): Q {
-  if (engine !== 'postgres') return query;
-  return held === 'wait' ? query.forUpdate() : query.forUpdate().skipLocked();
-}
-
 export async function loadTransfer(tx: Tx, engine: Engine, transferId: string): Promise<Transfer | undefined> {
-  return lockedRows(transferTables(tx).selectFrom('transfers').selectAll().where('transfer_id', '=', transferId), engine, 'wait').executeTakeFirst();
+  return forUpdate(transferTables(tx).selectFrom('transfers').selectAll().where('transfer_id', '=', transferId), engine).executeTakeFirst();
 }
 
 type TransitionFields = Partial<Pick<Transfer, 'fulfilment' | 'fulfil_hash' | 'error_hash' | 'error_code' | 'error_description' | 'completed_at_ms'>>;

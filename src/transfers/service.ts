@@ -5,11 +5,11 @@
 // yet trusted in meaning. Prepare, fulfil and abort are ordered lists of
 // steps (prepare/, fulfil/, abort/); query and the expiry sweep are here.
 import type { Inbound } from '../fspiop/inbound.ts';
-import { runTransaction } from '../storage/index.ts';
+import { forUpdateSkipLocked, runTransaction } from '../storage/index.ts';
 import { abort } from './abort/index.ts';
 import { DEFAULT_TRANSFER_LIMITS, type ErrorBody, type FulfilBody, type PrepareBody, type TransferContext, type TransferDeps, type TransferOutcome } from './context.ts';
 import { fulfil } from './fulfil/index.ts';
-import { abortReserved, failure, lockedRows, refuse, stateBody } from './handling.ts';
+import { abortReserved, failure, refuse, stateBody } from './handling.ts';
 import { hubTransferState } from './messages.ts';
 import { prepare } from './prepare/index.ts';
 import { transferTables } from './tables.ts';
@@ -43,7 +43,7 @@ async function expireDue(ctx: TransferContext, batchSizeMax: number): Promise<nu
     const nowMs = ctx.clock.nowMs();
     const due = transferTables(tx).selectFrom('transfers').selectAll().where('state', '=', 'RESERVED').where('expires_at_ms', '<=', nowMs)
       .orderBy('expires_at_ms').limit(batchSizeMax);
-    const transfers = await lockedRows(due, ctx.engine, 'skip').execute();
+    const transfers = await forUpdateSkipLocked(due, ctx.engine).execute();
     for (const transfer of transfers) {
       await abortReserved(ctx, tx, transfer, 'EXPIRED_RESERVED', failure('3303', 'the transfer expired'), nowMs);
     }

@@ -25,7 +25,7 @@ import { fail, type FspiopResult } from '../../fspiop/errors.ts';
 import { ok, type Ok } from '../../support/result.ts';
 import { canonicalHash, canonicalJson } from '../../support/canonical_json.ts';
 import type { Clock } from '../../support/clock.ts';
-import { lockedRows, runRefusable, runTransaction, type Db, type Engine } from '../../storage/index.ts';
+import { forUpdate, runRefusable, runTransaction, type Db, type Engine } from '../../storage/index.ts';
 import { actorOf, recordInTransactionOrFail, type AdminAuditEvent, type AdminAuditSink, type AuditActor, type AuditTransaction } from '../audit_events.ts';
 import { decide, type Principal } from '../rbac/authorize.ts';
 import { approvePrivilege, requestPrivilege, type ChangeFunction } from '../rbac/privileges.ts';
@@ -217,7 +217,7 @@ async function approve(deps: ChangeRequestDeps, approver: Principal, id: string,
   const exclusions = await rbac.exclusions();
   const nowMs = clock.nowMs();
   const decided = await runRefusable(db, engine, async (tx): Promise<FspiopResult<Decision> | Ok<{ expired: ChangeRequestRow }>> => {
-    const row = await lockedRows(engine, changeRequestTables(tx).selectFrom('change_requests').selectAll().where('id', '=', id)).executeTakeFirst();
+    const row = await forUpdate(changeRequestTables(tx).selectFrom('change_requests').selectAll().where('id', '=', id), engine).executeTakeFirst();
     if (row === undefined) return fail('3200', `change request ${id} does not exist`);
     if (row.state !== 'PENDING') return fail('3000', `change request ${id} is ${row.state}, not PENDING`);
     if (row.expires_at_ms <= nowMs) {
