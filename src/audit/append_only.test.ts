@@ -13,8 +13,7 @@ import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts'
 import { createSequencer } from './sequencer.ts';
 import { storedSize } from './store.ts';
 import { AUDIT_APPEND_ONLY_TABLES, AUDIT_WRITER_ROLE } from './tables.ts';
-import { createCosigner } from './cosignature.ts';
-import { parseNote, signText } from './signed_note.ts';
+import { createCosigner, parseNote, signText } from '../translog/index.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };

@@ -9,14 +9,9 @@ import { after, before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createAuditLog, type AuditLog } from './audit_log.ts';
-import { openCheckpoint } from './checkpoint.ts';
-import { parseCosignatureVerifierKey } from './cosignature.ts';
-import { auditText } from './entry.ts';
+import { auditText, type Fetch, openCheckpoint, openNote, parseCosignatureVerifierKey, parseEd25519VerifierKey, type Witness } from '../translog/index.ts';
 import { capturedLogger, logKeys, testEntry, TEST_ORIGIN } from './log_fixture.ts';
-import { parseEd25519VerifierKey } from './note_key.ts';
-import { openNote } from './signed_note.ts';
 import { publishedCheckpoint, readCheckpoints } from './store.ts';
-import type { Fetch, Witness } from './witness_client.ts';
 import { createWitnessServer, type WitnessServer } from './witness_server.ts';
 
 const keys = logKeys();

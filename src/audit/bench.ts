@@ -7,8 +7,7 @@
 // by storage (fsync), measured by the storage benchmark; this is the ceiling
 // the hashing puts above it.
 import { randomBytes } from 'node:crypto';
-import { createCompactRange } from './compact_range.ts';
-import { HASH_BYTES, leafHash } from './merkle.ts';
+import { createCompactRange, HASH_BYTES, leafHash } from '../translog/index.ts';
 
 export interface AppendBench {
   readonly appends: number;

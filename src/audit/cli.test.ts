@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { openStorage } from '../storage/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { runAuditCommand, startWitness } from './cli.ts';
-import { cosignatureVerifierKey } from './cosignature.ts';
+import { cosignatureVerifierKey } from '../translog/index.ts';
 import { createAuditLogFromConfig } from './from_config.ts';
 import { capturedLogger, testEntry, TEST_ORIGIN } from './log_fixture.ts';
 

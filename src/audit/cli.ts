@@ -8,15 +8,11 @@ import type { Config } from '../config/index.ts';
 import { openStorage } from '../storage/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
-import { parseCosignatureVerifierKey } from './cosignature.ts';
+import { describeSubject, directorySource, ED25519_SIGNATURE_TYPE, ed25519PublicKeyBytes, formatVerifierKey, NOTE_BYTES_MAX, type NoteVerifier, parseCosignatureVerifierKey, parseEd25519VerifierKey, urlSource, verifyLog, type VerifyReport } from '../translog/index.ts';
 import { ExportError, exportLog } from './export.ts';
 import { createAuditLogFromConfig } from './from_config.ts';
 import { KeyFileError, loadOrCreateAuditKey, loadOrCreateEd25519Key } from './key_file.ts';
-import { NOTE_BYTES_MAX } from './limits.ts';
-import { directorySource, urlSource } from './log_source.ts';
-import { ED25519_SIGNATURE_TYPE, ed25519PublicKeyBytes, formatVerifierKey, parseEd25519VerifierKey, type NoteVerifier } from './note_key.ts';
 import { AuditIntegrityError, publishedCheckpoint } from './store.ts';
-import { describeSubject, verifyLog, type VerifyReport } from './verify.ts';
 import { createWitnessServer } from './witness_server.ts';
 
 export const AUDIT_USAGE = `Usage: interlock audit <command> [options]

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config/index.ts';
 import { defaultOrigin, parseOrigin, parseWitnesses } from './config_values.ts';
-import { cosignatureVerifierKey } from './cosignature.ts';
+import { cosignatureVerifierKey } from '../translog/index.ts';
 import { logKeys } from './log_fixture.ts';
 
 const witnessKey = cosignatureVerifierKey('witness.regulator.example', generateKeyPairSync('ed25519').publicKey);

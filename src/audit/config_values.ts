@@ -2,9 +2,8 @@
 // (audit.origin, audit.keyFile, audit.checkpointIntervalMs, audit.witnesses).
 import { hostname } from 'node:os';
 import { httpUrlProblem } from '../support/urls.ts';
-import { parseCosignatureVerifierKey } from './cosignature.ts';
+import { isKeyName, parseCosignatureVerifierKey } from '../translog/index.ts';
 import { WITNESSES_MAX } from './limits.ts';
-import { isKeyName } from './note_key.ts';
 
 export interface WitnessConfig {
   /** The witness's submission prefix (add-checkpoint is POSTed under it). */

@@ -6,12 +6,11 @@ import type { Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import { createAuditLog, type AuditLog } from './audit_log.ts';
-import { parseCosignatureVerifierKey } from './cosignature.ts';
+import { parseCosignatureVerifierKey, type Witness } from '../translog/index.ts';
 import type { WitnessConfig } from './config_values.ts';
 import { loadOrCreateAuditKey } from './key_file.ts';
 import type { SequencerLimits } from './sequencer.ts';
 import type { AuditDb } from './store.ts';
-import type { Witness } from './witness_client.ts';
 
 /** The configured witnesses with their pinned keys (the configuration has checked every key already). */
 export function witnessesOf(configured: readonly WitnessConfig[]): Witness[] {

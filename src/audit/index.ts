@@ -8,8 +8,8 @@
 // and cross-process indexes, checkpoints, witnesses), the security-event sink,
 // the admin API's read routes, the export, the verifier and the witness
 // server. `interlock audit …` is src/audit/cli.ts, loaded by src/cli.ts on demand.
-export { TREE_SIZE_MAX, isTreeSize } from './tree_size.ts';
-export { ACCEPTED, type Outcome, type Verdict } from './outcome.ts';
+export { TREE_SIZE_MAX, isTreeSize } from '../translog/tree_size.ts';
+export { ACCEPTED, type Outcome, type Verdict } from '../translog/outcome.ts';
 export {
   HASH_BYTES,
   consistencyProof,
@@ -36,7 +36,7 @@ export {
   type NodeHashSource,
   type NodeId,
   type ProofPlan,
-} from './merkle.ts';
+} from '../translog/merkle.ts';
 export {
   isSubtree,
   subtreeConsistencyProof,
@@ -46,8 +46,8 @@ export {
   verifySubtreeInclusion,
   type SubtreeConsistencyClaim,
   type SubtreeInclusionClaim,
-} from './subtree.ts';
-export { compactRangeNodeIds, createCompactRange, type CompactRange, type NodeVisitor } from './compact_range.ts';
+} from '../translog/subtree.ts';
+export { compactRangeNodeIds, createCompactRange, type CompactRange, type NodeVisitor } from '../translog/compact_range.ts';
 export {
   ED25519_SIGNATURE_TYPE,
   ed25519NoteSigner,
@@ -61,7 +61,7 @@ export {
   type NoteSigner,
   type NoteVerifier,
   type VerifierKey,
-} from './note_key.ts';
+} from '../translog/note_key.ts';
 export {
   formatNote,
   openNote,
@@ -73,7 +73,7 @@ export {
   type NoteProblem,
   type NoteSignature,
   type OpenedNote,
-} from './signed_note.ts';
+} from '../translog/signed_note.ts';
 export {
   formatCheckpoint,
   openCheckpoint,
@@ -83,7 +83,7 @@ export {
   type CheckpointOutcome,
   type CheckpointProblem,
   type OpenedCheckpoint,
-} from './checkpoint.ts';
+} from '../translog/checkpoint.ts';
 export {
   COSIGNATURE_TYPE,
   cosignatureTimestampS,
@@ -92,7 +92,7 @@ export {
   cosignedMessage,
   createCosigner,
   parseCosignatureVerifierKey,
-} from './cosignature.ts';
+} from '../translog/cosignature.ts';
 export {
   TILE_HEIGHT,
   TILE_WIDTH,
@@ -110,7 +110,7 @@ export {
   tileWidth,
   type TileId,
   type TilePath,
-} from './tiles.ts';
+} from '../translog/tiles.ts';
 export {
   ENTRY_ENCODING_VERSION,
   auditText,
@@ -126,8 +126,8 @@ export {
   type EntryKind,
   type EntryOutcome,
   type PersonalDataDigest,
-} from './entry.ts';
-export { ENTRY_BYTES_MAX, NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX, PERSONAL_DATA_SALT_BYTES_MIN } from './limits.ts';
+} from '../translog/entry.ts';
+export { ENTRY_BYTES_MAX, NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX, PERSONAL_DATA_SALT_BYTES_MIN } from '../translog/limits.ts';
 
 // The durable log, for main.ts and the rest of the hub.
 export { createAuditLog, type AuditAppend, type AuditLog, type AuditLogDeps } from './audit_log.ts';
@@ -140,9 +140,9 @@ export { auditOperatorActions, auditValueOf, operatorActionEntry } from './opera
 export { AUDIT_READ, registerAuditRoutes, type AuditRouteDeps } from './routes.ts';
 export { createAuditQueries, type AuditQueries } from './queries.ts';
 export { exportLog, type ExportReport } from './export.ts';
-export { describeSubject, verifyLog, type LogSource, type Problem, type VerifyOptions, type VerifyReport } from './verify.ts';
-export { directorySource, urlSource } from './log_source.ts';
+export { describeSubject, verifyLog, type LogSource, type Problem, type VerifyOptions, type VerifyReport } from '../translog/verify.ts';
+export { directorySource, urlSource } from '../translog/log_source.ts';
 export { createWitnessServer, type WitnessServer } from './witness_server.ts';
-export type { Witness } from './witness_client.ts';
+export type { Witness } from '../translog/witness_client.ts';
 export type { WitnessConfig } from './config_values.ts';
 export { AUDIT_APPEND_ONLY_TABLES, AUDIT_WRITER_ROLE } from './tables.ts';

@@ -12,8 +12,8 @@
 import { isIP } from 'node:net';
 import type { AdminAuditEvent, AdminAuditSink } from '../operator/audit_events.ts';
 import type { AuditLog } from './audit_log.ts';
-import { auditText, type AuditEntry, type AuditText, type AuditValue } from './entry.ts';
-import { ENTRY_IDENTIFIER_LENGTH_MAX, SECURITY_EVENT_TEXT_LENGTH_MAX } from './limits.ts';
+import { type AuditEntry, auditText, type AuditText, type AuditValue, ENTRY_IDENTIFIER_LENGTH_MAX } from '../translog/index.ts';
+import { SECURITY_EVENT_TEXT_LENGTH_MAX } from './limits.ts';
 import { AuditAppendError } from './sequencer.ts';
 import type { AuditDb } from './store.ts';
 

@@ -9,12 +9,10 @@
 // hub reports it too, loudly, and does not hide it.
 import { fail, ok, type Result } from '../fspiop/errors.ts';
 import type { Logger } from '../support/logger.ts';
-import { encodeBase64 } from './base64.ts';
-import { decodeEntry, type AuditEntry } from './entry.ts';
+import { encodeBase64 } from '../support/base64.ts';
+import { type AuditEntry, consistencyProofPlan, decodeEntry, encodeEntryBundle, type Hash, HASH_BYTES, inclusionProofPlan, proofFromPlan, TILE_WIDTH, tileWidth } from '../translog/index.ts';
 import { AUDIT_SEARCH_RESULTS_MAX } from './limits.ts';
-import { consistencyProofPlan, HASH_BYTES, inclusionProofPlan, proofFromPlan, type Hash } from './merkle.ts';
 import { nodeReader, publishedCheckpoint, readCheckpoints, readCosignatures, readEntries, readStoredTile, withCosignatures, bytesOf, type AuditDb, type StoredCheckpoint } from './store.ts';
-import { encodeEntryBundle, TILE_WIDTH, tileWidth } from './tiles.ts';
 
 export interface PublishedCheckpoint {
   readonly seq: number;

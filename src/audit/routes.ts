@@ -18,10 +18,10 @@
 import type { FastifyInstance, FastifyReply, RouteGenericInterface } from 'fastify';
 import { sendFailure, sendResult } from '../operator/replies.ts';
 import type { Failure } from '../fspiop/errors.ts';
-import { encodeBase64 } from './base64.ts';
-import { AUDIT_CHECKPOINTS_PAGE_MAX, AUDIT_SEARCH_RESULTS_MAX, ENTRY_IDENTIFIER_LENGTH_MAX } from './limits.ts';
+import { encodeBase64 } from '../support/base64.ts';
+import { AUDIT_SEARCH_RESULTS_MAX } from './limits.ts';
+import { AUDIT_CHECKPOINTS_PAGE_MAX, ENTRY_IDENTIFIER_LENGTH_MAX, parseTilePath } from '../translog/index.ts';
 import { base64Hashes, type AuditQueries, type PublishedCheckpoint } from './queries.ts';
-import { parseTilePath } from './tiles.ts';
 
 export interface AuditRouteDeps {
   readonly queries: AuditQueries;

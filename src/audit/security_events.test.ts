@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freshStorage } from '../testing/engines.ts';
 import type { SecurityEvent } from '../edge/security_events.ts';
 import { createAuditLog } from './audit_log.ts';
-import { encodeEntry, type AuditEntry } from './entry.ts';
+import { type AuditEntry, encodeEntry } from '../translog/index.ts';
 import { capturedLogger, logKeys, TEST_ORIGIN } from './log_fixture.ts';
 import { auditSecurityEvents, securityEventEntry } from './security_events.ts';
 import type { AppendResult } from './sequencer.ts';

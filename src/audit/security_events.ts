@@ -32,9 +32,8 @@ import { systemClock, type Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { AuditLog } from './audit_log.ts';
 import type { AppendResult } from './sequencer.ts';
-import { auditText, type AuditEntry, type AuditText, type AuditValue } from './entry.ts';
+import { type AuditEntry, auditText, type AuditText, type AuditValue, ENTRY_IDENTIFIER_LENGTH_MAX } from '../translog/index.ts';
 import {
-  ENTRY_IDENTIFIER_LENGTH_MAX,
   SECURITY_EVENT_COALESCE_INTERVAL_MS,
   SECURITY_EVENT_DROP_REPORT_INTERVAL_MS,
   SECURITY_EVENT_REASON_SAMPLES_MAX,

@@ -3,12 +3,10 @@ import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { openStorage, runTransaction, type Storage } from '../storage/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
+import { consistencyProofPlan, type Hash, leafHash, nodesOfLeafHashes, openCheckpoint, proofFromPlan, signCheckpoint, TILE_WIDTH, treeHead, verifyConsistency } from '../translog/index.ts';
 import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
-import { consistencyProofPlan, leafHash, nodesOfLeafHashes, proofFromPlan, treeHead, verifyConsistency, type Hash } from './merkle.ts';
 import { createSequencer, DEFAULT_SEQUENCER_LIMITS, type Sequencer } from './sequencer.ts';
 import { AuditIntegrityError, bytesOf, nodeReader, readCheckpoints, readEntries, storedSize } from './store.ts';
-import { TILE_WIDTH } from './tiles.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };

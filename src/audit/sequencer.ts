@@ -30,7 +30,7 @@
 import assert from 'node:assert/strict';
 import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
-import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
+import { consistencyProofPlan, type FullTile, type Hash, hashesEqual, type NoteSigner, type NoteVerifier, openCheckpoint, proofFromPlan, signCheckpoint, type TreeState, verifyConsistency } from '../translog/index.ts';
 import {
   AUDIT_BATCH_ENTRIES_MAX,
   AUDIT_BATCH_WINDOW_MS,
@@ -38,10 +38,8 @@ import {
   AUDIT_INSERT_ROWS_MAX,
   AUDIT_QUEUE_ENTRIES_MAX,
 } from './limits.ts';
-import { consistencyProofPlan, hashesEqual, proofFromPlan, verifyConsistency, type Hash } from './merkle.ts';
-import type { NoteSigner, NoteVerifier } from './note_key.ts';
 import { AuditIntegrityError, bytesOf, latestCheckpoint, nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
-import { restoreTreeState, type FullTile, type TreeState } from './tree_state.ts';
+import { restoreTreeState } from './tree_restore.ts';
 
 /** An encoded entry, ready to append, with the fields the search indexes copy. */
 export interface PendingEntry {

@@ -6,14 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { signCheckpoint } from './checkpoint.ts';
-import { cosignatureVerifier, parseCosignatureVerifierKey } from './cosignature.ts';
+import { type Hash, leafHash, nodesOfLeafHashes, parseCosignatureVerifierKey, parseNote, requestCosignature, signCheckpoint, TLOG_SIZE_CONTENT_TYPE, treeHead } from '../translog/index.ts';
+import { cosignatureVerifier } from '../translog/cosignature.ts';
 import { capturedLogger, logKeys, TEST_ORIGIN } from './log_fixture.ts';
-import { consistencyProof, leafHash, nodesOfLeafHashes, treeHead, type Hash } from './merkle.ts';
-import { parseNote } from './signed_note.ts';
-import { requestCosignature } from './witness_client.ts';
+import { consistencyProof } from '../translog/merkle.ts';
 import { createWitnessServer, type WitnessServer } from './witness_server.ts';
-import { formatAddCheckpointRequest, TLOG_SIZE_CONTENT_TYPE } from './witness_protocol.ts';
+import { formatAddCheckpointRequest } from '../translog/witness_protocol.ts';
 import { readWitnessState } from './witness_state.ts';
 
 const keys = logKeys();

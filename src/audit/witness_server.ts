@@ -11,14 +11,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
-import { parseCheckpoint } from './checkpoint.ts';
-import { cosignatureVerifierKey, createCosigner } from './cosignature.ts';
-import { WITNESS_REQUEST_BYTES_MAX, WITNESS_SERVER_REQUEST_TIMEOUT_MS } from './limits.ts';
-import { hashesEqual, verifyConsistency } from './merkle.ts';
-import type { NoteVerifier } from './note_key.ts';
-import { formatNote, openNote, parseNote, signText } from './signed_note.ts';
+import { ADD_CHECKPOINT_PATH, cosignatureVerifierKey, createCosigner, formatNote, formatSizeBody, hashesEqual, type NoteVerifier, openNote, parseAddCheckpointRequest, parseCheckpoint, parseNote, signText, TLOG_SIZE_CONTENT_TYPE, verifyConsistency, WITNESS_REQUEST_BYTES_MAX } from '../translog/index.ts';
+import { WITNESS_SERVER_REQUEST_TIMEOUT_MS } from './limits.ts';
 import { readWitnessState, writeWitnessState, type WitnessedLog } from './witness_state.ts';
-import { ADD_CHECKPOINT_PATH, formatSizeBody, parseAddCheckpointRequest, TLOG_SIZE_CONTENT_TYPE } from './witness_protocol.ts';
 
 export interface WitnessServerDeps {
   /** The witness's key name, in its cosignature lines and verifier key. */

@@ -7,9 +7,8 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { decodeCanonicalBase64, encodeBase64 } from './base64.ts';
-import { HASH_BYTES, type Hash } from './merkle.ts';
-import { isTreeSize } from './tree_size.ts';
+import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
+import { type Hash, HASH_BYTES, isTreeSize } from '../translog/index.ts';
 
 export interface WitnessedLog {
   readonly size: number;

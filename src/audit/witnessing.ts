@@ -11,9 +11,8 @@
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
-import { consistencyProofPlan, proofFromPlan, type Hash } from './merkle.ts';
+import { consistencyProofPlan, type CosignatureOutcome, type Fetch, type Hash, proofFromPlan, requestCosignature, type Witness } from '../translog/index.ts';
 import { nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
-import { requestCosignature, type CosignatureOutcome, type Fetch, type Witness } from './witness_client.ts';
 
 export interface WitnessingDeps {
   readonly db: AuditDb;

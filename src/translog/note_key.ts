@@ -4,7 +4,7 @@
 // on node:crypto KeyObjects. Private keys never leave their KeyObject.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { decodeCanonicalBase64, encodeBase64 } from './base64.ts';
+import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
 import { accepted, refused, type Outcome } from './outcome.ts';
 
 /** Signature type of plain Ed25519 note signatures (the log's checkpoint signature). */

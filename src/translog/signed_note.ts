@@ -9,7 +9,7 @@
 // not exactly the format is rejected before a signature is looked at,
 // including a key that signs twice.
 import assert from 'node:assert/strict';
-import { decodeCanonicalBase64, encodeBase64 } from './base64.ts';
+import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
 import { NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX } from './limits.ts';
 import { isKeyName, type NoteSigner, type NoteVerifier } from './note_key.ts';
 

@@ -4,7 +4,7 @@
 // monitors cannot audit them). A checkpoint is read strictly, so that one tree
 // head has one text: a size with a sign, leading zeros or spaces is refused.
 import assert from 'node:assert/strict';
-import { decodeCanonicalBase64, encodeBase64 } from './base64.ts';
+import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
 import { HASH_BYTES, type Hash } from './merkle.ts';
 import type { NoteSigner, NoteVerifier } from './note_key.ts';
 import { accepted, refused, type Outcome } from './outcome.ts';

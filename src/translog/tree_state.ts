@@ -1,12 +1,10 @@
 // The sequencer's tree in memory: the compact range (to append and compute
 // the head in O(log n)) and the partial tile of each tile level (to write a
 // tile once it is full). Appending a leaf reports the full tiles it completes.
-// Restored at start, and after another hub process appended, from the stored
-// tiles and leaf hashes alone.
+// The hub restores it from its stored tiles and leaf hashes alone (src/audit/tree_restore.ts).
 import assert from 'node:assert/strict';
-import { compactRangeNodeIds, createCompactRange, type CompactRange } from './compact_range.ts';
+import { createCompactRange, type CompactRange } from './compact_range.ts';
 import type { Hash } from './merkle.ts';
-import { nodeReader, readPartialTiles, storedSize, type AuditDb } from './store.ts';
 import { TILE_HEIGHT, TILE_WIDTH } from './tiles.ts';
 
 /** A tile that became full: stored once, never changed. */
@@ -52,16 +50,4 @@ export function createTreeState(range: CompactRange = createCompactRange(), part
     },
     clone: () => createTreeState(createCompactRange(range.size(), range.nodes()), tiles),
   };
-}
-
-/** The tree of the stored log at its committed size. */
-export async function restoreTreeState(db: AuditDb): Promise<TreeState> {
-  const size = await storedSize(db);
-  return restoreTreeStateAt(db, size);
-}
-
-/** The tree of the stored log at `size` (at most the committed size). */
-export async function restoreTreeStateAt(db: AuditDb, size: number): Promise<TreeState> {
-  const nodes = await nodeReader(db, size)(compactRangeNodeIds(size));
-  return createTreeState(createCompactRange(size, nodes), await readPartialTiles(db, size));
 }

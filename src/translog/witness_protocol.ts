@@ -4,7 +4,7 @@
 // text/x.tlog.size) and the 200 body (cosignature lines). Read strictly: a
 // witness answers a body that is not exactly this with 400.
 import assert from 'node:assert/strict';
-import { decodeCanonicalBase64, encodeBase64 } from './base64.ts';
+import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
 import { WITNESS_PROOF_LINES_MAX, WITNESS_REQUEST_BYTES_MAX } from './limits.ts';
 import { HASH_BYTES, type Hash } from './merkle.ts';
 import { accepted, refused, type Outcome } from './outcome.ts';
