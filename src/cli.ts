@@ -243,11 +243,12 @@ async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // audit has options of its own (src/audit/cli.ts), loaded only when asked for; only --config is read here.
+  // audit has options of its own (src/audit/cli.ts; its witness command is src/witness/cli.ts), loaded only when asked for; only --config is read here.
   if (argv[0] === 'audit') {
     const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { config: { type: 'string' } } });
-    const { runAuditCommand } = await import('./audit/cli.ts');
-    return runAuditCommand(argv.slice(1), configFrom(typeof values.config === 'string' ? values.config : undefined));
+    const [{ runAuditCommand }, { runWitnessCommand }] = await Promise.all([import('./audit/index.ts'), import('./witness/index.ts')]);
+    const config = configFrom(typeof values.config === 'string' ? values.config : undefined);
+    return runAuditCommand(argv.slice(1), config, undefined, new Map([['witness', runWitnessCommand]]));
   }
   // operator has words of its own (src/operator/credential_reset_cli.ts), loaded only when asked for; only --config is read here.
   if (argv[0] === 'operator') {

@@ -2,7 +2,7 @@
 // routes as an auditor reads it, verified against the key the operator pinned
 // out of band (`interlock audit key`), and checked to hold this run's own
 // actions.
-import { parseEd25519VerifierKey, urlSource, verifyLog, describeSubject } from '../audit/index.ts';
+import { parseEd25519VerifierKey, urlSource, verifyLog, describeSubject } from '../translog/index.ts';
 import type { Fetch } from '../support/trusted_fetch.ts';
 import { randomUUID } from 'node:crypto';
 import type { AssessContext } from './context.ts';

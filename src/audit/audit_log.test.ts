@@ -12,7 +12,7 @@ import { createAuditLog, type AuditLog } from './audit_log.ts';
 import { auditText, type Fetch, openCheckpoint, openNote, parseCosignatureVerifierKey, parseEd25519VerifierKey, type Witness } from '../translog/index.ts';
 import { capturedLogger, logKeys, testEntry, TEST_ORIGIN } from './log_fixture.ts';
 import { publishedCheckpoint, readCheckpoints } from './store.ts';
-import { createWitnessServer, type WitnessServer } from './witness_server.ts';
+import { createWitnessServer, type WitnessServer } from '../witness/index.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => Date.now() };

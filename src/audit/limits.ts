@@ -33,9 +33,6 @@ export const CHECKPOINT_INTERVAL_MS_MAX = 3_600_000;
 /** Witnesses a hub sends its checkpoints to: a quorum of DFSPs and the regulator, never hundreds. */
 export const WITNESSES_MAX = 16;
 
-/** How long a witness server allows to receive one whole request (a slow client cannot hold its one state lock). */
-export const WITNESS_SERVER_REQUEST_TIMEOUT_MS = 10_000;
-
 /** Results in one page of an audit search, each with its inclusion proof. */
 export const AUDIT_SEARCH_RESULTS_MAX = 100;
 

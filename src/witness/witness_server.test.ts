@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Hash, leafHash, nodesOfLeafHashes, parseCosignatureVerifierKey, parseNote, requestCosignature, signCheckpoint, TLOG_SIZE_CONTENT_TYPE, treeHead } from '../translog/index.ts';
 import { cosignatureVerifier } from '../translog/cosignature.ts';
-import { capturedLogger, logKeys, TEST_ORIGIN } from './log_fixture.ts';
+import { capturedLogger, logKeys, TEST_ORIGIN } from '../audit/log_fixture.ts';
 import { consistencyProof } from '../translog/merkle.ts';
 import { createWitnessServer, type WitnessServer } from './witness_server.ts';
 import { formatAddCheckpointRequest } from '../translog/witness_protocol.ts';
