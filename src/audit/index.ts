@@ -4,7 +4,7 @@
 // security-event sinks, the admin API's read routes and the export.
 // `interlock audit …` is src/audit/cli.ts, loaded by src/cli.ts on demand.
 export { createAuditLogFromConfig } from './from_config.ts';
-export type { AuditLog } from './audit_log.ts';
+export { createAuditLog, type AuditLog } from './audit_log.ts';
 export { loadOrCreateAuditKey, loadOrCreateEd25519Key } from './key_file.ts';
 export { auditSecurityEvents, SECURITY_EVENT_LIMITS } from './security_events.ts';
 export { auditOperatorActions, operatorActionEntry } from './operator_actions.ts';

@@ -1,5 +1,5 @@
 // Micro-benchmark of the sequencer's in-memory step: appending to the compact
-// range. Not run by the tests. `node src/audit/bench.ts [n]` prints JSON.
+// range. Not run by the tests. `node src/bench/translog_append.ts [n]` prints JSON.
 //
 // Two figures: appends of ready leaf hashes (the compact range alone: one node
 // hash per append on average), and appends that also hash a 512-byte entry
@@ -49,7 +49,7 @@ export function benchAppends(n: number): AppendBench {
 
 if (import.meta.main) {
   const n = Number(process.argv[2] ?? 1_000_000);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error('usage: node src/audit/bench.ts [appends]');
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error('usage: node src/bench/translog_append.ts [appends]');
   benchAppends(Math.min(n, 10_000)); // warm-up: let the JIT compile the append path
   process.stdout.write(`${JSON.stringify(benchAppends(n))}\n`);
 }

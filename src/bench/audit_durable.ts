@@ -11,8 +11,9 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../support/logger.ts';
 import { freshStorage, postgresUnavailable } from '../testing/engines.ts';
 import type { Engine } from '../storage/index.ts';
-import { createAuditLog } from './audit_log.ts';
-import { logKeys, testEntry, TEST_ORIGIN } from './log_fixture.ts';
+import { createAuditLog } from '../audit/index.ts';
+// The tests' entries and keys: a benchmark appends what the tests append.
+import { logKeys, testEntry, TEST_ORIGIN } from '../audit/log_fixture.ts';
 
 interface Run {
   readonly engine: Engine;
