@@ -36,9 +36,23 @@ describeOnEachEngine('audit log', (ctx) => {
   let auditLog: AuditLog;
   let witnessDown = false;
   let answerConflictAtOldSize = false;
+  let onDownRequest: (() => void) | undefined;
+  /** Settles at the `count`th request to the witness while it is down, from now (the checkpoint ticks make them). */
+  const requestsWhileDown = (count: number) => new Promise<void>((resolve) => {
+    let left = count;
+    onDownRequest = () => {
+      left -= 1;
+      if (left > 0) return;
+      onDownRequest = undefined;
+      resolve();
+    };
+  });
   // The real fetch, unless the test takes the witness down or makes it claim another tree.
   const fetchThroughSwitch: Fetch = async (input, init) => {
-    if (witnessDown) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    if (witnessDown) {
+      onDownRequest?.();
+      throw new TypeError('fetch failed: connect ECONNREFUSED');
+    }
     if (answerConflictAtOldSize) {
       const oldSize = /^old ([0-9]+)\n/.exec(typeof init?.body === 'string' ? init.body : '')?.[1] ?? '0';
       return new Response(`${oldSize}\n`, { status: 409, headers: { 'content-type': 'text/x.tlog.size' } });
@@ -95,7 +109,9 @@ describeOnEachEngine('audit log', (ctx) => {
     const checkpoint = await auditLog.checkpointNow();
     assert.equal(checkpoint?.size, 21);
     await until('the witness reported down', () => Promise.resolve(captured.lines().some((l) => l['msg'] === 'witness did not cosign: unreachable: fetch failed: connect ECONNREFUSED') ? true : undefined));
-    await sleep(350); // several ticks while it is down
+    // Several ticks while it is down: a witness has one request at a time, so the 4th request starts only once
+    // the 3rd was answered and its failure handled.
+    await requestsWhileDown(4);
     const reports = captured.lines().filter((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('witness did not cosign'));
     assert.equal(reports.length, 1, 'reported once, not at every tick');
     witnessDown = false;
