@@ -1,4 +1,4 @@
-// Operator actions (operator/audit_events.ts: every admin call, allowed or
+// Operator actions (admin_event.ts: every admin call, allowed or
 // refused, every sign-in step, every change request made, approved, rejected
 // or executed) as audit log entries of kind 'operator-action'. Never in the
 // background and never dropped: a state change's entry is appended in the
@@ -10,7 +10,7 @@
 // (never raw rows or bodies); here they are only bounded and made into audit
 // values: text, numbers, booleans, lists and objects, to a fixed depth.
 import { isIP } from 'node:net';
-import type { AdminAuditEvent, AdminAuditSink } from '../operator/audit_events.ts';
+import type { AdminAuditEvent, AdminAuditSink } from './admin_event.ts';
 import type { AuditLog } from './audit_log.ts';
 import { type AuditEntry, auditText, type AuditText, type AuditValue, ENTRY_IDENTIFIER_LENGTH_MAX } from '../translog/index.ts';
 import { SECURITY_EVENT_TEXT_LENGTH_MAX } from './limits.ts';

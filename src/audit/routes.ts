@@ -16,7 +16,7 @@
 // (interlock audit verify --url http://…/audit does). Proofs are against the
 // latest checkpoint, which each answer includes; hashes are base64.
 import type { FastifyInstance, FastifyReply, RouteGenericInterface } from 'fastify';
-import { sendFailure, sendResult } from '../operator/replies.ts';
+import { sendFailure, sendResult } from '../fspiop/replies.ts';
 import type { Failure } from '../fspiop/errors.ts';
 import { encodeBase64 } from '../support/base64.ts';
 import { AUDIT_SEARCH_RESULTS_MAX } from './limits.ts';

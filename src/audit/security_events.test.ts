@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { freshStorage } from '../testing/engines.ts';
-import type { SecurityEvent } from '../edge/security_events.ts';
 import { createAuditLog } from './audit_log.ts';
 import { type AuditEntry, encodeEntry } from '../translog/index.ts';
 import { capturedLogger, logKeys, TEST_ORIGIN } from './log_fixture.ts';
 import { auditSecurityEvents, securityEventEntry } from './security_events.ts';
+import type { SecurityEvent } from './security_event.ts';
 import type { AppendResult } from './sequencer.ts';
 import { readEntries } from './store.ts';
 

@@ -1,4 +1,4 @@
-// Security events (edge/security_events.ts: refused handshakes, identities
+// Security events (security_event.ts: refused handshakes, identities
 // that do not match, revoked connections, …) as audit log entries of kind
 // 'security-event'.
 //
@@ -27,10 +27,10 @@
 // A crash loses the counts of the interval under way and the entries in
 // flight: nothing else.
 import { isIP } from 'node:net';
-import type { SecurityEvent, SecurityEventKind, SecurityEvents } from '../edge/security_events.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { AuditLog } from './audit_log.ts';
+import type { SecurityEvent, SecurityEventKind, SecurityEvents } from './security_event.ts';
 import type { AppendResult } from './sequencer.ts';
 import { type AuditEntry, auditText, type AuditText, type AuditValue, ENTRY_IDENTIFIER_LENGTH_MAX } from '../translog/index.ts';
 import {

@@ -41,7 +41,7 @@ import { BEARER_TOKEN_LENGTH_MAX } from './iam/limits.ts';
 import { decide, decideAny, type Principal } from './rbac/authorize.ts';
 import { withAuthority, type Authority } from './rbac/guard.ts';
 import { isPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './rbac/privileges.ts';
-import { sendFailure } from './replies.ts';
+import { sendFailure } from '../fspiop/replies.ts';
 
 export type ParticipantOf = (request: FastifyRequest) => string | undefined;
 

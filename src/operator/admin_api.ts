@@ -13,7 +13,7 @@ import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { isIP } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { ErrorCode } from '../fspiop/errors.ts';
-import { sendFailure } from './replies.ts';
+import { sendFailure } from '../fspiop/replies.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../support/logger.ts';
 import { JsonBodyError, useExactJsonBodies } from './exact_json.ts';

@@ -20,7 +20,7 @@ import { IP_ALLOWLIST_LIMITS, parseAllowlistEntries } from '../edge/gateway/ip_a
 import { HUB_HAS_NO_GATEWAY_POLICY, type ApiPermissionsRecord, type GatewayPolicy, type GatewayPolicyStore, type IpAllowlistRecord } from '../edge/gateway/policy_store.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import { access, actorName } from './access.ts';
-import { sendFailure, sendResult } from './replies.ts';
+import { sendFailure, sendResult } from '../fspiop/replies.ts';
 import { params } from './schemas.ts';
 
 export interface GatewayRouteDeps {

@@ -8,7 +8,7 @@ import { canonicalHash } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
 import { access, actorName } from './access.ts';
-import { sendFailure, sendResult } from './replies.ts';
+import { sendFailure, sendResult } from '../fspiop/replies.ts';
 import { amountText } from './exact_json.ts';
 import { bodies, params, query } from './schemas.ts';
 import { accountBalanceView, limitView, participantView, positionView } from './views.ts';

@@ -13,7 +13,7 @@ import { jwksOf, type PublicSigningKey } from '../edge/signature/index.ts';
 import { signingKeyState, SIGNING_KEY_LIMITS, type SigningKeyRecord, type SigningKeyRegistry } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { access, actorName } from './access.ts';
-import { sendFailure, sendResult } from './replies.ts';
+import { sendFailure, sendResult } from '../fspiop/replies.ts';
 import { params } from './schemas.ts';
 
 export interface SigningKeyRouteDeps {

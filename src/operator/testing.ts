@@ -22,7 +22,7 @@ import type { SecretBox } from './iam/secret_box.ts';
 import { OIDC_PATH } from './iam/authorization_server.ts';
 import { inProcessFetch } from './iam/in_process_fetch.ts';
 import { JsonBodyError, useExactJsonBodies } from './exact_json.ts';
-import { sendFailure } from './replies.ts';
+import { sendFailure } from '../fspiop/replies.ts';
 
 export interface Answer {
   status: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { after, before, test } from 'node:test';
-import { sendFailure } from '../operator/replies.ts';
+import { sendFailure } from '../fspiop/replies.ts';
 import type { Storage } from '../storage/index.ts';
 import { freshStorage } from '../testing/engines.ts';
 import { crlNumberOf } from './crl.ts';

@@ -15,7 +15,7 @@
 // validation failures go through the host application's error handler, the
 // PKI's own refusals through sendResult.
 import type { FastifyInstance } from 'fastify';
-import { sendResult } from '../operator/replies.ts';
+import { sendResult } from '../fspiop/replies.ts';
 import { isoInstant } from './views.ts';
 import { CSR_PEM_CHARS_MAX, HOST_NAME_LENGTH_MAX, HOSTS_MAX, LEAF_LIFETIME_DAYS_MAX } from './limits.ts';
 import { pemToDer } from './pem.ts';

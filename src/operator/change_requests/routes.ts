@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../support/clock.ts';
 import { access, actorOf } from '../access.ts';
 import { recordOrRefuse, type AdminAuditEvent, type AdminAuditSink } from '../audit_events.ts';
-import { sendFailure, sendResult } from '../replies.ts';
+import { sendFailure, sendResult } from '../../fspiop/replies.ts';
 import type { Executions } from './executor.ts';
 import { changeRequestView, type ChangeRequest, type ChangeRequests } from './service.ts';
 import { CHANGE_REQUEST_STATES, type ChangeRequestState } from './states.ts';

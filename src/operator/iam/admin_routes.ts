@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../support/clock.ts';
 import { access } from '../access.ts';
 import { heldPrivileges } from '../rbac/authorize.ts';
-import { sendFailure, sendResult } from '../replies.ts';
+import { sendFailure, sendResult } from '../../fspiop/replies.ts';
 import { clientView, type ClientStore } from './clients.ts';
 import { operatorView, type OperatorStore } from './operators.ts';
 

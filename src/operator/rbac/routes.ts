@@ -19,7 +19,7 @@ import { access } from '../access.ts';
 import type { ChangeRequests } from '../change_requests/service.ts';
 import type { ClientStore } from '../iam/clients.ts';
 import type { OperatorStore } from '../iam/operators.ts';
-import { sendFailure, sendResult } from '../replies.ts';
+import { sendFailure, sendResult } from '../../fspiop/replies.ts';
 import { OWN_GRANT_REFUSAL } from '../change_requests/subjects.ts';
 import { CHANGE_FUNCTIONS, PRIVILEGES, type ChangeFunction } from './privileges.ts';
 import type { PrincipalKind, RbacStore } from './store.ts';
