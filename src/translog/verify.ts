@@ -108,7 +108,9 @@ interface Leaves {
   at(index: number): Hash | undefined;
 }
 
-function leavesOf(size: number): Leaves & { set(index: number, hash: Hash): void } {
+type WritableLeaves = Leaves & { set(index: number, hash: Hash): void };
+
+function leavesOf(size: number): WritableLeaves {
   const bytes = Buffer.alloc(size * HASH_BYTES);
   const present = new Uint8Array(size);
   return {
@@ -151,112 +153,133 @@ function nodeOfLeaves(leaves: Leaves, { level, index }: NodeId): Hash | undefine
 
 const hex = (hash: Hash) => Buffer.from(hash).toString('hex');
 
-export async function verifyLog(source: LogSource, options: VerifyOptions): Promise<VerifyReport> {
-  const { logKey } = options;
-  const origin = logKey.name;
-  const witnessKeys = options.witnessKeys ?? [];
-  const quorum = options.witnessQuorum ?? witnessKeys.length;
-  const found: (Problem & { readonly rank: Rank })[] = [];
-  const report = (subject: Subject, message: string, rank: Rank = RANK.signature) => { found.push({ subject, message, rank }); };
-  const problemsSoFar = () => found.length;
-  let cosignatures = 0;
+type RankedProblem = Problem & { readonly rank: Rank };
 
-  /** Opens a checkpoint with the log's key, and checks every pinned witness's cosignature on it. */
-  function openChecked(note: string, label: string, held: boolean): { checkpoint: CheckedCheckpoint; witnesses: number } | undefined {
-    const opened = openNote(note, [logKey]);
-    if (!opened.ok) {
-      report({ kind: 'checkpoint', label }, opened.problem === 'bad-signature' ? `its signature does not verify under the pinned log key: it was altered or forged` : `not a checkpoint signed by the pinned log key (${opened.reason})`);
-      return undefined;
-    }
-    const parsed = parseCheckpoint(opened.value.text);
-    if (!parsed.ok) {
-      report({ kind: 'checkpoint', label }, `signed, but not a checkpoint: ${parsed.reason}`);
-      return undefined;
-    }
-    if (parsed.value.origin !== origin) {
-      report({ kind: 'checkpoint', label }, `is of the log ${parsed.value.origin}, not ${origin}`);
-      return undefined;
-    }
-    let witnesses = 0;
-    const text = Buffer.from(opened.value.text, 'utf8');
-    for (const witness of witnessKeys) {
-      const signature = opened.value.signatures.find((s) => s.name === witness.name && s.keyId === witness.keyId);
-      if (signature === undefined) continue;
-      if (!witness.verify(text, signature.signature)) {
-        report({ kind: 'checkpoint', label }, `the cosignature of witness ${witness.name} does not verify`);
-        continue;
-      }
-      witnesses += 1;
-      // The latest checkpoint is also the last of the history: its cosignatures are counted there.
-      if (label !== 'latest') cosignatures += 1;
-    }
-    return { checkpoint: { label, size: parsed.value.size, root: parsed.value.rootHash, held }, witnesses };
+/** One verification under way: what it was given, and what it found so far. */
+interface Run {
+  readonly source: LogSource;
+  readonly origin: string;
+  readonly logKey: NoteVerifier;
+  readonly witnessKeys: readonly NoteVerifier[];
+  readonly found: RankedProblem[];
+  /** Verified cosignatures of the history's checkpoints. */
+  cosignatures: number;
+}
+
+function report(run: Run, subject: Subject, message: string, rank: Rank = RANK.signature): void {
+  run.found.push({ subject, message, rank });
+}
+
+/** Opens a checkpoint with the log's key, and checks every pinned witness's cosignature on it. */
+function openChecked(run: Run, note: string, label: string, held: boolean): { checkpoint: CheckedCheckpoint; witnesses: number } | undefined {
+  const opened = openNote(note, [run.logKey]);
+  if (!opened.ok) {
+    report(run, { kind: 'checkpoint', label }, opened.problem === 'bad-signature' ? `its signature does not verify under the pinned log key: it was altered or forged` : `not a checkpoint signed by the pinned log key (${opened.reason})`);
+    return undefined;
   }
+  const parsed = parseCheckpoint(opened.value.text);
+  if (!parsed.ok) {
+    report(run, { kind: 'checkpoint', label }, `signed, but not a checkpoint: ${parsed.reason}`);
+    return undefined;
+  }
+  if (parsed.value.origin !== run.origin) {
+    report(run, { kind: 'checkpoint', label }, `is of the log ${parsed.value.origin}, not ${run.origin}`);
+    return undefined;
+  }
+  let witnesses = 0;
+  const text = Buffer.from(opened.value.text, 'utf8');
+  for (const witness of run.witnessKeys) {
+    const signature = opened.value.signatures.find((s) => s.name === witness.name && s.keyId === witness.keyId);
+    if (signature === undefined) continue;
+    if (!witness.verify(text, signature.signature)) {
+      report(run, { kind: 'checkpoint', label }, `the cosignature of witness ${witness.name} does not verify`);
+      continue;
+    }
+    witnesses += 1;
+    // The latest checkpoint is also the last of the history: its cosignatures are counted there.
+    if (label !== 'latest') run.cosignatures += 1;
+  }
+  return { checkpoint: { label, size: parsed.value.size, root: parsed.value.rootHash, held }, witnesses };
+}
 
-  // 1. Checkpoints: the latest, the history, and those the auditor kept.
-  const latestNote = await source.checkpoint();
+interface Checkpoints {
+  readonly latest: CheckedCheckpoint;
+  readonly history: readonly CheckedCheckpoint[];
+  /** The history and the checkpoints the auditor kept. */
+  readonly all: readonly CheckedCheckpoint[];
+}
+
+/** Step 1, the checkpoints: the latest, the history, and those the auditor kept. Undefined when there is no latest one to check the log against. */
+async function readCheckpoints(run: Run, options: VerifyOptions): Promise<Checkpoints | undefined> {
+  const latestNote = await run.source.checkpoint();
   if (latestNote === undefined) {
-    report({ kind: 'log' }, `${source.description} has no checkpoint`);
-    return { ok: false, origin, size: 0, checkpoints: 0, cosignatures, problems: found.map(({ subject, message }) => ({ subject, message })) };
+    report(run, { kind: 'log' }, `${run.source.description} has no checkpoint`);
+    return undefined;
   }
-  const latest = openChecked(latestNote, 'latest', false);
-  if (latest === undefined) return { ok: false, origin, size: 0, checkpoints: 0, cosignatures, problems: found.map(({ subject, message }) => ({ subject, message })) };
+  const latest = openChecked(run, latestNote, 'latest', false);
+  if (latest === undefined) return undefined;
+  const quorum = options.witnessQuorum ?? run.witnessKeys.length;
   if (latest.witnesses < quorum) {
-    report({ kind: 'checkpoint', label: 'latest' }, `cosigned by ${latest.witnesses} of the ${witnessKeys.length} pinned witnesses; ${quorum} required (the witnesses refused it, or were never asked)`);
+    report(run, { kind: 'checkpoint', label: 'latest' }, `cosigned by ${latest.witnesses} of the ${run.witnessKeys.length} pinned witnesses; ${quorum} required (the witnesses refused it, or were never asked)`);
   }
   const size = latest.checkpoint.size;
   const history: CheckedCheckpoint[] = [];
-  (await source.checkpoints()).forEach((note, i) => {
-    const checked = openChecked(note, `#${i + 1}`, false);
+  (await run.source.checkpoints()).forEach((note, i) => {
+    const checked = openChecked(run, note, `#${i + 1}`, false);
     if (checked !== undefined) history.push(checked.checkpoint);
   });
   const last = history.at(-1);
   if (last?.size !== size || !hashesEqual(last.root, latest.checkpoint.root)) {
-    report({ kind: 'checkpoint', label: 'latest' }, 'is not the last checkpoint of the history');
+    report(run, { kind: 'checkpoint', label: 'latest' }, 'is not the last checkpoint of the history');
   }
   for (let i = 1; i < history.length; i++) {
     const [before, after] = [history[i - 1], history[i]];
     if (before !== undefined && after !== undefined && after.size < before.size) {
-      report({ kind: 'checkpoint', label: after.label }, `signs ${after.size} entries, fewer than checkpoint ${before.label} before it (${before.size}): the log went back`);
+      report(run, { kind: 'checkpoint', label: after.label }, `signs ${after.size} entries, fewer than checkpoint ${before.label} before it (${before.size}): the log went back`);
     }
   }
   const held: CheckedCheckpoint[] = [];
   for (const { label, note } of options.heldCheckpoints ?? []) {
-    const checked = openChecked(note, label, true);
+    const checked = openChecked(run, note, label, true);
     if (checked !== undefined) held.push(checked.checkpoint);
   }
-  const all = [...history, ...held];
+  return { latest: latest.checkpoint, history, all: [...history, ...held] };
+}
 
-  // 2. Entries, rehashed from their bytes, and the stored leaf hashes (level-0 tiles), by index.
-  const entries = leavesOf(size);
-  const stored = leavesOf(size);
-  const bundles = Math.ceil(size / TILE_WIDTH);
-  for (let b = 0; b < bundles; b++) {
-    const width = tileWidth(0, b, size);
-    const first = b * TILE_WIDTH;
-    const bytes = await source.entryBundle(b, width);
-    const parsed = bytes === undefined ? undefined : bytes.length === 0 ? { ok: true as const, value: [] } : parseEntryBundle(bytes);
-    if (parsed === undefined) {
-      report({ kind: 'entries', from: first, to: first + width }, `the entry bundle ${entryBundlePath(b, width)} is missing`, RANK.shape);
-    } else if (!parsed.ok) {
-      report({ kind: 'entries', from: first, to: first + width }, `the entry bundle ${entryBundlePath(b, width)} is unreadable: ${parsed.reason}`, RANK.shape);
-    } else {
-      parsed.value.slice(0, width).forEach((entry, j) => {
-        entries.set(first + j, leafHash(entry));
-        const decoded = decodeEntry(entry);
-        if (!decoded.ok) report({ kind: 'entry', index: first + j }, `is not a canonical audit entry: ${decoded.reason}`, RANK.shape);
-      });
-      if (parsed.value.length !== width) {
-        report({ kind: 'entries', from: first + Math.min(parsed.value.length, width), to: first + width }, `the entry bundle ${entryBundlePath(b, width)} holds ${parsed.value.length} entries where the tree has ${width}`, RANK.shape);
-      }
-    }
-    const tile = await source.tile(0, b, width);
-    if (tile !== undefined) {
-      for (let j = 0; j < Math.min(width, Math.floor(tile.length / HASH_BYTES)); j++) stored.set(first + j, tile.subarray(j * HASH_BYTES, (j + 1) * HASH_BYTES));
+/** Step 2, for one entry bundle: its entries, rehashed from their bytes, and the stored leaf hashes (its level-0 tile). */
+async function readBundle(run: Run, bundle: number, size: number, entries: WritableLeaves, stored: WritableLeaves): Promise<void> {
+  const width = tileWidth(0, bundle, size);
+  const first = bundle * TILE_WIDTH;
+  const bytes = await run.source.entryBundle(bundle, width);
+  const parsed = bytes === undefined ? undefined : bytes.length === 0 ? { ok: true as const, value: [] } : parseEntryBundle(bytes);
+  if (parsed === undefined) {
+    report(run, { kind: 'entries', from: first, to: first + width }, `the entry bundle ${entryBundlePath(bundle, width)} is missing`, RANK.shape);
+  } else if (!parsed.ok) {
+    report(run, { kind: 'entries', from: first, to: first + width }, `the entry bundle ${entryBundlePath(bundle, width)} is unreadable: ${parsed.reason}`, RANK.shape);
+  } else {
+    parsed.value.slice(0, width).forEach((entry, j) => {
+      entries.set(first + j, leafHash(entry));
+      const decoded = decodeEntry(entry);
+      if (!decoded.ok) report(run, { kind: 'entry', index: first + j }, `is not a canonical audit entry: ${decoded.reason}`, RANK.shape);
+    });
+    if (parsed.value.length !== width) {
+      report(run, { kind: 'entries', from: first + Math.min(parsed.value.length, width), to: first + width }, `the entry bundle ${entryBundlePath(bundle, width)} holds ${parsed.value.length} entries where the tree has ${width}`, RANK.shape);
     }
   }
+  const tile = await run.source.tile(0, bundle, width);
+  if (tile !== undefined) {
+    for (let j = 0; j < Math.min(width, Math.floor(tile.length / HASH_BYTES)); j++) stored.set(first + j, tile.subarray(j * HASH_BYTES, (j + 1) * HASH_BYTES));
+  }
+}
 
-  // Tiles of every level, read once, for hashes a signed root can authenticate.
+/** The tiles of every level, each read once, for hashes a signed root can authenticate. */
+interface TileReader {
+  tileHashes(level: number, index: number): Promise<(Hash | undefined)[]>;
+  /** A node's hash as the tiles hold it: from the highest tile level that has it, as a tlog-tiles client reads it. */
+  storedNode(node: NodeId): Promise<Hash | undefined>;
+}
+
+function tileReader(source: LogSource, size: number): TileReader {
   const tiles = new Map<string, (Hash | undefined)[]>();
   async function tileHashes(level: number, index: number): Promise<(Hash | undefined)[]> {
     const key = `${level}/${index}`;
@@ -269,7 +292,6 @@ export async function verifyLog(source: LogSource, options: VerifyOptions): Prom
     }
     return hashes;
   }
-  /** A node's hash as the tiles hold it: from the highest tile level that has it, as a tlog-tiles client reads it. */
   async function storedNode({ level, index }: NodeId): Promise<Hash | undefined> {
     const span = 2 ** (level % TILE_HEIGHT);
     const first = index * span;
@@ -277,120 +299,167 @@ export async function verifyLog(source: LogSource, options: VerifyOptions): Prom
     if (hashes.length !== span || hashes.some((h) => h === undefined)) return undefined;
     return treeHead(span, nodesOfLeafHashes(hashes as Hash[]));
   }
+  return { tileHashes, storedNode };
+}
 
-  // 3. Which checkpoints the entries (or the stored leaf hashes) reproduce.
+/** What the log holds, read once: the entries rehashed, the stored hashes, and the tree heads both make at each checkpoint's size. */
+interface Evidence {
+  readonly size: number;
+  readonly all: readonly CheckedCheckpoint[];
+  readonly entries: Leaves;
+  readonly tiles: TileReader;
+  readonly entryHeads: Map<number, Hash | undefined>;
+  readonly storedHeads: Map<number, Hash | undefined>;
+}
+
+/** Step 2: the entries and the stored leaf hashes, and (step 3) the tree heads they make at the checkpoints' sizes. */
+async function readEvidence(run: Run, size: number, all: readonly CheckedCheckpoint[]): Promise<Evidence> {
+  const entries = leavesOf(size);
+  const stored = leavesOf(size);
+  for (let bundle = 0; bundle < Math.ceil(size / TILE_WIDTH); bundle++) await readBundle(run, bundle, size, entries, stored);
   const sizes = all.map((c) => c.size).filter((s) => s <= size);
-  const entryHeads = headsAt(entries, sizes);
-  const storedHeads = headsAt(stored, sizes);
-  const reproduces = (heads: Map<number, Hash | undefined>, c: CheckedCheckpoint) => {
-    const head = c.size === 0 ? undefined : heads.get(c.size);
-    return head !== undefined && hashesEqual(head, c.root);
-  };
-  const byEntries = (c: CheckedCheckpoint) => c.size <= size && reproduces(entryHeads, c);
-  const byStored = (c: CheckedCheckpoint) => c.size <= size && reproduces(storedHeads, c);
+  return { size, all, entries, tiles: tileReader(run.source, size), entryHeads: headsAt(entries, sizes), storedHeads: headsAt(stored, sizes) };
+}
 
-  /** Walks down from the checkpoint's root through authenticated stored hashes to the entry that differs. */
-  async function locate(c: CheckedCheckpoint): Promise<{ index: number; why: string } | { from: number; to: number } | undefined> {
-    const top = rangeNodeIds(0, c.size);
-    const topHashes = (await Promise.all(top.map(storedNode))).filter((h) => h !== undefined);
-    if (topHashes.length !== top.length || !hashesEqual(foldRight(topHashes), c.root)) return undefined;
-    for (const [k, node] of top.entries()) {
-      let current = node;
-      let signedNode = topHashes[k];
-      if (signedNode === undefined) return undefined;
-      const mine = nodeOfLeaves(entries, current);
-      if (mine !== undefined && hashesEqual(mine, signedNode)) continue;
-      while (current.level > 0) {
-        const left = { level: current.level - 1, index: 2 * current.index };
-        const right = { level: current.level - 1, index: 2 * current.index + 1 };
-        const [l, r] = [await storedNode(left), await storedNode(right)];
-        if (l === undefined || r === undefined || !hashesEqual(nodeHash(l, r), signedNode)) {
-          return { from: current.index * 2 ** current.level, to: (current.index + 1) * 2 ** current.level };
-        }
-        const ours = nodeOfLeaves(entries, left);
-        [current, signedNode] = ours === undefined || !hashesEqual(ours, l) ? [left, l] : [right, r];
+function reproduces(heads: Map<number, Hash | undefined>, c: CheckedCheckpoint): boolean {
+  const head = c.size === 0 ? undefined : heads.get(c.size);
+  return head !== undefined && hashesEqual(head, c.root);
+}
+
+const byEntries = (evidence: Evidence, c: CheckedCheckpoint) => c.size <= evidence.size && reproduces(evidence.entryHeads, c);
+const byStored = (evidence: Evidence, c: CheckedCheckpoint) => c.size <= evidence.size && reproduces(evidence.storedHeads, c);
+
+type Location = { readonly index: number; readonly why: string } | { readonly from: number; readonly to: number };
+
+/** Walks down from the checkpoint's root through authenticated stored hashes to the entry that differs. */
+async function locate(evidence: Evidence, c: CheckedCheckpoint): Promise<Location | undefined> {
+  const { entries, tiles } = evidence;
+  const top = rangeNodeIds(0, c.size);
+  const topHashes = (await Promise.all(top.map((id) => tiles.storedNode(id)))).filter((h) => h !== undefined);
+  if (topHashes.length !== top.length || !hashesEqual(foldRight(topHashes), c.root)) return undefined;
+  for (const [k, node] of top.entries()) {
+    let current = node;
+    let signedNode = topHashes[k];
+    if (signedNode === undefined) return undefined;
+    const mine = nodeOfLeaves(entries, current);
+    if (mine !== undefined && hashesEqual(mine, signedNode)) continue;
+    while (current.level > 0) {
+      const left = { level: current.level - 1, index: 2 * current.index };
+      const right = { level: current.level - 1, index: 2 * current.index + 1 };
+      const [l, r] = [await tiles.storedNode(left), await tiles.storedNode(right)];
+      if (l === undefined || r === undefined || !hashesEqual(nodeHash(l, r), signedNode)) {
+        return { from: current.index * 2 ** current.level, to: (current.index + 1) * 2 ** current.level };
       }
-      // The stored leaf hashes are authentic as far as the largest checkpoint they reproduce: look there for the entry.
-      const authentic = all.filter(byStored).reduce((m, x) => Math.max(m, x.size), c.size);
-      return { index: current.index, why: await diagnose(current.index, signedNode, authentic) };
+      const ours = nodeOfLeaves(entries, left);
+      [current, signedNode] = ours === undefined || !hashesEqual(ours, l) ? [left, l] : [right, r];
     }
-    return undefined;
+    // The stored leaf hashes are authentic as far as the largest checkpoint they reproduce: look there for the entry.
+    const authentic = evidence.all.filter((x) => byStored(evidence, x)).reduce((m, x) => Math.max(m, x.size), c.size);
+    return { index: current.index, why: await diagnose(evidence, current.index, signedNode, authentic) };
   }
+  return undefined;
+}
 
-  /** What happened to entry `index`, whose signed leaf hash is `signed`. */
-  async function diagnose(index: number, signed: Hash, treeSize: number): Promise<string> {
-    const mine = entries.at(index);
-    if (mine === undefined) return 'is missing';
-    const signedAt = async (i: number) => (i < treeSize ? storedNode({ level: 0, index: i }) : undefined);
-    const next = await signedAt(index + 1);
-    if (next !== undefined && hashesEqual(mine, next)) return `is missing: the entry stored at ${index} is the signed tree's entry ${index + 1} (the entries after it moved up)`;
-    for (let j = 0; j < treeSize; j++) {
-      const other = await signedAt(j);
-      if (j === index || other === undefined || !hashesEqual(other, mine)) continue;
-      const theirs = entries.at(j);
-      return theirs !== undefined && hashesEqual(theirs, signed) ? `is swapped with entry ${j}` : `holds the signed tree's entry ${j}`;
-    }
-    return `was altered: its bytes hash to ${hex(mine)}, but the signed tree has ${hex(signed)} there`;
+/** What happened to entry `index`, whose signed leaf hash is `signed`. */
+async function diagnose(evidence: Evidence, index: number, signed: Hash, treeSize: number): Promise<string> {
+  const { entries, tiles } = evidence;
+  const mine = entries.at(index);
+  if (mine === undefined) return 'is missing';
+  const signedAt = async (i: number) => (i < treeSize ? tiles.storedNode({ level: 0, index: i }) : undefined);
+  const next = await signedAt(index + 1);
+  if (next !== undefined && hashesEqual(mine, next)) return `is missing: the entry stored at ${index} is the signed tree's entry ${index + 1} (the entries after it moved up)`;
+  for (let j = 0; j < treeSize; j++) {
+    const other = await signedAt(j);
+    if (j === index || other === undefined || !hashesEqual(other, mine)) continue;
+    const theirs = entries.at(j);
+    return theirs !== undefined && hashesEqual(theirs, signed) ? `is swapped with entry ${j}` : `holds the signed tree's entry ${j}`;
   }
+  return `was altered: its bytes hash to ${hex(mine)}, but the signed tree has ${hex(signed)} there`;
+}
 
-  // Forks first: a checkpoint inconsistent with one the entries reproduce was signed for another history.
-  const certified = all.filter((c) => byEntries(c) || byStored(c));
+/** Forks first: a checkpoint inconsistent with one the entries reproduce was signed for another history. */
+function reportForks(run: Run, evidence: Evidence): Set<CheckedCheckpoint> {
+  const { all } = evidence;
+  const certified = all.filter((c) => byEntries(evidence, c) || byStored(evidence, c));
   const forked = new Set<CheckedCheckpoint>();
   for (const c of all) {
     if (certified.includes(c)) continue;
     const witness = certified.find((w) => w.size >= c.size);
     if (witness === undefined) continue;
-    const heads = byEntries(witness) ? entryHeads : storedHeads;
+    const heads = byEntries(evidence, witness) ? evidence.entryHeads : evidence.storedHeads;
     const sameSize = witness.size === c.size;
     if (sameSize || !reproduces(heads, c)) {
       forked.add(c);
-      report({ kind: 'checkpoint', label: c.label }, `signs ${c.size} entries inconsistently with checkpoint ${witness.label} (${witness.size} entries), which the entries reproduce: the log's key signed two different histories (a fork)`, RANK.fork);
+      report(run, { kind: 'checkpoint', label: c.label }, `signs ${c.size} entries inconsistently with checkpoint ${witness.label} (${witness.size} entries), which the entries reproduce: the log's key signed two different histories (a fork)`, RANK.fork);
     }
   }
+  return forked;
+}
 
-  // Then what the entries fail to reproduce, in size order: the first such checkpoint, located to an entry.
-  // Judged by the entries alone: stored hashes that reproduce a checkpoint only authenticate the walk down to the entry.
-  const failing = all.filter((c) => !byEntries(c) && !forked.has(c) && c.size > 0).toSorted((a, b) => a.size - b.size);
-  const firstFailing = failing[0];
-  if (firstFailing !== undefined) {
-    const missingFrom = firstMissing(entries, firstFailing.size);
-    const located = firstFailing.size <= size ? await locate(firstFailing) : undefined;
-    if (firstFailing.size > size) {
-      report({ kind: 'checkpoint', label: firstFailing.label }, `signs ${firstFailing.size} entries, but the log holds ${size}: entries ${size}–${firstFailing.size - 1} were removed (or this checkpoint is of another history)`, RANK.data);
-    } else if (located !== undefined && 'index' in located) {
-      report({ kind: 'entry', index: located.index }, `${located.why} (checkpoint ${firstFailing.label}, of ${firstFailing.size} entries, signs another entry there)`, RANK.data);
-    } else if (missingFrom !== undefined && (located === undefined || located.from <= missingFrom)) {
-      let missingTo = missingFrom;
-      while (missingTo < size && entries.at(missingTo) === undefined) missingTo++;
-      report({ kind: 'entries', from: missingFrom, to: missingTo }, `are missing: checkpoint ${firstFailing.label} signs ${firstFailing.size} entries${size > firstFailing.size ? `, and the latest ${size}` : ''}`, RANK.data);
-    } else {
-      const below = all.filter((c) => byEntries(c) && c.size < firstFailing.size).reduce((m, c) => Math.max(m, c.size), 0);
-      const from = located === undefined ? below : Math.max(below, located.from);
-      const to = located === undefined ? firstFailing.size : Math.min(firstFailing.size, located.to);
-      report({ kind: 'checkpoint', label: firstFailing.label }, `signs ${firstFailing.size} entries, and the entries do not reproduce its root${below > 0 ? `, though they reproduce the checkpoint of ${below}` : ''}. `
-        + `An entry from ${from} to ${to - 1} was altered, removed or reordered with its stored hash (so the exact entry cannot be named), or the log's key signed a history that was never stored (a fork)`, RANK.data);
-      report({ kind: 'entries', from, to }, `hold the change (checkpoint ${firstFailing.label} does not cover them as stored)`, RANK.data);
-    }
-    for (const c of failing.slice(1)) report({ kind: 'checkpoint', label: c.label }, `signs ${c.size} entries, and the entries do not reproduce it either`, RANK.data);
+/**
+ * Then what the entries fail to reproduce, in size order: the first such checkpoint, located to an entry. Judged by
+ * the entries alone: stored hashes that reproduce a checkpoint only authenticate the walk down to the entry.
+ */
+async function reportUnreproduced(run: Run, evidence: Evidence, forked: ReadonlySet<CheckedCheckpoint>): Promise<void> {
+  const failing = evidence.all.filter((c) => !byEntries(evidence, c) && !forked.has(c) && c.size > 0).toSorted((a, b) => a.size - b.size);
+  const [firstFailing, ...others] = failing;
+  if (firstFailing === undefined) return;
+  const { size, entries } = evidence;
+  const missingFrom = firstMissing(entries, firstFailing.size);
+  const located = firstFailing.size <= size ? await locate(evidence, firstFailing) : undefined;
+  if (firstFailing.size > size) {
+    report(run, { kind: 'checkpoint', label: firstFailing.label }, `signs ${firstFailing.size} entries, but the log holds ${size}: entries ${size}–${firstFailing.size - 1} were removed (or this checkpoint is of another history)`, RANK.data);
+  } else if (located !== undefined && 'index' in located) {
+    report(run, { kind: 'entry', index: located.index }, `${located.why} (checkpoint ${firstFailing.label}, of ${firstFailing.size} entries, signs another entry there)`, RANK.data);
+  } else if (missingFrom !== undefined && (located === undefined || located.from <= missingFrom)) {
+    let missingTo = missingFrom;
+    while (missingTo < size && entries.at(missingTo) === undefined) missingTo++;
+    report(run, { kind: 'entries', from: missingFrom, to: missingTo }, `are missing: checkpoint ${firstFailing.label} signs ${firstFailing.size} entries${size > firstFailing.size ? `, and the latest ${size}` : ''}`, RANK.data);
+  } else {
+    reportUnlocated(run, evidence, firstFailing, located);
   }
+  for (const c of others) report(run, { kind: 'checkpoint', label: c.label }, `signs ${c.size} entries, and the entries do not reproduce it either`, RANK.data);
+}
 
-  // 4. The higher tiles, as a tlog-tiles client would read them, must agree with the entries.
-  if (problemsSoFar() === 0) {
-    for (let level = 1; 2 ** (TILE_HEIGHT * level) <= size; level++) {
-      for (let index = 0; tileWidth(level, index, size) > 0; index++) {
-        const hashes = await tileHashes(level, index);
-        const bad = hashes.findIndex((h, j) => {
-          const mine = nodeOfLeaves(entries, { level: TILE_HEIGHT * level, index: index * TILE_WIDTH + j });
-          return h === undefined || mine === undefined || !hashesEqual(h, mine);
-        });
-        if (bad >= 0) report({ kind: 'tile', path: tilePath({ level, index, width: hashes.length }) }, `hash ${bad} does not match the entries under it`, RANK.tiles);
-      }
+/** A checkpoint the entries do not reproduce, where no authentic hash leads down to the entry that differs. */
+function reportUnlocated(run: Run, evidence: Evidence, failing: CheckedCheckpoint, located: { readonly from: number; readonly to: number } | undefined): void {
+  const below = evidence.all.filter((c) => byEntries(evidence, c) && c.size < failing.size).reduce((m, c) => Math.max(m, c.size), 0);
+  const from = located === undefined ? below : Math.max(below, located.from);
+  const to = located === undefined ? failing.size : Math.min(failing.size, located.to);
+  report(run, { kind: 'checkpoint', label: failing.label }, `signs ${failing.size} entries, and the entries do not reproduce its root${below > 0 ? `, though they reproduce the checkpoint of ${below}` : ''}. `
+    + `An entry from ${from} to ${to - 1} was altered, removed or reordered with its stored hash (so the exact entry cannot be named), or the log's key signed a history that was never stored (a fork)`, RANK.data);
+  report(run, { kind: 'entries', from, to }, `hold the change (checkpoint ${failing.label} does not cover them as stored)`, RANK.data);
+}
+
+/** Step 4: the higher tiles, as a tlog-tiles client would read them, must agree with the entries. */
+async function checkHigherTiles(run: Run, evidence: Evidence): Promise<void> {
+  const { size, entries, tiles } = evidence;
+  for (let level = 1; 2 ** (TILE_HEIGHT * level) <= size; level++) {
+    for (let index = 0; tileWidth(level, index, size) > 0; index++) {
+      const hashes = await tiles.tileHashes(level, index);
+      const bad = hashes.findIndex((h, j) => {
+        const mine = nodeOfLeaves(entries, { level: TILE_HEIGHT * level, index: index * TILE_WIDTH + j });
+        return h === undefined || mine === undefined || !hashesEqual(h, mine);
+      });
+      if (bad >= 0) report(run, { kind: 'tile', path: tilePath({ level, index, width: hashes.length }) }, `hash ${bad} does not match the entries under it`, RANK.tiles);
     }
   }
+}
 
+export async function verifyLog(source: LogSource, options: VerifyOptions): Promise<VerifyReport> {
+  const run: Run = { source, origin: options.logKey.name, logKey: options.logKey, witnessKeys: options.witnessKeys ?? [], found: [], cosignatures: 0 };
+  const checkpoints = await readCheckpoints(run, options);
+  if (checkpoints === undefined) {
+    return { ok: false, origin: run.origin, size: 0, checkpoints: 0, cosignatures: run.cosignatures, problems: run.found.map(({ subject, message }) => ({ subject, message })) };
+  }
+  const size = checkpoints.latest.size;
+  const evidence = await readEvidence(run, size, checkpoints.all);
+  const forked = reportForks(run, evidence);
+  await reportUnreproduced(run, evidence, forked);
+  if (run.found.length === 0) await checkHigherTiles(run, evidence);
   // Stable: within a rank, in the order found.
-  const problems = found.toSorted((a, b) => a.rank - b.rank).map(({ subject, message }) => ({ subject, message }));
-  return { ok: problems.length === 0, origin, size, checkpoints: history.length, cosignatures, problems };
+  const problems = run.found.toSorted((a, b) => a.rank - b.rank).map(({ subject, message }) => ({ subject, message }));
+  return { ok: problems.length === 0, origin: run.origin, size, checkpoints: checkpoints.history.length, cosignatures: run.cosignatures, problems };
 }
 
 /** The first index below `size` with no entry, if any. */
