@@ -7,7 +7,8 @@
 // Tiles and bundles are served as stored. If rows are missing (a damaged or
 // tampered database), the bundle is short and the verifier names the gap; the
 // hub reports it too, loudly, and does not hide it.
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import type { Logger } from '../support/logger.ts';
 import { encodeBase64 } from '../support/base64.ts';
 import { type AuditEntry, consistencyProofPlan, decodeEntry, encodeEntryBundle, type Hash, HASH_BYTES, inclusionProofPlan, proofFromPlan, TILE_WIDTH, tileWidth } from '../translog/index.ts';
@@ -72,13 +73,13 @@ export interface SearchAnswer {
 export interface AuditQueries {
   checkpoint(): Promise<PublishedCheckpoint | undefined>;
   checkpoints(afterSeq: number, limit: number): Promise<PublishedCheckpoint[]>;
-  inclusion(by: { readonly index: number } | { readonly leafHash: Uint8Array }, size?: number): Promise<Result<InclusionAnswer>>;
-  consistency(from: number, to?: number): Promise<Result<ConsistencyAnswer>>;
-  search(filter: SearchFilter): Promise<Result<SearchAnswer>>;
+  inclusion(by: { readonly index: number } | { readonly leafHash: Uint8Array }, size?: number): Promise<FspiopResult<InclusionAnswer>>;
+  consistency(from: number, to?: number): Promise<FspiopResult<ConsistencyAnswer>>;
+  search(filter: SearchFilter): Promise<FspiopResult<SearchAnswer>>;
   /** A hash tile (tlog-tiles `tile/<L>/<N>[.p/<W>]`) of the latest checkpoint's tree. */
-  tile(level: number, index: number, width: number): Promise<Result<Buffer>>;
+  tile(level: number, index: number, width: number): Promise<FspiopResult<Buffer>>;
   /** An entry bundle (`tile/entries/<N>[.p/<W>]`). */
-  entryBundle(index: number, width: number): Promise<Result<Buffer>>;
+  entryBundle(index: number, width: number): Promise<FspiopResult<Buffer>>;
 }
 
 export interface AuditQueryDeps {
@@ -117,7 +118,7 @@ async function checkpoints({ db }: Readers, afterSeq: number, limit: number): Pr
   return stored.map((c) => published(c, withCosignatures(c.note, cosignatures.get(c.seq) ?? [])));
 }
 
-async function inclusion(readers: Readers, by: { readonly index: number } | { readonly leafHash: Uint8Array }, size: number | undefined): Promise<Result<InclusionAnswer>> {
+async function inclusion(readers: Readers, by: { readonly index: number } | { readonly leafHash: Uint8Array }, size: number | undefined): Promise<FspiopResult<InclusionAnswer>> {
   const { db, log } = readers;
   const checkpoint = await latest(readers);
   if (checkpoint === undefined) return fail('3200', NO_CHECKPOINT);
@@ -142,7 +143,7 @@ async function inclusion(readers: Readers, by: { readonly index: number } | { re
   return ok({ index, size: treeSize, leafHash: stored.leafHash, entry: stored.entry, proof, checkpoint });
 }
 
-async function consistency(readers: Readers, from: number, to: number | undefined): Promise<Result<ConsistencyAnswer>> {
+async function consistency(readers: Readers, from: number, to: number | undefined): Promise<FspiopResult<ConsistencyAnswer>> {
   const checkpoint = await latest(readers);
   if (checkpoint === undefined) return fail('3200', NO_CHECKPOINT);
   const toSize = to ?? checkpoint.size;
@@ -166,7 +167,7 @@ function searchRows(db: AuditDb, filter: SearchFilter, size: number, limit: numb
   return query.orderBy('idx').limit(limit + 1).execute();
 }
 
-async function search(readers: Readers, filter: SearchFilter): Promise<Result<SearchAnswer>> {
+async function search(readers: Readers, filter: SearchFilter): Promise<FspiopResult<SearchAnswer>> {
   const { db, log } = readers;
   const checkpoint = await latest(readers);
   if (checkpoint === undefined) return fail('3200', NO_CHECKPOINT);
@@ -190,7 +191,7 @@ async function search(readers: Readers, filter: SearchFilter): Promise<Result<Se
   return ok({ checkpoint, results, nextAfterIndex: rows.length > limit && lastRow !== undefined ? lastRow.idx : undefined });
 }
 
-async function tile(readers: Readers, level: number, index: number, width: number): Promise<Result<Buffer>> {
+async function tile(readers: Readers, level: number, index: number, width: number): Promise<FspiopResult<Buffer>> {
   const checkpoint = await latest(readers);
   if (checkpoint === undefined) return fail('3200', NO_CHECKPOINT);
   // Any prefix of a tile of the latest tree is the tile of an older tree (tiles only grow): serve it.
@@ -200,7 +201,7 @@ async function tile(readers: Readers, level: number, index: number, width: numbe
   return ok(Buffer.concat(stored.hashes.slice(0, width)));
 }
 
-async function entryBundle(readers: Readers, index: number, width: number): Promise<Result<Buffer>> {
+async function entryBundle(readers: Readers, index: number, width: number): Promise<FspiopResult<Buffer>> {
   const checkpoint = await latest(readers);
   if (checkpoint === undefined) return fail('3200', NO_CHECKPOINT);
   if (width > tileWidth(0, index, checkpoint.size)) return fail('3200', `entry bundle ${index} of width ${width} is not in the tree of ${checkpoint.size}`);

@@ -68,13 +68,3 @@ export function releaseClaim(db: Db, engine: Engine, row: OutboxRow, workerId: s
   });
 }
 
-/** The recipient's current endpoint of `endpointType`, or undefined when it has none. */
-export async function currentEndpoint(db: Db, recipient: string, endpointType: string): Promise<string | undefined> {
-  const row = await db.selectFrom('participant_endpoints')
-    .innerJoin('participants', 'participants.id', 'participant_endpoints.participant_id')
-    .select('participant_endpoints.value')
-    .where('participants.name', '=', recipient)
-    .where('participant_endpoints.type', '=', endpointType)
-    .executeTakeFirst();
-  return row?.value;
-}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { fail } from '../fspiop/errors.ts';
-import { runTransaction } from '../storage/index.ts';
+import { runRefusable, runTransaction } from '../storage/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { enqueue } from './enqueue.ts';
 import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits } from './limits.ts';
@@ -303,7 +303,7 @@ describeOnEachEngine('delivery worker', (ctx) => {
       await enqueue(tx, transferPut({ subject: 'rolled back by a throw' }), clock.nowMs());
       throw new Error('the state change failed');
     }), /the state change failed/);
-    const refusal = await runTransaction(ctx.storage.db, ctx.storage.engine, async (tx) => {
+    const refusal = await runRefusable(ctx.storage.db, ctx.storage.engine, async (tx) => {
       await enqueue(tx, transferPut({ subject: 'rolled back by a refusal' }), clock.nowMs());
       return fail('3100', 'refused');
     });

@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import type { Updateable } from 'kysely';
 import { formatImfFixdate } from '../fspiop/headers.ts';
 import type { SecurityEvents } from '../audit/index.ts';
-import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
+import { callbackEndpointOf, HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
@@ -26,7 +26,7 @@ import { backoffMs, outcomeOfNoAnswer, outcomeOfStatus, shortReason, type Attemp
 import { buildEndpointUrl } from './endpoint_url.ts';
 import { createHttpSender, type DeliveryTls, type HttpRequest, type HttpSend, type HttpSender } from './http_send.ts';
 import { assertDeliveryLimits, type DeliveryLimits } from './limits.ts';
-import { claimDue, currentEndpoint, releaseClaim, updateClaimed } from './outbox_store.ts';
+import { claimDue, releaseClaim, updateClaimed } from './outbox_store.ts';
 import { OUTBOUND_METHODS, type OutboxRow, type OutboxState, type OutboxTable } from './outbox_table.ts';
 
 export interface DeliveryWorkerDeps {
@@ -170,7 +170,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   }
 
   async function prepare(row: OutboxRow): Promise<Prepared> {
-    const template = await currentEndpoint(db, row.recipient, row.endpoint_type);
+    const template = await callbackEndpointOf(db, row.recipient, row.endpoint_type);
     if (template === undefined) return refused(`${row.recipient} has no ${row.endpoint_type} endpoint`);
     const values = parseStringMap(row.template_values);
     const headers = parseStringMap(row.headers);

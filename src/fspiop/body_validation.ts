@@ -6,7 +6,8 @@
 // not a request.
 import assert from 'node:assert/strict';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { fail, ok, type ErrorCode, type Failure, type Result } from './errors.ts';
+import { fail, type ErrorCode, type Failure, type FspiopResult } from './errors.ts';
+import { ok } from '../support/result.ts';
 import { SUPPORTED_CONTENT_VERSIONS, type FspiopVersion } from './headers.ts';
 import { OPERATIONS, type OperationKey } from './resources.ts';
 import generatedV1_1 from './openapi/fspiop-v1.1.schemas.json' with { type: 'json' };
@@ -66,7 +67,7 @@ export function exceedsShapeLimit(failure: Failure): boolean {
  * memory is bounded by depthMax however wide or deep the input, and no input
  * can exhaust the call stack.
  */
-export function checkBodyShape(body: unknown): Result<void> {
+export function checkBodyShape(body: unknown): FspiopResult<void> {
   const stack: Frame[] = [];
   const visit = (value: unknown, depth: number): Failure | undefined => {
     switch (typeof value) {
@@ -308,7 +309,7 @@ function failureFor(error: ErrorObject): Failure {
  * as every body was before the v2.0 set existed: a v2.0 body with v2.0-only
  * properties is then refused with 3103. Callers that know the version pass it.
  */
-export function validateBody(operationKey: OperationKey, body: unknown, contentVersion: FspiopVersion): Result<void> {
+export function validateBody(operationKey: OperationKey, body: unknown, contentVersion: FspiopVersion): FspiopResult<void> {
   const compiled = COMPILED.get(schemaSetFor(contentVersion))?.get(operationKey);
   if (compiled === undefined) throw new Error(`validateBody: unknown operation ${JSON.stringify(operationKey)}`);
   if (compiled.validate === null) {

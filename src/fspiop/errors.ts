@@ -2,6 +2,7 @@
 // carrying one of these codes, and maps here to its FSPIOP errorInformation
 // and HTTP status. Codes and names follow the FSPIOP v1.1 specification and
 // Mojaloop's central-services-error-handling.
+import type { Err, Result } from '../support/result.ts';
 
 interface CatalogueEntry {
   readonly name: string;
@@ -92,17 +93,14 @@ export interface Failure {
   readonly extensions?: readonly Extension[];
 }
 
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: Failure };
-
-export function ok<T>(value: T): Result<T> {
-  return { ok: true, value };
-}
+/** An outcome whose expected failure is an FSPIOP error. */
+export type FspiopResult<T> = Result<T, Failure>;
 
 export function fail(
   code: ErrorCode,
   detail: string,
   options: { readonly httpStatus?: number; readonly extensions?: readonly Extension[] } = {},
-): { ok: false; error: Failure } {
+): Err<Failure> {
   const { httpStatus, extensions } = options;
   return {
     ok: false,

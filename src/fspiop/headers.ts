@@ -3,7 +3,8 @@
 // the differences noted where they are made; and the headers of messages the
 // hub itself originates.
 import assert from 'node:assert/strict';
-import { fail, ok, type Extension, type Failure, type Result } from './errors.ts';
+import { fail, type Extension, type Failure, type FspiopResult } from './errors.ts';
+import { ok } from '../support/result.ts';
 import { FSPIOP_METHODS, type FspiopMethod, type FspiopResource } from './resources.ts';
 
 export interface FspiopVersion {
@@ -102,7 +103,7 @@ const METHODS_REQUIRING_ACCEPT: ReadonlySet<FspiopMethod> = new Set(['GET', 'POS
  * Content-Type fails here too. An array reaches us only from callers that keep
  * repeats, and a repeated header is refused.
  */
-function single(headers: Readonly<Record<string, HeaderValue>>, name: string): Result<string | undefined> {
+function single(headers: Readonly<Record<string, HeaderValue>>, name: string): FspiopResult<string | undefined> {
   const value = headers[name];
   if (value === undefined) return ok(undefined);
   if (typeof value === 'string') return ok(value);
@@ -145,7 +146,7 @@ function unsupportedVersion(detail: string): { ok: false; error: Failure } {
   return fail('3001', detail, { extensions: SUPPORTED_VERSION_EXTENSIONS });
 }
 
-function checkContentType(value: string | undefined, resource: FspiopResource): Result<FspiopVersion> {
+function checkContentType(value: string | undefined, resource: FspiopResource): FspiopResult<FspiopVersion> {
   if (value === undefined) return fail('3102', 'the Content-Type header is required');
   if (value.length > CONTENT_TYPE_LENGTH_MAX) return fail('3101', 'the Content-Type header is too long');
   const match = CONTENT_TYPE_PATTERN.exec(value);
@@ -166,7 +167,7 @@ function trimOptionalWhitespace(value: string): string {
   return value.slice(start, end);
 }
 
-function checkAccept(value: string | undefined, method: FspiopMethod, resource: FspiopResource): Result<readonly AcceptedVersion[] | undefined> {
+function checkAccept(value: string | undefined, method: FspiopMethod, resource: FspiopResource): FspiopResult<readonly AcceptedVersion[] | undefined> {
   // A PUT or PATCH expects no callback, so Accept means nothing there. Mojaloop checks it when present;
   // HTTP clients add one by default (fetch and axios send */*), and refusing a callback over a header
   // without meaning buys no security, so Interlock ignores it.
@@ -190,7 +191,7 @@ function checkAccept(value: string | undefined, method: FspiopMethod, resource: 
   return ok(accepted);
 }
 
-function checkFspId(value: string | undefined, header: string, required: boolean): Result<string | undefined> {
+function checkFspId(value: string | undefined, header: string, required: boolean): FspiopResult<string | undefined> {
   if (value === undefined) return required ? fail('3102', `the ${header} header is required`) : ok(undefined);
   if (value.length === 0 || value.length > FSP_ID_LENGTH_MAX || !FSP_ID_PATTERN.test(value)) {
     return fail('3101', `${header} must be an FSP id of 1..${FSP_ID_LENGTH_MAX} letters, digits, '_', '.' or '-'`);
@@ -239,9 +240,9 @@ export function formatImfFixdate(ms: number): string {
  * The header check's result; a refusal for the Date also says what was wrong with it in words fit for
  * a security event (the skew seen, in whole seconds, for a Date outside the window).
  */
-export type RequestHeaderCheck = Result<RequestHeaderFacts> & { readonly dateRefusal?: string };
+export type RequestHeaderCheck = FspiopResult<RequestHeaderFacts> & { readonly dateRefusal?: string };
 
-function checkDate(value: string | undefined, options: HeaderCheckOptions): Result<number> & { readonly dateRefusal?: string } {
+function checkDate(value: string | undefined, options: HeaderCheckOptions): FspiopResult<number> & { readonly dateRefusal?: string } {
   if (value === undefined) return { ...fail('3102', 'the Date header is required'), dateRefusal: 'Date header missing' };
   const dateMs = parseImfFixdate(value);
   if (dateMs === undefined) {

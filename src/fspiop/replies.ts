@@ -3,13 +3,13 @@
 // catalogue's HTTP status, or the failure's own where it names one (401 and
 // 403 for sign-in and privileges, which FSPIOP's catalogue has no codes for:
 // they carry 3000 with that status).
-import { errorInformation, httpStatusOf, type Failure, type Result } from './errors.ts';
+import { errorInformation, httpStatusOf, type Failure, type FspiopResult } from './errors.ts';
 
 interface Reply {
   code(status: number): { send(body?: unknown): unknown };
 }
 
-export function sendResult<T>(reply: Reply, result: Result<T>, success: (value: T) => { status: number; body?: unknown }): unknown {
+export function sendResult<T>(reply: Reply, result: FspiopResult<T>, success: (value: T) => { status: number; body?: unknown }): unknown {
   if (!result.ok) return reply.code(httpStatusOf(result.error)).send(errorInformation(result.error));
   const { status, body } = success(result.value);
   return reply.code(status).send(body);

@@ -2,7 +2,8 @@
 // request target to one of them, with its path parameters checked. The same
 // table drives scripts/build-fspiop-schemas.ts, so the generated schema file
 // has exactly one entry per operation listed here.
-import { fail, ok, type Failure, type Result } from './errors.ts';
+import { fail, type Failure, type FspiopResult } from './errors.ts';
+import { ok } from '../support/result.ts';
 import { hasNonAscii, partyIdentifierProblem, partySubIdProblem } from './party_identifiers.ts';
 import { isCorrelationId } from '../support/ids.ts';
 
@@ -163,7 +164,7 @@ export function refusedLookAlike(failure: Failure): boolean {
 }
 
 /** 3101: the API's "format of the parameter is not valid". */
-function identifierRefusal(problem: string, value: string): Result<never> {
+function identifierRefusal(problem: string, value: string): FspiopResult<never> {
   const refusal = fail('3101', problem);
   if (hasNonAscii(value)) LOOK_ALIKE_REFUSALS.add(refusal.error);
   return refusal;
@@ -177,7 +178,7 @@ function decodeSegment(raw: string): string | undefined {
   }
 }
 
-function checkParameters(route: Route, rawSegments: readonly string[]): Result<PathParameters> {
+function checkParameters(route: Route, rawSegments: readonly string[]): FspiopResult<PathParameters> {
   let type: PartyIdType | undefined;
   let id: string | undefined;
   let subId: string | undefined;
@@ -239,7 +240,7 @@ function checkParameters(route: Route, rawSegments: readonly string[]): Result<P
  * "error". The specification leaves that SubId unreachable by PUT; GET and the
  * other methods, which have no /error form, still reach it.
  */
-export function resolveOperation(method: string, target: string): Result<ResolvedOperation> {
+export function resolveOperation(method: string, target: string): FspiopResult<ResolvedOperation> {
   const { rawPath, query } = splitTarget(target);
   const { routes, rawSegments } = routesMatching(rawPath);
   if (routes.length === 0) return fail('3002', 'the path is not an FSPIOP resource this hub serves');

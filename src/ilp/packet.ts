@@ -24,7 +24,8 @@
 //   passes the fields to Date.UTC, which rolls month 13 into the next year.
 // Where they agree: length prefixes must be canonical (oer-utils 1.3 and 5
 // both refuse the indefinite form 0x80 and lengths in more bytes than needed).
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { parseStrictJson } from '../support/json_members.ts';
 import { decodeBase64url } from './base64url.ts';
 import {
@@ -252,7 +253,7 @@ export function transactionOf(data: Buffer): { transaction: unknown } | { ambigu
 }
 
 /** Decodes an FSPIOP `ilpPacket` (base64url text). Never throws; every refusal is a 3100 naming what is wrong (3101 for data JSON that gives a member twice). */
-export function decodeIlpPacket(ilpPacket: string): Result<DecodedIlpPacket> {
+export function decodeIlpPacket(ilpPacket: string): FspiopResult<DecodedIlpPacket> {
   const bytes = decodeBase64url(ilpPacket, ILP_PACKET_TEXT_LENGTH_MAX, 'ilpPacket');
   if (!bytes.ok) return fail('3100', bytes.reason);
   const packet = decodeIlpPacketBytes(bytes.value);

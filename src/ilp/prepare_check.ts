@@ -18,10 +18,12 @@
 //    that is not base64url JSON is opaque and passes: the FSPIOP example
 //    packet carries such data. JSON that is not a Transaction is refused.)
 import { timingSafeEqual } from 'node:crypto';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { parseAmount } from '../support/money.ts';
 import { decodeBase64url } from './base64url.ts';
 import { ILP_CONDITION_BYTES } from './limits.ts';
+import { parseDateTimeMs } from '../support/timestamp.ts';
 import { decodeIlpPacket } from './packet.ts';
 import { ILP_V4_DESTINATION } from './terms.ts';
 import { payeeFspOf, transactionAmountOf } from './transaction.ts';
@@ -34,36 +36,19 @@ export interface PrepareIlpTerms {
   readonly expiration: string;
 }
 
-// FSPIOP DateTime's shape; Date.parse alone would also take "1", "May 5" and more.
-const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d\d\d)?(Z|[+-]\d\d:\d\d)$/;
-
-/** Milliseconds since the epoch of an FSPIOP DateTime, or NaN. V8's Date.parse rolls 30 February into March; this does not. */
-function dateTimeMs(text: string): number {
-  const fields = DATE_TIME.exec(text);
-  if (fields === null) return Number.NaN;
-  const [year = Number.NaN, month = Number.NaN, day = Number.NaN, hour = Number.NaN, minute = Number.NaN, second = Number.NaN] = fields.slice(1, 7).map(Number);
-  const zone = fields[7] ?? '';
-  const [offsetHour, offsetMinute] = zone === 'Z' ? [0, 0] : [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
-  const calendar = new Date(0);
-  calendar.setUTCFullYear(year, month - 1, day);
-  const realDay = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
-  if (!realDay || hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return Number.NaN;
-  return Date.parse(text);
-}
-
 function quoted(text: string): string {
   return JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text);
 }
 
-export function checkPrepareAgainstIlp(prepare: PrepareIlpTerms, nowMs: number): Result<void> {
+export function checkPrepareAgainstIlp(prepare: PrepareIlpTerms, nowMs: number): FspiopResult<void> {
   // 1. condition
   const condition = decodeBase64url(prepare.condition, 64, 'condition', { padding: 'refused' });
   if (!condition.ok) return fail('3100', condition.reason);
   if (condition.value.length !== ILP_CONDITION_BYTES) return fail('3100', `condition is ${condition.value.length} bytes, not 32`);
 
   // 2. expiration
-  const expirationMs = typeof prepare.expiration === 'string' ? dateTimeMs(prepare.expiration) : Number.NaN;
-  if (Number.isNaN(expirationMs)) return fail('3100', `expiration ${quoted(prepare.expiration)} is not a date and time`);
+  const expirationMs = typeof prepare.expiration === 'string' ? parseDateTimeMs(prepare.expiration) : undefined;
+  if (expirationMs === undefined) return fail('3100', `expiration ${quoted(prepare.expiration)} is not a date and time`);
   if (expirationMs <= nowMs) return fail('3100', `the transfer expired at ${prepare.expiration}`);
 
   // 3. ilpPacket

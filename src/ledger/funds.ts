@@ -4,10 +4,11 @@
 // Each request is idempotent on its transferId: the same request again is
 // accepted without moving money twice; a different one under the same id is 3106.
 import assert from 'node:assert/strict';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import type { Clock } from '../support/clock.ts';
 import { parseAmount } from '../support/money.ts';
-import { runTransaction, type Db, type Engine } from '../storage/index.ts';
+import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { valueMinor, withdrawableMinor } from './balances.ts';
 import { findPending, lockAccounts, postMovement, resolvePending, type Tx } from './journal.ts';
@@ -42,7 +43,7 @@ interface Deps {
 type Action = 'recordFundsIn' | 'recordFundsOutPrepareReserve';
 
 /** The duplicate check and the account checks common to funds in and out. */
-async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<Result<{ duplicate: true; state: FundsState } | { duplicate: false; amountMinor: bigint; positionId: number; reconciliationId: number }>> {
+async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<FspiopResult<{ duplicate: true; state: FundsState } | { duplicate: false; amountMinor: bigint; positionId: number; reconciliationId: number }>> {
   // The journal is read before the requests: on PostgreSQL each statement sees
   // what has committed by then, and a copy of this request committing between
   // the two reads must show up as a previous request (a duplicate), not as
@@ -93,8 +94,8 @@ export async function fundsState(db: Db | Tx, transferId: string): Promise<Funds
 export function createFunds(deps: Deps) {
   const { db, engine, clock } = deps;
 
-  async function recordFundsIn(request: FundsRequest): Promise<Result<FundsOutcome>> {
-    return runTransaction(db, engine, async (tx) => {
+  async function recordFundsIn(request: FundsRequest): Promise<FspiopResult<FundsOutcome>> {
+    return runRefusable(db, engine, async (tx) => {
       const admitted = await admit(tx, request, 'recordFundsIn');
       if (!admitted.ok) return admitted;
       if (admitted.value.duplicate) return ok({ duplicate: true, state: admitted.value.state });
@@ -117,8 +118,8 @@ export function createFunds(deps: Deps) {
     });
   }
 
-  async function recordFundsOutPrepareReserve(request: FundsRequest): Promise<Result<FundsOutcome>> {
-    return runTransaction(db, engine, async (tx) => {
+  async function recordFundsOutPrepareReserve(request: FundsRequest): Promise<FspiopResult<FundsOutcome>> {
+    return runRefusable(db, engine, async (tx) => {
       const admitted = await admit(tx, request, 'recordFundsOutPrepareReserve');
       if (!admitted.ok) return admitted;
       if (admitted.value.duplicate) return ok({ duplicate: true, state: admitted.value.state });
@@ -153,8 +154,8 @@ export function createFunds(deps: Deps) {
   }
 
   /** Commits or aborts a reserved funds out. Repeating the same decision is accepted; the opposite one is refused. */
-  async function resolveFundsOut(transferId: string, accountId: number, decision: 'commit' | 'abort', reason: string, createdBy: string): Promise<Result<FundsOutcome>> {
-    return runTransaction(db, engine, async (tx) => {
+  async function resolveFundsOut(transferId: string, accountId: number, decision: 'commit' | 'abort', reason: string, createdBy: string): Promise<FspiopResult<FundsOutcome>> {
+    return runRefusable(db, engine, async (tx) => {
       const found = await findPending(tx, transferId);
       if (found?.pending.kind !== 'FUNDS_OUT' || found.pending.debit_account_id !== accountId) {
         return fail('3208', `no reserved funds out ${transferId} on account ${accountId}`);

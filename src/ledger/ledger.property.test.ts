@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import fc from 'fast-check';
-import type { Result } from '../fspiop/errors.ts';
-import { runTransaction, type Account } from '../storage/index.ts';
+import type { FspiopResult } from '../fspiop/errors.ts';
+import { runRefusable, type Account } from '../storage/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, newTransferId, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
 import { valueMinor } from './balances.ts';
@@ -150,7 +150,7 @@ function plan(ops: Op[], model: Model): Planned[] {
   return planned;
 }
 
-function issue(f: LedgerFixture, model: Model, op: Planned): Promise<Result<unknown>> {
+function issue(f: LedgerFixture, model: Model, op: Planned): Promise<FspiopResult<unknown>> {
   const ps = model.participants;
   const participant = (i: number): TestParticipant => ps[i]!.p;
   switch (op.kind) {
@@ -167,20 +167,20 @@ function issue(f: LedgerFixture, model: Model, op: Planned): Promise<Result<unkn
     case 'reserve':
       return f.reserve(participant(op.payer), participant(op.payee), op.amountMinor, op.id);
     case 'setNdc':
-      return runTransaction(f.db, f.engine, (tx) => setNetDebitCap(tx, f.engine, {
+      return runRefusable(f.db, f.engine, (tx) => setNetDebitCap(tx, f.engine, {
         participantId: participant(op.p).id, currency: 'USD', netDebitCapMinor: op.ndcMinor, alarmPercentage: 10,
       }, f.clock.nowMs()));
   }
 }
 
-const describeOutcome = (op: Planned, result: Result<unknown>): string =>
+const describeOutcome = (op: Planned, result: FspiopResult<unknown>): string =>
   `${JSON.stringify(op, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))} → ${result.ok ? JSON.stringify(result.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) : `${result.error.code} ${result.error.detail}`}`;
 
 /**
  * Checks every outcome of a batch against the model as it stood at the start,
  * and brings the model up to date with the operations that won.
  */
-function settleBatch(model: Model, outcomes: { op: Planned; result: Result<unknown> }[]): void {
+function settleBatch(model: Model, outcomes: { op: Planned; result: FspiopResult<unknown> }[]): void {
   const ps = model.participants;
   const at = (i: number): ModelParticipant => ps[i]!;
   // For each participant, what the batch's winners did to its position and
@@ -192,9 +192,9 @@ function settleBatch(model: Model, outcomes: { op: Planned; result: Result<unkno
     positionRise: 0n, positionFall: 0n, settlementRise: 0n, settlementFall: 0n, ndcMin: m.ndcMinor, ndcMax: m.ndcMinor,
   }));
   const bound = (i: number) => bounds[i]!;
-  const admissions: { op: Planned & { kind: 'reserve' | 'fundsOutReserve' }; result: Result<unknown>; text: string }[] = [];
+  const admissions: { op: Planned & { kind: 'reserve' | 'fundsOutReserve' }; result: FspiopResult<unknown>; text: string }[] = [];
 
-  const groups = new Map<string, { op: Planned; result: Result<unknown> }[]>();
+  const groups = new Map<string, { op: Planned; result: FspiopResult<unknown> }[]>();
   for (const outcome of outcomes) {
     const { op, result } = outcome;
     const text = describeOutcome(op, result);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { runTransaction, type Account } from '../storage/index.ts';
+import { runRefusable, type Account } from '../storage/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { assertFails, assertOk, createLedgerFixture, newTransferId, TEST_OPERATOR, type LedgerFixture } from '../testing/ledger_fixture.ts';
 import { availableLiquidityMinor, reservedMinor, valueMinor, withdrawableMinor } from './balances.ts';
@@ -457,7 +457,7 @@ describeOnEachEngine('ledger', (context) => {
       const q = await f.participant({ ndcMinor: 0n });
       const transferId = newTransferId('tr');
       assertOk(await f.reserve(p, q, 800n, transferId));
-      const lower = (netDebitCapMinor: bigint) => runTransaction(db(), context.engine, (tx) =>
+      const lower = (netDebitCapMinor: bigint) => runRefusable(db(), context.engine, (tx) =>
         setNetDebitCap(tx, context.engine, { participantId: p.id, currency: 'USD', netDebitCapMinor, alarmPercentage: 10 }, f.clock.nowMs()));
       assertOk(await lower(500n));
       assertFails(await f.reserve(p, q, 1n), '4200');
@@ -473,7 +473,7 @@ describeOnEachEngine('ledger', (context) => {
       assert.ok(!(await checkLedger(db())).warnings.some((w) => w.startsWith(warning)));
 
       const uncapped = await f.participant({});
-      const noCap = await runTransaction(db(), context.engine, (tx) =>
+      const noCap = await runRefusable(db(), context.engine, (tx) =>
         setNetDebitCap(tx, context.engine, { participantId: uncapped.id, currency: 'USD', netDebitCapMinor: 1n, alarmPercentage: 10 }, f.clock.nowMs()));
       assertFails(noCap, '3200');
     });

@@ -1,7 +1,8 @@
 // Net debit caps, initial positions and the settlement model's liquidity rule.
 import assert from 'node:assert/strict';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
-import { runTransaction, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
+import { runRefusable, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { lockAccounts, postMovement, type Tx } from './journal.ts';
 
@@ -47,7 +48,7 @@ export interface LimitChange {
 }
 
 /** Locks the participant's POSITION account, so that a limit change and a reservation never interleave. */
-async function lockPosition(tx: Tx, engine: Engine, participantId: number, currency: string): Promise<Result<number>> {
+async function lockPosition(tx: Tx, engine: Engine, participantId: number, currency: string): Promise<FspiopResult<number>> {
   const position = await findAccount(tx, participantId, currency, 'POSITION');
   if (position === undefined) return fail('3200', `participant has no ${currency} position account`);
   await lockAccounts(tx, engine, [position.id]);
@@ -59,7 +60,7 @@ async function lockPosition(tx: Tx, engine: Engine, participantId: number, curre
  * hub's HUB_MULTILATERAL_SETTLEMENT account so the ledger stays balanced.
  * A second call is refused: later changes go through setNetDebitCap.
  */
-export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change: LimitChange & { initialPositionMinor: bigint; createdBy: string }, nowMs: number): Promise<Result<void>> {
+export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change: LimitChange & { initialPositionMinor: bigint; createdBy: string }, nowMs: number): Promise<FspiopResult<void>> {
   const locked = await lockPosition(tx, engine, change.participantId, change.currency);
   if (!locked.ok) return locked;
   if ((await netDebitCapMinor(tx, change.participantId, change.currency)) !== undefined) {
@@ -96,7 +97,7 @@ export async function setInitialPositionAndLimits(tx: Tx, engine: Engine, change
  * Changes a net debit cap. Lowering it below the current position is allowed:
  * existing reservations stand, and new ones are refused until the position falls.
  */
-export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange, nowMs: number): Promise<Result<void>> {
+export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange, nowMs: number): Promise<FspiopResult<void>> {
   assert.ok(change.netDebitCapMinor >= 0n);
   const locked = await lockPosition(tx, engine, change.participantId, change.currency);
   if (!locked.ok) return locked;
@@ -117,8 +118,8 @@ export async function setNetDebitCap(tx: Tx, engine: Engine, change: LimitChange
 export function createLimits({ db, engine, clock }: { db: Db; engine: Engine; clock: { nowMs(): number } }) {
   return {
     initialPositionAndLimits: (change: LimitChange & { initialPositionMinor: bigint; createdBy: string }) =>
-      runTransaction(db, engine, (tx) => setInitialPositionAndLimits(tx, engine, change, clock.nowMs())),
-    setNetDebitCap: (change: LimitChange) => runTransaction(db, engine, (tx) => setNetDebitCap(tx, engine, change, clock.nowMs())),
+      runRefusable(db, engine, (tx) => setInitialPositionAndLimits(tx, engine, change, clock.nowMs())),
+    setNetDebitCap: (change: LimitChange) => runRefusable(db, engine, (tx) => setNetDebitCap(tx, engine, change, clock.nowMs())),
     list: (participantId?: number) => listLimits(db, participantId),
   };
 }

@@ -5,7 +5,8 @@
 // the caller's transaction, so that a transfer's state change and its position
 // change commit together.
 import assert from 'node:assert/strict';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import type { Engine, JournalEntry } from '../storage/index.ts';
 import { findAccount } from './accounts.ts';
 import { availableLiquidityMinor, valueMinor } from './balances.ts';
@@ -21,7 +22,7 @@ export interface Reservation {
   createdBy: string;
 }
 
-export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reservation, nowMs: number): Promise<Result<JournalEntry>> {
+export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reservation, nowMs: number): Promise<FspiopResult<JournalEntry>> {
   const { transferId, payerParticipantId, payeeParticipantId, currency, amountMinor } = reservation;
   assert.ok(amountMinor > 0n, 'a reservation carries a positive amount');
   if (payerParticipantId === payeeParticipantId) return fail('3100', 'payer and payee are the same participant');
@@ -61,7 +62,7 @@ export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reser
   return ok(entry);
 }
 
-async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<Result<JournalEntry>> {
+async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<FspiopResult<JournalEntry>> {
   const found = await findPending(tx, transferId);
   if (found?.pending.kind !== 'TRANSFER') return fail('3208', `no reservation for transfer ${transferId}`);
   await lockAccounts(tx, engine, [found.pending.debit_account_id, found.pending.credit_account_id]);
@@ -73,11 +74,11 @@ async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase
 }
 
 /** Posts a reserved transfer: the payer's position keeps the amount as posted, the payee's falls by it. */
-export function commitTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, nowMs: number): Promise<Result<JournalEntry>> {
+export function commitTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, nowMs: number): Promise<FspiopResult<JournalEntry>> {
   return resolveTransfer(tx, engine, transferId, 'POST', createdBy, null, nowMs);
 }
 
 /** Voids a reserved transfer: the payer's position is released. */
-export function abortTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, reason: string, nowMs: number): Promise<Result<JournalEntry>> {
+export function abortTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, reason: string, nowMs: number): Promise<FspiopResult<JournalEntry>> {
   return resolveTransfer(tx, engine, transferId, 'VOID', createdBy, reason, nowMs);
 }

@@ -2,9 +2,10 @@
 // (POST /oracles {oracleIdType, endpoint: {value, endpointType: "URL"},
 // currency?, isDefault}), and chosen for each lookup by type and currency.
 import { httpUrlProblem } from '../support/urls.ts';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import type { Clock } from '../support/clock.ts';
-import { runTransaction, type Db, type Engine } from '../storage/index.ts';
+import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { ORACLE_ENDPOINT_LENGTH_MAX } from './limits.ts';
 import { checkCurrency, isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from './party.ts';
 import type { Oracle } from './tables.ts';
@@ -74,7 +75,7 @@ export async function chooseOracle(db: Db, type: PartyIdType, currency: string |
 }
 
 export function createOracleAdmin({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
-  async function createOracle(input: OracleInput, createdBy: string): Promise<Result<OracleView>> {
+  async function createOracle(input: OracleInput, createdBy: string): Promise<FspiopResult<OracleView>> {
     if (!isPartyIdType(input.oracleIdType)) return fail('3100', `oracleIdType must be one of ${PARTY_ID_TYPES.join(', ')}`);
     const endpoint = input.endpoint;
     if (typeof endpoint !== 'object' || endpoint === null) return fail('3100', 'endpoint must be {value, endpointType: "URL"}');
@@ -88,7 +89,7 @@ export function createOracleAdmin({ db, engine, clock }: { db: Db; engine: Engin
     const type = input.oracleIdType;
     const isDefault = input.isDefault === true ? 1 : 0;
 
-    return runTransaction(db, engine, async (tx) => {
+    return runRefusable(db, engine, async (tx) => {
       const existing = await tx.selectFrom('oracles').selectAll().where('oracle_id_type', '=', type).execute();
       if (existing.some((o) => o.currency === (currency.value ?? ''))) {
         return fail('3000', `an oracle for ${type}${currency.value === undefined ? ' without a currency' : ` in ${currency.value}`} is already registered`);
@@ -109,7 +110,7 @@ export function createOracleAdmin({ db, engine, clock }: { db: Db; engine: Engin
     return (await query.execute()).map(oracleView);
   }
 
-  async function deleteOracle(oracleId: number): Promise<Result<void>> {
+  async function deleteOracle(oracleId: number): Promise<FspiopResult<void>> {
     if (!Number.isSafeInteger(oracleId) || oracleId < 1) return fail('3100', 'oracleId must be a positive integer');
     const deleted = await db.deleteFrom('oracles').where('id', '=', oracleId).executeTakeFirst();
     return deleted.numDeletedRows === 0n ? fail('3200', `no oracle ${oracleId}`) : ok(undefined);

@@ -19,8 +19,8 @@ import assert from 'node:assert/strict';
 import type { OutboundMessage } from '../delivery/message.ts';
 import type { Failure } from '../fspiop/errors.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
-import type { Tx } from '../ledger/index.ts';
-import { findActiveFsp, findParticipant, type EndpointType } from '../participants/index.ts';
+import { findAccount, type Tx } from '../ledger/index.ts';
+import { callbackEndpoint, findActiveFsp, findParticipant, type EndpointType } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
@@ -87,7 +87,7 @@ export function createLookupService(deps: LookupDeps) {
   assertLookupLimits(limits);
 
   async function hasEndpoint(tx: Tx, p: Participant, type: EndpointType): Promise<boolean> {
-    return (await tx.selectFrom('participant_endpoints').select('type').where('participant_id', '=', p.id).where('type', '=', type).executeTakeFirst()) !== undefined;
+    return (await callbackEndpoint(tx, p.id, type)) !== undefined;
   }
 
   /** An error callback to the sender, on the resource it used; nothing else changes. */
@@ -171,9 +171,8 @@ export function createLookupService(deps: LookupDeps) {
     if (sender === undefined) return fail('3200', 'the sending FSP is not an active participant');
     if (currency !== undefined) {
       // A party registered in a currency its FSP cannot transfer in would draw payments that must fail.
-      const account = await tx.selectFrom('accounts').select('id').where('participant_id', '=', sender.id).where('currency', '=', currency)
-        .where('type', '=', 'POSITION').where('is_active', '=', 1).executeTakeFirst();
-      if (account === undefined) return fail('3003', `the FSP holds no active account in ${currency}`);
+      const account = await findAccount(tx, sender.id, currency, 'POSITION');
+      if (account?.is_active !== 1) return fail('3003', `the FSP holds no active account in ${currency}`);
     }
     return undefined;
   }

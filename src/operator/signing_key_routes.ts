@@ -8,6 +8,7 @@
 //                                             key can never come back, and old signatures can
 //                                             still be checked in a dispute)
 //   GET    /hub/jwks                          the hub's public keys, as a JWK Set
+import { parseDateTimeMs } from '../support/timestamp.ts';
 import type { FastifyInstance } from 'fastify';
 import { jwksOf, type PublicSigningKey } from '../edge/signature/index.ts';
 import { signingKeyState, SIGNING_KEY_LIMITS, type SigningKeyRecord, type SigningKeyRegistry } from '../participants/index.ts';
@@ -69,15 +70,6 @@ function keyView(key: SigningKeyRecord, nowMs: number) {
   };
 }
 
-/** Milliseconds of an instant the schema admitted, or undefined when the calendar has no such day (2025-02-30). */
-function instantMs(text: string): number | undefined {
-  const ms = Date.parse(text);
-  if (!Number.isFinite(ms)) return undefined;
-  const normal = new Date(ms).toISOString();
-  // Date.parse rolls 2025-02-30 over to March; the round trip catches it.
-  return normal.slice(0, 19) === text.slice(0, 19) ? ms : undefined;
-}
-
 export function registerSigningKeyRoutes(app: FastifyInstance, deps: SigningKeyRouteDeps): void {
   const { signingKeys, clock } = deps;
 
@@ -91,9 +83,9 @@ export function registerSigningKeyRoutes(app: FastifyInstance, deps: SigningKeyR
     config: access.change({ functions: ['SIGNING_KEY_REGISTER'], summary: (r) => `register a signing key for ${(r.params as NameParams).name}` }),
   }, async (request, reply) => {
     const { publicKey, notBefore, notAfter } = request.body;
-    const notBeforeMs = notBefore === undefined ? undefined : instantMs(notBefore);
+    const notBeforeMs = notBefore === undefined ? undefined : parseDateTimeMs(notBefore);
     if (notBefore !== undefined && notBeforeMs === undefined) return sendFailure(reply, { code: '3100', detail: 'notBefore is not a valid instant' });
-    const notAfterMs = notAfter === undefined ? undefined : instantMs(notAfter);
+    const notAfterMs = notAfter === undefined ? undefined : parseDateTimeMs(notAfter);
     if (notAfter !== undefined && notAfterMs === undefined) return sendFailure(reply, { code: '3100', detail: 'notAfter is not a valid instant' });
     const registered = await signingKeys.register({ participant: request.params.name, publicKey, notBeforeMs, notAfterMs }, actorName(request));
     // 201 for a new key; 200 for the same key registered again (an operator's retry).

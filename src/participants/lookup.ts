@@ -1,5 +1,6 @@
 // Finding a participant by its FSP id, as the switching domains need it.
 import type { Db, Participant } from '../storage/index.ts';
+import type { EndpointType } from './endpoint_types.ts';
 
 /** The participant named `name` (FSPIOP-Source, payerFsp, …), if any. Works inside a transaction too. */
 export async function findParticipant(db: Db, name: string): Promise<Participant | undefined> {
@@ -11,4 +12,21 @@ export async function findActiveFsp(db: Db, name: string | undefined): Promise<P
   if (name === undefined) return undefined;
   const found = await findParticipant(db, name);
   return found?.is_active === 1 && found.is_hub === 0 ? found : undefined;
+}
+
+/** The participant's registered endpoint template of `type`, or undefined when it has none. Works inside a transaction too. */
+export async function callbackEndpoint(db: Db, participantId: number, type: EndpointType): Promise<string | undefined> {
+  const row = await db.selectFrom('participant_endpoints').select('value').where('participant_id', '=', participantId).where('type', '=', type).executeTakeFirst();
+  return row?.value;
+}
+
+/** As callbackEndpoint, for the participant named `name` (an outbox row's recipient). */
+export async function callbackEndpointOf(db: Db, name: string, type: string): Promise<string | undefined> {
+  const row = await db.selectFrom('participant_endpoints')
+    .innerJoin('participants', 'participants.id', 'participant_endpoints.participant_id')
+    .select('participant_endpoints.value')
+    .where('participants.name', '=', name)
+    .where('participant_endpoints.type', '=', type)
+    .executeTakeFirst();
+  return row?.value;
 }

@@ -1,11 +1,12 @@
 // The participant registry: participants, their currencies (a POSITION and a
 // SETTLEMENT account each), the hub's own accounts, and callback endpoints.
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { openAccount, findAccount, listAccounts } from '../ledger/accounts.ts';
 import type { Clock } from '../support/clock.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { isSupportedCurrency } from '../support/money.ts';
-import { runTransaction, type Account, type Db, type Engine, type Participant } from '../storage/index.ts';
+import { runRefusable, runTransaction, type Account, type Db, type Engine, type Participant } from '../storage/index.ts';
 import { endpointValueProblem, isEndpointType } from './endpoint_types.ts';
 
 /** The hub's own participant, the FSPIOP-Source of every message the hub originates. */
@@ -52,10 +53,10 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
     return hub;
   }
 
-  async function createHubAccount(currency: string, type: HubAccountType, createdBy: string): Promise<Result<Account>> {
+  async function createHubAccount(currency: string, type: HubAccountType, createdBy: string): Promise<FspiopResult<Account>> {
     if (!isSupportedCurrency(currency)) return fail('3100', `currency ${currency} is not a supported ISO 4217 currency`);
     const hub = await ensureHub();
-    return runTransaction(db, engine, async (tx) => {
+    return runRefusable(db, engine, async (tx) => {
       if ((await findAccount(tx, hub.id, currency, type)) !== undefined) {
         return fail('3000', `the hub already has a ${type} account in ${currency}`);
       }
@@ -68,13 +69,13 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
    * or adds the currency to an existing participant, as central-ledger's
    * POST /participants does. The hub's accounts in the currency must exist first.
    */
-  async function create(input: { name: string; currency: string; isProxy: boolean }, createdBy: string): Promise<Result<ParticipantWithAccounts>> {
+  async function create(input: { name: string; currency: string; isProxy: boolean }, createdBy: string): Promise<FspiopResult<ParticipantWithAccounts>> {
     const { name, currency } = input;
     if (!isParticipantName(name)) return fail('3100', 'name must be 2..30 letters, digits, ".", "_" or "-", starting with a letter or digit');
     if (RESERVED_NAMES.has(name.toLowerCase())) return fail('3000', `the name ${name} is reserved`);
     if (!isSupportedCurrency(currency)) return fail('3100', `currency ${currency} is not a supported ISO 4217 currency`);
     const hub = await ensureHub();
-    const created = await runTransaction(db, engine, async (tx): Promise<Result<Participant>> => {
+    const created = await runRefusable(db, engine, async (tx): Promise<FspiopResult<Participant>> => {
       for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION'] as const) {
         if ((await findAccount(tx, hub.id, currency, type)) === undefined) {
           return fail('3100', `the hub has no ${type} account in ${currency}; create it first`);
@@ -116,7 +117,7 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
     return Promise.all(participants.map(withAccounts));
   }
 
-  async function setActive(name: string, isActive: boolean): Promise<Result<ParticipantWithAccounts>> {
+  async function setActive(name: string, isActive: boolean): Promise<FspiopResult<ParticipantWithAccounts>> {
     const participant = await find(name);
     if (participant === undefined) return fail('3200', `participant ${name} does not exist`);
     if (participant.is_hub === 1) return fail('3000', 'the hub participant cannot be deactivated');
@@ -125,18 +126,18 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
     return ok(await withAccounts({ ...participant, is_active: isActive ? 1 : 0 }));
   }
 
-  async function setAccountActive(name: string, accountId: number, isActive: boolean): Promise<Result<Account>> {
+  async function setAccountActive(name: string, accountId: number, isActive: boolean): Promise<FspiopResult<Account>> {
     const participant = await find(name);
     if (participant === undefined) return fail('3200', `participant ${name} does not exist`);
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
-    return runTransaction(db, engine, async (tx): Promise<Result<Account>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<Account>> => {
       const updated = await tx.updateTable('accounts').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() })
         .where('id', '=', accountId).where('participant_id', '=', participant.id).returningAll().executeTakeFirst();
       return updated === undefined ? fail('3200', `participant ${name} has no account ${accountId}`) : ok(updated);
     });
   }
 
-  async function listEndpoints(name: string): Promise<Result<{ type: string; value: string }[]>> {
+  async function listEndpoints(name: string): Promise<FspiopResult<{ type: string; value: string }[]>> {
     const participant = await find(name);
     if (participant === undefined) return fail('3200', `participant ${name} does not exist`);
     const rows = await db.selectFrom('participant_endpoints').select(['type', 'value']).where('participant_id', '=', participant.id).orderBy('type').execute();
@@ -144,7 +145,7 @@ export function createParticipantRegistry({ db, engine, clock }: Deps) {
   }
 
   /** Sets (or replaces) one endpoint of a participant. */
-  async function setEndpoint(name: string, type: string, value: string): Promise<Result<void>> {
+  async function setEndpoint(name: string, type: string, value: string): Promise<FspiopResult<void>> {
     const participant = await find(name);
     if (participant === undefined) return fail('3200', `participant ${name} does not exist`);
     if (!isEndpointType(type)) return fail('3100', `type ${JSON.stringify(type)} is not an endpoint type`);

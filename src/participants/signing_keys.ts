@@ -4,9 +4,10 @@
 // over without a moment in which its messages cannot be verified.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import type { Clock } from '../support/clock.ts';
-import { runTransaction, type Db, type Engine } from '../storage/index.ts';
+import { runRefusable, runTransaction, type Db, type Engine } from '../storage/index.ts';
 import { HUB_PARTICIPANT_NAME } from './registry.ts';
 import { parsePublicKey, SIGNING_KEY_LIMITS, type SigningAlg } from './signing_keys_policy.ts';
 
@@ -122,7 +123,7 @@ export function createSigningKeyRegistry({ db, engine, clock }: Deps) {
    * with the same window answers with the key as it stands (created: false),
    * so that an operator's retry is harmless.
    */
-  async function register(input: SigningKeyRegistration, createdBy: string): Promise<Result<{ key: SigningKeyRecord; created: boolean }>> {
+  async function register(input: SigningKeyRegistration, createdBy: string): Promise<FspiopResult<{ key: SigningKeyRecord; created: boolean }>> {
     const { participant } = input;
     if (participant === HUB_PARTICIPANT_NAME) return fail('3000', 'the hub\'s own key is its signing key file, not a registered key');
     const key = parsePublicKey(input.publicKey);
@@ -135,7 +136,7 @@ export function createSigningKeyRegistry({ db, engine, clock }: Deps) {
     const kid = await calculateJwkThumbprint(key.publicKey.export({ format: 'jwk' }), 'sha256');
     const publicKeyPem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-    return runTransaction(db, engine, async (tx): Promise<Result<{ key: SigningKeyRecord; created: boolean }>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<{ key: SigningKeyRecord; created: boolean }>> => {
       // Locking the participant's row serialises registrations per participant on PostgreSQL (SQLite runs one writer at a time), so the count below holds.
       let owner = tx.selectFrom('participants').select('id').where('name', '=', participant);
       if (engine === 'postgres') owner = owner.forUpdate();
@@ -166,7 +167,7 @@ export function createSigningKeyRegistry({ db, engine, clock }: Deps) {
   }
 
   /** Every key the participant has had, oldest first. */
-  async function list(participant: string): Promise<Result<SigningKeyRecord[]>> {
+  async function list(participant: string): Promise<FspiopResult<SigningKeyRecord[]>> {
     if (!(await participantExists(participant))) return fail('3200', `participant ${participant} does not exist`);
     const rows = await db.selectFrom('participant_signing_keys').selectAll().where('participant', '=', participant)
       .orderBy('created_at_ms').orderBy('kid').execute();
@@ -174,7 +175,7 @@ export function createSigningKeyRegistry({ db, engine, clock }: Deps) {
   }
 
   /** Revokes a key from now on. Revoking it again keeps the first revocation's time. */
-  async function revoke(participant: string, kid: string): Promise<Result<SigningKeyRecord>> {
+  async function revoke(participant: string, kid: string): Promise<FspiopResult<SigningKeyRecord>> {
     const nowMs = clock.nowMs();
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
     await runTransaction(db, engine, (tx) => tx.updateTable('participant_signing_keys').set({ revoked_at_ms: nowMs })

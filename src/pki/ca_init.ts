@@ -8,7 +8,8 @@
 // the intermediate); its nextUpdate is the intermediate's expiry, so that no
 // root ceremony is due before the intermediate itself must be replaced, and
 // an expired root CRL can never take every connection down by surprise.
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { INTERMEDIATE_KEY_ALGORITHM, ROOT_KEY_ALGORITHM, signingAlgorithmOf } from './ca_algorithms.ts';
 import { caPaths, ensurePrivateDirectory, fileExists, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeNewFile, type CaPaths } from './ca_files.ts';
 import { signCrl } from './crl.ts';
@@ -48,7 +49,7 @@ async function generateKeys(algorithm: typeof ROOT_KEY_ALGORITHM | typeof INTERM
 
 const caKeyUsages = () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true);
 
-export async function initCa(options: CaInitOptions): Promise<Result<CaInitReport>> {
+export async function initCa(options: CaInitOptions): Promise<FspiopResult<CaInitReport>> {
   const { dir, schemeName, nowMs } = options;
   if (schemeName.length === 0 || schemeName.length > SCHEME_NAME_LENGTH_MAX || !SCHEME_NAME_PATTERN.test(schemeName) || schemeName.trim() !== schemeName) {
     return fail('3100', `the scheme name must be 1..${SCHEME_NAME_LENGTH_MAX} printable characters, without leading or trailing spaces`);

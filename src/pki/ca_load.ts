@@ -7,7 +7,8 @@
 // matching its certificate, the intermediate signed by the root, the root CRL
 // signed by the root.
 import { randomBytes } from 'node:crypto';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { INTERMEDIATE_KEY_ALGORITHM, signingAlgorithmOf } from './ca_algorithms.ts';
 import { caPaths, fileExists, modeOf, readText, type CaPaths } from './ca_files.ts';
 import { certificatePem, pemToDer } from './pem.ts';
@@ -44,7 +45,7 @@ async function keyMatches(key: CryptoKey, certificate: x509.X509Certificate): Pr
   return nodeCrypto.subtle.verify(algorithm, publicKey, signature, probe);
 }
 
-export async function loadCa(dir: string): Promise<Result<SchemeCa>> {
+export async function loadCa(dir: string): Promise<FspiopResult<SchemeCa>> {
   const paths = caPaths(dir);
   for (const file of [paths.intermediateKey, paths.intermediateCertificate, paths.rootCertificate, paths.rootCrl]) {
     if (!fileExists(file)) return unavailable(`no scheme CA in ${dir}: ${file} is missing (run interlock pki init)`);

@@ -4,7 +4,8 @@
 // holds the private key). Nothing else in the CSR is used: its subject and any
 // extensions it asks for are ignored, because the CA decides the profile.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { CSR_PARSE_OPTIONS, CSR_PEM_CHARS_MAX, RSA_MODULUS_BITS_MAX, RSA_MODULUS_BITS_MIN, RSA_PUBLIC_EXPONENT } from './limits.ts';
 import { nodeCrypto, x509 } from './x509.ts';
 
@@ -30,7 +31,7 @@ const CSR_HASHES = new Set(['SHA-256', 'SHA-384', 'SHA-512']);
 
 const ACCEPTED_KEYS = `ECDSA P-256 or P-384, or RSA of ${RSA_MODULUS_BITS_MIN} bits or more`;
 
-function keyOf(spki: KeyObject): Result<{ keyKind: KeyKind; keyDescription: string }> {
+function keyOf(spki: KeyObject): FspiopResult<{ keyKind: KeyKind; keyDescription: string }> {
   const details = spki.asymmetricKeyDetails ?? {};
   if (spki.asymmetricKeyType === 'ec') {
     if (details.namedCurve === 'prime256v1') return ok({ keyKind: 'ecdsa-p256', keyDescription: 'ECDSA P-256' });
@@ -48,7 +49,7 @@ function keyOf(spki: KeyObject): Result<{ keyKind: KeyKind; keyDescription: stri
   return fail('3100', `the CSR's key is ${spki.asymmetricKeyType ?? 'of an unknown type'}; the scheme accepts ${ACCEPTED_KEYS}`);
 }
 
-export async function checkCsr(pem: unknown): Promise<Result<CheckedCsr>> {
+export async function checkCsr(pem: unknown): Promise<FspiopResult<CheckedCsr>> {
   if (typeof pem !== 'string' || pem.length === 0 || pem.length > CSR_PEM_CHARS_MAX) {
     return fail('3100', `the CSR must be PEM text of at most ${CSR_PEM_CHARS_MAX} characters`);
   }

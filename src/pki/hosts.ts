@@ -2,7 +2,8 @@
 // from the operator (or the admin API caller), never from the CSR: the CA
 // decides what a certificate says.
 import { isIP } from 'node:net';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { HOST_NAME_LENGTH_MAX, HOSTS_MAX } from './limits.ts';
 import type { x509 } from './x509.ts';
 
@@ -20,7 +21,7 @@ export function isDnsName(name: string): boolean {
 }
 
 /** The subjectAltName entries for `hosts`: IP addresses as iPAddress, anything else as a lower-case dNSName. */
-export function hostNames(hosts: readonly string[]): Result<x509.JsonGeneralName[]> {
+export function hostNames(hosts: readonly string[]): FspiopResult<x509.JsonGeneralName[]> {
   if (hosts.length > HOSTS_MAX) return fail('3100', `at most ${HOSTS_MAX} host names`);
   const names: x509.JsonGeneralName[] = [];
   const seen = new Set<string>();

@@ -1,7 +1,8 @@
 // Signs a participant certificate from a checked CSR: the fspId and profile
 // the caller gives, a lifetime within the scheme's bounds, and a random serial.
 // Recording it is the service's job (service.ts); this step only decides and signs.
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { signingAlgorithmOf } from './ca_algorithms.ts';
 import type { SchemeCa } from './ca_load.ts';
@@ -54,7 +55,7 @@ export interface LeafTerms {
 }
 
 /** Checks what the caller asks for, before any CSR is parsed: the cheap refusals first. */
-export function checkLeafTerms(ca: SchemeCa, request: Omit<LeafRequest, 'csr'>): Result<LeafTerms> {
+export function checkLeafTerms(ca: SchemeCa, request: Omit<LeafRequest, 'csr'>): FspiopResult<LeafTerms> {
   const { fspId, profile, hosts, lifetimeDays, nowMs } = request;
   if (!isParticipantName(fspId)) return fail('3100', 'fspId must be a participant name: 2..30 letters, digits, ".", "_" or "-", starting with a letter or digit');
   if (!isCertificateProfile(profile)) return fail('3100', 'profile must be client, server or both');
@@ -109,7 +110,7 @@ export async function signLeaf(ca: SchemeCa, terms: LeafTerms, csr: CheckedCsr):
 }
 
 /** checkLeafTerms then signLeaf. */
-export async function issueLeaf(ca: SchemeCa, request: LeafRequest): Promise<Result<IssuedLeaf>> {
+export async function issueLeaf(ca: SchemeCa, request: LeafRequest): Promise<FspiopResult<IssuedLeaf>> {
   const terms = checkLeafTerms(ca, request);
   return terms.ok ? ok(await signLeaf(ca, terms.value, request.csr)) : terms;
 }

@@ -10,9 +10,10 @@
 // then reads the first one's number and revocations), and the CRL with the
 // highest number lists every revocation committed before it.
 import { sql, type Transaction } from 'kysely';
-import { fail, ok, type Result } from '../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import type { Clock } from '../support/clock.ts';
-import { runTransaction, type Db, type Engine } from '../storage/index.ts';
+import { runRefusable, runTransaction, type Db, type Engine } from '../storage/index.ts';
 import type { Schema } from '../storage/schema.ts';
 import type { SchemeCa } from './ca_load.ts';
 import { checkCsr } from './csr.ts';
@@ -92,7 +93,7 @@ export function createPkiService(deps: PkiServiceDeps) {
 
   async function issueAndRecord(request: {
     fspId: unknown; csrPem: unknown; profile: unknown; hosts: readonly string[]; lifetimeDays?: unknown; createdBy: string; renews?: CertificateRecord;
-  }): Promise<Result<IssuedCertificate>> {
+  }): Promise<FspiopResult<IssuedCertificate>> {
     const nowMs = clock.nowMs();
     const terms = checkLeafTerms(ca, {
       fspId: request.fspId,
@@ -110,7 +111,7 @@ export function createPkiService(deps: PkiServiceDeps) {
     if (request.renews?.public_key_sha256 === issued.publicKeySha256) {
       return fail('3000', 'a renewal needs a new key: the CSR carries the key of the certificate it renews');
     }
-    return runTransaction(db, engine, async (tx) => {
+    return runRefusable(db, engine, async (tx) => {
       const reused = await tx.selectFrom('pki_certificates').select(['serial_hex', 'fsp_id']).where('public_key_sha256', '=', issued.publicKeySha256).executeTakeFirst();
       if (reused !== undefined) {
         // A key certified once, possibly since revoked as compromised, is never certified again.
@@ -187,7 +188,7 @@ export function createPkiService(deps: PkiServiceDeps) {
 
   return {
     /** Issues a certificate for `fspId` from a participant's CSR; the CA decides the profile and names. */
-    issue(request: IssueRequest): Promise<Result<IssuedCertificate>> {
+    issue(request: IssueRequest): Promise<FspiopResult<IssuedCertificate>> {
       return issueAndRecord({ ...request, hosts: request.hosts ?? [] });
     },
 
@@ -197,7 +198,7 @@ export function createPkiService(deps: PkiServiceDeps) {
      * until it expires or is revoked, so the participant can switch over with
      * both in service.
      */
-    async renew(request: RenewRequest): Promise<Result<IssuedCertificate>> {
+    async renew(request: RenewRequest): Promise<FspiopResult<IssuedCertificate>> {
       const serialHex = normaliseSerialHex(request.serialHex);
       const old = serialHex === undefined ? undefined : await findBySerial(serialHex);
       if (old === undefined) return fail('3200', `no certificate with serial ${request.serialHex.slice(0, 64)}`);
@@ -209,11 +210,11 @@ export function createPkiService(deps: PkiServiceDeps) {
     },
 
     /** Revokes a certificate for good, and publishes a CRL listing it in the same transaction. */
-    async revoke(serialText: string, reason: unknown = 'unspecified'): Promise<Result<{ record: CertificateRecord; crl: SignedCrl }>> {
+    async revoke(serialText: string, reason: unknown = 'unspecified'): Promise<FspiopResult<{ record: CertificateRecord; crl: SignedCrl }>> {
       if (!isRevocationReason(reason)) return fail('3100', 'reason must be one of unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn');
       const serialHex = normaliseSerialHex(serialText);
       if (serialHex === undefined) return fail('3100', 'serial must be hexadecimal');
-      return runTransaction(db, engine, async (tx) => {
+      return runRefusable(db, engine, async (tx) => {
         const nowMs = clock.nowMs();
         const revocationReason: RevocationReason = reason;
         const record = await tx.updateTable('pki_certificates')

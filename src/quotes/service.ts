@@ -9,7 +9,7 @@ import type { Tx } from '../ledger/index.ts';
 import { canonicalHash, canonicalJson } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
-import { findActiveFsp } from '../participants/index.ts';
+import { callbackEndpoint, findActiveFsp } from '../participants/index.ts';
 import type { Quote } from './tables.ts';
 
 export interface QuoteRequestBody {
@@ -39,7 +39,7 @@ function forward(recipient: string, method: 'POST' | 'PUT' | 'GET', pathSuffix: 
 
 export function createQuoteService({ db, engine, clock, enqueue }: QuoteDeps) {
   async function hasQuotesEndpoint(tx: Tx, participant: Participant): Promise<boolean> {
-    return (await tx.selectFrom('participant_endpoints').select('value').where('participant_id', '=', participant.id).where('type', '=', ENDPOINT).executeTakeFirst()) !== undefined;
+    return (await callbackEndpoint(tx, participant.id, ENDPOINT)) !== undefined;
   }
 
   async function refuse(tx: Tx, quoteId: string, inbound: Inbound, failure: Failure, nowMs: number): Promise<QuoteOutcome> {

@@ -1,12 +1,13 @@
 // Settlement models (central-settlement's /settlementModels). Interlock
 // settles deferred, net and multilateral against POSITION accounts; a model
 // of another kind is refused rather than stored and silently not honoured.
-import { fail, ok, type Failure, type Result } from '../fspiop/errors.ts';
+import { fail, type Failure, type FspiopResult } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 
 const failure = (code: '3000' | '3100' | '3200', detail: string): Failure => fail(code, detail).error;
 import type { Clock } from '../support/clock.ts';
 import { isSupportedCurrency } from '../support/money.ts';
-import { runTransaction, type Db, type Engine, type SettlementModel } from '../storage/index.ts';
+import { runRefusable, type Db, type Engine, type SettlementModel } from '../storage/index.ts';
 
 export interface SettlementModelInput {
   name: string;
@@ -52,8 +53,8 @@ export function createSettlementModels({ db, engine, clock }: { db: Db; engine: 
     return undefined;
   }
 
-  async function create(input: SettlementModelInput): Promise<Result<SettlementModel>> {
-    return runTransaction(db, engine, async (tx) => {
+  async function create(input: SettlementModelInput): Promise<FspiopResult<SettlementModel>> {
+    return runRefusable(db, engine, async (tx) => {
       const refusal = await createRefusal(input, tx);
       if (refusal !== undefined) return { ok: false as const, error: refusal };
       const model = await tx.insertInto('settlement_models').values({
@@ -86,8 +87,8 @@ export function createSettlementModels({ db, engine, clock }: { db: Db; engine: 
   const get = (name: string): Promise<SettlementModel | undefined> =>
     db.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirst();
 
-  async function setActive(name: string, isActive: boolean): Promise<Result<SettlementModel>> {
-    return runTransaction(db, engine, async (tx) => {
+  async function setActive(name: string, isActive: boolean): Promise<FspiopResult<SettlementModel>> {
+    return runRefusable(db, engine, async (tx) => {
       const refusal = await setActiveRefusal(name, isActive, tx);
       if (refusal !== undefined) return { ok: false as const, error: refusal };
       const model = await tx.selectFrom('settlement_models').selectAll().where('name', '=', name).executeTakeFirstOrThrow();

@@ -36,5 +36,6 @@ export function openStorage(url: string): Storage {
     },
   };
 }
-export { runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
+export { ownTables, type TablesView } from './tables.ts';
+export { runRefusable, runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
 export { STORAGE_OVERLOADED } from './group_commit.ts';

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fail, ok } from '../fspiop/errors.ts';
+import { fail } from '../fspiop/errors.ts';
+import { ok } from '../support/result.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import type { Transaction } from 'kysely';
 import type { Schema } from './schema.ts';
-import { runTransaction, withCommitHook } from './transaction.ts';
+import { runRefusable, runTransaction, withCommitHook } from './transaction.ts';
 
 describeOnEachEngine('runTransaction', (ctx) => {
   const exists = async (name: string) =>
     (await ctx.storage.db.selectFrom('participants').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
 
   test('a returned refusal rolls back what the work wrote, and is returned as it was', async () => {
-    const result = await runTransaction(ctx.storage.db, ctx.storage.engine, async (tx) => {
+    const result = await runRefusable(ctx.storage.db, ctx.storage.engine, async (tx) => {
       await tx.insertInto('participants').values({ name: 'refused', name_folded: 'refused', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
       return fail('3100', 'changed my mind');
     });
@@ -19,8 +20,16 @@ describeOnEachEngine('runTransaction', (ctx) => {
     assert.equal(await exists('refused'), false);
   });
 
+  test('runTransaction refuses work that returns a refusal, and rolls back what it wrote: only runRefusable may refuse', async () => {
+    await assert.rejects(runTransaction(ctx.storage.db, ctx.storage.engine, async (tx) => {
+      await tx.insertInto('participants').values({ name: 'misrouted', name_folded: 'misrouted', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
+      return fail('3100', 'a refusal that would otherwise commit');
+    }), /runTransaction: the work returned a refusal, which would commit; run work that can refuse with runRefusable/);
+    assert.equal(await exists('misrouted'), false);
+  });
+
   test('a success commits', async () => {
-    const result = await runTransaction(ctx.storage.db, ctx.storage.engine, async (tx) => {
+    const result = await runRefusable(ctx.storage.db, ctx.storage.engine, async (tx) => {
       await tx.insertInto('participants').values({ name: 'kept', name_folded: 'kept', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
       return ok('done');
     });
@@ -44,7 +53,7 @@ describeOnEachEngine('runTransaction', (ctx) => {
   test('a commit hook runs last in each transaction of its scope: when it throws, the work rolls back with it', async () => {
     const ran: string[] = [];
     const failing = withCommitHook(() => { ran.push('hook'); return Promise.reject(new Error('the audit append failed')); },
-      () => runTransaction(ctx.storage.db, ctx.storage.engine, insert('unaudited')));
+      () => runRefusable(ctx.storage.db, ctx.storage.engine, insert('unaudited')));
     await assert.rejects(failing, /the audit append failed/);
     assert.equal(await exists('unaudited'), false);
     const kept = await withCommitHook(async (tx) => {
@@ -52,7 +61,7 @@ describeOnEachEngine('runTransaction', (ctx) => {
       // The hook sees the work's writes: it is in the same transaction, after them.
       const seen = await (tx as unknown as Transaction<Schema>).selectFrom('participants').select('id').where('name', '=', 'audited').executeTakeFirst();
       assert.ok(seen !== undefined);
-    }, () => runTransaction(ctx.storage.db, ctx.storage.engine, insert('audited')));
+    }, () => runRefusable(ctx.storage.db, ctx.storage.engine, insert('audited')));
     assert.deepEqual(kept, { ok: true, value: 'audited' });
     assert.equal(await exists('audited'), true);
     assert.deepEqual(ran, ['hook', 'hook']);
@@ -60,9 +69,9 @@ describeOnEachEngine('runTransaction', (ctx) => {
 
   test('a refusal runs no commit hook, and a scope without one (the audit log\'s own) runs none', async () => {
     let hooks = 0;
-    const refused = await withCommitHook(() => { hooks += 1; return Promise.resolve(); }, () => runTransaction(ctx.storage.db, ctx.storage.engine, () => Promise.resolve(fail('3100', 'no'))));
+    const refused = await withCommitHook(() => { hooks += 1; return Promise.resolve(); }, () => runRefusable(ctx.storage.db, ctx.storage.engine, () => Promise.resolve(fail('3100', 'no'))));
     assert.equal(refused.ok, false);
-    await withCommitHook(() => { hooks += 1; return Promise.resolve(); }, () => withCommitHook(undefined, () => runTransaction(ctx.storage.db, ctx.storage.engine, insert('unhooked'))));
+    await withCommitHook(() => { hooks += 1; return Promise.resolve(); }, () => withCommitHook(undefined, () => runRefusable(ctx.storage.db, ctx.storage.engine, insert('unhooked'))));
     assert.equal(hooks, 0);
   });
 });

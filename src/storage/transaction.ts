@@ -1,8 +1,11 @@
 // Runs a unit of work in one database transaction.
 //
-// An expected failure returned by the work ({ ok: false, … }) rolls the
-// transaction back, so that a refusal never leaves partial writes behind,
-// whatever the work wrote before it decided to refuse.
+// Rollback is chosen by the caller: `runTransaction` commits whatever the work
+// returns (it rolls back only when the work throws); `runRefusable` takes work
+// that returns a Result and rolls back when it is a refusal ({ ok: false }),
+// so that a refusal never leaves partial writes behind, whatever the work wrote
+// before it decided to refuse. runTransaction refuses, loudly, work that
+// returns a refusal: a unit that can refuse must say so by its function.
 //
 // The work runs again (a bounded number of times) when the database refused
 // it only because of a concurrent transaction: a PostgreSQL serialisation
@@ -14,6 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Engine } from './engine.ts';
+import type { Result } from '../support/result.ts';
 import { createGroupCommitter, type GroupCommitter } from './group_commit.ts';
 
 export const TRANSACTION_ATTEMPTS_MAX = 3;
@@ -72,19 +76,33 @@ export function withCommitHook<T>(hook: CommitHook | undefined, scope: () => T):
   return commitHooks.run(hook, scope);
 }
 
+/** Runs `unit` in one transaction and commits what it returns; it rolls back only if `unit` throws. */
 export async function runTransaction<S, T>(db: Kysely<S>, engine: Engine, unit: (tx: Transaction<S>) => Promise<T>): Promise<T> {
+  return run(db, engine, async (tx) => {
+    const result = await unit(tx);
+    if (isRefusal(result)) throw new TypeError('runTransaction: the work returned a refusal, which would commit; run work that can refuse with runRefusable');
+    return result;
+  }, () => false);
+}
+
+/** Runs `unit` in one transaction: commits when it returns { ok: true }, rolls back when it returns { ok: false } (or throws). */
+export async function runRefusable<S, R extends Result<unknown, unknown>>(db: Kysely<S>, engine: Engine, unit: (tx: Transaction<S>) => Promise<R>): Promise<R> {
+  return run(db, engine, unit, (result) => !result.ok);
+}
+
+async function run<S, T>(db: Kysely<S>, engine: Engine, unit: (tx: Transaction<S>) => Promise<T>, refused: (result: T) => boolean): Promise<T> {
   const hook = commitHooks.getStore();
   const work = hook === undefined ? unit : async (tx: Transaction<S>): Promise<T> => {
     const result = await unit(tx);
-    if (!isRefusal(result)) await hook(tx as unknown as Transaction<never>);
+    if (!refused(result)) await hook(tx as unknown as Transaction<never>);
     return result;
   };
-  if (engine === 'sqlite') return committerOf(db).run(work, isRefusal);
+  if (engine === 'sqlite') return committerOf(db).run(work, refused);
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(async (tx) => {
         const result = await work(tx);
-        if (isRefusal(result)) throw new Refusal(result);
+        if (refused(result)) throw new Refusal(result);
         return result;
       });
     } catch (error) {

@@ -3,10 +3,10 @@
 // operations tests drive. Shared by the ledger's tests and by the worker
 // threads of its concurrency test, which open the same database file.
 import assert from 'node:assert/strict';
-import type { Result } from '../fspiop/errors.ts';
+import type { FspiopResult } from '../fspiop/errors.ts';
 import { abortTransfer, commitTransfer, createFunds, reserveTransfer, setInitialPositionAndLimits, type FundsOutcome } from '../ledger/index.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
-import { runTransaction, type Account, type JournalEntry, type Storage } from '../storage/index.ts';
+import { runRefusable, type Account, type JournalEntry, type Storage } from '../storage/index.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { formatAmount } from '../support/money.ts';
@@ -90,24 +90,24 @@ export function createLedgerFixture(storage: Storage, clock: Clock = steppingClo
     };
   }
 
-  async function fundsIn(p: TestParticipant, amountMinor: bigint, transferId = newTransferId('in')): Promise<Result<FundsOutcome>> {
+  async function fundsIn(p: TestParticipant, amountMinor: bigint, transferId = newTransferId('in')): Promise<FspiopResult<FundsOutcome>> {
     return funds.recordFundsIn(fundsRequest(p, amountMinor, transferId));
   }
 
-  async function fundsOutReserve(p: TestParticipant, amountMinor: bigint, transferId = newTransferId('out')): Promise<Result<FundsOutcome>> {
+  async function fundsOutReserve(p: TestParticipant, amountMinor: bigint, transferId = newTransferId('out')): Promise<FspiopResult<FundsOutcome>> {
     return funds.recordFundsOutPrepareReserve(fundsRequest(p, amountMinor, transferId));
   }
 
-  async function fundsOutCommit(p: TestParticipant, transferId: string): Promise<Result<FundsOutcome>> {
+  async function fundsOutCommit(p: TestParticipant, transferId: string): Promise<FspiopResult<FundsOutcome>> {
     return funds.recordFundsOutCommit(transferId, p.settlementId, 'test commit', TEST_OPERATOR);
   }
 
-  async function fundsOutAbort(p: TestParticipant, transferId: string): Promise<Result<FundsOutcome>> {
+  async function fundsOutAbort(p: TestParticipant, transferId: string): Promise<FspiopResult<FundsOutcome>> {
     return funds.recordFundsOutAbort(transferId, p.settlementId, 'test abort', TEST_OPERATOR);
   }
 
-  async function reserve(payer: TestParticipant, payee: TestParticipant, amountMinor: bigint, transferId = newTransferId('tr')): Promise<Result<JournalEntry>> {
-    return runTransaction(db, engine, (tx) => reserveTransfer(tx, engine, {
+  async function reserve(payer: TestParticipant, payee: TestParticipant, amountMinor: bigint, transferId = newTransferId('tr')): Promise<FspiopResult<JournalEntry>> {
+    return runRefusable(db, engine, (tx) => reserveTransfer(tx, engine, {
       transferId,
       payerParticipantId: payer.id,
       payeeParticipantId: payee.id,
@@ -117,16 +117,16 @@ export function createLedgerFixture(storage: Storage, clock: Clock = steppingClo
     }, clock.nowMs()));
   }
 
-  async function commit(transferId: string): Promise<Result<JournalEntry>> {
-    return runTransaction(db, engine, (tx) => commitTransfer(tx, engine, transferId, TEST_OPERATOR, clock.nowMs()));
+  async function commit(transferId: string): Promise<FspiopResult<JournalEntry>> {
+    return runRefusable(db, engine, (tx) => commitTransfer(tx, engine, transferId, TEST_OPERATOR, clock.nowMs()));
   }
 
-  async function abort(transferId: string): Promise<Result<JournalEntry>> {
-    return runTransaction(db, engine, (tx) => abortTransfer(tx, engine, transferId, TEST_OPERATOR, 'test abort', clock.nowMs()));
+  async function abort(transferId: string): Promise<FspiopResult<JournalEntry>> {
+    return runRefusable(db, engine, (tx) => abortTransfer(tx, engine, transferId, TEST_OPERATOR, 'test abort', clock.nowMs()));
   }
 
-  async function setLimits(p: TestParticipant, ndcMinor: bigint, initialPositionMinor = 0n): Promise<Result<void>> {
-    return runTransaction(db, engine, (tx) => setInitialPositionAndLimits(tx, engine, {
+  async function setLimits(p: TestParticipant, ndcMinor: bigint, initialPositionMinor = 0n): Promise<FspiopResult<void>> {
+    return runRefusable(db, engine, (tx) => setInitialPositionAndLimits(tx, engine, {
       participantId: p.id,
       currency: p.currency,
       netDebitCapMinor: ndcMinor,
@@ -169,7 +169,7 @@ export function createLedgerFixture(storage: Storage, clock: Clock = steppingClo
 export type LedgerFixture = ReturnType<typeof createLedgerFixture>;
 
 /** Asserts that `result` failed with `code`, and returns the failure's detail. */
-export function assertFails(result: Result<unknown>, code: string, message?: string): string {
+export function assertFails(result: FspiopResult<unknown>, code: string, message?: string): string {
   assert.equal(result.ok, false, `${message ?? 'expected a failure'}: expected ${code}, got success`);
   assert.ok(!result.ok);
   assert.equal(result.error.code, code, `${message ?? ''} (${result.error.detail})`);
@@ -177,7 +177,7 @@ export function assertFails(result: Result<unknown>, code: string, message?: str
 }
 
 /** Asserts that `result` succeeded, and returns its value. */
-export function assertOk<T>(result: Result<T>, message?: string): T {
+export function assertOk<T>(result: FspiopResult<T>, message?: string): T {
   assert.ok(result.ok, `${message ?? 'expected success'}: ${result.ok ? '' : `${result.error.code} ${result.error.detail}`}`);
   return result.value;
 }
@@ -199,7 +199,7 @@ export interface RaceOutcome {
   endMs: number;
 }
 
-function runRaceOp(f: LedgerFixture, op: RaceOp): Promise<Result<unknown>> {
+function runRaceOp(f: LedgerFixture, op: RaceOp): Promise<FspiopResult<unknown>> {
   switch (op.kind) {
     case 'reserve': return f.reserve(op.payer, op.payee, op.amountMinor, op.transferId);
     case 'fundsIn': return f.fundsIn(op.p, op.amountMinor, op.transferId);

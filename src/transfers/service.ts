@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { OutboundMessage } from '../delivery/message.ts';
 import type { Failure } from '../fspiop/errors.ts';
-import { findParticipant } from '../participants/index.ts';
+import { callbackEndpoint, findParticipant } from '../participants/index.ts';
 import { recordEvidence } from './evidence.ts';
 import { checkPrepareAgainstIlp, conditionMatches, conditionProblem } from '../ilp/index.ts';
 import { abortTransfer, commitTransfer, reserveTransfer } from '../ledger/index.ts';
@@ -176,8 +176,7 @@ export function createTransferService(deps: TransferDeps) {
       // other terms than the payer is charged for.
       const ilp = checkPrepareAgainstIlp(body, nowMs);
       if (!ilp.ok) return reject(ilp.error);
-      const endpoint = await tx.selectFrom('participant_endpoints').select('value')
-        .where('participant_id', '=', payee.id).where('type', '=', 'FSPIOP_CALLBACK_URL_TRANSFER_POST').executeTakeFirst();
+      const endpoint = await callbackEndpoint(tx, payee.id, 'FSPIOP_CALLBACK_URL_TRANSFER_POST');
       if (endpoint === undefined) return reject(fail('3201', 'the payee FSP has no transfer endpoint'));
 
       // 5. Reserve against liquidity (4001) and the net debit cap (4200).

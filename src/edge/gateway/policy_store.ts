@@ -8,9 +8,10 @@
 // one-row read, that they must read again.
 //
 // The Hub has neither: it never calls the FSPIOP API.
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import { HUB_PARTICIPANT_NAME } from '../../participants/index.ts';
-import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
+import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import { ALL_API_GRANTS, parseApiGrants, type ApiGrants } from './api_permissions.ts';
 import { API_ROLES, FSPIOP_APIS, type ApiRole, type FspiopApi } from './apis.ts';
@@ -123,7 +124,7 @@ export function createGatewayPolicyStore({ db, engine, clock }: Deps) {
   }
 
   /** A participant's allow-list entries, by family then range. */
-  async function ipAllowlist(participant: string): Promise<Result<IpAllowlistRecord[]>> {
+  async function ipAllowlist(participant: string): Promise<FspiopResult<IpAllowlistRecord[]>> {
     if (!(await participantExists(participant))) return fail('3200', `participant ${participant} does not exist`);
     const rows = await db.selectFrom('participant_ip_allowlist').selectAll().where('participant', '=', participant)
       .orderBy('family').orderBy('cidr').execute();
@@ -135,12 +136,12 @@ export function createGatewayPolicyStore({ db, engine, clock }: Deps) {
    * description?}, validated here whatever the caller checked). A range kept
    * keeps its creation time; a changed description updates its row.
    */
-  async function replaceIpAllowlist(participant: string, entries: unknown, change: PolicyChange): Promise<Result<IpAllowlistRecord[]>> {
+  async function replaceIpAllowlist(participant: string, entries: unknown, change: PolicyChange): Promise<FspiopResult<IpAllowlistRecord[]>> {
     if (participant === HUB_PARTICIPANT_NAME) return fail('3000', HUB_HAS_NO_GATEWAY_POLICY);
     const parsed = parseAllowlistEntries(entries);
     if (!parsed.ok) return fail('3100', parsed.reason);
     const nowMs = clock.nowMs();
-    return runTransaction(db, engine, async (tx): Promise<Result<IpAllowlistRecord[]>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<IpAllowlistRecord[]>> => {
       // Locking the participant's row serialises changes per participant on PostgreSQL (SQLite runs one writer at a time).
       let owner = tx.selectFrom('participants').select('id').where('name', '=', participant);
       if (engine === 'postgres') owner = owner.forUpdate();
@@ -170,7 +171,7 @@ export function createGatewayPolicyStore({ db, engine, clock }: Deps) {
     });
   }
 
-  async function apiPermissions(participant: string): Promise<Result<ApiPermissionsRecord>> {
+  async function apiPermissions(participant: string): Promise<FspiopResult<ApiPermissionsRecord>> {
     if (!(await participantExists(participant))) return fail('3200', `participant ${participant} does not exist`);
     const set = await db.selectFrom('participant_api_permission_sets').selectAll().where('participant', '=', participant).executeTakeFirst();
     if (set === undefined) return ok({ configured: false, permissions: ALL_API_GRANTS, updatedAtMs: null, changedBy: null, changeRequestId: null });
@@ -179,12 +180,12 @@ export function createGatewayPolicyStore({ db, engine, clock }: Deps) {
   }
 
   /** Stores a participant's permissions ({lookup: [roles], quotes: [roles], transfers: [roles]}, validated here): exactly these hold from now on. */
-  async function replaceApiPermissions(participant: string, permissions: unknown, change: PolicyChange): Promise<Result<ApiPermissionsRecord>> {
+  async function replaceApiPermissions(participant: string, permissions: unknown, change: PolicyChange): Promise<FspiopResult<ApiPermissionsRecord>> {
     if (participant === HUB_PARTICIPANT_NAME) return fail('3000', HUB_HAS_NO_GATEWAY_POLICY);
     const parsed = parseApiGrants(permissions);
     if (!parsed.ok) return fail('3100', parsed.reason);
     const nowMs = clock.nowMs();
-    return runTransaction(db, engine, async (tx): Promise<Result<ApiPermissionsRecord>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<ApiPermissionsRecord>> => {
       let owner = tx.selectFrom('participants').select('id').where('name', '=', participant);
       if (engine === 'postgres') owner = owner.forUpdate();
       if ((await owner.executeTakeFirst()) === undefined) return fail('3200', `participant ${participant} does not exist`);

@@ -18,7 +18,8 @@
 // least recently used bucket is dropped (normally a full one: participants are
 // few and the cap is far above them, so a partly empty bucket dropped early
 // would only give an idle participant a fresh burst).
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import type { Clock } from '../../support/clock.ts';
 import { isParticipantName } from '../../support/ids.ts';
 import { FSPIOP_APIS, type FspiopApi } from './apis.ts';
@@ -171,7 +172,7 @@ export function createRateLimiter(config: RateLimiterConfig, clock: Clock): Rate
  * Per-participant limits from configuration text: comma-separated
  * `participant:api=ratePerS/burst` entries, e.g. "bigfsp:transfers=500/1000,bigfsp:quotes=500/1000".
  */
-export function parseRateLimitOverrides(text: string): Result<RateLimitOverrides> {
+export function parseRateLimitOverrides(text: string): FspiopResult<RateLimitOverrides> {
   const overrides = new Map<string, Partial<Record<FspiopApi, RateLimit>>>();
   const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
   if (entries.length > OVERRIDE_ENTRIES_MAX) return fail('3100', `at most ${OVERRIDE_ENTRIES_MAX} rate limit overrides`);

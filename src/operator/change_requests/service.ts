@@ -21,10 +21,11 @@
 //     transaction, last: if the entry cannot be appended, the step is not
 //     taken (the caller gets the error, which the admin API answers 503).
 import { randomUUID } from 'node:crypto';
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import { canonicalHash, canonicalJson } from '../../support/canonical_json.ts';
 import type { Clock } from '../../support/clock.ts';
-import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
+import { runRefusable, runTransaction, type Db, type Engine } from '../../storage/index.ts';
 import { actorOf, recordInTransactionOrFail, type AdminAuditEvent, type AdminAuditSink, type AuditActor, type AuditTransaction } from '../audit_events.ts';
 import { decide, type Principal } from '../rbac/authorize.ts';
 import { approvePrivilege, requestPrivilege, type ChangeFunction } from '../rbac/privileges.ts';
@@ -159,7 +160,7 @@ export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeR
     return row === undefined ? { approvalsRequired: 1, pendingMsMax: PENDING_MS_DEFAULT } : { approvalsRequired: row.approvals_required, pendingMsMax: row.pending_ms_max };
   }
 
-  async function setPolicy(fn: ChangeFunction, next: Policy, by: string): Promise<Result<Policy>> {
+  async function setPolicy(fn: ChangeFunction, next: Policy, by: string): Promise<FspiopResult<Policy>> {
     if (!Number.isInteger(next.approvalsRequired) || next.approvalsRequired < 1 || next.approvalsRequired > APPROVALS_REQUIRED_MAX) {
       return fail('3100', `approvalsRequired must be 1 to ${APPROVALS_REQUIRED_MAX}`);
     }
@@ -172,7 +173,7 @@ export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeR
     return ok(next);
   }
 
-  async function submit(input: Submission): Promise<Result<ChangeRequest>> {
+  async function submit(input: Submission): Promise<FspiopResult<ChangeRequest>> {
     const exclusions = await rbac.exclusions();
     const allowed = decide(input.maker, requestPrivilege(input.fn), input.participant ?? undefined, exclusions);
     if (!allowed.allowed) return fail('3000', allowed.detail, { httpStatus: 403 });
@@ -183,7 +184,7 @@ export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeR
     const nowMs = clock.nowMs();
     const dedupeKey = canonicalHash({ fn: input.fn, request: input.request });
     const id = randomUUID();
-    const inserted = await runTransaction(db, engine, async (tx): Promise<Result<ChangeRequestRow>> => {
+    const inserted = await runRefusable(db, engine, async (tx): Promise<FspiopResult<ChangeRequestRow>> => {
       // A duplicate whose time has passed no longer blocks: it expires here, in the same transaction.
       await tx.updateTable('change_requests').set({ state: 'EXPIRED', decided_at_ms: nowMs, reason: 'expired before a decision' })
         .where('dedupe_key', '=', dedupeKey).where('state', '=', 'PENDING').where('expires_at_ms', '<=', nowMs).execute();
@@ -211,10 +212,10 @@ export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeR
    * of a request: the one that reached the policy's number and moved it to
    * APPROVED. Its caller runs the command and then calls recordOutcome.
    */
-  async function approve(approver: Principal, id: string, context: DecisionContext = {}): Promise<Result<Decision>> {
+  async function approve(approver: Principal, id: string, context: DecisionContext = {}): Promise<FspiopResult<Decision>> {
     const exclusions = await rbac.exclusions();
     const nowMs = clock.nowMs();
-    const decided = await runTransaction(db, engine, async (tx): Promise<Result<Decision> | { ok: true; value: { expired: ChangeRequestRow } }> => {
+    const decided = await runRefusable(db, engine, async (tx): Promise<FspiopResult<Decision> | { ok: true; value: { expired: ChangeRequestRow } }> => {
       let query = tx.selectFrom('change_requests').selectAll().where('id', '=', id);
       if (engine === 'postgres') query = query.forUpdate();
       const row = await query.executeTakeFirst();
@@ -252,8 +253,8 @@ export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeR
   }
 
   /** For the bootstrap administrator only (bootstrap.ts decides when): APPROVED with no second person, recorded as such. */
-  async function approveForBootstrap(id: string): Promise<Result<Decision>> {
-    return runTransaction(db, engine, async (tx): Promise<Result<Decision>> => {
+  async function approveForBootstrap(id: string): Promise<FspiopResult<Decision>> {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<Decision>> => {
       const reason = 'bootstrap: no second operator could approve yet';
       const row = await tx.updateTable('change_requests').set({ state: 'APPROVED', decided_at_ms: clock.nowMs(), reason })
         .where('id', '=', id).where('state', '=', 'PENDING').returningAll().executeTakeFirst();
@@ -263,7 +264,7 @@ export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeR
     });
   }
 
-  async function reject(approver: Principal, id: string, reason: string, context: DecisionContext = {}): Promise<Result<ChangeRequest>> {
+  async function reject(approver: Principal, id: string, reason: string, context: DecisionContext = {}): Promise<FspiopResult<ChangeRequest>> {
     const exclusions = await rbac.exclusions();
     const row = await db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) return fail('3200', `change request ${id} does not exist`);
@@ -273,15 +274,15 @@ export function createChangeRequests({ db, engine, clock, rbac, audit }: ChangeR
     return close(id, 'REJECTED', reason, { actor: actorOf(approver), action: 'CHANGE_REQUEST_REJECT', ...from(context.sourceAddress) });
   }
 
-  async function cancel(maker: Principal, id: string, reason: string, context: DecisionContext = {}): Promise<Result<ChangeRequest>> {
+  async function cancel(maker: Principal, id: string, reason: string, context: DecisionContext = {}): Promise<FspiopResult<ChangeRequest>> {
     const row = await db.selectFrom('change_requests').selectAll().where('id', '=', id).executeTakeFirst();
     if (row === undefined) return fail('3200', `change request ${id} does not exist`);
     if (row.maker_id !== maker.id) return fail('3000', 'only its maker can cancel a change request', { httpStatus: 403 });
     return close(id, 'CANCELLED', reason, { actor: actorOf(maker), action: 'CHANGE_REQUEST_CANCEL', ...from(context.sourceAddress) });
   }
 
-  async function close(id: string, state: 'REJECTED' | 'CANCELLED', reason: string, step: { actor: AuditActor; action: string; sourceAddress?: string }): Promise<Result<ChangeRequest>> {
-    const closed = await runTransaction(db, engine, async (tx): Promise<Result<ChangeRequestRow>> => {
+  async function close(id: string, state: 'REJECTED' | 'CANCELLED', reason: string, step: { actor: AuditActor; action: string; sourceAddress?: string }): Promise<FspiopResult<ChangeRequest>> {
+    const closed = await runRefusable(db, engine, async (tx): Promise<FspiopResult<ChangeRequestRow>> => {
       const row = await tx.updateTable('change_requests').set({ state, decided_at_ms: clock.nowMs(), reason })
         .where('id', '=', id).where('state', '=', 'PENDING').returningAll().executeTakeFirst();
       if (row === undefined) return fail('3000', `change request ${id} is not PENDING`);

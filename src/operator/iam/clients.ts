@@ -8,12 +8,13 @@
 // its scheme TLS certificate (RFC 8705 tls_client_auth: the certificate's
 // urn:mojaloop:fspid SAN must name the same fspId) and gets access tokens
 // bound to that certificate. Deactivating the participant ends its client.
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import { fspIdUri } from '../../pki/identity.ts';
 import { findActiveFsp } from '../../participants/lookup.ts';
 import type { Clock } from '../../support/clock.ts';
 import { isParticipantName } from '../../support/ids.ts';
-import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
+import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import { IAM_SIGNING_ALG } from './keys.ts';
 import type { IamClient } from './tables.ts';
 
@@ -76,14 +77,14 @@ export function clientView(client: IamClient) {
 export function createClientStore({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
   const find = (clientId: string) => db.selectFrom('iam_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
 
-  async function create(input: { clientId: string; displayName: string; jwks: unknown }, createdBy: string): Promise<Result<IamClient>> {
+  async function create(input: { clientId: string; displayName: string; jwks: unknown }, createdBy: string): Promise<FspiopResult<IamClient>> {
     if (!isClientId(input.clientId)) return fail('3100', 'clientId must be 3..64 lower-case letters, digits, ".", "_" or "-"');
     const problem = publicKeysProblem(input.jwks);
     if (problem !== undefined) return fail('3100', problem);
     const keys = (input.jwks as { keys: Record<string, unknown>[] }).keys.map((k) => ({ kty: k['kty'], crv: k['crv'], x: k['x'], y: k['y'], ...(typeof k['kid'] === 'string' ? { kid: k['kid'] } : {}) }));
     const nowMs = clock.nowMs();
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
-    return runTransaction(db, engine, async (tx): Promise<Result<IamClient>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<IamClient>> => {
       const created = await tx.insertInto('iam_clients').values({
         client_id: input.clientId, display_name: input.displayName, public_jwks: JSON.stringify({ keys }), is_active: 1,
         created_at_ms: nowMs, created_by: createdBy, changed_at_ms: nowMs,
@@ -92,9 +93,9 @@ export function createClientStore({ db, engine, clock }: { db: Db; engine: Engin
     });
   }
 
-  async function setActive(clientId: string, isActive: boolean): Promise<Result<IamClient>> {
+  async function setActive(clientId: string, isActive: boolean): Promise<FspiopResult<IamClient>> {
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
-    return runTransaction(db, engine, async (tx): Promise<Result<IamClient>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<IamClient>> => {
       const updated = await tx.updateTable('iam_clients').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('client_id', '=', clientId).returningAll().executeTakeFirst();
       return updated === undefined ? fail('3200', `client ${clientId} does not exist`) : ok(updated);
     });

@@ -1,6 +1,7 @@
 // The configuration of an external OpenID Connect issuer, parsed and checked
 // when the hub's configuration is loaded (config/config.ts), with no I/O.
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import { isParticipantName } from '../../support/ids.ts';
 
 const ROLE_MAP_ENTRIES_MAX = 64;
@@ -20,7 +21,7 @@ export interface ExternalIssuerConfig {
  * Parses "external=local[@participant],…", e.g.
  * "hub-ops-maker=operations-maker,hub-ops-checker=operations-checker,dfsp-a-audit=auditor@dfspa".
  */
-export function parseRoleMap(text: string): Result<ExternalIssuerConfig['roleMap']> {
+export function parseRoleMap(text: string): FspiopResult<ExternalIssuerConfig['roleMap']> {
   const map = new Map<string, { role: string; participant: string | null }>();
   for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
     const [external = '', local = '', ...extra] = entry.split('=');

@@ -6,9 +6,10 @@
 // here for the audit events. The TOTP secret is stored sealed (secret_box.ts)
 // for its operator's row, and opened only to check a code.
 import { randomUUID } from 'node:crypto';
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import type { Clock } from '../../support/clock.ts';
-import { runTransaction, type Db, type Engine } from '../../storage/index.ts';
+import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import { LOCKOUT_FAILURES_MAX, LOCKOUT_MS } from './limits.ts';
 import { dummyVerify, hashPassword, oneTimePassword, passwordProblem, verifyPassword } from './password.ts';
 import type { Operator } from './tables.ts';
@@ -62,7 +63,7 @@ export function createOperatorStore({ db, engine, clock, secretBox = inMemorySec
    * Creates an operator with a one-time password, returned once to be handed
    * over (it is changed at first sign-in, where the TOTP enrolment happens too).
    */
-  async function create(input: { username: string; displayName: string; isBootstrap?: boolean }, createdBy: string): Promise<Result<{ operator: Operator; oneTimePassword: string }>> {
+  async function create(input: { username: string; displayName: string; isBootstrap?: boolean }, createdBy: string): Promise<FspiopResult<{ operator: Operator; oneTimePassword: string }>> {
     const username = input.username.toLowerCase();
     if (!isUsername(username)) return fail('3100', 'username must be 2..64 lower-case letters, digits, ".", "_" or "-"');
     if (input.displayName.length === 0 || input.displayName.length > 128) return fail('3100', 'displayName must be 1..128 characters');
@@ -71,7 +72,7 @@ export function createOperatorStore({ db, engine, clock, secretBox = inMemorySec
     const nowMs = clock.nowMs();
     const passwordHash = await hashPassword(password);
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
-    const created = await runTransaction(db, engine, async (tx): Promise<Result<Operator>> => {
+    const created = await runRefusable(db, engine, async (tx): Promise<FspiopResult<Operator>> => {
       const operator = await tx.insertInto('operators').values({
         id: randomUUID(),
         username,
@@ -163,7 +164,7 @@ export function createOperatorStore({ db, engine, clock, secretBox = inMemorySec
     return { ok: true, operator };
   }
 
-  async function changePassword(id: string, password: string): Promise<Result<void>> {
+  async function changePassword(id: string, password: string): Promise<FspiopResult<void>> {
     const operator = await find(id);
     if (operator === undefined) return fail('3200', 'no such operator');
     const problem = passwordProblem(password, { username: operator.username });
@@ -175,21 +176,21 @@ export function createOperatorStore({ db, engine, clock, secretBox = inMemorySec
     return ok(undefined);
   }
 
-  async function setActive(id: string, isActive: boolean): Promise<Result<Operator>> {
+  async function setActive(id: string, isActive: boolean): Promise<FspiopResult<Operator>> {
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
-    return runTransaction(db, engine, async (tx): Promise<Result<Operator>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<Operator>> => {
       const updated = await tx.updateTable('operators').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('id', '=', id).returningAll().executeTakeFirst();
       return updated === undefined ? fail('3200', `operator ${id} does not exist`) : ok(updated);
     });
   }
 
   /** A new one-time password; the TOTP enrolment and any lock-out are cleared (the operator enrols again at next sign-in). */
-  async function resetCredential(id: string): Promise<Result<{ operator: Operator; oneTimePassword: string }>> {
+  async function resetCredential(id: string): Promise<FspiopResult<{ operator: Operator; oneTimePassword: string }>> {
     const password = oneTimePassword();
     const nowMs = clock.nowMs();
     const passwordHash = await hashPassword(password);
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
-    return runTransaction(db, engine, async (tx): Promise<Result<{ operator: Operator; oneTimePassword: string }>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<{ operator: Operator; oneTimePassword: string }>> => {
       const operator = await tx.updateTable('operators').set({
         password_hash: passwordHash, is_password_temporary: 1, totp_secret: null, totp_last_counter: null,
         failed_attempts: 0, locked_until_ms: null, password_changed_at_ms: nowMs, changed_at_ms: nowMs,

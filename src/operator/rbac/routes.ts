@@ -14,7 +14,8 @@
 //   GET  /approvalPolicies                     approvals needed and time allowed, per function
 //   PUT  /approvalPolicies/{function}          {approvalsRequired, pendingMsMax}
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import { access } from '../access.ts';
 import type { ChangeRequests } from '../change_requests/service.ts';
 import type { ClientStore } from '../iam/clients.ts';
@@ -56,7 +57,7 @@ export function registerRbacRoutes(app: FastifyInstance, deps: RbacRouteDeps): v
   const { rbac, operators, clients, changeRequests } = deps;
 
   /** An operator's username or a client's id, to the principal id grants are kept under. */
-  async function principalOf(name: string): Promise<Result<{ id: string; kind: PrincipalKind }>> {
+  async function principalOf(name: string): Promise<FspiopResult<{ id: string; kind: PrincipalKind }>> {
     const operator = await operators.findByUsername(name);
     if (operator !== undefined) return ok({ id: operator.id, kind: 'operator' });
     const client = await clients.find(name);

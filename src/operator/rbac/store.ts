@@ -3,10 +3,11 @@
 // here (grant and definition time); authorize.ts refuses again at request
 // time, which also covers an exclusion added after the grants.
 import type { Transaction } from 'kysely';
-import { fail, ok, type Result } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { ok } from '../../support/result.ts';
 import type { Clock } from '../../support/clock.ts';
 import { isParticipantName } from '../../support/ids.ts';
-import { runTransaction, type Db, type Engine, type Schema } from '../../storage/index.ts';
+import { runRefusable, type Db, type Engine, type Schema } from '../../storage/index.ts';
 import type { Grant } from './authorize.ts';
 import { BOOTSTRAP_ROLE, DEFAULT_ROLES, moneyApprovalsIn, type RoleDefinition } from './default_roles.ts';
 import { isPrivilege, type Privilege } from './privileges.ts';
@@ -79,13 +80,13 @@ export function createRbacStore({ db, engine, clock }: { db: Db; engine: Engine;
   }
 
   /** Creates a role or replaces its privileges; refused if any holder would then break an exclusion. */
-  async function defineRole(input: { name: string; description: string; privileges: readonly string[] }, by: string): Promise<Result<RoleDefinition>> {
+  async function defineRole(input: { name: string; description: string; privileges: readonly string[] }, by: string): Promise<FspiopResult<RoleDefinition>> {
     if (!ROLE_NAME_PATTERN.test(input.name)) return fail('3100', 'role name must be 2..64 lower-case letters, digits, ".", "_" or "-"');
     if (input.privileges.length > ROLE_PRIVILEGES_MAX) return fail('3100', `a role has at most ${ROLE_PRIVILEGES_MAX} privileges`);
     const unknown = input.privileges.filter((p) => !isPrivilege(p));
     if (unknown.length > 0) return fail('3100', `unknown privileges: ${unknown.join(', ')}`);
     const privileges = [...new Set(input.privileges as Privilege[])].sort();
-    return runTransaction(db, engine, async (tx): Promise<Result<RoleDefinition>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<RoleDefinition>> => {
       const rules = await exclusionsIn(tx);
       const alone = violatedExclusions(new Set(privileges), rules);
       if (alone.length > 0) return sodFailure(`role ${input.name}`, alone);
@@ -107,9 +108,9 @@ export function createRbacStore({ db, engine, clock }: { db: Db; engine: Engine;
     });
   }
 
-  async function grant(input: { principalId: string; principalKind: PrincipalKind; role: string; participant: string | null }, by: string): Promise<Result<GrantRecord>> {
+  async function grant(input: { principalId: string; principalKind: PrincipalKind; role: string; participant: string | null }, by: string): Promise<FspiopResult<GrantRecord>> {
     if (input.participant !== null && !isParticipantName(input.participant)) return fail('3100', 'participant must be a participant name');
-    return runTransaction(db, engine, async (tx): Promise<Result<GrantRecord>> => {
+    return runRefusable(db, engine, async (tx): Promise<FspiopResult<GrantRecord>> => {
       const role = await tx.selectFrom('roles').select('name').where('name', '=', input.role).executeTakeFirst();
       if (role === undefined) return fail('3200', `role ${input.role} does not exist`);
       if (input.participant !== null) {
@@ -131,7 +132,7 @@ export function createRbacStore({ db, engine, clock }: { db: Db; engine: Engine;
     });
   }
 
-  async function revoke(input: { principalId: string; role: string; participant: string | null }): Promise<Result<void>> {
+  async function revoke(input: { principalId: string; role: string; participant: string | null }): Promise<FspiopResult<void>> {
     const removed = await db.deleteFrom('principal_roles').where('principal_id', '=', input.principalId).where('role', '=', input.role)
       .where('participant', '=', input.participant ?? UNSCOPED).executeTakeFirst();
     return removed.numDeletedRows === 0n ? fail('3200', `${input.principalId} does not hold ${input.role}`) : ok(undefined);
@@ -146,7 +147,7 @@ export function createRbacStore({ db, engine, clock }: { db: Db; engine: Engine;
     }));
   }
 
-  async function addExclusion(a: string, b: string, by: string): Promise<Result<Exclusion>> {
+  async function addExclusion(a: string, b: string, by: string): Promise<FspiopResult<Exclusion>> {
     if (!isPrivilege(a) || !isPrivilege(b) || a === b) return fail('3100', 'an exclusion names two different privileges');
     const e = normaliseExclusion(a, b);
     const inserted = await db.insertInto('sod_exclusions').values({ privilege_a: e.a, privilege_b: e.b, created_at_ms: clock.nowMs(), created_by: by })
@@ -154,7 +155,7 @@ export function createRbacStore({ db, engine, clock }: { db: Db; engine: Engine;
     return inserted === undefined ? fail('3000', `${describeExclusion(e)} is already excluded`) : ok(e);
   }
 
-  async function removeExclusion(a: string, b: string): Promise<Result<void>> {
+  async function removeExclusion(a: string, b: string): Promise<FspiopResult<void>> {
     if (!isPrivilege(a) || !isPrivilege(b)) return fail('3100', 'an exclusion names two privileges');
     const e = normaliseExclusion(a, b);
     const removed = await db.deleteFrom('sod_exclusions').where('privilege_a', '=', e.a).where('privilege_b', '=', e.b).executeTakeFirst();
