@@ -133,12 +133,12 @@ export async function createAuditLog(deps: AuditLogDeps): Promise<AuditLog> {
     verifierKey,
     append(entry) {
       const encoded = encodeEntry(entry);
-      if (!encoded.ok) return Promise.resolve({ ok: false, problem: 'entry-too-large', reason: encoded.reason });
+      if (!encoded.ok) return Promise.resolve({ ok: false, problem: 'entry-too-large', reason: encoded.error });
       return sequencer.append(pendingEntryOf(entry, encoded.value));
     },
     async appendInTransaction(tx, entry) {
       const encoded = encodeEntry(entry);
-      if (!encoded.ok) throw new AuditAppendError(`the audit entry cannot be stored: ${encoded.reason}`);
+      if (!encoded.ok) throw new AuditAppendError(`the audit entry cannot be stored: ${encoded.error}`);
       return sequencer.appendInTransaction(tx, pendingEntryOf(entry, encoded.value));
     },
     checkpointNow,

@@ -67,7 +67,7 @@ export class UsageError extends Error {
 /** A log's verifier key given on the command line. */
 export function logVerifier(text: string, option: string): NoteVerifier {
   const parsed = parseEd25519VerifierKey(text);
-  if (!parsed.ok) throw new UsageError(`${option} ${text}: ${parsed.reason}`);
+  if (!parsed.ok) throw new UsageError(`${option} ${text}: ${parsed.error}`);
   return parsed.value;
 }
 
@@ -102,7 +102,7 @@ async function verify(args: readonly string[], output: AuditCliOutput): Promise<
   const logKey = logVerifier(values.key, '--key');
   const witnessKeys = (values['witness-key'] ?? []).map((text) => {
     const parsed = parseCosignatureVerifierKey(text);
-    if (!parsed.ok) throw new UsageError(`--witness-key ${text}: ${parsed.reason}`);
+    if (!parsed.ok) throw new UsageError(`--witness-key ${text}: ${parsed.error}`);
     return parsed.value;
   });
   const quorumText = values['witness-quorum'];

@@ -55,7 +55,7 @@ export function parseWitnesses(value: unknown): Parsed {
     const problem = httpUrlProblem(url, 'a witness url');
     if (problem !== undefined) return { expected: `${expected}; ${problem}` };
     const key = parseCosignatureVerifierKey(verifierKey);
-    if (!key.ok) return { expected: `${expected}; ${verifierKey}: ${key.reason}` };
+    if (!key.ok) return { expected: `${expected}; ${verifierKey}: ${key.error}` };
     if (witnesses.some((w) => w.verifierKey === verifierKey)) return { expected: `${expected}; a witness key is listed twice` };
     witnesses.push({ url, verifierKey });
   }

@@ -16,7 +16,7 @@ import type { AuditDb } from './store.ts';
 export function witnessesOf(configured: readonly WitnessConfig[]): Witness[] {
   return configured.map(({ url, verifierKey }) => {
     const verifier = parseCosignatureVerifierKey(verifierKey);
-    if (!verifier.ok) throw new Error(`audit.witnesses: ${verifierKey}: ${verifier.reason}`);
+    if (!verifier.ok) throw new Error(`audit.witnesses: ${verifierKey}: ${verifier.error}`);
     return { url, verifier: verifier.value };
   });
 }

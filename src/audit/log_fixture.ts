@@ -46,7 +46,7 @@ export function testEntry(i: number, overrides: Partial<AuditEntry> = {}): Audit
 
 export function pendingEntry(entry: AuditEntry): PendingEntry {
   const encoded = encodeEntry(entry);
-  if (!encoded.ok) throw new Error(encoded.reason);
+  if (!encoded.ok) throw new Error(encoded.error);
   return pendingEntryOf(entry, encoded.value);
 }
 

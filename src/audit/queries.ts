@@ -182,7 +182,7 @@ async function search(readers: Readers, filter: SearchFilter): Promise<FspiopRes
     // The search columns are copies; the entry is what the tree holds. A disagreement means the database
     // was changed behind the log: the entry is left out here, and the verifier will name it.
     if (!decoded.ok || !matches(decoded.value, filter)) {
-      log.error({ index: row.idx, reason: decoded.ok ? 'the search columns disagree with the entry' : decoded.reason }, 'AUDIT LOG INTEGRITY: a stored entry does not match its search columns');
+      log.error({ index: row.idx, reason: decoded.ok ? 'the search columns disagree with the entry' : decoded.error }, 'AUDIT LOG INTEGRITY: a stored entry does not match its search columns');
       continue;
     }
     results.push({ index: row.idx, entry: decoded.value, entryText: bytes.toString('utf8'), leafHash: bytesOf(row.leaf_hash), proof: await proveInclusion(row.idx, checkpoint.size, read) });

@@ -93,7 +93,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDeps):
 
   app.get<{ Params: { '*': string } }, AuditRouteConfig>('/audit/tile/*', { config }, async (request, reply) => {
     const path = parseTilePath(`tile/${request.params['*']}`);
-    if (!path.ok) return sendFailure(reply, { code: '3002', detail: `${path.reason}: tile/${request.params['*']}` });
+    if (!path.ok) return sendFailure(reply, { code: '3002', detail: `${path.error}: tile/${request.params['*']}` });
     const { kind, tile } = path.value;
     const bytes = kind === 'entries' ? await queries.entryBundle(tile.index, tile.width) : await queries.tile(tile.level, tile.index, tile.width);
     if (!bytes.ok) return sendFailure(reply, bytes.error);

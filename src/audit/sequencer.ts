@@ -174,7 +174,7 @@ export async function checkLastCheckpoint(db: AuditDb, tree: TreeState, origin: 
   const plan = consistencyProofPlan(size, n);
   const proof = proofFromPlan(plan, await nodeReader(db, n)(plan.nodes));
   const verdict = verifyConsistency({ size1: size, size2: n, root1: rootHash, root2: tree.root(), proof });
-  if (!verdict.ok) throw new AuditIntegrityError(`audit log: the stored tree of ${n} entries does not extend checkpoint ${last.seq} (size ${size}): ${verdict.reason}`);
+  if (!verdict.ok) throw new AuditIntegrityError(`audit log: the stored tree of ${n} entries does not extend checkpoint ${last.seq} (size ${size}): ${verdict.error}`);
   return last;
 }
 

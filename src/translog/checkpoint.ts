@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
 import { HASH_BYTES, type Hash } from './merkle.ts';
 import type { NoteSigner, NoteVerifier } from './note_key.ts';
-import { accepted, refused, type Outcome } from './outcome.ts';
+import { err, ok } from '../support/result.ts';
+import type { Outcome } from './outcome.ts';
 import { noteTextProblem, openNote, signNote, type NoteProblem, type OpenedNote } from './signed_note.ts';
 import { isTreeSize, TREE_SIZE_MAX } from './tree_size.ts';
 
@@ -36,17 +37,17 @@ export function formatCheckpoint({ origin, size, rootHash, extensions }: Checkpo
 /** Reads a checkpoint's note text. Sizes past TREE_SIZE_MAX are refused: the audit log cannot hold them exactly. */
 export function parseCheckpoint(text: string): Outcome<Checkpoint> {
   const problem = noteTextProblem(text);
-  if (problem !== undefined) return refused(problem);
+  if (problem !== undefined) return err(problem);
   const [origin, sizeText, rootText, ...extensions] = text.slice(0, -1).split('\n');
-  if (origin === undefined || sizeText === undefined || rootText === undefined) return refused('a checkpoint has at least three lines');
-  if (origin.length === 0) return refused('the checkpoint origin is empty');
-  if (!DECIMAL.test(sizeText)) return refused('the checkpoint tree size is not a decimal without sign, spaces or leading zeros');
+  if (origin === undefined || sizeText === undefined || rootText === undefined) return err('a checkpoint has at least three lines');
+  if (origin.length === 0) return err('the checkpoint origin is empty');
+  if (!DECIMAL.test(sizeText)) return err('the checkpoint tree size is not a decimal without sign, spaces or leading zeros');
   const size = Number(sizeText);
-  if (!isTreeSize(size)) return refused(`the checkpoint tree size is past ${TREE_SIZE_MAX}`);
+  if (!isTreeSize(size)) return err(`the checkpoint tree size is past ${TREE_SIZE_MAX}`);
   const rootHash = decodeCanonicalBase64(rootText);
-  if (rootHash?.length !== HASH_BYTES) return refused('the checkpoint root hash is not base64 of 32 bytes');
-  if (extensions.some((line) => line.length === 0)) return refused('a checkpoint extension line is empty');
-  return accepted({ origin, size, rootHash, extensions });
+  if (rootHash?.length !== HASH_BYTES) return err('the checkpoint root hash is not base64 of 32 bytes');
+  if (extensions.some((line) => line.length === 0)) return err('a checkpoint extension line is empty');
+  return ok({ origin, size, rootHash, extensions });
 }
 
 /** The checkpoint as a signed note. */
@@ -75,7 +76,7 @@ export function openCheckpoint(input: string | Uint8Array, origin: string, logVe
   const note = openNote(input, logVerifiers);
   if (!note.ok) return note;
   const checkpoint = parseCheckpoint(note.value.text);
-  if (!checkpoint.ok) return { ok: false, problem: 'malformed', reason: checkpoint.reason };
+  if (!checkpoint.ok) return { ok: false, problem: 'malformed', reason: checkpoint.error };
   if (checkpoint.value.origin !== origin) return { ok: false, problem: 'wrong-origin', reason: 'the checkpoint is from another log' };
   return { ok: true, value: { checkpoint: checkpoint.value, note: note.value } };
 }

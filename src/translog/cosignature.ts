@@ -27,7 +27,8 @@ import {
   type NoteSigner,
   type NoteVerifier,
 } from './note_key.ts';
-import { accepted, refused, type Outcome } from './outcome.ts';
+import { err, ok } from '../support/result.ts';
+import type { Outcome } from './outcome.ts';
 
 /** Signature type of timestamped Ed25519 cosignatures. */
 export const COSIGNATURE_TYPE = 0x04;
@@ -95,8 +96,8 @@ export function cosignatureVerifierKey(name: string, publicKey: KeyObject): stri
 export function parseCosignatureVerifierKey(text: string): Outcome<NoteVerifier> {
   const parsed = parseVerifierKey(text);
   if (!parsed.ok) return parsed;
-  if (parsed.value.type !== COSIGNATURE_TYPE) return refused(`the verifier key has type ${parsed.value.type}, not an Ed25519 cosignature (4)`);
+  if (parsed.value.type !== COSIGNATURE_TYPE) return err(`the verifier key has type ${parsed.value.type}, not an Ed25519 cosignature (4)`);
   const publicKey = ed25519PublicKeyFromBytes(parsed.value.publicKey);
   if (!publicKey.ok) return publicKey;
-  return accepted(cosignatureVerifier(parsed.value.name, publicKey.value));
+  return ok(cosignatureVerifier(parsed.value.name, publicKey.value));
 }

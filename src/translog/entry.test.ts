@@ -71,7 +71,7 @@ describe('entry: canonical encoding', () => {
         const e: AuditEntry = { ...entry, before, after, result: { outcome, reason: outcome === 'succeeded' ? null : auditText('3100') }, sourceAddress: ip };
         const bytes = encoded(e);
         const decoded = decodeEntry(bytes);
-        assert.ok(decoded.ok, decoded.ok ? '' : decoded.reason);
+        assert.ok(decoded.ok, decoded.ok ? '' : decoded.error);
         assert.deepEqual(encoded(decoded.value), bytes);
       }),
       { numRuns: 200 },
@@ -106,7 +106,7 @@ describe('entry: canonical encoding', () => {
   it(`refuses, as a value, an entry over ${ENTRY_BYTES_MAX} bytes (the tlog-tiles bundle limit)`, () => {
     const large = { ...entry, after: { endpoint: auditText('x'.repeat(ENTRY_BYTES_MAX)) } };
     const result = encodeEntry(large);
-    assert.ok(!result.ok && result.reason.includes(String(ENTRY_BYTES_MAX)));
+    assert.ok(!result.ok && result.error.includes(String(ENTRY_BYTES_MAX)));
   });
 
   it('a malformed entry is a programmer error', () => {

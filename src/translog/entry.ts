@@ -15,7 +15,8 @@ import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
 import { canonicalJson } from '../support/canonical_json.ts';
 import { ENTRY_BYTES_MAX, ENTRY_IDENTIFIER_LENGTH_MAX, PERSONAL_DATA_SALT_BYTES_MIN } from './limits.ts';
-import { accepted, refused, type Outcome } from './outcome.ts';
+import { err, ok } from '../support/result.ts';
+import type { Outcome } from './outcome.ts';
 
 /** Every employee action, and every security event (refused certificate, bad signature, denied authorization, risk decision). */
 export type EntryKind = 'operator-action' | 'security-event';
@@ -164,29 +165,29 @@ export function encodeEntry(entry: AuditEntry): Outcome<Uint8Array> {
   const problem = entryProblem(fields);
   assert.ok(problem === undefined, `encodeEntry: ${problem ?? ''}`);
   const bytes = Buffer.from(canonicalJson(fields), 'utf8');
-  if (bytes.length > ENTRY_BYTES_MAX) return refused(`the entry encodes to ${bytes.length} bytes, over ${ENTRY_BYTES_MAX}`);
-  return accepted(bytes);
+  if (bytes.length > ENTRY_BYTES_MAX) return err(`the entry encodes to ${bytes.length} bytes, over ${ENTRY_BYTES_MAX}`);
+  return ok(bytes);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Reads an entry back from its leaf bytes, refusing anything that is not the canonical encoding of an entry. */
 export function decodeEntry(bytes: Uint8Array): Outcome<AuditEntry> {
-  if (bytes.length > ENTRY_BYTES_MAX) return refused(`the entry is over ${ENTRY_BYTES_MAX} bytes`);
+  if (bytes.length > ENTRY_BYTES_MAX) return err(`the entry is over ${ENTRY_BYTES_MAX} bytes`);
   let fields: unknown;
   try {
     fields = JSON.parse(utf8.decode(bytes));
   } catch {
-    return refused('the entry is not UTF-8 JSON');
+    return err('the entry is not UTF-8 JSON');
   }
-  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return refused('the entry is not a JSON object');
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return err('the entry is not a JSON object');
   const record = fields as Record<string, unknown>;
-  if (record['v'] !== ENTRY_ENCODING_VERSION) return refused(`the entry is not encoding version ${ENTRY_ENCODING_VERSION}`);
+  if (record['v'] !== ENTRY_ENCODING_VERSION) return err(`the entry is not encoding version ${ENTRY_ENCODING_VERSION}`);
   const problem = entryProblem(record);
-  if (problem !== undefined) return refused(problem);
+  if (problem !== undefined) return err(problem);
   // The shape is checked, so these are the entry's own fields; the brands are the encoder's promise, kept.
   const entry = record as unknown as AuditEntry;
   const again = Buffer.from(canonicalJson(encoded(entry)), 'utf8');
-  if (!again.equals(bytes)) return refused('the entry is not in canonical form (or has fields an entry does not have)');
-  return accepted(entry);
+  if (!again.equals(bytes)) return err('the entry is not in canonical form (or has fields an entry does not have)');
+  return ok(entry);
 }

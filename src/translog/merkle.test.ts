@@ -150,7 +150,7 @@ describe('merkle: transparency-dev inclusion vectors', () => {
         proof: vector.proof,
         root: hashOf(vector, 'root'),
       });
-      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.reason);
+      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.error);
     });
   }
 });
@@ -165,7 +165,7 @@ describe('merkle: transparency-dev consistency vectors', () => {
         root2: hashOf(vector, 'root2'),
         proof: vector.proof,
       });
-      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.reason);
+      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.error);
     });
   }
 });
@@ -289,7 +289,7 @@ describe('merkle: refusals named', () => {
     const root = roots[4]!;
     assert.deepEqual(verifyConsistency({ size1: 0, size2: 4, root1: roots[0]!, root2: root, proof: [] }), {
       ok: false,
-      reason: 'a consistency proof from the empty tree proves nothing',
+      error: 'a consistency proof from the empty tree proves nothing',
     });
     assert.ok(!verifyConsistency({ size1: 4, size2: 4, root1: root, root2: root, proof: [root] }).ok);
     assert.ok(verifyConsistency({ size1: 4, size2: 4, root1: root, root2: root, proof: [] }).ok);

@@ -10,7 +10,8 @@
 // both for a synchronous source, such as an in-memory array of leaf hashes.
 import assert from 'node:assert/strict';
 import { createHash, hash } from 'node:crypto';
-import { ACCEPTED, refused, type Verdict } from './outcome.ts';
+import { err } from '../support/result.ts';
+import { ACCEPTED, type Verdict } from './outcome.ts';
 import { proofShape, type LeafRange } from './proof_shape.ts';
 import { bitLength, half, isOdd, isPowerOfTwo, isTreeSize, powerOfTwoAtLeast } from './tree_size.ts';
 
@@ -197,15 +198,15 @@ export interface InclusionClaim {
  * `size` leaves. Every hash must be 32 bytes (transparency-dev/merkle's rule).
  */
 export function verifyInclusion({ index, size, leafHash: leaf, proof, root }: InclusionClaim): Verdict {
-  if (!isTreeSize(index) || !isTreeSize(size)) return refused('leaf index and tree size must be integers from 0 to 2^53 − 1');
-  if (index >= size) return refused(`leaf index ${index} is not below tree size ${size}`);
-  if (leaf.length !== HASH_BYTES) return refused(`leaf hash is ${leaf.length} bytes, not ${HASH_BYTES}`);
-  if (!proof.every((p) => p.length === HASH_BYTES)) return refused(`a proof hash is not ${HASH_BYTES} bytes`);
+  if (!isTreeSize(index) || !isTreeSize(size)) return err('leaf index and tree size must be integers from 0 to 2^53 − 1');
+  if (index >= size) return err(`leaf index ${index} is not below tree size ${size}`);
+  if (leaf.length !== HASH_BYTES) return err(`leaf hash is ${leaf.length} bytes, not ${HASH_BYTES}`);
+  if (!proof.every((p) => p.length === HASH_BYTES)) return err(`a proof hash is not ${HASH_BYTES} bytes`);
   let fn = index;
   let sn = size - 1;
   let r = leaf;
   for (const p of proof) {
-    if (sn === 0) return refused('the proof has more hashes than the path from the leaf to the root');
+    if (sn === 0) return err('the proof has more hashes than the path from the leaf to the root');
     if (isOdd(fn) || fn === sn) {
       r = nodeHash(p, r);
       if (!isOdd(fn)) {
@@ -220,8 +221,8 @@ export function verifyInclusion({ index, size, leafHash: leaf, proof, root }: In
     fn = half(fn);
     sn = half(sn);
   }
-  if (sn !== 0) return refused('the proof has fewer hashes than the path from the leaf to the root');
-  if (!hashesEqual(r, root)) return refused('the proof does not lead to the root hash');
+  if (sn !== 0) return err('the proof has fewer hashes than the path from the leaf to the root');
+  if (!hashesEqual(r, root)) return err('the proof does not lead to the root hash');
   return ACCEPTED;
 }
 
@@ -239,16 +240,16 @@ export interface ConsistencyClaim {
  * need an empty proof and equal roots, and otherwise every hash must be 32 bytes.
  */
 export function verifyConsistency({ size1, size2, root1, root2, proof }: ConsistencyClaim): Verdict {
-  if (!isTreeSize(size1) || !isTreeSize(size2)) return refused('tree sizes must be integers from 0 to 2^53 − 1');
-  if (size2 < size1) return refused(`the second tree (${size2}) is smaller than the first (${size1})`);
-  if (size1 === 0) return refused('a consistency proof from the empty tree proves nothing');
+  if (!isTreeSize(size1) || !isTreeSize(size2)) return err('tree sizes must be integers from 0 to 2^53 − 1');
+  if (size2 < size1) return err(`the second tree (${size2}) is smaller than the first (${size1})`);
+  if (size1 === 0) return err('a consistency proof from the empty tree proves nothing');
   if (size1 === size2) {
-    if (proof.length !== 0) return refused('trees of equal size need an empty proof');
-    return hashesEqual(root1, root2) ? ACCEPTED : refused('trees of equal size have different roots');
+    if (proof.length !== 0) return err('trees of equal size need an empty proof');
+    return hashesEqual(root1, root2) ? ACCEPTED : err('trees of equal size have different roots');
   }
-  if (proof.length === 0) return refused('the proof is empty');
-  if (root1.length !== HASH_BYTES || root2.length !== HASH_BYTES) return refused(`a root hash is not ${HASH_BYTES} bytes`);
-  if (!proof.every((c) => c.length === HASH_BYTES)) return refused(`a proof hash is not ${HASH_BYTES} bytes`);
+  if (proof.length === 0) return err('the proof is empty');
+  if (root1.length !== HASH_BYTES || root2.length !== HASH_BYTES) return err(`a root hash is not ${HASH_BYTES} bytes`);
+  if (!proof.every((c) => c.length === HASH_BYTES)) return err(`a proof hash is not ${HASH_BYTES} bytes`);
   // Step 2: when the first tree is a perfect subtree of the second, its root is the path's first hash.
   const [seed, ...path] = isPowerOfTwo(size1) ? [root1, ...proof] : proof;
   assert.ok(seed !== undefined);
@@ -261,7 +262,7 @@ export function verifyConsistency({ size1, size2, root1, root2, proof }: Consist
   let fr = seed;
   let sr = seed;
   for (const c of path) {
-    if (sn === 0) return refused('the proof has more hashes than the path to the second root');
+    if (sn === 0) return err('the proof has more hashes than the path to the second root');
     if (isOdd(fn) || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
@@ -277,8 +278,8 @@ export function verifyConsistency({ size1, size2, root1, root2, proof }: Consist
     fn = half(fn);
     sn = half(sn);
   }
-  if (sn !== 0) return refused('the proof has fewer hashes than the path to the second root');
-  if (!hashesEqual(fr, root1)) return refused('the proof does not lead to the first root');
-  if (!hashesEqual(sr, root2)) return refused('the proof does not lead to the second root');
+  if (sn !== 0) return err('the proof has fewer hashes than the path to the second root');
+  if (!hashesEqual(fr, root1)) return err('the proof does not lead to the first root');
+  if (!hashesEqual(sr, root2)) return err('the proof does not lead to the second root');
   return ACCEPTED;
 }

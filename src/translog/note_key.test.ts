@@ -34,7 +34,7 @@ describe('note_key', () => {
     const cosignature = parseVerifierKey(REMORA_COSIGNATURE_KEY);
     assert.ok(cosignature.ok);
     assert.equal(cosignature.value.type, 0x04);
-    assert.deepEqual(parseEd25519VerifierKey(REMORA_COSIGNATURE_KEY), { ok: false, reason: 'the verifier key has type 4, not Ed25519 (1)' });
+    assert.deepEqual(parseEd25519VerifierKey(REMORA_COSIGNATURE_KEY), { ok: false, error: 'the verifier key has type 4, not Ed25519 (1)' });
   });
 
   it('refuses every substring and every one-byte change of a verifier key', () => {

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
-import { accepted, refused, type Outcome } from './outcome.ts';
+import { err, ok } from '../support/result.ts';
+import type { Outcome } from './outcome.ts';
 
 /** Signature type of plain Ed25519 note signatures (the log's checkpoint signature). */
 export const ED25519_SIGNATURE_TYPE = 0x01;
@@ -61,11 +62,11 @@ export function ed25519PublicKeyBytes(key: KeyObject): Uint8Array {
 
 /** An Ed25519 public KeyObject from its 32-byte encoding; refused when the bytes are not a key. */
 export function ed25519PublicKeyFromBytes(bytes: Uint8Array): Outcome<KeyObject> {
-  if (bytes.length !== ED25519_PUBLIC_KEY_BYTES) return refused(`an Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES} bytes`);
+  if (bytes.length !== ED25519_PUBLIC_KEY_BYTES) return err(`an Ed25519 public key is ${ED25519_PUBLIC_KEY_BYTES} bytes`);
   try {
-    return accepted(createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(bytes).toString('base64url') }, format: 'jwk' }));
+    return ok(createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(bytes).toString('base64url') }, format: 'jwk' }));
   } catch {
-    return refused('not an Ed25519 public key');
+    return err('not an Ed25519 public key');
   }
 }
 
@@ -120,27 +121,27 @@ export function parseVerifierKey(text: string): Outcome<VerifierKey> {
   // Names and key IDs hold no '+', but base64 can: split at the first two only.
   const first = text.indexOf('+');
   const second = text.indexOf('+', first + 1);
-  if (first < 0 || second < 0) return refused('a verifier key is name+keyid+key');
+  if (first < 0 || second < 0) return err('a verifier key is name+keyid+key');
   const name = text.slice(0, first);
   const keyIdHex = text.slice(first + 1, second);
   const keyData = text.slice(second + 1);
-  if (!isKeyName(name)) return refused('the verifier key name is not a key name');
-  if (!KEY_ID_HEX.test(keyIdHex)) return refused('the verifier key ID is not 8 lowercase hex digits');
+  if (!isKeyName(name)) return err('the verifier key name is not a key name');
+  if (!KEY_ID_HEX.test(keyIdHex)) return err('the verifier key ID is not 8 lowercase hex digits');
   const decoded = decodeCanonicalBase64(keyData);
-  if (decoded === undefined || decoded.length < 2) return refused('the verifier key is not base64 of a type and a key');
+  if (decoded === undefined || decoded.length < 2) return err('the verifier key is not base64 of a type and a key');
   const type = decoded[0] ?? 0;
   const publicKey = decoded.subarray(1);
   const keyId = Number.parseInt(keyIdHex, 16);
-  if (keyId !== noteKeyId(name, type, publicKey)) return refused('the verifier key ID does not match its name and key');
-  return accepted({ name, keyId, type, publicKey });
+  if (keyId !== noteKeyId(name, type, publicKey)) return err('the verifier key ID does not match its name and key');
+  return ok({ name, keyId, type, publicKey });
 }
 
 /** A pinned Ed25519 (type 0x01) verifier key string, as a note verifier. */
 export function parseEd25519VerifierKey(text: string): Outcome<NoteVerifier> {
   const parsed = parseVerifierKey(text);
   if (!parsed.ok) return parsed;
-  if (parsed.value.type !== ED25519_SIGNATURE_TYPE) return refused(`the verifier key has type ${parsed.value.type}, not Ed25519 (1)`);
+  if (parsed.value.type !== ED25519_SIGNATURE_TYPE) return err(`the verifier key has type ${parsed.value.type}, not Ed25519 (1)`);
   const publicKey = ed25519PublicKeyFromBytes(parsed.value.publicKey);
   if (!publicKey.ok) return publicKey;
-  return accepted(ed25519NoteVerifier(parsed.value.name, publicKey.value));
+  return ok(ed25519NoteVerifier(parsed.value.name, publicKey.value));
 }

@@ -125,7 +125,7 @@ describe('subtree: transparency-dev subtree inclusion vectors', () => {
         proof: vector.proof,
         root: hashOf(vector, 'root'),
       });
-      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.reason);
+      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.error);
     });
   }
 });
@@ -141,7 +141,7 @@ describe('subtree: transparency-dev subtree consistency vectors', () => {
         root: hashOf(vector, 'root2'),
         proof: vector.proof,
       });
-      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.reason);
+      assert.equal(verdict.ok, !vector.wantErr, verdict.ok ? 'verified' : verdict.error);
     });
   }
 });

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { emptyTreeHash, foldRight, HASH_BYTES, hashesEqual, nodeHash, rangeNodeIds, subtreeProofPlan, proofFromPlan, verifyInclusion } from './merkle.ts';
 import type { Hash, NodeHashSource } from './merkle.ts';
-import { ACCEPTED, refused, type Verdict } from './outcome.ts';
+import { err } from '../support/result.ts';
+import { ACCEPTED, type Verdict } from './outcome.ts';
 import { isSubtree, proofShape } from './proof_shape.ts';
 import { isTreeSize } from './tree_size.ts';
 
@@ -54,9 +55,9 @@ export interface SubtreeInclusionClaim {
 
 /** Leaf `index` with `leafHash` is in the subtree [start, end) whose root is `root`. */
 export function verifySubtreeInclusion({ index, start, end, leafHash, proof, root }: SubtreeInclusionClaim): Verdict {
-  if (!isTreeSize(index)) return refused('the leaf index must be an integer from 0 to 2^53 − 1');
-  if (!isSubtree(start, end)) return refused(`[${start}, ${end}) is not a subtree`);
-  if (index < start || index >= end) return refused(`leaf ${index} is outside the subtree [${start}, ${end})`);
+  if (!isTreeSize(index)) return err('the leaf index must be an integer from 0 to 2^53 − 1');
+  if (!isSubtree(start, end)) return err(`[${start}, ${end}) is not a subtree`);
+  if (index < start || index >= end) return err(`leaf ${index} is outside the subtree [${start}, ${end})`);
   return verifyInclusion({ index: index - start, size: end - start, leafHash, proof, root });
 }
 
@@ -76,25 +77,25 @@ export interface SubtreeConsistencyClaim {
  * shape follows from the sizes alone (proof_shape.ts); the verifier rebuilds both roots from it.
  */
 export function verifySubtreeConsistency({ start, end, size, subtreeRoot, root, proof }: SubtreeConsistencyClaim): Verdict {
-  if (!isTreeSize(start) || !isTreeSize(end) || !isTreeSize(size)) return refused('subtree bounds and tree size must be integers from 0 to 2^53 − 1');
-  if (end > size) return refused(`the subtree ends at ${end}, past the tree size ${size}`);
+  if (!isTreeSize(start) || !isTreeSize(end) || !isTreeSize(size)) return err('subtree bounds and tree size must be integers from 0 to 2^53 − 1');
+  if (end > size) return err(`the subtree ends at ${end}, past the tree size ${size}`);
   if (start === end) {
     // An empty subtree is part of every tree; its root must still be the empty tree's, with nothing to prove.
-    if (proof.length !== 0) return refused('an empty subtree needs an empty proof');
-    return hashesEqual(subtreeRoot, emptyTreeHash()) ? ACCEPTED : refused('an empty subtree has the empty tree hash as its root');
+    if (proof.length !== 0) return err('an empty subtree needs an empty proof');
+    return hashesEqual(subtreeRoot, emptyTreeHash()) ? ACCEPTED : err('an empty subtree has the empty tree hash as its root');
   }
-  if (!isSubtree(start, end)) return refused(`[${start}, ${end}) is not a subtree`);
+  if (!isSubtree(start, end)) return err(`[${start}, ${end}) is not a subtree`);
   if (start === 0 && end === size) {
-    if (proof.length !== 0) return refused('a subtree that is the whole tree needs an empty proof');
-    return hashesEqual(subtreeRoot, root) ? ACCEPTED : refused('a subtree that is the whole tree has a different root');
+    if (proof.length !== 0) return err('a subtree that is the whole tree needs an empty proof');
+    return hashesEqual(subtreeRoot, root) ? ACCEPTED : err('a subtree that is the whole tree has a different root');
   }
-  if (proof.length === 0) return refused('the proof is empty');
-  if (subtreeRoot.length !== HASH_BYTES || root.length !== HASH_BYTES) return refused(`a root hash is not ${HASH_BYTES} bytes`);
-  if (!proof.every((p) => p.length === HASH_BYTES)) return refused(`a proof hash is not ${HASH_BYTES} bytes`);
+  if (proof.length === 0) return err('the proof is empty');
+  if (subtreeRoot.length !== HASH_BYTES || root.length !== HASH_BYTES) return err(`a root hash is not ${HASH_BYTES} bytes`);
+  if (!proof.every((p) => p.length === HASH_BYTES)) return err(`a proof hash is not ${HASH_BYTES} bytes`);
 
   const shape = proofShape(start, end, size);
   const needed = shape.siblings.length + (shape.targetIsNode ? 0 : 1);
-  if (proof.length !== needed) return refused(`the proof has ${proof.length} hashes; this subtree and tree size need ${needed}`);
+  if (proof.length !== needed) return err(`the proof has ${proof.length} hashes; this subtree and tree size need ${needed}`);
   // When the subtree is one node, the verifier already holds its hash; otherwise the proof starts with the
   // hash of the subtree's rightmost part, and the siblings inside the subtree rebuild its root from there.
   const [first, ...rest] = proof;
@@ -113,7 +114,7 @@ export function verifySubtreeConsistency({ start, end, size, subtreeRoot, root, 
       if (sibling.inTarget) subtreeSoFar = nodeHash(h, subtreeSoFar);
     }
   }
-  if (!hashesEqual(subtreeSoFar, subtreeRoot)) return refused('the proof does not lead to the subtree root');
-  if (!hashesEqual(treeSoFar, root)) return refused('the proof does not lead to the tree root');
+  if (!hashesEqual(subtreeSoFar, subtreeRoot)) return err('the proof does not lead to the subtree root');
+  if (!hashesEqual(treeSoFar, root)) return err('the proof does not lead to the tree root');
   return ACCEPTED;
 }

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { HASH_BYTES, foldRight, nodesFromLeaves } from './merkle.ts';
 import type { Hash, LeafHashSource, NodeHashSource } from './merkle.ts';
-import { accepted, refused, type Outcome } from './outcome.ts';
+import { err, ok } from '../support/result.ts';
+import type { Outcome } from './outcome.ts';
 import { isPowerOfTwo, isTreeSize, TREE_SIZE_MAX } from './tree_size.ts';
 import { ENTRY_BYTES_MAX } from './limits.ts';
 
@@ -73,17 +74,17 @@ const TILE_PATH = /^tile\/(entries|0|[1-9][0-9]?)\/((?:x[0-9]{3}\/)*)([0-9]{3})(
 /** Reads a tile or entry bundle path (relative to the log's prefix), refusing any other spelling. */
 export function parseTilePath(path: string): Outcome<TilePath> {
   const match = TILE_PATH.exec(path);
-  if (match === null) return refused('not a tile path');
+  if (match === null) return err('not a tile path');
   const [, levelText = '', prefixGroups = '', lastGroup = '', widthText] = match;
-  if (prefixGroups.startsWith('x000')) return refused('tile index has a leading zero group');
+  if (prefixGroups.startsWith('x000')) return err('tile index has a leading zero group');
   const index = Number(prefixGroups.replaceAll('x', '').replaceAll('/', '') + lastGroup);
   const width = widthText === undefined ? TILE_WIDTH : Number(widthText);
-  if (widthText !== undefined && width >= TILE_WIDTH) return refused('a partial tile is 1 to 255 wide');
+  if (widthText !== undefined && width >= TILE_WIDTH) return err('a partial tile is 1 to 255 wide');
   const kind = levelText === 'entries' ? 'entries' : 'hashes';
   const tile: TileId = { level: kind === 'entries' ? 0 : Number(levelText), index, width };
-  if (tile.level > TILE_LEVEL_MAX) return refused(`tile level is above ${TILE_LEVEL_MAX}`);
-  if (!isTileId(tile)) return refused('tile index is past the largest tree size');
-  return accepted({ kind, tile });
+  if (tile.level > TILE_LEVEL_MAX) return err(`tile level is above ${TILE_LEVEL_MAX}`);
+  if (!isTileId(tile)) return err('tile index is past the largest tree size');
+  return ok({ kind, tile });
 }
 
 /**
@@ -197,14 +198,14 @@ export function parseEntryBundle(bytes: Uint8Array): Outcome<Uint8Array[]> {
   const entries: Uint8Array[] = [];
   let at = 0;
   while (at < view.length) {
-    if (entries.length === TILE_WIDTH) return refused(`an entry bundle holds at most ${TILE_WIDTH} entries`);
-    if (at + 2 > view.length) return refused(`entry ${entries.length} has a truncated length`);
+    if (entries.length === TILE_WIDTH) return err(`an entry bundle holds at most ${TILE_WIDTH} entries`);
+    if (at + 2 > view.length) return err(`entry ${entries.length} has a truncated length`);
     const length = view.readUInt16BE(at);
     at += 2;
-    if (at + length > view.length) return refused(`entry ${entries.length} is truncated`);
+    if (at + length > view.length) return err(`entry ${entries.length} is truncated`);
     entries.push(view.subarray(at, at + length));
     at += length;
   }
-  if (entries.length === 0) return refused('an entry bundle holds at least one entry');
-  return accepted(entries);
+  if (entries.length === 0) return err('an entry bundle holds at least one entry');
+  return ok(entries);
 }

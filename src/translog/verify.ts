@@ -179,7 +179,7 @@ function openChecked(run: Run, note: string, label: string, held: boolean): { ch
   }
   const parsed = parseCheckpoint(opened.value.text);
   if (!parsed.ok) {
-    report(run, { kind: 'checkpoint', label }, `signed, but not a checkpoint: ${parsed.reason}`);
+    report(run, { kind: 'checkpoint', label }, `signed, but not a checkpoint: ${parsed.error}`);
     return undefined;
   }
   if (parsed.value.origin !== run.origin) {
@@ -255,12 +255,12 @@ async function readBundle(run: Run, bundle: number, size: number, entries: Writa
   if (parsed === undefined) {
     report(run, { kind: 'entries', from: first, to: first + width }, `the entry bundle ${entryBundlePath(bundle, width)} is missing`, RANK.shape);
   } else if (!parsed.ok) {
-    report(run, { kind: 'entries', from: first, to: first + width }, `the entry bundle ${entryBundlePath(bundle, width)} is unreadable: ${parsed.reason}`, RANK.shape);
+    report(run, { kind: 'entries', from: first, to: first + width }, `the entry bundle ${entryBundlePath(bundle, width)} is unreadable: ${parsed.error}`, RANK.shape);
   } else {
     parsed.value.slice(0, width).forEach((entry, j) => {
       entries.set(first + j, leafHash(entry));
       const decoded = decodeEntry(entry);
-      if (!decoded.ok) report(run, { kind: 'entry', index: first + j }, `is not a canonical audit entry: ${decoded.reason}`, RANK.shape);
+      if (!decoded.ok) report(run, { kind: 'entry', index: first + j }, `is not a canonical audit entry: ${decoded.error}`, RANK.shape);
     });
     if (parsed.value.length !== width) {
       report(run, { kind: 'entries', from: first + Math.min(parsed.value.length, width), to: first + width }, `the entry bundle ${entryBundlePath(bundle, width)} holds ${parsed.value.length} entries where the tree has ${width}`, RANK.shape);

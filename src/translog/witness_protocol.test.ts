@@ -31,7 +31,7 @@ describe('witness_protocol', () => {
     for (const [body, reason] of bad) {
       const parsed = parseAddCheckpointRequest(Buffer.from(body));
       assert.ok(!parsed.ok, body);
-      assert.match(parsed.reason, reason);
+      assert.match(parsed.error, reason);
     }
     assert.ok(!parseAddCheckpointRequest(Buffer.from([0x6f, 0x6c, 0x64, 0x20, 0xff, 0x0a])).ok, 'not UTF-8');
   });

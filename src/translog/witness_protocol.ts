@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
 import { WITNESS_PROOF_LINES_MAX, WITNESS_REQUEST_BYTES_MAX } from './limits.ts';
 import { HASH_BYTES, type Hash } from './merkle.ts';
-import { accepted, refused, type Outcome } from './outcome.ts';
+import { err, ok } from '../support/result.ts';
+import type { Outcome } from './outcome.ts';
 import { isTreeSize } from './tree_size.ts';
 
 export const ADD_CHECKPOINT_PATH = '/add-checkpoint';
@@ -33,34 +34,34 @@ export function formatAddCheckpointRequest({ oldSize, proof, checkpoint }: AddCh
 
 /** Reads a request body; the reason is what a 400 answer says. */
 export function parseAddCheckpointRequest(body: Uint8Array): Outcome<AddCheckpointRequest> {
-  if (body.length > WITNESS_REQUEST_BYTES_MAX) return refused(`the request is over ${WITNESS_REQUEST_BYTES_MAX} bytes`);
+  if (body.length > WITNESS_REQUEST_BYTES_MAX) return err(`the request is over ${WITNESS_REQUEST_BYTES_MAX} bytes`);
   let text: string;
   try {
     text = utf8.decode(body);
   } catch {
-    return refused('the request is not UTF-8');
+    return err('the request is not UTF-8');
   }
   const firstNewline = text.indexOf('\n');
-  if (firstNewline < 0) return refused('the request has no old size line');
+  if (firstNewline < 0) return err('the request has no old size line');
   const oldLine = text.slice(0, firstNewline);
-  if (!oldLine.startsWith('old ') || !DECIMAL.test(oldLine.slice(4))) return refused('the first line is not "old <size>" in decimal without leading zeros');
+  if (!oldLine.startsWith('old ') || !DECIMAL.test(oldLine.slice(4))) return err('the first line is not "old <size>" in decimal without leading zeros');
   const oldSize = Number(oldLine.slice(4));
-  if (!isTreeSize(oldSize)) return refused('the old size is too large');
+  if (!isTreeSize(oldSize)) return err('the old size is too large');
   const proof: Hash[] = [];
   let at = firstNewline + 1;
   for (;;) {
     const end = text.indexOf('\n', at);
-    if (end < 0) return refused('the proof lines are not followed by an empty line');
+    if (end < 0) return err('the proof lines are not followed by an empty line');
     const line = text.slice(at, end);
     at = end + 1;
     if (line === '') break;
-    if (proof.length === WITNESS_PROOF_LINES_MAX) return refused(`more than ${WITNESS_PROOF_LINES_MAX} proof lines`);
+    if (proof.length === WITNESS_PROOF_LINES_MAX) return err(`more than ${WITNESS_PROOF_LINES_MAX} proof lines`);
     const hash = decodeCanonicalBase64(line);
-    if (hash?.length !== HASH_BYTES) return refused(`proof line ${proof.length + 1} is not base64 of a 32-byte hash`);
+    if (hash?.length !== HASH_BYTES) return err(`proof line ${proof.length + 1} is not base64 of a 32-byte hash`);
     proof.push(hash);
   }
-  if (oldSize === 0 && proof.length > 0) return refused('a request from size 0 carries no proof');
-  return accepted({ oldSize, proof, checkpoint: text.slice(at) });
+  if (oldSize === 0 && proof.length > 0) return err('a request from size 0 carries no proof');
+  return ok({ oldSize, proof, checkpoint: text.slice(at) });
 }
 
 /** The body of a 409 answer: the witness's size for the origin, in decimal, and a newline. */

@@ -94,11 +94,11 @@ interface SignedRequest {
 /** tlog-witness's first checks, in its order: the request (400), origin (404), signature (403), sizes (400). */
 function readRequest(witness: Witness, body: Buffer): { readonly refused: Answer } | { readonly refused?: undefined; readonly request: SignedRequest } {
   const request = parseAddCheckpointRequest(body);
-  if (!request.ok) return { refused: answer(400, request.reason) };
+  if (!request.ok) return { refused: answer(400, request.error) };
   const note = parseNote(request.value.checkpoint);
   if (!note.ok) return { refused: answer(400, note.reason) };
   const checkpoint = parseCheckpoint(note.value.text);
-  if (!checkpoint.ok) return { refused: answer(400, checkpoint.reason) };
+  if (!checkpoint.ok) return { refused: answer(400, checkpoint.error) };
   const { origin, size } = checkpoint.value;
   const verifiers = witness.logs.get(origin);
   if (verifiers === undefined) return { refused: answer(404, `this witness does not follow the log ${origin}`) };
@@ -124,8 +124,8 @@ function refusalByState(witness: Witness, request: SignedRequest): Answer | unde
   } else if (known !== undefined && oldSize > 0) {
     const verdict = verifyConsistency({ size1: oldSize, size2: size, root1: known.rootHash, root2: rootHash, proof });
     if (!verdict.ok) {
-      witness.log.error({ origin, oldSize, size, reason: verdict.reason, checkpoint: request.note }, 'witness: a checkpoint signed by the log does not extend the one cosigned before (kept as evidence)');
-      return answer(422, `the consistency proof does not verify: ${verdict.reason}`);
+      witness.log.error({ origin, oldSize, size, reason: verdict.error, checkpoint: request.note }, 'witness: a checkpoint signed by the log does not extend the one cosigned before (kept as evidence)');
+      return answer(422, `the consistency proof does not verify: ${verdict.error}`);
     }
   }
   return undefined;
