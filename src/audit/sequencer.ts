@@ -163,7 +163,7 @@ export async function checkLastCheckpoint(db: AuditDb, tree: TreeState, origin: 
   const last = await latestCheckpoint(db);
   if (last === undefined) return undefined;
   const opened = openCheckpoint(last.note, origin, [verifier]);
-  if (!opened.ok) throw new AuditIntegrityError(`audit log: checkpoint ${last.seq} is not this log's (origin ${origin}, key ${verifier.name}): ${opened.reason}`);
+  if (!opened.ok) throw new AuditIntegrityError(`audit log: checkpoint ${last.seq} is not this log's (origin ${origin}, key ${verifier.name}): ${opened.error.reason}`);
   const { size, rootHash } = opened.value.checkpoint;
   if (size !== last.size || !hashesEqual(rootHash, last.rootHash)) {
     throw new AuditIntegrityError(`audit log: checkpoint ${last.seq}'s columns disagree with its signed note`);

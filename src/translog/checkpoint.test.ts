@@ -79,18 +79,18 @@ describe('checkpoint: signed', () => {
   it('refuses a checkpoint of another log, a changed size, and one signed only by others', () => {
     const other = keyPair('other.example/log');
     const fromOther = openCheckpoint(signCheckpoint({ ...checkpoint, origin: 'other.example/log' }, [log.signer]), ORIGIN, [log.verifier]);
-    assert.ok(!fromOther.ok && fromOther.problem === 'wrong-origin');
+    assert.ok(!fromOther.ok && fromOther.error.problem === 'wrong-origin');
     const changed = signCheckpoint(checkpoint, [log.signer]).replace('\n20852163\n', '\n20852164\n');
     const tampered = openCheckpoint(changed, ORIGIN, [log.verifier]);
-    assert.ok(!tampered.ok && tampered.problem === 'bad-signature');
+    assert.ok(!tampered.ok && tampered.error.problem === 'bad-signature');
     const unsigned = openCheckpoint(signCheckpoint(checkpoint, [other.signer]), ORIGIN, [log.verifier]);
-    assert.ok(!unsigned.ok && unsigned.problem === 'unverified');
+    assert.ok(!unsigned.ok && unsigned.error.problem === 'unverified');
   });
 
   it('refuses a correctly signed note whose body is not a checkpoint', () => {
     const note = formatNote({ text: `${ORIGIN}\n+5\n${rootBase64}\n`, signatures: signText(`${ORIGIN}\n+5\n${rootBase64}\n`, [log.signer]) });
     const opened = openCheckpoint(note, ORIGIN, [log.verifier]);
-    assert.ok(!opened.ok && opened.problem === 'malformed');
+    assert.ok(!opened.ok && opened.error.problem === 'malformed');
   });
 
   it('keeps signature lines it does not know (witness cosignatures) for the caller to count', () => {

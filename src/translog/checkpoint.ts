@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
 import { HASH_BYTES, type Hash } from './merkle.ts';
 import type { NoteSigner, NoteVerifier } from './note_key.ts';
-import { err, ok } from '../support/result.ts';
+import { err, ok, type Result } from '../support/result.ts';
 import type { Outcome } from './outcome.ts';
 import { noteTextProblem, openNote, signNote, type NoteProblem, type OpenedNote } from './signed_note.ts';
 import { isTreeSize, TREE_SIZE_MAX } from './tree_size.ts';
@@ -63,9 +63,12 @@ export interface OpenedCheckpoint {
 /** As NoteProblem, and 'wrong-origin' for a valid checkpoint of another log (tlog-witness answers 404). */
 export type CheckpointProblem = NoteProblem | 'wrong-origin';
 
-export type CheckpointOutcome =
-  | { readonly ok: true; readonly value: OpenedCheckpoint }
-  | { readonly ok: false; readonly problem: CheckpointProblem; readonly reason: string };
+export interface CheckpointRefusal {
+  readonly problem: CheckpointProblem;
+  readonly reason: string;
+}
+
+export type CheckpointOutcome = Result<OpenedCheckpoint, CheckpointRefusal>;
 
 /**
  * Opens a signed checkpoint of the log `origin` with the log's pinned key(s). Pass only the log's keys:
@@ -76,7 +79,7 @@ export function openCheckpoint(input: string | Uint8Array, origin: string, logVe
   const note = openNote(input, logVerifiers);
   if (!note.ok) return note;
   const checkpoint = parseCheckpoint(note.value.text);
-  if (!checkpoint.ok) return { ok: false, problem: 'malformed', reason: checkpoint.error };
-  if (checkpoint.value.origin !== origin) return { ok: false, problem: 'wrong-origin', reason: 'the checkpoint is from another log' };
-  return { ok: true, value: { checkpoint: checkpoint.value, note: note.value } };
+  if (!checkpoint.ok) return err({ problem: 'malformed', reason: checkpoint.error });
+  if (checkpoint.value.origin !== origin) return err({ problem: 'wrong-origin', reason: 'the checkpoint is from another log' });
+  return ok({ checkpoint: checkpoint.value, note: note.value });
 }

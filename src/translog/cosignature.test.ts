@@ -71,7 +71,7 @@ describe('cosignature: tlog-cosignature/v1', () => {
 
   it('a plain Ed25519 verifier of the same key does not take a cosignature (different key ID)', () => {
     const opened = openNote(cosigned(), [ed25519NoteVerifier(WITNESS, witnessKeys.publicKey)]);
-    assert.ok(!opened.ok && opened.problem === 'unverified');
+    assert.ok(!opened.ok && opened.error.problem === 'unverified');
   });
 
   it('refuses a changed timestamp, a changed checkpoint, and a timestamp past 2^63 − 1', () => {

@@ -40,8 +40,7 @@ describe('signed_note: verification', () => {
     const tampered = PETER_NOTE.replace('cryptography', 'cryptographY');
     assert.deepEqual(openNote(tampered, [peterVerifier()]), {
       ok: false,
-      problem: 'bad-signature',
-      reason: 'the signature of PeterNeumann does not verify',
+      error: { problem: 'bad-signature', reason: 'the signature of PeterNeumann does not verify' },
     });
   });
 
@@ -49,17 +48,17 @@ describe('signed_note: verification', () => {
     const note = signNote('hello\n', [stranger.signer]);
     assert.equal(openNote(note, [log.verifier]).ok, false);
     const opened = openNote(note, [log.verifier]);
-    assert.ok(!opened.ok && opened.problem === 'unverified');
+    assert.ok(!opened.ok && opened.error.problem === 'unverified');
     // Same name as a pinned key, other key: a different key ID, so an unknown key, not a failed signature.
     const impostor = keyPair('hub.example/audit');
     const forged = openNote(signNote('hello\n', [impostor.signer]), [log.verifier]);
-    assert.ok(!forged.ok && forged.problem === 'unverified');
+    assert.ok(!forged.ok && forged.error.problem === 'unverified');
   });
 
   it('refuses a signature by a pinned name and key ID that does not verify', () => {
     const colliding: NoteVerifier = { name: log.verifier.name, keyId: log.verifier.keyId, verify: () => false };
     const opened = openNote(signNote('hello\n', [log.signer]), [colliding]);
-    assert.ok(!opened.ok && opened.problem === 'bad-signature');
+    assert.ok(!opened.ok && opened.error.problem === 'bad-signature');
   });
 
   it('ignores unknown keys beside a pinned one, and keeps their lines', () => {
@@ -119,7 +118,7 @@ describe('signed_note: malformed notes are refused before any signature is check
   for (const [name, input] of cases) {
     it(`refuses ${name}`, () => {
       const opened = openNote(input, [log.verifier]);
-      assert.ok(!opened.ok && opened.problem === 'malformed', opened.ok ? 'opened' : opened.reason);
+      assert.ok(!opened.ok && opened.error.problem === 'malformed', opened.ok ? 'opened' : opened.error.reason);
     });
   }
 

@@ -10,6 +10,7 @@
 // including a key that signs twice.
 import assert from 'node:assert/strict';
 import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
+import { err, ok, type Err, type Result } from '../support/result.ts';
 import { NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX } from './limits.ts';
 import { isKeyName, type NoteSigner, type NoteVerifier } from './note_key.ts';
 
@@ -37,7 +38,12 @@ export interface OpenedNote extends Note {
  */
 export type NoteProblem = 'malformed' | 'unverified' | 'bad-signature';
 
-export type NoteOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: NoteProblem; readonly reason: string };
+export interface NoteRefusal {
+  readonly problem: NoteProblem;
+  readonly reason: string;
+}
+
+export type NoteOutcome<T> = Result<T, NoteRefusal>;
 
 const SIGNATURE_LINE_PREFIX = '\u2014 ';
 const KEY_ID_BYTES = 4;
@@ -50,8 +56,8 @@ const CONTROL_CHARACTER = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 
-function malformed(reason: string): { readonly ok: false; readonly problem: NoteProblem; readonly reason: string } {
-  return { ok: false, problem: 'malformed', reason };
+function malformed(reason: string): Err<NoteRefusal> {
+  return err({ problem: 'malformed', reason });
 }
 
 /** Why `text` cannot be a note text, or undefined when it can. */
@@ -113,7 +119,7 @@ export function parseNote(input: string | Uint8Array): NoteOutcome<Note> {
     seen.add(key);
     signatures.push(signature);
   }
-  return { ok: true, value: { text, signatures } };
+  return ok({ text, signatures });
 }
 
 /** The note as text: its text, a blank line, and one line per signature. */
@@ -163,10 +169,10 @@ export function openNote(input: string | Uint8Array, verifiers: readonly NoteVer
     const verifier = byKey.get(signatureKey(signature.name, signature.keyId));
     if (verifier === undefined) continue;
     if (!verifier.verify(message, signature.signature)) {
-      return { ok: false, problem: 'bad-signature', reason: `the signature of ${signature.name} does not verify` };
+      return err({ problem: 'bad-signature', reason: `the signature of ${signature.name} does not verify` });
     }
     verified.push(signature);
   }
-  if (verified.length === 0) return { ok: false, problem: 'unverified', reason: 'no pinned key signed the note' };
-  return { ok: true, value: { text, signatures, verified } };
+  if (verified.length === 0) return err({ problem: 'unverified', reason: 'no pinned key signed the note' });
+  return ok({ text, signatures, verified });
 }

@@ -174,7 +174,7 @@ function report(run: Run, subject: Subject, message: string, rank: Rank = RANK.s
 function openChecked(run: Run, note: string, label: string, held: boolean): { checkpoint: CheckedCheckpoint; witnesses: number } | undefined {
   const opened = openNote(note, [run.logKey]);
   if (!opened.ok) {
-    report(run, { kind: 'checkpoint', label }, opened.problem === 'bad-signature' ? `its signature does not verify under the pinned log key: it was altered or forged` : `not a checkpoint signed by the pinned log key (${opened.reason})`);
+    report(run, { kind: 'checkpoint', label }, opened.error.problem === 'bad-signature' ? `its signature does not verify under the pinned log key: it was altered or forged` : `not a checkpoint signed by the pinned log key (${opened.error.reason})`);
     return undefined;
   }
   const parsed = parseCheckpoint(opened.value.text);

@@ -84,7 +84,7 @@ export async function requestCosignature(
   const checkpoint = parseNote(request.checkpoint);
   if (!checkpoint.ok) return { ok: false, problem: 'bad-answer', reason: 'the checkpoint sent is not a note' };
   const opened = openNote(`${checkpoint.value.text}\n${body}`, [witness.verifier]);
-  if (!opened.ok) return { ok: false, problem: 'bad-answer', reason: `no valid cosignature from ${witness.verifier.name}: ${opened.reason}` };
+  if (!opened.ok) return { ok: false, problem: 'bad-answer', reason: `no valid cosignature from ${witness.verifier.name}: ${opened.error.reason}` };
   const [cosignature] = opened.value.verified;
   if (cosignature === undefined) return { ok: false, problem: 'bad-answer', reason: 'no cosignature' };
   return { ok: true, cosignature };

@@ -96,14 +96,14 @@ function readRequest(witness: Witness, body: Buffer): { readonly refused: Answer
   const request = parseAddCheckpointRequest(body);
   if (!request.ok) return { refused: answer(400, request.error) };
   const note = parseNote(request.value.checkpoint);
-  if (!note.ok) return { refused: answer(400, note.reason) };
+  if (!note.ok) return { refused: answer(400, note.error.reason) };
   const checkpoint = parseCheckpoint(note.value.text);
   if (!checkpoint.ok) return { refused: answer(400, checkpoint.error) };
   const { origin, size } = checkpoint.value;
   const verifiers = witness.logs.get(origin);
   if (verifiers === undefined) return { refused: answer(404, `this witness does not follow the log ${origin}`) };
   const opened = openNote(request.value.checkpoint, verifiers);
-  if (!opened.ok) return { refused: answer(opened.problem === 'malformed' ? 400 : 403, opened.reason) };
+  if (!opened.ok) return { refused: answer(opened.error.problem === 'malformed' ? 400 : 403, opened.error.reason) };
   const { oldSize, proof } = request.value;
   if (oldSize > size) return { refused: answer(400, `the old size ${oldSize} is larger than the checkpoint's ${size}`) };
   return { request: { oldSize, proof, note: request.value.checkpoint, text: note.value.text, checkpoint: checkpoint.value } };
