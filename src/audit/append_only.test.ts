@@ -126,7 +126,7 @@ function describeWriterRole(ctx: { url: string; storage: { db: unknown } }): voi
       const sequencer = await createSequencer({ db: storage.db, engine: 'postgres', clock, origin: TEST_ORIGIN, signer: keys.signer, verifier: keys.verifier });
       const appended = await sequencer.append(pendingEntry(testEntry(1000)));
       assert.ok(appended.ok);
-      assert.equal((await sequencer.checkpoint())?.size, appended.index + 1);
+      assert.equal((await sequencer.checkpoint())?.size, appended.value + 1);
       await sequencer.close();
     } finally {
       await storage.close();

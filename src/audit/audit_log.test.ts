@@ -87,7 +87,7 @@ describeOnEachEngine('audit log', (ctx) => {
 
   it('appends, signs a checkpoint at the interval by itself, and the witness cosigns it', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => auditLog.append(testEntry(i))));
-    assert.deepEqual(results.map((r) => r.ok && r.index), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(results.map((r) => r.ok && r.value), Array.from({ length: 20 }, (_, i) => i));
     const published = await until('a checkpoint of 20 entries, cosigned', async () => {
       const p = await publishedCheckpoint(ctx.storage.db);
       return p?.checkpoint.size === 20 && p.note.split('\u2014').length === 3 ? p : undefined;
@@ -100,7 +100,7 @@ describeOnEachEngine('audit log', (ctx) => {
 
   it('refuses an entry too large for a tlog-tiles bundle, as a value', async () => {
     const result = await auditLog.append(testEntry(0, { after: { note: auditText('x'.repeat(70_000)) } }));
-    assert.ok(!result.ok && result.problem === 'entry-too-large');
+    assert.ok(!result.ok && result.error.problem === 'entry-too-large');
   });
 
   it('reports a witness that is down once, and has it cosign the latest checkpoint when it is back', async () => {
@@ -136,7 +136,7 @@ describeOnEachEngine('audit log', (ctx) => {
     const checkpoints = await readCheckpoints(ctx.storage.db, 0, 100);
     assert.equal(checkpoints.at(-1)?.size, 23);
     const refused = await auditLog.append(testEntry(23));
-    assert.ok(!refused.ok && refused.problem === 'closed');
+    assert.ok(!refused.ok && refused.error.problem === 'closed');
     // Reopened for the suite's after hook (close twice is harmless, but keep the shape of a running hub).
     auditLog = await createAuditLog({
       db: ctx.storage.db, engine: ctx.storage.engine, clock, log: captured.log, origin: TEST_ORIGIN, privateKey: keys.privateKey,

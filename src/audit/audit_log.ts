@@ -13,6 +13,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import { err } from '../support/result.ts';
 import { type AuditEntry, ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, encodeEntry, type Fetch, formatVerifierKey, isKeyName, leafHash, type Witness } from '../translog/index.ts';
 import { AuditAppendError, createSequencer, type AppendResult, type PendingEntry, type SequencerLimits, type SignedCheckpoint } from './sequencer.ts';
 import { AuditIntegrityError, type AuditDb } from './store.ts';
@@ -133,7 +134,7 @@ export async function createAuditLog(deps: AuditLogDeps): Promise<AuditLog> {
     verifierKey,
     append(entry) {
       const encoded = encodeEntry(entry);
-      if (!encoded.ok) return Promise.resolve({ ok: false, problem: 'entry-too-large', reason: encoded.error });
+      if (!encoded.ok) return Promise.resolve(err({ problem: 'entry-too-large', reason: encoded.error }));
       return sequencer.append(pendingEntryOf(entry, encoded.value));
     },
     async appendInTransaction(tx, entry) {

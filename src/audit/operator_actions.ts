@@ -84,7 +84,7 @@ export function auditOperatorActions(auditLog: Pick<AuditLog, 'append' | 'append
   return {
     async record(event) {
       const appended = await auditLog.append(operatorActionEntry(event));
-      if (!appended.ok) throw new AuditAppendError(`the audit log refused the entry (${appended.problem}: ${appended.reason})`);
+      if (!appended.ok) throw new AuditAppendError(`the audit log refused the entry (${appended.error.problem}: ${appended.error.reason})`);
     },
     async recordInTransaction(tx, event) {
       // Any schema's transaction on the hub's database: the audit tables are in every one of them.

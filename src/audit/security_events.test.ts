@@ -7,6 +7,7 @@ import { capturedLogger, logKeys, TEST_ORIGIN } from './log_fixture.ts';
 import { auditSecurityEvents, securityEventEntry } from './security_events.ts';
 import type { SecurityEvent } from './security_event.ts';
 import type { AppendResult } from './sequencer.ts';
+import { err, ok } from '../support/result.ts';
 import { readEntries } from './store.ts';
 
 const mismatch: SecurityEvent = {
@@ -80,9 +81,9 @@ describe('security events in the audit log', () => {
       append: () => {
         calls += 1;
         if (calls === 1) throw new Error('a bug');
-        if (calls === 2) return settling(Promise.resolve<AppendResult>({ ok: false, problem: 'overloaded', reason: 'full' }));
+        if (calls === 2) return settling(Promise.resolve<AppendResult>(err({ problem: 'overloaded', reason: 'full' })));
         if (calls === 3) return settling(Promise.reject(new Error('database is down')));
-        const answer = gate.then<AppendResult>(() => ({ ok: true, index: calls }));
+        const answer = gate.then<AppendResult>(() => ok(calls));
         stuck.push(answer);
         return answer;
       },
@@ -113,7 +114,7 @@ describe('repeated security events', () => {
   });
   function capturedAppends() {
     const entries: AuditEntry[] = [];
-    return { entries, append: (entry: AuditEntry) => { entries.push(entry); return Promise.resolve<AppendResult>({ ok: true, index: entries.length - 1 }); } };
+    return { entries, append: (entry: AuditEntry) => { entries.push(entry); return Promise.resolve<AppendResult>(ok(entries.length - 1)); } };
   }
   /** What the entries stand for: one event each, or a summary's count more. */
   const repeatedOf = (e: AuditEntry) => (e.after as unknown as { repeated?: number }).repeated;

@@ -164,7 +164,7 @@ export function createAuditFeed<E>(auditLog: Pick<AuditLog, 'append'>, log: Logg
       }
       inFlight += 1;
       const done: Promise<void> = appended.then(
-        (result) => { if (!result.ok) drop(`the audit log refused it (${result.problem}: ${result.reason})`); },
+        (result) => { if (!result.ok) drop(`the audit log refused it (${result.error.problem}: ${result.error.reason})`); },
         (error: unknown) => { drop(`storing it failed: ${error instanceof Error ? error.message : String(error)}`); },
       ).finally(() => {
         inFlight -= 1;

@@ -30,6 +30,7 @@
 import assert from 'node:assert/strict';
 import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
+import { err, ok, type Result } from '../support/result.ts';
 import { consistencyProofPlan, type FullTile, type Hash, hashesEqual, type NoteSigner, type NoteVerifier, openCheckpoint, proofFromPlan, signCheckpoint, type TreeState, verifyConsistency } from '../translog/index.ts';
 import {
   AUDIT_BATCH_ENTRIES_MAX,
@@ -61,11 +62,11 @@ export class AuditAppendError extends Error {
 
 /** Refused without being queued: the queue is full, or the log is closing. Storage failures reject instead. */
 export interface AppendRefusal {
-  readonly ok: false;
   readonly problem: 'overloaded' | 'closed' | 'entry-too-large';
   readonly reason: string;
 }
-export type AppendResult = { readonly ok: true; readonly index: number } | AppendRefusal;
+/** The entry's index once it is durable, or why it was not queued. */
+export type AppendResult = Result<number, AppendRefusal>;
 
 export interface SignedCheckpoint extends StoredCheckpoint {
   /** False when the tree had not grown since the last checkpoint, which is returned instead. */
@@ -240,7 +241,7 @@ async function commitBatch(state: SequencerState, batch: readonly Waiting[]): Pr
     return;
   }
   state.committed = outcome.tree;
-  batch.forEach((waiting, i) => { waiting.resolve({ ok: true, index: outcome.first + i }); });
+  batch.forEach((waiting, i) => { waiting.resolve(ok(outcome.first + i)); });
 }
 
 /** Signs a checkpoint of the stored tree in `tx`, unless the last one already signs it (or the log is empty). */
@@ -308,9 +309,9 @@ function schedule(state: SequencerState): void {
 }
 
 function append(state: SequencerState, entry: PendingEntry): Promise<AppendResult> {
-  if (state.closed) return Promise.resolve({ ok: false, problem: 'closed', reason: 'the audit log is closed' });
+  if (state.closed) return Promise.resolve(err({ problem: 'closed', reason: 'the audit log is closed' }));
   if (state.queue.length >= state.limits.queueEntriesMax) {
-    return Promise.resolve({ ok: false, problem: 'overloaded', reason: `the audit log already has ${state.limits.queueEntriesMax} entries waiting to be stored` });
+    return Promise.resolve(err({ problem: 'overloaded', reason: `the audit log already has ${state.limits.queueEntriesMax} entries waiting to be stored` }));
   }
   return new Promise<AppendResult>((resolve, reject) => {
     state.queue.push({ entry, resolve, reject });

@@ -43,7 +43,7 @@ async function run(engine: Engine, entries: number, inFlight: number): Promise<R
         const i = next++;
         const started = performance.now();
         const result = await auditLog.append(testEntry(i));
-        if (!result.ok) throw new Error(`append refused: ${result.reason}`);
+        if (!result.ok) throw new Error(`append refused: ${result.error.reason}`);
         latenciesMs.push(performance.now() - started);
       }
     };
