@@ -88,18 +88,18 @@ async function askFrom(context: Context, track: WitnessTrack, checkpoint: Stored
   let outcome: CosignatureOutcome | undefined;
   for (let attempt = 1; attempt <= 2; attempt++) {
     outcome = await ask(context, track, checkpoint, oldSize);
-    if (outcome.ok || outcome.problem !== 'conflict') break;
-    if (outcome.size === oldSize) {
+    if (outcome.ok || outcome.error.problem !== 'conflict') break;
+    if (outcome.error.size === oldSize) {
       // Its size is the one sent, so it refused a different root at that size: it holds a tree of this log's
       // size that is not this tree. Someone was shown another history.
-      context.log.fatal({ witness: track.witness.verifier.name, url: track.witness.url, size: outcome.size },
+      context.log.fatal({ witness: track.witness.verifier.name, url: track.witness.url, size: outcome.error.size },
         'AUDIT LOG FORK: a witness holds a checkpoint of this log that differs from the stored tree at the same size; investigate at once');
       track.lastProblem = 'fork';
       return undefined;
     }
-    track.knownSize = outcome.size;
-    if (outcome.size > checkpoint.size) return undefined;
-    oldSize = outcome.size;
+    track.knownSize = outcome.error.size;
+    if (outcome.error.size > checkpoint.size) return undefined;
+    oldSize = outcome.error.size;
   }
   return outcome;
 }
@@ -113,11 +113,11 @@ async function send(context: Context, track: WitnessTrack, checkpoint: StoredChe
   const outcome = await askFrom(context, track, checkpoint, oldSize);
   if (outcome === undefined) return;
   if (!outcome.ok) {
-    report(context, track, outcome.problem === 'conflict' ? 'its size kept changing (another hub process is sending too)' : `${outcome.problem}: ${outcome.reason}`, { size: checkpoint.size });
+    report(context, track, outcome.error.problem === 'conflict' ? 'its size kept changing (another hub process is sending too)' : `${outcome.error.problem}: ${outcome.error.reason}`, { size: checkpoint.size });
     track.knownSize = undefined;
     return;
   }
-  const { name, keyId, signature } = outcome.cosignature;
+  const { name, keyId, signature } = outcome.value;
   await withCommitHook(undefined, () => runTransaction(db, engine, (tx) => tx.insertInto('audit_cosignatures')
     .values({ checkpoint_seq: checkpoint.seq, witness: name, key_id: keyId, signature, received_at_ms: clock.nowMs() })
     .onConflict((oc) => oc.columns(['checkpoint_seq', 'witness', 'key_id']).doNothing())

@@ -2,6 +2,7 @@
 // and what its answer means. A cosignature counts only if it verifies under
 // the witness key the hub pinned; anything else in the answer is ignored, as
 // tlog-witness asks.
+import { err, ok, type Result } from '../support/result.ts';
 import { WITNESS_REQUEST_TIMEOUT_MS, WITNESS_RESPONSE_BYTES_MAX } from './limits.ts';
 import type { NoteVerifier } from './note_key.ts';
 import { openNote, parseNote, type NoteSignature } from './signed_note.ts';
@@ -14,12 +15,14 @@ export interface Witness {
   readonly verifier: NoteVerifier;
 }
 
-export type CosignatureOutcome =
-  | { readonly ok: true; readonly cosignature: NoteSignature }
+export type CosignatureRefusal =
   /** 409: the witness's last cosigned size for this log is not the old size sent (or, at the same size, its root differs). */
-  | { readonly ok: false; readonly problem: 'conflict'; readonly size: number }
+  | { readonly problem: 'conflict'; readonly size: number }
   /** 403, 404, 422, 400 or another status, an unreadable answer, or no answer in time. */
-  | { readonly ok: false; readonly problem: 'refused' | 'unreachable' | 'bad-answer'; readonly reason: string };
+  | { readonly problem: 'refused' | 'unreachable' | 'bad-answer'; readonly reason: string };
+
+/** The witness's cosignature, verified under its pinned key, or why there is none. */
+export type CosignatureOutcome = Result<NoteSignature, CosignatureRefusal>;
 
 export type Fetch = typeof fetch;
 
@@ -63,29 +66,29 @@ export async function requestCosignature(
       signal: AbortSignal.timeout(options.timeoutMs ?? WITNESS_REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
-    return { ok: false, problem: 'unreachable', reason: error instanceof Error ? error.message : String(error) };
+    return err({ problem: 'unreachable', reason: error instanceof Error ? error.message : String(error) });
   }
   let body: string | undefined;
   try {
     body = await readLimited(response, WITNESS_RESPONSE_BYTES_MAX);
   } catch (error) {
-    return { ok: false, problem: 'unreachable', reason: error instanceof Error ? error.message : String(error) };
+    return err({ problem: 'unreachable', reason: error instanceof Error ? error.message : String(error) });
   }
-  if (body === undefined) return { ok: false, problem: 'bad-answer', reason: `the answer is over ${WITNESS_RESPONSE_BYTES_MAX} bytes` };
+  if (body === undefined) return err({ problem: 'bad-answer', reason: `the answer is over ${WITNESS_RESPONSE_BYTES_MAX} bytes` });
   if (response.status === 409) {
     const size = response.headers.get('content-type')?.startsWith(TLOG_SIZE_CONTENT_TYPE) === true ? parseSizeBody(body) : undefined;
-    if (size === undefined) return { ok: false, problem: 'bad-answer', reason: 'a 409 answer without a text/x.tlog.size body' };
-    return { ok: false, problem: 'conflict', size };
+    if (size === undefined) return err({ problem: 'bad-answer', reason: 'a 409 answer without a text/x.tlog.size body' });
+    return err({ problem: 'conflict', size });
   }
   if (response.status !== 200) {
-    return { ok: false, problem: 'refused', reason: REFUSALS.get(response.status) ?? `the witness answered ${response.status}` };
+    return err({ problem: 'refused', reason: REFUSALS.get(response.status) ?? `the witness answered ${response.status}` });
   }
   // tlog-witness: the answer is signature lines; appended to the checkpoint they make a note to verify.
   const checkpoint = parseNote(request.checkpoint);
-  if (!checkpoint.ok) return { ok: false, problem: 'bad-answer', reason: 'the checkpoint sent is not a note' };
+  if (!checkpoint.ok) return err({ problem: 'bad-answer', reason: 'the checkpoint sent is not a note' });
   const opened = openNote(`${checkpoint.value.text}\n${body}`, [witness.verifier]);
-  if (!opened.ok) return { ok: false, problem: 'bad-answer', reason: `no valid cosignature from ${witness.verifier.name}: ${opened.error.reason}` };
+  if (!opened.ok) return err({ problem: 'bad-answer', reason: `no valid cosignature from ${witness.verifier.name}: ${opened.error.reason}` });
   const [cosignature] = opened.value.verified;
-  if (cosignature === undefined) return { ok: false, problem: 'bad-answer', reason: 'no cosignature' };
-  return { ok: true, cosignature };
+  if (cosignature === undefined) return err({ problem: 'bad-answer', reason: 'no cosignature' });
+  return ok(cosignature);
 }

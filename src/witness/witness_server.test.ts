@@ -63,9 +63,9 @@ describe('witness server', () => {
     // The cosigned note verifies under the witness's key, as a log's clients check it.
     const text = parseNote(checkpointOf(10));
     assert.ok(text.ok);
-    assert.equal(outcome.cosignature.name, 'witness.regulator.example');
+    assert.equal(outcome.value.name, 'witness.regulator.example');
     const cosigner = cosignatureVerifier('witness.regulator.example', witnessKeys.publicKey);
-    assert.ok(cosigner.verify(Buffer.from(text.value.text), outcome.cosignature.signature));
+    assert.ok(cosigner.verify(Buffer.from(text.value.text), outcome.value.signature));
   });
 
   it('cosigns a checkpoint that extends it, with the consistency proof', async () => {
@@ -78,7 +78,7 @@ describe('witness server', () => {
     const answer = await post(formatAddCheckpointRequest({ oldSize: 10, proof: proofOf(10, 30), checkpoint: checkpointOf(30) }));
     assert.deepEqual([answer.status, answer.type, answer.body], [409, TLOG_SIZE_CONTENT_TYPE, '25\n']);
     const outcome = await requestCosignature(witness(), { oldSize: 10, proof: proofOf(10, 30), checkpoint: checkpointOf(30) });
-    assert.deepEqual(outcome, { ok: false, problem: 'conflict', size: 25 });
+    assert.deepEqual(outcome, { ok: false, error: { problem: 'conflict', size: 25 } });
   });
 
   it('answers 422 to a checkpoint that does not extend the one it cosigned (a fork), and keeps it as evidence', async () => {
@@ -104,7 +104,7 @@ describe('witness server', () => {
     assert.equal((await post('old 25\n\nnot a checkpoint\n')).status, 400);
     assert.equal((await post(formatAddCheckpointRequest({ oldSize: 31, proof: proofOf(25, 30), checkpoint: checkpointOf(30) }))).status, 400, 'old size past the checkpoint');
     const outcome = await requestCosignature(witness(), { oldSize: 25, proof: proofOf(25, 30), checkpoint: checkpointOf(30, leaves, stranger.signer) });
-    assert.ok(!outcome.ok && outcome.problem === 'refused' && outcome.reason.includes('403'));
+    assert.ok(!outcome.ok && outcome.error.problem === 'refused' && outcome.error.reason.includes('403'));
   });
 
   it('serves add-checkpoint only, by POST, and refuses an oversized body', async () => {
@@ -127,11 +127,11 @@ describe('witness server', () => {
   it('the client ignores cosignatures from keys it did not pin', async () => {
     const pinned = { url, verifier: cosignatureVerifier('witness.regulator.example', generateKeyPairSync('ed25519').publicKey) };
     const outcome = await requestCosignature(pinned, { oldSize: 30, proof: proofOf(30, 35), checkpoint: checkpointOf(35) });
-    assert.ok(!outcome.ok && outcome.problem === 'bad-answer');
+    assert.ok(!outcome.ok && outcome.error.problem === 'bad-answer');
   });
 
   it('the client reports an unreachable witness as a value', async () => {
     const outcome = await requestCosignature({ url: 'http://127.0.0.1:1', verifier: witness().verifier }, { oldSize: 0, proof: [], checkpoint: checkpointOf(1) }, { timeoutMs: 1000 });
-    assert.ok(!outcome.ok && outcome.problem === 'unreachable');
+    assert.ok(!outcome.ok && outcome.error.problem === 'unreachable');
   });
 });
