@@ -274,9 +274,10 @@ function configOf(argv: string[]): Config {
 /** Commands with options or words of their own, loaded only when asked for; undefined for any other command. */
 async function commandOfItsOwn(argv: string[]): Promise<number | undefined> {
   switch (argv[0] ?? '') {
+    // audit's witness command is the witness's own (src/witness/cli.ts).
     case 'audit': {
-      const { runAuditCommand } = await import('./audit/cli.ts');
-      return runAuditCommand(argv.slice(1), configOf(argv));
+      const [{ runAuditCommand }, { runWitnessCommand }] = await Promise.all([import('./audit/index.ts'), import('./witness/index.ts')]);
+      return runAuditCommand(argv.slice(1), configOf(argv), undefined, new Map([['witness', runWitnessCommand]]));
     }
     case 'operator': {
       const { runOperatorCommand } = await import('./operator/credential_reset_cli.ts');

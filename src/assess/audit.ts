@@ -2,7 +2,7 @@
 // routes as an auditor reads it, verified against the key the operator pinned
 // out of band (`interlock audit key`), and checked to hold this run's own
 // actions.
-import { parseEd25519VerifierKey, urlSource, verifyLog, describeSubject } from '../audit/index.ts';
+import { parseEd25519VerifierKey, urlSource, verifyLog, describeSubject } from '../translog/index.ts';
 import type { Fetch } from '../support/trusted_fetch.ts';
 import { randomUUID } from 'node:crypto';
 import type { AssessContext } from './context.ts';
@@ -84,7 +84,7 @@ export const AUDIT_PROBES: readonly Probe<AssessContext>[] = [
     async run(context) {
       if (context.auditKey === undefined) return notApplicable('no --audit-key given: pin the log\'s key (`interlock audit key` on the hub) to verify the log');
       const parsed = parseEd25519VerifierKey(context.auditKey);
-      if (!parsed.ok) return fail(`--audit-key is not a verifier key: ${parsed.reason}`);
+      if (!parsed.ok) return fail(`--audit-key is not a verifier key: ${parsed.error}`);
       const report = await verifyLog(urlSource(`${context.adminUrl}/audit`, auditorFetch(context)), { logKey: parsed.value });
       const problems = report.problems.slice(0, 5).map((p) => `${describeSubject(p.subject)}: ${p.message}`);
       return verdict(report.ok, report.ok ? `${report.size} entries, ${report.checkpoints} checkpoints verified` : `${report.problems.length} problem(s): ${problems[0] ?? ''}`,

@@ -13,8 +13,7 @@ import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts'
 import { createSequencer } from './sequencer.ts';
 import { storedSize } from './store.ts';
 import { AUDIT_APPEND_ONLY_TABLES, AUDIT_WRITER_ROLE } from './tables.ts';
-import { createCosigner } from './cosignature.ts';
-import { parseNote, signText } from './signed_note.ts';
+import { createCosigner, parseNote, signText } from '../translog/index.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };
@@ -127,7 +126,7 @@ function describeWriterRole(ctx: { url: string; storage: { db: unknown } }): voi
       const sequencer = await createSequencer({ db: storage.db, engine: 'postgres', clock, origin: TEST_ORIGIN, signer: keys.signer, verifier: keys.verifier });
       const appended = await sequencer.append(pendingEntry(testEntry(1000)));
       assert.ok(appended.ok);
-      assert.equal((await sequencer.checkpoint())?.size, appended.index + 1);
+      assert.equal((await sequencer.checkpoint())?.size, appended.value + 1);
       await sequencer.close();
     } finally {
       await storage.close();

@@ -13,12 +13,10 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
-import { encodeEntry, type AuditEntry } from './entry.ts';
-import { leafHash } from './merkle.ts';
-import { ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, formatVerifierKey, isKeyName } from './note_key.ts';
+import { err } from '../support/result.ts';
+import { type AuditEntry, ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, encodeEntry, type Fetch, formatVerifierKey, isKeyName, leafHash, type Witness } from '../translog/index.ts';
 import { AuditAppendError, createSequencer, type AppendResult, type PendingEntry, type SequencerLimits, type SignedCheckpoint } from './sequencer.ts';
 import { AuditIntegrityError, type AuditDb } from './store.ts';
-import type { Fetch, Witness } from './witness_client.ts';
 import { createWitnessing } from './witnessing.ts';
 
 export interface AuditLogDeps {
@@ -136,12 +134,12 @@ export async function createAuditLog(deps: AuditLogDeps): Promise<AuditLog> {
     verifierKey,
     append(entry) {
       const encoded = encodeEntry(entry);
-      if (!encoded.ok) return Promise.resolve({ ok: false, problem: 'entry-too-large', reason: encoded.reason });
+      if (!encoded.ok) return Promise.resolve(err({ problem: 'entry-too-large', reason: encoded.error }));
       return sequencer.append(pendingEntryOf(entry, encoded.value));
     },
     async appendInTransaction(tx, entry) {
       const encoded = encodeEntry(entry);
-      if (!encoded.ok) throw new AuditAppendError(`the audit entry cannot be stored: ${encoded.reason}`);
+      if (!encoded.ok) throw new AuditAppendError(`the audit entry cannot be stored: ${encoded.error}`);
       return sequencer.appendInTransaction(tx, pendingEntryOf(entry, encoded.value));
     },
     checkpointNow,

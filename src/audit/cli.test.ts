@@ -11,8 +11,9 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { openStorage } from '../storage/index.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock } from '../support/clock.ts';
-import { runAuditCommand, startWitness } from './cli.ts';
-import { cosignatureVerifierKey } from './cosignature.ts';
+import { cosignatureVerifierKey } from '../translog/index.ts';
+import { runWitnessCommand, startWitness } from '../witness/index.ts';
+import { runAuditCommand } from './cli.ts';
 import { createAuditLogFromConfig } from './from_config.ts';
 import { capturedLogger, testEntry, TEST_ORIGIN } from './log_fixture.ts';
 
@@ -23,7 +24,7 @@ function output() {
 
 async function audit(args: string[], config: Config): Promise<{ code: number; stdout: string; stderr: string }> {
   const { out, sink } = output();
-  const code = await runAuditCommand(args, config, sink);
+  const code = await runAuditCommand(args, config, sink, new Map([['witness', runWitnessCommand]]));
   return { code, ...out };
 }
 

@@ -9,16 +9,11 @@ import { openStorage } from '../storage/index.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
-import { parseCosignatureVerifierKey } from './cosignature.ts';
+import { describeSubject, directorySource, ED25519_SIGNATURE_TYPE, ed25519PublicKeyBytes, formatVerifierKey, NOTE_BYTES_MAX, type NoteVerifier, parseCosignatureVerifierKey, parseEd25519VerifierKey, urlSource, verifyLog, type VerifyReport } from '../translog/index.ts';
 import { ExportError, exportLog } from './export.ts';
 import { createAuditLogFromConfig } from './from_config.ts';
-import { KeyFileError, loadOrCreateAuditKey, loadOrCreateEd25519Key } from './key_file.ts';
-import { NOTE_BYTES_MAX } from './limits.ts';
-import { directorySource, urlSource } from './log_source.ts';
-import { ED25519_SIGNATURE_TYPE, ed25519PublicKeyBytes, formatVerifierKey, parseEd25519VerifierKey, type NoteVerifier } from './note_key.ts';
+import { KeyFileError, loadOrCreateAuditKey } from './key_file.ts';
 import { AuditIntegrityError, publishedCheckpoint } from './store.ts';
-import { describeSubject, verifyLog, type VerifyReport } from './verify.ts';
-import { createWitnessServer } from './witness_server.ts';
 
 export const AUDIT_USAGE = `Usage: interlock audit <command> [options]
 
@@ -56,27 +51,25 @@ export interface AuditCliOutput {
   stderr(text: string): void;
 }
 
+/** An `interlock audit` command implemented outside src/audit/ (its words after the command, with --config). */
+export type AuditCommand = (args: readonly string[], config: Config, output: AuditCliOutput) => Promise<number>;
+export type AuditCommands = ReadonlyMap<string, AuditCommand>;
+
 const processOutput: AuditCliOutput = {
   stdout: (text) => { process.stdout.write(text); },
   stderr: (text) => { process.stderr.write(text); },
 };
 
-class UsageError extends Error {
+/** A command line the command cannot run: answered with exit 2 and the usage. */
+export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-function logVerifier(text: string, option: string): NoteVerifier {
+/** A log's verifier key given on the command line. */
+export function logVerifier(text: string, option: string): NoteVerifier {
   const parsed = parseEd25519VerifierKey(text);
-  if (!parsed.ok) throw new UsageError(`${option} ${text}: ${parsed.reason}`);
+  if (!parsed.ok) throw new UsageError(`${option} ${text}: ${parsed.error}`);
   return parsed.value;
-}
-
-function listenAddress(text: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(text);
-  const port = Number(match?.[3]);
-  const host = match?.[1] ?? match?.[2];
-  if (host === undefined || !Number.isInteger(port) || port > 65535) throw new UsageError(`--listen ${text}: expected HOST:PORT, e.g. 127.0.0.1:8460 or [::1]:8460`);
-  return { host, port };
 }
 
 function printReport(report: VerifyReport, source: string, output: AuditCliOutput): void {
@@ -110,7 +103,7 @@ async function verify(args: readonly string[], output: AuditCliOutput): Promise<
   const logKey = logVerifier(values.key, '--key');
   const witnessKeys = (values['witness-key'] ?? []).map((text) => {
     const parsed = parseCosignatureVerifierKey(text);
-    if (!parsed.ok) throw new UsageError(`--witness-key ${text}: ${parsed.reason}`);
+    if (!parsed.ok) throw new UsageError(`--witness-key ${text}: ${parsed.error}`);
     return parsed.value;
   });
   const quorumText = values['witness-quorum'];
@@ -136,47 +129,6 @@ async function verify(args: readonly string[], output: AuditCliOutput): Promise<
   return report.ok ? 0 : EXIT_FAILED;
 }
 
-/** Starts `interlock audit witness` and returns it running (the CLI stops it on SIGINT or SIGTERM). */
-export async function startWitness(args: readonly string[], config: Config, output: AuditCliOutput): Promise<{ readonly url: string; readonly verifierKey: string; close(): Promise<void> }> {
-  const { values } = parseArgs({
-    args: [...args], strict: true, allowPositionals: false,
-    options: {
-      config: { type: 'string' },
-      listen: { type: 'string' },
-      'log-key': { type: 'string', multiple: true },
-      key: { type: 'string' },
-      name: { type: 'string' },
-      state: { type: 'string' },
-    },
-  });
-  if (values.listen === undefined || values.key === undefined || values.name === undefined || (values['log-key'] ?? []).length === 0) {
-    throw new UsageError('witness needs --listen HOST:PORT, --log-key VKEY, --key FILE and --name NAME');
-  }
-  const { host, port } = listenAddress(values.listen);
-  const logs = new Map<string, NoteVerifier[]>();
-  for (const text of values['log-key'] ?? []) {
-    const verifier = logVerifier(text, '--log-key');
-    logs.set(verifier.name, [...(logs.get(verifier.name) ?? []), verifier]);
-  }
-  const key = loadOrCreateEd25519Key(values.key, 'witness key');
-  if (key.created) output.stderr(`made a new witness key at ${key.path} (mode 0600): back it up\n`);
-  const server = createWitnessServer({
-    name: values.name, privateKey: key.privateKey, publicKey: key.publicKey, logs,
-    statePath: values.state ?? `${values.key}.state.json`, clock: systemClock, log: createLogger(config.log.level),
-  });
-  const url = await server.listen(host, port);
-  output.stdout(`witness ${values.name} listening at ${url} for ${[...logs.keys()].join(', ')}\nverifier key (for the hub's audit.witnesses): ${server.verifierKey}\n`);
-  return { url, verifierKey: server.verifierKey, close: () => server.close() };
-}
-
-async function witness(args: readonly string[], config: Config, output: AuditCliOutput): Promise<number> {
-  const running = await startWitness(args, config, output);
-  const stop = () => { running.close().then(() => process.exit(0), () => process.exit(1)); };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  return KEEPS_RUNNING;
-}
-
 async function onStorage<T>(config: Config, work: (storage: ReturnType<typeof openStorage>) => Promise<T>): Promise<T> {
   const storage = openStorage(config.storage.url);
   try {
@@ -187,7 +139,7 @@ async function onStorage<T>(config: Config, work: (storage: ReturnType<typeof op
   }
 }
 
-async function run(args: readonly string[], config: Config, output: AuditCliOutput): Promise<number> {
+async function run(args: readonly string[], config: Config, output: AuditCliOutput, commands: AuditCommands): Promise<number> {
   // The command is the first word that is not --config or its value (cli.ts passes --config through).
   const at = args.findIndex((arg, i) => arg !== '--config' && args[i - 1] !== '--config');
   const command = at < 0 ? undefined : args[at];
@@ -233,20 +185,22 @@ async function run(args: readonly string[], config: Config, output: AuditCliOutp
     }
     case 'verify':
       return verify(options, output);
-    case 'witness':
-      return witness(options, config, output);
-    default:
-      throw new UsageError(`unknown audit command: ${command}`);
+    default: {
+      const more = commands.get(command);
+      if (more === undefined) throw new UsageError(`unknown audit command: ${command}`);
+      return more(options, config, output);
+    }
   }
 }
 
 /**
  * Runs `interlock audit <args>` and returns the exit code: 0 done, 1 refused or failed verification (the reason
- * on stdout or stderr), 2 a usage error; KEEPS_RUNNING for the witness server.
+ * on stdout or stderr), 2 a usage error; KEEPS_RUNNING for the witness server. `commands` are the ones built
+ * above the audit log (`witness`, src/witness/cli.ts), which src/cli.ts passes in.
  */
-export async function runAuditCommand(args: readonly string[], config: Config, output: AuditCliOutput = processOutput): Promise<number> {
+export async function runAuditCommand(args: readonly string[], config: Config, output: AuditCliOutput = processOutput, commands: AuditCommands = new Map()): Promise<number> {
   try {
-    return await run(args, config, output);
+    return await run(args, config, output, commands);
   } catch (error) {
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       output.stderr(`interlock audit: ${error.message}\n\n${AUDIT_USAGE}`);

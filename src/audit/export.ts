@@ -11,10 +11,8 @@
 // a damaged export, which the verifier names, never a silently repaired one.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { AUDIT_CHECKPOINTS_PAGE_MAX } from './limits.ts';
-import { CHECKPOINTS_FILE_NAME } from './log_source.ts';
+import { AUDIT_CHECKPOINTS_PAGE_MAX, CHECKPOINTS_FILE_NAME, encodeEntryBundle, entryBundlePath, TILE_HEIGHT, TILE_WIDTH, tilePath, tileWidth } from '../translog/index.ts';
 import { publishedCheckpoint, readCheckpoints, readCosignatures, readEntries, readStoredTile, withCosignatures, type AuditDb } from './store.ts';
-import { encodeEntryBundle, entryBundlePath, TILE_HEIGHT, TILE_WIDTH, tilePath, tileWidth } from './tiles.ts';
 
 export interface ExportReport {
   readonly size: number;

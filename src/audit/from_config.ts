@@ -6,17 +6,16 @@ import type { Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import { createAuditLog, type AuditLog } from './audit_log.ts';
-import { parseCosignatureVerifierKey } from './cosignature.ts';
+import { parseCosignatureVerifierKey, type Witness } from '../translog/index.ts';
 import { loadOrCreateAuditKey } from './key_file.ts';
 import type { SequencerLimits } from './sequencer.ts';
 import type { AuditDb } from './store.ts';
-import type { Witness } from './witness_client.ts';
 
 /** The configured witnesses with their pinned keys (the configuration has checked every key already). */
 export function witnessesOf(configured: readonly WitnessConfig[]): Witness[] {
   return configured.map(({ url, verifierKey }) => {
     const verifier = parseCosignatureVerifierKey(verifierKey);
-    if (!verifier.ok) throw new Error(`audit.witnesses: ${verifierKey}: ${verifier.reason}`);
+    if (!verifier.ok) throw new Error(`audit.witnesses: ${verifierKey}: ${verifier.error}`);
     return { url, verifier: verifier.value };
   });
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { AUDIT_KEY_FILE_NAME, KeyFileError, createEd25519Key, loadEd25519Key, loadOrCreateAuditKey } from './key_file.ts';
-import { ed25519PublicKeyBytes } from './note_key.ts';
+import { ed25519PublicKeyBytes } from '../translog/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-audit-key-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });

@@ -1,8 +1,7 @@
 // Keys and entries for the audit log's tests. For tests only.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { auditText, encodeEntry, type AuditEntry } from './entry.ts';
+import { type AuditEntry, auditText, ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, encodeEntry, formatVerifierKey, type NoteSigner, type NoteVerifier } from '../translog/index.ts';
 import { pendingEntryOf } from './audit_log.ts';
-import { ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, formatVerifierKey, type NoteSigner, type NoteVerifier } from './note_key.ts';
 import type { PendingEntry } from './sequencer.ts';
 import { createLogger, type Logger } from '../support/logger.ts';
 
@@ -47,7 +46,7 @@ export function testEntry(i: number, overrides: Partial<AuditEntry> = {}): Audit
 
 export function pendingEntry(entry: AuditEntry): PendingEntry {
   const encoded = encodeEntry(entry);
-  if (!encoded.ok) throw new Error(encoded.reason);
+  if (!encoded.ok) throw new Error(encoded.error);
   return pendingEntryOf(entry, encoded.value);
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEntry, encodeEntry } from './entry.ts';
+import { decodeEntry, encodeEntry } from '../translog/index.ts';
 import { auditValueOf, operatorActionEntry } from './operator_actions.ts';
 
 const base = { timeMs: Date.parse('2026-11-24T05:00:00Z'), sourceAddress: '127.0.0.1' } as const;

@@ -1,4 +1,4 @@
-// Operator actions (operator/audit_events.ts: every admin call, allowed or
+// Operator actions (admin_event.ts: every admin call, allowed or
 // refused, every sign-in step, every change request made, approved, rejected
 // or executed) as audit log entries of kind 'operator-action'. Never in the
 // background and never dropped: a state change's entry is appended in the
@@ -10,10 +10,10 @@
 // (never raw rows or bodies); here they are only bounded and made into audit
 // values: text, numbers, booleans, lists and objects, to a fixed depth.
 import { isIP } from 'node:net';
-import type { AdminAuditEvent, AdminAuditSink } from '../operator/audit_events.ts';
+import type { AdminAuditEvent, AdminAuditSink } from './admin_event.ts';
 import type { AuditLog } from './audit_log.ts';
-import { auditText, type AuditEntry, type AuditText, type AuditValue } from './entry.ts';
-import { ENTRY_IDENTIFIER_LENGTH_MAX, SECURITY_EVENT_TEXT_LENGTH_MAX } from './limits.ts';
+import { type AuditEntry, auditText, type AuditText, type AuditValue, ENTRY_IDENTIFIER_LENGTH_MAX } from '../translog/index.ts';
+import { SECURITY_EVENT_TEXT_LENGTH_MAX } from './limits.ts';
 import { AuditAppendError } from './sequencer.ts';
 import type { AuditDb } from './store.ts';
 
@@ -84,7 +84,7 @@ export function auditOperatorActions(auditLog: Pick<AuditLog, 'append' | 'append
   return {
     async record(event) {
       const appended = await auditLog.append(operatorActionEntry(event));
-      if (!appended.ok) throw new AuditAppendError(`the audit log refused the entry (${appended.problem}: ${appended.reason})`);
+      if (!appended.ok) throw new AuditAppendError(`the audit log refused the entry (${appended.error.problem}: ${appended.error.reason})`);
     },
     async recordInTransaction(tx, event) {
       // Any schema's transaction on the hub's database: the audit tables are in every one of them.

@@ -18,10 +18,10 @@
 import type { FastifyInstance, FastifyReply, RouteGenericInterface } from 'fastify';
 import { sendFailure, sendResult } from '../fspiop/replies.ts';
 import type { Failure } from '../fspiop/errors.ts';
-import { encodeBase64 } from './base64.ts';
-import { AUDIT_CHECKPOINTS_PAGE_MAX, AUDIT_SEARCH_RESULTS_MAX, ENTRY_IDENTIFIER_LENGTH_MAX } from './limits.ts';
+import { encodeBase64 } from '../support/base64.ts';
+import { AUDIT_SEARCH_RESULTS_MAX } from './limits.ts';
+import { AUDIT_CHECKPOINTS_PAGE_MAX, ENTRY_IDENTIFIER_LENGTH_MAX, parseTilePath } from '../translog/index.ts';
 import { base64Hashes, type AuditQueries, type PublishedCheckpoint } from './queries.ts';
-import { parseTilePath } from './tiles.ts';
 
 export interface AuditRouteDeps {
   readonly queries: AuditQueries;
@@ -93,7 +93,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDeps):
 
   app.get<{ Params: { '*': string } }, AuditRouteConfig>('/audit/tile/*', { config }, async (request, reply) => {
     const path = parseTilePath(`tile/${request.params['*']}`);
-    if (!path.ok) return sendFailure(reply, { code: '3002', detail: `${path.reason}: tile/${request.params['*']}` });
+    if (!path.ok) return sendFailure(reply, { code: '3002', detail: `${path.error}: tile/${request.params['*']}` });
     const { kind, tile } = path.value;
     const bytes = kind === 'entries' ? await queries.entryBundle(tile.index, tile.width) : await queries.tile(tile.level, tile.index, tile.width);
     if (!bytes.ok) return sendFailure(reply, bytes.error);

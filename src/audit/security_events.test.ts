@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freshStorage } from '../testing/engines.ts';
-import type { SecurityEvent } from '../edge/security_events.ts';
 import { createAuditLog } from './audit_log.ts';
-import { encodeEntry, type AuditEntry } from './entry.ts';
+import { type AuditEntry, encodeEntry } from '../translog/index.ts';
 import { capturedLogger, logKeys, TEST_ORIGIN } from './log_fixture.ts';
 import { auditSecurityEvents, securityEventEntry } from './security_events.ts';
+import type { SecurityEvent } from './security_event.ts';
 import type { AppendResult } from './sequencer.ts';
+import { err, ok } from '../support/result.ts';
 import { readEntries } from './store.ts';
 
 const mismatch: SecurityEvent = {
@@ -71,6 +71,9 @@ describe('security events in the audit log', () => {
   it('drops, counts and reports loudly what it cannot store: past its bound, refused, or failed', async () => {
     const captured = capturedLogger();
     const stuck: Promise<AppendResult>[] = [];
+    // The appends that settle at once (refused, failed): the sink handles each before a later reaction to it runs.
+    const settled: Promise<AppendResult>[] = [];
+    const settling = (answer: Promise<AppendResult>) => { settled.push(answer); return answer; };
     let release: (() => void) | undefined;
     const gate = new Promise<void>((resolve) => { release = resolve; });
     let calls = 0;
@@ -78,9 +81,9 @@ describe('security events in the audit log', () => {
       append: () => {
         calls += 1;
         if (calls === 1) throw new Error('a bug');
-        if (calls === 2) return Promise.resolve<AppendResult>({ ok: false, problem: 'overloaded', reason: 'full' });
-        if (calls === 3) return Promise.reject(new Error('database is down'));
-        const answer = gate.then<AppendResult>(() => ({ ok: true, index: calls }));
+        if (calls === 2) return settling(Promise.resolve<AppendResult>(err({ problem: 'overloaded', reason: 'full' })));
+        if (calls === 3) return settling(Promise.reject(new Error('database is down')));
+        const answer = gate.then<AppendResult>(() => ok(calls));
         stuck.push(answer);
         return answer;
       },
@@ -90,7 +93,7 @@ describe('security events in the audit log', () => {
     // Ten sources: each event is the first of its source, so each is appended (not counted).
     for (let i = 0; i < 10; i++) sink.record({ ...mismatch, participant: `dfsp${i}` });
     // Event 1 threw, 2 was refused, 3 failed, 4 and 5 wait; the in-flight bound (4) drops 6 to 10.
-    await sleep(10);
+    await Promise.allSettled(settled);
     const reports = () => captured.lines().filter((l) => String(l['msg']).startsWith('SECURITY EVENTS NOT AUDITED'));
     assert.equal(reports().length, 1, 'the first drop is reported at once; the rest of the burst waits for the interval');
     nowMs = 2_000;
@@ -111,7 +114,7 @@ describe('repeated security events', () => {
   });
   function capturedAppends() {
     const entries: AuditEntry[] = [];
-    return { entries, append: (entry: AuditEntry) => { entries.push(entry); return Promise.resolve<AppendResult>({ ok: true, index: entries.length - 1 }); } };
+    return { entries, append: (entry: AuditEntry) => { entries.push(entry); return Promise.resolve<AppendResult>(ok(entries.length - 1)); } };
   }
   /** What the entries stand for: one event each, or a summary's count more. */
   const repeatedOf = (e: AuditEntry) => (e.after as unknown as { repeated?: number }).repeated;

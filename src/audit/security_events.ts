@@ -1,4 +1,4 @@
-// Security events (edge/security_events.ts: refused handshakes, identities
+// Security events (security_event.ts: refused handshakes, identities
 // that do not match, revoked connections, …) as audit log entries of kind
 // 'security-event'.
 //
@@ -27,15 +27,14 @@
 // A crash loses the counts of the interval under way and the entries in
 // flight: nothing else.
 import { isIP } from 'node:net';
-import type { SecurityEvent, SecurityEventKind, SecurityEvents } from '../edge/security_events.ts';
 import { SECURITY_EVENT_COALESCE_INTERVAL_MS } from '../config/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { AuditLog } from './audit_log.ts';
+import type { SecurityEvent, SecurityEventKind, SecurityEvents } from './security_event.ts';
 import type { AppendResult } from './sequencer.ts';
-import { auditText, type AuditEntry, type AuditText, type AuditValue } from './entry.ts';
+import { type AuditEntry, auditText, type AuditText, type AuditValue, ENTRY_IDENTIFIER_LENGTH_MAX } from '../translog/index.ts';
 import {
-  ENTRY_IDENTIFIER_LENGTH_MAX,
   SECURITY_EVENT_DROP_REPORT_INTERVAL_MS,
   SECURITY_EVENT_REASON_SAMPLES_MAX,
   SECURITY_EVENT_SOURCES_MAX,
@@ -165,7 +164,7 @@ export function createAuditFeed<E>(auditLog: Pick<AuditLog, 'append'>, log: Logg
       }
       inFlight += 1;
       const done: Promise<void> = appended.then(
-        (result) => { if (!result.ok) drop(`the audit log refused it (${result.problem}: ${result.reason})`); },
+        (result) => { if (!result.ok) drop(`the audit log refused it (${result.error.problem}: ${result.error.reason})`); },
         (error: unknown) => { drop(`storing it failed: ${error instanceof Error ? error.message : String(error)}`); },
       ).finally(() => {
         inFlight -= 1;

@@ -3,12 +3,10 @@ import { after, before, it } from 'node:test';
 import { sql } from 'kysely';
 import { openStorage, runTransaction, type Storage } from '../storage/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
+import { consistencyProofPlan, type Hash, leafHash, nodesOfLeafHashes, openCheckpoint, proofFromPlan, signCheckpoint, TILE_WIDTH, treeHead, verifyConsistency } from '../translog/index.ts';
 import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
-import { consistencyProofPlan, leafHash, nodesOfLeafHashes, proofFromPlan, treeHead, verifyConsistency, type Hash } from './merkle.ts';
 import { createSequencer, DEFAULT_SEQUENCER_LIMITS, type Sequencer } from './sequencer.ts';
 import { AuditIntegrityError, bytesOf, nodeReader, readCheckpoints, readEntries, storedSize } from './store.ts';
-import { TILE_WIDTH } from './tiles.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };
@@ -39,14 +37,14 @@ describeOnEachEngine('audit sequencer', (ctx) => {
 
   it('gives 600 entries appended together the indexes 0–599, each once, and stores their full tiles', async () => {
     const results = await Promise.all(Array.from({ length: 600 }, (_, i) => sequencer.append(pendingEntry(testEntry(i)))));
-    assert.deepEqual(results.map((r) => (r.ok ? r.index : -1)).toSorted((a, b) => a - b), Array.from({ length: 600 }, (_, i) => i));
+    assert.deepEqual(results.map((r) => (r.ok ? r.value : -1)).toSorted((a, b) => a - b), Array.from({ length: 600 }, (_, i) => i));
     assert.equal(sequencer.size(), 600);
     assert.equal(await storedSize(ctx.storage.db), 600);
     const entries = await readEntries(ctx.storage.db, 0, 600);
     // Each entry sits at the index it was given, with its own leaf hash.
     results.forEach((r, i) => {
       assert.ok(r.ok);
-      const stored = entries[r.index]!;
+      const stored = entries[r.value]!;
       assert.deepEqual(stored.entry, Buffer.from(pendingEntry(testEntry(i)).bytes));
       assert.deepEqual(stored.leafHash, leafHash(stored.entry));
     });
@@ -60,7 +58,7 @@ describeOnEachEngine('audit sequencer', (ctx) => {
     try {
       const result = await sequencer.append(pendingEntry(testEntry(600)));
       assert.ok(result.ok);
-      assert.equal((await readEntries(other.db, result.index, result.index + 1)).length, 1);
+      assert.equal((await readEntries(other.db, result.value, result.value + 1)).length, 1);
     } finally {
       await other.close();
     }
@@ -85,11 +83,11 @@ describeOnEachEngine('audit sequencer', (ctx) => {
 
   it('restarts from storage: the same tree, and appends and checkpoints continue it', async () => {
     await sequencer.close();
-    assert.deepEqual(await sequencer.append(pendingEntry(testEntry(0))), { ok: false, problem: 'closed', reason: 'the audit log is closed' });
+    assert.deepEqual(await sequencer.append(pendingEntry(testEntry(0))), { ok: false, error: { problem: 'closed', reason: 'the audit log is closed' } });
     sequencer = await sequencerOn(ctx.storage);
     assert.equal(sequencer.size(), 602);
     const next = await sequencer.append(pendingEntry(testEntry(602)));
-    assert.deepEqual(next, { ok: true, index: 602 });
+    assert.deepEqual(next, { ok: true, value: 602 });
     const checkpoint = await sequencer.checkpoint();
     assert.equal(checkpoint?.seq, 3);
     assert.deepEqual(checkpoint.rootHash, treeHead(603, nodesOfLeafHashes(await storedLeaves(ctx.storage))));
@@ -102,7 +100,7 @@ describeOnEachEngine('audit sequencer', (ctx) => {
       const pending = Array.from({ length: 5 }, (_, i) => small.append(pendingEntry(testEntry(700 + i))));
       const results = await Promise.all(pending);
       assert.deepEqual(results.map((r) => r.ok), [true, true, true, false, false]);
-      assert.equal(results[4]?.ok === false && results[4].problem, 'overloaded');
+      assert.equal(results[4]?.ok === false && results[4].error.problem, 'overloaded');
     } finally {
       await small.close();
     }
@@ -138,7 +136,7 @@ describeOnEachEngine('audit sequencer: two hub processes on one database', (ctx)
             const entry = pendingEntry(testEntry(offset + round * roundSize + i));
             const result = await s.append(entry);
             assert.ok(result.ok);
-            return { index: result.index, leafHash: entry.leafHash };
+            return { index: result.value, leafHash: entry.leafHash };
           })));
           // Both processes sign as they go.
           if (round % 5 === 4) await s.checkpoint();
@@ -188,7 +186,7 @@ describeOnEachEngine('audit entries appended in the transaction of the change th
             if (i < 2) {
               const result = await s.append(entry);
               assert.ok(result.ok);
-              batched.push({ index: result.index, leafHash: entry.leafHash });
+              batched.push({ index: result.value, leafHash: entry.leafHash });
               return;
             }
             const change = `change-${n}`;

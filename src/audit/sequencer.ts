@@ -30,7 +30,8 @@
 import assert from 'node:assert/strict';
 import { forUpdate, runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
-import { openCheckpoint, signCheckpoint } from './checkpoint.ts';
+import { err, ok, type Result } from '../support/result.ts';
+import { consistencyProofPlan, type FullTile, type Hash, hashesEqual, type NoteSigner, type NoteVerifier, openCheckpoint, proofFromPlan, signCheckpoint, type TreeState, verifyConsistency } from '../translog/index.ts';
 import {
   AUDIT_BATCH_ENTRIES_MAX,
   AUDIT_BATCH_WINDOW_MS,
@@ -38,10 +39,8 @@ import {
   AUDIT_INSERT_ROWS_MAX,
   AUDIT_QUEUE_ENTRIES_MAX,
 } from './limits.ts';
-import { consistencyProofPlan, hashesEqual, proofFromPlan, verifyConsistency, type Hash } from './merkle.ts';
-import type { NoteSigner, NoteVerifier } from './note_key.ts';
 import { AuditIntegrityError, bytesOf, latestCheckpoint, nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
-import { restoreTreeState, type FullTile, type TreeState } from './tree_state.ts';
+import { restoreTreeState } from './tree_restore.ts';
 
 /** An encoded entry, ready to append, with the fields the search indexes copy. */
 export interface PendingEntry {
@@ -63,11 +62,11 @@ export class AuditAppendError extends Error {
 
 /** Refused without being queued: the queue is full, or the log is closing. Storage failures reject instead. */
 export interface AppendRefusal {
-  readonly ok: false;
   readonly problem: 'overloaded' | 'closed' | 'entry-too-large';
   readonly reason: string;
 }
-export type AppendResult = { readonly ok: true; readonly index: number } | AppendRefusal;
+/** The entry's index once it is durable, or why it was not queued. */
+export type AppendResult = Result<number, AppendRefusal>;
 
 export interface SignedCheckpoint extends StoredCheckpoint {
   /** False when the tree had not grown since the last checkpoint, which is returned instead. */
@@ -165,7 +164,7 @@ export async function checkLastCheckpoint(db: AuditDb, tree: TreeState, origin: 
   const last = await latestCheckpoint(db);
   if (last === undefined) return undefined;
   const opened = openCheckpoint(last.note, origin, [verifier]);
-  if (!opened.ok) throw new AuditIntegrityError(`audit log: checkpoint ${last.seq} is not this log's (origin ${origin}, key ${verifier.name}): ${opened.reason}`);
+  if (!opened.ok) throw new AuditIntegrityError(`audit log: checkpoint ${last.seq} is not this log's (origin ${origin}, key ${verifier.name}): ${opened.error.reason}`);
   const { size, rootHash } = opened.value.checkpoint;
   if (size !== last.size || !hashesEqual(rootHash, last.rootHash)) {
     throw new AuditIntegrityError(`audit log: checkpoint ${last.seq}'s columns disagree with its signed note`);
@@ -176,12 +175,12 @@ export async function checkLastCheckpoint(db: AuditDb, tree: TreeState, origin: 
   const plan = consistencyProofPlan(size, n);
   const proof = proofFromPlan(plan, await nodeReader(db, n)(plan.nodes));
   const verdict = verifyConsistency({ size1: size, size2: n, root1: rootHash, root2: tree.root(), proof });
-  if (!verdict.ok) throw new AuditIntegrityError(`audit log: the stored tree of ${n} entries does not extend checkpoint ${last.seq} (size ${size}): ${verdict.reason}`);
+  if (!verdict.ok) throw new AuditIntegrityError(`audit log: the stored tree of ${n} entries does not extend checkpoint ${last.seq} (size ${size}): ${verdict.error}`);
   return last;
 }
 
-function entryRows(batch: readonly Waiting[], first: number) {
-  return batch.map(({ entry }, i) => ({
+function entryRows(entries: readonly PendingEntry[], first: number) {
+  return entries.map((entry, i) => ({
     idx: first + i,
     leaf_hash: entry.leafHash,
     entry: entry.bytes,
@@ -198,147 +197,165 @@ async function insertInChunks<R>(rows: readonly R[], insert: (chunk: R[]) => Pro
   for (let at = 0; at < rows.length; at += AUDIT_INSERT_ROWS_MAX) await insert(rows.slice(at, at + AUDIT_INSERT_ROWS_MAX));
 }
 
+/**
+ * Appends `entries` to the stored tree in `tx`, under the sequence lock it takes: their rows, the full tiles they
+ * complete, and the new size. Returns a copy of `base` grown by them (after what other processes appended) and the
+ * index of the first.
+ */
+async function writeEntries(tx: AuditDb, engine: Engine, base: TreeState, entries: readonly PendingEntry[]): Promise<{ tree: TreeState; first: number }> {
+  const tree = base.clone();
+  await catchUp(tx, tree, await lockedSize(tx, engine));
+  const first = tree.size();
+  const tiles: FullTile[] = [];
+  for (const entry of entries) tree.append(entry.leafHash, tiles);
+  await insertInChunks(entryRows(entries, first), (chunk) => tx.insertInto('audit_entries').values(chunk).execute());
+  await insertInChunks(tiles, (chunk) => tx.insertInto('audit_tiles').values(chunk.map((t) => ({ level: t.level, idx: t.index, hashes: t.hashes, root: t.root }))).execute());
+  await tx.updateTable('audit_log_state').set({ size: tree.size() }).where('id', '=', 1).execute();
+  return { tree, first };
+}
+
+/** A running sequencer: its tree as last committed, and what waits for the next batch. */
+interface SequencerState {
+  readonly deps: SequencerDeps;
+  readonly limits: SequencerLimits;
+  committed: TreeState;
+  readonly queue: Waiting[];
+  checkpointWaiters: CheckpointWaiter[];
+  timer: NodeJS.Timeout | undefined;
+  pumping: Promise<void> | undefined;
+  closed: boolean;
+}
+
+/** The log's own transactions never carry an operator action's audit entry (storage/transaction.ts). */
+function ownTransaction<T>(state: SequencerState, work: (tx: AuditDb) => Promise<T>): Promise<T> {
+  return withCommitHook(undefined, () => runTransaction(state.deps.db, state.deps.engine, work));
+}
+
+async function commitBatch(state: SequencerState, batch: readonly Waiting[]): Promise<void> {
+  let outcome: { tree: TreeState; first: number };
+  try {
+    outcome = await ownTransaction(state, (tx) => writeEntries(tx, state.deps.engine, state.committed, batch.map((waiting) => waiting.entry)));
+  } catch (error) {
+    for (const waiting of batch) waiting.reject(error);
+    if (error instanceof assert.AssertionError) throw error;
+    return;
+  }
+  state.committed = outcome.tree;
+  batch.forEach((waiting, i) => { waiting.resolve(ok(outcome.first + i)); });
+}
+
+/** Signs a checkpoint of the stored tree in `tx`, unless the last one already signs it (or the log is empty). */
+async function signInTransaction(state: SequencerState, tx: AuditDb): Promise<{ tree: TreeState; checkpoint: SignedCheckpoint | undefined }> {
+  const { engine, clock, origin, signer, verifier } = state.deps;
+  const tree = state.committed.clone();
+  await catchUp(tx, tree, await lockedSize(tx, engine));
+  const last = await checkLastCheckpoint(tx, tree, origin, verifier);
+  const size = tree.size();
+  if (size === 0) return { tree, checkpoint: undefined };
+  if (last?.size === size) return { tree, checkpoint: { ...last, created: false } };
+  const rootHash = Buffer.from(tree.root());
+  const note = signCheckpoint({ origin, size, rootHash, extensions: [] }, [signer]);
+  const checkpoint = { seq: (last?.seq ?? 0) + 1, size, rootHash, note, createdAtMs: clock.nowMs() };
+  await tx.insertInto('audit_checkpoints').values({ seq: checkpoint.seq, size, root_hash: rootHash, note, created_at_ms: checkpoint.createdAtMs }).execute();
+  return { tree, checkpoint: { ...checkpoint, created: true } };
+}
+
+async function signCheckpointNow(state: SequencerState, waiters: readonly CheckpointWaiter[]): Promise<void> {
+  let outcome: { tree: TreeState; checkpoint: SignedCheckpoint | undefined };
+  try {
+    outcome = await ownTransaction(state, (tx) => signInTransaction(state, tx));
+  } catch (error) {
+    for (const waiter of waiters) waiter.reject(error);
+    if (error instanceof assert.AssertionError) throw error;
+    return;
+  }
+  state.committed = outcome.tree;
+  for (const waiter of waiters) waiter.resolve(outcome.checkpoint);
+}
+
+async function pump(state: SequencerState): Promise<void> {
+  for (;;) {
+    if (state.queue.length > 0) await commitBatch(state, state.queue.splice(0, state.limits.batchEntriesMax));
+    // After at most one batch, so that a checkpoint asked for under load is not put off without end.
+    if (state.checkpointWaiters.length > 0) {
+      const waiters = state.checkpointWaiters;
+      state.checkpointWaiters = [];
+      await signCheckpointNow(state, waiters);
+    }
+    if (state.queue.length === 0 && state.checkpointWaiters.length === 0) return;
+  }
+}
+
+function startPump(state: SequencerState): void {
+  if (state.timer !== undefined) clearTimeout(state.timer);
+  state.timer = undefined;
+  // Cleared in a later turn, never synchronously (a pump with nothing to do returns before it is assigned);
+  // what arrived between the pump's last look at its queues and now is scheduled then.
+  // An assertion failing in a batch rejects here, unhandled: programmer errors crash.
+  state.pumping ??= pump(state).finally(() => {
+    state.pumping = undefined;
+    if (state.queue.length > 0 || state.checkpointWaiters.length > 0) schedule(state);
+  });
+}
+
+function schedule(state: SequencerState): void {
+  if (state.pumping !== undefined) return; // the running pump takes whatever arrives before it ends
+  if (state.closed || state.queue.length >= state.limits.batchEntriesMax || state.checkpointWaiters.length > 0) {
+    startPump(state);
+    return;
+  }
+  // The first entry after a quiet spell opens the window for others to join its batch.
+  state.timer ??= setTimeout(() => { startPump(state); }, state.limits.batchWindowMs);
+}
+
+function append(state: SequencerState, entry: PendingEntry): Promise<AppendResult> {
+  if (state.closed) return Promise.resolve(err({ problem: 'closed', reason: 'the audit log is closed' }));
+  if (state.queue.length >= state.limits.queueEntriesMax) {
+    return Promise.resolve(err({ problem: 'overloaded', reason: `the audit log already has ${state.limits.queueEntriesMax} entries waiting to be stored` }));
+  }
+  return new Promise<AppendResult>((resolve, reject) => {
+    state.queue.push({ entry, resolve, reject });
+    schedule(state);
+  });
+}
+
+async function appendInTransaction(state: SequencerState, tx: AuditDb, entry: PendingEntry): Promise<number> {
+  if (state.closed) throw new AuditAppendError('the audit log is closed');
+  // Like a batch of one, in the caller's transaction. The in-memory tree is not moved: this process learns
+  // of the entry as of any other process's, by catching up under the lock, once the transaction committed.
+  return (await writeEntries(tx, state.deps.engine, state.committed, [entry])).first;
+}
+
+function requestCheckpoint(state: SequencerState): Promise<SignedCheckpoint | undefined> {
+  assert.ok(!state.closed, 'checkpoint: the audit log is closed');
+  return new Promise<SignedCheckpoint | undefined>((resolve, reject) => {
+    state.checkpointWaiters.push({ resolve, reject });
+    schedule(state);
+  });
+}
+
+async function close(state: SequencerState): Promise<void> {
+  state.closed = true;
+  schedule(state);
+  while (state.pumping !== undefined) await state.pumping;
+}
+
 /** Restores the tree from storage, checks it against the last checkpoint, and starts the sequencer. */
 export async function createSequencer(deps: SequencerDeps): Promise<Sequencer> {
-  const { db, engine, clock, origin, signer, verifier } = deps;
+  const { db, origin, signer, verifier } = deps;
   const limits = deps.limits ?? DEFAULT_SEQUENCER_LIMITS;
   assert.ok(limits.batchEntriesMax >= 1 && limits.batchEntriesMax <= limits.queueEntriesMax && limits.batchWindowMs >= 0, 'sequencer limits');
   assert.equal(signer.name, origin, 'sequencer: the checkpoint key is named after the origin');
   assert.ok(verifier.name === signer.name && verifier.keyId === signer.keyId, 'sequencer: the verifier is the signer\'s');
 
-  let committed: TreeState = await restoreTreeState(db);
+  const committed = await restoreTreeState(db);
   await checkLastCheckpoint(db, committed, origin, verifier);
-
-  const queue: Waiting[] = [];
-  let checkpointWaiters: CheckpointWaiter[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let pumping: Promise<void> | undefined;
-  let closed = false;
-
-  // The log's own transactions never carry an operator action's audit entry (storage/transaction.ts).
-  const ownTransaction = <T>(work: (tx: AuditDb) => Promise<T>): Promise<T> => withCommitHook(undefined, () => runTransaction(db, engine, work));
-
-  async function commitBatch(batch: readonly Waiting[]): Promise<void> {
-    let outcome: { tree: TreeState; first: number };
-    try {
-      outcome = await ownTransaction(async (tx) => {
-        const tree = committed.clone();
-        await catchUp(tx, tree, await lockedSize(tx, engine));
-        const first = tree.size();
-        const tiles: FullTile[] = [];
-        for (const { entry } of batch) tree.append(entry.leafHash, tiles);
-        await insertInChunks(entryRows(batch, first), (chunk) => tx.insertInto('audit_entries').values(chunk).execute());
-        await insertInChunks(tiles, (chunk) => tx.insertInto('audit_tiles').values(chunk.map((t) => ({ level: t.level, idx: t.index, hashes: t.hashes, root: t.root }))).execute());
-        await tx.updateTable('audit_log_state').set({ size: tree.size() }).where('id', '=', 1).execute();
-        return { tree, first };
-      });
-    } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
-      if (error instanceof assert.AssertionError) throw error;
-      return;
-    }
-    committed = outcome.tree;
-    batch.forEach((waiting, i) => { waiting.resolve({ ok: true, index: outcome.first + i }); });
-  }
-
-  async function signCheckpointNow(waiters: readonly CheckpointWaiter[]): Promise<void> {
-    let outcome: { tree: TreeState; checkpoint: SignedCheckpoint | undefined };
-    try {
-      outcome = await ownTransaction(async (tx) => {
-        const tree = committed.clone();
-        await catchUp(tx, tree, await lockedSize(tx, engine));
-        const last = await checkLastCheckpoint(tx, tree, origin, verifier);
-        const size = tree.size();
-        if (size === 0) return { tree, checkpoint: undefined };
-        if (last?.size === size) return { tree, checkpoint: { ...last, created: false } };
-        const rootHash = Buffer.from(tree.root());
-        const note = signCheckpoint({ origin, size, rootHash, extensions: [] }, [signer]);
-        const checkpoint = { seq: (last?.seq ?? 0) + 1, size, rootHash, note, createdAtMs: clock.nowMs() };
-        await tx.insertInto('audit_checkpoints').values({ seq: checkpoint.seq, size, root_hash: rootHash, note, created_at_ms: checkpoint.createdAtMs }).execute();
-        return { tree, checkpoint: { ...checkpoint, created: true } };
-      });
-    } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
-      if (error instanceof assert.AssertionError) throw error;
-      return;
-    }
-    committed = outcome.tree;
-    for (const waiter of waiters) waiter.resolve(outcome.checkpoint);
-  }
-
-  async function pump(): Promise<void> {
-    for (;;) {
-      if (queue.length > 0) await commitBatch(queue.splice(0, limits.batchEntriesMax));
-      // After at most one batch, so that a checkpoint asked for under load is not put off without end.
-      if (checkpointWaiters.length > 0) {
-        const waiters = checkpointWaiters;
-        checkpointWaiters = [];
-        await signCheckpointNow(waiters);
-      }
-      if (queue.length === 0 && checkpointWaiters.length === 0) return;
-    }
-  }
-
-  function startPump(): void {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    // Cleared in a later turn, never synchronously (a pump with nothing to do returns before it is assigned);
-    // what arrived between the pump's last look at its queues and now is scheduled then.
-    // An assertion failing in a batch rejects here, unhandled: programmer errors crash.
-    pumping ??= pump().finally(() => {
-      pumping = undefined;
-      if (queue.length > 0 || checkpointWaiters.length > 0) schedule();
-    });
-  }
-
-  function schedule(): void {
-    if (pumping !== undefined) return; // the running pump takes whatever arrives before it ends
-    if (closed || queue.length >= limits.batchEntriesMax || checkpointWaiters.length > 0) {
-      startPump();
-      return;
-    }
-    // The first entry after a quiet spell opens the window for others to join its batch.
-    timer ??= setTimeout(startPump, limits.batchWindowMs);
-  }
-
+  const state: SequencerState = { deps, limits, committed, queue: [], checkpointWaiters: [], timer: undefined, pumping: undefined, closed: false };
   return {
-    append(entry) {
-      if (closed) return Promise.resolve({ ok: false, problem: 'closed', reason: 'the audit log is closed' });
-      if (queue.length >= limits.queueEntriesMax) {
-        return Promise.resolve({ ok: false, problem: 'overloaded', reason: `the audit log already has ${limits.queueEntriesMax} entries waiting to be stored` });
-      }
-      return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ entry, resolve, reject });
-        schedule();
-      });
-    },
-    async appendInTransaction(tx, entry) {
-      if (closed) throw new AuditAppendError('the audit log is closed');
-      // Like a batch of one, in the caller's transaction. The in-memory tree is not moved: this process learns
-      // of the entry as of any other process's, by catching up under the lock, once the transaction committed.
-      const tree = committed.clone();
-      await catchUp(tx, tree, await lockedSize(tx, engine));
-      const index = tree.size();
-      const tiles: FullTile[] = [];
-      tree.append(entry.leafHash, tiles);
-      await tx.insertInto('audit_entries').values(entryRows([{ entry, resolve: () => undefined, reject: () => undefined }], index)).execute();
-      if (tiles.length > 0) await tx.insertInto('audit_tiles').values(tiles.map((t) => ({ level: t.level, idx: t.index, hashes: t.hashes, root: t.root }))).execute();
-      await tx.updateTable('audit_log_state').set({ size: tree.size() }).where('id', '=', 1).execute();
-      return index;
-    },
-    checkpoint() {
-      assert.ok(!closed, 'checkpoint: the audit log is closed');
-      return new Promise<SignedCheckpoint | undefined>((resolve, reject) => {
-        checkpointWaiters.push({ resolve, reject });
-        schedule();
-      });
-    },
-    size: () => committed.size(),
-    async close() {
-      closed = true;
-      schedule();
-      while (pumping !== undefined) await pumping;
-    },
+    append: (entry) => append(state, entry),
+    appendInTransaction: (tx, entry) => appendInTransaction(state, tx, entry),
+    checkpoint: () => requestCheckpoint(state),
+    size: () => state.committed.size(),
+    close: () => close(state),
   };
 }
-

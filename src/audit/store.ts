@@ -12,10 +12,7 @@ import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../storage/index.ts';
 import type { AuditCheckpointsTable } from './tables.ts';
-import { HASH_BYTES, nodesOfLeafHashes, treeHead, type Hash, type NodeId } from './merkle.ts';
-import { parseNote, formatNote, type NoteSignature } from './signed_note.ts';
-import { TILE_HEIGHT, TILE_WIDTH, hashesOfTile, tileWidth } from './tiles.ts';
-import { isTreeSize } from './tree_size.ts';
+import { formatNote, type Hash, HASH_BYTES, hashesOfTile, isTreeSize, type NodeId, nodesOfLeafHashes, type NoteSignature, parseNote, TILE_HEIGHT, TILE_WIDTH, tileWidth, treeHead } from '../translog/index.ts';
 
 /** The database, or a transaction on it. */
 export type AuditDb = Kysely<Schema>;

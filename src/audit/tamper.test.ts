@@ -13,15 +13,12 @@ import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Engine, Storage } from '../storage/index.ts';
 import { freshStorage, postgresUnavailable, skippedOnPostgres } from '../testing/engines.ts';
-import { signCheckpoint } from './checkpoint.ts';
+import { describeSubject, directorySource, type Hash, leafHash, nodesOfLeafHashes, signCheckpoint, treeHead, verifyLog, type VerifyReport } from '../translog/index.ts';
 import { exportLog } from './export.ts';
-import { directorySource } from './log_source.ts';
 import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
-import { leafHash, nodesOfLeafHashes, treeHead, type Hash } from './merkle.ts';
 import { createSequencer } from './sequencer.ts';
 import { bytesOf, readCheckpoints, readEntries } from './store.ts';
 import { AUDIT_APPEND_ONLY_TABLES } from './tables.ts';
-import { describeSubject, verifyLog, type VerifyReport } from './verify.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };

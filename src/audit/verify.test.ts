@@ -7,14 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freshStorage } from '../testing/engines.ts';
-import { cosignatureVerifier, createCosigner } from './cosignature.ts';
+import { CHECKPOINTS_FILE_NAME, createCosigner, describeSubject, directorySource, parseNote, signText, verifyLog, type VerifyOptions, type VerifyReport } from '../translog/index.ts';
+import { cosignatureVerifier } from '../translog/cosignature.ts';
 import { exportLog } from './export.ts';
-import { CHECKPOINTS_FILE_NAME, directorySource } from './log_source.ts';
 import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
 import { createSequencer } from './sequencer.ts';
-import { parseNote, signText } from './signed_note.ts';
 import { readCheckpoints } from './store.ts';
-import { describeSubject, verifyLog, type VerifyOptions, type VerifyReport } from './verify.ts';
 
 const keys = logKeys();
 const witnessKey = generateKeyPairSync('ed25519');

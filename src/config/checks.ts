@@ -2,7 +2,7 @@
 // lists of CIDR ranges, a role map, rate-limit overrides, a URL of a kind, an
 // audit origin or a witness list. Each is pure, and runs once the value has
 // passed its schema; it returns what was expected when the value is refused.
-import { parseOrigin, parseWitnesses } from '../audit/config_values.ts';
+import { parseOrigin, parseWitnesses } from './audit_values.ts';
 import { engineOf } from '../storage/index.ts';
 import { parseCidrList } from '../support/cidr.ts';
 import { issuerUrlProblem, parseRoleMap } from './external_issuer.ts';

@@ -8,7 +8,7 @@
 // variable, and `expected`, what an operator is told a refused value should be
 // when the schema alone does not say it well (a pattern says little).
 import type { FspiopApi } from '../fspiop/apis.ts';
-import { defaultOrigin } from '../audit/config_values.ts';
+import { defaultOrigin } from './audit_values.ts';
 import { DEFAULT_CONNECTION_LIMITS, HEADER_BYTES_MAX, HEADER_BYTES_MIN, TIMEOUT_MS_MAX, TIMEOUT_MS_MIN } from './connection_limits.ts';
 import {
   BOOTSTRAP_WINDOW_MS_DEFAULT, BOOTSTRAP_WINDOW_MS_MAX, BOOTSTRAP_WINDOW_MS_MIN, CHECKPOINT_INTERVAL_MS_MAX, CHECKPOINT_INTERVAL_MS_MIN, CRL_NEXT_UPDATE_HOURS_MAX,

@@ -1,7 +1,8 @@
-// Every admin answer that can fail goes out through these: a failure becomes
-// its FSPIOP errorInformation with the catalogue's HTTP status, or the
-// failure's own where it names one (401 and 403 for sign-in and privileges,
-// which FSPIOP's catalogue has no codes for: they carry 3000 with that status).
+// Every admin API answer that can fail (operator, PKI and audit routes) goes
+// out through these: a failure becomes its FSPIOP errorInformation with the
+// catalogue's HTTP status, or the failure's own where it names one (401 and
+// 403 for sign-in and privileges, which FSPIOP's catalogue has no codes for:
+// they carry 3000 with that status).
 import { errorInformation, httpStatusOf, type Failure, type FspiopResult } from './errors.ts';
 
 interface Reply {

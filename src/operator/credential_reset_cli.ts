@@ -86,7 +86,7 @@ async function resetBootstrapCredential(config: Config, username: string, output
       ({ timeMs: clock.nowMs(), actor: localActor(), action: 'OPERATOR_CREDENTIAL_RESET', target: { resource: `operator ${username}` }, result, detail });
     const audited = async (result: AdminAuditEvent['result'], detail: string): Promise<void> => {
       const appended = await auditLog.append(operatorActionEntry(eventOf(result, detail)));
-      if (!appended.ok) throw new Error(`the audit log refused the record of this reset (${appended.reason}): ${detail}`);
+      if (!appended.ok) throw new Error(`the audit log refused the record of this reset (${appended.error.reason}): ${detail}`);
     };
     try {
       const operator = await operators.findByUsername(username);

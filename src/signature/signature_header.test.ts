@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeBase64url, decodeProtectedHeader, formatSignatureHeader, parseSignatureHeader } from './signature_header.ts';
+import { decodeProtectedHeader, formatSignatureHeader, parseSignatureHeader } from './signature_header.ts';
 
 const protectedHeader = Buffer.from('{"alg":"RS256"}').toString('base64url');
 
@@ -10,12 +10,6 @@ test('written as the SDK writes it, and read back', () => {
   assert.deepEqual(parseSignatureHeader(text), { ok: true, value: { protectedHeader, signature: 'c2ln' } });
   // Unsigned extra members are ignored, as the SDK's validator ignores them.
   assert.ok(parseSignatureHeader(JSON.stringify({ signature: 'c2ln', protectedHeader, note: 1 })).ok);
-});
-
-test('only canonical unpadded base64url is read', () => {
-  assert.deepEqual(decodeBase64url('c2ln'), Buffer.from('sig'));
-  for (const text of ['', 'c2ln=', 'c2l+', 'c2l/', 'c', 'c2m', 'c2lu Zw']) assert.equal(decodeBase64url(text), undefined, text);
-  assert.deepEqual(decodeBase64url('c2k'), Buffer.from('si'));
 });
 
 test('a protected header must be UTF-8 JSON and an object', () => {

@@ -2,6 +2,7 @@
 // base64url part of a JWS whose payload (the body) travels detached. Written
 // exactly as Mojaloop's SDK writes it (safe-stable-stringify: keys sorted, no
 // spaces); read strictly, since nothing in it is trusted until verified.
+import { decodeCanonicalBase64url } from '../support/base64.ts';
 import { parseStrictJson } from '../support/json_members.ts';
 import { err, ok, type Result } from '../support/result.ts';
 import { SIGNATURE_LIMITS } from './limits.ts';
@@ -13,15 +14,6 @@ export interface SignatureParts {
   readonly signature: string;
 }
 
-
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-
-/** Canonical unpadded base64url (what every JWS implementation writes): no other spelling of the same bytes is taken. */
-export function decodeBase64url(text: string): Buffer | undefined {
-  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(text, 'base64url');
-  return bytes.toString('base64url') === text ? bytes : undefined;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -43,8 +35,8 @@ export function parseSignatureHeader(value: string): Result<SignatureParts, stri
   const parsed = strict.value;
   if (!isPlainObject(parsed)) return err('FSPIOP-Signature is not a JSON object');
   const { protectedHeader, signature } = parsed;
-  if (typeof protectedHeader !== 'string' || decodeBase64url(protectedHeader) === undefined) return err('FSPIOP-Signature protectedHeader is not base64url');
-  if (typeof signature !== 'string' || decodeBase64url(signature) === undefined) return err('FSPIOP-Signature signature is not base64url');
+  if (typeof protectedHeader !== 'string' || decodeCanonicalBase64url(protectedHeader) === undefined) return err('FSPIOP-Signature protectedHeader is not base64url');
+  if (typeof signature !== 'string' || decodeCanonicalBase64url(signature) === undefined) return err('FSPIOP-Signature signature is not base64url');
   return ok({ protectedHeader, signature });
 }
 
@@ -53,7 +45,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The protected header as a JSON object (its members unchecked). */
 export function decodeProtectedHeader(protectedHeader: string): Result<Record<string, unknown>, string> {
-  const bytes = decodeBase64url(protectedHeader);
+  const bytes = decodeCanonicalBase64url(protectedHeader);
   if (bytes === undefined) return err('the protected header is not base64url');
   let text: string;
   try {

@@ -24,7 +24,8 @@ import { fail, type Failure } from '../fspiop/errors.ts';
 import { sdkStableJson } from '../ilp/index.ts';
 import { ok, type Err, type Ok } from '../support/result.ts';
 import { isSigningAlg, signingAlgOf, type SigningAlg } from '../participants/index.ts';
-import { decodeBase64url, decodeProtectedHeader, parseSignatureHeader, type SignatureParts } from './signature_header.ts';
+import { decodeCanonicalBase64url } from '../support/base64.ts';
+import { decodeProtectedHeader, parseSignatureHeader, type SignatureParts } from './signature_header.ts';
 
 /** The protected header members Interlock binds to the request. */
 export const PROTECTED_FIELDS = ['alg', 'FSPIOP-URI', 'FSPIOP-HTTP-Method', 'FSPIOP-Source', 'FSPIOP-Destination', 'Date'] as const;
@@ -167,7 +168,7 @@ export async function verifySignature(request: SignedRequest, keys: readonly Ver
   for (const name of STRING_FIELDS) {
     if (Object.hasOwn(header, name) && typeof header[name] !== 'string') return refuse('malformed', `the protected header's ${name} is not a string`);
   }
-  if (decodeBase64url(parts.value.signature) === undefined) return refuse('malformed', 'the signature is not base64url');
+  if (decodeCanonicalBase64url(parts.value.signature) === undefined) return refuse('malformed', 'the signature is not base64url');
 
   const named = header['kid'];
   const candidates = typeof named === 'string' ? keys.filter((key) => key.kid === named) : keys;

@@ -22,6 +22,7 @@
 // (NIST SP 800-38D: 2^32).
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
+import { decodeCanonicalBase64url } from '../../support/base64.ts';
 import { KeyFileError, isMissingKeyFile, readOwnerOnlyKeyFile, writeNewKeyFile } from '../../support/key_file.ts';
 
 /** The file the hub makes in its data directory when no key file is configured. */
@@ -35,7 +36,6 @@ const CIPHER = 'aes-256-gcm';
 /** 32 bytes in base64 are 44 characters; a newline or two besides. */
 const KEY_FILE_BYTES_MAX = 128;
 const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 /** HKDF label of the lookup-digest key: another use of the key file, so another key. */
 const DIGEST_KEY_INFO = 'interlock secret box: lookup digest v1';
 
@@ -56,9 +56,9 @@ export function isSealed(value: string): boolean {
 
 /** Strict base64url: only its alphabet, no padding, and the one spelling of the bytes (no stray low bits in the last character). */
 function decoded(part: string | undefined, what: string, context: string): Buffer {
-  if (part === undefined || !BASE64URL.test(part)) throw new SecretBoxError(`sealed value for ${context}: its ${what} is not base64url`);
-  const bytes = Buffer.from(part, 'base64url');
-  if (bytes.toString('base64url') !== part) throw new SecretBoxError(`sealed value for ${context}: its ${what} is not base64url`);
+  // An empty part is the empty ciphertext of an empty value.
+  const bytes = part === '' ? Buffer.alloc(0) : part === undefined ? undefined : decodeCanonicalBase64url(part);
+  if (bytes === undefined) throw new SecretBoxError(`sealed value for ${context}: its ${what} is not base64url`);
   return bytes;
 }
 
