@@ -8,7 +8,7 @@ import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIM
 import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS } from './audit/index.ts';
 import { fanOutAdminAudit, loggedAdminAudit } from './operator/audit_events.ts';
-import { loggedSecurityEvents, type SecurityEvents } from './edge/security_events.ts';
+import { loggedSecurityEvents, type SecurityEvents } from './support/security_events.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './edge/signature/index.ts';
 import { startSchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';

@@ -7,7 +7,7 @@ import https from 'node:https';
 import { FlattenedSign } from 'jose';
 import { formatSignatureHeader } from '../edge/signature/signature_header.ts';
 import type { SigningKey } from '../edge/signature/index.ts';
-import { TLS_POLICY } from '../edge/tls/policy.ts';
+import { TLS_POLICY } from '../support/tls_policy.ts';
 import { dfspHeaders, type DfspRequest } from '../sim/headers.ts';
 import type { DfspTls } from '../sim/index.ts';
 import { ASSESS_LIMITS } from './limits.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freshStorage } from '../testing/engines.ts';
-import type { SecurityEvent } from '../edge/security_events.ts';
+import type { SecurityEvent } from '../support/security_events.ts';
 import { createAuditLog } from './audit_log.ts';
 import { encodeEntry, type AuditEntry } from './entry.ts';
 import { capturedLogger, logKeys, TEST_ORIGIN } from './log_fixture.ts';

@@ -1,4 +1,4 @@
-// Security events (edge/security_events.ts: refused handshakes, identities
+// Security events (support/security_events.ts: refused handshakes, identities
 // that do not match, revoked connections, …) as audit log entries of kind
 // 'security-event'.
 //
@@ -27,7 +27,7 @@
 // A crash loses the counts of the interval under way and the entries in
 // flight: nothing else.
 import { isIP } from 'node:net';
-import type { SecurityEvent, SecurityEventKind, SecurityEvents } from '../edge/security_events.ts';
+import type { SecurityEvent, SecurityEventKind, SecurityEvents } from '../support/security_events.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
 import type { AuditLog } from './audit_log.ts';

@@ -19,7 +19,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { normaliseAddress, parseCidr, type AddressFamily } from '../edge/gateway/ip_allowlist.ts';
+import { normaliseAddress, parseCidr, type AddressFamily } from '../support/ip_address.ts';
 import { CALLBACK_NETWORKS_MAX } from './limits.ts';
 
 /** The allow-list when none is configured: unicast IPv4 (multicast and reserved are refused anyway), IPv6 global unicast and unique-local. */
@@ -68,7 +68,7 @@ function blockListOf(cidrs: readonly string[], what: string): BlockList {
   const list = new BlockList();
   for (const text of cidrs) {
     const range = parseCidr(text);
-    if (!range.ok) throw new Error(`${what}: ${range.reason}`);
+    if (!range.ok) throw new Error(`${what}: ${range.error}`);
     list.addSubnet(range.value.network, range.value.prefix, range.value.family);
   }
   return list;

@@ -22,7 +22,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { TLS_POLICY } from '../edge/tls/policy.ts';
+import { TLS_POLICY } from '../support/tls_policy.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
 import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from './callback_addresses.ts';
 import type { DeliveryLimits } from './limits.ts';

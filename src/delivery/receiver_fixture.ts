@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { capturedSecurityEvents } from '../edge/security_events.ts';
+import { capturedSecurityEvents } from '../support/security_events.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Updateable } from 'kysely';
 import { formatImfFixdate } from '../fspiop/headers.ts';
-import type { SecurityEvents } from '../edge/security_events.ts';
+import type { SecurityEvents } from '../support/security_events.ts';
 import { callbackEndpointOf, HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';

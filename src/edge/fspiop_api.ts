@@ -41,7 +41,7 @@ import { connectionServerOptions, guardConnectionLimits, type ConnectionLimits }
 import { addressRefusal, connectionRefusal, passGateway, type GatewayControls } from './gateway/gateway.ts';
 import type { GatewayRefusal } from './gateway/refusal.ts';
 import { PARTICIPANT_TOKEN_PATH, registerParticipantTokenEndpoint } from './gateway/token_endpoint.ts';
-import type { SecurityEvent, SecurityEvents } from './security_events.ts';
+import type { SecurityEvent, SecurityEvents } from '../support/security_events.ts';
 import type { MutualTls } from './tls/mtls.ts';
 import { verifySignature, type VerificationKey } from './signature/index.ts';
 

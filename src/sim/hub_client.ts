@@ -4,7 +4,7 @@
 // hub sees exactly the headers below plus Host, Connection and Content-Length.
 import http from 'node:http';
 import https from 'node:https';
-import { TLS_POLICY } from '../edge/tls/policy.ts';
+import { TLS_POLICY } from '../support/tls_policy.ts';
 import { signMessage, type SigningKey } from '../edge/signature/index.ts';
 import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';

@@ -23,7 +23,7 @@
 // Addresses are normalised as the allow-lists compare them: IPv4-mapped IPv6
 // ("::ffff:192.0.2.1") becomes IPv4 and IPv6 is canonical.
 import { BlockList } from 'node:net';
-import { normaliseAddress, parseCidr, type AddressFamily, type NormalAddress } from './ip_allowlist.ts';
+import { normaliseAddress, parseCidr, type AddressFamily, type NormalAddress } from '../../support/ip_address.ts';
 
 /** X-Forwarded-For entries read at most: more trusted hops than this is a loop or an attack. */
 export const FORWARDED_HOPS_MAX = 16;
@@ -48,7 +48,7 @@ export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
   const canonical: string[] = [];
   for (const [index, text] of cidrs.entries()) {
     const range = parseCidr(text);
-    if (!range.ok) throw new Error(`trusted proxy ${index}: ${range.reason}`);
+    if (!range.ok) throw new Error(`trusted proxy ${index}: ${range.error}`);
     lists[range.value.family].addSubnet(range.value.network, range.value.prefix, range.value.family);
     canonical.push(range.value.cidr);
   }

@@ -31,7 +31,7 @@ import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorInformation, type Failure } from '../../fspiop/errors.ts';
-import type { SecurityEvents } from '../security_events.ts';
+import type { SecurityEvents } from '../../support/security_events.ts';
 
 export interface ConnectionLimits {
   /** TLS: from the TCP connection to the end of the handshake. */

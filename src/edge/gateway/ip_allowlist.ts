@@ -5,18 +5,10 @@
 // compiled here into node:net BlockLists, one per address family, kept in
 // memory and reloaded when the stored version moves.
 //
-// CIDR entries are validated strictly, so that what an operator approved is
-// exactly what is enforced:
-//   - an address and an explicit prefix ("192.0.2.7/32", "2001:db8::/32");
-//     a bare address is refused (is it a host or a typo for a network?);
-//   - no host bits set: "10.0.0.1/8" is refused (did the operator mean the
-//     host 10.0.0.1/32 or the network 10.0.0.0/8?), with both readings named;
-//   - IPv4-mapped IPv6 ranges ("::ffff:10.0.0.0/104") are refused: source
-//     addresses are normalised to IPv4, so the IPv4 form is the one spelling;
-//   - no zone ids, no leading zeros in IPv4, prefix within 0..32 or 0..128
-//     (a /0 is an explicit "any address of that family", visible to the checker);
-//   - at most IP_ALLOWLIST_LIMITS.entriesPerParticipantMax entries, no duplicates.
-// IPv6 text is stored in its canonical form (RFC 5952, as node:net writes it).
+// CIDR entries are validated strictly (support/ip_address.ts parseCidr: an
+// explicit prefix, no host bits, no IPv4-mapped ranges, canonical IPv6; a /0
+// is an explicit "any address of that family", visible to the checker), at
+// most IP_ALLOWLIST_LIMITS.entriesPerParticipantMax entries, no duplicates.
 //
 // An IPv4 address is checked against the IPv4 ranges only and an IPv6 address
 // against the IPv6 ranges only, so that no IPv6 range can admit IPv4 clients
@@ -25,7 +17,9 @@
 // A participant with no entries is governed by the scheme's mode:
 //   'enforce'          no entries: every request refused (allow-lists are mandatory)
 //   'when-configured'  no entries: no restriction (the list applies once it has entries)
-import { BlockList, isIP, SocketAddress } from 'node:net';
+import { BlockList } from 'node:net';
+import { CIDR_TEXT_LENGTH_MAX, normaliseAddress, parseCidr, type Cidr } from '../../support/ip_address.ts';
+import { err, ok, type Result } from '../../support/result.ts';
 import type { ClientAddress } from './client_address.ts';
 import type { GatewayPolicyStore, IpAllowlistLists } from './policy_store.ts';
 import { createPolicyCache } from './policy_store_cache.ts';
@@ -37,120 +31,8 @@ export type IpAllowlistMode = (typeof IP_ALLOWLIST_MODES)[number];
 export const IP_ALLOWLIST_LIMITS = {
   entriesPerParticipantMax: 256,
   descriptionLengthMax: 128,
-  /** "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128". */
-  cidrTextLengthMax: 49,
+  cidrTextLengthMax: CIDR_TEXT_LENGTH_MAX,
 } as const;
-
-/** The longest textual IP address (IPv6 with an IPv4 tail). */
-const ADDRESS_TEXT_LENGTH_MAX = 45;
-
-export type AddressFamily = 'ipv4' | 'ipv6';
-
-export interface NormalAddress {
-  /** IPv4 dotted quad, or canonical IPv6 text. */
-  readonly address: string;
-  readonly family: AddressFamily;
-}
-
-export interface Cidr {
-  /** Canonical text: "10.0.0.0/8", "2001:db8::/32". */
-  readonly cidr: string;
-  readonly network: string;
-  readonly prefix: number;
-  readonly family: AddressFamily;
-}
-
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
-
-/** node:net writes an IPv4-mapped address as ::ffff: and a dotted quad, whatever its input spelling. */
-const MAPPED_IPV4 = /^::ffff:([0-9.]{7,15})$/;
-
-/** Canonical text of a valid IP address, or undefined; `mapped` when IPv6 text carries an IPv4-mapped address. */
-function canonical(text: string): { address: string; family: AddressFamily; mappedIpv4: string | undefined } | undefined {
-  if (text.length > ADDRESS_TEXT_LENGTH_MAX || text.includes('%')) return undefined;
-  const version = isIP(text);
-  if (version === 4) return { address: text, family: 'ipv4', mappedIpv4: undefined };
-  if (version !== 6) return undefined;
-  const address = new SocketAddress({ address: text, family: 'ipv6' }).address;
-  return { address, family: 'ipv6', mappedIpv4: MAPPED_IPV4.exec(address)?.[1] };
-}
-
-/**
- * A source address as the allow-lists compare it: IPv4-mapped IPv6
- * ("::ffff:192.0.2.1", in any spelling) becomes IPv4, IPv6 is canonical.
- * Undefined for anything that is not an IP address (zone ids included).
- */
-export function normaliseAddress(text: string): NormalAddress | undefined {
-  const found = canonical(text);
-  if (found === undefined) return undefined;
-  if (found.mappedIpv4 !== undefined) return { address: found.mappedIpv4, family: 'ipv4' };
-  return { address: found.address, family: found.family };
-}
-
-/** The 4 or 16 bytes of a canonical address. */
-function bytesOf(address: string, family: AddressFamily): number[] {
-  if (family === 'ipv4') return address.split('.').map(Number);
-  let text = address;
-  const lastColon = text.lastIndexOf(':');
-  const last = text.slice(lastColon + 1);
-  if (last.includes('.')) {
-    const [a = 0, b = 0, c = 0, d = 0] = last.split('.').map(Number);
-    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const zeros = new Array<string>(8 - headGroups.length - tailGroups.length).fill('0');
-  return [...headGroups, ...zeros, ...tailGroups].flatMap((group) => {
-    const value = Number.parseInt(group, 16);
-    return [value >> 8, value & 0xff];
-  });
-}
-
-/** Whether any bit after the first `prefix` bits is set. */
-function hostBitsSet(bytes: readonly number[], prefix: number): boolean {
-  for (let bit = prefix; bit < bytes.length * 8; bit++) {
-    if (((bytes[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0) return true;
-  }
-  return false;
-}
-
-/** The network address of `bytes` under `prefix`, as text (for the refusal's suggestion). */
-function networkText(bytes: readonly number[], prefix: number, family: AddressFamily): string {
-  const masked = bytes.map((byte, i) => {
-    const kept = Math.min(8, Math.max(0, prefix - i * 8));
-    return byte & (0xff << (8 - kept)) & 0xff;
-  });
-  if (family === 'ipv4') return masked.join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((((masked[i] ?? 0) << 8) | (masked[i + 1] ?? 0)).toString(16));
-  return new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address;
-}
-
-const PREFIX = /^(?:0|[1-9][0-9]{0,2})$/;
-
-/** Parses one CIDR range under the rules at the top of this file. */
-export function parseCidr(text: unknown): Parsed<Cidr> {
-  if (typeof text !== 'string' || text.length === 0) return { ok: false, reason: 'a CIDR range must be a non-empty string' };
-  const shown = JSON.stringify(text.slice(0, IP_ALLOWLIST_LIMITS.cidrTextLengthMax));
-  if (text.length > IP_ALLOWLIST_LIMITS.cidrTextLengthMax) return { ok: false, reason: `${shown}… is longer than a CIDR range can be` };
-  const slash = text.indexOf('/');
-  if (slash < 0) return { ok: false, reason: `${shown} has no prefix length: write a host as /32 (IPv4) or /128 (IPv6)` };
-  const addressText = text.slice(0, slash);
-  const prefixText = text.slice(slash + 1);
-  const address = canonical(addressText);
-  if (address === undefined) return { ok: false, reason: `${shown}: ${JSON.stringify(addressText)} is not an IPv4 or IPv6 address` };
-  if (address.mappedIpv4 !== undefined) return { ok: false, reason: `${shown} is an IPv4-mapped IPv6 range: write it in IPv4 form` };
-  const bits = address.family === 'ipv4' ? 32 : 128;
-  if (!PREFIX.test(prefixText) || Number(prefixText) > bits) return { ok: false, reason: `${shown}: the prefix length must be a whole number from 0 to ${bits}` };
-  const prefix = Number(prefixText);
-  const bytes = bytesOf(address.address, address.family);
-  if (hostBitsSet(bytes, prefix)) {
-    const host = address.family === 'ipv4' ? 32 : 128;
-    return { ok: false, reason: `${shown} has host bits set (network ${networkText(bytes, prefix, address.family)}/${prefix}; host ${address.address}/${host})` };
-  }
-  return { ok: true, value: { cidr: `${address.address}/${prefix}`, network: address.address, prefix, family: address.family } };
-}
 
 export interface IpAllowlistEntryInput {
   readonly cidr: unknown;
@@ -172,27 +54,27 @@ function hasControl(text: string): boolean {
 }
 
 /** A whole list, validated: each entry, the bound, and no range given twice (after canonicalisation). */
-export function parseAllowlistEntries(entries: unknown): Parsed<IpAllowlistEntry[]> {
-  if (!Array.isArray(entries)) return { ok: false, reason: 'entries must be an array' };
+export function parseAllowlistEntries(entries: unknown): Result<IpAllowlistEntry[], string> {
+  if (!Array.isArray(entries)) return err('entries must be an array');
   if (entries.length > IP_ALLOWLIST_LIMITS.entriesPerParticipantMax) {
-    return { ok: false, reason: `entries has ${entries.length} items; a participant may have at most ${IP_ALLOWLIST_LIMITS.entriesPerParticipantMax}` };
+    return err(`entries has ${entries.length} items; a participant may have at most ${IP_ALLOWLIST_LIMITS.entriesPerParticipantMax}`);
   }
   const seen = new Map<string, number>();
   const parsed: IpAllowlistEntry[] = [];
   for (const [index, entry] of (entries as unknown[]).entries()) {
-    if (typeof entry !== 'object' || entry === null) return { ok: false, reason: `entries/${index} must be an object` };
+    if (typeof entry !== 'object' || entry === null) return err(`entries/${index} must be an object`);
     const { cidr, description } = entry as IpAllowlistEntryInput;
     const range = parseCidr(cidr);
-    if (!range.ok) return { ok: false, reason: `entries/${index}/cidr: ${range.reason}` };
+    if (!range.ok) return err(`entries/${index}/cidr: ${range.error}`);
     const earlier = seen.get(range.value.cidr);
-    if (earlier !== undefined) return { ok: false, reason: `entries/${index}/cidr: ${range.value.cidr} is already entries/${earlier}` };
+    if (earlier !== undefined) return err(`entries/${index}/cidr: ${range.value.cidr} is already entries/${earlier}`);
     seen.set(range.value.cidr, index);
     if (description !== undefined && (typeof description !== 'string' || description.length === 0 || description.length > IP_ALLOWLIST_LIMITS.descriptionLengthMax || hasControl(description))) {
-      return { ok: false, reason: `entries/${index}/description must be one line of 1 to ${IP_ALLOWLIST_LIMITS.descriptionLengthMax} characters` };
+      return err(`entries/${index}/description must be one line of 1 to ${IP_ALLOWLIST_LIMITS.descriptionLengthMax} characters`);
     }
     parsed.push({ cidr: range.value, description: description ?? null });
   }
-  return { ok: true, value: parsed };
+  return ok(parsed);
 }
 
 /** What the DFSP is told: nothing about its list, the hub's network, or the address seen. */

@@ -15,14 +15,15 @@ import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import { ALL_API_GRANTS, parseApiGrants, type ApiGrants } from './api_permissions.ts';
 import { API_ROLES, FSPIOP_APIS, type ApiRole, type FspiopApi } from './apis.ts';
-import { parseAllowlistEntries, type AddressFamily } from './ip_allowlist.ts';
+import type { AddressFamily } from '../../support/ip_address.ts';
+import { parseAllowlistEntries } from './ip_allowlist.ts';
 
 export const GATEWAY_POLICIES = ['ip-allowlist', 'api-permissions'] as const;
 export type GatewayPolicy = (typeof GATEWAY_POLICIES)[number];
 
 export interface ParticipantIpAllowlistTable {
   participant: string;
-  /** Canonical CIDR text (ip_allowlist.ts parseCidr). */
+  /** Canonical CIDR text (support/ip_address.ts parseCidr). */
   cidr: string;
   family: AddressFamily;
   description: string | null;
@@ -139,7 +140,7 @@ export function createGatewayPolicyStore({ db, engine, clock }: Deps) {
   async function replaceIpAllowlist(participant: string, entries: unknown, change: PolicyChange): Promise<FspiopResult<IpAllowlistRecord[]>> {
     if (participant === HUB_PARTICIPANT_NAME) return fail('3000', HUB_HAS_NO_GATEWAY_POLICY);
     const parsed = parseAllowlistEntries(entries);
-    if (!parsed.ok) return fail('3100', parsed.reason);
+    if (!parsed.ok) return fail('3100', parsed.error);
     const nowMs = clock.nowMs();
     return runRefusable(db, engine, async (tx): Promise<FspiopResult<IpAllowlistRecord[]>> => {
       // Locking the participant's row serialises changes per participant on PostgreSQL (SQLite runs one writer at a time).
@@ -183,7 +184,7 @@ export function createGatewayPolicyStore({ db, engine, clock }: Deps) {
   async function replaceApiPermissions(participant: string, permissions: unknown, change: PolicyChange): Promise<FspiopResult<ApiPermissionsRecord>> {
     if (participant === HUB_PARTICIPANT_NAME) return fail('3000', HUB_HAS_NO_GATEWAY_POLICY);
     const parsed = parseApiGrants(permissions);
-    if (!parsed.ok) return fail('3100', parsed.reason);
+    if (!parsed.ok) return fail('3100', parsed.error);
     const nowMs = clock.nowMs();
     return runRefusable(db, engine, async (tx): Promise<FspiopResult<ApiPermissionsRecord>> => {
       let owner = tx.selectFrom('participants').select('id').where('name', '=', participant);

@@ -17,7 +17,7 @@ import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, te
 import { testSchemePki } from '../../testing/scheme_pki.ts';
 import { until } from '../../testing/hub_process.ts';
 import { signMessage } from '../signature/index.ts';
-import { TLS_POLICY } from './policy.ts';
+import { TLS_POLICY } from '../../support/tls_policy.ts';
 import type { AdminClient } from '../../testing/admin_client.ts';
 import { startSchemeHub, type SchemeHub } from '../../testing/scheme_hub.ts';
 

@@ -4,7 +4,7 @@
 // it does, they are structured log lines at warn level.
 //
 // An event names what was refused and why, never secrets or message bodies.
-import type { Logger } from '../support/logger.ts';
+import type { Logger } from './logger.ts';
 
 export const SECURITY_EVENT_KINDS = [
   /**
