@@ -3,10 +3,10 @@
 // type, bounds and meaning. An unknown key or a bad value stops the start with
 // an error that names the key, where it came from and what is expected.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CRL_NEXT_UPDATE_HOURS_MAX, LEAF_LIFETIME_DAYS_MAX } from '../pki/limits.ts';
 import { engineOf } from '../storage/index.ts';
+import { isLoopbackHost } from '../support/loopback.ts';
 import { issuerUrlProblem, parseRoleMap, type ExternalIssuerConfig } from '../operator/iam/external_issuer_config.ts';
 import { BOOTSTRAP_WINDOW_MS_DEFAULT, BOOTSTRAP_WINDOW_MS_MAX, BOOTSTRAP_WINDOW_MS_MIN } from '../operator/iam/limits.ts';
 import { defaultOrigin, parseOrigin, parseWitnesses, type WitnessConfig } from '../audit/config_values.ts';
@@ -146,8 +146,7 @@ const oneOf = (values: readonly string[]) => (value: unknown): { value: unknown 
 /** A comma-separated list; empty text is the empty list. */
 const splitList = (value: string): string[] => value.split(',').map((item) => item.trim()).filter((item) => item !== '');
 
-const isLoopback = (value: unknown): boolean =>
-  value === 'localhost' || value === '::1' || (typeof value === 'string' && isIP(value) === 4 && value.startsWith('127.'));
+const isLoopback = (value: unknown): boolean => typeof value === 'string' && isLoopbackHost(value);
 
 
 const KEYS: readonly KeySpec[] = [

@@ -10,12 +10,12 @@
 // portal (portal/) share the listener, which is TLS unless it is loopback
 // and no key and certificate were given.
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import { isIP } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { ErrorCode } from '../fspiop/errors.ts';
 import { sendFailure } from './replies.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../support/logger.ts';
+import { isLoopbackHost } from '../support/loopback.ts';
 import { JsonBodyError, useExactJsonBodies } from './exact_json.ts';
 import { registerParticipantRoutes, type ParticipantRouteDeps } from './participant_routes.ts';
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
@@ -110,10 +110,6 @@ function terminalOnly(log: Logger): (text: string, username: string) => void {
   };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
-
 const declaredRoutes = new WeakMap<FastifyInstance, readonly DeclaredRoute[]>();
 const iams = new WeakMap<FastifyInstance, Iam>();
 
@@ -146,7 +142,7 @@ function validationCode(keyword: string): ErrorCode {
 export async function createAdminApi(deps: AdminApiDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.log.child({ component: 'admin-api' });
   if (deps.https === undefined && deps.config.tls === 'on') throw new Error('admin.tls is on and the admin API was given no key and certificate');
-  if (deps.https === undefined && !isLoopback(deps.config.host)) {
+  if (deps.https === undefined && !isLoopbackHost(deps.config.host)) {
     throw new Error(`the admin API may listen on ${deps.config.host} only with TLS: give it a key and certificate, or bind it to loopback`);
   }
   const app = Fastify({
