@@ -12,10 +12,12 @@
 // registered by operators, not DFSPs, but a mistaken or hostile endpoint must
 // not turn the lookup service into a way to reach what the hub alone can reach.
 import { isUtf8 } from 'node:buffer';
-import { Agent, buildConnector, fetch as undiciFetch, type Response } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from '../delivery/callback_addresses.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
+import { describeFailure, outboundAgentOptions, sendRequest, type OutboundFailure } from '../support/http_client.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { parseStrictJson } from '../support/json_members.ts';
 import { isSupportedCurrency } from '../support/money.ts';
@@ -72,36 +74,21 @@ export function parsePartyList(value: unknown, lengthMax: number): OracleLookup 
   return { ok: true, entries };
 }
 
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  if (error instanceof Error && error.cause instanceof AddressRefused) return `not called: ${error.cause.message}`;
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  if (typeof cause?.code === 'string') return `unreachable (${cause.code})`;
-  return `unreachable (${error instanceof Error ? error.name : 'error'})`;
+function describeError(failure: OutboundFailure): string {
+  if (failure.kind === 'network' && failure.cause instanceof AddressRefused) return `not called: ${failure.cause.message}`;
+  if (failure.kind === 'network' || failure.kind === 'unsendable') return `unreachable (${failure.code})`;
+  return describeFailure(failure);
 }
 
-/** An undici dispatcher whose every connection resolves through the policy's guarded lookup. */
-function guardedDispatcher(policy: CallbackAddressPolicy): Agent {
-  const connectors = new Map<number, buildConnector.connector>();
-  return new Agent({
-    connect: (connectOptions, callback) => {
-      const port = connectOptions.port === '' ? (connectOptions.protocol === 'https:' ? 443 : 80) : Number(connectOptions.port);
-      let connector = connectors.get(port);
-      if (connector === undefined) {
-        connector = buildConnector({ lookup: guardedLookup(policy, port), minVersion: 'TLSv1.2', rejectUnauthorized: true });
-        connectors.set(port, connector);
-      }
-      connector(connectOptions, callback);
-    },
-  });
-}
+/** Connections kept open to oracles at once, per scheme (an oracle answers from an index: a few suffice). */
+const ORACLE_CONNECTIONS_MAX = 16;
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOOKUP_LIMITS.oracleTimeoutMs;
   const responseBytesMax = options.responseBytesMax ?? DEFAULT_LOOKUP_LIMITS.oracleResponseBytesMax;
   const partyListLengthMax = options.partyListLengthMax ?? DEFAULT_LOOKUP_LIMITS.oraclePartyListLengthMax;
   const nowMs = () => (options.clock ?? { nowMs: () => Date.now() }).nowMs();
-  const dispatcher = guardedDispatcher(options.addresses);
+  const agents = { http: new http.Agent(outboundAgentOptions(ORACLE_CONNECTIONS_MAX)), https: new https.Agent(outboundAgentOptions(ORACLE_CONNECTIONS_MAX)) };
 
   function urlOf(endpoint: string, key: PartyKey, query: Record<string, string | undefined>): string {
     const base = endpoint.replace(/\/+$/, '');
@@ -112,30 +99,6 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
     return base + path + (text === '' ? '' : `?${text}`);
   }
 
-  /** Reads at most responseBytesMax bytes of the body (after any content decoding); undefined when it is longer. */
-  async function readBounded(response: Response): Promise<Buffer | undefined> {
-    const declared = response.headers.get('content-length');
-    if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > responseBytesMax) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (response.body === null) return Buffer.alloc(0);
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > responseBytesMax) {
-        await reader.cancel();
-        return undefined;
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks);
-  }
-
   async function call(method: 'GET' | 'POST' | 'DELETE', url: string, body: unknown): Promise<Reply> {
     const headers: Record<string, string> = {
       accept: 'application/vnd.interoperability.participants+json;version=1',
@@ -144,28 +107,23 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
       date: new Date(nowMs()).toUTCString(),
       'fspiop-source': HUB_PARTICIPANT_NAME,
     };
-    // One deadline for the whole exchange, the body included: a server that trickles bytes is as slow as one that is silent.
-    const signal = AbortSignal.timeout(timeoutMs);
     const target = new URL(url);
+    const port = portOf(target);
     const literal = ipLiteralOf(target);
-    const literalRefusal = literal === undefined ? undefined : options.addresses.refusal(literal, portOf(target));
+    const literalRefusal = literal === undefined ? undefined : options.addresses.refusal(literal, port);
     if (literalRefusal !== undefined) return { ok: false, reason: `not called: ${literalRefusal}` };
-    try {
-      const response = await undiciFetch(url, {
-        method, headers, signal, redirect: 'manual', dispatcher,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      if (response.status >= 300 && response.status < 400) {
-        await response.body?.cancel();
-        return { ok: false, reason: `answered ${response.status}; redirects are not followed` };
-      }
-      const bytes = await readBounded(response);
-      if (bytes === undefined) return { ok: false, reason: `answer longer than ${responseBytesMax} bytes` };
-      if (!isUtf8(bytes)) return { ok: false, reason: 'answer is not UTF-8' };
-      return { ok: true, status: response.status, text: bytes.toString('utf8') };
-    } catch (error) {
-      return { ok: false, reason: describeError(error, timeoutMs) };
-    }
+    // One deadline for the whole exchange, the body included (the outbound client's); redirects are never followed.
+    const sent = await sendRequest(target, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      agent: target.protocol === 'https:' ? agents.https : agents.http,
+      timeoutMs, answerBytesMax: responseBytesMax, answerBody: 'whole',
+      connection: { lookup: guardedLookup(options.addresses, port) },
+    });
+    if (!sent.ok) return { ok: false, reason: describeError(sent.error) };
+    const { status, body: bytes } = sent.value;
+    if (status >= 300 && status < 400) return { ok: false, reason: `answered ${status}; redirects are not followed` };
+    if (!isUtf8(bytes)) return { ok: false, reason: 'answer is not UTF-8' };
+    return { ok: true, status, text: bytes.toString('utf8') };
   }
 
   async function lookup(endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleLookup> {
