@@ -11,7 +11,7 @@ import type { Config } from './config/index.ts';
 import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type CallbackAddressPolicy, type DeliveryWorker } from './delivery/index.ts';
 import { createFspiopApi } from './edge/fspiop_api.ts';
 import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS } from './audit/index.ts';
-import { fanOutSecurityEvents, loggedSecurityEvents } from './edge/security_events.ts';
+import { fanOutSecurityEvents, loggedSecurityEvents } from './audit/index.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './signature/index.ts';
 import { startSchemeTls, type SchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';

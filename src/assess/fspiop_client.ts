@@ -5,13 +5,12 @@
 // certificate; every request is bounded in time and in the answer read.
 import https from 'node:https';
 import { FlattenedSign } from 'jose';
-import { formatSignatureHeader } from '../signature/index.ts';
+import { formatSignatureHeader } from '../signature/signature_header.ts';
 import type { SigningKey } from '../signature/index.ts';
-import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { dfspHeaders, type DfspRequest } from '../sim/headers.ts';
 import type { DfspTls } from '../sim/index.ts';
 import { ASSESS_LIMITS } from './limits.ts';
-import { boundedRequest } from '../support/bounded_request.ts';
+import { describeFailure, outboundAgentOptions, sendRequest } from '../support/http_client.ts';
 
 export interface RawAnswer {
   /** 0 when no HTTP answer came (the connection was refused or cut); `error` says why. */
@@ -47,26 +46,18 @@ export interface FspiopConnection {
 /** Requests to the hub at `hubUrl` with one client certificate (or none), over one keep-alive pool. */
 export function fspiopConnection(hubUrl: string, tls: ClientTls, socketsMax: number = ASSESS_LIMITS.socketsMax): FspiopConnection {
   const base = new URL(hubUrl);
-  const agent = new https.Agent({
-    ...TLS_POLICY, keepAlive: true, maxSockets: socketsMax, rejectUnauthorized: true, ca: [...tls.caPems],
-    ...(tls.keyPem === undefined ? {} : { key: tls.keyPem }),
-    ...(tls.certificateChainPem === undefined ? {} : { cert: tls.certificateChainPem }),
-  });
+  const agent = new https.Agent(outboundAgentOptions(socketsMax, { ca: [...tls.caPems], key: tls.keyPem, cert: tls.certificateChainPem }));
   return {
     send: (request) => sendRaw(base, agent, request),
     close: () => { agent.destroy(); },
   };
 }
 
-function sendRaw(base: URL, agent: https.Agent, request: RawRequest): Promise<RawAnswer> {
+async function sendRaw(base: URL, agent: https.Agent, request: RawRequest): Promise<RawAnswer> {
   const url = new URL(base.origin + base.pathname.replace(/\/+$/, '') + request.path);
-  const headers: Record<string, string> = { ...request.headers };
-  if (request.body !== undefined) headers['content-length'] = String(request.body.length);
-  return boundedRequest(url, { method: request.method, headers, body: request.body, agent, timeoutMs: ASSESS_LIMITS.requestTimeoutMs, answerBytesMax: ASSESS_LIMITS.answerBytesMax })
-    .catch((error: unknown): RawAnswer => {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      return { status: 0, headers: {}, text: '', error: `${(failure as NodeJS.ErrnoException).code ?? failure.name}: ${failure.message}` };
-    });
+  const sent = await sendRequest(url, { method: request.method, headers: request.headers, body: request.body, agent, timeoutMs: ASSESS_LIMITS.requestTimeoutMs, answerBytesMax: ASSESS_LIMITS.answerBytesMax, answerBody: 'cut' });
+  if (!sent.ok) return { status: 0, headers: {}, text: '', error: describeFailure(sent.error) };
+  return { status: sent.value.status, headers: sent.value.headers, text: sent.value.body.toString('utf8') };
 }
 
 /** The FSPIOP error code of an answer's errorInformation, if it has one. */

@@ -7,7 +7,7 @@ export { createAuditLogFromConfig } from './from_config.ts';
 export { createAuditLog, type AuditLog } from './audit_log.ts';
 export { loadOrCreateAuditKey, loadOrCreateEd25519Key } from './key_file.ts';
 export { auditSecurityEvents, SECURITY_EVENT_LIMITS } from './security_events.ts';
-export type { SecurityEvent, SecurityEventKind, SecurityEvents } from './security_event.ts';
+export { capturedSecurityEvents, fanOutSecurityEvents, loggedSecurityEvents, type SecurityEvent, type SecurityEventKind, type SecurityEvents } from './security_event.ts';
 export type { AdminAuditEvent, AdminAuditSink, AuditActor, AuditActorKind, AuditResult, AuditTransaction } from './admin_event.ts';
 export { auditOperatorActions, operatorActionEntry } from './operator_actions.ts';
 export { registerAuditRoutes } from './routes.ts';

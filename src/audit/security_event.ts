@@ -5,6 +5,7 @@
 // edge and delivery record into it.
 //
 // An event names what was refused and why, never secrets or message bodies.
+import type { Logger } from '../support/logger.ts';
 
 export const SECURITY_EVENT_KINDS = [
   /**
@@ -63,4 +64,29 @@ export interface SecurityEvent {
 
 export interface SecurityEvents {
   record(event: SecurityEvent): void;
+}
+
+/** Security events as structured log lines at warn level (beside the audit log, which stores them). */
+export function loggedSecurityEvents(log: Logger): SecurityEvents {
+  const events = log.child({ component: 'security' });
+  return {
+    record(event) {
+      events.warn({ securityEvent: event.kind, ...event }, `security event: ${event.kind}`);
+    },
+  };
+}
+
+/** Records each event in every sink, in order (e.g. the log line, then the tamper-evident log). */
+export function fanOutSecurityEvents(...sinks: readonly SecurityEvents[]): SecurityEvents {
+  return {
+    record(event) {
+      for (const sink of sinks) sink.record(event);
+    },
+  };
+}
+
+/** Keeps every event in memory: for tests. */
+export function capturedSecurityEvents(): SecurityEvents & { readonly events: SecurityEvent[] } {
+  const events: SecurityEvent[] = [];
+  return { events, record: (event) => { events.push(event); } };
 }

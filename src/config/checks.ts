@@ -26,7 +26,7 @@ function storageUrl(value: string): string | undefined {
 
 function cidrList(value: string, max: number, what: string, indexed: boolean): string | undefined {
   const ranges = parseCidrList(splitList(value), max, what, indexed);
-  return ranges.ok ? undefined : `CIDR ranges, comma-separated (${ranges.reason})`;
+  return ranges.ok ? undefined : `CIDR ranges, comma-separated (${ranges.error})`;
 }
 
 /** Keyed by the key's dotted path; the value has the type its schema gives it. */

@@ -3,7 +3,7 @@
 // schema.ts. An unknown key or a bad value stops the start with an error that
 // names the key, where it came from and what is expected.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../support/loopback.ts';
 import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { engineOf } from '../storage/index.ts';
@@ -210,7 +210,7 @@ function checkedValues(given: Given, filePath: string): Values {
   return values as Values;
 }
 
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+const isLoopback = (host: string): boolean => isLoopbackHost(host);
 
 /** What one key cannot say alone: relations between keys. */
 function checkAcrossKeys(values: Values): void {

@@ -2,6 +2,7 @@
 // when the hub's configuration is loaded (config.ts), with no I/O.
 import { fail, type FspiopResult } from '../fspiop/errors.ts';
 import { isParticipantName } from '../support/ids.ts';
+import { isLoopbackHost } from '../support/loopback.ts';
 import { ok } from '../support/result.ts';
 
 const ROLE_MAP_ENTRIES_MAX = 64;
@@ -43,7 +44,6 @@ export function issuerUrlProblem(issuer: string): string | undefined {
     return 'not a URL';
   }
   if (url.protocol === 'https:') return undefined;
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname.startsWith('127.');
-  return url.protocol === 'http:' && loopback ? undefined : 'an external issuer must be https (http only on loopback)';
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname) ? undefined : 'an external issuer must be https (http only on loopback)';
 }
 

@@ -63,7 +63,7 @@ const systemResolveAll: ResolveAll = (hostname) => new Promise((resolve, reject)
 
 function blockListOf(cidrs: readonly string[], max: number, what: string): BlockList {
   const ranges = parseCidrList(cidrs, max, what, false);
-  if (!ranges.ok) throw new Error(ranges.reason);
+  if (!ranges.ok) throw new Error(ranges.error);
   const list = new BlockList();
   for (const range of ranges.value) list.addSubnet(range.network, range.prefix, range.family);
   return list;

@@ -1,12 +1,6 @@
-// One HTTP request to a participant, on node:http / node:https.
-//
-// Not the global fetch: fetch adds headers of its own (accept: */*,
-// accept-language, sec-fetch-mode, user-agent, accept-encoding), and
-// Mojaloop's header validation refuses a PUT whose Accept is not an FSPIOP
-// media type (3101, HTTP 400), so a callback sent by fetch would be refused.
-// Here the receiver gets exactly the stored headers, plus Host, Connection and
-// Content-Length, which describe this hop. Redirects are never followed
-// (node:http does not follow them), and the TLS options are spelled out.
+// One callback to a participant, through the hub's one outbound HTTP client
+// (support/http_client.ts: exactly the stored headers, bounded in time and
+// answer, no redirects, the scheme's TLS policy).
 //
 // Two controls hold on every connection, before a byte of the request leaves:
 //   - the address connected to is one the callback network policy allows
@@ -22,7 +16,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { TLS_POLICY } from '../edge/tls/policy.ts';
+import { outboundAgentOptions, sendRequest, type OutboundResult } from '../support/http_client.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
 import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from './callback_addresses.ts';
 import type { DeliveryLimits } from './limits.ts';
@@ -107,128 +101,97 @@ export interface HttpSender {
   close(): void;
 }
 
-function errorCode(error: unknown): string {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'UNKNOWN';
+/** The answer of the outbound client as the worker reads it: a refusal by one of the two controls is not a network failure. */
+function httpAnswerOf(result: OutboundResult): HttpAnswer {
+  if (result.ok) {
+    const retryAfter = result.value.headers['retry-after'];
+    return { kind: 'answer', status: result.value.status, retryAfter: typeof retryAfter === 'string' ? retryAfter : null };
+  }
+  const failure = result.error;
+  switch (failure.kind) {
+    case 'timeout':
+    case 'aborted':
+      return { kind: failure.kind };
+    case 'unsendable':
+      return failure;
+    case 'network':
+      if (failure.cause instanceof AddressRefused) return { kind: 'refused', control: 'address', reason: failure.cause.message };
+      if (failure.cause instanceof CallbackRefused) return { kind: 'refused', control: failure.cause.control, reason: failure.cause.message };
+      return { kind: 'network', code: failure.code };
+    case 'too-long':
+      // Not given for an ignored body: a long one closes the connection after the answer.
+      return { kind: 'network', code: 'ERR_ANSWER_TOO_LONG' };
+  }
+}
+
+interface SenderState {
+  readonly limits: DeliveryLimits;
+  readonly addresses: CallbackAddressPolicy;
+  readonly httpAgent: http.Agent;
+  httpsAgent: https.Agent;
+  httpsOnly: boolean;
+}
+
+/** The checks before connecting (URL, scheme, the literal address), then the request. */
+function send(state: SenderState, request: HttpRequest): Promise<HttpAnswer> {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return Promise.resolve({ kind: 'unsendable', code: 'ERR_INVALID_URL' });
+  }
+  const isHttps = url.protocol === 'https:';
+  if (!isHttps && url.protocol !== 'http:') return Promise.resolve({ kind: 'unsendable', code: 'ERR_UNSUPPORTED_PROTOCOL' });
+  if (!isHttps && state.httpsOnly) return Promise.resolve({ kind: 'unsendable', code: 'ERR_PLAIN_HTTP_REFUSED' });
+  if (request.signal.aborted) return Promise.resolve({ kind: 'aborted' });
+  const port = portOf(url);
+  const literal = ipLiteralOf(url);
+  const literalRefusal = literal === undefined ? undefined : state.addresses.refusal(literal, port);
+  if (literalRefusal !== undefined) return Promise.resolve({ kind: 'refused', control: 'address', reason: literalRefusal });
+  return sendRequest(url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body ?? undefined,
+    agent: isHttps ? state.httpsAgent : state.httpAgent,
+    timeoutMs: state.limits.requestTimeoutMs,
+    // The body is not wanted, but reading a short one lets the connection serve the next callback.
+    answerBytesMax: state.limits.responseBodyBytesMax,
+    answerBody: 'ignore',
+    signal: request.signal,
+    connection: {
+      maxHeaderSize: state.limits.responseHeadersBytesMax,
+      lookup: guardedLookup(state.addresses, port),
+      checkServerIdentity: recipientIdentityCheck(request.recipient),
+      // The keep-alive pool's key (RecipientPooledAgent).
+      recipient: request.recipient,
+    },
+  }).then(httpAnswerOf);
 }
 
 export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls, addresses: CallbackAddressPolicy): HttpSender {
   // One connection per request in flight at most; kept alive between callbacks to the same receiver.
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: limits.sendsConcurrentMax,
-    maxTotalSockets: limits.sendsConcurrentMax,
-    maxFreeSockets: limits.sendsConcurrentMax,
-    scheduling: 'lifo' as const,
+  // The DFSP's server certificate is verified against the CA, the endpoint's host name and the recipient (per request).
+  const httpsAgentFor = (material: DeliveryTls) => new RecipientPooledAgent(outboundAgentOptions(limits.sendsConcurrentMax, material));
+  const state: SenderState = {
+    limits,
+    addresses,
+    // Both agents carry the TLS options; node:http ignores them for http: URLs.
+    httpAgent: new http.Agent(outboundAgentOptions(limits.sendsConcurrentMax)),
+    httpsAgent: httpsAgentFor(tls),
+    httpsOnly: tls.httpsOnly ?? false,
   };
-  const httpAgent = new http.Agent(agentOptions);
-  const httpsAgentFor = (material: DeliveryTls) => new RecipientPooledAgent({
-    ...agentOptions,
-    ...TLS_POLICY,
-    // The DFSP's server certificate is verified against the CA, the endpoint's host name and the recipient (per request).
-    rejectUnauthorized: true,
-    ...(material.ca === undefined ? {} : { ca: material.ca }),
-    ...(material.cert === undefined ? {} : { cert: material.cert }),
-    ...(material.key === undefined ? {} : { key: material.key }),
-  });
-  let httpsOnly = tls.httpsOnly ?? false;
-  let httpsAgent = httpsAgentFor(tls);
-
-  function send(request: HttpRequest): Promise<HttpAnswer> {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return Promise.resolve({ kind: 'unsendable', code: 'ERR_INVALID_URL' });
-    }
-    const isHttps = url.protocol === 'https:';
-    if (!isHttps && url.protocol !== 'http:') return Promise.resolve({ kind: 'unsendable', code: 'ERR_UNSUPPORTED_PROTOCOL' });
-    if (!isHttps && httpsOnly) return Promise.resolve({ kind: 'unsendable', code: 'ERR_PLAIN_HTTP_REFUSED' });
-    if (request.signal.aborted) return Promise.resolve({ kind: 'aborted' });
-    const port = portOf(url);
-    const literal = ipLiteralOf(url);
-    const literalRefusal = literal === undefined ? undefined : addresses.refusal(literal, port);
-    if (literalRefusal !== undefined) return Promise.resolve({ kind: 'refused', control: 'address', reason: literalRefusal });
-    const headers: Record<string, string> = { ...request.headers };
-    if (request.body !== null) headers['content-length'] = String(request.body.length);
-
-    return new Promise<HttpAnswer>((resolve) => {
-      let settled = false;
-      const settle = (answer: HttpAnswer) => {
-        if (settled) return;
-        settled = true;
-        resolve(answer);
-      };
-      const options: https.RequestOptions & { recipient: string } = {
-        method: request.method,
-        headers,
-        maxHeaderSize: limits.responseHeadersBytesMax,
-        // Both agents carry the TLS options above; node:http ignores the https one for http: URLs.
-        agent: isHttps ? httpsAgent : httpAgent,
-        lookup: guardedLookup(addresses, port),
-        checkServerIdentity: recipientIdentityCheck(request.recipient),
-        // The keep-alive pool's key (RecipientPooledAgent).
-        recipient: request.recipient,
-      };
-      let req: http.ClientRequest;
-      try {
-        req = (isHttps ? https : http).request(url, options);
-      } catch (error) {
-        settle({ kind: 'unsendable', code: errorCode(error) });
-        return;
-      }
-
-      // One deadline from the first byte of connecting to the end of the (small) answer.
-      const timer = setTimeout(() => {
-        settle({ kind: 'timeout' });
-        req.destroy();
-      }, limits.requestTimeoutMs);
-      const onAbort = () => {
-        settle({ kind: 'aborted' });
-        req.destroy();
-      };
-      request.signal.addEventListener('abort', onAbort, { once: true });
-      const done = () => {
-        clearTimeout(timer);
-        request.signal.removeEventListener('abort', onAbort);
-      };
-
-      req.on('error', (error) => {
-        done();
-        settle(error instanceof CallbackRefused || error instanceof AddressRefused
-          ? { kind: 'refused', control: error instanceof AddressRefused ? 'address' : error.control, reason: error.message }
-          : { kind: 'network', code: errorCode(error) });
-      });
-      req.on('close', done);
-      req.on('response', (res) => {
-        const retryAfter = res.headers['retry-after'];
-        settle({ kind: 'answer', status: res.statusCode ?? 0, retryAfter: typeof retryAfter === 'string' ? retryAfter : null });
-        // The body is not wanted, but reading a short one lets the connection serve the next callback.
-        // A long or endless one closes the connection instead; the deadline still holds.
-        let bytes = 0;
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (bytes > limits.responseBodyBytesMax) res.destroy();
-        });
-        res.on('error', () => undefined);
-        res.on('close', done);
-      });
-      req.end(request.body ?? undefined);
-    });
-  }
-
   return {
-    send,
+    send: (request) => send(state, request),
     updateTls(material) {
-      const old = httpsAgent;
-      httpsAgent = httpsAgentFor(material);
-      httpsOnly = material.httpsOnly ?? false;
+      const old = state.httpsAgent;
+      state.httpsAgent = httpsAgentFor(material);
+      state.httpsOnly = material.httpsOnly ?? false;
       // Connections made with the old certificate close once any request on them has had its time.
       setTimeout(() => { old.destroy(); }, limits.requestTimeoutMs).unref();
     },
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      state.httpAgent.destroy();
+      state.httpsAgent.destroy();
     },
   };
 }

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { capturedSecurityEvents } from '../edge/security_events.ts';
+import { capturedSecurityEvents } from '../audit/index.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
@@ -43,6 +43,8 @@ export interface Receiver {
   fallback: Reply;
   /** Requests being answered at this moment, and the most there ever were at once. */
   readonly concurrent: { now: number; max: number };
+  /** Resolves once no request is being answered (every connection of an answered or hung request closed). */
+  idle(): Promise<void>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -50,12 +52,20 @@ export interface Receiver {
 /** With `tls`, the receiver speaks HTTPS with that certificate. */
 export async function startReceiver(tls?: { cert: string; key: string }): Promise<Receiver> {
   const concurrent = { now: 0, max: 0 };
+  let idleWaiters: (() => void)[] = [];
+  const finished = () => {
+    concurrent.now -= 1;
+    if (concurrent.now > 0) return;
+    for (const wake of idleWaiters) wake();
+    idleWaiters = [];
+  };
   const receiver = {
     baseUrl: '',
     receipts: [] as Receipt[],
     replies: [] as Reply[],
     fallback: { status: 200 } as Reply,
     concurrent,
+    idle: () => (concurrent.now === 0 ? Promise.resolve() : new Promise<void>((resolve) => { idleWaiters.push(resolve); })),
     reset() {
       this.receipts.length = 0;
       this.replies = [];
@@ -75,7 +85,7 @@ export async function startReceiver(tls?: { cert: string; key: string }): Promis
       receiver.receipts.push({ method: req.method ?? '', url: req.url ?? '', rawHeaders, body: Buffer.concat(chunks) });
       const reply = receiver.replies.shift() ?? receiver.fallback;
       if (reply === 'hang') {
-        res.on('close', () => { concurrent.now -= 1; });
+        res.on('close', finished);
         return;
       }
       setTimeout(() => {
@@ -84,12 +94,12 @@ export async function startReceiver(tls?: { cert: string; key: string }): Promis
           const chunk = Buffer.alloc(16 * 1024, 'x');
           const more = () => { while (!res.destroyed && res.write(chunk)) { /* until the socket pushes back */ } };
           res.on('drain', more);
-          res.on('close', () => { concurrent.now -= 1; });
+          res.on('close', finished);
           more();
           return;
         }
         res.end(reply.body);
-        concurrent.now -= 1;
+        finished();
       }, reply.delayMs ?? 0);
     });
   };

@@ -14,20 +14,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Updateable } from 'kysely';
-import { formatImfFixdate } from '../fspiop/headers.ts';
-import type { SecurityEvents } from '../audit/index.ts';
-import { callbackEndpointOf, HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
+import type { SecurityEvents } from '../audit/index.ts';
 import type { CallbackAddressPolicy } from './callback_addresses.ts';
-import { backoffMs, outcomeOfNoAnswer, outcomeOfStatus, shortReason, type AttemptOutcome } from './attempt_outcome.ts';
-import { buildEndpointUrl } from './endpoint_url.ts';
-import { createHttpSender, type DeliveryTls, type HttpRequest, type HttpSend, type HttpSender } from './http_send.ts';
+import { createHttpSender, type DeliveryTls, type HttpSend, type HttpSender } from './http_send.ts';
 import { assertDeliveryLimits, type DeliveryLimits } from './limits.ts';
-import { claimDue, releaseClaim, updateClaimed } from './outbox_store.ts';
-import { OUTBOUND_METHODS, type OutboxRow, type OutboxState, type OutboxTable } from './outbox_table.ts';
+import { claimDue, releaseClaim } from './outbox_store.ts';
+import type { OutboxRow } from './outbox_table.ts';
+import { deliver, type AttemptContext, type DeliveryCounters, type SignHubMessage } from './worker_attempt.ts';
+
+export type { DeliveryCounters } from './worker_attempt.ts';
 
 export interface DeliveryWorkerDeps {
   readonly db: Db;
@@ -45,28 +43,8 @@ export interface DeliveryWorkerDeps {
   readonly securityEvents: SecurityEvents;
   /** The name this worker claims rows under; unique per worker unless given. */
   readonly workerId?: string;
-  /**
-   * Signs a message the hub originates (FSPIOP-Source: Hub, with a body) just before each attempt,
-   * with a fresh Date; answers the headers to send. Forwarded messages keep their sender's signature.
-   */
-  readonly signHubMessage?: (message: { readonly method: string; readonly headers: Record<string, string>; readonly body: string }) => Promise<Record<string, string>>;
-}
-
-export interface DeliveryCounters {
-  /** Rows claimed (each claim of a row counts once). */
-  claimed: number;
-  delivered: number;
-  /** Attempts that failed and left the message PENDING for a later attempt. */
-  retried: number;
-  failed: number;
-  /** Claimed rows handed back unsent (stop() before or during their send, or a claim too near its end). */
-  released: number;
-  /** Outcomes not recorded because the claim had run out and another worker held the row. */
-  claimsLost: number;
-  /** Rows not sent because their claim would have run out during the send. */
-  leaseTooShortToSend: number;
-  /** Database or other unexpected errors in the worker's own steps (the row waits for its lease to run out). */
-  errors: number;
+  /** Signs a message the hub originates just before each attempt (worker_attempt.ts SignHubMessage). */
+  readonly signHubMessage?: SignHubMessage;
 }
 
 export interface DeliveryMetrics extends DeliveryCounters {
@@ -98,27 +76,6 @@ interface InFlight {
   done: Promise<void>;
 }
 
-type Prepared = { ok: true; request: Omit<HttpRequest, 'signal'> } | { ok: false; outcome: AttemptOutcome };
-
-const refused = (reason: string): Prepared => ({ ok: false, outcome: { kind: 'refused', status: null, reason } });
-
-/** A stored JSON object of strings (template values, headers), or undefined if it is not one. */
-function parseStringMap(text: string): Map<string, string> | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const map = new Map<string, string>();
-  for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') return undefined;
-    map.set(key, value);
-  }
-  return map;
-}
-
 function errorSummary(error: unknown): { error: string; code?: string } {
   // The message only: a driver's error object can carry the statement's parameters (message bodies).
   const message = error instanceof Error ? error.message.slice(0, 200) : 'non-Error thrown';
@@ -135,279 +92,172 @@ async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<
   clearTimeout(timer);
 }
 
-export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
-  const { db, engine, clock, log, limits } = deps;
-  assertDeliveryLimits(limits);
-  const workerId = deps.workerId ?? `${hostname()}/${process.pid}/${randomUUID()}`;
-  // The worker closes the connections of a sender it made itself; a given one is its giver's.
-  let sender: HttpSender | undefined;
-  let send: HttpSend;
-  if (deps.send === undefined) {
-    assert.ok(deps.callbackAddresses !== undefined, 'the default sender needs the callback network policy');
-    sender = createHttpSender(limits, deps.tls ?? {}, deps.callbackAddresses);
-    send = sender.send;
-  } else {
-    send = deps.send;
-  }
-
-  const counters: DeliveryCounters = { claimed: 0, delivered: 0, retried: 0, failed: 0, released: 0, claimsLost: 0, leaseTooShortToSend: 0, errors: 0 };
-  const queue: OutboxRow[] = [];
-  const inFlight = new Set<InFlight>();
-  let running = false;
-  let stopping = false;
-  let stopped: Promise<void> | undefined;
-  let pumping: Promise<void> | undefined;
-  let pumpAgain = false;
-  let pollTimer: NodeJS.Timeout | undefined;
+/** A worker's state between its steps: the attempt's context, the queue of claimed rows, the sends in flight, the polling. */
+interface WorkerState extends AttemptContext {
+  /** The sender the worker made itself, whose connections it closes; a given one is its giver's. */
+  readonly sender: HttpSender | undefined;
+  readonly queue: OutboxRow[];
+  readonly inFlight: Set<InFlight>;
+  running: boolean;
+  stopping: boolean;
+  stopped: Promise<void> | undefined;
+  pumping: Promise<void> | undefined;
+  pumpAgain: boolean;
+  pollTimer: NodeJS.Timeout | undefined;
   /** The last claim was full: more rows may be due than it could take. */
-  let moreDue = false;
+  moreDue: boolean;
+}
 
-  /** Programmer errors crash the process; anything else (the database, mostly) is logged and outlived. */
-  function onStepError(error: unknown): void {
-    if (error instanceof assert.AssertionError) throw error;
-    counters.errors += 1;
-    log.error({ workerId, ...errorSummary(error) }, 'delivery step failed; a row it held is sent again when its lease runs out');
+/** Programmer errors crash the process; anything else (the database, mostly) is logged and outlived. */
+function onStepError(state: WorkerState, error: unknown): void {
+  if (error instanceof assert.AssertionError) throw error;
+  state.counters.errors += 1;
+  state.log.error({ workerId: state.workerId, ...errorSummary(error) }, 'delivery step failed; a row it held is sent again when its lease runs out');
+}
+
+/** Starts sends from the queue up to sendsConcurrentMax; each, once done, makes room for the next (and a claim, if more are due). */
+function dispatch(state: WorkerState): void {
+  while (!state.stopping && state.inFlight.size < state.limits.sendsConcurrentMax) {
+    const row = state.queue.shift();
+    if (row === undefined) return;
+    const entry: InFlight = { controller: new AbortController(), done: Promise.resolve() };
+    state.inFlight.add(entry);
+    entry.done = deliver(state, row, entry.controller.signal)
+      .catch((error: unknown) => { onStepError(state, error); })
+      .finally(() => {
+        state.inFlight.delete(entry);
+        dispatch(state);
+        if (state.running && state.moreDue && room(state) >= state.limits.claimBatchRowsMax) pump(state);
+      });
   }
+}
 
-  async function prepare(row: OutboxRow): Promise<Prepared> {
-    const template = await callbackEndpointOf(db, row.recipient, row.endpoint_type);
-    if (template === undefined) return refused(`${row.recipient} has no ${row.endpoint_type} endpoint`);
-    const values = parseStringMap(row.template_values);
-    const headers = parseStringMap(row.headers);
-    if (values === undefined || headers === undefined || !OUTBOUND_METHODS.includes(row.method)) {
-      return refused('stored message is malformed');
-    }
-    const url = buildEndpointUrl(template, values, row.path_suffix);
-    if (!url.ok) return refused(url.reason);
-    let sent = Object.fromEntries(headers);
-    if (deps.signHubMessage !== undefined && row.body !== null && sent['fspiop-source'] === HUB_PARTICIPANT_NAME) {
-      sent = await deps.signHubMessage({ method: row.method, headers: { ...sent, date: formatImfFixdate(clock.nowMs()) }, body: row.body });
-    }
-    return {
-      ok: true,
-      request: {
-        url: url.url,
-        recipient: row.recipient,
-        method: row.method,
-        headers: sent,
-        body: row.body === null ? null : Buffer.from(row.body, 'utf8'),
-      },
-    };
-  }
+/** Rows the queue can still take. */
+function room(state: WorkerState): number {
+  return state.limits.queuedRowsMax - state.queue.length - state.inFlight.size;
+}
 
-  async function record(row: OutboxRow, outcome: AttemptOutcome, attemptCounted = true): Promise<void> {
-    const nowMs = clock.nowMs();
-    const context = { workerId, outboxId: row.id, subject: row.subject, recipient: row.recipient, endpointType: row.endpoint_type, attempt: row.attempts, status: outcome.status };
-    const settled = { claimed_by: null, claimed_until_ms: null, last_attempt_at_ms: nowMs, last_status: outcome.status };
-    let state: OutboxState;
-    let change: Updateable<OutboxTable>;
-    let nextAttemptInMs: number | undefined;
-    let reason: string | undefined;
-    switch (outcome.kind) {
-      case 'delivered':
-        state = 'DELIVERED';
-        change = { ...settled, state, delivered_at_ms: nowMs, last_error: null };
-        break;
-      case 'retry':
-        if (row.attempts < limits.attemptsMax) {
-          state = 'PENDING';
-          nextAttemptInMs = backoffMs(row.attempts, limits, outcome.retryAfterMs);
-          reason = shortReason(outcome.reason);
-          change = { ...settled, state, next_attempt_at_ms: nowMs + nextAttemptInMs, last_error: reason };
-        } else {
-          state = 'FAILED';
-          reason = shortReason(`${outcome.reason}; gave up after ${row.attempts} attempts`);
-          change = { ...settled, state, last_error: reason };
-        }
-        break;
-      case 'refused':
-        state = 'FAILED';
-        reason = shortReason(outcome.reason);
-        change = { ...settled, state, last_error: reason };
-        break;
-    }
-    if (!attemptCounted) change.attempts = row.attempts - 1;
-    if (!(await updateClaimed(db, engine, row, workerId, change))) {
-      counters.claimsLost += 1;
-      log.warn({ ...context, outcome: state, reason }, 'claim ran out before the outcome was recorded; the row is another worker\'s now');
-      return;
-    }
-    switch (state) {
-      case 'DELIVERED':
-        counters.delivered += 1;
-        log.info({ ...context, outcome: 'DELIVERED' }, 'callback delivered');
-        break;
-      case 'PENDING':
-        counters.retried += 1;
-        log.warn({ ...context, outcome: 'RETRY', reason, nextAttemptInMs }, 'callback attempt failed; will retry');
-        break;
-      case 'FAILED':
-        counters.failed += 1;
-        log.error({ ...context, outcome: 'FAILED', reason }, 'callback FAILED');
-        break;
-    }
-  }
-
-  async function deliver(row: OutboxRow, signal: AbortSignal): Promise<void> {
-    if (row.attempts > limits.attemptsMax) {
-      // The holder of the last attempt never recorded its outcome (it died or stalled mid-send).
-      await record(row, { kind: 'refused', status: null, reason: `no outcome recorded for attempt ${row.attempts - 1}, the last allowed` }, false);
-      return;
-    }
-    if (clock.nowMs() + limits.requestTimeoutMs + limits.clockSkewMsMax >= (row.claimed_until_ms ?? 0)) {
-      // The send could outlast the claim (on another process's clock too) and overlap the next
-      // holder's. Unsent, the row is handed back (if it is still ours) to be claimed afresh.
-      counters.leaseTooShortToSend += 1;
-      const handedBack = await releaseClaim(db, engine, row, workerId, clock.nowMs());
-      if (handedBack) counters.released += 1;
-      log.warn({ workerId, outboxId: row.id, subject: row.subject, recipient: row.recipient, handedBack }, 'claim too close to its end to send; not sent');
-      return;
-    }
-    if (row.not_after_ms !== null && clock.nowMs() >= row.not_after_ms) {
-      await record(row, { kind: 'refused', status: null, reason: `lapsed unsent: not to be sent after ${new Date(row.not_after_ms).toISOString()}` }, false);
-      return;
-    }
-    const prepared = await prepare(row);
-    if (!prepared.ok) {
-      await record(row, prepared.outcome);
-      return;
-    }
-    const answer = await send({ ...prepared.request, signal });
-    switch (answer.kind) {
-      case 'aborted':
-        if (await releaseClaim(db, engine, row, workerId, clock.nowMs())) counters.released += 1;
-        log.info({ workerId, outboxId: row.id, subject: row.subject, recipient: row.recipient, attempt: row.attempts }, 'send interrupted by stop; row handed back');
-        return;
-      case 'answer':
-        await record(row, outcomeOfStatus(answer.status, answer.retryAfter));
-        return;
-      case 'refused':
-        deps.securityEvents.record({
-          kind: answer.control === 'address' ? 'callback-address-refused' : 'callback-certificate-refused',
-          reason: answer.reason, claimed: row.recipient, operation: `${row.method} callback ${row.endpoint_type}`,
-        });
-        await record(row, outcomeOfNoAnswer(answer, limits.requestTimeoutMs));
-        return;
-      case 'timeout':
-      case 'network':
-      case 'unsendable':
-        await record(row, outcomeOfNoAnswer(answer, limits.requestTimeoutMs));
-        return;
-    }
-  }
-
-  function dispatch(): void {
-    while (!stopping && inFlight.size < limits.sendsConcurrentMax) {
-      const row = queue.shift();
-      if (row === undefined) return;
-      const entry: InFlight = { controller: new AbortController(), done: Promise.resolve() };
-      inFlight.add(entry);
-      entry.done = deliver(row, entry.controller.signal)
-        .catch(onStepError)
-        .finally(() => {
-          inFlight.delete(entry);
-          dispatch();
-          if (running && moreDue && room() >= limits.claimBatchRowsMax) pump();
-        });
-    }
-  }
-
-  /** Rows the queue can still take. */
-  function room(): number {
-    return limits.queuedRowsMax - queue.length - inFlight.size;
-  }
-
-  async function claimInto(rowsMax: number): Promise<number> {
-    const rows = await claimDue(db, engine, workerId, clock.nowMs(), rowsMax, limits.claimLeaseMs);
-    counters.claimed += rows.length;
-    if (stopping) {
-      await releaseAll(rows);
-      return rows.length;
-    }
-    queue.push(...rows);
-    dispatch();
+async function claimInto(state: WorkerState, rowsMax: number): Promise<number> {
+  const { db, engine, clock, limits, workerId } = state;
+  const rows = await claimDue(db, engine, workerId, clock.nowMs(), rowsMax, limits.claimLeaseMs);
+  state.counters.claimed += rows.length;
+  if (state.stopping) {
+    await releaseAll(state, rows);
     return rows.length;
   }
+  state.queue.push(...rows);
+  dispatch(state);
+  return rows.length;
+}
 
-  async function releaseAll(rows: OutboxRow[]): Promise<void> {
-    const nowMs = clock.nowMs();
-    const released = await Promise.allSettled(rows.map((row) => releaseClaim(db, engine, row, workerId, nowMs)));
-    counters.released += released.filter((r) => r.status === 'fulfilled' && r.value).length;
-    const firstError = released.find((r) => r.status === 'rejected');
-    if (firstError !== undefined) onStepError(firstError.reason);
-  }
+async function releaseAll(state: WorkerState, rows: OutboxRow[]): Promise<void> {
+  const nowMs = state.clock.nowMs();
+  const released = await Promise.allSettled(rows.map((row) => releaseClaim(state.db, state.engine, row, state.workerId, nowMs)));
+  state.counters.released += released.filter((r) => r.status === 'fulfilled' && r.value).length;
+  const firstError = released.find((r) => r.status === 'rejected');
+  if (firstError !== undefined) onStepError(state, firstError.reason);
+}
 
-  /** Claims until the queue is full or nothing more is due, again if woken meanwhile. */
-  async function claimWhileDue(): Promise<void> {
-    do {
-      pumpAgain = false;
-      for (;;) {
-        const space = room();
-        if (!running || space <= 0) break;
-        const rowsMax = Math.min(limits.claimBatchRowsMax, space);
-        moreDue = (await claimInto(rowsMax)) === rowsMax;
-        if (!moreDue) break;
-      }
-    } while (wokenMeanwhile() && running);
-  }
-
-  // A function, so that the check reads the flag as wake() left it during the awaits above.
-  function wokenMeanwhile(): boolean {
-    return pumpAgain;
-  }
-
-  function pump(): void {
-    if (!running) return;
-    if (pumping !== undefined) {
-      pumpAgain = true;
-      return;
+/** Claims until the queue is full or nothing more is due, again if woken meanwhile. */
+async function claimWhileDue(state: WorkerState): Promise<void> {
+  do {
+    state.pumpAgain = false;
+    for (;;) {
+      const space = room(state);
+      if (!state.running || space <= 0) break;
+      const rowsMax = Math.min(state.limits.claimBatchRowsMax, space);
+      state.moreDue = (await claimInto(state, rowsMax)) === rowsMax;
+      if (!state.moreDue) break;
     }
-    clearTimeout(pollTimer);
-    pollTimer = undefined;
-    pumping = claimWhileDue().catch(onStepError).finally(() => {
-      pumping = undefined;
-      if (running) pollTimer = setTimeout(pump, limits.pollIntervalMs);
-    });
-  }
+  } while (wokenMeanwhile(state) && state.running);
+}
 
-  async function stop(): Promise<void> {
-    if (stopped !== undefined) return stopped;
-    running = false;
-    stopping = true;
-    clearTimeout(pollTimer);
-    pollTimer = undefined;
-    stopped = (async () => {
-      if (pumping !== undefined) await settledWithin([pumping], limits.stopWaitMs);
-      await releaseAll(queue.splice(0));
-      await settledWithin([...inFlight].map((e) => e.done), limits.stopWaitMs);
-      if (inFlight.size > 0) {
-        for (const entry of inFlight) entry.controller.abort();
-        await settledWithin([...inFlight].map((e) => e.done), limits.stopAbortGraceMs);
-      }
-      sender?.close();
-      if (inFlight.size > 0) {
-        log.warn({ workerId, inFlight: inFlight.size }, 'delivery stopped with sends not handed back; their rows are sent again when their leases run out');
-      }
-    })();
-    return stopped;
-  }
+// A function, so that the check reads the flag as wake() left it during the awaits above.
+function wokenMeanwhile(state: WorkerState): boolean {
+  return state.pumpAgain;
+}
 
+function pump(state: WorkerState): void {
+  if (!state.running) return;
+  if (state.pumping !== undefined) {
+    state.pumpAgain = true;
+    return;
+  }
+  clearTimeout(state.pollTimer);
+  state.pollTimer = undefined;
+  state.pumping = claimWhileDue(state).catch((error: unknown) => { onStepError(state, error); }).finally(() => {
+    state.pumping = undefined;
+    if (state.running) state.pollTimer = setTimeout(() => { pump(state); }, state.limits.pollIntervalMs);
+  });
+}
+
+function stop(state: WorkerState): Promise<void> {
+  if (state.stopped !== undefined) return state.stopped;
+  state.running = false;
+  state.stopping = true;
+  clearTimeout(state.pollTimer);
+  state.pollTimer = undefined;
+  state.stopped = (async () => {
+    const { limits, inFlight } = state;
+    if (state.pumping !== undefined) await settledWithin([state.pumping], limits.stopWaitMs);
+    await releaseAll(state, state.queue.splice(0));
+    await settledWithin([...inFlight].map((e) => e.done), limits.stopWaitMs);
+    if (inFlight.size > 0) {
+      for (const entry of inFlight) entry.controller.abort();
+      await settledWithin([...inFlight].map((e) => e.done), limits.stopAbortGraceMs);
+    }
+    state.sender?.close();
+    if (inFlight.size > 0) {
+      state.log.warn({ workerId: state.workerId, inFlight: inFlight.size }, 'delivery stopped with sends not handed back; their rows are sent again when their leases run out');
+    }
+  })();
+  return state.stopped;
+}
+
+/** The sender the worker uses: the given one, or its own on node:http/https under the callback network policy. */
+function senderOf(deps: DeliveryWorkerDeps): { send: HttpSend; sender: HttpSender | undefined } {
+  if (deps.send !== undefined) return { send: deps.send, sender: undefined };
+  assert.ok(deps.callbackAddresses !== undefined, 'the default sender needs the callback network policy');
+  const sender = createHttpSender(deps.limits, deps.tls ?? {}, deps.callbackAddresses);
+  return { send: sender.send, sender };
+}
+
+export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
+  const { limits } = deps;
+  assertDeliveryLimits(limits);
+  const state: WorkerState = {
+    db: deps.db, engine: deps.engine, clock: deps.clock, log: deps.log, limits,
+    workerId: deps.workerId ?? `${hostname()}/${process.pid}/${randomUUID()}`,
+    ...senderOf(deps),
+    securityEvents: deps.securityEvents,
+    signHubMessage: deps.signHubMessage,
+    counters: { claimed: 0, delivered: 0, retried: 0, failed: 0, released: 0, claimsLost: 0, leaseTooShortToSend: 0, errors: 0 },
+    queue: [],
+    inFlight: new Set<InFlight>(),
+    running: false,
+    stopping: false,
+    stopped: undefined,
+    pumping: undefined,
+    pumpAgain: false,
+    pollTimer: undefined,
+    moreDue: false,
+  };
   return {
-    workerId,
+    workerId: state.workerId,
     start() {
-      assert.ok(!running && !stopping, 'a delivery worker starts once');
-      running = true;
-      pump();
+      assert.ok(!state.running && !state.stopping, 'a delivery worker starts once');
+      state.running = true;
+      pump(state);
     },
-    stop,
-    wake: pump,
-    updateTls: (tls) => { sender?.updateTls(tls); },
+    stop: () => stop(state),
+    wake: () => { pump(state); },
+    updateTls: (tls) => { state.sender?.updateTls(tls); },
     async runOnce() {
-      assert.ok(!running && !stopping, 'runOnce() is not for a started or stopped worker');
-      const claimed = await claimInto(Math.min(limits.claimBatchRowsMax, room()));
-      while (inFlight.size > 0) await Promise.race([...inFlight].map((e) => e.done));
+      assert.ok(!state.running && !state.stopping, 'runOnce() is not for a started or stopped worker');
+      const claimed = await claimInto(state, Math.min(limits.claimBatchRowsMax, room(state)));
+      while (state.inFlight.size > 0) await Promise.race([...state.inFlight].map((e) => e.done));
       return { claimed };
     },
-    metrics: () => ({ ...counters, queued: queue.length, inFlight: inFlight.size }),
+    metrics: () => ({ ...state.counters, queued: state.queue.length, inFlight: state.inFlight.size }),
   };
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
 import { AUTOMATION_CREDENTIALS_FILE } from '../config/index.ts';
 import type { AutomationCredential, AutomationCredentials } from '../operator/iam/bootstrap.ts';
+import { isLoopbackHost } from '../support/loopback.ts';
 import { fetchTrusting, type Fetch } from '../support/trusted_fetch.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -48,7 +49,7 @@ export function automationCredentialsFile(dataDir: string): string {
 }
 
 function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '[::1]' || url.hostname.startsWith('127.'));
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
 async function read(response: Response, what: string): Promise<AdminAnswer> {

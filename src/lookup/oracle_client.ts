@@ -12,10 +12,12 @@
 // registered by operators, not DFSPs, but a mistaken or hostile endpoint must
 // not turn the lookup service into a way to reach what the hub alone can reach.
 import { isUtf8 } from 'node:buffer';
-import { Agent, buildConnector, fetch as undiciFetch, type Response } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from '../delivery/callback_addresses.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Clock } from '../support/clock.ts';
+import { describeFailure, outboundAgentOptions, sendRequest, type OutboundFailure } from '../support/http_client.ts';
 import { isParticipantName } from '../support/ids.ts';
 import { parseStrictJson } from '../support/json_members.ts';
 import { isSupportedCurrency } from '../support/money.ts';
@@ -73,29 +75,14 @@ export function parsePartyList(value: unknown, lengthMax: number): OracleLookup 
   return ok(entries);
 }
 
-function describeError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  if (error instanceof Error && error.cause instanceof AddressRefused) return `not called: ${error.cause.message}`;
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  if (typeof cause?.code === 'string') return `unreachable (${cause.code})`;
-  return `unreachable (${error instanceof Error ? error.name : 'error'})`;
+function describeError(failure: OutboundFailure): string {
+  if (failure.kind === 'network' && failure.cause instanceof AddressRefused) return `not called: ${failure.cause.message}`;
+  if (failure.kind === 'network' || failure.kind === 'unsendable') return `unreachable (${failure.code})`;
+  return describeFailure(failure);
 }
 
-/** An undici dispatcher whose every connection resolves through the policy's guarded lookup. */
-function guardedDispatcher(policy: CallbackAddressPolicy): Agent {
-  const connectors = new Map<number, buildConnector.connector>();
-  return new Agent({
-    connect: (connectOptions, callback) => {
-      const port = connectOptions.port === '' ? (connectOptions.protocol === 'https:' ? 443 : 80) : Number(connectOptions.port);
-      let connector = connectors.get(port);
-      if (connector === undefined) {
-        connector = buildConnector({ lookup: guardedLookup(policy, port), minVersion: 'TLSv1.2', rejectUnauthorized: true });
-        connectors.set(port, connector);
-      }
-      connector(connectOptions, callback);
-    },
-  });
-}
+/** Connections kept open to oracles at once, per scheme (an oracle answers from an index: a few suffice). */
+const ORACLE_CONNECTIONS_MAX = 16;
 
 /** What every call of one oracle client shares. */
 interface OracleCallContext {
@@ -104,7 +91,7 @@ interface OracleCallContext {
   partyListLengthMax: number;
   nowMs: () => number;
   addresses: CallbackAddressPolicy;
-  dispatcher: Agent;
+  agents: { readonly http: http.Agent; readonly https: https.Agent };
 }
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
@@ -115,7 +102,7 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
     partyListLengthMax: options.partyListLengthMax ?? DEFAULT_LOOKUP_LIMITS.oraclePartyListLengthMax,
     nowMs: () => clock.nowMs(),
     addresses: options.addresses,
-    dispatcher: guardedDispatcher(options.addresses),
+    agents: { http: new http.Agent(outboundAgentOptions(ORACLE_CONNECTIONS_MAX)), https: new https.Agent(outboundAgentOptions(ORACLE_CONNECTIONS_MAX)) },
   };
   return {
     lookup: (endpoint, key, currency) => lookupParty(context, endpoint, key, currency),
@@ -133,30 +120,6 @@ function urlOf(endpoint: string, key: PartyKey, query: Record<string, string | u
   return base + path + (text === '' ? '' : `?${text}`);
 }
 
-/** Reads at most responseBytesMax bytes of the body (after any content decoding); undefined when it is longer. */
-async function readBounded(response: Response, responseBytesMax: number): Promise<Buffer | undefined> {
-  const declared = response.headers.get('content-length');
-  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > responseBytesMax) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (response.body === null) return Buffer.alloc(0);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > responseBytesMax) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 async function call(context: OracleCallContext, method: 'GET' | 'POST' | 'DELETE', url: string, body: unknown): Promise<Reply> {
   const headers: Record<string, string> = {
     accept: 'application/vnd.interoperability.participants+json;version=1',
@@ -165,28 +128,23 @@ async function call(context: OracleCallContext, method: 'GET' | 'POST' | 'DELETE
     date: new Date(context.nowMs()).toUTCString(),
     'fspiop-source': HUB_PARTICIPANT_NAME,
   };
-  // One deadline for the whole exchange, the body included: a server that trickles bytes is as slow as one that is silent.
-  const signal = AbortSignal.timeout(context.timeoutMs);
   const target = new URL(url);
+  const port = portOf(target);
   const literal = ipLiteralOf(target);
-  const literalRefusal = literal === undefined ? undefined : context.addresses.refusal(literal, portOf(target));
+  const literalRefusal = literal === undefined ? undefined : context.addresses.refusal(literal, port);
   if (literalRefusal !== undefined) return err(`not called: ${literalRefusal}`);
-  try {
-    const response = await undiciFetch(url, {
-      method, headers, signal, redirect: 'manual', dispatcher: context.dispatcher,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (response.status >= 300 && response.status < 400) {
-      await response.body?.cancel();
-      return err(`answered ${response.status}; redirects are not followed`);
-    }
-    const bytes = await readBounded(response, context.responseBytesMax);
-    if (bytes === undefined) return err(`answer longer than ${context.responseBytesMax} bytes`);
-    if (!isUtf8(bytes)) return err('answer is not UTF-8');
-    return ok({ status: response.status, text: bytes.toString('utf8') });
-  } catch (error) {
-    return err(describeError(error, context.timeoutMs));
-  }
+  // One deadline for the whole exchange, the body included (the outbound client's); redirects are never followed.
+  const sent = await sendRequest(target, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    agent: target.protocol === 'https:' ? context.agents.https : context.agents.http,
+    timeoutMs: context.timeoutMs, answerBytesMax: context.responseBytesMax, answerBody: 'whole',
+    connection: { lookup: guardedLookup(context.addresses, port) },
+  });
+  if (!sent.ok) return err(describeError(sent.error));
+  const { status, body: bytes } = sent.value;
+  if (status >= 300 && status < 400) return err(`answered ${status}; redirects are not followed`);
+  if (!isUtf8(bytes)) return err('answer is not UTF-8');
+  return ok({ status, text: bytes.toString('utf8') });
 }
 
 async function lookupParty(context: OracleCallContext, endpoint: string, key: PartyKey, currency: string | undefined): Promise<OracleLookup> {

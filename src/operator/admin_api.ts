@@ -15,8 +15,8 @@
 // requests, portal sessions) and the timers are built by the composition
 // root (src/app/admin.ts).
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
-import { isIP } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isLoopbackHost } from '../support/loopback.ts';
 import type { ErrorCode } from '../fspiop/errors.ts';
 import { sendFailure } from '../fspiop/replies.ts';
 import type { Config } from '../config/index.ts';
@@ -60,9 +60,6 @@ export interface AdminTls {
   ca?: string | Buffer | (string | Buffer)[];
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
 
 /** Longest path parameter (a participant name is 30, a ULID 26, a UUID 36). */
 const PATH_PARAMETER_LENGTH_MAX = 64;
@@ -85,7 +82,7 @@ function validationCode(keyword: string): ErrorCode {
 export function createAdminServer(settings: AdminServerSettings, log: Logger, https?: AdminTls): FastifyInstance {
   const logger: FastifyBaseLogger = log.child({ component: 'admin-api' });
   if (https === undefined && settings.tls === 'on') throw new Error('admin.tls is on and the admin API was given no key and certificate');
-  if (https === undefined && !isLoopback(settings.host)) {
+  if (https === undefined && !isLoopbackHost(settings.host)) {
     throw new Error(`the admin API may listen on ${settings.host} only with TLS: give it a key and certificate, or bind it to loopback`);
   }
   const app = Fastify({

@@ -114,7 +114,7 @@ function allowlistProblem(body: unknown): string | undefined {
   const entries = (body as Partial<IpAllowlistBody> | undefined)?.entries;
   if (!Array.isArray(entries) || entries.some((e) => typeof e !== 'object' || typeof (e as { cidr?: unknown }).cidr !== 'string')) return undefined;
   const parsed = parseAllowlistEntries(entries);
-  return parsed.ok ? undefined : parsed.reason;
+  return parsed.ok ? undefined : parsed.error;
 }
 
 export function registerGatewayRoutes(app: FastifyInstance, deps: GatewayRouteDeps): void {

@@ -1,10 +1,18 @@
 // Finding a participant by its FSP id, as the switching domains need it.
-import type { Db, Participant } from '../storage/index.ts';
+import { forUpdate, type Db, type Engine, type Participant } from '../storage/index.ts';
 import type { EndpointType } from './endpoint_types.ts';
 
 /** The participant named `name` (FSPIOP-Source, payerFsp, …), if any. Works inside a transaction too. */
 export async function findParticipant(db: Db, name: string): Promise<Participant | undefined> {
   return db.selectFrom('participants').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/**
+ * Whether the participant named `name` exists, its row locked until the transaction ends on
+ * PostgreSQL (SQLite runs one writer at a time): serialises another module's changes per participant.
+ */
+export async function lockParticipant(tx: Db, engine: Engine, name: string): Promise<boolean> {
+  return (await forUpdate(tx.selectFrom('participants').select('id').where('name', '=', name), engine).executeTakeFirst()) !== undefined;
 }
 
 /** The participant, if it is an FSP (not the hub) and active. */

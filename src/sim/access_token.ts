@@ -8,7 +8,7 @@ import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { PARTICIPANT_TOKEN_PATH } from '../edge/gateway/token_endpoint.ts';
 import { participantClientId } from '../identity/index.ts';
-import { TLS_POLICY } from '../edge/tls/policy.ts';
+import { TLS_POLICY } from '../support/tls_policy.ts';
 import type { Clock } from '../support/clock.ts';
 import type { DfspTls } from './types.ts';
 

@@ -1,14 +1,12 @@
-// Requests from a simulated DFSP to the hub, on node:http. Not the global
-// fetch: it adds headers of its own (accept: */*, accept-language,
-// sec-fetch-mode, user-agent), and an FSPIOP receiver checks Accept, so the
-// hub sees exactly the headers below plus Host, Connection and Content-Length.
+// Requests from a simulated DFSP to the hub, through the outbound HTTP client
+// (support/http_client.ts): the hub sees exactly the headers below plus Host,
+// Connection and Content-Length.
 import http from 'node:http';
 import https from 'node:https';
-import { TLS_POLICY } from '../edge/tls/policy.ts';
 import { signMessage, type SigningKey } from '../signature/index.ts';
 import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import type { Clock } from '../support/clock.ts';
-import { boundedRequest } from '../support/bounded_request.ts';
+import { describeFailure, outboundAgentOptions, sendRequest } from '../support/http_client.ts';
 import { createAccessTokenSource } from './access_token.ts';
 import { dfspHeaders } from './headers.ts';
 import type { SimLimits } from './limits.ts';
@@ -43,11 +41,10 @@ export function createHubClient(options: { name: string; hubFspiopUrl: string; l
   const secure = base.protocol === 'https:';
   if (secure && tls === undefined) throw new Error(`simulator ${name}: the hub at ${options.hubFspiopUrl} needs mutual TLS, and the simulator has no certificate`);
   const prefix = base.pathname.replace(/\/+$/, '');
-  const pool = { keepAlive: true, maxSockets: limits.socketsMax, maxTotalSockets: limits.socketsMax, maxFreeSockets: limits.socketsMax, scheduling: 'lifo' as const };
   // The DFSP's certificate as client certificate; the hub's verified against the scheme CA and its host name.
   const agent = secure && tls !== undefined
-    ? new https.Agent({ ...pool, ...TLS_POLICY, rejectUnauthorized: true, key: tls.keyPem, cert: tls.certificateChainPem, ca: [...tls.caPems] })
-    : new http.Agent(pool);
+    ? new https.Agent(outboundAgentOptions(limits.socketsMax, { key: tls.keyPem, cert: tls.certificateChainPem, ca: [...tls.caPems] }))
+    : new http.Agent(outboundAgentOptions(limits.socketsMax));
   // Over mutual TLS every request carries an access token bound to the DFSP's certificate (the hub may require it).
   const tokens = secure && tls !== undefined ? createAccessTokenSource({ fspId: name, hubFspiopUrl: options.hubFspiopUrl, tls, clock }) : undefined;
 
@@ -68,11 +65,11 @@ export function createHubClient(options: { name: string; hubFspiopUrl: string; l
       const signed = await signMessage({ method: request.method, fspiopUri: request.uri, source: name, destination: request.destination, date: headers['date'], body: request.body }, options.signingKey);
       headers['fspiop-signature'] = signed.signature;
       body = Buffer.from(signed.body, 'utf8');
-      headers['content-length'] = String(body.length);
     }
     const url = new URL(base.origin + prefix + request.uri);
-    const answer = await boundedRequest(url, { method: request.method, headers, body: body ?? undefined, agent, timeoutMs: limits.sendTimeoutMs, answerBytesMax: limits.answerBytesMax });
-    return { status: answer.status, body: answer.text };
+    const sent = await sendRequest(url, { method: request.method, headers, body: body ?? undefined, agent, timeoutMs: limits.sendTimeoutMs, answerBytesMax: limits.answerBytesMax, answerBody: 'cut' });
+    if (!sent.ok) throw new Error(`simulator ${name}: ${request.method} ${request.uri}: ${describeFailure(sent.error)}`);
+    return { status: sent.value.status, body: sent.value.body.toString('utf8') };
   }
 
   return {

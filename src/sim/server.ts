@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../edge/tls/policy.ts';
+import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../support/tls_policy.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
 import { validateBody } from '../fspiop/body_validation.ts';

@@ -2,9 +2,9 @@
 // requests and prepares correctly (ILP condition and fulfilment included), and
 // drives lookups, quotes and transfers as a payer. For the demo, the tests and
 // the benchmark; one per participant name, in the hub's process or its own.
-import { isIP } from 'node:net';
 import type { Server } from 'node:http';
 import type { ResolvedOperation } from '../fspiop/resources.ts';
+import { isLoopbackHost } from '../support/loopback.ts';
 import { systemClock } from '../support/clock.ts';
 import { createHubClient, type HubRequest } from './hub_client.ts';
 import { assertSimLimits, DEFAULT_SIM_LIMITS, type SimLimits } from './limits.ts';
@@ -39,15 +39,12 @@ const HANDLED: ReadonlySet<string> = new Set([
   'PUT /quotes/{ID}', 'PUT /quotes/{ID}/error', 'PUT /transfers/{ID}', 'PUT /transfers/{ID}/error',
 ]);
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-}
 
 /** The simulator's limits; crashes on options a simulator must not run with. */
 function checkedLimits(options: SimulatedDfspOptions): SimLimits {
   const limits: SimLimits = { ...DEFAULT_SIM_LIMITS, ...options.limits };
   assertSimLimits(limits);
-  if (!isLoopback(options.listen.host)) throw new Error(`simulator ${options.name}: listen.host must be a loopback address (it is a simulator), not ${options.listen.host}`);
+  if (!isLoopbackHost(options.listen.host)) throw new Error(`simulator ${options.name}: listen.host must be a loopback address (it is a simulator), not ${options.listen.host}`);
   if (options.ilpSecret.length === 0) throw new Error(`simulator ${options.name}: ilpSecret is empty`);
   return limits;
 }

@@ -19,7 +19,7 @@ describe('CIDR ranges', () => {
     ];
     for (const [input, cidr, family, prefix] of cases) {
       const parsed = parseCidr(input);
-      assert.ok(parsed.ok, `${input}: ${parsed.ok ? '' : parsed.reason}`);
+      assert.ok(parsed.ok, `${input}: ${parsed.ok ? '' : parsed.error}`);
       assert.deepEqual({ cidr: parsed.value.cidr, family: parsed.value.family, prefix: parsed.value.prefix }, { cidr, family, prefix }, input);
     }
   });
@@ -27,10 +27,10 @@ describe('CIDR ranges', () => {
   test('host bits set are refused, naming the network and the host the operator may have meant', () => {
     const v4 = parseCidr('10.0.0.1/8');
     assert.ok(!v4.ok);
-    assert.equal(v4.reason, '"10.0.0.1/8" has host bits set (network 10.0.0.0/8; host 10.0.0.1/32)');
+    assert.equal(v4.error, '"10.0.0.1/8" has host bits set (network 10.0.0.0/8; host 10.0.0.1/32)');
     const v6 = parseCidr('2001:db8::1/32');
     assert.ok(!v6.ok);
-    assert.equal(v6.reason, '"2001:db8::1/32" has host bits set (network 2001:db8::/32; host 2001:db8::1/128)');
+    assert.equal(v6.error, '"2001:db8::1/32" has host bits set (network 2001:db8::/32; host 2001:db8::1/128)');
     // One bit past the prefix, at a byte boundary and inside a byte.
     assert.ok(!parseCidr('2001:db8:8000::/32').ok);
     assert.ok(!parseCidr('192.0.2.128/24').ok);
@@ -62,7 +62,7 @@ describe('CIDR ranges', () => {
     for (const [input, reason] of cases) {
       const parsed = parseCidr(input);
       assert.ok(!parsed.ok, `${String(input)} was accepted`);
-      assert.match(parsed.reason, reason, String(input));
+      assert.match(parsed.error, reason, String(input));
     }
   });
 });

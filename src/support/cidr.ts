@@ -8,6 +8,7 @@
 //     addresses are normalised to IPv4, so the IPv4 form is the one spelling;
 //   - no zone ids, no leading zeros in IPv4, prefix within 0..32 or 0..128.
 // IPv6 text is canonical (RFC 5952, as node:net writes it).
+import { err, ok, type Result } from './result.ts';
 import { isIP, SocketAddress } from 'node:net';
 
 /** "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128". */
@@ -32,7 +33,6 @@ export interface Cidr {
   readonly family: AddressFamily;
 }
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 /** node:net writes an IPv4-mapped address as ::ffff: and a dotted quad, whatever its input spelling. */
 const MAPPED_IPV4 = /^::ffff:([0-9.]{7,15})$/;
@@ -102,36 +102,36 @@ function networkText(bytes: readonly number[], prefix: number, family: AddressFa
 const PREFIX = /^(?:0|[1-9][0-9]{0,2})$/;
 
 /** Parses one CIDR range under the rules at the top of this file. */
-export function parseCidr(text: unknown): Parsed<Cidr> {
-  if (typeof text !== 'string' || text.length === 0) return { ok: false, reason: 'a CIDR range must be a non-empty string' };
+export function parseCidr(text: unknown): Result<Cidr, string> {
+  if (typeof text !== 'string' || text.length === 0) return err('a CIDR range must be a non-empty string');
   const shown = JSON.stringify(text.slice(0, CIDR_TEXT_LENGTH_MAX));
-  if (text.length > CIDR_TEXT_LENGTH_MAX) return { ok: false, reason: `${shown}… is longer than a CIDR range can be` };
+  if (text.length > CIDR_TEXT_LENGTH_MAX) return err(`${shown}… is longer than a CIDR range can be`);
   const slash = text.indexOf('/');
-  if (slash < 0) return { ok: false, reason: `${shown} has no prefix length: write a host as /32 (IPv4) or /128 (IPv6)` };
+  if (slash < 0) return err(`${shown} has no prefix length: write a host as /32 (IPv4) or /128 (IPv6)`);
   const addressText = text.slice(0, slash);
   const prefixText = text.slice(slash + 1);
   const address = canonical(addressText);
-  if (address === undefined) return { ok: false, reason: `${shown}: ${JSON.stringify(addressText)} is not an IPv4 or IPv6 address` };
-  if (address.mappedIpv4 !== undefined) return { ok: false, reason: `${shown} is an IPv4-mapped IPv6 range: write it in IPv4 form` };
+  if (address === undefined) return err(`${shown}: ${JSON.stringify(addressText)} is not an IPv4 or IPv6 address`);
+  if (address.mappedIpv4 !== undefined) return err(`${shown} is an IPv4-mapped IPv6 range: write it in IPv4 form`);
   const bits = address.family === 'ipv4' ? 32 : 128;
-  if (!PREFIX.test(prefixText) || Number(prefixText) > bits) return { ok: false, reason: `${shown}: the prefix length must be a whole number from 0 to ${bits}` };
+  if (!PREFIX.test(prefixText) || Number(prefixText) > bits) return err(`${shown}: the prefix length must be a whole number from 0 to ${bits}`);
   const prefix = Number(prefixText);
   const bytes = bytesOf(address.address, address.family);
   if (hostBitsSet(bytes, prefix)) {
     const host = address.family === 'ipv4' ? 32 : 128;
-    return { ok: false, reason: `${shown} has host bits set (network ${networkText(bytes, prefix, address.family)}/${prefix}; host ${address.address}/${host})` };
+    return err(`${shown} has host bits set (network ${networkText(bytes, prefix, address.family)}/${prefix}; host ${address.address}/${host})`);
   }
-  return { ok: true, value: { cidr: `${address.address}/${prefix}`, network: address.address, prefix, family: address.family } };
+  return ok({ cidr: `${address.address}/${prefix}`, network: address.address, prefix, family: address.family });
 }
 
 /** Every range of a configured list, or the first refused one's reason prefixed with `what` (and its index when `indexed`). */
-export function parseCidrList(texts: readonly string[], max: number, what: string, indexed: boolean): Parsed<Cidr[]> {
-  if (texts.length > max) return { ok: false, reason: `at most ${max} ${what} ranges, got ${texts.length}` };
+export function parseCidrList(texts: readonly string[], max: number, what: string, indexed: boolean): Result<Cidr[], string> {
+  if (texts.length > max) return err(`at most ${max} ${what} ranges, got ${texts.length}`);
   const ranges: Cidr[] = [];
   for (const [index, text] of texts.entries()) {
     const range = parseCidr(text);
-    if (!range.ok) return { ok: false, reason: `${what}${indexed ? ` ${index}` : ''}: ${range.reason}` };
+    if (!range.ok) return err(`${what}${indexed ? ` ${index}` : ''}: ${range.error}`);
     ranges.push(range.value);
   }
-  return { ok: true, value: ranges };
+  return ok(ranges);
 }

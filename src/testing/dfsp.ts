@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { signMessage } from '../signature/index.ts';
-import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../edge/tls/policy.ts';
+import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../support/tls_policy.ts';
 import { ilpPacketFor } from './ilp_fixture.ts';
 import { testTlsOf } from './scheme_pki.ts';
 import type { AdminClient } from './admin_client.ts';

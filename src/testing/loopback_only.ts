@@ -9,14 +9,8 @@
 // name's looked-up addresses are refused before the socket connects to them.
 import { isIP, Socket } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isLoopbackAddress } from '../support/loopback.ts';
 
-/** Whether `address` (an IP literal) is on this machine's loopback. */
-export function isLoopbackAddress(address: string): boolean {
-  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  const lower = bare.toLowerCase();
-  return lower === '::1' || (lower.startsWith('::ffff:') && lower.slice('::ffff:'.length).startsWith('127.'));
-}
 
 function refusal(target: string): Error {
   return Object.assign(new Error(`test guard: a connection to ${target} was attempted; tests may reach loopback addresses only`), { code: 'ETESTNONLOOPBACK' });

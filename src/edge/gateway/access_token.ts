@@ -23,6 +23,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ACCESS_TOKEN_AGE_S_MAX, BEARER_TOKEN_LENGTH_MAX, FSPIOP_API_AUDIENCE, IAM_SIGNING_ALG, participantClientId, TOKEN_CLOCK_TOLERANCE_S, type ParticipantTokenTrust } from '../../identity/index.ts';
 import type { Clock } from '../../support/clock.ts';
+import { err, ok, type Result } from '../../support/result.ts';
 import { scopeOf, type FspiopApi } from '../../fspiop/apis.ts';
 import type { GatewayRefusal } from './refusal.ts';
 import type { AccessTokenMode } from '../../config/index.ts';
@@ -99,6 +100,57 @@ function refusalReason(error: errors.JOSEError): string {
   return `the token is not valid (${error.code})`;
 }
 
+type Verified = Result<JWTPayload, GatewayRefusal>;
+
+/** The token's signature and claims against the hub's authorization server (issuer, audience, algorithm, type, age). */
+async function verifyToken(token: string, trust: ParticipantTokenTrust, audience: string, nowMs: number): Promise<Verified> {
+  let unverified: JWTPayload;
+  try {
+    unverified = decodeJwt(token);
+  } catch {
+    return err(invalid('the bearer token is not a JWT'));
+  }
+  // Only to name the refusal: the verification below checks the issuer again.
+  if (unverified.iss !== trust.issuer) return err(invalid('the token\'s issuer is not the hub\'s authorization server'));
+  try {
+    const { payload } = await jwtVerify(token, trust.keys, {
+      issuer: trust.issuer,
+      audience,
+      algorithms: [IAM_SIGNING_ALG],
+      typ: 'at+jwt',
+      requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'client_id'],
+      maxTokenAge: ACCESS_TOKEN_AGE_S_MAX,
+      clockTolerance: TOKEN_CLOCK_TOLERANCE_S,
+      currentDate: new Date(nowMs),
+    });
+    return ok(payload);
+  } catch (error) {
+    if (error instanceof errors.JOSEError) return err(invalid(refusalReason(error)));
+    throw error;
+  }
+}
+
+/** What a verified token must say of this request: issued to its participant, bound to its certificate, with the API's scope. */
+function claimsRefusal(claims: JWTPayload, request: ParticipantTokenRequest): GatewayRefusal | undefined {
+  const expected = participantClientId(request.participant);
+  const clientId = claims['client_id'];
+  if (clientId !== expected || (claims.sub !== undefined && claims.sub !== expected)) {
+    // A verified claim of the hub's own issuing: safe to name.
+    return invalid(`the token was issued to ${typeof clientId === 'string' ? clientId.slice(0, 40) : 'no client'}, not to ${expected}`);
+  }
+
+  const cnf = claims['cnf'];
+  const bound = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
+  if (typeof bound !== 'string') return invalid('the token is not bound to a certificate (cnf.x5t#S256)');
+  if (request.peerCertificateDer === undefined) return invalid('the token is bound to a certificate and the connection presented none');
+  if (!sameText(bound, certificateThumbprint(request.peerCertificateDer))) return invalid('the token is bound to another certificate than the connection\'s');
+
+  const scope = claims['scope'];
+  const scopes = typeof scope === 'string' ? scope.split(' ') : [];
+  if (!scopes.includes(scopeOf(request.api))) return scopeMissing(request.api, `the token lacks the scope ${scopeOf(request.api)}`);
+  return undefined;
+}
+
 export function createParticipantTokenCheck(options: ParticipantTokenCheckOptions): ParticipantTokenCheck {
   const { clock, mode } = options;
   const audience = options.audience ?? FSPIOP_API_AUDIENCE;
@@ -112,48 +164,20 @@ export function createParticipantTokenCheck(options: ParticipantTokenCheckOption
    */
   const verifiedTokens = new Map<string, { claims: JWTPayload; validUntilMs: number }>();
 
-  async function verified(token: string): Promise<{ ok: true; claims: JWTPayload } | { ok: false; refusal: GatewayRefusal }> {
+  async function verified(token: string): Promise<Verified> {
     const cached = verifiedTokens.get(token);
     if (cached !== undefined) {
-      if (clock.nowMs() <= cached.validUntilMs) return { ok: true, claims: cached.claims };
+      if (clock.nowMs() <= cached.validUntilMs) return ok(cached.claims);
       verifiedTokens.delete(token);
     }
-    const result = await verify(token);
+    const result = await verifyToken(token, await options.trust(), audience, clock.nowMs());
     if (result.ok) {
-      const { exp = 0, iat = 0 } = result.claims;
+      const { exp = 0, iat = 0 } = result.value;
       if (verifiedTokens.size >= VERIFIED_TOKENS_MAX) verifiedTokens.delete(verifiedTokens.keys().next().value ?? '');
       // The same bounds jwtVerify applies (exp, and iat + the longest token age), with its tolerance.
-      verifiedTokens.set(token, { claims: result.claims, validUntilMs: (Math.min(exp, iat + ACCESS_TOKEN_AGE_S_MAX) + TOKEN_CLOCK_TOLERANCE_S) * 1000 });
+      verifiedTokens.set(token, { claims: result.value, validUntilMs: (Math.min(exp, iat + ACCESS_TOKEN_AGE_S_MAX) + TOKEN_CLOCK_TOLERANCE_S) * 1000 });
     }
     return result;
-  }
-
-  async function verify(token: string): Promise<{ ok: true; claims: JWTPayload } | { ok: false; refusal: GatewayRefusal }> {
-    const trust = await options.trust();
-    let unverified: JWTPayload;
-    try {
-      unverified = decodeJwt(token);
-    } catch {
-      return { ok: false, refusal: invalid('the bearer token is not a JWT') };
-    }
-    // Only to name the refusal: the verification below checks the issuer again.
-    if (unverified.iss !== trust.issuer) return { ok: false, refusal: invalid('the token\'s issuer is not the hub\'s authorization server') };
-    try {
-      const { payload } = await jwtVerify(token, trust.keys, {
-        issuer: trust.issuer,
-        audience,
-        algorithms: [IAM_SIGNING_ALG],
-        typ: 'at+jwt',
-        requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti', 'client_id'],
-        maxTokenAge: ACCESS_TOKEN_AGE_S_MAX,
-        clockTolerance: TOKEN_CLOCK_TOLERANCE_S,
-        currentDate: new Date(clock.nowMs()),
-      });
-      return { ok: true, claims: payload };
-    } catch (error) {
-      if (error instanceof errors.JOSEError) return { ok: false, refusal: invalid(refusalReason(error)) };
-      throw error;
-    }
   }
 
   async function check(request: ParticipantTokenRequest): Promise<GatewayRefusal | undefined> {
@@ -164,26 +188,7 @@ export function createParticipantTokenCheck(options: ParticipantTokenCheckOption
     const compact = BEARER_JWT.exec(authorization)?.[1];
     if (compact === undefined) return invalid('the Authorization header is not a bearer JWT');
     const result = await verified(compact);
-    if (!result.ok) return result.refusal;
-    const { claims } = result;
-
-    const expected = participantClientId(request.participant);
-    const clientId = claims['client_id'];
-    if (clientId !== expected || (claims.sub !== undefined && claims.sub !== expected)) {
-      // A verified claim of the hub's own issuing: safe to name.
-      return invalid(`the token was issued to ${typeof clientId === 'string' ? clientId.slice(0, 40) : 'no client'}, not to ${expected}`);
-    }
-
-    const cnf = claims['cnf'];
-    const bound = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
-    if (typeof bound !== 'string') return invalid('the token is not bound to a certificate (cnf.x5t#S256)');
-    if (request.peerCertificateDer === undefined) return invalid('the token is bound to a certificate and the connection presented none');
-    if (!sameText(bound, certificateThumbprint(request.peerCertificateDer))) return invalid('the token is bound to another certificate than the connection\'s');
-
-    const scope = claims['scope'];
-    const scopes = typeof scope === 'string' ? scope.split(' ') : [];
-    if (!scopes.includes(scopeOf(request.api))) return scopeMissing(request.api, `the token lacks the scope ${scopeOf(request.api)}`);
-    return undefined;
+    return result.ok ? claimsRefusal(result.value, request) : result.error;
   }
 
   return { mode, check };

@@ -26,7 +26,7 @@ describe('API permissions as an operator sends them', () => {
     for (const [value, reason] of cases) {
       const parsed = parseApiGrants(value);
       assert.ok(!parsed.ok, JSON.stringify(value));
-      assert.match(parsed.reason, reason);
+      assert.match(parsed.error, reason);
     }
   });
 });

@@ -12,7 +12,7 @@
 // of its API.
 import type { OperationKey } from '../../fspiop/resources.ts';
 import { API_ROLES, FSPIOP_APIS, OPERATION_USES, scopeOf, type ApiRole, type FspiopApi } from '../../fspiop/apis.ts';
-import type { Parsed } from '../../support/cidr.ts';
+import { err, ok, type Result } from '../../support/result.ts';
 import type { GatewayPolicyStore } from './policy_store.ts';
 import { createPolicyCache } from './policy_store_cache.ts';
 import type { GatewayRefusal } from './refusal.ts';
@@ -32,22 +32,22 @@ export const ALL_API_GRANTS: ApiGrants = Object.freeze({
  * every API named, roles from API_ROLES, none twice, nothing else. Roles come
  * back in API_ROLES order.
  */
-export function parseApiGrants(value: unknown): Parsed<ApiGrants> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'permissions must be an object naming each API' };
+export function parseApiGrants(value: unknown): Result<ApiGrants, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return err('permissions must be an object naming each API');
   const record = value as Record<string, unknown>;
   const unknown = Object.keys(record).find((key) => !(FSPIOP_APIS as readonly string[]).includes(key));
-  if (unknown !== undefined) return { ok: false, reason: `permissions/${unknown.slice(0, 32)} is not an FSPIOP API (${FSPIOP_APIS.join(', ')})` };
+  if (unknown !== undefined) return err(`permissions/${unknown.slice(0, 32)} is not an FSPIOP API (${FSPIOP_APIS.join(', ')})`);
   const grants = {} as Record<FspiopApi, readonly ApiRole[]>;
   for (const api of FSPIOP_APIS) {
     const roles = record[api];
-    if (!Array.isArray(roles)) return { ok: false, reason: `permissions/${api} must be a list of roles (${API_ROLES.join(', ')}), empty for none` };
+    if (!Array.isArray(roles)) return err(`permissions/${api} must be a list of roles (${API_ROLES.join(', ')}), empty for none`);
     for (const role of roles as unknown[]) {
-      if (!(API_ROLES as readonly unknown[]).includes(role)) return { ok: false, reason: `permissions/${api}: roles are ${API_ROLES.join(' and ')}` };
+      if (!(API_ROLES as readonly unknown[]).includes(role)) return err(`permissions/${api}: roles are ${API_ROLES.join(' and ')}`);
     }
-    if (new Set(roles).size !== roles.length) return { ok: false, reason: `permissions/${api} names a role twice` };
+    if (new Set(roles).size !== roles.length) return err(`permissions/${api} names a role twice`);
     grants[api] = API_ROLES.filter((role) => roles.includes(role));
   }
-  return { ok: true, value: grants };
+  return ok(grants);
 }
 
 /** Each granted API with its roles, for a summary: "lookup payer+payee, quotes payer, transfers none". */

@@ -43,7 +43,7 @@ export interface TrustedProxies {
  */
 export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
   const ranges = parseCidrList(cidrs, TRUSTED_PROXIES_MAX, 'trusted proxy', true);
-  if (!ranges.ok) throw new Error(ranges.reason);
+  if (!ranges.ok) throw new Error(ranges.error);
   const lists: Record<AddressFamily, BlockList> = { ipv4: new BlockList(), ipv6: new BlockList() };
   for (const range of ranges.value) lists[range.family].addSubnet(range.network, range.prefix, range.family);
   return {

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { testTlsOf, type TestTls } from '../../testing/scheme_pki.ts';
-import { capturedSecurityEvents, type SecurityEvent } from '../security_events.ts';
+import { capturedSecurityEvents, type SecurityEvent } from '../../audit/index.ts';
 import { connectionLimitsProblem, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../config/index.ts';
 import { checkingIntervalMs, connectionServerOptions, guardConnectionLimits } from './connection_limits.ts';
 

@@ -31,7 +31,7 @@ import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorInformation, type Failure } from '../../fspiop/errors.ts';
-import type { SecurityEvents } from '../security_events.ts';
+import type { SecurityEvents } from '../../audit/index.ts';
 import { connectionLimitsProblem, type ConnectionLimits } from '../../config/index.ts';
 
 /** The server options these limits need at construction (https.createServer, Fastify `https`, or `http` without TLS). */

@@ -15,7 +15,7 @@ import { adminRequest, agentOf, errorCodeOf, httpsExchange, fspiopRequest, token
 import { testTlsOf } from '../../testing/scheme_pki.ts';
 import { startSchemeHub, type SchemeHub } from '../../testing/scheme_hub.ts';
 import { until } from '../../testing/hub_process.ts';
-import { TLS_POLICY } from '../tls/policy.ts';
+import { TLS_POLICY } from '../../support/tls_policy.ts';
 
 let scheme: SchemeHub<'payerfsp' | 'payeefsp' | 'burstfsp'>;
 let hub: Hub;

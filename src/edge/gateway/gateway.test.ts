@@ -5,7 +5,7 @@
 // connections to the per-request check.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SecurityEventKind } from '../security_events.ts';
+import type { SecurityEventKind } from '../../audit/index.ts';
 import type { ParticipantTokenCheck } from './access_token.ts';
 import type { ApiPermissionsCheck } from './api_permissions.ts';
 import { trustedProxies } from './client_address.ts';

@@ -14,20 +14,20 @@ describe('CIDR ranges', () => {
     assert.deepEqual(good.value.map((e) => [e.cidr.cidr, e.description]), [['10.0.0.0/8', 'data centre'], ['2001:db8::/32', null]]);
     const twice = parseAllowlistEntries([{ cidr: '2001:db8::/32' }, { cidr: '2001:DB8:0::/32' }]);
     assert.ok(!twice.ok);
-    assert.equal(twice.reason, 'entries/1/cidr: 2001:db8::/32 is already entries/0');
+    assert.equal(twice.error, 'entries/1/cidr: 2001:db8::/32 is already entries/0');
     const tooMany = parseAllowlistEntries(Array.from({ length: IP_ALLOWLIST_LIMITS.entriesPerParticipantMax + 1 }, (_, i) => ({ cidr: `10.0.${i >> 8}.${i & 0xff}/32` })));
     assert.ok(!tooMany.ok);
-    assert.match(tooMany.reason, /at most 256/);
+    assert.match(tooMany.error, /at most 256/);
     const full = parseAllowlistEntries(Array.from({ length: IP_ALLOWLIST_LIMITS.entriesPerParticipantMax }, (_, i) => ({ cidr: `10.0.${i >> 8}.${i & 0xff}/32` })));
     assert.ok(full.ok);
     for (const description of ['two\nlines', 'x'.repeat(129), '', 'bell\u0007', 'nel\u0085', 7]) {
       const parsed = parseAllowlistEntries([{ cidr: '10.0.0.0/8', description }]);
       assert.ok(!parsed.ok, JSON.stringify(description));
-      assert.match(parsed.reason, /^entries\/0\/description/);
+      assert.match(parsed.error, /^entries\/0\/description/);
     }
     const bad = parseAllowlistEntries([{ cidr: '10.0.0.0/8' }, { cidr: '10.0.0.1/8' }]);
     assert.ok(!bad.ok);
-    assert.match(bad.reason, /^entries\/1\/cidr: "10\.0\.0\.1\/8" has host bits set/);
+    assert.match(bad.error, /^entries\/1\/cidr: "10\.0\.0\.1\/8" has host bits set/);
     assert.ok(!parseAllowlistEntries('10.0.0.0/8').ok);
     assert.ok(!parseAllowlistEntries([null]).ok);
   });

@@ -26,7 +26,8 @@
 //   'enforce'          no entries: every request refused (allow-lists are mandatory)
 //   'when-configured'  no entries: no restriction (the list applies once it has entries)
 import { BlockList } from 'node:net';
-import { CIDR_TEXT_LENGTH_MAX, normaliseAddress, parseCidr, type Cidr, type Parsed } from '../../support/cidr.ts';
+import { CIDR_TEXT_LENGTH_MAX, normaliseAddress, parseCidr, type Cidr } from '../../support/cidr.ts';
+import { err, ok, type Result } from '../../support/result.ts';
 import type { ClientAddress } from './client_address.ts';
 import type { GatewayPolicyStore, IpAllowlistLists } from './policy_store.ts';
 import { createPolicyCache } from './policy_store_cache.ts';
@@ -61,27 +62,27 @@ function hasControl(text: string): boolean {
 }
 
 /** A whole list, validated: each entry, the bound, and no range given twice (after canonicalisation). */
-export function parseAllowlistEntries(entries: unknown): Parsed<IpAllowlistEntry[]> {
-  if (!Array.isArray(entries)) return { ok: false, reason: 'entries must be an array' };
+export function parseAllowlistEntries(entries: unknown): Result<IpAllowlistEntry[], string> {
+  if (!Array.isArray(entries)) return err('entries must be an array');
   if (entries.length > IP_ALLOWLIST_LIMITS.entriesPerParticipantMax) {
-    return { ok: false, reason: `entries has ${entries.length} items; a participant may have at most ${IP_ALLOWLIST_LIMITS.entriesPerParticipantMax}` };
+    return err(`entries has ${entries.length} items; a participant may have at most ${IP_ALLOWLIST_LIMITS.entriesPerParticipantMax}`);
   }
   const seen = new Map<string, number>();
   const parsed: IpAllowlistEntry[] = [];
   for (const [index, entry] of (entries as unknown[]).entries()) {
-    if (typeof entry !== 'object' || entry === null) return { ok: false, reason: `entries/${index} must be an object` };
+    if (typeof entry !== 'object' || entry === null) return err(`entries/${index} must be an object`);
     const { cidr, description } = entry as IpAllowlistEntryInput;
     const range = parseCidr(cidr);
-    if (!range.ok) return { ok: false, reason: `entries/${index}/cidr: ${range.reason}` };
+    if (!range.ok) return err(`entries/${index}/cidr: ${range.error}`);
     const earlier = seen.get(range.value.cidr);
-    if (earlier !== undefined) return { ok: false, reason: `entries/${index}/cidr: ${range.value.cidr} is already entries/${earlier}` };
+    if (earlier !== undefined) return err(`entries/${index}/cidr: ${range.value.cidr} is already entries/${earlier}`);
     seen.set(range.value.cidr, index);
     if (description !== undefined && (typeof description !== 'string' || description.length === 0 || description.length > IP_ALLOWLIST_LIMITS.descriptionLengthMax || hasControl(description))) {
-      return { ok: false, reason: `entries/${index}/description must be one line of 1 to ${IP_ALLOWLIST_LIMITS.descriptionLengthMax} characters` };
+      return err(`entries/${index}/description must be one line of 1 to ${IP_ALLOWLIST_LIMITS.descriptionLengthMax} characters`);
     }
     parsed.push({ cidr: range.value, description: description ?? null });
   }
-  return { ok: true, value: parsed };
+  return ok(parsed);
 }
 
 /** What the DFSP is told: nothing about its list, the hub's network, or the address seen. */

@@ -3,7 +3,7 @@
 // the answer needs (Retry-After, WWW-Authenticate), and the security event the
 // hub records (which may say more, never a secret).
 import type { Failure } from '../../fspiop/errors.ts';
-import type { SecurityEventKind } from '../security_events.ts';
+import type { SecurityEventKind } from '../../audit/index.ts';
 
 export interface GatewayRefusal {
   readonly failure: Failure;

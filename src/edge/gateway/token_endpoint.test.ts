@@ -27,7 +27,7 @@ import { systemClock } from '../../support/clock.ts';
 import { createLogger } from '../../support/logger.ts';
 import { freshStorage } from '../../testing/engines.ts';
 import { testSchemePki } from '../../testing/scheme_pki.ts';
-import { capturedSecurityEvents } from '../security_events.ts';
+import { capturedSecurityEvents } from '../../audit/index.ts';
 import { createMutualTls, type MutualTls } from '../tls/mtls.ts';
 import { certificateThumbprint, createParticipantTokenCheck, type ParticipantTokenCheck } from './access_token.ts';
 import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/apis.ts';

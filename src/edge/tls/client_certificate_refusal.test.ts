@@ -10,9 +10,9 @@ import { makeCsr } from '../../pki/index.ts';
 import { createTestPki, type TestCredentials, type TestPki } from '../../pki/testing.ts';
 import { nodeCrypto, x509 } from '../../pki/x509.ts';
 import { systemClock } from '../../support/clock.ts';
-import type { SecurityEvent } from '../security_events.ts';
+import type { SecurityEvent } from '../../audit/index.ts';
 import { createMutualTls } from './mtls.ts';
-import { TLS_POLICY } from './policy.ts';
+import { TLS_POLICY } from '../../support/tls_policy.ts';
 
 const DAY_MS = 86_400_000;
 let pki: TestPki;

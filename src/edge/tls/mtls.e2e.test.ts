@@ -17,7 +17,7 @@ import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, te
 import { testSchemePki } from '../../testing/scheme_pki.ts';
 import { until } from '../../testing/hub_process.ts';
 import { signMessage } from '../../signature/index.ts';
-import { TLS_POLICY } from './policy.ts';
+import { TLS_POLICY } from '../../support/tls_policy.ts';
 import type { AdminClient } from '../../testing/admin_client.ts';
 import { startSchemeHub, type SchemeHub } from '../../testing/scheme_hub.ts';
 
@@ -185,17 +185,18 @@ test('rotation: with two valid certificates a DFSP switches over with no failed 
 });
 
 test('the hub calls DFSPs back over mutual TLS: a plain-HTTP endpoint is never sent to', async () => {
-  const plain = await dfspServer('payeefsp', { plainHttp: true });
+  const plain = await dfspServer('payerfsp', { plainHttp: true });
   try {
-    const registered = await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${plain.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
+    const registered = await adminRequest(adminClient, 'POST', '/participants/payerfsp/endpoints', { type: ERROR_ENDPOINT, value: `${plain.url}${errorPath}` });
     assert.equal(registered.status, 201);
-    // A registration whose confirmation goes to the plain endpoint.
+    // A lookup of an unknown party, whose error callback goes to the plain endpoint.
     const answer = await fspiopRequest(hub.fspiopUrl, 'GET', '/parties/MSISDN/27710000098', 'parties', 'payerfsp', undefined);
     assert.equal(answer.status, 202);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The callback is refused before connecting, and recorded so: after that, nothing can reach the endpoint.
+    assert.equal(await failedErrorCallback('27710000098'), 'request could not be made (ERR_PLAIN_HTTP_REFUSED)');
     assert.equal(plain.received.length, 0, 'nothing reached the plain-HTTP endpoint');
   } finally {
-    await adminRequest(adminClient, 'POST', '/participants/payeefsp/endpoints', { type: 'FSPIOP_CALLBACK_URL_PARTIES_PUT', value: `${scheme.dfsps.payeefsp.url}/parties/{{partyIdType}}/{{partyIdentifier}}` });
+    await adminRequest(adminClient, 'POST', '/participants/payerfsp/endpoints', { type: ERROR_ENDPOINT, value: `${scheme.dfsps.payerfsp.url}${errorPath}` });
     await plain.close();
   }
 });

@@ -11,11 +11,11 @@
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import { revokedSerialsOf } from '../../pki/index.ts';
 import type { Clock } from '../../support/clock.ts';
-import type { SecurityEvents } from '../security_events.ts';
+import type { SecurityEvents } from '../../audit/index.ts';
 import { clientCertificateRefusal, refusalTrustOf } from './client_certificate_refusal.ts';
 import type { HubTlsCredentials } from './hub_credentials.ts';
 import { createPeerRegistry, type PeerIdentity } from './peer_identity.ts';
-import { TLS_POLICY } from './policy.ts';
+import { TLS_POLICY } from '../../support/tls_policy.ts';
 
 /**
  * The listener asks for a client certificate and OpenSSL verifies it (CA, validity, CRL), but the

@@ -8,7 +8,7 @@ import type { Config } from '../../config/index.ts';
 import type { Db, Engine } from '../../storage/index.ts';
 import type { Clock } from '../../support/clock.ts';
 import type { Logger } from '../../support/logger.ts';
-import type { SecurityEvents } from '../security_events.ts';
+import type { SecurityEvents } from '../../audit/index.ts';
 import { ensureHubTlsCredentials, type HubTlsCredentials } from './hub_credentials.ts';
 import { createMutualTls, type MutualTls } from './mtls.ts';
 
