@@ -280,7 +280,7 @@ async function commandOfItsOwn(argv: string[]): Promise<number | undefined> {
       return runAuditCommand(argv.slice(1), configOf(argv), undefined, new Map([['witness', runWitnessCommand]]));
     }
     case 'operator': {
-      const { runOperatorCommand } = await import('./operator/credential_reset_cli.ts');
+      const { runOperatorCommand } = await import('./app/credential_reset_cli.ts');
       return runOperatorCommand(argv.slice(1), configOf(argv));
     }
     // assess reads no configuration: it tests a hub from outside.

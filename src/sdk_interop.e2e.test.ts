@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
 import { testTlsOf } from './testing/scheme_pki.ts';
 import type { Hub } from './main.ts';
-import { sdkJwsValidator } from './signature/sdk_jws_peer.ts';
+import { sdkJwsValidator } from './testing/sdk_jws_peer.ts';
 import { fspiopRequest, positionOf, testCredentialsOf, tokenSourceOf, type DfspServer, type Received } from './testing/dfsp.ts';
 import type { AdminClient } from './testing/admin_client.ts';
 import { startSchemeHub, type SchemeHub } from './testing/scheme_hub.ts';

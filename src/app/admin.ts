@@ -9,7 +9,7 @@ import {
   adminPublicUrl, createChangeRequests, createExecutions, createIam, discoverExternalIssuer, EXPIRY_SWEEP_INTERVAL_MS, IAM_PRUNE_INTERVAL_MS,
   pruneAdminState, registerAdminApi, sweepChangeRequests, type AdminApiDeps, type DeclaredRoute, type Iam, type IamDeps,
 } from '../operator/index.ts';
-import { createPortalSessions } from '../portal/index.ts';
+import { createPortalSessions, registerPortal } from '../portal/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { Logger } from '../support/logger.ts';
@@ -53,17 +53,22 @@ export interface AdminApi {
   startTimers(): () => void;
 }
 
-type RouteDeps = Omit<AdminApiDeps, 'iam' | 'changeRequests' | 'executions' | 'portalSessions'>;
+type RouteDeps = Omit<AdminApiDeps, 'iam' | 'changeRequests' | 'executions' | 'endPortalSessionsOf'>;
 
 /** Change requests and portal sessions over the IAM, then every route on the listener; ready to listen. */
 export async function completeAdminApi(app: FastifyInstance, iam: Iam, deps: RouteDeps): Promise<AdminApi> {
   const { storage, clock, log } = deps;
   const changeRequests = createChangeRequests({ db: storage.db, engine: storage.engine, clock, rbac: iam.rbac, audit: deps.audit });
   const portalSessions = createPortalSessions({ db: storage.db, clock, secretBox: iam.secretBox });
-  const declaredRoutes = registerAdminApi(app, { ...deps, iam, changeRequests, executions: createExecutions(), portalSessions });
+  const declaredRoutes = registerAdminApi(app, { ...deps, iam, changeRequests, executions: createExecutions(), endPortalSessionsOf: (operatorId) => portalSessions.endAllOf(operatorId) });
+  // The portal's routes are admin routes too: registered after access control, each declares its access.
+  registerPortal(app, { iam, db: storage.db, clock, audit: deps.audit });
   await app.ready();
   function startTimers(): () => void {
-    const stopPruning = every(IAM_PRUNE_INTERVAL_MS, () => pruneAdminState({ storage, clock, iam, portalSessions }), log, 'IAM pruning');
+    const stopPruning = every(IAM_PRUNE_INTERVAL_MS, async () => {
+      await pruneAdminState({ storage, clock, iam });
+      await portalSessions.prune();
+    }, log, 'IAM pruning');
     const stopExpiry = every(EXPIRY_SWEEP_INTERVAL_MS, () => sweepChangeRequests({ changeRequests, log }), log, 'change request expiry');
     return () => {
       stopPruning();

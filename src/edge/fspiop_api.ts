@@ -21,7 +21,7 @@
 // exact bytes, and signatures are verified over them.
 import { TLSSocket, type Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { checkBodyShape, exceedsShapeLimit, validateBody } from '../fspiop/body_validation.ts';
+import { checkBodyShape, exceedsShapeLimit, prepareBodyValidation, validateBody } from '../fspiop/body_validation.ts';
 import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
 import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
 import type { Inbound, SignedFacts } from '../fspiop/inbound.ts';
@@ -389,6 +389,8 @@ function setErrorHandler(ctx: ApiContext, app: FastifyInstance): void {
 
 export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // The OpenAPI schemas compile now: one ajv refuses stops the start, not a request.
+  prepareBodyValidation();
   const logger: FastifyBaseLogger = deps.log.child({ component: 'fspiop-api' });
   // Timeouts against slow clients and the header size bound are the server's own (set at its creation);
   // repeated headers are joined ("a, b") rather than first-one-wins, so a second Content-Type or FSPIOP-Source fails its check.

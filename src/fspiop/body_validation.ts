@@ -2,8 +2,9 @@
 // from Mojaloop's OpenAPI definitions by scripts/build-fspiop-schemas.ts into
 // openapi/fspiop-v1.1.schemas.json and openapi/fspiop-v2.0.schemas.json. The
 // request's content version picks the set (schemaSetFor). Both sets are
-// compiled once when this module loads: a schema ajv refuses stops the start,
-// not a request.
+// compiled once, by prepareBodyValidation(), which the FSPIOP API calls as it is
+// built: a schema ajv refuses stops the start, not a request. (Not when this
+// module loads: everything that imports the protocol's constants would pay for it.)
 import assert from 'node:assert/strict';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fail, type ErrorCode, type Failure, type FspiopResult } from './errors.ts';
@@ -210,13 +211,25 @@ function compileAll(name: string, document: unknown, cache: Map<string, Validate
 export const SCHEMA_SET_NAMES = ['1.1', '2.0'] as const;
 export type SchemaSetName = (typeof SCHEMA_SET_NAMES)[number];
 
-const COMPILED: ReadonlyMap<SchemaSetName, ReadonlyMap<string, CompiledOperation>> = (() => {
+let compiledSets: ReadonlyMap<SchemaSetName, ReadonlyMap<string, CompiledOperation>> | undefined;
+
+/** Compiles both schema sets (once); throws when ajv refuses a schema or a supported content version has no set. */
+export function prepareBodyValidation(): void {
+  compiledSetsNow();
+}
+
+function compiledSetsNow(): ReadonlyMap<SchemaSetName, ReadonlyMap<string, CompiledOperation>> {
+  if (compiledSets !== undefined) return compiledSets;
   const cache = new Map<string, ValidateFunction>();
-  return new Map([
+  const sets = new Map<SchemaSetName, ReadonlyMap<string, CompiledOperation>>([
     ['1.1', compileAll('1.1', generatedV1_1, cache)],
     ['2.0', compileAll('2.0', generatedV2_0, cache)],
   ]);
-})();
+  // Every version the headers check lets through has a set: a version added there without one fails the start.
+  for (const version of SUPPORTED_CONTENT_VERSIONS) assert.ok(sets.has(schemaSetFor(version)));
+  compiledSets = sets;
+  return sets;
+}
 
 /**
  * The schema set a content version's bodies are checked against.
@@ -245,8 +258,6 @@ export function schemaSetFor(version: FspiopVersion): SchemaSetName {
   throw new Error(`schemaSetFor: no schema set for content version ${version.major}.${version.minor}`);
 }
 
-// Every version the headers check lets through has a set: a version added there without one fails the start.
-for (const version of SUPPORTED_CONTENT_VERSIONS) assert.ok(COMPILED.has(schemaSetFor(version)));
 
 /** ajv keyword → FSPIOP code, as Mojaloop maps OpenAPI failures (createFSPIOPErrorFromOpenapiError). */
 function codeFor(keyword: string): ErrorCode {
@@ -310,7 +321,7 @@ function failureFor(error: ErrorObject): Failure {
  * properties is then refused with 3103. Callers that know the version pass it.
  */
 export function validateBody(operationKey: OperationKey, body: unknown, contentVersion: FspiopVersion): FspiopResult<void> {
-  const compiled = COMPILED.get(schemaSetFor(contentVersion))?.get(operationKey);
+  const compiled = compiledSetsNow().get(schemaSetFor(contentVersion))?.get(operationKey);
   if (compiled === undefined) throw new Error(`validateBody: unknown operation ${JSON.stringify(operationKey)}`);
   if (compiled.validate === null) {
     return body === undefined ? ok(undefined) : fail('3100', `${operationKey.split(' ')[0] ?? ''} on this resource takes no body`);

@@ -1,11 +1,9 @@
 // The FSPIOP protocol as data: error codes, headers, resources and
 // operations, body rules, party identifiers, the APIs and the hub's name.
-// Imports only support/. Loading it loads body_validation.ts, which compiles
-// the OpenAPI schemas at load time: a module that needs only a constant (the
-// hub's name, the APIs list) may import that file directly until that is lazy.
+// Imports only support/.
 export { FSPIOP_APIS, API_ROLES, OPERATION_USES, scopeOf, type FspiopApi, type ApiRole, type OperationUse } from './apis.ts';
 export { bodyIdentifierProblem, type BodyIdentifierProblem } from './body_identifiers.ts';
-export { BODY_SHAPE_LIMITS, exceedsShapeLimit, checkBodyShape, SCHEMA_SET_NAMES, schemaSetFor, validateBody, type SchemaSetName } from './body_validation.ts';
+export { BODY_SHAPE_LIMITS, exceedsShapeLimit, checkBodyShape, prepareBodyValidation, SCHEMA_SET_NAMES, schemaSetFor, validateBody, type SchemaSetName } from './body_validation.ts';
 export { fail, httpStatusFor, httpStatusOf, errorInformation, type ErrorCode, type Extension, type Failure, type FspiopResult, type ErrorInformation } from './errors.ts';
 export {
   SUPPORTED_CONTENT_VERSIONS, SUPPORTED_VERSION_EXTENSIONS, DATE_SKEW_MS_MAX_DEFAULT, parseImfFixdate, formatImfFixdate, validateRequestHeaders, versionText,

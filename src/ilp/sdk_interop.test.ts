@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { currencyScales } from '../support/iso4217.ts';
 import { formatAmount, parseAmount } from '../support/money.ts';
 import { checkPrepareAgainstIlp, conditionMatches, decodeIlpPacket, fulfilmentOf, ilpAmountOf, quoteResponseIlp, sdkStableJson, transactionObject } from './index.ts';
-import { sdkIlp, sdkStringify } from './sdk_peer.ts';
+import { sdkIlp, sdkStringify } from '../testing/sdk_ilp_peer.ts';
 
 type Version = 'v1' | 'v4';
 const VERSIONS: readonly Version[] = ['v1', 'v4'];

@@ -1,5 +1,5 @@
 // Known answers from Mojaloop's SDK (vectors.json, written by
-// generate_vectors.ts): this module must reproduce them without the SDK.
+// testing/generate_ilp_vectors.ts): this module must reproduce them without the SDK.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';

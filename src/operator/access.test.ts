@@ -15,7 +15,7 @@ import { capturedAdminAudit } from './audit_events.ts';
 import { installAccessControl } from './access.ts';
 import { ADMIN_API_AUDIENCE } from './iam/authorization_server.ts';
 import { loadIamKeys } from './iam/keys.ts';
-import { clientCaller, createTestAdminApi, type Caller, type TestAdminApi } from './testing.ts';
+import { clientCaller, createTestAdminApi, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 
 /** A plausible value for each path parameter: refusals come before validation, so any value would do. */
 const SAMPLE_PARAMS: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { before, after, test } from 'node:test';
 import { checkLedger } from '../ledger/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from './testing.ts';
+import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 
 const BODY_BYTES_MAX = 65_536;
 

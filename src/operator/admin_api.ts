@@ -48,7 +48,6 @@ import { registerOidcRoutes } from './iam/oidc_routes.ts';
 import { registerSigninRoutes } from './iam/signin_routes.ts';
 import { PKI_ROUTE_ACCESS } from './pki_access.ts';
 import { registerRbacRoutes } from './rbac/routes.ts';
-import { registerPortal, type PortalSessions } from '../portal/index.ts';
 
 /** The admin listener's own settings (admin.*). */
 export type AdminServerSettings = Pick<Config['admin'], 'host' | 'tls' | 'bodyBytesMax' | 'requestTimeoutMs'>;
@@ -179,7 +178,8 @@ export interface AdminApiDeps extends ParticipantRouteDeps {
   iam: Iam;
   changeRequests: ChangeRequests;
   executions: Executions;
-  portalSessions: PortalSessions;
+  /** Ends every portal session of an operator whose sessions are revoked (the portal, above this module, owns them). */
+  endPortalSessionsOf(operatorId: string): Promise<void>;
   /** How long after the first start the bootstrap administrator may act alone (admin.bootstrapWindowMs). */
   bootstrapWindowMs: number;
   /** Where admin audit events go. */
@@ -213,14 +213,13 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): read
     gatewayPolicies: deps.gatewayPolicies,
     revokeSessions: async (operatorId) => {
       const revoked = await revokeAccount(db, operatorId);
-      await deps.portalSessions.endAllOf(operatorId);
+      await deps.endPortalSessionsOf(operatorId);
       return revoked;
     },
   });
   registerHealthRoute(app, deps);
   registerOidcRoutes(app, iam);
   registerSigninRoutes(app, { iam, db, clock, audit });
-  registerPortal(app, { iam, db, clock, audit });
   registerChangeRequestRoutes(app, { changeRequests, executions, audit, clock });
   registerIamRoutes(app, { operators: services.operators, clients: services.clients, revokeSessions: services.revokeSessions, clock });
   registerRbacRoutes(app, { rbac: services.rbac, operators: services.operators, clients: services.clients, changeRequests: services.changeRequests });
@@ -252,13 +251,12 @@ function registerHealthRoute(app: FastifyInstance, deps: Pick<AdminApiDeps, 'sto
   });
 }
 
-/** What expires in the IAM and the portal: authorization-server artefacts, sign-in counters and flows, portal sessions. */
-export async function pruneAdminState(deps: { storage: Storage; clock: Clock; iam: Iam; portalSessions: PortalSessions }): Promise<void> {
+/** What expires in the IAM: authorization-server artefacts, sign-in counters and flows. */
+export async function pruneAdminState(deps: { storage: Storage; clock: Clock; iam: Iam }): Promise<void> {
   const { db } = deps.storage;
   await pruneOidcPayloads(db, deps.clock);
   await deps.iam.signinLimits.prune();
   await db.deleteFrom('signin_flows').where('expires_at_ms', '<=', deps.clock.nowMs()).execute();
-  await deps.portalSessions.prune();
 }
 
 /** Change requests past their expiry; approved ones cut off before their outcome was recorded are marked FAILED, never run again. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createTestPki, type TestPki } from '../pki/testing.ts';
 import { freshStorage } from '../testing/engines.ts';
 import type { Storage } from '../storage/index.ts';
-import { createTestAdminApi, type TestAdminApi } from './testing.ts';
+import { createTestAdminApi, type TestAdminApi } from '../testing/admin_api.ts';
 
 let storage: Storage;
 let dispose: () => Promise<void>;

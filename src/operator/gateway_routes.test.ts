@@ -12,7 +12,7 @@ import { createParticipantRegistry } from '../participants/index.ts';
 import { systemClock } from '../support/clock.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { registerGatewayRoutes } from './gateway_routes.ts';
-import { clientCaller, createTestAdminApi, makeAndApprove, routeTestApp, type Answer, type Caller, type TestAdminApi } from './testing.ts';
+import { clientCaller, createTestAdminApi, makeAndApprove, routeTestApp, type Answer, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const codeOf = (body: unknown) => (body as { errorInformation?: { errorCode?: string } } | undefined)?.errorInformation?.errorCode;

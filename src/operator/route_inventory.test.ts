@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Storage } from '../storage/index.ts';
 import { freshStorage } from '../testing/engines.ts';
 import { NON_SENSITIVE_ROUTES } from './route_inventory.ts';
-import { createTestAdminApi, type TestAdminApi } from './testing.ts';
+import { createTestAdminApi, type TestAdminApi } from '../testing/admin_api.ts';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 let storage: Storage;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Storage } from '../storage/index.ts';
 import { freshStorage } from '../testing/engines.ts';
-import { clientCaller, createTestAdminApi, type Caller, type TestAdminApi } from './testing.ts';
+import { clientCaller, createTestAdminApi, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 
 let storage: Storage;
 let dispose: () => Promise<void>;

@@ -8,7 +8,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { registerSigningKeyRoutes } from './signing_key_routes.ts';
-import { routeTestApp } from './testing.ts';
+import { routeTestApp } from '../testing/admin_api.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -12,7 +12,7 @@ import type { Storage } from '../storage/index.ts';
 import { PORTAL_CLIENT_ID } from '../operator/iam/authorization_server.ts';
 import { createBrowser, injectTransport, signIn, type Browser } from '../operator/iam/browser.ts';
 import { totpCode } from '../operator/iam/totp.ts';
-import { authorizationServerOf, createTestAdminApi, inProcess, type TestAdminApi } from '../operator/testing.ts';
+import { authorizationServerOf, createTestAdminApi, inProcess, type TestAdminApi } from '../testing/admin_api.ts';
 import { SESSION_COOKIE } from './cookies.ts';
 import { createPortalSessions, type PortalSession } from './sessions.ts';
 import { up as dropClearSessions } from '../migrations/0050_sealed_sessions.ts';

@@ -11,7 +11,7 @@ import type { Storage } from '../storage/index.ts';
 import { capturedAdminAudit } from '../operator/audit_events.ts';
 import { createBrowser, formOf, injectTransport, signIn, type Browser } from '../operator/iam/browser.ts';
 import { totpCode } from '../operator/iam/totp.ts';
-import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../operator/testing.ts';
+import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 import { SESSION_COOKIE } from './cookies.ts';
 import { createPortalSessions, type PortalSession } from './sessions.ts';
 

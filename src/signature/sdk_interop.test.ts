@@ -8,7 +8,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { fspiopUriOf } from './fspiop_uri.ts';
-import { sdkJwsSigner, sdkJwsValidator, type SdkRequestOptions } from './sdk_jws_peer.ts';
+import { sdkJwsSigner, sdkJwsValidator, type SdkRequestOptions } from '../testing/sdk_jws_peer.ts';
 import { signMessage, signOutgoingRequest, type SigningKey } from './sign_message.ts';
 import { verifySignature, type SignedRequest } from './verify_signature.ts';
 

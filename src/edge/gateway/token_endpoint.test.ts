@@ -19,7 +19,7 @@ import { FSPIOP_API_AUDIENCE } from '../../identity/index.ts';
 import { FSPIOP_SCOPES, OIDC_PATH } from '../../operator/iam/authorization_server.ts';
 import { createIam, type Iam } from '../../operator/iam/iam.ts';
 import { participantTokenHandler, registerOidcRoutes } from '../../operator/iam/oidc_routes.ts';
-import { authorizationServerOf, inProcess } from '../../operator/testing.ts';
+import { authorizationServerOf, inProcess } from '../../testing/admin_api.ts';
 import { createParticipantRegistry } from '../../participants/index.ts';
 import { createTestPki, type TestCredentials, type TestPki } from '../../pki/testing.ts';
 import type { Storage } from '../../storage/index.ts';

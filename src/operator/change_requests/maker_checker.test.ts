@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { describeOnEachEngine } from '../../testing/engines.ts';
 import { capturedAdminAudit } from '../audit_events.ts';
-import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../testing.ts';
+import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../../testing/admin_api.ts';
 
 describeOnEachEngine('maker-checker through the admin API', (ctx) => {
   let api: TestAdminApi;

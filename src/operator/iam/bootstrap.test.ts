@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { freshStorage } from '../../testing/engines.ts';
 import type { Storage } from '../../storage/index.ts';
 import { capturedAdminAudit } from '../audit_events.ts';
-import { createTestAdminApi, type TestAdminApi } from '../testing.ts';
+import { createTestAdminApi, type TestAdminApi } from '../../testing/admin_api.ts';
 import { createBrowser, injectTransport, signIn, type Browser } from './browser.ts';
 import { totpCode } from './totp.ts';
 

@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import type { JWK } from 'jose';
 import type { Storage } from '../../storage/index.ts';
 import { freshStorage } from '../../testing/engines.ts';
-import { callerWithKey, clientCaller } from '../testing.ts';
-import { freshHub, fundsInBody, ledgerSnapshot, type FreshHub } from './bootstrap_testing.ts';
+import { callerWithKey, clientCaller } from '../../testing/admin_api.ts';
+import { freshHub, fundsInBody, ledgerSnapshot, type FreshHub } from '../../testing/bootstrap_admin.ts';
 
 const stateOf = (body: unknown) => (body as { state?: string } | undefined)?.state;
 const detailOf = (body: unknown) => (body as { errorInformation?: { errorDescription?: string } } | undefined)?.errorInformation?.errorDescription ?? '';

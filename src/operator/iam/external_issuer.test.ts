@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
 import { freshStorage } from '../../testing/engines.ts';
 import type { Storage } from '../../storage/index.ts';
-import { createTestAdminApi, type TestAdminApi } from '../testing.ts';
+import { createTestAdminApi, type TestAdminApi } from '../../testing/admin_api.ts';
 import { parseRoleMap } from '../../config/index.ts';
 import { rolesAt } from './external_issuer.ts';
 

@@ -14,7 +14,7 @@ import { describeOnEachEngine } from '../../testing/engines.ts';
 import type { Storage } from '../../storage/index.ts';
 import { createLogger } from '../../support/logger.ts';
 import { capturedAdminAudit } from '../audit_events.ts';
-import { createTestAdminApi, type TestAdminApi } from '../testing.ts';
+import { createTestAdminApi, type TestAdminApi } from '../../testing/admin_api.ts';
 import { createBrowser, injectTransport, signIn } from './browser.ts';
 import { createIam } from './iam.ts';
 import { iamKeyContext } from './keys.ts';

@@ -10,7 +10,7 @@ import * as oauth from 'oauth4webapi';
 import { freshStorage } from '../../testing/engines.ts';
 import type { Storage } from '../../storage/index.ts';
 import { capturedAdminAudit } from '../audit_events.ts';
-import { authorizationServerOf, clientCaller, createTestAdminApi, inProcess, type Caller, type TestAdminApi } from '../testing.ts';
+import { authorizationServerOf, clientCaller, createTestAdminApi, inProcess, type Caller, type TestAdminApi } from '../../testing/admin_api.ts';
 import { PORTAL_CLIENT_ID, portalRedirectUri } from './authorization_server.ts';
 import { createBrowser, injectTransport, signIn, type Browser } from './browser.ts';
 import { loadIamKeys } from './keys.ts';

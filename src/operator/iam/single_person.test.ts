@@ -14,8 +14,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { JWK } from 'jose';
 import { freshStorage } from '../../testing/engines.ts';
-import { callerWithKey, type Answer } from '../testing.ts';
-import { freshHub, fundsInBody, ledgerSnapshot, type FreshHub } from './bootstrap_testing.ts';
+import { callerWithKey, type Answer } from '../../testing/admin_api.ts';
+import { freshHub, fundsInBody, ledgerSnapshot, type FreshHub } from '../../testing/bootstrap_admin.ts';
 
 const ROLES = ['operations-maker', 'operations-checker', 'security-admin', 'security-approver', 'auditor', 'bootstrap-admin', 'mine'];
 const MONEY_PRIVILEGE_SETS = [

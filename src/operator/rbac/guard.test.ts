@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Storage } from '../../storage/index.ts';
 import { runTransaction } from '../../storage/index.ts';
 import { freshStorage } from '../../testing/engines.ts';
-import { routeTestApp } from '../testing.ts';
+import { routeTestApp } from '../../testing/admin_api.ts';
 import type { Principal } from './authorize.ts';
 import { guarded, GuardViolation, withAuthority, type Authority } from './guard.ts';
 import type { Privilege } from './privileges.ts';

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import type { Storage } from '../../storage/index.ts';
 import { up } from '../../migrations/0040_bootstrap_never_approves_money.ts';
 import { describeOnEachEngine } from '../../testing/engines.ts';
-import { createTestAdminApi, type TestAdminApi } from '../testing.ts';
+import { createTestAdminApi, type TestAdminApi } from '../../testing/admin_api.ts';
 
 describeOnEachEngine('migration 0040 on an existing hub', (ctx) => {
   let storage: Storage;

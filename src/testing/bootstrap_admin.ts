@@ -6,11 +6,11 @@
 // admin.seedAutomationClients does), whose keys the administrator never holds.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../../storage/index.ts';
-import type { Clock } from '../../support/clock.ts';
-import { clientCaller, createTestAdminApi, injectedAnswer, makeAndApprove, type Answer, type Caller, type TestAdminApi } from '../testing.ts';
-import { createBrowser, injectTransport, signIn, type Browser } from './browser.ts';
-import { totpCode } from './totp.ts';
+import type { Storage } from '../storage/index.ts';
+import type { Clock } from '../support/clock.ts';
+import { clientCaller, createTestAdminApi, injectedAnswer, makeAndApprove, type Answer, type Caller, type TestAdminApi } from './admin_api.ts';
+import { createBrowser, injectTransport, signIn, type Browser } from '../operator/iam/browser.ts';
+import { totpCode } from '../operator/iam/totp.ts';
 
 export const PUBLIC_URL = 'http://hub.test';
 

@@ -1,6 +1,6 @@
 // Test tool only: Mojaloop's @mojaloop/sdk-standard-components (a
 // devDependency) as an independent ILP peer, for sdk_interop.test.ts and
-// generate_vectors.ts. Runtime code never imports this file (index.ts does
+// testing/generate_ilp_vectors.ts. Runtime code never imports this file (index.ts does
 // not export it).
 import { createRequire } from 'node:module';
 
@@ -27,7 +27,7 @@ interface SdkModule {
   };
 }
 
-import { SDK_SILENT_LOGGER } from '../testing/sdk_logger.ts';
+import { SDK_SILENT_LOGGER } from './sdk_logger.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -23,12 +23,12 @@ import { openStorage, withCommitHook } from '../storage/index.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
-import type { AdminAuditEvent, AuditActor } from './audit_events.ts';
-import { BOOTSTRAP_USERNAME } from './iam/bootstrap.ts';
-import { revokeAccount } from './iam/oidc_adapter.ts';
-import { oneTimeCredentialDelivery, type CredentialTerminal } from './iam/one_time_credential.ts';
-import { createOperatorStore } from './iam/operators.ts';
-import { loadOrCreateSecretBox } from './iam/secret_box.ts';
+import type { AdminAuditEvent, AuditActor } from '../operator/audit_events.ts';
+import { BOOTSTRAP_USERNAME } from '../operator/iam/bootstrap.ts';
+import { revokeAccount } from '../operator/iam/oidc_adapter.ts';
+import { oneTimeCredentialDelivery, type CredentialTerminal } from '../operator/iam/one_time_credential.ts';
+import { createOperatorStore } from '../operator/iam/operators.ts';
+import { loadOrCreateSecretBox } from '../operator/iam/secret_box.ts';
 
 export const OPERATOR_USAGE = `Usage: interlock operator reset-credential [USERNAME]
 

@@ -33,7 +33,7 @@ interface SdkModule {
   };
 }
 
-import { SDK_SILENT_LOGGER } from '../testing/sdk_logger.ts';
+import { SDK_SILENT_LOGGER } from './sdk_logger.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -17,13 +17,13 @@ import type { Storage } from '../storage/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
 import { completeAdminApi, createAdminIam, type AdminApi } from '../app/admin.ts';
-import { createAdminServer, type AdminTls } from './admin_api.ts';
-import { loggedAdminAudit, type AdminAuditSink } from './audit_events.ts';
+import { createAdminServer, type AdminTls } from '../operator/admin_api.ts';
+import { loggedAdminAudit, type AdminAuditSink } from '../operator/audit_events.ts';
 import { createGatewayPolicyStore } from '../edge/gateway/policy_store.ts';
-import type { SecretBox } from './iam/secret_box.ts';
-import { OIDC_PATH } from './iam/authorization_server.ts';
-import { inProcessFetch } from './iam/in_process_fetch.ts';
-import { JsonBodyError, useExactJsonBodies } from './exact_json.ts';
+import type { SecretBox } from '../operator/iam/secret_box.ts';
+import { OIDC_PATH } from '../operator/iam/authorization_server.ts';
+import { inProcessFetch } from '../operator/iam/in_process_fetch.ts';
+import { JsonBodyError, useExactJsonBodies } from '../operator/exact_json.ts';
 import { sendFailure } from '../fspiop/replies.ts';
 
 export interface Answer {
