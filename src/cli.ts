@@ -4,21 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, describeKeys, loadConfig, type Config } from './config/index.ts';
-import { automationAdminClient, automationCredentialsFile } from './demo/admin_auth.ts';
-import { startDemoDfsps, type DemoDfsps } from './demo/dfsps.ts';
-import { DEMO_OPERATORS, seedDemoOperators } from './demo/operators_step.ts';
-import { closeBootstrapWindow } from './operator/iam/bootstrap.ts';
-import { oneTimeCredentialDelivery } from './operator/iam/one_time_credential.ts';
-import { DEMO_CURRENCY, onboardDfsp, onboardHub } from './demo/scheme.ts';
+import { automationAdminClient, automationCredentialsFile, startDemoDfsps, type DemoDfsps, DEMO_OPERATORS, seedDemoOperators, DEMO_CURRENCY, onboardDfsp, onboardHub } from './demo/index.ts';
+import { closeBootstrapWindow, oneTimeCredentialDelivery } from './operator/index.ts';
 import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { createSimulatedDfsp, enrolDfspTls, loadDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspTls, type IlpVersion, type SimParty } from './sim/index.ts';
-import { systemClock } from './support/clock.ts';
-import { ListenerPortError } from './support/listen_ports.ts';
-import { createLogger, type Logger } from './support/logger.ts';
+import { systemClock, ListenerPortError, createLogger, type Logger } from './support/index.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
 

@@ -6,30 +6,23 @@
 import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
-import { completeAdminApi, createAdminIam, type AdminApi } from './app/admin.ts';
+import { completeAdminApi, createAdminIam, type AdminApi } from './app/index.ts';
 import type { Config } from './config/index.ts';
 import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type CallbackAddressPolicy, type DeliveryWorker } from './delivery/index.ts';
-import { createFspiopApi } from './edge/fspiop_api.ts';
-import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS } from './audit/index.ts';
-import { fanOutSecurityEvents, loggedSecurityEvents } from './audit/index.ts';
+import { createFspiopApi, startSchemeTls, type SchemeTls, createGatewayControls, loadGatewayPolicies, type GatewayPolicies, participantTokenEndpointUrl } from './edge/index.ts';
+import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, createAuditQueries, SECURITY_EVENT_LIMITS, fanOutSecurityEvents, loggedSecurityEvents } from './audit/index.ts';
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './signature/index.ts';
-import { startSchemeTls, type SchemeTls } from './edge/tls/scheme_tls.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
-import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink } from './operator/index.ts';
-import { participantTokenHandler } from './operator/iam/index.ts';
-import { createGatewayControls, loadGatewayPolicies, type GatewayPolicies } from './edge/gateway/gateway.ts';
-import { participantTokenEndpointUrl } from './edge/gateway/token_endpoint.ts';
+import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink, participantTokenHandler } from './operator/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
 import { createSettlementModels } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
-import { systemClock, type Clock } from './support/clock.ts';
-import type { Logger } from './support/logger.ts';
-import { reserveListenerPorts, type ReservedPorts } from './support/listen_ports.ts';
-import { every } from './support/periodic.ts';
+import { systemClock, type Clock, reserveListenerPorts, type ReservedPorts, every } from './support/index.ts';
+import type { Logger } from './support/index.ts';
 
 // eslint-disable-next-line security/detect-non-literal-fs-filename -- the package's own manifest, beside the sources
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

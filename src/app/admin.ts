@@ -11,9 +11,8 @@ import {
 } from '../operator/index.ts';
 import { createPortalSessions, registerPortal } from '../portal/index.ts';
 import type { Storage } from '../storage/index.ts';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
-import { every } from '../support/periodic.ts';
+import type { Clock, Logger } from '../support/index.ts';
+import { every } from '../support/index.ts';
 
 export interface AdminIamDeps extends Pick<IamDeps, 'showOnce' | 'audit' | 'credentialReplaced' | 'participantTokens' | 'secretBox'> {
   storage: Storage;

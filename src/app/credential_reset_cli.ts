@@ -15,20 +15,14 @@
 // operators' credentials are reset through the admin API
 // (POST /operators/{id}/credentialReset), a maker-checker function; and
 // reactivating a deactivated administrator is one too.
-import { localActorId } from '../support/local_actor.ts';
+import { localActorId, systemClock, type Clock, createLogger } from '../support/index.ts';
 import { createAuditLogFromConfig, operatorActionEntry } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { createPortalSessions } from '../portal/index.ts';
 import { openStorage, withCommitHook } from '../storage/index.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
-import { systemClock, type Clock } from '../support/clock.ts';
-import { createLogger } from '../support/logger.ts';
-import type { AdminAuditEvent, AuditActor } from '../operator/audit_events.ts';
-import { BOOTSTRAP_USERNAME } from '../operator/iam/bootstrap.ts';
-import { revokeAccount } from '../operator/iam/oidc_adapter.ts';
-import { oneTimeCredentialDelivery, type CredentialTerminal } from '../operator/iam/one_time_credential.ts';
-import { createOperatorStore } from '../operator/iam/operators.ts';
-import { loadOrCreateSecretBox } from '../operator/iam/secret_box.ts';
+import type { AdminAuditEvent, AuditActor } from '../operator/index.ts';
+import { BOOTSTRAP_USERNAME, revokeAccount, oneTimeCredentialDelivery, type CredentialTerminal, createOperatorStore, loadOrCreateSecretBox } from '../operator/index.ts';
 
 export const OPERATOR_USAGE = `Usage: interlock operator reset-credential [USERNAME]
 

@@ -3,7 +3,7 @@
 // out of band (`interlock audit key`), and checked to hold this run's own
 // actions.
 import { parseEd25519VerifierKey, urlSource, verifyLog, describeSubject } from '../translog/index.ts';
-import type { Fetch } from '../support/trusted_fetch.ts';
+import type { Fetch } from '../support/index.ts';
 import { randomUUID } from 'node:crypto';
 import type { AssessContext } from './context.ts';
 import { settlementAccount } from './maker_checker.ts';

@@ -3,7 +3,7 @@
 // held; 1: a control failed; 2: bad usage, or the assessment could not run.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../support/logger.ts';
+import { createLogger } from '../support/index.ts';
 import { FAMILIES, type Family } from './probe.ts';
 import { reportJson, reportText } from './report.ts';
 import { AssessSetupError, runAssessment } from './runner.ts';

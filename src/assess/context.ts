@@ -1,9 +1,9 @@
 // What every probe is given: the hub's two APIs, the automation maker and
 // checker, the two test participants, and the run's own identity.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AdminClient } from '../demo/admin_auth.ts';
+import type { AdminClient } from '../demo/index.ts';
 import { quoteResponseIlp } from '../ilp/index.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Logger } from '../support/index.ts';
 import type { TestParticipant } from './participant.ts';
 import type { Family } from './probe.ts';
 

@@ -5,12 +5,12 @@
 // certificate; every request is bounded in time and in the answer read.
 import https from 'node:https';
 import { FlattenedSign } from 'jose';
-import { formatSignatureHeader } from '../signature/signature_header.ts';
+import { formatSignatureHeader } from '../signature/index.ts';
 import type { SigningKey } from '../signature/index.ts';
-import { dfspHeaders, type DfspRequest } from '../sim/headers.ts';
+import { dfspHeaders, type DfspRequest } from '../sim/index.ts';
 import type { DfspTls } from '../sim/index.ts';
 import { ASSESS_LIMITS } from './limits.ts';
-import { describeFailure, outboundAgentOptions, sendRequest } from '../support/http_client.ts';
+import { describeFailure, outboundAgentOptions, sendRequest } from '../support/index.ts';
 
 export interface RawAnswer {
   /** 0 when no HTTP answer came (the connection was refused or cut); `error` says why. */

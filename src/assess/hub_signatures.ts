@@ -4,7 +4,7 @@
 // the hub's published keys (GET /hub/jwks), exactly as a DFSP would verify them.
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { verifySignature, type VerificationKey } from '../signature/index.ts';
-import type { Arrival } from '../sim/server.ts';
+import type { Arrival } from '../sim/index.ts';
 import type { AssessContext } from './context.ts';
 import { CONTROLS, fail, verdict, type Probe } from './probe.ts';
 

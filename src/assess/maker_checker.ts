@@ -3,8 +3,8 @@
 // the privilege is refused. The run's automation maker and checker are the
 // two principals; every request a probe leaves pending is cancelled.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AdminAnswer } from '../demo/admin_auth.ts';
-import { parseAmount } from '../support/money.ts';
+import type { AdminAnswer } from '../demo/index.ts';
+import { parseAmount } from '../support/index.ts';
 import type { AssessContext } from './context.ts';
 import { ASSESS_LIMITS } from './limits.ts';
 import { CONTROLS, fail, verdict, type Probe } from './probe.ts';

@@ -7,7 +7,7 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import { FlattenedSign } from 'jose';
 import { formatSignatureHeader } from '../signature/index.ts';
 import { sdkStableJson } from '../ilp/index.ts';
-import type { Arrival } from '../sim/server.ts';
+import type { Arrival } from '../sim/index.ts';
 import { positionOf, prepareTerms, type AssessContext, type PrepareTerms } from './context.ts';
 import { answerEvidence, errorCodeOf, type RawAnswer } from './fspiop_client.ts';
 import { CONTROLS, fail, verdict, type Probe, type Verdict } from './probe.ts';

@@ -9,17 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import type { AdminClient } from '../demo/admin_auth.ts';
-import { onboardDfsp } from '../demo/scheme.ts';
-import type { ResolvedOperation } from '../fspiop/resources.ts';
-import { enrolDfspTls, ephemeralDfspCredentials, signingPublicKeyPem, DEFAULT_SIM_LIMITS, type DfspCredentials, type DfspTls } from '../sim/index.ts';
-import { createAccessTokenSource, type AccessTokenSource } from '../sim/access_token.ts';
-import { createSimServer, type Arrival } from '../sim/server.ts';
-import { systemClock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
+import type { AdminClient } from '../demo/index.ts';
+import { onboardDfsp } from '../demo/index.ts';
+import type { ResolvedOperation, FspiopMethod, FspiopResource } from '../fspiop/index.ts';
+import { enrolDfspTls, ephemeralDfspCredentials, signingPublicKeyPem, DEFAULT_SIM_LIMITS, type DfspCredentials, type DfspTls, createAccessTokenSource, type AccessTokenSource, createSimServer, type Arrival } from '../sim/index.ts';
+import { systemClock } from '../support/index.ts';
+import type { Logger } from '../support/index.ts';
 import { clientTlsOf, fspiopConnection, messageHeaders, signBodyText, type FspiopConnection, type MessageParts, type RawAnswer } from './fspiop_client.ts';
 import { ASSESS_LIMITS } from './limits.ts';
-import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
 import { sdkStableJson } from '../ilp/index.ts';
 
 export interface TestParticipant {

@@ -5,10 +5,10 @@
 // taken out, the participants deactivated, their certificates revoked.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { automationAdminClient, type AdminClient } from '../demo/admin_auth.ts';
+import { automationAdminClient, type AdminClient } from '../demo/index.ts';
 import { splitPemBundle } from '../pki/index.ts';
-import type { Logger } from '../support/logger.ts';
-import { formatAmount, parseAmount } from '../support/money.ts';
+import type { Logger } from '../support/index.ts';
+import { formatAmount, parseAmount } from '../support/index.ts';
 import { AUDIT_PROBES } from './audit.ts';
 import { positionOf, type AssessContext } from './context.ts';
 import { GATEWAY_PROBES } from './gateway.ts';

@@ -2,8 +2,8 @@
 // certificate (RFC 8705) and scoped to one API. A request must carry a token
 // the hub issued, to this certificate, for this API.
 import { randomBytes } from 'node:crypto';
-import { createAccessTokenSource } from '../sim/access_token.ts';
-import { systemClock } from '../support/clock.ts';
+import { createAccessTokenSource } from '../sim/index.ts';
+import { systemClock } from '../support/index.ts';
 import { prepareTerms, type AssessContext } from './context.ts';
 import { answerEvidence, errorCodeOf, type RawAnswer } from './fspiop_client.ts';
 import { PROBE_TRANSFER_AMOUNT, sendDecline, sendPrepare } from './messages.ts';

@@ -3,9 +3,7 @@
 // (certificates of the scheme CA only, not revoked, bound to the FSPIOP-Source
 // the request claims).
 import { connect } from 'node:tls';
-import { makeCsr } from '../pki/index.ts';
-import { createTestPki } from '../pki/testing.ts';
-import { splitPemBundle } from '../pki/index.ts';
+import { makeCsr, createTestPki, splitPemBundle } from '../pki/index.ts';
 import type { AssessContext } from './context.ts';
 import { answerEvidence, errorCodeOf, fspiopConnection, messageHeaders, type ClientTls, type RawAnswer } from './fspiop_client.ts';
 import { CONTROLS, fail, notApplicable, verdict, type Probe, type Verdict } from './probe.ts';

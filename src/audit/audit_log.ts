@@ -11,9 +11,8 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Engine } from '../storage/index.ts';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
-import { err } from '../support/result.ts';
+import type { Clock, Logger } from '../support/index.ts';
+import { err } from '../support/index.ts';
 import { type AuditEntry, ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, encodeEntry, type Fetch, formatVerifierKey, isKeyName, leafHash, type Witness } from '../translog/index.ts';
 import { AuditAppendError, createSequencer, type AppendResult, type PendingEntry, type SequencerLimits, type SignedCheckpoint } from './sequencer.ts';
 import { AuditIntegrityError, type AuditDb } from './store.ts';

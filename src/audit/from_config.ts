@@ -3,8 +3,7 @@
 // CLI call; the log itself takes explicit dependencies (audit_log.ts).
 import type { Config, WitnessConfig } from '../config/index.ts';
 import type { Engine } from '../storage/index.ts';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Clock, Logger } from '../support/index.ts';
 import { createAuditLog, type AuditLog } from './audit_log.ts';
 import { parseCosignatureVerifierKey, type Witness } from '../translog/index.ts';
 import { loadOrCreateAuditKey } from './key_file.ts';

@@ -13,3 +13,4 @@ export { auditOperatorActions, operatorActionEntry } from './operator_actions.ts
 export { registerAuditRoutes } from './routes.ts';
 export { createAuditQueries, type AuditQueries } from './queries.ts';
 export { KEEPS_RUNNING, logVerifier, runAuditCommand, UsageError, type AuditCliOutput, type AuditCommand } from './cli.ts';
+export { TEST_ORIGIN, logKeys, testEntry } from './log_fixture.ts';

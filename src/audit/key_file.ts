@@ -9,7 +9,7 @@
 // checkpoint another key signed (sequencer.ts).
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { KeyFileError, isMissingKeyFile, readOwnerOnlyPrivateKey, writeNewKeyFile } from '../support/key_file.ts';
+import { KeyFileError, isMissingKeyFile, readOwnerOnlyPrivateKey, writeNewKeyFile } from '../support/index.ts';
 
 export const AUDIT_KEY_FILE_NAME = 'audit_key.pem';
 

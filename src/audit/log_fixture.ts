@@ -3,7 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { type AuditEntry, auditText, ED25519_SIGNATURE_TYPE, ed25519NoteSigner, ed25519NoteVerifier, ed25519PublicKeyBytes, encodeEntry, formatVerifierKey, type NoteSigner, type NoteVerifier } from '../translog/index.ts';
 import { pendingEntryOf } from './audit_log.ts';
 import type { PendingEntry } from './sequencer.ts';
-import { createLogger, type Logger } from '../support/logger.ts';
+import { createLogger, type Logger } from '../support/index.ts';
 
 export const TEST_ORIGIN = 'hub.example/interlock/audit';
 

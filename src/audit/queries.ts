@@ -7,10 +7,9 @@
 // Tiles and bundles are served as stored. If rows are missing (a damaged or
 // tampered database), the bundle is short and the verifier names the gap; the
 // hub reports it too, loudly, and does not hide it.
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
-import type { Logger } from '../support/logger.ts';
-import { encodeBase64 } from '../support/base64.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { ok, encodeBase64 } from '../support/index.ts';
+import type { Logger } from '../support/index.ts';
 import { type AuditEntry, consistencyProofPlan, decodeEntry, encodeEntryBundle, type Hash, HASH_BYTES, inclusionProofPlan, proofFromPlan, TILE_WIDTH, tileWidth } from '../translog/index.ts';
 import { AUDIT_SEARCH_RESULTS_MAX } from './limits.ts';
 import { nodeReader, publishedCheckpoint, readCheckpoints, readCosignatures, readEntries, readStoredTile, withCosignatures, bytesOf, type AuditDb, type StoredCheckpoint } from './store.ts';

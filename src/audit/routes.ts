@@ -16,9 +16,9 @@
 // (interlock audit verify --url http://…/audit does). Proofs are against the
 // latest checkpoint, which each answer includes; hashes are base64.
 import type { FastifyInstance, FastifyReply, RouteGenericInterface } from 'fastify';
-import { sendFailure, sendResult } from '../fspiop/replies.ts';
-import type { Failure } from '../fspiop/errors.ts';
-import { encodeBase64 } from '../support/base64.ts';
+import { sendFailure, sendResult } from '../fspiop/index.ts';
+import type { Failure } from '../fspiop/index.ts';
+import { encodeBase64 } from '../support/index.ts';
 import { AUDIT_SEARCH_RESULTS_MAX } from './limits.ts';
 import { AUDIT_CHECKPOINTS_PAGE_MAX, ENTRY_IDENTIFIER_LENGTH_MAX, parseTilePath } from '../translog/index.ts';
 import { base64Hashes, type AuditQueries, type PublishedCheckpoint } from './queries.ts';

@@ -5,7 +5,7 @@
 // edge and delivery record into it.
 //
 // An event names what was refused and why, never secrets or message bodies.
-import type { Logger } from '../support/logger.ts';
+import type { Logger } from '../support/index.ts';
 
 export const SECURITY_EVENT_KINDS = [
   /**

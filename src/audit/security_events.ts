@@ -28,8 +28,8 @@
 // flight: nothing else.
 import { isIP } from 'node:net';
 import { SECURITY_EVENT_COALESCE_INTERVAL_MS } from '../config/index.ts';
-import { systemClock, type Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
+import { systemClock, type Clock } from '../support/index.ts';
+import type { Logger } from '../support/index.ts';
 import type { AuditLog } from './audit_log.ts';
 import type { SecurityEvent, SecurityEventKind, SecurityEvents } from './security_event.ts';
 import type { AppendResult } from './sequencer.ts';

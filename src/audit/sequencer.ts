@@ -29,8 +29,8 @@
 // whatever happened to its database.
 import assert from 'node:assert/strict';
 import { forUpdate, runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
-import type { Clock } from '../support/clock.ts';
-import { err, ok, type Result } from '../support/result.ts';
+import type { Clock } from '../support/index.ts';
+import { err, ok, type Result } from '../support/index.ts';
 import { consistencyProofPlan, type FullTile, type Hash, hashesEqual, type NoteSigner, type NoteVerifier, openCheckpoint, proofFromPlan, signCheckpoint, type TreeState, verifyConsistency } from '../translog/index.ts';
 import {
   AUDIT_BATCH_ENTRIES_MAX,

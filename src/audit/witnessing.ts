@@ -8,8 +8,7 @@
 // once from that size. A 409 at the same size means the witness holds a
 // different tree of that size: a fork, reported as loudly as the log can.
 // A witness that is down is tried again at the next checkpoint tick.
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Clock, Logger } from '../support/index.ts';
 import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import { consistencyProofPlan, type CosignatureOutcome, type Fetch, type Hash, proofFromPlan, requestCosignature, type Witness } from '../translog/index.ts';
 import { nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';

@@ -8,12 +8,11 @@
 // appends/s, the latency of an append (p50, p99), and the time to sign the checkpoint after.
 // Anchor: Tessera reports about 10,000 appends/s on NVMe (security.md §1).
 import { parseArgs } from 'node:util';
-import { createLogger } from '../support/logger.ts';
-import { freshStorage, postgresUnavailable } from '../testing/engines.ts';
+import { createLogger } from '../support/index.ts';
+import { freshStorage, postgresUnavailable } from '../testing/index.ts';
 import type { Engine } from '../storage/index.ts';
-import { createAuditLog } from '../audit/index.ts';
+import { createAuditLog, logKeys, testEntry, TEST_ORIGIN } from '../audit/index.ts';
 // The tests' entries and keys: a benchmark appends what the tests append.
-import { logKeys, testEntry, TEST_ORIGIN } from '../audit/log_fixture.ts';
 
 interface Run {
   readonly engine: Engine;

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { TLS_POLICY } from '../support/tls_policy.ts';
+import { TLS_POLICY } from '../support/index.ts';
 import { createInterface } from 'node:readline';
 import { runLoad, type LoadResult } from './load.ts';
 

@@ -4,7 +4,7 @@
 // process; prints its port on stdout.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../support/tls_policy.ts';
+import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../support/index.ts';
 
 const BODY_BYTES_MAX = 65_536;
 

@@ -12,15 +12,10 @@ import { createHash, generateKeyPairSync, randomUUID, X509Certificate } from 'no
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createLocalJWKSet, exportJWK, SignJWT, type JWK } from 'jose';
-import { createParticipantTokenCheck } from '../edge/gateway/access_token.ts';
-import { loadApiPermissions } from '../edge/gateway/api_permissions.ts';
-import { trustedProxies } from '../edge/gateway/client_address.ts';
-import { addressRefusal, passGateway, type GatewayControls, type GatewayRequest } from '../edge/gateway/gateway.ts';
-import { loadIpAllowlist } from '../edge/gateway/ip_allowlist.ts';
-import { createRateLimiter } from '../edge/gateway/rate_limit.ts';
+import { createParticipantTokenCheck, loadApiPermissions, trustedProxies, addressRefusal, passGateway, type GatewayControls, type GatewayRequest, loadIpAllowlist, createRateLimiter } from '../edge/index.ts';
 import { signMessage, verifySignature } from '../signature/index.ts';
-import { createTestPki } from '../pki/testing.ts';
-import { prepareBody, ilpLock } from '../testing/dfsp.ts';
+import { createTestPki } from '../pki/index.ts';
+import { prepareBody, ilpLock } from '../testing/index.ts';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '20000' }, json: { type: 'boolean', default: false } } });
 const iterations = Number(values.iterations);

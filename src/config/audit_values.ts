@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { WITNESSES_MAX } from './limits.ts';
 import type { WitnessConfig } from './config.ts';
-import { httpUrlProblem } from '../support/urls.ts';
+import { httpUrlProblem } from '../support/index.ts';
 import { isKeyName, parseCosignatureVerifierKey } from '../translog/index.ts';
 
 type Parsed = { value: unknown } | { expected: string };

@@ -4,7 +4,7 @@
 // passed its schema; it returns what was expected when the value is refused.
 import { parseOrigin, parseWitnesses } from './audit_values.ts';
 import { engineOf } from '../storage/index.ts';
-import { parseCidrList } from '../support/cidr.ts';
+import { parseCidrList } from '../support/index.ts';
 import { issuerUrlProblem, parseRoleMap } from './external_issuer.ts';
 import { CALLBACK_NETWORKS_MAX, TRUSTED_PROXIES_MAX } from './limits.ts';
 import { parseRateLimitOverrides } from './rate_limits.ts';

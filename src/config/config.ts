@@ -3,7 +3,7 @@
 // schema.ts. An unknown key or a bad value stops the start with an error that
 // names the key, where it came from and what is expected.
 import { readFileSync } from 'node:fs';
-import { isLoopbackHost } from '../support/loopback.ts';
+import { isLoopbackHost } from '../support/index.ts';
 import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { engineOf } from '../storage/index.ts';

@@ -1,9 +1,7 @@
 // The configuration of an external OpenID Connect issuer, parsed and checked
 // when the hub's configuration is loaded (config.ts), with no I/O.
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { isParticipantName } from '../support/ids.ts';
-import { isLoopbackHost } from '../support/loopback.ts';
-import { ok } from '../support/result.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { isParticipantName, isLoopbackHost, ok } from '../support/index.ts';
 
 const ROLE_MAP_ENTRIES_MAX = 64;
 

@@ -1,10 +1,8 @@
 // The gateway's rate limits as configuration: the scheme's limits per API
 // (gateway.rateLimits.<api>), participants' own (gateway.rateLimits.overrides),
 // and the bounds both are checked against. edge/gateway/rate_limit.ts enforces them.
-import { FSPIOP_APIS, type FspiopApi } from '../fspiop/apis.ts';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { isParticipantName } from '../support/ids.ts';
-import { ok } from '../support/result.ts';
+import { FSPIOP_APIS, type FspiopApi, fail, type FspiopResult } from '../fspiop/index.ts';
+import { isParticipantName, ok } from '../support/index.ts';
 
 export interface RateLimit {
   /** Tokens added a second (integer). */

@@ -7,7 +7,7 @@
 // Two annotations beside JSON Schema's own: `env`, the key's environment
 // variable, and `expected`, what an operator is told a refused value should be
 // when the schema alone does not say it well (a pattern says little).
-import type { FspiopApi } from '../fspiop/apis.ts';
+import type { FspiopApi } from '../fspiop/index.ts';
 import { defaultOrigin } from './audit_values.ts';
 import { DEFAULT_CONNECTION_LIMITS, HEADER_BYTES_MAX, HEADER_BYTES_MIN, TIMEOUT_MS_MAX, TIMEOUT_MS_MIN } from './connection_limits.ts';
 import {

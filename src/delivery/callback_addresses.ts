@@ -20,7 +20,7 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { CALLBACK_NETWORKS_MAX } from '../config/index.ts';
-import { normaliseAddress, parseCidrList, type AddressFamily } from '../support/cidr.ts';
+import { normaliseAddress, parseCidrList, type AddressFamily } from '../support/index.ts';
 
 /** Never a callback address, with the reason shown. */
 const NEVER: readonly { readonly cidr: string; readonly what: string }[] = [

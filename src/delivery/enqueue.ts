@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { CALLBACK_ENDPOINT_TYPES } from '../participants/index.ts';
 import type { Db } from '../storage/index.ts';
-import { isParticipantName } from '../support/ids.ts';
+import { isParticipantName } from '../support/index.ts';
 import { isPathSuffix } from './endpoint_url.ts';
 import { OUTBOX_MESSAGE_LIMITS } from './limits.ts';
 import type { OutboundMessage } from './message.ts';

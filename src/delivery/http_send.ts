@@ -16,7 +16,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { outboundAgentOptions, sendRequest, type OutboundResult } from '../support/http_client.ts';
+import { outboundAgentOptions, sendRequest, type OutboundResult } from '../support/index.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
 import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from './callback_addresses.ts';
 import type { DeliveryLimits } from './limits.ts';

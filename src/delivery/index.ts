@@ -7,3 +7,4 @@ export { DEFAULT_DELIVERY_LIMITS, OUTBOX_MESSAGE_LIMITS, assertDeliveryLimits, c
 export type { DeliveryTls, HttpSend, HttpRequest, HttpAnswer } from './http_send.ts';
 export { OUTBOX_STATES, OUTBOX_TRANSITIONS, type OutboxState, type OutboxRow } from './outbox_table.ts';
 export { createCallbackAddressPolicy, endpointAddressRefusal, type CallbackAddressPolicy, type CallbackNetworkSettings, type OwnListener } from './callback_addresses.ts';
+export { AddressRefused, guardedLookup, ipLiteralOf, portOf } from './callback_addresses.ts';

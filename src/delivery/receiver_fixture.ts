@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { capturedSecurityEvents } from '../audit/index.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
 import type { Storage } from '../storage/index.ts';
-import type { Clock } from '../support/clock.ts';
-import { createLogger, type Logger } from '../support/logger.ts';
+import type { Clock } from '../support/index.ts';
+import { createLogger, type Logger } from '../support/index.ts';
 import { DEFAULT_CALLBACK_NETWORKS } from '../config/index.ts';
 import { createCallbackAddressPolicy } from './callback_addresses.ts';
 

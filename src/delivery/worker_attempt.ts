@@ -2,11 +2,10 @@
 // recipient's current endpoint, the request, the send, and the outcome
 // recorded while the claim is still this worker's.
 import type { Updateable } from 'kysely';
-import { formatImfFixdate } from '../fspiop/headers.ts';
+import { formatImfFixdate } from '../fspiop/index.ts';
 import { callbackEndpointOf, HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Clock, Logger } from '../support/index.ts';
 import type { SecurityEvents } from '../audit/index.ts';
 import { backoffMs, outcomeOfNoAnswer, outcomeOfStatus, shortReason, type AttemptOutcome } from './attempt_outcome.ts';
 import { buildEndpointUrl } from './endpoint_url.ts';

@@ -11,9 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as oauth from 'oauth4webapi';
 import { AUTOMATION_CREDENTIALS_FILE } from '../config/index.ts';
-import type { AutomationCredential, AutomationCredentials } from '../operator/iam/bootstrap.ts';
-import { isLoopbackHost } from '../support/loopback.ts';
-import { fetchTrusting, type Fetch } from '../support/trusted_fetch.ts';
+import type { AutomationCredential, AutomationCredentials } from '../operator/index.ts';
+import { isLoopbackHost, fetchTrusting, type Fetch } from '../support/index.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Largest admin answer read (a participant list of a demo scheme is a few kilobytes). */

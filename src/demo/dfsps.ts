@@ -3,7 +3,7 @@
 // endpoint pointing at them, and their parties registered with the hub.
 import { randomBytes } from 'node:crypto';
 import { createSimulatedDfsp, enrolDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspCredentials, type IlpVersion, type SimLimits, type SimTraffic, type SimulatedDfsp } from '../sim/index.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Logger } from '../support/index.ts';
 import { DEMO_CURRENCY, DEMO_PARTIES, onboardDemoScheme, type AdminClient } from './scheme.ts';
 
 export interface DemoDfsps {

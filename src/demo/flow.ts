@@ -3,7 +3,7 @@
 // failed check stops the flow with its name.
 import { conditionMatches } from '../ilp/index.ts';
 import type { SimParty, SimulatedDfsp, TransferStateBody } from '../sim/index.ts';
-import { formatAmount, parseAmount } from '../support/money.ts';
+import { formatAmount, parseAmount } from '../support/index.ts';
 import type { AdminClient } from './admin_auth.ts';
 import type { Print } from './narration.ts';
 

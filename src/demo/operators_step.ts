@@ -5,13 +5,10 @@
 // their browsers and their authenticator apps); the maker asks for a funds-in,
 // which waits as a change request and moves nothing; the maker cannot approve
 // it; the checker approves it from the portal page, and the money moves, once.
-import type { Clock } from '../support/clock.ts';
+import type { Clock } from '../support/index.ts';
 import type { Storage } from '../storage/index.ts';
-import { createBrowser, fetchTransport, signIn, type Browser } from '../operator/iam/browser.ts';
-import { createOperatorStore } from '../operator/iam/operators.ts';
-import { totpCode } from '../operator/iam/totp.ts';
-import { createRbacStore } from '../operator/rbac/store.ts';
-import { formatAmount, parseAmount } from '../support/money.ts';
+import { createBrowser, fetchTransport, signIn, type Browser, createOperatorStore, totpCode, createRbacStore } from '../operator/index.ts';
+import { formatAmount, parseAmount } from '../support/index.ts';
 import type { AdminClient } from './admin_auth.ts';
 import { CheckFailed } from './flow.ts';
 import type { Print } from './narration.ts';

@@ -6,7 +6,7 @@
 // each sensitive step is a change request made and approved by two parties.
 import { randomUUID } from 'node:crypto';
 import { simulatorEndpoints, type SimParty } from '../sim/index.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Logger } from '../support/index.ts';
 import type { AdminAnswer, AdminClient } from './admin_auth.ts';
 
 export type { AdminAnswer, AdminClient } from './admin_auth.ts';

@@ -21,20 +21,14 @@
 // exact bytes, and signatures are verified over them.
 import { TLSSocket, type Server as TlsServer } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { checkBodyShape, exceedsShapeLimit, prepareBodyValidation, validateBody } from '../fspiop/body_validation.ts';
-import { errorInformation, httpStatusFor, httpStatusOf, type Failure } from '../fspiop/errors.ts';
-import { validateRequestHeaders, versionText } from '../fspiop/headers.ts';
-import type { Inbound, SignedFacts } from '../fspiop/inbound.ts';
-import { bodyIdentifierProblem } from '../fspiop/body_identifiers.ts';
-import { allowedMethodsAt, refusedLookAlike, resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
+import { checkBodyShape, exceedsShapeLimit, prepareBodyValidation, validateBody, errorInformation, httpStatusFor, httpStatusOf, type Failure, validateRequestHeaders, versionText, bodyIdentifierProblem, allowedMethodsAt, refusedLookAlike, resolveOperation, type ResolvedOperation } from '../fspiop/index.ts';
+import type { Inbound, SignedFacts } from '../fspiop/index.ts';
 import type { LookupService } from '../lookup/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import type { QuoteService } from '../quotes/index.ts';
 import { STORAGE_OVERLOADED, type Db } from '../storage/index.ts';
-import type { Clock } from '../support/clock.ts';
-import { parseStrictJson } from '../support/json_members.ts';
-import { isParticipantName } from '../support/ids.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Clock, Logger } from '../support/index.ts';
+import { parseStrictJson, isParticipantName } from '../support/index.ts';
 import type { TransferService } from '../transfers/index.ts';
 import type { ConnectionLimits } from '../config/index.ts';
 import { connectionServerOptions, guardConnectionLimits } from './gateway/connection_limits.ts';

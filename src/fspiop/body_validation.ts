@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fail, type ErrorCode, type Failure, type FspiopResult } from './errors.ts';
-import { err, ok } from '../support/result.ts';
+import { err, ok } from '../support/index.ts';
 import { SUPPORTED_CONTENT_VERSIONS, type FspiopVersion } from './headers.ts';
 import { OPERATIONS, type OperationKey } from './resources.ts';
 import generatedV1_1 from './openapi/fspiop-v1.1.schemas.json' with { type: 'json' };

@@ -2,7 +2,7 @@
 // carrying one of these codes, and maps here to its FSPIOP errorInformation
 // and HTTP status. Codes and names follow the FSPIOP v1.1 specification and
 // Mojaloop's central-services-error-handling.
-import type { Err, Result } from '../support/result.ts';
+import type { Err, Result } from '../support/index.ts';
 
 interface CatalogueEntry {
   readonly name: string;

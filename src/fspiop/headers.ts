@@ -4,7 +4,7 @@
 // hub itself originates.
 import assert from 'node:assert/strict';
 import { fail, type Extension, type Failure, type FspiopResult } from './errors.ts';
-import { ok, type Err } from '../support/result.ts';
+import { ok, type Err } from '../support/index.ts';
 import { FSPIOP_METHODS, type FspiopMethod, type FspiopResource } from './resources.ts';
 
 export interface FspiopVersion {

@@ -17,3 +17,4 @@ export {
   FSPIOP_RESOURCES, FSPIOP_METHODS, PARTY_ID_TYPES, OPERATIONS, OPERATION_KEYS, isOperationKey, isPartyIdType, allowedMethodsAt, refusedLookAlike, resolveOperation,
   type FspiopResource, type FspiopMethod, type PartyIdType, type Operation, type OperationKey, type PathParameters, type ResolvedOperation,
 } from './resources.ts';
+export { sendFailure, sendResult } from './replies.ts';

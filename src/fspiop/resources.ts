@@ -3,9 +3,8 @@
 // table drives scripts/build-fspiop-schemas.ts, so the generated schema file
 // has exactly one entry per operation listed here.
 import { fail, type Failure, type FspiopResult } from './errors.ts';
-import { ok } from '../support/result.ts';
+import { ok, isCorrelationId } from '../support/index.ts';
 import { hasNonAscii, partyIdentifierProblem, partySubIdProblem } from './party_identifiers.ts';
-import { isCorrelationId } from '../support/ids.ts';
 
 export const FSPIOP_RESOURCES = ['participants', 'parties', 'quotes', 'transfers'] as const;
 export type FspiopResource = (typeof FSPIOP_RESOURCES)[number];

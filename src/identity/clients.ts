@@ -2,7 +2,7 @@
 // participant is the OAuth2 client fsp:<fspId>. The authorization server
 // issues tokens to that client id, and the FSPIOP gateway checks that a
 // token's client id names the participant of the connection's certificate.
-import { isParticipantName } from '../support/ids.ts';
+import { isParticipantName } from '../support/index.ts';
 
 /** DFSP clients' ids: fsp:<fspId>. No automation client id can take this form (":" is not allowed in theirs). */
 export const PARTICIPANT_CLIENT_PREFIX = 'fsp:';

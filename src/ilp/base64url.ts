@@ -8,7 +8,7 @@
 // Buffer#toString('base64url') and the SDK's base64url produce). '=' padding
 // is optional where FSPIOP allows it (IlpPacket) and refused where it does not
 // (IlpCondition, IlpFulfilment: exactly 43 characters of the alphabet).
-import { err, ok } from '../support/result.ts';
+import { err, ok } from '../support/index.ts';
 import type { Read } from './oer.ts';
 
 const ALPHABET = /^[A-Za-z0-9_-]*$/;

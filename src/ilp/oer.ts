@@ -9,7 +9,7 @@
 // (the short form below 128, the fewest bytes otherwise), as X.696 requires and
 // as oer-utils 5 (ilp-packet 3) also insists, so one packet has one encoding.
 import assert from 'node:assert/strict';
-import { err, ok, type Result } from '../support/result.ts';
+import { err, ok, type Result } from '../support/index.ts';
 import { ILP_AMOUNT_MAX, OER_LENGTH_PREFIX_BYTES_MAX } from './limits.ts';
 
 /** A read's value, or why the input does not hold one. */

@@ -24,9 +24,8 @@
 //   passes the fields to Date.UTC, which rolls month 13 into the next year.
 // Where they agree: length prefixes must be canonical (oer-utils 1.3 and 5
 // both refuse the indefinite form 0x80 and lengths in more bytes than needed).
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { err, ok } from '../support/result.ts';
-import { parseStrictJson } from '../support/json_members.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { err, ok, parseStrictJson } from '../support/index.ts';
 import { decodeBase64url } from './base64url.ts';
 import {
   ILP_ADDRESS_BYTES_MAX,

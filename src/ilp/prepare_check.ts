@@ -22,12 +22,10 @@
 // path parses them once, in its terms step); checkPrepareAgainstIlp parses
 // the terms as text (checks 1, 2 and the amount) and then makes them.
 import { timingSafeEqual } from 'node:crypto';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { err, ok, type Result } from '../support/result.ts';
-import { parseAmount } from '../support/money.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { err, ok, type Result, parseAmount, parseDateTimeMs } from '../support/index.ts';
 import { decodeBase64url } from './base64url.ts';
 import { ILP_CONDITION_BYTES } from './limits.ts';
-import { parseDateTimeMs } from '../support/timestamp.ts';
 import { decodeIlpPacket } from './packet.ts';
 import { ILP_V4_DESTINATION } from './terms.ts';
 import { payeeFspOf, transactionAmountOf } from './transaction.ts';

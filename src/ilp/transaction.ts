@@ -18,7 +18,7 @@
 // table: the SDK also knows BGN, HRK, CUC, ANG, SLL, ZWL (withdrawn) and XXX,
 // XTS (scale 4, test codes); ours also knows SLE, VED, XCG, ZWG, for which the
 // SDK throws.
-import { currencyScale, parseAmount } from '../support/money.ts';
+import { currencyScale, parseAmount } from '../support/index.ts';
 import { isV1Account } from './packet.ts';
 
 export interface MojaloopAmount {

@@ -1,7 +1,7 @@
 // The ledger's own refusals. The ledger knows accounts, positions and limits,
 // not the FSPIOP protocol: its callers turn a refusal into a protocol error
 // where one is needed (transfers/ledger_refusals.ts, one total table).
-import { err, type Err, type Result } from '../support/result.ts';
+import { err, type Err, type Result } from '../support/index.ts';
 
 export const LEDGER_ERRORS = [
   /** A reservation names the same participant as payer and payee. */

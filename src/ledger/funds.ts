@@ -5,9 +5,8 @@
 // accepted without moving money twice; a different one under the same id is refused.
 import assert from 'node:assert/strict';
 import { refuse, type LedgerResult } from './errors.ts';
-import { ok } from '../support/result.ts';
-import type { Clock } from '../support/clock.ts';
-import { parseAmount } from '../support/money.ts';
+import { ok, parseAmount } from '../support/index.ts';
+import type { Clock } from '../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { valueMinor, withdrawableMinor } from './balances.ts';

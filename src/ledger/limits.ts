@@ -1,7 +1,7 @@
 // Net debit caps, initial positions and the settlement model's liquidity rule.
 import assert from 'node:assert/strict';
 import { refuse, type LedgerResult } from './errors.ts';
-import { ok } from '../support/result.ts';
+import { ok } from '../support/index.ts';
 import { runRefusable, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { lockAccounts, postMovement, type Tx } from './journal.ts';

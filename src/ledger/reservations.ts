@@ -6,7 +6,7 @@
 // change commit together.
 import assert from 'node:assert/strict';
 import { refuse, type LedgerResult } from './errors.ts';
-import { ok } from '../support/result.ts';
+import { ok } from '../support/index.ts';
 import type { Engine, JournalEntry } from '../storage/index.ts';
 import { findAccount } from './accounts.ts';
 import { availableLiquidityMinor, valueMinor } from './balances.ts';

@@ -3,11 +3,10 @@
 // registration, query or deletion), each written to the outbox in the
 // transaction of the change it reports.
 import type { OutboundMessage } from '../delivery/index.ts';
-import type { Failure } from '../fspiop/errors.ts';
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { Failure, Inbound } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { callbackEndpoint, findParticipant, type EndpointType } from '../participants/index.ts';
-import type { Clock } from '../support/clock.ts';
+import type { Clock } from '../support/index.ts';
 import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
 import type { LookupLimits } from './limits.ts';
 import { participantsAnswer, participantsError, partiesError } from './messages.ts';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 
 /** FSPIOP PartyIdentifier and PartySubIdOrType are 1..128 characters (API Definition v1.1 §7.3); fspiop/party_identifiers.ts holds the rule. */
-export { PARTY_IDENTIFIER_LENGTH_MAX } from '../fspiop/party_identifiers.ts';
+export { PARTY_IDENTIFIER_LENGTH_MAX } from '../fspiop/index.ts';
 
 /** Longest oracle endpoint URL (the length central-ledger and ALS store for endpoints). */
 export const ORACLE_ENDPOINT_LENGTH_MAX = 512;

@@ -1,11 +1,10 @@
 // The callbacks account lookup causes, as outbox messages. Subjects name the
 // party type only: identifiers are personal data (phone numbers, emails) and
 // subjects go to logs. The identifiers travel in the template values.
-import type { OutboundMessage } from '../delivery/message.ts';
-import { errorInformation, type Failure } from '../fspiop/errors.ts';
-import { forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/inbound.ts';
+import type { OutboundMessage } from '../delivery/index.ts';
+import { errorInformation, type Failure, forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/index.ts';
 import type { EndpointType } from '../participants/index.ts';
-import { canonicalJson } from '../support/canonical_json.ts';
+import { canonicalJson } from '../support/index.ts';
 import { partyTemplateValues, partyUri, type PartyKey } from './party.ts';
 
 type Callback = 'participants-put' | 'participants-error' | 'parties-get' | 'parties-put' | 'parties-error';

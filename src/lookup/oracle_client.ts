@@ -14,14 +14,10 @@
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
-import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from '../delivery/callback_addresses.ts';
+import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from '../delivery/index.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
-import type { Clock } from '../support/clock.ts';
-import { describeFailure, outboundAgentOptions, sendRequest, type OutboundFailure } from '../support/http_client.ts';
-import { isParticipantName } from '../support/ids.ts';
-import { parseStrictJson } from '../support/json_members.ts';
-import { isSupportedCurrency } from '../support/money.ts';
-import { err, ok, type Result } from '../support/result.ts';
+import type { Clock } from '../support/index.ts';
+import { describeFailure, outboundAgentOptions, sendRequest, type OutboundFailure, isParticipantName, parseStrictJson, isSupportedCurrency, err, ok, type Result } from '../support/index.ts';
 import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';
 import { identifierProblem, type PartyKey } from './party.ts';
 

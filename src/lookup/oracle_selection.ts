@@ -2,7 +2,7 @@
 // oracle's answer (asked outside any transaction) checked against the
 // participants that are active.
 import assert from 'node:assert/strict';
-import type { Failure } from '../fspiop/errors.ts';
+import type { Failure } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { activeFspNames, findActiveFsp } from '../participants/index.ts';
 import { failWith, keyColumns, NOT_FOUND, sameSubId, type LookupContext } from './context.ts';

@@ -1,10 +1,9 @@
 // External oracles: registered by the operator in ALS's admin shape
 // (POST /oracles {oracleIdType, endpoint: {value, endpointType: "URL"},
 // currency?, isDefault}), and chosen for each lookup by type and currency.
-import { httpUrlProblem } from '../support/urls.ts';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
-import type { Clock } from '../support/clock.ts';
+import { httpUrlProblem, ok } from '../support/index.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import type { Clock } from '../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { ORACLE_ENDPOINT_LENGTH_MAX } from './limits.ts';
 import { checkCurrency, isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from './party.ts';

@@ -1,7 +1,7 @@
 // DELETE /participants/{Type}/{ID}[/{SubId}][?currency]: the FSP that
 // registered a party withdraws it (in one currency, or entirely). To any other
 // FSP the party does not exist (3204), whoever serves it.
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { Inbound } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import { forUpdate, runTransaction } from '../storage/index.ts';

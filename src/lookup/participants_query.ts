@@ -1,5 +1,5 @@
 // GET /participants/{Type}/{ID}[/{SubId}][?currency]: the FSP that serves the party, or 3204.
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { Inbound } from '../fspiop/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import { runTransaction } from '../storage/index.ts';
 import { refuse, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';

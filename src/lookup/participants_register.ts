@@ -1,12 +1,11 @@
 // POST /participants/{Type}/{ID}[/{SubId}] {fspId, currency?}: an FSP says it
 // serves a party. Registering again is harmless (answered the same); a party
 // another FSP serves, in any currency, is refused with 3003 and left as it is.
-import { fail, type Failure, type FspiopResult } from '../fspiop/errors.ts';
-import type { Inbound } from '../fspiop/inbound.ts';
+import { fail, type Failure, type FspiopResult } from '../fspiop/index.ts';
+import type { Inbound } from '../fspiop/index.ts';
 import { findAccount, type Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
-import { isParticipantName } from '../support/ids.ts';
-import { ok } from '../support/result.ts';
+import { isParticipantName, ok } from '../support/index.ts';
 import { forUpdate, runTransaction } from '../storage/index.ts';
 import { answerAlone, failWith, keyColumns, refuse, refuseAlone, sameSubId, SENDER_NOT_ACTIVE, type LookupContext, type LookupOutcome } from './context.ts';
 import { participantsAnswer } from './messages.ts';

@@ -2,7 +2,7 @@
 // that answers. A lookup the hub forwarded is recorded, so that its answer,
 // and no other, is let through within the lookup window.
 import assert from 'node:assert/strict';
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { Inbound } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import { forUpdateSkipLocked, runTransaction } from '../storage/index.ts';

@@ -5,14 +5,11 @@
 // API's for its PartyIdType, in ASCII only (fspiop/party_identifiers.ts, the
 // one table the edge applies too); a type the API does not define is 3100, an
 // identifier not of its type's form 3101.
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { partyIdentifierProblem, partySubIdProblem } from '../fspiop/party_identifiers.ts';
-import { isSupportedCurrency } from '../support/money.ts';
-import { ok } from '../support/result.ts';
+import { fail, type FspiopResult, partyIdentifierProblem, partySubIdProblem, isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from '../fspiop/index.ts';
+import { isSupportedCurrency, ok } from '../support/index.ts';
 
-import { isPartyIdType, PARTY_ID_TYPES, type PartyIdType } from '../fspiop/resources.ts';
 
-export { PARTY_ID_TYPES, isPartyIdType, type PartyIdType } from '../fspiop/resources.ts';
+export { PARTY_ID_TYPES, isPartyIdType, type PartyIdType } from '../fspiop/index.ts';
 
 /** The path parameters of /participants/{Type}/{ID}[/{SubId}] and /parties/…, as the edge decoded them. */
 export interface PartyPath {

@@ -15,8 +15,8 @@
 //   from that requester to that sender, for that party (3100 otherwise);
 // - choose where an oracle or callback request goes: identifiers are checked
 //   (party.ts) and percent-encoded; oracles' redirects are not followed.
-import type { Inbound } from '../fspiop/inbound.ts';
-import type { Clock } from '../support/clock.ts';
+import type { Inbound } from '../fspiop/index.ts';
+import type { Clock } from '../support/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { LookupContext } from './context.ts';
 import { assertLookupLimits, DEFAULT_LOOKUP_LIMITS, type LookupLimits } from './limits.ts';

@@ -31,9 +31,9 @@
 // Every refusal is audited before it is answered, too. Nothing is audited in
 // the background: an action the audit log cannot record fails (503).
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { Clock } from '../support/clock.ts';
-import { ok } from '../support/result.ts';
-import { errorInformation, type Failure } from '../fspiop/errors.ts';
+import type { Clock } from '../support/index.ts';
+import { ok } from '../support/index.ts';
+import { errorInformation, type Failure, sendFailure } from '../fspiop/index.ts';
 import { actorOf, AuditUnavailableError, recordInTransactionOrFail, recordOrRefuse, type AdminAuditEvent, type AdminAuditSink, type AuditResult, type AuditTransaction } from './audit_events.ts';
 import { changeRequestView, type ChangeRequests, type StoredRequest } from './change_requests/service.ts';
 import { EXECUTION_HEADER, type Executions } from './change_requests/executor.ts';
@@ -43,7 +43,6 @@ import { decide, decideAny, type Decision, type Principal } from './rbac/authori
 import { withAuthority, type Authority } from './rbac/guard.ts';
 import type { Exclusion } from './rbac/sod.ts';
 import { isPrivilege, requestPrivilege, type ChangeFunction, type Privilege } from './rbac/privileges.ts';
-import { sendFailure } from '../fspiop/replies.ts';
 
 export type ParticipantOf = (request: FastifyRequest) => string | undefined;
 

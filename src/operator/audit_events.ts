@@ -11,7 +11,7 @@
 // `before` / `after` are views built for the purpose (operatorView and the
 // like), never raw rows or request bodies.
 import type { AdminAuditEvent, AdminAuditSink, AuditActor, AuditTransaction } from '../audit/index.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Logger } from '../support/index.ts';
 import type { Principal } from './rbac/authorize.ts';
 
 export type { AdminAuditEvent, AdminAuditSink, AuditActor, AuditActorKind, AuditResult, AuditTransaction } from '../audit/index.ts';

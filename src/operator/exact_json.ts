@@ -5,7 +5,7 @@
 // prototypes are refused too, and so is a member name given twice in one
 // object (JSON.parse would keep the last one silently).
 import type { FastifyInstance } from 'fastify';
-import { describeDuplicate, findDuplicateMemberOf } from '../support/json_members.ts';
+import { describeDuplicate, findDuplicateMemberOf } from '../support/index.ts';
 
 export class JsonBodyError extends Error {
   override readonly name = 'JsonBodyError';

@@ -14,13 +14,10 @@
 // change has run, `afterChange` lets the hub reload the gateway's in-memory
 // checks at once (they also refresh on their own from the stored version).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { describeApiGrants, parseApiGrants, type ApiGrants } from '../edge/gateway/api_permissions.ts';
-import { API_ROLES, FSPIOP_APIS } from '../fspiop/apis.ts';
-import { IP_ALLOWLIST_LIMITS, parseAllowlistEntries } from '../edge/gateway/ip_allowlist.ts';
-import { HUB_HAS_NO_GATEWAY_POLICY, type ApiPermissionsRecord, type GatewayPolicy, type GatewayPolicyStore, type IpAllowlistRecord } from '../edge/gateway/policy_store.ts';
+import { describeApiGrants, parseApiGrants, type ApiGrants, IP_ALLOWLIST_LIMITS, parseAllowlistEntries, HUB_HAS_NO_GATEWAY_POLICY, type ApiPermissionsRecord, type GatewayPolicy, type GatewayPolicyStore, type IpAllowlistRecord } from '../edge/index.ts';
+import { API_ROLES, FSPIOP_APIS, sendFailure, sendResult } from '../fspiop/index.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import { access, actorName } from './access.ts';
-import { sendFailure, sendResult } from '../fspiop/replies.ts';
 import { params } from './schemas.ts';
 
 export interface GatewayRouteDeps {

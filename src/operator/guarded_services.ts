@@ -1,7 +1,7 @@
 // Which admin-API use of each domain service needs what (rbac/guard.ts):
 // the second, independent check behind every route's own declaration. A
 // method missing here cannot be called by the admin API at all.
-import type { GatewayPolicyStore } from '../edge/gateway/policy_store.ts';
+import type { GatewayPolicyStore } from '../edge/index.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
 import type { ParticipantRegistry, SigningKeyRegistry } from '../participants/index.ts';
 import type { PkiService } from '../pki/index.ts';

@@ -1,16 +1,14 @@
 // /participants and everything under it, as central-ledger serves them.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { endpointAddressRefusal, type CallbackAddressPolicy } from '../delivery/index.ts';
-import type { Failure } from '../fspiop/errors.ts';
+import type { Failure } from '../fspiop/index.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
 import { endpointValueProblem, isEndpointType, type ParticipantRegistry, type ParticipantWithAccounts } from '../participants/index.ts';
-import { canonicalHash } from '../support/canonical_json.ts';
+import { canonicalHash, parseAmount, err, ok, type Result } from '../support/index.ts';
 import { asFspiopResult } from '../transfers/index.ts';
-import type { Clock } from '../support/clock.ts';
-import { parseAmount } from '../support/money.ts';
-import { err, ok, type Result } from '../support/result.ts';
+import type { Clock } from '../support/index.ts';
 import { access, actorName } from './access.ts';
-import { sendFailure, sendResult } from '../fspiop/replies.ts';
+import { sendFailure, sendResult } from '../fspiop/index.ts';
 import { amountText } from './exact_json.ts';
 import { bodies, params, query } from './schemas.ts';
 import { accountBalanceView, limitView, participantView, positionView } from './views.ts';

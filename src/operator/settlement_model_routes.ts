@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SettlementModelInput, SettlementModels } from '../settlement/index.ts';
 import { access } from './access.ts';
-import { sendFailure, sendResult } from '../fspiop/replies.ts';
+import { sendFailure, sendResult } from '../fspiop/index.ts';
 import { bodies, params } from './schemas.ts';
 import { settlementModelView } from './views.ts';
 

@@ -8,13 +8,13 @@
 //                                             key can never come back, and old signatures can
 //                                             still be checked in a dispute)
 //   GET    /hub/jwks                          the hub's public keys, as a JWK Set
-import { parseDateTimeMs } from '../support/timestamp.ts';
+import { parseDateTimeMs } from '../support/index.ts';
 import type { FastifyInstance } from 'fastify';
 import { jwksOf, type PublicSigningKey } from '../signature/index.ts';
 import { signingKeyState, SIGNING_KEY_LIMITS, type SigningKeyRecord, type SigningKeyRegistry } from '../participants/index.ts';
-import type { Clock } from '../support/clock.ts';
+import type { Clock } from '../support/index.ts';
 import { access, actorName } from './access.ts';
-import { sendFailure, sendResult } from '../fspiop/replies.ts';
+import { sendFailure, sendResult } from '../fspiop/index.ts';
 import { params } from './schemas.ts';
 
 export interface SigningKeyRouteDeps {

@@ -5,7 +5,7 @@ import { reservedMinor, valueMinor } from '../ledger/index.ts';
 import type { Account, ParticipantLimit } from '../storage/index.ts';
 import type { ParticipantWithAccounts } from '../participants/index.ts';
 import type { SettlementModel } from '../settlement/index.ts';
-import { formatAmount } from '../support/money.ts';
+import { formatAmount } from '../support/index.ts';
 
 // JSON.rawJSON (Node ≥ 21) is not yet in TypeScript's lib.
 const rawJSON = (text: string): unknown => (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON(text);

@@ -2,7 +2,7 @@
 // (seeds/endpointType.js, with the later FX, bulk-quote and services types).
 // FSPIOP callback values are URL templates with {{placeholders}}; the
 // notification types take an email address, the alarm topic a topic name.
-import { httpUrlProblem } from '../support/urls.ts';
+import { httpUrlProblem } from '../support/index.ts';
 
 export const CALLBACK_ENDPOINT_TYPES = [
   'FSPIOP_CALLBACK_URL_TRANSFER_POST',

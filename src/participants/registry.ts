@@ -1,12 +1,9 @@
 // The participant registry: participants, their currencies (a POSITION and a
 // SETTLEMENT account each), the hub's own accounts, and callback endpoints.
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { HUB_PARTICIPANT_NAME } from '../fspiop/hub.ts';
-import { ok } from '../support/result.ts';
+import { fail, type FspiopResult, HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
+import { ok, isParticipantName, isSupportedCurrency } from '../support/index.ts';
 import { openAccount, findAccount, listAccounts, setAccountActive as setLedgerAccountActive, type Tx } from '../ledger/index.ts';
-import type { Clock } from '../support/clock.ts';
-import { isParticipantName } from '../support/ids.ts';
-import { isSupportedCurrency } from '../support/money.ts';
+import type { Clock } from '../support/index.ts';
 import { runRefusable, runTransaction, type Account, type Db, type Engine, type Participant } from '../storage/index.ts';
 import { endpointValueProblem, isEndpointType } from './endpoint_types.ts';
 import { participantTables } from './tables.ts';

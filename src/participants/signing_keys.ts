@@ -5,11 +5,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import type { Transaction } from 'kysely';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
-import type { Clock } from '../support/clock.ts';
+import { fail, type FspiopResult, HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
+import { ok } from '../support/index.ts';
+import type { Clock } from '../support/index.ts';
 import { forUpdate, runRefusable, runTransaction, type Db, type Engine, type Schema } from '../storage/index.ts';
-import { HUB_PARTICIPANT_NAME } from '../fspiop/hub.ts';
 import { parsePublicKey, SIGNING_KEY_LIMITS, type SigningAlg } from './signing_keys_policy.ts';
 import { participantTables, type ParticipantSigningKeysTable } from './tables.ts';
 

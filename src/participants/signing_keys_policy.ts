@@ -7,7 +7,7 @@
 // HMAC (a shared secret cannot attribute a message to one sender), PS256 (no
 // Mojaloop peer signs or verifies it) and `none` are never accepted.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { err, ok, type Err, type Result } from '../support/result.ts';
+import { err, ok, type Err, type Result } from '../support/index.ts';
 
 export const SIGNING_ALGORITHMS = ['RS256', 'ES256'] as const;
 export type SigningAlg = (typeof SIGNING_ALGORITHMS)[number];

@@ -8,8 +8,8 @@
 // the intermediate); its nextUpdate is the intermediate's expiry, so that no
 // root ceremony is due before the intermediate itself must be replaced, and
 // an expired root CRL can never take every connection down by surprise.
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { ok } from '../support/index.ts';
 import { INTERMEDIATE_KEY_ALGORITHM, ROOT_KEY_ALGORITHM, signingAlgorithmOf } from './ca_algorithms.ts';
 import { caPaths, ensurePrivateDirectory, fileExists, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeNewFile, type CaPaths } from './ca_files.ts';
 import { signCrl } from './crl.ts';

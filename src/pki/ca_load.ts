@@ -7,8 +7,8 @@
 // matching its certificate, the intermediate signed by the root, the root CRL
 // signed by the root.
 import { randomBytes } from 'node:crypto';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { ok } from '../support/index.ts';
 import { INTERMEDIATE_KEY_ALGORITHM, signingAlgorithmOf } from './ca_algorithms.ts';
 import { caPaths, fileExists, modeOf, readText, type CaPaths } from './ca_files.ts';
 import { certificatePem, pemToDer } from './pem.ts';

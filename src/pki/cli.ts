@@ -1,17 +1,15 @@
 // `interlock pki …`: the scheme PKI for operators. Certificates and CSRs are
 // public; no key material is ever printed, and the root key's only mention is
 // its path, with the instruction to take it offline.
-import { localActorId } from '../support/local_actor.ts';
+import { localActorId, systemClock, createLogger } from '../support/index.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/index.ts';
-import type { Failure } from '../fspiop/errors.ts';
+import type { Failure } from '../fspiop/index.ts';
 import { createAuditLogFromConfig, type AuditLog } from '../audit/index.ts';
 import { auditText, type AuditEntry } from '../translog/index.ts';
 import { openStorage, withCommitHook, type Storage } from '../storage/index.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
-import { systemClock } from '../support/clock.ts';
-import { createLogger } from '../support/logger.ts';
 import { initCa } from './ca_init.ts';
 import { CA_FILE_NAMES, fileExists, PUBLIC_FILE_MODE, readText, writeNewFile } from './ca_files.ts';
 import { loadCa } from './ca_load.ts';

@@ -4,8 +4,8 @@
 // holds the private key). Nothing else in the CSR is used: its subject and any
 // extensions it asks for are ignored, because the CA decides the profile.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { ok } from '../support/index.ts';
 import { CSR_PARSE_OPTIONS, CSR_PEM_CHARS_MAX, RSA_MODULUS_BITS_MAX, RSA_MODULUS_BITS_MIN, RSA_PUBLIC_EXPONENT } from './limits.ts';
 import { nodeCrypto, x509 } from './x509.ts';
 

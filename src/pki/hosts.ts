@@ -2,8 +2,8 @@
 // from the operator (or the admin API caller), never from the CSR: the CA
 // decides what a certificate says.
 import { isIP } from 'node:net';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { ok } from '../support/index.ts';
 import { HOST_NAME_LENGTH_MAX, HOSTS_MAX } from './limits.ts';
 import type { x509 } from './x509.ts';
 

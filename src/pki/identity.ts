@@ -3,7 +3,7 @@
 // decide who is on the other end of a TLS connection. The subject CN carries
 // the same fspId for people reading the certificate, but only the SAN is
 // trusted: a CN is free text in many tools, a URI SAN is not.
-import { isParticipantName } from '../support/ids.ts';
+import { isParticipantName } from '../support/index.ts';
 import { x509 } from './x509.ts';
 
 export const FSPID_URI_PREFIX = 'urn:mojaloop:fspid:';

@@ -19,3 +19,4 @@ export {
 export type { CertificateRecord, CertificateStatus } from './tables.ts';
 export { certificateView, type CertificateView } from './views.ts';
 export * as pkiLimits from './limits.ts';
+export { createTestPki } from './testing.ts';

@@ -1,9 +1,8 @@
 // Signs a participant certificate from a checked CSR: the fspId and profile
 // the caller gives, a lifetime within the scheme's bounds, and a random serial.
 // Recording it is the service's job (service.ts); this step only decides and signs.
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
-import { isParticipantName } from '../support/ids.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { ok, isParticipantName } from '../support/index.ts';
 import { signingAlgorithmOf } from './ca_algorithms.ts';
 import type { SchemeCa } from './ca_load.ts';
 import type { CheckedCsr } from './csr.ts';

@@ -15,16 +15,14 @@
 // validation failures go through the host application's error handler, the
 // PKI's own refusals through sendResult.
 import type { FastifyInstance } from 'fastify';
-import { sendResult } from '../fspiop/replies.ts';
-import { isoInstant } from './views.ts';
+import { sendResult } from '../fspiop/index.ts';
+import { isoInstant, certificateView } from './views.ts';
 import { LEAF_LIFETIME_DAYS_MAX } from '../config/index.ts';
-import { CSR_PEM_CHARS_MAX, HOST_NAME_LENGTH_MAX, HOSTS_MAX } from './limits.ts';
+import { CSR_PEM_CHARS_MAX, HOST_NAME_LENGTH_MAX, HOSTS_MAX, DAY_MS } from './limits.ts';
 import { pemToDer } from './pem.ts';
 import { CERTIFICATE_PROFILES } from './profile.ts';
 import type { PkiService } from './service.ts';
-import { certificateView } from './views.ts';
-import type { Clock } from '../support/clock.ts';
-import { DAY_MS } from './limits.ts';
+import type { Clock } from '../support/index.ts';
 
 export interface PkiRouteDeps {
   pki: PkiService;

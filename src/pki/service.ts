@@ -10,11 +10,11 @@
 // then reads the first one's number and revocations), and the CRL with the
 // highest number lists every revocation committed before it.
 import { sql, type Transaction } from 'kysely';
-import { fail, type FspiopResult } from '../fspiop/errors.ts';
-import { ok } from '../support/result.ts';
-import type { Clock } from '../support/clock.ts';
+import { fail, type FspiopResult } from '../fspiop/index.ts';
+import { ok } from '../support/index.ts';
+import type { Clock } from '../support/index.ts';
 import { runRefusable, runTransaction, type Db, type Engine } from '../storage/index.ts';
-import type { Schema } from '../storage/schema.ts';
+import type { Schema } from '../storage/index.ts';
 import type { SchemeCa } from './ca_load.ts';
 import { checkCsr } from './csr.ts';
 import { isRevocationReason, signCrl, type RevocationReason, type SignedCrl } from './crl.ts';

@@ -22,14 +22,10 @@
 import { timingSafeEqual, type webcrypto } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oauth from 'oauth4webapi';
-import type { Clock } from '../support/clock.ts';
+import type { Clock } from '../support/index.ts';
 import type { Db } from '../storage/index.ts';
-import { access } from '../operator/access.ts';
-import { isAuditFailure, recordOrRefuse, type AdminAuditSink } from '../operator/audit_events.ts';
-import { PORTAL_CLIENT_ID, portalRedirectUri } from '../operator/iam/authorization_server.ts';
-import type { Iam } from '../operator/iam/iam.ts';
-import { inProcessFetch } from '../operator/iam/in_process_fetch.ts';
-import { escapeHtml, page, PAGE_HEADERS, paragraph } from '../operator/iam/pages.ts';
+import { access, isAuditFailure, recordOrRefuse, type AdminAuditSink, PORTAL_CLIENT_ID, portalRedirectUri, inProcessFetch, escapeHtml, page, PAGE_HEADERS, paragraph } from '../operator/index.ts';
+import type { Iam } from '../operator/index.ts';
 import { clearCookie, cookieValue, LOGIN_COOKIE, SESSION_COOKIE, setCookie } from './cookies.ts';
 import { ACCESS_TOKEN_RENEW_MARGIN_MS, PORTAL_FORM_BYTES_MAX, PORTAL_LOGIN_TTL_MS, PORTAL_SESSION_TTL_MS } from './limits.ts';
 import { createPortalSessions, type PortalSession } from './sessions.ts';

@@ -1,5 +1,5 @@
 // Bounds of the operator portal, each with its reason.
-import { INTERACTION_TTL_S, SESSION_TTL_S } from '../operator/iam/limits.ts';
+import { INTERACTION_TTL_S, SESSION_TTL_S } from '../operator/index.ts';
 
 /** A portal session lives no longer than the operator's session at the authorization server. */
 export const PORTAL_SESSION_TTL_MS = SESSION_TTL_S * 1000;

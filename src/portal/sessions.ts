@@ -5,9 +5,9 @@
 // (a replica, a backup) can neither present the cookie nor use the tokens,
 // and a row's data moved to another row does not open there.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Clock } from '../support/clock.ts';
+import type { Clock } from '../support/index.ts';
 import type { Db } from '../storage/index.ts';
-import { SecretBoxError, type SecretBox } from '../operator/iam/secret_box.ts';
+import { SecretBoxError, type SecretBox } from '../operator/index.ts';
 import { portalTables } from './tables.ts';
 import { COOKIE_BYTES, PORTAL_IDLE_MS, PORTAL_LOGIN_TTL_MS, PORTAL_SESSION_TTL_MS } from './limits.ts';
 

@@ -2,15 +2,13 @@
 // with duplicate checks, so that a repeated request is answered with the
 // payee's own response and a changed one under the same quoteId is 3106.
 // Only the two FSPs of a quote may answer, fail or query it.
-import type { OutboundMessage } from '../delivery/message.ts';
-import { errorInformation, type Failure } from '../fspiop/errors.ts';
-import { forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/inbound.ts';
+import type { OutboundMessage } from '../delivery/index.ts';
+import { errorInformation, type Failure, forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
-import { canonicalHash, canonicalJson } from '../support/canonical_json.ts';
-import type { Clock } from '../support/clock.ts';
+import { canonicalHash, canonicalJson, err, ok, type Result } from '../support/index.ts';
+import type { Clock } from '../support/index.ts';
 import { forUpdate, runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
 import { callbackEndpoint, findActiveFsp } from '../participants/index.ts';
-import { err, ok, type Result } from '../support/result.ts';
 import { quoteTables, type Quote } from './tables.ts';
 
 export interface QuoteRequestBody {

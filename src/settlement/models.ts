@@ -2,10 +2,9 @@
 // settles deferred, net and multilateral against POSITION accounts; a model
 // of another kind is refused rather than stored and silently not honoured.
 import type { Kysely } from 'kysely';
-import { fail, type Failure, type FspiopResult } from '../fspiop/errors.ts';
-import type { Clock } from '../support/clock.ts';
-import { isSupportedCurrency } from '../support/money.ts';
-import { err, ok } from '../support/result.ts';
+import { fail, type Failure, type FspiopResult } from '../fspiop/index.ts';
+import type { Clock } from '../support/index.ts';
+import { isSupportedCurrency, err, ok } from '../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { settlementTables, type SettlementModel, type SettlementTables } from './tables.ts';
 

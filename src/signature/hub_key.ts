@@ -10,7 +10,7 @@ import { generateKeyPairSync, createPublicKey, type KeyObject } from 'node:crypt
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { signingAlgOf, type SigningAlg } from '../participants/index.ts';
-import { KeyFileError, isMissingKeyFile, readOwnerOnlyPrivateKey, writeNewKeyFile } from '../support/key_file.ts';
+import { KeyFileError, isMissingKeyFile, readOwnerOnlyPrivateKey, writeNewKeyFile } from '../support/index.ts';
 import type { SigningKey } from './sign_message.ts';
 
 export interface HubSigningKey extends SigningKey {

@@ -2,9 +2,7 @@
 // base64url part of a JWS whose payload (the body) travels detached. Written
 // exactly as Mojaloop's SDK writes it (safe-stable-stringify: keys sorted, no
 // spaces); read strictly, since nothing in it is trusted until verified.
-import { decodeCanonicalBase64url } from '../support/base64.ts';
-import { parseStrictJson } from '../support/json_members.ts';
-import { err, ok, type Result } from '../support/result.ts';
+import { decodeCanonicalBase64url, parseStrictJson, err, ok, type Result } from '../support/index.ts';
 import { SIGNATURE_LIMITS } from './limits.ts';
 
 export interface SignatureParts {

@@ -19,12 +19,10 @@
 // present, the protected header.
 import type { KeyObject } from 'node:crypto';
 import { errors as joseErrors, flattenedVerify } from 'jose';
-import { checkBodyShape } from '../fspiop/body_validation.ts';
-import { fail, type Failure } from '../fspiop/errors.ts';
+import { checkBodyShape, fail, type Failure } from '../fspiop/index.ts';
 import { sdkStableJson } from '../ilp/index.ts';
-import { ok, type Err, type Ok } from '../support/result.ts';
+import { ok, type Err, type Ok, decodeCanonicalBase64url } from '../support/index.ts';
 import { isSigningAlg, signingAlgOf, type SigningAlg } from '../participants/index.ts';
-import { decodeCanonicalBase64url } from '../support/base64.ts';
 import { decodeProtectedHeader, parseSignatureHeader, type SignatureParts } from './signature_header.ts';
 
 /** The protected header members Interlock binds to the request. */

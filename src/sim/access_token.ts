@@ -6,10 +6,10 @@
 // before it expires; one request at a time however many callers wait.
 import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { PARTICIPANT_TOKEN_PATH } from '../edge/gateway/token_endpoint.ts';
+import { PARTICIPANT_TOKEN_PATH } from '../edge/index.ts';
 import { participantClientId } from '../identity/index.ts';
-import { TLS_POLICY } from '../support/tls_policy.ts';
-import type { Clock } from '../support/clock.ts';
+import { TLS_POLICY } from '../support/index.ts';
+import type { Clock } from '../support/index.ts';
 import type { DfspTls } from './types.ts';
 
 /** A token is replaced this long before it expires (a request must not carry one that dies on the way). */

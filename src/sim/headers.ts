@@ -2,8 +2,8 @@
 // FSPIOP-URI and FSPIOP-HTTP-Method are set on every request, so that the
 // message can be signed (JWS covers them) without changing its headers.
 import assert from 'node:assert/strict';
-import { formatImfFixdate } from '../fspiop/headers.ts';
-import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
+import { formatImfFixdate } from '../fspiop/index.ts';
+import type { FspiopMethod, FspiopResource } from '../fspiop/index.ts';
 
 /** The content version the simulator writes and asks for. */
 export const SIM_CONTENT_VERSION = '1.1';

@@ -4,9 +4,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { signMessage, type SigningKey } from '../signature/index.ts';
-import type { FspiopMethod, FspiopResource } from '../fspiop/resources.ts';
-import type { Clock } from '../support/clock.ts';
-import { describeFailure, outboundAgentOptions, sendRequest } from '../support/http_client.ts';
+import type { FspiopMethod, FspiopResource } from '../fspiop/index.ts';
+import type { Clock } from '../support/index.ts';
+import { describeFailure, outboundAgentOptions, sendRequest } from '../support/index.ts';
 import { createAccessTokenSource } from './access_token.ts';
 import { dfspHeaders } from './headers.ts';
 import type { SimLimits } from './limits.ts';

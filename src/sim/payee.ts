@@ -4,9 +4,8 @@
 // ILP packet and the DFSP's secret, and a prepare whose condition it does not
 // match (terms this DFSP never issued, or altered) is refused, not guessed at.
 import { conditionMatches, fulfilmentOf, quoteResponseIlp } from '../ilp/index.ts';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
-import { err, ok, type Result } from '../support/result.ts';
+import type { Clock, Logger } from '../support/index.ts';
+import { err, ok, type Result } from '../support/index.ts';
 import type { HubRequest } from './hub_client.ts';
 import type { SimLimits } from './limits.ts';
 import type { Arrival } from './server.ts';

@@ -3,8 +3,8 @@
 // callback, its error callback, the hub's synchronous refusal, or a deadline.
 import { randomUUID } from 'node:crypto';
 import { conditionMatches } from '../ilp/index.ts';
-import type { OperationKey } from '../fspiop/resources.ts';
-import type { Clock } from '../support/clock.ts';
+import type { OperationKey } from '../fspiop/index.ts';
+import type { Clock } from '../support/index.ts';
 import type { HubAnswer, HubRequest } from './hub_client.ts';
 import type { SimLimits } from './limits.ts';
 import { fspiopErrorOf, type Pending } from './pending.ts';

@@ -6,16 +6,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from '../support/tls_policy.ts';
+import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY, err, ok, type Result } from '../support/index.ts';
 import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
-import { validateBody } from '../fspiop/body_validation.ts';
-import { errorInformation, httpStatusOf, type Failure } from '../fspiop/errors.ts';
-import { validateRequestHeaders } from '../fspiop/headers.ts';
-import { resolveOperation, type ResolvedOperation } from '../fspiop/resources.ts';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
-import { err, ok, type Result } from '../support/result.ts';
+import { validateBody, errorInformation, httpStatusOf, type Failure, validateRequestHeaders, resolveOperation, type ResolvedOperation } from '../fspiop/index.ts';
+import type { Clock, Logger } from '../support/index.ts';
 import type { SimLimits } from './limits.ts';
 import type { DfspTls } from './types.ts';
 

@@ -3,9 +3,8 @@
 // drives lookups, quotes and transfers as a payer. For the demo, the tests and
 // the benchmark; one per participant name, in the hub's process or its own.
 import type { Server } from 'node:http';
-import type { ResolvedOperation } from '../fspiop/resources.ts';
-import { isLoopbackHost } from '../support/loopback.ts';
-import { systemClock } from '../support/clock.ts';
+import type { ResolvedOperation } from '../fspiop/index.ts';
+import { isLoopbackHost, systemClock } from '../support/index.ts';
 import { createHubClient, type HubRequest } from './hub_client.ts';
 import { assertSimLimits, DEFAULT_SIM_LIMITS, type SimLimits } from './limits.ts';
 import { createPayee } from './payee.ts';

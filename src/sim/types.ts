@@ -1,8 +1,7 @@
 // What a simulated DFSP is made of and what it reports, shared by its parts.
 import type { KeyObject } from 'node:crypto';
 import type { SigningKey } from '../signature/index.ts';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Clock, Logger } from '../support/index.ts';
 import type { SimLimits } from './limits.ts';
 
 /** A party the simulated DFSP serves (as payee) or pays from (as payer). */

@@ -17,7 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely, Transaction } from 'kysely';
 import type { Engine } from './engine.ts';
-import type { Result } from '../support/result.ts';
+import type { Result } from '../support/index.ts';
 import { createGroupCommitter, type GroupCommitter } from './group_commit.ts';
 
 export const TRANSACTION_ATTEMPTS_MAX = 3;

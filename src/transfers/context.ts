@@ -1,10 +1,9 @@
 // What every step of the transfer path works with: the service's
 // dependencies, and the one request being handled inside its transaction.
-import type { OutboundMessage } from '../delivery/message.ts';
-import type { Failure } from '../fspiop/errors.ts';
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { OutboundMessage } from '../delivery/index.ts';
+import type { Failure, Inbound } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
-import type { Clock } from '../support/clock.ts';
+import type { Clock } from '../support/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 
 export interface TransferLimits {

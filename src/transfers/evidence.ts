@@ -6,7 +6,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { Generated } from 'kysely';
 import type { VerificationKey } from '../signature/index.ts';
 import { verifySignature } from '../signature/index.ts';
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { Inbound } from '../fspiop/index.ts';
 import type { Db } from '../storage/index.ts';
 import { transferTables } from './tables.ts';
 

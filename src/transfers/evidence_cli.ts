@@ -6,8 +6,7 @@ import type { Config } from '../config/index.ts';
 import { createSigningKeyRegistry } from '../participants/index.ts';
 import { openStorage, redactStorageUrl } from '../storage/index.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
-import { systemClock } from '../support/clock.ts';
-import { isCorrelationId } from '../support/ids.ts';
+import { systemClock, isCorrelationId } from '../support/index.ts';
 import { verifyEvidence } from './evidence.ts';
 
 export async function runEvidenceCommand(transferId: string, config: Config, asJson: boolean, write: (text: string) => void = (text) => { process.stdout.write(text); }): Promise<number> {

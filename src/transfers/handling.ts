@@ -2,7 +2,7 @@
 // lock, moving it along the state machine, the state body the hub sends, the
 // refusal that touches no transfer, and the abort of a reserved transfer.
 import assert from 'node:assert/strict';
-import type { ErrorCode, Failure } from '../fspiop/errors.ts';
+import type { ErrorCode, Failure } from '../fspiop/index.ts';
 import { abortTransfer, type Tx } from '../ledger/index.ts';
 import { findParticipant } from '../participants/index.ts';
 import { forUpdate, type Engine } from '../storage/index.ts';

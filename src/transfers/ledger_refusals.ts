@@ -1,8 +1,8 @@
 // Where a ledger refusal becomes an FSPIOP error: one table over every kind
 // the ledger has, so the compiler proves each one has its code. The transfer
 // path and the admin API's funds and limits routes both answer through it.
-import { err, type Result } from '../support/result.ts';
-import type { ErrorCode, Failure, FspiopResult } from '../fspiop/errors.ts';
+import { err, type Result } from '../support/index.ts';
+import type { ErrorCode, Failure, FspiopResult } from '../fspiop/index.ts';
 import type { LedgerError, LedgerErrorKind } from '../ledger/index.ts';
 
 const FSPIOP_CODE_OF: Readonly<Record<LedgerErrorKind, ErrorCode>> = {

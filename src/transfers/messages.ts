@@ -1,8 +1,7 @@
 // The callbacks a transfer causes, as outbox messages.
-import type { OutboundMessage } from '../delivery/message.ts';
-import { errorInformation, type Failure } from '../fspiop/errors.ts';
-import { forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/inbound.ts';
-import { canonicalJson } from '../support/canonical_json.ts';
+import type { OutboundMessage } from '../delivery/index.ts';
+import { errorInformation, type Failure, forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/index.ts';
+import { canonicalJson } from '../support/index.ts';
 
 /** An FSPIOP DateTime for epoch milliseconds (UTC, three fraction digits). */
 export function completedTimestamp(ms: number): string {

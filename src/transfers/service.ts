@@ -4,7 +4,7 @@
 // and signatures) has already run; what reaches here is well-formed but not
 // yet trusted in meaning. Prepare, fulfil and abort are ordered lists of
 // steps (prepare/, fulfil/, abort/); query and the expiry sweep are here.
-import type { Inbound } from '../fspiop/inbound.ts';
+import type { Inbound } from '../fspiop/index.ts';
 import { forUpdateSkipLocked, runTransaction } from '../storage/index.ts';
 import { abort } from './abort/index.ts';
 import { DEFAULT_TRANSFER_LIMITS, type ErrorBody, type FulfilBody, type PrepareBody, type TransferContext, type TransferDeps, type TransferOutcome } from './context.ts';

@@ -4,10 +4,9 @@
 // monitors cannot audit them). A checkpoint is read strictly, so that one tree
 // head has one text: a size with a sign, leading zeros or spaces is refused.
 import assert from 'node:assert/strict';
-import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
+import { decodeCanonicalBase64, encodeBase64, err, ok, type Result } from '../support/index.ts';
 import { HASH_BYTES, type Hash } from './merkle.ts';
 import type { NoteSigner, NoteVerifier } from './note_key.ts';
-import { err, ok, type Result } from '../support/result.ts';
 import type { Outcome } from './outcome.ts';
 import { noteTextProblem, openNote, signNote, type NoteProblem, type OpenedNote } from './signed_note.ts';
 import { isTreeSize, TREE_SIZE_MAX } from './tree_size.ts';

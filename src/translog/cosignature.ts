@@ -11,7 +11,7 @@
 // note signature.
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
-import type { Clock } from '../support/clock.ts';
+import type { Clock } from '../support/index.ts';
 import { parseCheckpoint } from './checkpoint.ts';
 import {
   ED25519_SIGNATURE_BYTES,
@@ -27,7 +27,7 @@ import {
   type NoteSigner,
   type NoteVerifier,
 } from './note_key.ts';
-import { err, ok } from '../support/result.ts';
+import { err, ok } from '../support/index.ts';
 import type { Outcome } from './outcome.ts';
 
 /** Signature type of timestamped Ed25519 cosignatures. */

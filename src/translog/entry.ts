@@ -13,9 +13,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
-import { canonicalJson } from '../support/canonical_json.ts';
+import { canonicalJson, err, ok } from '../support/index.ts';
 import { ENTRY_BYTES_MAX, ENTRY_IDENTIFIER_LENGTH_MAX, PERSONAL_DATA_SALT_BYTES_MIN } from './limits.ts';
-import { err, ok } from '../support/result.ts';
 import type { Outcome } from './outcome.ts';
 
 /** Every employee action, and every security event (refused certificate, bad signature, denied authorization, risk decision). */

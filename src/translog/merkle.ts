@@ -10,7 +10,7 @@
 // both for a synchronous source, such as an in-memory array of leaf hashes.
 import assert from 'node:assert/strict';
 import { createHash, hash } from 'node:crypto';
-import { err } from '../support/result.ts';
+import { err } from '../support/index.ts';
 import { ACCEPTED, type Verdict } from './outcome.ts';
 import { proofShape, type LeafRange } from './proof_shape.ts';
 import { bitLength, half, isOdd, isPowerOfTwo, isTreeSize, powerOfTwoAtLeast } from './tree_size.ts';

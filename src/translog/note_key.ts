@@ -4,8 +4,7 @@
 // on node:crypto KeyObjects. Private keys never leave their KeyObject.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
-import { err, ok } from '../support/result.ts';
+import { decodeCanonicalBase64, encodeBase64, err, ok } from '../support/index.ts';
 import type { Outcome } from './outcome.ts';
 
 /** Signature type of plain Ed25519 note signatures (the log's checkpoint signature). */

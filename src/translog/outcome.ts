@@ -2,7 +2,7 @@
 // does not verify, a note that does not parse, a checkpoint from the wrong
 // log. Their error is the reason, for the operator or auditor reading it; it
 // never carries secrets.
-import { ok, type Result } from '../support/result.ts';
+import { ok, type Result } from '../support/index.ts';
 
 export type Outcome<T> = Result<T, string>;
 

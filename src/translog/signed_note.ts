@@ -9,8 +9,7 @@
 // not exactly the format is rejected before a signature is looked at,
 // including a key that signs twice.
 import assert from 'node:assert/strict';
-import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
-import { err, ok, type Err, type Result } from '../support/result.ts';
+import { decodeCanonicalBase64, encodeBase64, err, ok, type Err, type Result } from '../support/index.ts';
 import { NOTE_BYTES_MAX, NOTE_SIGNATURES_MAX } from './limits.ts';
 import { isKeyName, type NoteSigner, type NoteVerifier } from './note_key.ts';
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { emptyTreeHash, foldRight, HASH_BYTES, hashesEqual, nodeHash, rangeNodeIds, subtreeProofPlan, proofFromPlan, verifyInclusion } from './merkle.ts';
 import type { Hash, NodeHashSource } from './merkle.ts';
-import { err } from '../support/result.ts';
+import { err } from '../support/index.ts';
 import { ACCEPTED, type Verdict } from './outcome.ts';
 import { isSubtree, proofShape } from './proof_shape.ts';
 import { isTreeSize } from './tree_size.ts';

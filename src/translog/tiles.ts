@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { HASH_BYTES, foldRight, nodesFromLeaves } from './merkle.ts';
 import type { Hash, LeafHashSource, NodeHashSource } from './merkle.ts';
-import { err, ok } from '../support/result.ts';
+import { err, ok } from '../support/index.ts';
 import type { Outcome } from './outcome.ts';
 import { isPowerOfTwo, isTreeSize, TREE_SIZE_MAX } from './tree_size.ts';
 import { ENTRY_BYTES_MAX } from './limits.ts';

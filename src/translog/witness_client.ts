@@ -2,7 +2,7 @@
 // and what its answer means. A cosignature counts only if it verifies under
 // the witness key the hub pinned; anything else in the answer is ignored, as
 // tlog-witness asks.
-import { err, ok, type Result } from '../support/result.ts';
+import { err, ok, type Result } from '../support/index.ts';
 import { WITNESS_REQUEST_TIMEOUT_MS, WITNESS_RESPONSE_BYTES_MAX } from './limits.ts';
 import type { NoteVerifier } from './note_key.ts';
 import { openNote, parseNote, type NoteSignature } from './signed_note.ts';

@@ -4,10 +4,9 @@
 // text/x.tlog.size) and the 200 body (cosignature lines). Read strictly: a
 // witness answers a body that is not exactly this with 400.
 import assert from 'node:assert/strict';
-import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
+import { decodeCanonicalBase64, encodeBase64, err, ok } from '../support/index.ts';
 import { WITNESS_PROOF_LINES_MAX, WITNESS_REQUEST_BYTES_MAX } from './limits.ts';
 import { HASH_BYTES, type Hash } from './merkle.ts';
-import { err, ok } from '../support/result.ts';
 import type { Outcome } from './outcome.ts';
 import { isTreeSize } from './tree_size.ts';
 

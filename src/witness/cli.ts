@@ -4,8 +4,7 @@
 import { parseArgs } from 'node:util';
 import { KEEPS_RUNNING, loadOrCreateEd25519Key, logVerifier, UsageError, type AuditCliOutput } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
-import { systemClock } from '../support/clock.ts';
-import { createLogger } from '../support/logger.ts';
+import { systemClock, createLogger } from '../support/index.ts';
 import type { NoteVerifier } from '../translog/index.ts';
 import { createWitnessServer } from './witness_server.ts';
 

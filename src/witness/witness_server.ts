@@ -9,8 +9,7 @@
 // it atomic), and the state is on disk before the cosignature leaves.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import type { Clock } from '../support/clock.ts';
-import type { Logger } from '../support/logger.ts';
+import type { Clock, Logger } from '../support/index.ts';
 import { ADD_CHECKPOINT_PATH, cosignatureVerifierKey, createCosigner, formatNote, formatSizeBody, type Hash, hashesEqual, type NoteSigner, type NoteVerifier, openNote, parseAddCheckpointRequest, parseCheckpoint, parseNote, signText, TLOG_SIZE_CONTENT_TYPE, verifyConsistency, WITNESS_REQUEST_BYTES_MAX } from '../translog/index.ts';
 import { WITNESS_SERVER_REQUEST_TIMEOUT_MS } from './limits.ts';
 import { readWitnessState, writeWitnessState, type WitnessedLog } from './witness_state.ts';

@@ -7,7 +7,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { decodeCanonicalBase64, encodeBase64 } from '../support/base64.ts';
+import { decodeCanonicalBase64, encodeBase64 } from '../support/index.ts';
 import { type Hash, HASH_BYTES, isTreeSize } from '../translog/index.ts';
 
 export interface WitnessedLog {

@@ -22,9 +22,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ACCESS_TOKEN_AGE_S_MAX, BEARER_TOKEN_LENGTH_MAX, FSPIOP_API_AUDIENCE, IAM_SIGNING_ALG, participantClientId, TOKEN_CLOCK_TOLERANCE_S, type ParticipantTokenTrust } from '../../identity/index.ts';
-import type { Clock } from '../../support/clock.ts';
-import { err, ok, type Result } from '../../support/result.ts';
-import { scopeOf, type FspiopApi } from '../../fspiop/apis.ts';
+import type { Clock } from '../../support/index.ts';
+import { err, ok, type Result } from '../../support/index.ts';
+import { scopeOf, type FspiopApi } from '../../fspiop/index.ts';
 import type { GatewayRefusal } from './refusal.ts';
 import type { AccessTokenMode } from '../../config/index.ts';
 

@@ -10,9 +10,9 @@
 // with no roles is refused altogether). An operation both parties may call
 // (role 'either': GET /quotes/{ID}, GET /transfers/{ID}) passes with any role
 // of its API.
-import type { OperationKey } from '../../fspiop/resources.ts';
-import { API_ROLES, FSPIOP_APIS, OPERATION_USES, scopeOf, type ApiRole, type FspiopApi } from '../../fspiop/apis.ts';
-import { err, ok, type Result } from '../../support/result.ts';
+import type { OperationKey } from '../../fspiop/index.ts';
+import { API_ROLES, FSPIOP_APIS, OPERATION_USES, scopeOf, type ApiRole, type FspiopApi } from '../../fspiop/index.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 import type { GatewayPolicyStore } from './policy_store.ts';
 import { createPolicyCache } from './policy_store_cache.ts';
 import type { GatewayRefusal } from './refusal.ts';

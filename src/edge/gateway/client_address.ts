@@ -24,7 +24,7 @@
 // ("::ffff:192.0.2.1") becomes IPv4 and IPv6 is canonical.
 import { BlockList } from 'node:net';
 import { TRUSTED_PROXIES_MAX } from '../../config/index.ts';
-import { normaliseAddress, parseCidrList, type AddressFamily, type NormalAddress } from '../../support/cidr.ts';
+import { normaliseAddress, parseCidrList, type AddressFamily, type NormalAddress } from '../../support/index.ts';
 
 /** X-Forwarded-For entries read at most: more trusted hops than this is a loop or an attack. */
 export const FORWARDED_HOPS_MAX = 16;

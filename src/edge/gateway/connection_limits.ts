@@ -30,7 +30,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorInformation, type Failure } from '../../fspiop/errors.ts';
+import { errorInformation, type Failure } from '../../fspiop/index.ts';
 import type { SecurityEvents } from '../../audit/index.ts';
 import { connectionLimitsProblem, type ConnectionLimits } from '../../config/index.ts';
 

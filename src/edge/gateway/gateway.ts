@@ -15,14 +15,14 @@
 //
 // Each refusal carries the FSPIOP error the DFSP gets (which says nothing
 // internal) and the security event the hub records (which says why).
-import type { OperationKey } from '../../fspiop/resources.ts';
-import type { Clock } from '../../support/clock.ts';
+import type { OperationKey } from '../../fspiop/index.ts';
+import type { Clock } from '../../support/index.ts';
 import type { Db, Engine } from '../../storage/index.ts';
 import type { AccessTokenMode, ApiRateLimits, IpAllowlistMode, RateLimitOverrides } from '../../config/index.ts';
 import { createParticipantTokenCheck, type ParticipantTokenCheck } from './access_token.ts';
 import type { ParticipantTokenTrust } from '../../identity/index.ts';
 import { loadApiPermissions, type ApiPermissionsCheck } from './api_permissions.ts';
-import { OPERATION_USES } from '../../fspiop/apis.ts';
+import { OPERATION_USES } from '../../fspiop/index.ts';
 import { clientAddress, isTrustedPeer, trustedProxies, type TrustedProxies } from './client_address.ts';
 import { loadIpAllowlist, type IpAllowlistCheck } from './ip_allowlist.ts';
 import { createGatewayPolicyStore, type GatewayPolicy, type GatewayPolicyStore } from './policy_store.ts';

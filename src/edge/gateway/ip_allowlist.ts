@@ -26,8 +26,7 @@
 //   'enforce'          no entries: every request refused (allow-lists are mandatory)
 //   'when-configured'  no entries: no restriction (the list applies once it has entries)
 import { BlockList } from 'node:net';
-import { CIDR_TEXT_LENGTH_MAX, normaliseAddress, parseCidr, type Cidr } from '../../support/cidr.ts';
-import { err, ok, type Result } from '../../support/result.ts';
+import { CIDR_TEXT_LENGTH_MAX, normaliseAddress, parseCidr, type Cidr, err, ok, type Result } from '../../support/index.ts';
 import type { ClientAddress } from './client_address.ts';
 import type { GatewayPolicyStore, IpAllowlistLists } from './policy_store.ts';
 import { createPolicyCache } from './policy_store_cache.ts';

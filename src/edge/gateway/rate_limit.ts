@@ -18,9 +18,9 @@
 // least recently used bucket is dropped (normally a full one: participants are
 // few and the cap is far above them, so a partly empty bucket dropped early
 // would only give an idle participant a fresh burst).
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import { rateLimitProblem, type ApiRateLimits, type RateLimit, type RateLimitOverrides } from '../../config/index.ts';
-import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/apis.ts';
+import { FSPIOP_APIS, type FspiopApi } from '../../fspiop/index.ts';
 import type { GatewayRefusal } from './refusal.ts';
 
 export interface RateLimiterConfig {

@@ -2,7 +2,7 @@
 // and HTTP status the DFSP gets (which reveal nothing internal), any headers
 // the answer needs (Retry-After, WWW-Authenticate), and the security event the
 // hub records (which may say more, never a secret).
-import type { Failure } from '../../fspiop/errors.ts';
+import type { Failure } from '../../fspiop/index.ts';
 import type { SecurityEventKind } from '../../audit/index.ts';
 
 export interface GatewayRefusal {

@@ -10,12 +10,12 @@
 //     as client certificate, DFSP servers verified against the scheme CA).
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import { revokedSerialsOf } from '../../pki/index.ts';
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import type { SecurityEvents } from '../../audit/index.ts';
 import { clientCertificateRefusal, refusalTrustOf } from './client_certificate_refusal.ts';
 import type { HubTlsCredentials } from './hub_credentials.ts';
 import { createPeerRegistry, type PeerIdentity } from './peer_identity.ts';
-import { TLS_POLICY } from '../../support/tls_policy.ts';
+import { TLS_POLICY } from '../../support/index.ts';
 
 /**
  * The listener asks for a client certificate and OpenSSL verifies it (CA, validity, CRL), but the

@@ -6,8 +6,7 @@
 import { initCa, loadCa, createPkiService, type PkiService } from '../../pki/index.ts';
 import type { Config } from '../../config/index.ts';
 import type { Db, Engine } from '../../storage/index.ts';
-import type { Clock } from '../../support/clock.ts';
-import type { Logger } from '../../support/logger.ts';
+import type { Clock, Logger } from '../../support/index.ts';
 import type { SecurityEvents } from '../../audit/index.ts';
 import { ensureHubTlsCredentials, type HubTlsCredentials } from './hub_credentials.ts';
 import { createMutualTls, type MutualTls } from './mtls.ts';

@@ -8,10 +8,10 @@
 //   POST /changeRequests/{id}/reject       {reason}
 //   POST /changeRequests/{id}/cancel       {reason?}  its maker withdraws it
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import { access, actorOf } from '../access.ts';
 import { recordOrRefuse, type AdminAuditEvent, type AdminAuditSink } from '../audit_events.ts';
-import { sendFailure, sendResult } from '../../fspiop/replies.ts';
+import { sendFailure, sendResult } from '../../fspiop/index.ts';
 import type { Executions } from './executor.ts';
 import { changeRequestView, type ChangeRequest, type ChangeRequests } from './service.ts';
 import { CHANGE_REQUEST_STATES, type ChangeRequestState } from './states.ts';

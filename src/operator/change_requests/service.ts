@@ -21,10 +21,9 @@
 //     transaction, last: if the entry cannot be appended, the step is not
 //     taken (the caller gets the error, which the admin API answers 503).
 import { randomUUID } from 'node:crypto';
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok, type Ok } from '../../support/result.ts';
-import { canonicalHash, canonicalJson } from '../../support/canonical_json.ts';
-import type { Clock } from '../../support/clock.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok, type Ok, canonicalHash, canonicalJson } from '../../support/index.ts';
+import type { Clock } from '../../support/index.ts';
 import { forUpdate, runRefusable, runTransaction, type Db, type Engine } from '../../storage/index.ts';
 import { actorOf, recordInTransactionOrFail, type AdminAuditEvent, type AdminAuditSink, type AuditActor, type AuditTransaction } from '../audit_events.ts';
 import { decide, type Principal } from '../rbac/authorize.ts';

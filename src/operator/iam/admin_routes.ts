@@ -13,10 +13,10 @@
 //   POST   /clients                            {clientId, displayName, jwks} (public keys: private_key_jwt)
 //   PUT    /clients/{clientId}                 {isActive}
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import { access } from '../access.ts';
 import { heldPrivileges } from '../rbac/authorize.ts';
-import { sendFailure, sendResult } from '../../fspiop/replies.ts';
+import { sendFailure, sendResult } from '../../fspiop/index.ts';
 import { clientView, type ClientStore } from './clients.ts';
 import { operatorView, type OperatorStore } from './operators.ts';
 

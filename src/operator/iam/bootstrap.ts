@@ -13,8 +13,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { JWK } from 'jose';
-import type { Clock } from '../../support/clock.ts';
-import type { Logger } from '../../support/logger.ts';
+import type { Clock, Logger } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import type { Principal } from '../rbac/authorize.ts';
 import type { StoredRequest } from '../change_requests/service.ts';

@@ -8,12 +8,12 @@
 // its scheme TLS certificate (RFC 8705 tls_client_auth: the certificate's
 // urn:mojaloop:fspid SAN must name the same fspId) and gets access tokens
 // bound to that certificate. Deactivating the participant ends its client.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
 import { fspIdOfClientId, IAM_SIGNING_ALG, PARTICIPANT_CLIENT_PREFIX, participantClientId } from '../../identity/index.ts';
-import { ok } from '../../support/result.ts';
-import { fspIdUri } from '../../pki/identity.ts';
-import { findActiveFsp } from '../../participants/lookup.ts';
-import type { Clock } from '../../support/clock.ts';
+import { ok } from '../../support/index.ts';
+import { fspIdUri } from '../../pki/index.ts';
+import { findActiveFsp } from '../../participants/index.ts';
+import type { Clock } from '../../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import type { IamClient } from './tables.ts';
 

@@ -7,8 +7,7 @@
 import { createLocalJWKSet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
 import { IAM_SIGNING_ALG, type ParticipantTokenTrust } from '../../identity/index.ts';
-import type { Clock } from '../../support/clock.ts';
-import type { Logger } from '../../support/logger.ts';
+import type { Clock, Logger } from '../../support/index.ts';
 import type { Db, Engine } from '../../storage/index.ts';
 import type { AdminAuditSink, AuditResult } from '../audit_events.ts';
 import type { Grant } from '../rbac/authorize.ts';

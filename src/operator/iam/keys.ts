@@ -12,7 +12,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { IAM_SIGNING_ALG } from '../../identity/index.ts';
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import { inMemorySecretBox, sealStoredSecrets, type SealedAtRest, type SecretBox } from './secret_box.ts';
 

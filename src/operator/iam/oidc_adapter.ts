@@ -13,7 +13,7 @@
 // sealed for its row. A database reader can neither present what it reads nor
 // compute the row of a value it has; a payload moved to another row does not
 // open there, and is then as absent.
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import { SecretBoxError, type SecretBox } from './secret_box.ts';
 

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
-import { PARTICIPANT_TOKEN_PATH, type TokenRequestHandler } from '../../edge/gateway/token_endpoint.ts';
+import { PARTICIPANT_TOKEN_PATH, type TokenRequestHandler } from '../../edge/index.ts';
 import { access } from '../access.ts';
 import { markParticipantTokenRequest, OIDC_PATH } from './authorization_server.ts';
 import type { Iam } from './iam.ts';

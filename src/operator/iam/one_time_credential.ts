@@ -8,8 +8,8 @@
 // The file goes when the operator replaces the credential at sign-in.
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../support/logger.ts';
-import { writeNewKeyFile } from '../../support/key_file.ts';
+import type { Logger } from '../../support/index.ts';
+import { writeNewKeyFile } from '../../support/index.ts';
 import { isUsername } from './operators.ts';
 
 export interface OneTimeCredentialDelivery {

@@ -6,9 +6,9 @@
 // here for the audit events. The TOTP secret is stored sealed (secret_box.ts)
 // for its operator's row, and opened only to check a code.
 import { randomUUID } from 'node:crypto';
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { err, ok, type Result } from '../../support/result.ts';
-import type { Clock } from '../../support/clock.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { err, ok, type Result } from '../../support/index.ts';
+import type { Clock } from '../../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import { LOCKOUT_FAILURES_MAX, LOCKOUT_MS } from './limits.ts';
 import { dummyVerify, hashPassword, oneTimePassword, passwordProblem, verifyPassword } from './password.ts';

@@ -5,8 +5,8 @@
 // Grants are read from the database on every request, so a revoked role or a
 // deactivated operator loses access at once, not when the token expires.
 import type { JWTPayload } from 'jose';
-import type { Clock } from '../../support/clock.ts';
-import { err, ok, type Result } from '../../support/result.ts';
+import type { Clock } from '../../support/index.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import type { Grant, Principal } from '../rbac/authorize.ts';
 import type { RbacStore } from '../rbac/store.ts';

@@ -22,8 +22,7 @@
 // (NIST SP 800-38D: 2^32).
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { decodeCanonicalBase64url } from '../../support/base64.ts';
-import { KeyFileError, isMissingKeyFile, readOwnerOnlyKeyFile, writeNewKeyFile } from '../../support/key_file.ts';
+import { decodeCanonicalBase64url, KeyFileError, isMissingKeyFile, readOwnerOnlyKeyFile, writeNewKeyFile } from '../../support/index.ts';
 
 /** The file the hub makes in its data directory when no key file is configured. */
 export const IAM_SECRETS_KEY_FILE_NAME = 'iam_secrets.key';

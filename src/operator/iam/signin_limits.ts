@@ -2,7 +2,7 @@
 // (so that every hub process on one database counts together). This stops a
 // source from spraying one password over many usernames, which the
 // per-operator lock-out alone would not notice.
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import { SIGNIN_ATTEMPTS_PER_SOURCE_MAX, SIGNIN_WINDOW_MS } from './limits.ts';
 

@@ -13,7 +13,7 @@
 // attacker nothing; the audit event says which it was.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Interaction } from 'oidc-provider';
-import type { Clock } from '../../support/clock.ts';
+import type { Clock } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import { access } from '../access.ts';
 import { recordOrRefuse, type AdminAuditSink, type AuditActor } from '../audit_events.ts';

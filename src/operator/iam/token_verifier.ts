@@ -6,7 +6,7 @@
 // which trusted issuer's keys and rules apply; the verification then checks it.
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ACCESS_TOKEN_AGE_S_MAX, TOKEN_CLOCK_TOLERANCE_S } from '../../identity/index.ts';
-import { err, ok, type Result } from '../../support/result.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 
 export interface TrustedIssuer {
   /** 'local' for the hub's own authorization server; the configured name of an external one. */

@@ -2,7 +2,7 @@
 // this participant? Grants may be scoped to one participant; a privilege
 // caught in a broken separation-of-duties exclusion is refused even though a
 // role grants it (deny wins).
-import { err, ok, type Result } from '../../support/result.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 import type { Privilege } from './privileges.ts';
 import { violatedExclusions, type Exclusion } from './sod.ts';
 

@@ -14,13 +14,12 @@
 //   GET  /approvalPolicies                     approvals needed and time allowed, per function
 //   PUT  /approvalPolicies/{function}          {approvalsRequired, pendingMsMax}
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import { fail, type FspiopResult, sendFailure, sendResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import { access } from '../access.ts';
 import type { ChangeRequests } from '../change_requests/service.ts';
 import type { ClientStore } from '../iam/clients.ts';
 import type { OperatorStore } from '../iam/operators.ts';
-import { sendFailure, sendResult } from '../../fspiop/replies.ts';
 import { OWN_GRANT_REFUSAL } from '../change_requests/subjects.ts';
 import { CHANGE_FUNCTIONS, PRIVILEGES, type ChangeFunction } from './privileges.ts';
 import type { PrincipalKind, RbacStore } from './store.ts';

@@ -2,10 +2,9 @@
 // change that could let one principal hold two excluded privileges is refused
 // here (grant and definition time); authorize.ts refuses again at request
 // time, which also covers an exclusion added after the grants.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
-import type { Clock } from '../../support/clock.ts';
-import { isParticipantName } from '../../support/ids.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok, isParticipantName } from '../../support/index.ts';
+import type { Clock } from '../../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import type { Grant } from './authorize.ts';
 import { BOOTSTRAP_ROLE, DEFAULT_ROLES, moneyApprovalsIn, type RoleDefinition } from './default_roles.ts';

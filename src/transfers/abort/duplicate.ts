@@ -1,6 +1,6 @@
 // Step 2: the duplicate check. The same error again gets the transfer's state
 // resent to the payee; a different one after the first is 3106.
-import { err, ok, type Result } from '../../support/result.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 import type { TransferOutcome } from '../context.ts';
 import { failure, refuse, stateBody } from '../handling.ts';
 import { hubTransferState } from '../messages.ts';

@@ -4,8 +4,8 @@
 //   the payee's transfer → duplicate check → still reserved → release and forward
 //
 // Steps 1 and 3 refuse without touching the transfer.
-import type { Inbound } from '../../fspiop/inbound.ts';
-import { canonicalHash } from '../../support/canonical_json.ts';
+import type { Inbound } from '../../fspiop/index.ts';
+import { canonicalHash } from '../../support/index.ts';
 import { runTransaction } from '../../storage/index.ts';
 import type { ErrorBody, TransferContext, TransferOutcome } from '../context.ts';
 import { recordEvidence } from '../evidence.ts';

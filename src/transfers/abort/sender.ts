@@ -1,7 +1,7 @@
 // Step 1: the transfer exists and the sender is its payee; to anyone else the
 // transfer does not exist.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import { loadTransfer } from '../handling.ts';
 import type { Transfer } from '../tables.ts';
 import type { AbortRun } from './run.ts';

@@ -1,6 +1,6 @@
 // Step 3: only a RESERVED transfer can be declined.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import { externalState } from '../states.ts';
 import type { Transfer } from '../tables.ts';
 

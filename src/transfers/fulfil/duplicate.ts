@@ -4,7 +4,7 @@ import type { TransferOutcome } from '../context.ts';
 import { failure, refuse, stateBody } from '../handling.ts';
 import { hubTransferState } from '../messages.ts';
 import type { Transfer } from '../tables.ts';
-import { err, ok, type Result } from '../../support/result.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 import type { FulfilRun } from './run.ts';
 
 /** Ok when no fulfil was received yet; otherwise the answer the repeat got. */

@@ -2,7 +2,7 @@
 // SHA-256(fulfilment) is the agreed condition. Either failure aborts the
 // reserved transfer and tells both sides.
 import { conditionMatches } from '../../ilp/index.ts';
-import { err, ok, type Result } from '../../support/result.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 import type { TransferOutcome } from '../context.ts';
 import { abortReserved, failure } from '../handling.ts';
 import type { Transfer } from '../tables.ts';

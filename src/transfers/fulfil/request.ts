@@ -1,8 +1,8 @@
 // Step 3: what the payee asks for, and whether the transfer can still take
 // it: COMMITTED, or RESERVED from API version 1.1 on, of a transfer that is
 // still RESERVED. Refused without touching the transfer.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import { externalState } from '../states.ts';
 import type { Transfer } from '../tables.ts';
 import type { FulfilRun } from './run.ts';

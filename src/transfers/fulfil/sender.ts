@@ -2,8 +2,8 @@
 // is refused without touching the transfer (central-ledger aborts it, which
 // would let anyone abort anyone's transfer); to a stranger the transfer does
 // not exist.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import { loadTransfer } from '../handling.ts';
 import type { Transfer } from '../tables.ts';
 import type { FulfilRun } from './run.ts';

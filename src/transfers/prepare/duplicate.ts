@@ -1,7 +1,7 @@
 // Step 1: the duplicate check. The same id and content again gets the final
 // state resent (and is ignored while in progress); other content under a used
 // id, or the same id from another sender, is 3106.
-import { err, ok, type Result } from '../../support/result.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 import type { TransferOutcome } from '../context.ts';
 import { failure, loadTransfer, refuse, stateBody } from '../handling.ts';
 import { hubTransferState } from '../messages.ts';

@@ -1,7 +1,7 @@
 // Step 5: the expiration lies in the scheme's window: after now, and no
 // further away than liquidity may be locked for.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import type { PrepareRun, PrepareTerms } from './run.ts';
 
 export function checkExpiryWindow(p: PrepareRun, terms: PrepareTerms): FspiopResult<void> {

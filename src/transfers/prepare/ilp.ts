@@ -2,7 +2,7 @@
 // and its amount and destination (and for v4 its expiry and condition) must
 // be the transfer's, or the payee could be asked to fulfil other terms than
 // the payer is charged for. Checked against the terms parsed in step 3.
-import type { FspiopResult } from '../../fspiop/errors.ts';
+import type { FspiopResult } from '../../fspiop/index.ts';
 import { checkIlpPacket } from '../../ilp/index.ts';
 import type { PrepareRun, PrepareTerms } from './run.ts';
 

@@ -7,9 +7,8 @@
 //
 // Steps 2 and 3 refuse without a record. From step 4 on a refusal is kept as
 // an ABORTED_REJECTED transfer, so a repeat gets the same answer.
-import type { Inbound } from '../../fspiop/inbound.ts';
-import type { FspiopResult } from '../../fspiop/errors.ts';
-import { canonicalHash } from '../../support/canonical_json.ts';
+import type { Inbound, FspiopResult } from '../../fspiop/index.ts';
+import { canonicalHash } from '../../support/index.ts';
 import { runTransaction } from '../../storage/index.ts';
 import type { PrepareBody, TransferContext, TransferOutcome } from '../context.ts';
 import { recordEvidence } from '../evidence.ts';

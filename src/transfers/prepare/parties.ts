@@ -1,8 +1,8 @@
 // Step 4: both participants exist and are active, and they are two. From
 // this step on a refusal is recorded against the transfer.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
 import { findParticipant } from '../../participants/index.ts';
-import { ok } from '../../support/result.ts';
+import { ok } from '../../support/index.ts';
 import type { Parties, PrepareRun } from './run.ts';
 
 export async function checkParties(p: PrepareRun): Promise<FspiopResult<Parties>> {

@@ -1,8 +1,8 @@
 // Step 7: the payee can be reached: it has an endpoint for transfer
 // prepares (step 4 found it active).
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
 import { callbackEndpoint } from '../../participants/index.ts';
-import { ok } from '../../support/result.ts';
+import { ok } from '../../support/index.ts';
 import type { Parties, PrepareRun } from './run.ts';
 
 export async function checkPayeeReachable(p: PrepareRun, parties: Parties): Promise<FspiopResult<void>> {

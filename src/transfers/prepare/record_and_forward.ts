@@ -1,7 +1,7 @@
 // Step 10: record the transfer and forward the prepare to the payee, or, for
 // a refusal from step 4 on, record it as ABORTED_REJECTED and tell the payer,
 // so that a repeat of the prepare gets the same answer.
-import type { Failure } from '../../fspiop/errors.ts';
+import type { Failure } from '../../fspiop/index.ts';
 import type { TransferOutcome } from '../context.ts';
 import { forwardPrepare, hubTransferError } from '../messages.ts';
 import { transferTables, type TransfersTable } from '../tables.ts';

@@ -1,7 +1,7 @@
 // Step 9: reserve the amount on the payer's position, against its liquidity
 // (4001) and its net debit cap (4200); the ledger's refusal becomes an FSPIOP
 // error through the one table.
-import type { FspiopResult } from '../../fspiop/errors.ts';
+import type { FspiopResult } from '../../fspiop/index.ts';
 import { reserveTransfer } from '../../ledger/index.ts';
 import { asFspiopResult } from '../ledger_refusals.ts';
 import type { Parties, PrepareRun, PrepareTerms } from './run.ts';

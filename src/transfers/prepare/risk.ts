@@ -6,8 +6,8 @@
 // review (which would need a state before RESERVED, see states.ts). A
 // decision other than ALLOW will be a refusal recorded like the steps
 // before it.
-import type { FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import type { FspiopResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import type { Parties, PrepareRun, PrepareTerms } from './run.ts';
 
 export interface RiskDecision { readonly verdict: 'ALLOW' }

@@ -1,7 +1,7 @@
 // Step 2: the sender is the payer, and a named destination is the payee. A
 // mismatch stores nothing: no one may burn another's transferId.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
-import { ok } from '../../support/result.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import { ok } from '../../support/index.ts';
 import type { PrepareRun } from './run.ts';
 
 export function checkSender(p: PrepareRun): FspiopResult<void> {

@@ -1,11 +1,9 @@
 // Step 3: the request's own content, parsed once and strictly: an amount the
 // currency cannot carry, a date that is none, or a condition that is not 32
 // bytes is refused like a schema failure, without a record.
-import { fail, type FspiopResult } from '../../fspiop/errors.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
 import { parseCondition } from '../../ilp/index.ts';
-import { parseAmount } from '../../support/money.ts';
-import { ok } from '../../support/result.ts';
-import { parseDateTimeMs } from '../../support/timestamp.ts';
+import { parseAmount, ok, parseDateTimeMs } from '../../support/index.ts';
 import type { PrepareRun, PrepareTerms } from './run.ts';
 
 export function parseTerms(p: PrepareRun): FspiopResult<PrepareTerms> {

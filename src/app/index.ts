@@ -1,0 +1,3 @@
+// What src/app/ offers the rest of the hub; everything else in it is its own.
+export { completeAdminApi, createAdminIam } from './admin.ts';
+export type { AdminApi } from './admin.ts';

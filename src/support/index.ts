@@ -1,0 +1,27 @@
+// What src/support/ offers the rest of the hub; everything else in it is its own.
+export { systemClock } from './clock.ts';
+export type { Clock } from './clock.ts';
+export { ListenerPortError, reserveListenerPorts } from './listen_ports.ts';
+export type { ReservedPorts } from './listen_ports.ts';
+export { createLogger } from './logger.ts';
+export type { Logger } from './logger.ts';
+export { every } from './periodic.ts';
+export { decodeCanonicalBase64, decodeCanonicalBase64url, encodeBase64 } from './base64.ts';
+export { err, ok } from './result.ts';
+export type { Err, Ok, Result } from './result.ts';
+export { canonicalHash, canonicalJson } from './canonical_json.ts';
+export { isCorrelationId, isParticipantName } from './ids.ts';
+export { currencyScale, formatAmount, isSupportedCurrency, parseAmount } from './money.ts';
+export { parseDateTimeMs } from './timestamp.ts';
+export { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY } from './tls_policy.ts';
+export { describeFailure, outboundAgentOptions, sendRequest } from './http_client.ts';
+export type { OutboundFailure, OutboundResult } from './http_client.ts';
+export { isLoopbackHost } from './loopback.ts';
+export { KeyFileError, isMissingKeyFile, readOwnerOnlyKeyFile, readOwnerOnlyPrivateKey, writeNewKeyFile } from './key_file.ts';
+export { describeDuplicate, findDuplicateMemberOf, parseStrictJson } from './json_members.ts';
+export { localActorId } from './local_actor.ts';
+export { httpUrlProblem } from './urls.ts';
+export { CIDR_TEXT_LENGTH_MAX, normaliseAddress, parseCidr, parseCidrList } from './cidr.ts';
+export type { AddressFamily, Cidr, NormalAddress } from './cidr.ts';
+export { fetchTrusting } from './trusted_fetch.ts';
+export type { Fetch } from './trusted_fetch.ts';
