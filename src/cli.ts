@@ -274,16 +274,16 @@ async function commandOfItsOwn(argv: string[]): Promise<number | undefined> {
       return runAuditCommand(argv.slice(1), configOf(argv), undefined, new Map([['witness', runWitnessCommand]]));
     }
     case 'operator': {
-      const { runOperatorCommand } = await import('./app/credential_reset_cli.ts');
+      const { runOperatorCommand } = await import('./app/index.ts');
       return runOperatorCommand(argv.slice(1), configOf(argv));
     }
     // assess reads no configuration: it tests a hub from outside.
     case 'assess': {
-      const { runAssessCommand } = await import('./assess/cli.ts');
+      const { runAssessCommand } = await import('./assess/index.ts');
       return runAssessCommand(argv.slice(1));
     }
     case 'pki': {
-      const { runPkiCommand } = await import('./pki/cli.ts');
+      const { runPkiCommand } = await import('./pki/index.ts');
       return runPkiCommand(argv.slice(1), configOf(argv));
     }
     default:
@@ -305,7 +305,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help || command === 'help' ? 0 : EXIT_USAGE;
   }
   if (positionals[0] === 'evidence' && positionals.length === 2) {
-    const { runEvidenceCommand } = await import('./transfers/evidence_cli.ts');
+    const { runEvidenceCommand } = await import('./transfers/index.ts');
     return runEvidenceCommand(positionals[1] ?? '', configFrom(values.config), values.json);
   }
   return runCommand(command, values);

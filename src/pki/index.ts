@@ -20,3 +20,4 @@ export type { CertificateRecord, CertificateStatus } from './tables.ts';
 export { certificateView, type CertificateView } from './views.ts';
 export * as pkiLimits from './limits.ts';
 export { createTestPki } from './testing.ts';
+export { runPkiCommand } from './cli.ts';

@@ -3,3 +3,4 @@ export { TRANSFER_STATES, TRANSITIONS, externalState, canTransition, type Transf
 export type { Transfer } from './tables.ts';
 export { checkTransfersAgainstLedger } from './consistency.ts';
 export { ledgerFailure, asFspiopResult } from './ledger_refusals.ts';
+export { runEvidenceCommand } from './evidence_cli.ts';
