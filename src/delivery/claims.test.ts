@@ -284,11 +284,11 @@ describeOnEachEngine('delivery claims', (ctx) => {
   test('started: a message enqueued later is found by polling, or at once on wake()', async () => {
     const worker = newWorker({ limits: { ...LIMITS, pollIntervalMs: 60_000 } });
     worker.start();
-    // Due a millisecond after the worker's first look, whenever that look happens.
-    await runTransaction(ctx.storage.db, ctx.storage.engine, (tx) => enqueue(tx, message(1), clock.nowMs() + 1));
-    clock.advance(1);
-    await delay(50);
-    assert.equal(receiver.receipts.length, 0, 'the next poll is a minute away');
+    // The worker's first look is done and found nothing; the message is enqueued after it.
+    await until(() => worker.metrics().looks === 1);
+    await runTransaction(ctx.storage.db, ctx.storage.engine, (tx) => enqueue(tx, message(1), clock.nowMs()));
+    assert.equal(worker.metrics().looks, 1, 'the next poll is a minute away');
+    assert.equal(receiver.receipts.length, 0);
     worker.wake();
     await until(() => worker.metrics().delivered === 1);
 

@@ -139,6 +139,7 @@ function room(state: WorkerState): number {
 async function claimInto(state: WorkerState, rowsMax: number): Promise<number> {
   const { db, engine, clock, limits, workerId } = state;
   const rows = await claimDue(db, engine, workerId, clock.nowMs(), rowsMax, limits.claimLeaseMs);
+  state.counters.looks += 1;
   state.counters.claimed += rows.length;
   if (state.stopping) {
     await releaseAll(state, rows);
@@ -230,7 +231,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     ...senderOf(deps),
     securityEvents: deps.securityEvents,
     signHubMessage: deps.signHubMessage,
-    counters: { claimed: 0, delivered: 0, retried: 0, failed: 0, released: 0, claimsLost: 0, leaseTooShortToSend: 0, errors: 0 },
+    counters: { looks: 0, claimed: 0, delivered: 0, retried: 0, failed: 0, released: 0, claimsLost: 0, leaseTooShortToSend: 0, errors: 0 },
     queue: [],
     inFlight: new Set<InFlight>(),
     running: false,

@@ -16,6 +16,8 @@ import { OUTBOUND_METHODS, type OutboxRow, type OutboxState, type OutboxTable } 
 
 /** What the worker counts (its metrics), as the attempts and the claims change them. */
 export interface DeliveryCounters {
+  /** Looks at the outbox for due rows (each claim query counts once, whatever it found). */
+  looks: number;
   /** Rows claimed (each claim of a row counts once). */
   claimed: number;
   delivered: number;
