@@ -120,7 +120,7 @@ describeOnEachEngine('delivery worker', (ctx) => {
     assert.equal(row.last_status, 200);
     assert.equal(row.delivered_at_ms, clock.nowMs());
     assert.equal(row.claimed_by, null);
-    assert.deepEqual(worker.metrics(), { claimed: 1, delivered: 1, retried: 0, failed: 0, released: 0, claimsLost: 0, leaseTooShortToSend: 0, errors: 0, queued: 0, inFlight: 0 });
+    assert.deepEqual(worker.metrics(), { looks: 1, claimed: 1, delivered: 1, retried: 0, failed: 0, released: 0, claimsLost: 0, leaseTooShortToSend: 0, errors: 0, queued: 0, inFlight: 0 });
 
     const delivered = logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry['msg'] === 'callback delivered');
     assert.deepEqual(
