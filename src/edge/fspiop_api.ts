@@ -20,7 +20,7 @@
 // The raw body is kept as received: forwarded messages carry the sender's
 // exact bytes, and signatures are verified over them.
 import { TLSSocket, type Server as TlsServer } from 'node:tls';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { checkBodyShape, exceedsShapeLimit, prepareBodyValidation, validateBody, errorInformation, httpStatusFor, httpStatusOf, type Failure, validateRequestHeaders, versionText, bodyIdentifierProblem, allowedMethodsAt, refusedLookAlike, resolveOperation, type ResolvedOperation } from '../fspiop/index.ts';
 import type { Inbound, SignedFacts } from '../fspiop/index.ts';
 import type { LookupService } from '../lookup/index.ts';
@@ -394,7 +394,7 @@ export async function createFspiopApi(deps: FspiopApiDeps): Promise<FastifyInsta
     loggerInstance: logger,
     bodyLimit: config.bodyBytesMax,
     return503OnClosing: true,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   guardConnectionLimits(app.server, config, deps.securityEvents);
   const ctx: ApiContext = { deps, heads: new WeakMap<FastifyRequest, Head>() };
