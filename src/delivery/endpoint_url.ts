@@ -6,9 +6,10 @@
 // segment, and the result must keep the template's scheme, host and port and
 // carry no dot segment, query, fragment or credentials. The registry checked
 // the template when it was set; it is checked again here, at send time.
+import { err, ok, type Result } from '../support/index.ts';
 import { OUTBOX_MESSAGE_LIMITS } from './limits.ts';
 
-export type EndpointUrl = { ok: true; url: string } | { ok: false; reason: string };
+export type EndpointUrl = Result<string, string>;
 
 const PLACEHOLDER = /\{\{([^}]*)\}\}/g;
 /** A path segment the URL parser would remove or resolve ("." and "..", also percent-encoded). */
@@ -22,7 +23,7 @@ export function isPathSuffix(suffix: string): boolean {
     suffix.slice(1).split('/').every((segment) => PLAIN_SEGMENT.test(segment));
 }
 
-const refuse = (reason: string): EndpointUrl => ({ ok: false, reason });
+const refuse = (reason: string): EndpointUrl => err(reason);
 
 function originOf(url: string): string | undefined {
   try {
@@ -67,5 +68,5 @@ export function buildEndpointUrl(template: string, values: ReadonlyMap<string, s
   // The parser would resolve a dot segment away, sending the message to another path than the one written.
   const rawPath = filled.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   if (rawPath.split('/').some((segment) => DOT_SEGMENT.test(segment))) return refuse('endpoint path has a "." or ".." segment');
-  return { ok: true, url: url.href };
+  return ok(url.href);
 }

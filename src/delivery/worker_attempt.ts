@@ -92,7 +92,7 @@ async function prepare(context: AttemptContext, row: OutboxRow): Promise<Prepare
     return refused('stored message is malformed');
   }
   const url = buildEndpointUrl(template, values, row.path_suffix);
-  if (!url.ok) return refused(url.reason);
+  if (!url.ok) return refused(url.error);
   let sent = Object.fromEntries(headers);
   if (signHubMessage !== undefined && row.body !== null && sent['fspiop-source'] === HUB_PARTICIPANT_NAME) {
     sent = await signHubMessage({ method: row.method, headers: { ...sent, date: formatImfFixdate(clock.nowMs()) }, body: row.body });
@@ -100,7 +100,7 @@ async function prepare(context: AttemptContext, row: OutboxRow): Promise<Prepare
   return {
     ok: true,
     request: {
-      url: url.url,
+      url: url.value,
       recipient: row.recipient,
       method: row.method,
       headers: sent,

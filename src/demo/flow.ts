@@ -67,7 +67,7 @@ async function positionMinor(admin: AdminClient, participant: string, currency: 
   const [, sign = '', digits = '0'] = match;
   // The admin API writes amounts as formatAmount does: no trailing zeros, so the FSPIOP pattern holds.
   const parsed = parseAmount(digits, currency, { allowZero: true });
-  if (!parsed.ok) throw new CheckFailed('position readable', parsed.reason);
+  if (!parsed.ok) throw new CheckFailed('position readable', parsed.error);
   return sign === '-' ? -parsed.value : parsed.value;
 }
 
@@ -78,7 +78,7 @@ function formatMinor(minor: bigint, currency: string): string {
 export async function runPaymentFlow(options: FlowOptions): Promise<void> {
   const { payer, payee, amount, currency, admin, print } = options;
   const amountMinor = parseAmount(amount, currency);
-  if (!amountMinor.ok) throw new Error(`demo amount: ${amountMinor.reason}`);
+  if (!amountMinor.ok) throw new Error(`demo amount: ${amountMinor.error}`);
 
   print('');
   print(`1. Party lookup: ${payer.name} asks the hub who serves ${payee.partyIdType} ${payee.partyIdentifier}`);

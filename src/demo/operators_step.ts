@@ -42,7 +42,7 @@ async function settlementMinor(admin: AdminClient, participant: string, currency
   const match = /"id":(\d+),"ledgerAccountType":"SETTLEMENT","currency":"([A-Z]{3})","isActive":1,"value":(-?)([0-9.]{1,40}),/.exec(text);
   if (status !== 200 || match?.[2] !== currency) throw new CheckFailed('settlement balance readable', `${status} ${text.slice(0, 200)}`);
   const parsed = parseAmount(match[4] ?? '', currency, { allowZero: true });
-  if (!parsed.ok) throw new CheckFailed('settlement balance readable', parsed.reason);
+  if (!parsed.ok) throw new CheckFailed('settlement balance readable', parsed.error);
   return { id: Number(match[1]), minor: match[3] === '-' ? -parsed.value : parsed.value };
 }
 
@@ -82,7 +82,7 @@ const formTokenOf = (html: string) => /name="formToken" value="([^"]+)"/.exec(ht
 export async function runMakerCheckerStep(options: MakerCheckerOptions): Promise<void> {
   const { adminUrl, admin, participant, currency, amount, print } = options;
   const amountMinor = parseAmount(amount, currency);
-  if (!amountMinor.ok) throw new Error(`demo amount: ${amountMinor.reason}`);
+  if (!amountMinor.ok) throw new Error(`demo amount: ${amountMinor.error}`);
   const money = (minor: bigint) => `${formatAmount(minor, currency)} ${currency}`;
 
   print('');

@@ -206,10 +206,10 @@ async function admitHead(ctx: ApiContext, request: FastifyRequest): Promise<Head
 async function checkedBody(ctx: ApiContext, request: FastifyRequest, head: Head, rawBody: string, rawBytes: Buffer): Promise<{ body: unknown; signedFacts: SignedFacts } | Refusal> {
   const parsed = parseStrictJson(rawBody);
   if (!parsed.ok) {
-    if (parsed.problem === 'not-json') return new Refusal({ code: '3101', detail: 'the body is not valid JSON' });
+    if (parsed.error.problem === 'not-json') return new Refusal({ code: '3101', detail: 'the body is not valid JSON' });
     // The hub would act on one of the two values and forward bytes holding both: a recipient may read the other.
-    record(ctx, request, { kind: 'request-ambiguous', reason: `JSON ${parsed.detail}`, participant: head.source });
-    return new Refusal({ code: '3101', detail: `the body is ambiguous: ${parsed.detail}` });
+    record(ctx, request, { kind: 'request-ambiguous', reason: `JSON ${parsed.error.detail}`, participant: head.source });
+    return new Refusal({ code: '3101', detail: `the body is ambiguous: ${parsed.error.detail}` });
   }
   const body = parsed.value;
   const shape = checkBodyShape(body);

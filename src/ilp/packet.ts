@@ -245,7 +245,7 @@ export function transactionOf(data: Buffer): { transaction: unknown } | { ambigu
   }
   const parsed = parseStrictJson(json);
   if (parsed.ok) return { transaction: parsed.value };
-  return parsed.problem === 'duplicate-member' ? { ambiguous: parsed.detail } : { transaction: undefined };
+  return parsed.error.problem === 'duplicate-member' ? { ambiguous: parsed.error.detail } : { transaction: undefined };
 }
 
 /** Decodes an FSPIOP `ilpPacket` (base64url text). Never throws; every refusal is a 3100 naming what is wrong (3101 for data JSON that gives a member twice). */

@@ -69,7 +69,7 @@ export function checkPrepareAgainstIlp(prepare: PrepareIlpTerms, nowMs: number):
   if (expirationMs === undefined) return fail('3100', `expiration ${quoted(prepare.expiration)} is not a date and time`);
   if (expirationMs <= nowMs) return fail('3100', `the transfer expired at ${prepare.expiration}`);
   const amountMinor = parseAmount(prepare.amount.amount, prepare.amount.currency);
-  if (!amountMinor.ok) return fail('3100', `transfer amount: ${amountMinor.reason}`);
+  if (!amountMinor.ok) return fail('3100', `transfer amount: ${amountMinor.error}`);
   return checkIlpPacket({ payeeFsp: prepare.payeeFsp, amount: prepare.amount, amountMinor: amountMinor.value, ilpPacket: prepare.ilpPacket, condition: condition.value }, nowMs);
 }
 

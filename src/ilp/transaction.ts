@@ -103,7 +103,7 @@ export function transactionObject(
 export function ilpAmountOf(amount: MojaloopAmount): bigint {
   if (currencyScale(amount.currency) === undefined) throw new RangeError(`ilpAmountOf: no decimal places known for currency ${JSON.stringify(amount.currency)}`);
   const minor = parseAmount(amount.amount, amount.currency);
-  if (!minor.ok) throw new RangeError(`ilpAmountOf: ${minor.reason}`);
+  if (!minor.ok) throw new RangeError(`ilpAmountOf: ${minor.error}`);
   return minor.value;
 }
 

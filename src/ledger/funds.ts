@@ -64,7 +64,7 @@ async function admit(tx: Tx, request: FundsRequest, action: Action): Promise<Led
   if (account.is_active !== 1) return refuse('ACCOUNT_INACTIVE', `account ${request.accountId} is not active`);
   if (account.currency !== request.currency) return refuse('CURRENCY_MISMATCH', `account ${request.accountId} is in ${account.currency}, not ${request.currency}`);
   const amount = parseAmount(request.amount, request.currency);
-  if (!amount.ok) return refuse('INVALID_AMOUNT', amount.reason);
+  if (!amount.ok) return refuse('INVALID_AMOUNT', amount.error);
   const reconciliation = await findHubAccount(tx, request.currency, 'HUB_RECONCILIATION');
   if (reconciliation === undefined) return refuse('NO_HUB_ACCOUNT', `the hub has no HUB_RECONCILIATION account in ${request.currency}`);
   const position = await findAccount(tx, account.participant_id, request.currency, 'POSITION');

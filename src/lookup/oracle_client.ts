@@ -150,7 +150,7 @@ async function lookupParty(context: OracleCallContext, endpoint: string, key: Pa
   if (reply.value.status === 404) return ok([]);
   if (reply.value.status !== 200) return err(`answered ${reply.value.status}`);
   const parsed = parseStrictJson(reply.value.text);
-  if (!parsed.ok) return err(parsed.problem === 'not-json' ? 'the answer is not JSON' : `the answer is ambiguous: ${parsed.detail}`);
+  if (!parsed.ok) return err(parsed.error.problem === 'not-json' ? 'the answer is not JSON' : `the answer is ambiguous: ${parsed.error.detail}`);
   return parsePartyList(parsed.value, context.partyListLengthMax);
 }
 

@@ -237,7 +237,7 @@ function registerLimitRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): 
       if (found === undefined) return reply;
       const { currency, limit, initialPosition } = request.body;
       const cap = parseAmount(amountText(limit.value), currency, { allowZero: true });
-      if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.reason}` });
+      if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.error}` });
       const opening = initialPosition === undefined ? ok(0n) : parseSignedAmount(amountText(initialPosition), currency);
       if (!opening.ok) return sendFailure(reply, { code: '3100', detail: `initialPosition: ${opening.error}` });
       const result = await limits.initialPositionAndLimits({
@@ -269,7 +269,7 @@ function registerLimitRoutes(app: FastifyInstance, deps: ParticipantRouteDeps): 
       if (found === undefined) return reply;
       const { currency, limit } = request.body;
       const cap = parseAmount(amountText(limit.value), currency, { allowZero: true });
-      if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.reason}` });
+      if (!cap.ok) return sendFailure(reply, { code: '3100', detail: `limit.value: ${cap.error}` });
       const change = { participantId: found.participant.id, currency, netDebitCapMinor: cap.value, alarmPercentage: limit.alarmPercentage ?? DEFAULT_ALARM_PERCENTAGE };
       return sendResult(reply, asFspiopResult(await limits.setNetDebitCap(change)), () => ({
         status: 200,
@@ -300,5 +300,5 @@ const DEFAULT_ALARM_PERCENTAGE = 10;
 function parseSignedAmount(text: string, currency: string): Result<bigint, string> {
   const negative = text.startsWith('-');
   const parsed = parseAmount(negative ? text.slice(1) : text, currency, { allowZero: true });
-  return parsed.ok ? ok(negative ? -parsed.value : parsed.value) : err(parsed.reason);
+  return parsed.ok ? ok(negative ? -parsed.value : parsed.value) : err(parsed.error);
 }

@@ -29,7 +29,7 @@ export function parseSignatureHeader(value: string): Result<SignatureParts, stri
   if (value.length > SIGNATURE_LIMITS.headerLengthMax) return err(`FSPIOP-Signature is longer than ${SIGNATURE_LIMITS.headerLengthMax} characters`);
   // A member given twice would be read one way here and maybe another by the recipient the header is forwarded to.
   const strict = parseStrictJson(value);
-  if (!strict.ok) return err(strict.problem === 'not-json' ? 'FSPIOP-Signature is not JSON' : `FSPIOP-Signature is ambiguous: ${strict.detail}`);
+  if (!strict.ok) return err(strict.error.problem === 'not-json' ? 'FSPIOP-Signature is not JSON' : `FSPIOP-Signature is ambiguous: ${strict.error.detail}`);
   const parsed = strict.value;
   if (!isPlainObject(parsed)) return err('FSPIOP-Signature is not a JSON object');
   const { protectedHeader, signature } = parsed;
@@ -52,7 +52,7 @@ export function decodeProtectedHeader(protectedHeader: string): Result<Record<st
     return err('the protected header is not UTF-8 JSON');
   }
   const strict = parseStrictJson(text);
-  if (!strict.ok) return err(strict.problem === 'not-json' ? 'the protected header is not UTF-8 JSON' : `the protected header is ambiguous: ${strict.detail}`);
+  if (!strict.ok) return err(strict.error.problem === 'not-json' ? 'the protected header is not UTF-8 JSON' : `the protected header is ambiguous: ${strict.error.detail}`);
   const parsed = strict.value;
   if (!isPlainObject(parsed)) return err('the protected header is not a JSON object');
   return ok(parsed);

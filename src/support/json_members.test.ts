@@ -100,7 +100,7 @@ describe('findDuplicateMember', () => {
       assert.notEqual(findDuplicateMember(text), undefined, text);
       const parsed = parseStrictJson(text);
       assert.ok(!parsed.ok);
-      assert.equal(parsed.problem, 'duplicate-member');
+      assert.equal(parsed.error.problem, 'duplicate-member');
     }), { numRuns: 500 });
   });
 
@@ -140,7 +140,7 @@ describe('findDuplicateMember', () => {
   it('refuses text that is not JSON before looking for duplicates', () => {
     const parsed = parseStrictJson('{"a":1,}');
     assert.ok(!parsed.ok);
-    assert.equal(parsed.problem, 'not-json');
+    assert.equal(parsed.error.problem, 'not-json');
   });
 
   it('describes a duplicate with its name and place, cutting long names', () => {

@@ -19,6 +19,7 @@
 //     unescaping ("\u0061mount" is "amount"), and the repeated name and the
 //     object holding it are named. parseStrictJson uses it for text with a
 //     backslash, and to name what its count found.
+import { err, ok, type Result } from './result.ts';
 
 /** A member name given twice in one object, and where that object is (an RFC 6901 JSON Pointer, "" for the root). */
 export interface DuplicateMember {
@@ -121,10 +122,12 @@ export function findDuplicateMember(text: string): DuplicateMember | undefined {
   return undefined;
 }
 
-export type StrictJson =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly problem: 'not-json'; readonly detail: string }
-  | { readonly ok: false; readonly problem: 'duplicate-member'; readonly detail: string; readonly duplicate: DuplicateMember };
+/** Why a text is not strict JSON: not JSON at all, or a member named twice in one object. */
+export type StrictJsonRefusal =
+  | { readonly problem: 'not-json'; readonly detail: string }
+  | { readonly problem: 'duplicate-member'; readonly detail: string; readonly duplicate: DuplicateMember };
+
+export type StrictJson = Result<unknown, StrictJsonRefusal>;
 
 /** A clear, short refusal for a duplicate (the name is cut: it is the sender's text). */
 export function describeDuplicate(duplicate: DuplicateMember): string {
@@ -172,9 +175,9 @@ export function parseStrictJson(text: string): StrictJson {
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, problem: 'not-json', detail: 'the text is not valid JSON' };
+    return err({ problem: 'not-json', detail: 'the text is not valid JSON' });
   }
   const duplicate = findDuplicateMemberOf(text, value);
-  if (duplicate !== undefined) return { ok: false, problem: 'duplicate-member', detail: describeDuplicate(duplicate), duplicate };
-  return { ok: true, value };
+  if (duplicate !== undefined) return err({ problem: 'duplicate-member', detail: describeDuplicate(duplicate), duplicate });
+  return ok(value);
 }

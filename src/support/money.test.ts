@@ -8,14 +8,14 @@ const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 function parsed(amount: string, currency: string, options: { allowZero?: boolean } = {}): bigint {
   const result = parseAmount(amount, currency, options);
-  assert.ok(result.ok, `${JSON.stringify(amount)} ${currency} should parse, got: ${result.ok ? '' : result.reason}`);
+  assert.ok(result.ok, `${JSON.stringify(amount)} ${currency} should parse, got: ${result.ok ? '' : result.error}`);
   return result.value;
 }
 
 function refused(amount: string, currency: string, options: { allowZero?: boolean } = {}): string {
   const result = parseAmount(amount, currency, options);
   assert.ok(!result.ok, `${JSON.stringify(amount)} ${currency} should be refused, got ${result.ok ? result.value : ''}`);
-  return result.reason;
+  return result.error;
 }
 
 describe('parseAmount: the FSPIOP Amount format', () => {
@@ -152,7 +152,7 @@ describe('parseAmount and formatAmount, as properties', () => {
   it('formatAmount(parseAmount(x)) === x for every valid amount', () => {
     fc.assert(fc.property(validAmount, ({ currency, amount }) => {
       const result = parseAmount(amount, currency);
-      assert.ok(result.ok, `${amount} ${currency}: ${result.ok ? '' : result.reason}`);
+      assert.ok(result.ok, `${amount} ${currency}: ${result.ok ? '' : result.error}`);
       assert.equal(typeof result.value, 'bigint');
       assert.ok(result.value > 0n && result.value <= AMOUNT_MINOR_MAX);
       assert.equal(formatAmount(result.value, currency), amount);
@@ -178,8 +178,8 @@ describe('parseAmount and formatAmount, as properties', () => {
         assert.ok(allowZero || result.value > 0n);
         assert.equal(formatAmount(result.value, currency), amount, 'only the canonical spelling is accepted');
       } else {
-        assert.equal(typeof result.reason, 'string');
-        assert.ok(result.reason.length > 0);
+        assert.equal(typeof result.error, 'string');
+        assert.ok(result.error.length > 0);
       }
     }), { numRuns: 3000 });
   });

@@ -1,6 +1,7 @@
 // Money is never a float. At the edge it is a decimal string in the FSPIOP
 // Amount format; inside it is a bigint count of the currency's minor unit
 // (ISO 4217 scale), named `…Minor`.
+import { err, ok, type Result } from './result.ts';
 import { currencyScales } from './iso4217.ts';
 
 /** The FSPIOP v1.1 Amount pattern: no sign, no leading zeros, ≤ 18 integer digits, ≤ 4 decimals, no trailing zeros. */
@@ -15,11 +16,8 @@ export const FSPIOP_AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,17})(\.[0-9]{0,3}[1-9])?$
  */
 export const AMOUNT_MINOR_MAX = 10n ** 17n;
 
-export interface MoneyFailure {
-  ok: false;
-  reason: string;
-}
-export type MoneyResult<T> = { ok: true; value: T } | MoneyFailure;
+/** A parsed amount, or why it was refused. */
+export type MoneyResult<T> = Result<T, string>;
 
 export function currencyScale(currency: string): number | undefined {
   return currencyScales.get(currency);
@@ -36,18 +34,18 @@ export function isSupportedCurrency(currency: string): boolean {
  */
 export function parseAmount(amount: string, currency: string, options: { allowZero?: boolean } = {}): MoneyResult<bigint> {
   const scale = currencyScales.get(currency);
-  if (scale === undefined) return { ok: false, reason: `currency ${JSON.stringify(currency)} is not a supported ISO 4217 currency` };
+  if (scale === undefined) return err(`currency ${JSON.stringify(currency)} is not a supported ISO 4217 currency`);
   if (typeof amount !== 'string' || !FSPIOP_AMOUNT_PATTERN.test(amount)) {
-    return { ok: false, reason: `amount ${JSON.stringify(amount)} is not a decimal of up to 18 digits and 4 decimals without trailing zeros` };
+    return err(`amount ${JSON.stringify(amount)} is not a decimal of up to 18 digits and 4 decimals without trailing zeros`);
   }
   const [whole = '0', fraction = ''] = amount.split('.');
   if (fraction.length > scale) {
-    return { ok: false, reason: `amount ${amount} has ${fraction.length} decimals; ${currency} has ${scale}` };
+    return err(`amount ${amount} has ${fraction.length} decimals; ${currency} has ${scale}`);
   }
   const minor = BigInt(whole + fraction.padEnd(scale, '0'));
-  if (minor === 0n && options.allowZero !== true) return { ok: false, reason: 'amount must be greater than zero' };
-  if (minor > AMOUNT_MINOR_MAX) return { ok: false, reason: `amount ${amount} ${currency} exceeds the largest amount the hub accepts` };
-  return { ok: true, value: minor };
+  if (minor === 0n && options.allowZero !== true) return err('amount must be greater than zero');
+  if (minor > AMOUNT_MINOR_MAX) return err(`amount ${amount} ${currency} exceeds the largest amount the hub accepts`);
+  return ok(minor);
 }
 
 /** Formats minor units as an FSPIOP Amount string (no trailing zeros). Negative values get a leading '-'. */

@@ -24,7 +24,7 @@
 // ("::ffff:192.0.2.1") becomes IPv4 and IPv6 is canonical.
 import { BlockList } from 'node:net';
 import { TRUSTED_PROXIES_MAX } from '../../config/index.ts';
-import { normaliseAddress, parseCidrList, type AddressFamily, type NormalAddress } from '../../support/index.ts';
+import { normaliseAddress, parseCidrList, type AddressFamily, type NormalAddress, err, ok, type Result } from '../../support/index.ts';
 
 /** X-Forwarded-For entries read at most: more trusted hops than this is a loop or an attack. */
 export const FORWARDED_HOPS_MAX = 16;
@@ -54,18 +54,18 @@ export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
 
 export const NO_TRUSTED_PROXIES: TrustedProxies = trustedProxies([]);
 
-export type ClientAddress =
-  | {
-    readonly ok: true;
-    /** IPv4 dotted quad or canonical IPv6. */
-    readonly address: string;
-    readonly family: AddressFamily;
-    /** Trusted proxies the request came through (0: straight from the client). */
-    readonly trustedHops: number;
-    /** The peer is not a trusted proxy and sent X-Forwarded-For, which was not believed. */
-    readonly forwardedIgnored: boolean;
-  }
-  | { readonly ok: false; readonly reason: string };
+export interface ClientOrigin {
+  /** IPv4 dotted quad or canonical IPv6. */
+  readonly address: string;
+  readonly family: AddressFamily;
+  /** Trusted proxies the request came through (0: straight from the client). */
+  readonly trustedHops: number;
+  /** The peer is not a trusted proxy and sent X-Forwarded-For, which was not believed. */
+  readonly forwardedIgnored: boolean;
+}
+
+/** The client's address, or why it cannot be known. */
+export type ClientAddress = Result<ClientOrigin, string>;
 
 export interface ClientAddressInput {
   /** The socket's remoteAddress. */
@@ -90,10 +90,10 @@ export function isTrustedPeer(socketAddress: string | undefined, trusted: Truste
 
 export function clientAddress(input: ClientAddressInput): ClientAddress {
   const peer = peerOf(input.socketAddress);
-  if (peer === undefined) return { ok: false, reason: 'the connection has no peer IP address' };
+  if (peer === undefined) return err('the connection has no peer IP address');
   const header = typeof input.forwardedFor === 'string' ? input.forwardedFor : input.forwardedFor?.join(',');
   const present = header !== undefined && header.trim() !== '';
-  if (!input.trusted.includes(peer)) return { ok: true, address: peer.address, family: peer.family, trustedHops: 0, forwardedIgnored: present };
+  if (!input.trusted.includes(peer)) return ok({ address: peer.address, family: peer.family, trustedHops: 0, forwardedIgnored: present });
 
   const list = present ? header : '';
   let current = peer;
@@ -101,16 +101,16 @@ export function clientAddress(input: ClientAddressInput): ClientAddress {
   // The unread part of the list is list[0, end); -1 once every entry was read.
   let end = present ? list.length : -1;
   while (input.trusted.includes(current) && end >= 0) {
-    if (hops >= FORWARDED_HOPS_MAX) return { ok: false, reason: `X-Forwarded-For: more than ${FORWARDED_HOPS_MAX} trusted proxy hops` };
+    if (hops >= FORWARDED_HOPS_MAX) return err(`X-Forwarded-For: more than ${FORWARDED_HOPS_MAX} trusted proxy hops`);
     const comma = end === 0 ? -1 : list.lastIndexOf(',', end - 1);
     const entry = list.slice(comma + 1, end).trim();
     end = comma;
     const next = normaliseAddress(entry);
     if (next === undefined) {
-      return { ok: false, reason: `malformed X-Forwarded-For entry ${JSON.stringify(entry.slice(0, REASON_ENTRY_LENGTH_MAX))} from trusted proxy ${current.address}` };
+      return err(`malformed X-Forwarded-For entry ${JSON.stringify(entry.slice(0, REASON_ENTRY_LENGTH_MAX))} from trusted proxy ${current.address}`);
     }
     current = next;
     hops++;
   }
-  return { ok: true, address: current.address, family: current.family, trustedHops: hops, forwardedIgnored: false };
+  return ok({ address: current.address, family: current.family, trustedHops: hops, forwardedIgnored: false });
 }

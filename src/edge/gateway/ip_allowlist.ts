@@ -161,9 +161,9 @@ export async function loadIpAllowlist(options: IpAllowlistOptions): Promise<IpAl
     get version() { return cache.version(); },
     check,
     checkClient(participant, client) {
-      if (!client.ok) return refusal(SOURCE_UNKNOWN_DETAIL, client.reason);
-      const refused = check(participant, client.address);
-      if (refused === undefined || !client.forwardedIgnored) return refused;
+      if (!client.ok) return refusal(SOURCE_UNKNOWN_DETAIL, client.error);
+      const refused = check(participant, client.value.address);
+      if (refused === undefined || !client.value.forwardedIgnored) return refused;
       return { ...refused, event: { ...refused.event, reason: `${refused.event.reason}; ${FORWARDED_FOR_IGNORED}` } };
     },
     reload: cache.reload,

@@ -95,8 +95,8 @@ export function createMutualTls(deps: { credentials: HubTlsCredentials; trust: T
         const check = peers.track(socket);
         if (!check.ok) {
           securityEvents.record({
-            kind: 'tls-identity-missing', reason: check.reason, sourceAddress: socket.remoteAddress ?? 'unknown',
-            ...(check.serialHex === undefined ? {} : { certificateSerial: check.serialHex }),
+            kind: 'tls-identity-missing', reason: check.error.reason, sourceAddress: socket.remoteAddress ?? 'unknown',
+            ...(check.error.serialHex === undefined ? {} : { certificateSerial: check.error.serialHex }),
           });
           socket.destroy();
         }

@@ -9,6 +9,7 @@
 // still within its validity.
 import type { TLSSocket } from 'node:tls';
 import { fspIdOfCertificate } from '../../pki/index.ts';
+import { err, ok, type Result } from '../../support/index.ts';
 
 export interface PeerIdentity {
   readonly fspId: string;
@@ -18,18 +19,19 @@ export interface PeerIdentity {
   readonly fingerprint256: string;
 }
 
-export type PeerCheck =
-  | { readonly ok: true; readonly identity: PeerIdentity }
-  | { readonly ok: false; readonly reason: string; readonly serialHex?: string };
+/** Why a connection names no participant (and its certificate's serial, when it has one). */
+export interface PeerRefusal { readonly reason: string; readonly serialHex?: string }
+
+export type PeerCheck = Result<PeerIdentity, PeerRefusal>;
 
 /** Reads the identity of a socket whose handshake verified the client's certificate. */
 export function identityOfSocket(socket: TLSSocket): PeerCheck {
   const certificate = socket.getPeerX509Certificate();
-  if (certificate === undefined) return { ok: false, reason: 'no client certificate' };
+  if (certificate === undefined) return err({ reason: 'no client certificate' });
   const serialHex = certificate.serialNumber.toUpperCase();
   const fspId = fspIdOfCertificate(new Uint8Array(certificate.raw));
-  if (fspId === undefined) return { ok: false, reason: 'the client certificate names no participant (urn:mojaloop:fspid SAN)', serialHex };
-  return { ok: true, identity: { fspId, serialHex, notAfterMs: Date.parse(certificate.validTo), fingerprint256: certificate.fingerprint256 } };
+  if (fspId === undefined) return err({ reason: 'the client certificate names no participant (urn:mojaloop:fspid SAN)', serialHex });
+  return ok({ fspId, serialHex, notAfterMs: certificate.validToDate.getTime(), fingerprint256: certificate.fingerprint256 });
 }
 
 export interface PeerRegistry {
@@ -47,7 +49,7 @@ export function createPeerRegistry(): PeerRegistry {
     track(socket) {
       const check = identityOfSocket(socket);
       if (check.ok) {
-        live.set(socket, check.identity);
+        live.set(socket, check.value);
         socket.once('close', () => { live.delete(socket); });
       }
       return check;

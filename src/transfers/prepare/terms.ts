@@ -8,7 +8,7 @@ import type { PrepareRun, PrepareTerms } from './run.ts';
 
 export function parseTerms(p: PrepareRun): FspiopResult<PrepareTerms> {
   const amount = parseAmount(p.body.amount.amount, p.body.amount.currency);
-  if (!amount.ok) return fail('3100', amount.reason);
+  if (!amount.ok) return fail('3100', amount.error);
   const expiresAtMs = parseDateTimeMs(p.body.expiration);
   if (expiresAtMs === undefined) return fail('3100', 'expiration is not a date');
   const condition = parseCondition(p.body.condition);
