@@ -1,4 +1,5 @@
 // The `interlock` command line.
+import { EXIT_USAGE, UsageError, systemClock, ListenerPortError, createLogger, type Logger } from './support/index.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,6 @@ import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { createSimulatedDfsp, enrolDfspTls, loadDfspTls, loadOrCreateDfspCredentials, signingPublicKeyPem, type DfspTls, type IlpVersion, type SimParty } from './sim/index.ts';
-import { systemClock, ListenerPortError, createLogger, type Logger } from './support/index.ts';
 
 const USAGE = `interlock ${VERSION}: a security-first Mojaloop FSPIOP switch
 
@@ -59,7 +59,6 @@ Simulator options (interlock sim):
   The ILP secret is read from INTERLOCK_SIM_ILP_SECRET, or made at random.
 `;
 
-const EXIT_USAGE = 2;
 
 function configFrom(file: string | undefined): Config {
   return loadConfig({ file });
@@ -132,10 +131,6 @@ async function finishDemoOnboarding(storage: Storage, dataDir: string, log: Logg
   if (await closeBootstrapWindow(storage.db, systemClock, 'npm start --demo: the demo scheme is onboarded')) {
     log.warn({}, 'demo onboarding done: the bootstrap administrator\'s window is closed; on this hub every change needs two people');
   }
-}
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 /** --party TYPE:ID[:NAME]; the name may contain colons and spaces. */

@@ -1,9 +1,9 @@
 // `interlock assess`: the project's adversarial tests, run by a scheme's
 // security team against its own hub from outside. Exit 0: every control
 // held; 1: a control failed; 2: bad usage, or the assessment could not run.
+import { EXIT_FAILED, EXIT_USAGE, processOutput, UsageError, type CliOutput, createLogger } from '../support/index.ts';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../support/index.ts';
 import { FAMILIES, type Family } from './probe.ts';
 import { reportJson, reportText } from './report.ts';
 import { AssessSetupError, runAssessment } from './runner.ts';
@@ -74,27 +74,16 @@ Exit status: 0 every probe passed or was not applicable; 1 a control failed (the
 it); 2 bad usage, or the assessment could not run (hub unreachable, onboarding refused).
 `;
 
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
-
-export class AssessUsageError extends Error {
-  override readonly name = 'AssessUsageError';
-}
 
 function families(text: string | undefined): Family[] | undefined {
   if (text === undefined) return undefined;
   const names = text.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = names.find((name) => !(FAMILIES as readonly string[]).includes(name));
-  if (unknown !== undefined || names.length === 0) throw new AssessUsageError(`--only ${text}: expected one or more of ${FAMILIES.join(', ')}`);
+  if (unknown !== undefined || names.length === 0) throw new UsageError(`--only ${text}: expected one or more of ${FAMILIES.join(', ')}`);
   return names as Family[];
 }
 
-export interface AssessOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processOutput: AssessOutput = { stdout: (text) => { process.stdout.write(text); }, stderr: (text) => { process.stderr.write(text); } };
+export type AssessOutput = CliOutput;
 
 export async function runAssessCommand(args: readonly string[], output: AssessOutput = processOutput): Promise<number> {
   let values;
@@ -125,11 +114,11 @@ export async function runAssessCommand(args: readonly string[], output: AssessOu
     return 0;
   }
   try {
-    if (!/^[A-Z]{3}$/.test(values.currency)) throw new AssessUsageError(`--currency ${values.currency}: expected an ISO 4217 code`);
-    if (!/^[1-9][0-9]{0,5}$/.test(values['test-amount'])) throw new AssessUsageError(`--test-amount ${values['test-amount']}: expected a whole test amount from 1 to 999999`);
-    if (Number(values['test-amount']) < 5) throw new AssessUsageError('--test-amount must be at least 5: the probes move a few units');
+    if (!/^[A-Z]{3}$/.test(values.currency)) throw new UsageError(`--currency ${values.currency}: expected an ISO 4217 code`);
+    if (!/^[1-9][0-9]{0,5}$/.test(values['test-amount'])) throw new UsageError(`--test-amount ${values['test-amount']}: expected a whole test amount from 1 to 999999`);
+    if (Number(values['test-amount']) < 5) throw new UsageError('--test-amount must be at least 5: the probes move a few units');
     for (const [option, url] of [['--hub', values.hub], ['--admin', values.admin]] as const) {
-      if (!URL.canParse(url) || new URL(url).protocol !== 'https:') throw new AssessUsageError(`${option} ${url}: expected an https:// URL`);
+      if (!URL.canParse(url) || new URL(url).protocol !== 'https:') throw new UsageError(`${option} ${url}: expected an https:// URL`);
     }
     const report = await runAssessment({
       hubFspiopUrl: values.hub.replace(/\/+$/, ''), adminUrl: values.admin.replace(/\/+$/, ''), adminCaFile: values['admin-ca'], adminCredentialsFile: values['admin-credentials'],
@@ -141,7 +130,7 @@ export async function runAssessCommand(args: readonly string[], output: AssessOu
     if (values.json !== undefined) writeFileSync(values.json, reportJson(report), { mode: 0o600 });
     return report.ok ? 0 : EXIT_FAILED;
   } catch (error) {
-    if (error instanceof AssessUsageError || error instanceof AssessSetupError) {
+    if (error instanceof UsageError || error instanceof AssessSetupError) {
       output.stderr(`interlock assess: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -1,13 +1,13 @@
 // `interlock audit …`: the audit log for operators, auditors and witnesses.
 // verify and witness need no database (an auditor or a DFSP runs them);
 // key, checkpoint and export act on the hub's storage and key.
+import { EXIT_FAILED, EXIT_USAGE, processOutput, UsageError, type CliOutput, systemClock, createLogger } from '../support/index.ts';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/index.ts';
 import { openStorage } from '../storage/index.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
-import { systemClock, createLogger } from '../support/index.ts';
 import { describeSubject, directorySource, ED25519_SIGNATURE_TYPE, ed25519PublicKeyBytes, formatVerifierKey, NOTE_BYTES_MAX, type NoteVerifier, parseCosignatureVerifierKey, parseEd25519VerifierKey, urlSource, verifyLog, type VerifyReport } from '../translog/index.ts';
 import { ExportError, exportLog } from './export.ts';
 import { createAuditLogFromConfig } from './from_config.ts';
@@ -38,31 +38,17 @@ export const AUDIT_USAGE = `Usage: interlock audit <command> [options]
                               FILE.state.json unless --state. Prints its verifier key, for audit.witnesses
 `;
 
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 /** `runAuditCommand`'s answer for a server that keeps running (interlock audit witness). */
 export const KEEPS_RUNNING = -1;
 /** Problems printed after the first (all of them with --json). */
 const PROBLEMS_PRINTED_MAX = 20;
 
-export interface AuditCliOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
+export type AuditCliOutput = CliOutput;
 
 /** An `interlock audit` command implemented outside src/audit/ (its words after the command, with --config). */
 export type AuditCommand = (args: readonly string[], config: Config, output: AuditCliOutput) => Promise<number>;
 export type AuditCommands = ReadonlyMap<string, AuditCommand>;
 
-const processOutput: AuditCliOutput = {
-  stdout: (text) => { process.stdout.write(text); },
-  stderr: (text) => { process.stderr.write(text); },
-};
-
-/** A command line the command cannot run: answered with exit 2 and the usage. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /** A log's verifier key given on the command line. */
 export function logVerifier(text: string, option: string): NoteVerifier {

@@ -12,5 +12,5 @@ export type { AdminAuditEvent, AdminAuditSink, AuditActor, AuditActorKind, Audit
 export { auditOperatorActions, operatorActionEntry } from './operator_actions.ts';
 export { registerAuditRoutes } from './routes.ts';
 export { createAuditQueries, type AuditQueries } from './queries.ts';
-export { KEEPS_RUNNING, logVerifier, runAuditCommand, UsageError, type AuditCliOutput, type AuditCommand } from './cli.ts';
+export { KEEPS_RUNNING, logVerifier, runAuditCommand, type AuditCliOutput, type AuditCommand } from './cli.ts';
 export { TEST_ORIGIN, logKeys, testEntry } from './log_fixture.ts';

@@ -1,7 +1,7 @@
 // `interlock pki …`: the scheme PKI for operators. Certificates and CSRs are
 // public; no key material is ever printed, and the root key's only mention is
 // its path, with the instruction to take it offline.
-import { localActorId, systemClock, createLogger } from '../support/index.ts';
+import { EXIT_FAILED, EXIT_USAGE, processOutput, UsageError, type CliOutput, localActorId, systemClock, createLogger } from '../support/index.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/index.ts';
@@ -42,23 +42,9 @@ export const PKI_USAGE = `Usage: interlock pki <command> [options]
 Profiles: ${CERTIFICATE_PROFILES.join(', ')} (default client). --days defaults to pki.leafLifetimeDays.
 `;
 
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 const ACTOR = 'cli';
 
-export interface PkiCliOutput {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processOutput: PkiCliOutput = {
-  stdout: (text) => { process.stdout.write(text); },
-  stderr: (text) => { process.stderr.write(text); },
-};
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export type PkiCliOutput = CliOutput;
 
 function positiveInteger(option: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

@@ -25,3 +25,4 @@ export { CIDR_TEXT_LENGTH_MAX, normaliseAddress, parseCidr, parseCidrList } from
 export type { AddressFamily, Cidr, NormalAddress } from './cidr.ts';
 export { fetchTrusting } from './trusted_fetch.ts';
 export type { Fetch } from './trusted_fetch.ts';
+export { EXIT_FAILED, EXIT_USAGE, processOutput, UsageError, type CliOutput } from './cli.ts';

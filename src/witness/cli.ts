@@ -2,9 +2,9 @@
 // A DFSP or the regulator runs it, with no database: src/cli.ts hands it to
 // `interlock audit` (src/audit/cli.ts) as one of its commands.
 import { parseArgs } from 'node:util';
-import { KEEPS_RUNNING, loadOrCreateEd25519Key, logVerifier, UsageError, type AuditCliOutput } from '../audit/index.ts';
+import { KEEPS_RUNNING, loadOrCreateEd25519Key, logVerifier, type AuditCliOutput } from '../audit/index.ts';
+import { UsageError, systemClock, createLogger } from '../support/index.ts';
 import type { Config } from '../config/index.ts';
-import { systemClock, createLogger } from '../support/index.ts';
 import type { NoteVerifier } from '../translog/index.ts';
 import { createWitnessServer } from './witness_server.ts';
 
