@@ -1,9 +1,9 @@
 // Opening and finding ledger accounts. Each participant holds a POSITION and a
 // SETTLEMENT account per currency; the hub holds HUB_MULTILATERAL_SETTLEMENT
 // and HUB_RECONCILIATION per currency.
-import type { Account, AccountType, Db } from '../storage/index.ts';
+import type { Db } from '../storage/index.ts';
 import type { Tx } from './journal.ts';
-import { ledgerTables } from './tables.ts';
+import { ledgerTables, type Account, type AccountType } from './tables.ts';
 
 export async function openAccount(
   tx: Tx,

@@ -3,9 +3,9 @@
 // currency's debits equal its credits, every resolution matches the
 // reservation it resolves, and no settlement account is overdrawn.
 import { sql } from 'kysely';
-import type { Account, Db } from '../storage/index.ts';
+import type { Db } from '../storage/index.ts';
 import { valueMinor } from './balances.ts';
-import { ledgerTables } from './tables.ts';
+import { ledgerTables, type Account } from './tables.ts';
 
 export interface LedgerCheckReport {
   ok: boolean;

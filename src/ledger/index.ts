@@ -5,6 +5,7 @@ export { valueMinor, reservedMinor, availableLiquidityMinor, withdrawableMinor }
 export { checkLedger, type LedgerCheckReport } from './check.ts';
 export { createFunds, fundsState, type FundsRequest, type FundsOutcome, type FundsState } from './funds.ts';
 export type { Tx } from './journal.ts';
+export type { Account, AccountType, ParticipantLimit } from './tables.ts';
 export { createLimits, listLimits, netDebitCapMinor, liquidityCheckRequired, setInitialPositionAndLimits, setNetDebitCap, type LimitChange } from './limits.ts';
 export { reserveTransfer, commitTransfer, abortTransfer, type Reservation } from './reservations.ts';
 export { LEDGER_ERRORS, type LedgerError, type LedgerErrorKind, type LedgerResult } from './errors.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { runRefusable, type Account } from '../storage/index.ts';
+import { runRefusable } from '../storage/index.ts';
+import type { Account } from './tables.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { assertFails, assertOk, createLedgerFixture, newTransferId, TEST_OPERATOR, type LedgerFixture } from '../testing/ledger_fixture.ts';
 import { availableLiquidityMinor, reservedMinor, valueMinor, withdrawableMinor } from './balances.ts';

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { refuse, type LedgerResult } from './errors.ts';
 import { ok } from '../support/index.ts';
-import { runRefusable, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
+import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { lockAccounts, postMovement, type Tx } from './journal.ts';
-import { ledgerTables } from './tables.ts';
+import { ledgerTables, type ParticipantLimit } from './tables.ts';
 
 export async function netDebitCapMinor(db: Db, participantId: number, currency: string): Promise<bigint | undefined> {
   const row = await ledgerTables(db)

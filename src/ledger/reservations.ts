@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { refuse, type LedgerResult } from './errors.ts';
 import { ok } from '../support/index.ts';
-import type { Engine, JournalEntry } from '../storage/index.ts';
+import type { Engine } from '../storage/index.ts';
+import type { JournalEntry } from './tables.ts';
 import { findAccount } from './accounts.ts';
 import { availableLiquidityMinor, valueMinor } from './balances.ts';
 import { findPending, lockAccounts, postMovement, resolvePending, type Tx } from './journal.ts';

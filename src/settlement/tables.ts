@@ -1,6 +1,7 @@
 // The settlement module's table, and its typed view of it.
 import type { Generated, Selectable } from 'kysely';
-import { ownTables, type AccountType } from '../storage/index.ts';
+import type { AccountType } from '../ledger/index.ts';
+import { ownTables } from '../storage/index.ts';
 
 export interface SettlementModelsTable {
   id: Generated<number>;
