@@ -65,14 +65,6 @@ export interface FundsRequestsTable {
   created_at_ms: number;
 }
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    accounts: AccountsTable;
-    journal_entries: JournalEntriesTable;
-    participant_limits: ParticipantLimitsTable;
-    funds_requests: FundsRequestsTable;
-  }
-}
 
 export interface LedgerTables {
   accounts: AccountsTable;

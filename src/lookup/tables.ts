@@ -67,11 +67,3 @@ export interface LookupTables {
 
 export const lookupTables = ownTables<LookupTables>();
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    oracle_parties: OraclePartiesTable;
-    oracle_party_currencies: OraclePartyCurrenciesTable;
-    oracles: OraclesTable;
-    party_lookups: PartyLookupsTable;
-  }
-}

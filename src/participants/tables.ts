@@ -40,13 +40,6 @@ export interface ParticipantSigningKeysTable {
   created_by: string;
 }
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    participants: ParticipantsTable;
-    participant_endpoints: ParticipantEndpointsTable;
-    participant_signing_keys: ParticipantSigningKeysTable;
-  }
-}
 
 export interface ParticipantTables {
   participants: ParticipantsTable;

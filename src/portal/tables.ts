@@ -23,8 +23,3 @@ export interface PortalTables {
 
 export const portalTables = ownTables<PortalTables>();
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    portal_sessions: PortalSessionsTable;
-  }
-}

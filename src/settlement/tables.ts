@@ -28,8 +28,3 @@ export const settlementTables = ownTables<SettlementTables>();
 
 // Until every module reads only its own tables (the ledger's liquidity rule still reads this one
 // through the shared schema), the table stays in storage's Schema too.
-declare module '../storage/schema.ts' {
-  interface Schema {
-    settlement_models: SettlementModelsTable;
-  }
-}
