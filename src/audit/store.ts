@@ -11,8 +11,7 @@
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../storage/index.ts';
-import type { AuditCheckpointsTable } from './tables.ts';
-import { auditTables } from './tables.ts';
+import { auditTables, type AuditCheckpointsTable } from './tables.ts';
 import { formatNote, type Hash, HASH_BYTES, hashesOfTile, isTreeSize, type NodeId, nodesOfLeafHashes, type NoteSignature, parseNote, TILE_HEIGHT, TILE_WIDTH, tileWidth, treeHead } from '../translog/index.ts';
 
 /** The database, or a transaction on it. */

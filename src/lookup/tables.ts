@@ -1,5 +1,4 @@
-// The lookup module's tables: its own view of them (lookupTables), and for
-// now also added to the storage schema.
+// The lookup module's tables and its own view of them (lookupTables).
 import type { Generated, Selectable } from 'kysely';
 import { ownTables } from '../storage/index.ts';
 import type { PartyIdType } from './party.ts';

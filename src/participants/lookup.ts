@@ -1,7 +1,6 @@
 // Finding a participant by its FSP id, as the switching domains need it.
 import { forUpdate, type Db, type Engine } from '../storage/index.ts';
-import type { Participant } from './tables.ts';
-import { participantTables } from './tables.ts';
+import { participantTables, type Participant } from './tables.ts';
 import type { EndpointType } from './endpoint_types.ts';
 
 /** The participant named `name` (FSPIOP-Source, payerFsp, …), if any. Works inside a transaction too. */

@@ -25,6 +25,3 @@ export interface SettlementTables {
 }
 
 export const settlementTables = ownTables<SettlementTables>();
-
-// Until every module reads only its own tables (the ledger's liquidity rule still reads this one
-// through the shared schema), the table stays in storage's Schema too.

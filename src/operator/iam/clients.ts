@@ -15,8 +15,7 @@ import { fspIdUri } from '../../pki/index.ts';
 import { findActiveFsp } from '../../participants/index.ts';
 import type { Clock } from '../../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
-import type { IamClient } from './tables.ts';
-import { iamTables } from './tables.ts';
+import { iamTables, type IamClient } from './tables.ts';
 
 const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 /** A client rolls its key over by holding two for a while. */

@@ -12,8 +12,7 @@ import type { Clock } from '../../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import { LOCKOUT_FAILURES_MAX, LOCKOUT_MS } from './limits.ts';
 import { dummyVerify, hashPassword, oneTimePassword, passwordProblem, verifyPassword } from './password.ts';
-import type { Operator } from './tables.ts';
-import { iamTables } from './tables.ts';
+import { iamTables, type Operator } from './tables.ts';
 import { inMemorySecretBox, sealStoredSecrets, type SealedAtRest, type SecretBox } from './secret_box.ts';
 import { acceptTotp } from './totp.ts';
 

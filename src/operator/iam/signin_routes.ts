@@ -22,8 +22,7 @@ import { INTERACTION_PATH } from './authorization_server.ts';
 import type { Iam } from './iam.ts';
 import type { StepRefusal } from './operators.ts';
 import { INTERACTION_TTL_S, SIGNIN_FORM_BYTES_MAX } from './limits.ts';
-import type { Operator, SigninStage } from './tables.ts';
-import { iamTables } from './tables.ts';
+import { iamTables, type Operator, type SigninStage } from './tables.ts';
 import { form, page, PAGE_HEADERS, paragraph, escapeHtml } from './pages.ts';
 import { newTotpSecret, totpUri } from './totp.ts';
 
