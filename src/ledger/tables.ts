@@ -65,7 +65,6 @@ export interface FundsRequestsTable {
   created_at_ms: number;
 }
 
-
 export interface LedgerTables {
   accounts: AccountsTable;
   journal_entries: JournalEntriesTable;

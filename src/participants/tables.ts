@@ -40,7 +40,6 @@ export interface ParticipantSigningKeysTable {
   created_by: string;
 }
 
-
 export interface ParticipantTables {
   participants: ParticipantsTable;
   participant_endpoints: ParticipantEndpointsTable;

@@ -61,7 +61,6 @@ export interface GatewayTables {
 }
 export const gatewayTables = ownTables<GatewayTables>();
 
-
 export interface IpAllowlistRecord {
   readonly cidr: string;
   readonly description: string | null;
