@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { describeOnEachEngine, type EngineContext } from './testing/engines.ts';
 import { startSchemeHub, type SchemeHub } from './testing/scheme_hub.ts';
+import { testTables } from './testing/tables.ts';
 
 /** Refused requests sent at once: more than the old background queue held (1024). */
 const FLOOD_REQUESTS = 1_100;
@@ -46,8 +47,8 @@ describeOnEachEngine('audited operator actions', (ctx) => {
 
   const settlementText = async () => (await scheme.admin.text('/participants/payerfsp/accounts')).text;
   const fundsIn = (amount: string) => ({ transferId: randomUUID(), externalReference: 'audit', action: 'recordFundsIn', reason: 'audit test', amount: { amount, currency: 'USD' } });
-  const changeRequestCount = async () => Number((await ctx.storage.db.selectFrom('change_requests').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const entriesOf = (changeRequestId: string) => ctx.storage.db.selectFrom('audit_entries').select(['action', 'actor']).where('target_type', '=', 'change-request').where('target_id', '=', changeRequestId).orderBy('idx').execute();
+  const changeRequestCount = async () => Number((await testTables(ctx.storage.db).selectFrom('change_requests').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const entriesOf = (changeRequestId: string) => testTables(ctx.storage.db).selectFrom('audit_entries').select(['action', 'actor']).where('target_type', '=', 'change-request').where('target_id', '=', changeRequestId).orderBy('idx').execute();
 
   test('a change request whose entry cannot be appended is not made: 503, no row', async () => {
     const rows = await changeRequestCount();
@@ -111,7 +112,7 @@ describeOnEachEngine('audited operator actions', (ctx) => {
   test('a maker approving their own request is refused, and each refusal is in the log before it is answered', async () => {
     const made = await scheme.admin.maker.call('POST', `/participants/payerfsp/accounts/${accountId}`, fundsIn('19'));
     const id = (made.body as { id: string }).id;
-    const decisions = async () => Number((await ctx.storage.db.selectFrom('audit_entries').select((eb) => eb.fn.countAll().as('n'))
+    const decisions = async () => Number((await testTables(ctx.storage.db).selectFrom('audit_entries').select((eb) => eb.fn.countAll().as('n'))
       .where('action', '=', 'CHANGE_REQUEST_DECIDE').executeTakeFirstOrThrow()).n);
     const before = await decisions();
     const answers = await Promise.all(Array.from({ length: 20 }, () => scheme.admin.maker.call('POST', `/changeRequests/${id}/approve`)));
@@ -120,7 +121,7 @@ describeOnEachEngine('audited operator actions', (ctx) => {
   });
 
   test(`${FLOOD_REQUESTS} requests without a token at once: exactly ${FLOOD_REQUESTS} entries, none dropped`, async () => {
-    const anonymous = async () => Number((await ctx.storage.db.selectFrom('audit_entries').select((eb) => eb.fn.countAll().as('n'))
+    const anonymous = async () => Number((await testTables(ctx.storage.db).selectFrom('audit_entries').select((eb) => eb.fn.countAll().as('n'))
       .where('actor', '=', 'anonymous').where('kind', '=', 'operator-action').executeTakeFirstOrThrow()).n);
     const before = await anonymous();
     const dispatcher = new Agent({ connections: FLOOD_CONNECTIONS, connect: { ca: [...scheme.hub.schemeCaPems] } });

@@ -14,6 +14,7 @@ import { freshStorage } from './testing/engines.ts';
 import { reportHubOutputs, startHubProcess, until, type HubProcess } from './testing/hub_process.ts';
 import { adminClientFor } from './testing/admin_client.ts';
 import { testSchemePki } from './testing/scheme_pki.ts';
+import { testTables } from './testing/tables.ts';
 
 /** Change requests approved at once, the hub killed among them. */
 const REQUESTS = 12;
@@ -41,14 +42,14 @@ test('SIGKILL among approvals: every committed change has its audit entries, and
     }
     // Every approval at once; the hub is killed as soon as the first funds-in has committed, mid-stream.
     const approvals = requests.map((r) => admin.checker.call('POST', `/changeRequests/${r.id}/approve`).catch(() => undefined));
-    await until('a first funds-in committed', async () => ((await db.selectFrom('journal_entries').select('id').where('transfer_id', 'in', requests.map((r) => r.transferId)).executeTakeFirst()) === undefined ? undefined : true));
+    await until('a first funds-in committed', async () => ((await testTables(db).selectFrom('journal_entries').select('id').where('transfer_id', 'in', requests.map((r) => r.transferId)).executeTakeFirst()) === undefined ? undefined : true));
     await hub.kill();
     await Promise.all(approvals);
 
-    const entries = await db.selectFrom('audit_entries').select(['action', 'target_id']).where('target_type', '=', 'change-request').execute();
+    const entries = await testTables(db).selectFrom('audit_entries').select(['action', 'target_id']).where('target_type', '=', 'change-request').execute();
     const actionsOf = (id: string) => new Set(entries.filter((e) => e.target_id === id).map((e) => e.action));
-    const moved = new Set((await db.selectFrom('journal_entries').select('transfer_id').where('kind', '=', 'FUNDS_IN').execute()).map((j) => j.transfer_id));
-    const states = new Map((await db.selectFrom('change_requests').select(['id', 'state']).execute()).map((r) => [r.id, r.state]));
+    const moved = new Set((await testTables(db).selectFrom('journal_entries').select('transfer_id').where('kind', '=', 'FUNDS_IN').execute()).map((j) => j.transfer_id));
+    const states = new Map((await testTables(db).selectFrom('change_requests').select(['id', 'state']).execute()).map((r) => [r.id, r.state]));
     const seen = { moved: 0, approved: 0, executed: 0 };
     for (const { id, transferId } of requests) {
       const actions = actionsOf(id);

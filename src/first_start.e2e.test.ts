@@ -19,6 +19,7 @@ import { openStorage } from './storage/index.ts';
 import { systemClock } from './support/clock.ts';
 import { freePort } from './testing/dfsp.ts';
 import { startHubProcess } from './testing/hub_process.ts';
+import { testTables } from './testing/tables.ts';
 
 const CLI = new URL('./cli.ts', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -102,7 +103,7 @@ test('interlock operator reset-credential: a new credential the same way, the ol
 
   const storage = openStorage(join(dataDir, 'interlock.sqlite'));
   try {
-    const entries = await storage.db.selectFrom('audit_entries').select(['actor', 'action', 'target_id']).where('action', '=', 'OPERATOR_CREDENTIAL_RESET').execute();
+    const entries = await testTables(storage.db).selectFrom('audit_entries').select(['actor', 'action', 'target_id']).where('action', '=', 'OPERATOR_CREDENTIAL_RESET').execute();
     assert.equal(entries.length, 1);
     assert.match(entries[0]?.actor ?? '', /^local:/, 'recorded as the local user\'s action');
     assert.equal(entries[0]?.target_id, 'operator admin');
@@ -125,7 +126,7 @@ test('reset-credential refuses any operator but the bootstrap administrator, and
   assert.ok(!existsSync(oneTimeCredentialFile(dataDir, 'casey')));
   const after = openStorage(join(dataDir, 'interlock.sqlite'));
   try {
-    const entries = await after.db.selectFrom('audit_entries').select(['target_id']).where('action', '=', 'OPERATOR_CREDENTIAL_RESET').execute();
+    const entries = await testTables(after.db).selectFrom('audit_entries').select(['target_id']).where('action', '=', 'OPERATOR_CREDENTIAL_RESET').execute();
     assert.deepEqual(entries.map((e) => e.target_id), ['operator admin', 'operator casey']);
   } finally {
     await after.close();

@@ -17,6 +17,7 @@ import { adminClientFor } from './testing/admin_client.ts';
 import { testSchemePki } from './testing/scheme_pki.ts';
 import { loadOrCreateAuditKey } from './audit/index.ts';
 import { loadOrCreateSecretBox } from './operator/iam/secret_box.ts';
+import { testTables } from './testing/tables.ts';
 
 /** Transfers left to expire. */
 const TRANSFERS = 20;
@@ -92,7 +93,7 @@ if (postgresMissing !== undefined) {
         }
         for (const prepare of prepares.slice(0, TRANSFERS)) {
           const id = prepare.transferId;
-          const changes = await fresh.storage.db.selectFrom('transfer_state_changes').select(['from_state', 'to_state']).where('transfer_id', '=', id).orderBy('id').execute();
+          const changes = await testTables(fresh.storage.db).selectFrom('transfer_state_changes').select(['from_state', 'to_state']).where('transfer_id', '=', id).orderBy('id').execute();
           assert.deepEqual(changes, [{ from_state: null, to_state: 'RESERVED' }, { from_state: 'RESERVED', to_state: 'EXPIRED_RESERVED' }], `transfer ${id}`);
           for (const [name, dfsp] of [['payer', payer], ['payee', payee]] as const) {
             const told = transfersTo(dfsp, id, '/error');
@@ -105,7 +106,7 @@ if (postgresMissing !== undefined) {
         let committed = 0;
         for (const prepare of raced) {
           const id = prepare.transferId;
-          const changes = await fresh.storage.db.selectFrom('transfer_state_changes').select('to_state').where('transfer_id', '=', id).orderBy('id').execute();
+          const changes = await testTables(fresh.storage.db).selectFrom('transfer_state_changes').select('to_state').where('transfer_id', '=', id).orderBy('id').execute();
           const final = changes.map((c) => c.to_state);
           assert.ok(final.length === 2 && final[0] === 'RESERVED' && (final[1] === 'COMMITTED' || final[1] === 'EXPIRED_RESERVED'), `transfer ${id}: ${final.join(' → ')}`);
           if (final[1] === 'COMMITTED') {

@@ -20,6 +20,7 @@ import { freshStorage, postgresUnavailable, skippedOnPostgres } from './testing/
 import { ledgerCheck, reportHubOutputs, startHubProcess, until, type HubProcess } from './testing/hub_process.ts';
 import { adminClientFor } from './testing/admin_client.ts';
 import { testSchemePki } from './testing/scheme_pki.ts';
+import { testTables } from './testing/tables.ts';
 
 /** Short, so that a transfer expires within a test; the configuration's lowest. */
 const SWEEP_INTERVAL_MS = 100;
@@ -89,7 +90,7 @@ async function withScheme(t: TestContext, engine: Engine, dfsps: { payer?: DfspS
       fspiop: (method, path, source, destination, body) => fspiopRequest(current().fspiopUrl, method, path, 'transfers', source, destination, body),
       outbox,
       async states(transferId) {
-        const changes = await fresh.storage.db.selectFrom('transfer_state_changes').select('to_state')
+        const changes = await testTables(fresh.storage.db).selectFrom('transfer_state_changes').select('to_state')
           .where('transfer_id', '=', transferId).orderBy('id').execute();
         return changes.map((c) => c.to_state);
       },
@@ -260,7 +261,7 @@ function restartSuite(engine: Engine): void {
         await s.endDeadClaims();
 
         await s.restart();
-        const kept = new Set((await s.storage.db.selectFrom('transfers').select(['transfer_id', 'state']).execute()).map((row) => {
+        const kept = new Set((await testTables(s.storage.db).selectFrom('transfers').select(['transfer_id', 'state']).execute()).map((row) => {
           assert.equal(row.state, 'RESERVED');
           return row.transfer_id;
         }));

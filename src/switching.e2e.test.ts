@@ -14,6 +14,7 @@ import type { Hub } from './main.ts';
 import { adminRequest, agentOf, httpsExchange, fspiopRequest, sentBodyText, type DfspServer } from './testing/dfsp.ts';
 import type { AdminClient } from './testing/admin_client.ts';
 import { startSchemeHub, type SchemeHub } from './testing/scheme_hub.ts';
+import { testTables } from './testing/tables.ts';
 
 let scheme: SchemeHub<'payerfsp' | 'payeefsp'>;
 let hub: Hub;
@@ -102,16 +103,16 @@ test('registration, lookup, quote and transfer run end to end, and positions end
   const verdicts = await verifyEvidence(hub.storage.db, transferId, keyOf);
   assert.deepEqual(verdicts.map((v) => [v.operation, v.source, v.verdict]), [['POST /transfers', 'payerfsp', 'verified'], ['PUT /transfers/{ID}', 'payeefsp', 'verified']]);
   // A body altered after the fact (a forged row: the table refuses changes to the real one) no longer verifies.
-  const [kept] = await hub.storage.db.selectFrom('message_evidence').selectAll().where('transfer_id', '=', transferId).orderBy('id').limit(1).execute();
+  const [kept] = await testTables(hub.storage.db).selectFrom('message_evidence').selectAll().where('transfer_id', '=', transferId).orderBy('id').limit(1).execute();
   assert.ok(kept !== undefined);
   const forgedBody = kept.body.replace('"amount":"100"', '"amount":"900"');
-  await hub.storage.db.insertInto('message_evidence').values({ ...kept, id: undefined, body: forgedBody, body_sha256: createHash('sha256').update(forgedBody).digest('hex') }).execute();
+  await testTables(hub.storage.db).insertInto('message_evidence').values({ ...kept, id: undefined, body: forgedBody, body_sha256: createHash('sha256').update(forgedBody).digest('hex') }).execute();
   assert.deepEqual((await verifyEvidence(hub.storage.db, transferId, keyOf)).map((v) => v.verdict), ['verified', 'verified', 'failed']);
 
   // Every operator action of the onboarding is an entry of the tamper-evident audit log, with a signed checkpoint over it.
   await until('the onboarding in the audit log', async () => {
-    const entries = await hub.storage.db.selectFrom('audit_entries').select(['action']).where('kind', '=', 'operator-action').execute();
-    const checkpoints = await hub.storage.db.selectFrom('audit_checkpoints').select('size').execute();
+    const entries = await testTables(hub.storage.db).selectFrom('audit_entries').select(['action']).where('kind', '=', 'operator-action').execute();
+    const checkpoints = await testTables(hub.storage.db).selectFrom('audit_checkpoints').select('size').execute();
     return entries.some((e) => e.action === 'FUNDS_IN_REQUEST') && entries.some((e) => e.action === 'CHANGE_REQUEST_APPROVE') && checkpoints.length > 0 ? true : undefined;
   });
 });

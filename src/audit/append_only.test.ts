@@ -14,6 +14,7 @@ import { createSequencer } from './sequencer.ts';
 import { storedSize } from './store.ts';
 import { AUDIT_APPEND_ONLY_TABLES, AUDIT_WRITER_ROLE } from './tables.ts';
 import { createCosigner, parseNote, signText } from '../translog/index.ts';
+import { testTables } from '../testing/tables.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };
@@ -30,7 +31,7 @@ describeOnEachEngine('audit log: append-only storage', (ctx) => {
     const parsed = parseNote(checkpoint.note);
     assert.ok(parsed.ok);
     const [cosignature] = signText(parsed.value.text, [witness]);
-    await ctx.storage.db.insertInto('audit_cosignatures').values({
+    await testTables(ctx.storage.db).insertInto('audit_cosignatures').values({
       checkpoint_seq: checkpoint.seq, witness: witness.name, key_id: witness.keyId, signature: cosignature!.signature, received_at_ms: clock.nowMs(),
     }).execute();
   });
@@ -52,11 +53,11 @@ describeOnEachEngine('audit log: append-only storage', (ctx) => {
   it('lets the sequence only grow, and never go away', async () => {
     const { db } = ctx.storage;
     const size = await storedSize(db);
-    await assert.rejects(db.updateTable('audit_log_state').set({ size: size - 1 }).where('id', '=', 1).execute(), /never shrinks/);
-    await assert.rejects(db.deleteFrom('audit_log_state').execute(), /never shrinks/);
+    await assert.rejects(testTables(db).updateTable('audit_log_state').set({ size: size - 1 }).where('id', '=', 1).execute(), /never shrinks/);
+    await assert.rejects(testTables(db).deleteFrom('audit_log_state').execute(), /never shrinks/);
     if (ctx.engine === 'postgres') await assert.rejects(sql`truncate audit_log_state`.execute(db), /append-only/);
     // Raising it is what every batch does (the sequencer raises it with the rows, in one transaction).
-    await db.updateTable('audit_log_state').set({ size }).where('id', '=', 1).execute();
+    await testTables(db).updateTable('audit_log_state').set({ size }).where('id', '=', 1).execute();
     assert.equal(await storedSize(db), size);
   });
 

@@ -16,6 +16,7 @@ import { runWitnessCommand, startWitness } from '../witness/index.ts';
 import { runAuditCommand } from './cli.ts';
 import { createAuditLogFromConfig } from './from_config.ts';
 import { capturedLogger, testEntry, TEST_ORIGIN } from './log_fixture.ts';
+import { testTables } from '../testing/tables.ts';
 
 function output() {
   const out = { stdout: '', stderr: '' };
@@ -88,7 +89,7 @@ describe('interlock audit', () => {
     const storage = openStorage(config.storage.url);
     const triggers = await sql<{ sql: string }>`select sql from sqlite_master where type = 'trigger' and name = 'audit_entries_no_delete'`.execute(storage.db);
     await sql`drop trigger audit_entries_no_delete`.execute(storage.db);
-    await storage.db.deleteFrom('audit_entries').where('idx', '=', 77).execute();
+    await testTables(storage.db).deleteFrom('audit_entries').where('idx', '=', 77).execute();
     await sql.raw(triggers.rows[0]!.sql).execute(storage.db);
     await storage.close();
     const exported = await audit(['export', join(dir, 'export-2')], config);

@@ -13,6 +13,7 @@ import type { Logger } from '../support/index.ts';
 import { type AuditEntry, consistencyProofPlan, decodeEntry, encodeEntryBundle, type Hash, HASH_BYTES, inclusionProofPlan, proofFromPlan, TILE_WIDTH, tileWidth } from '../translog/index.ts';
 import { AUDIT_SEARCH_RESULTS_MAX } from './limits.ts';
 import { nodeReader, publishedCheckpoint, readCheckpoints, readCosignatures, readEntries, readStoredTile, withCosignatures, bytesOf, type AuditDb, type StoredCheckpoint } from './store.ts';
+import { auditTables } from './tables.ts';
 
 export interface PublishedCheckpoint {
   readonly seq: number;
@@ -128,7 +129,7 @@ async function inclusion(readers: Readers, by: { readonly index: number } | { re
     index = by.index;
   } else {
     if (by.leafHash.length !== HASH_BYTES) return fail('3100', 'the entry hash is 32 bytes');
-    const row = await db.selectFrom('audit_entries').select('idx').where('leaf_hash', '=', Buffer.from(by.leafHash)).where('idx', '<', treeSize).orderBy('idx').limit(1).executeTakeFirst();
+    const row = await auditTables(db).selectFrom('audit_entries').select('idx').where('leaf_hash', '=', Buffer.from(by.leafHash)).where('idx', '<', treeSize).orderBy('idx').limit(1).executeTakeFirst();
     if (row === undefined) return fail('3200', `no entry with that hash in the tree of ${treeSize}`);
     index = row.idx;
   }
@@ -155,7 +156,7 @@ async function consistency(readers: Readers, from: number, to: number | undefine
 
 /** The rows the search columns select, below `size`: one more than `limit`, to tell whether a next page exists. */
 function searchRows(db: AuditDb, filter: SearchFilter, size: number, limit: number) {
-  let query = db.selectFrom('audit_entries').select(['idx', 'leaf_hash', 'entry']).where('idx', '<', size);
+  let query = auditTables(db).selectFrom('audit_entries').select(['idx', 'leaf_hash', 'entry']).where('idx', '<', size);
   if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
   if (filter.action !== undefined) query = query.where('action', '=', filter.action);
   if (filter.targetType !== undefined) query = query.where('target_type', '=', filter.targetType);

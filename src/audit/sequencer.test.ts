@@ -7,6 +7,7 @@ import { consistencyProofPlan, type Hash, leafHash, nodesOfLeafHashes, openCheck
 import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
 import { createSequencer, DEFAULT_SEQUENCER_LIMITS, type Sequencer } from './sequencer.ts';
 import { AuditIntegrityError, bytesOf, nodeReader, readCheckpoints, readEntries, storedSize } from './store.ts';
+import { testTables } from '../testing/tables.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };
@@ -48,7 +49,7 @@ describeOnEachEngine('audit sequencer', (ctx) => {
       assert.deepEqual(stored.entry, Buffer.from(pendingEntry(testEntry(i)).bytes));
       assert.deepEqual(stored.leafHash, leafHash(stored.entry));
     });
-    const tiles = await ctx.storage.db.selectFrom('audit_tiles').selectAll().orderBy('level').orderBy('idx').execute();
+    const tiles = await testTables(ctx.storage.db).selectFrom('audit_tiles').selectAll().orderBy('level').orderBy('idx').execute();
     assert.deepEqual(tiles.map((t) => [t.level, t.idx]), [[0, 0], [0, 1]]);
     assert.deepEqual(bytesOf(tiles[1]!.hashes), Buffer.concat(entries.slice(TILE_WIDTH, 2 * TILE_WIDTH).map((e) => e.leafHash)));
   });
@@ -112,7 +113,7 @@ describeOnEachEngine('audit sequencer', (ctx) => {
     const size = await storedSize(ctx.storage.db);
     const forkedRoot = leafHash(Buffer.from('another history'));
     const seq = (await readCheckpoints(ctx.storage.db, 0, 100)).length + 1;
-    await ctx.storage.db.insertInto('audit_checkpoints').values({
+    await testTables(ctx.storage.db).insertInto('audit_checkpoints').values({
       seq, size, root_hash: forkedRoot, note: signCheckpoint({ origin: TEST_ORIGIN, size, rootHash: forkedRoot, extensions: [] }, [keys.signer]), created_at_ms: clock.nowMs(),
     }).execute();
     await sequencer.append(pendingEntry(testEntry(800)));

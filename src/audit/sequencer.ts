@@ -41,6 +41,7 @@ import {
 } from './limits.ts';
 import { AuditIntegrityError, bytesOf, latestCheckpoint, nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
 import { restoreTreeState } from './tree_restore.ts';
+import { auditTables } from './tables.ts';
 
 /** An encoded entry, ready to append, with the fields the search indexes copy. */
 export interface PendingEntry {
@@ -131,7 +132,7 @@ interface CheckpointWaiter {
 
 /** The stored size, with the sequence lock held until the transaction ends. */
 async function lockedSize(tx: AuditDb, engine: Engine): Promise<number> {
-  const query = tx.selectFrom('audit_log_state').select('size').where('id', '=', 1);
+  const query = auditTables(tx).selectFrom('audit_log_state').select('size').where('id', '=', 1);
   // On SQLite every transaction is BEGIN IMMEDIATE (storage/sqlite.ts): the database's write lock is held already.
   const row = await forUpdate(query, engine).executeTakeFirst();
   assert.ok(row !== undefined, 'audit_log_state has its row (migration 0030)');
@@ -146,7 +147,7 @@ async function catchUp(tx: AuditDb, tree: TreeState, storedSize: number): Promis
   while (tree.size() < storedSize) {
     const from = tree.size();
     const to = Math.min(storedSize, from + AUDIT_CATCH_UP_ROWS_MAX);
-    const rows = await tx.selectFrom('audit_entries').select(['idx', 'leaf_hash']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute();
+    const rows = await auditTables(tx).selectFrom('audit_entries').select(['idx', 'leaf_hash']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute();
     for (const row of rows) {
       if (row.idx !== tree.size()) throw new AuditIntegrityError(`audit log: entry ${tree.size()} is missing below the stored size ${storedSize}`);
       tree.append(bytesOf(row.leaf_hash));
@@ -208,9 +209,9 @@ async function writeEntries(tx: AuditDb, engine: Engine, base: TreeState, entrie
   const first = tree.size();
   const tiles: FullTile[] = [];
   for (const entry of entries) tree.append(entry.leafHash, tiles);
-  await insertInChunks(entryRows(entries, first), (chunk) => tx.insertInto('audit_entries').values(chunk).execute());
-  await insertInChunks(tiles, (chunk) => tx.insertInto('audit_tiles').values(chunk.map((t) => ({ level: t.level, idx: t.index, hashes: t.hashes, root: t.root }))).execute());
-  await tx.updateTable('audit_log_state').set({ size: tree.size() }).where('id', '=', 1).execute();
+  await insertInChunks(entryRows(entries, first), (chunk) => auditTables(tx).insertInto('audit_entries').values(chunk).execute());
+  await insertInChunks(tiles, (chunk) => auditTables(tx).insertInto('audit_tiles').values(chunk.map((t) => ({ level: t.level, idx: t.index, hashes: t.hashes, root: t.root }))).execute());
+  await auditTables(tx).updateTable('audit_log_state').set({ size: tree.size() }).where('id', '=', 1).execute();
   return { tree, first };
 }
 
@@ -256,7 +257,7 @@ async function signInTransaction(state: SequencerState, tx: AuditDb): Promise<{ 
   const rootHash = Buffer.from(tree.root());
   const note = signCheckpoint({ origin, size, rootHash, extensions: [] }, [signer]);
   const checkpoint = { seq: (last?.seq ?? 0) + 1, size, rootHash, note, createdAtMs: clock.nowMs() };
-  await tx.insertInto('audit_checkpoints').values({ seq: checkpoint.seq, size, root_hash: rootHash, note, created_at_ms: checkpoint.createdAtMs }).execute();
+  await auditTables(tx).insertInto('audit_checkpoints').values({ seq: checkpoint.seq, size, root_hash: rootHash, note, created_at_ms: checkpoint.createdAtMs }).execute();
   return { tree, checkpoint: { ...checkpoint, created: true } };
 }
 

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../storage/index.ts';
-import type { AuditCheckpointsTable } from './tables.ts';
+import { auditTables, type AuditCheckpointsTable } from './tables.ts';
 import { formatNote, type Hash, HASH_BYTES, hashesOfTile, isTreeSize, type NodeId, nodesOfLeafHashes, type NoteSignature, parseNote, TILE_HEIGHT, TILE_WIDTH, tileWidth, treeHead } from '../translog/index.ts';
 
 /** The database, or a transaction on it. */
@@ -39,7 +39,7 @@ function leavesPerTileHash(level: number): number {
 
 /** The log's size: what the sequence row says has been appended and committed. */
 export async function storedSize(db: AuditDb): Promise<number> {
-  const row = await db.selectFrom('audit_log_state').select('size').where('id', '=', 1).executeTakeFirst();
+  const row = await auditTables(db).selectFrom('audit_log_state').select('size').where('id', '=', 1).executeTakeFirst();
   assert.ok(row !== undefined, 'audit_log_state has its row (migration 0030)');
   return row.size;
 }
@@ -52,14 +52,14 @@ export async function readTileHashes(db: AuditDb, level: number, index: number, 
   const width = tileWidth(level, index, size);
   if (width === 0) return [];
   if (width === TILE_WIDTH) {
-    const row = await db.selectFrom('audit_tiles').select('hashes').where('level', '=', level).where('idx', '=', index).executeTakeFirst();
+    const row = await auditTables(db).selectFrom('audit_tiles').select('hashes').where('level', '=', level).where('idx', '=', index).executeTakeFirst();
     if (row === undefined) throw new AuditIntegrityError(`audit log: full tile ${level}/${index} is missing below size ${size}`);
     return hashesOfTile(bytesOf(row.hashes));
   }
   const first = index * TILE_WIDTH;
   const rows = level === 0
-    ? await db.selectFrom('audit_entries').select(['idx', 'leaf_hash as hash']).where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute()
-    : await db.selectFrom('audit_tiles').select(['idx', 'root as hash']).where('level', '=', level - 1).where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute();
+    ? await auditTables(db).selectFrom('audit_entries').select(['idx', 'leaf_hash as hash']).where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute()
+    : await auditTables(db).selectFrom('audit_tiles').select(['idx', 'root as hash']).where('level', '=', level - 1).where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute();
   const missing = (at: number) => new AuditIntegrityError(`audit log: ${level === 0 ? `entry ${at}` : `full tile ${level - 1}/${at}`} is missing below size ${size}`);
   rows.forEach((row, i) => {
     if (row.idx !== first + i) throw missing(first + i);
@@ -82,8 +82,8 @@ export async function readStoredTile(db: AuditDb, level: number, index: number, 
   if (width === TILE_WIDTH) return { hashes: [], complete: false };
   const first = index * TILE_WIDTH;
   const rows = level === 0
-    ? await db.selectFrom('audit_entries').select('leaf_hash as hash').where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute()
-    : await db.selectFrom('audit_tiles').select('root as hash').where('level', '=', level - 1).where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute();
+    ? await auditTables(db).selectFrom('audit_entries').select('leaf_hash as hash').where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute()
+    : await auditTables(db).selectFrom('audit_tiles').select('root as hash').where('level', '=', level - 1).where('idx', '>=', first).where('idx', '<', first + width).orderBy('idx').execute();
   return { hashes: rows.map((row) => bytesOf(row.hash)), complete: false };
 }
 
@@ -132,7 +132,7 @@ export interface StoredEntry {
 
 /** Entries [from, to), in index order, as stored (a missing row is missing here too: the verifier names it). */
 export async function readEntries(db: AuditDb, from: number, to: number): Promise<StoredEntry[]> {
-  const rows = await db.selectFrom('audit_entries').select(['idx', 'leaf_hash', 'entry']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute();
+  const rows = await auditTables(db).selectFrom('audit_entries').select(['idx', 'leaf_hash', 'entry']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute();
   return rows.map((row) => ({ index: row.idx, leafHash: bytesOf(row.leaf_hash), entry: bytesOf(row.entry) }));
 }
 
@@ -150,19 +150,19 @@ function checkpointOf(row: AuditCheckpointsTable): StoredCheckpoint {
 }
 
 export async function latestCheckpoint(db: AuditDb): Promise<StoredCheckpoint | undefined> {
-  const row = await db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row = await auditTables(db).selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return row === undefined ? undefined : checkpointOf(row);
 }
 
 /** Checkpoints after `afterSeq`, oldest first. */
 export async function readCheckpoints(db: AuditDb, afterSeq: number, limit: number): Promise<StoredCheckpoint[]> {
-  const rows = await db.selectFrom('audit_checkpoints').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  const rows = await auditTables(db).selectFrom('audit_checkpoints').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
   return rows.map(checkpointOf);
 }
 
 /** The witnesses' cosignatures of checkpoints [fromSeq, toSeq], as note signatures, by checkpoint. */
 export async function readCosignatures(db: AuditDb, fromSeq: number, toSeq: number): Promise<Map<number, NoteSignature[]>> {
-  const rows = await db.selectFrom('audit_cosignatures').select(['checkpoint_seq', 'witness', 'key_id', 'signature'])
+  const rows = await auditTables(db).selectFrom('audit_cosignatures').select(['checkpoint_seq', 'witness', 'key_id', 'signature'])
     .where('checkpoint_seq', '>=', fromSeq).where('checkpoint_seq', '<=', toSeq).orderBy('checkpoint_seq').orderBy('witness').execute();
   const bySeq = new Map<number, NoteSignature[]>();
   for (const row of rows) {

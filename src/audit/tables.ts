@@ -1,9 +1,10 @@
-// The audit log's tables (migration 0030_audit_log), added to the storage
-// schema. Every table but the one-row sequence is append-only, on both
+// The audit log's tables (migration 0030_audit_log) and its own view of them
+// (auditTables). Every table but the one-row sequence is append-only, on both
 // engines (see the migration): the hub only ever inserts.
 //
 // Hash and entry columns are bytes (BLOB, bytea); a row read back is a
 // Uint8Array on SQLite and a Buffer on PostgreSQL.
+import { ownTables } from '../storage/index.ts';
 
 /** The log's sequence: one row (id 1), whose lock every append and checkpoint takes, holding the tree size. */
 export interface AuditLogStateTable {
@@ -60,15 +61,15 @@ export interface AuditCosignaturesTable {
   received_at_ms: number;
 }
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    audit_log_state: AuditLogStateTable;
-    audit_entries: AuditEntriesTable;
-    audit_tiles: AuditTilesTable;
-    audit_checkpoints: AuditCheckpointsTable;
-    audit_cosignatures: AuditCosignaturesTable;
-  }
+export interface AuditTables {
+  audit_log_state: AuditLogStateTable;
+  audit_entries: AuditEntriesTable;
+  audit_tiles: AuditTilesTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_cosignatures: AuditCosignaturesTable;
 }
+
+export const auditTables = ownTables<AuditTables>();
 
 /** The append-only tables, for the migration's triggers and grants and the tests that prove them. */
 export const AUDIT_APPEND_ONLY_TABLES = ['audit_entries', 'audit_tiles', 'audit_checkpoints', 'audit_cosignatures'] as const;

@@ -19,6 +19,7 @@ import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts'
 import { createSequencer } from './sequencer.ts';
 import { bytesOf, readCheckpoints, readEntries } from './store.ts';
 import { AUDIT_APPEND_ONLY_TABLES } from './tables.ts';
+import { testTables } from '../testing/tables.ts';
 
 const keys = logKeys();
 const clock = { nowMs: () => 1_760_000_000_000 };
@@ -78,7 +79,7 @@ function first(report: VerifyReport): string {
 
 /** Replaces an entry row (bytes, leaf hash and search columns) as the tamperer writes it. */
 async function putEntry(db: Storage['db'], index: number, entry: ReturnType<typeof pendingEntry>, leaf = entry.leafHash): Promise<void> {
-  await db.insertInto('audit_entries').values({
+  await testTables(db).insertInto('audit_entries').values({
     idx: index, leaf_hash: leaf, entry: entry.bytes, kind: entry.kind, actor: entry.actor, action: entry.action,
     target_type: entry.targetType, target_id: entry.targetId, time_ms: entry.timeMs,
   }).execute();
@@ -111,7 +112,7 @@ function tamperSuite(engine: Engine): void {
         await asDatabaseAdministrator(log, async (db) => {
           for (const index of [123, 580]) {
             const [stored] = await readEntries(db, index, index + 1);
-            await db.updateTable('audit_entries').set({ entry: oneByteChanged(stored!.entry) }).where('idx', '=', index).execute();
+            await testTables(db).updateTable('audit_entries').set({ entry: oneByteChanged(stored!.entry) }).where('idx', '=', index).execute();
           }
         });
         const report = await exportedAndVerified(log);
@@ -127,7 +128,7 @@ function tamperSuite(engine: Engine): void {
         await asDatabaseAdministrator(log, async (db) => {
           const [stored] = await readEntries(db, 580, 581);
           const changed = oneByteChanged(stored!.entry);
-          await db.updateTable('audit_entries').set({ entry: changed, leaf_hash: leafHash(changed) }).where('idx', '=', 580).execute();
+          await testTables(db).updateTable('audit_entries').set({ entry: changed, leaf_hash: leafHash(changed) }).where('idx', '=', 580).execute();
         });
         const report = await exportedAndVerified(log);
         assert.match(first(report), /^checkpoint #12: signs 600 entries, and the entries do not reproduce its root, though they reproduce the checkpoint of 550\. An entry from 550 to 599 was altered/);
@@ -140,7 +141,7 @@ function tamperSuite(engine: Engine): void {
     it('an entry deleted: names it, and sees the entries after it moved up', async () => {
       const log = await freshLog(engine);
       try {
-        await asDatabaseAdministrator(log, async (db) => { await db.deleteFrom('audit_entries').where('idx', '=', 200).execute(); });
+        await asDatabaseAdministrator(log, async (db) => { await testTables(db).deleteFrom('audit_entries').where('idx', '=', 200).execute(); });
         const report = await exportedAndVerified(log);
         assert.match(first(report), /^entry 200: is missing: the entry stored at 200 is the signed tree's entry 201/);
       } finally {
@@ -154,7 +155,7 @@ function tamperSuite(engine: Engine): void {
         await asDatabaseAdministrator(log, async (db) => {
           const [a] = await readEntries(db, 10, 11);
           const [b] = await readEntries(db, 300, 301);
-          await db.deleteFrom('audit_entries').where('idx', 'in', [10, 300]).execute();
+          await testTables(db).deleteFrom('audit_entries').where('idx', 'in', [10, 300]).execute();
           await putEntry(db, 10, pendingEntry(testEntry(300)));
           await putEntry(db, 300, pendingEntry(testEntry(10)));
           assert.ok(a !== undefined && b !== undefined);
@@ -169,7 +170,7 @@ function tamperSuite(engine: Engine): void {
     it('the tail truncated: names the first entry missing', async () => {
       const log = await freshLog(engine);
       try {
-        await asDatabaseAdministrator(log, async (db) => { await db.deleteFrom('audit_entries').where('idx', '>=', 530).execute(); });
+        await asDatabaseAdministrator(log, async (db) => { await testTables(db).deleteFrom('audit_entries').where('idx', '>=', 530).execute(); });
         const report = await exportedAndVerified(log);
         assert.match(first(report), /^entries 530–599: are missing: checkpoint #11 signs 550 entries, and the latest 600/);
       } finally {
@@ -181,7 +182,7 @@ function tamperSuite(engine: Engine): void {
       const log = await freshLog(engine);
       try {
         await asDatabaseAdministrator(log, async (db) => {
-          await db.deleteFrom('audit_entries').where('idx', '>=', 560).execute();
+          await testTables(db).deleteFrom('audit_entries').where('idx', '>=', 560).execute();
           // Different entries at the same indexes, with their own (correct) leaf hashes.
           for (let index = 560; index < ENTRIES; index++) await putEntry(db, index, pendingEntry(testEntry(index, { actor: 'someone-else' })));
         });
@@ -200,10 +201,10 @@ function tamperSuite(engine: Engine): void {
         const kept = (await readCheckpoints(log.storage.db, 0, 100)).at(-1)!;
         assert.equal(kept.size, ENTRIES);
         await asDatabaseAdministrator(log, async (db) => {
-          await db.deleteFrom('audit_entries').where('idx', '>=', 560).execute();
-          await db.deleteFrom('audit_tiles').where('level', '=', 0).where('idx', '>=', 2).execute();
-          await db.deleteFrom('audit_checkpoints').where('size', '>', 550).execute();
-          await db.updateTable('audit_log_state').set({ size: 560 }).execute();
+          await testTables(db).deleteFrom('audit_entries').where('idx', '>=', 560).execute();
+          await testTables(db).deleteFrom('audit_tiles').where('level', '=', 0).where('idx', '>=', 2).execute();
+          await testTables(db).deleteFrom('audit_checkpoints').where('size', '>', 550).execute();
+          await testTables(db).updateTable('audit_log_state').set({ size: 560 }).execute();
         });
         // The hub starts on the rewritten history (it cannot know), appends other entries, and signs on.
         const sequencer = await createSequencer({ db: log.storage.db, engine, clock, origin: TEST_ORIGIN, signer: keys.signer, verifier: keys.verifier });
@@ -225,7 +226,7 @@ function tamperSuite(engine: Engine): void {
       try {
         const otherHistory = Array.from({ length: 580 }, (_, i) => pendingEntry(testEntry(i, { actor: i === 400 ? 'mallory' : `operator-${i % 3}` })).leafHash);
         const rootHash = treeHead(580, nodesOfLeafHashes(otherHistory));
-        await log.storage.db.insertInto('audit_checkpoints').values({
+        await testTables(log.storage.db).insertInto('audit_checkpoints').values({
           seq: 13, size: 580, root_hash: rootHash, note: signCheckpoint({ origin: TEST_ORIGIN, size: 580, rootHash, extensions: [] }, [keys.signer]), created_at_ms: clock.nowMs(),
         }).execute();
         const report = await exportedAndVerified(log);

@@ -13,6 +13,7 @@ import { exportLog } from './export.ts';
 import { logKeys, pendingEntry, testEntry, TEST_ORIGIN } from './log_fixture.ts';
 import { createSequencer } from './sequencer.ts';
 import { readCheckpoints } from './store.ts';
+import { testTables } from '../testing/tables.ts';
 
 const keys = logKeys();
 const witnessKey = generateKeyPairSync('ed25519');
@@ -39,7 +40,7 @@ describe('audit verify on a tampered export', () => {
         const note = parseNote(checkpoint.note);
         assert.ok(note.ok);
         const [cosignature] = signText(note.value.text, [cosigner]);
-        await storage.db.insertInto('audit_cosignatures').values({ checkpoint_seq: checkpoint.seq, witness: cosigner.name, key_id: cosigner.keyId, signature: cosignature!.signature, received_at_ms: clock.nowMs() }).execute();
+        await testTables(storage.db).insertInto('audit_cosignatures').values({ checkpoint_seq: checkpoint.seq, witness: cosigner.name, key_id: cosigner.keyId, signature: cosignature!.signature, received_at_ms: clock.nowMs() }).execute();
       }
       await exportLog(storage.db, pristine);
     } finally {

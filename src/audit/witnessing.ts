@@ -12,6 +12,7 @@ import type { Clock, Logger } from '../support/index.ts';
 import { runTransaction, withCommitHook, type Engine } from '../storage/index.ts';
 import { consistencyProofPlan, type CosignatureOutcome, type Fetch, type Hash, proofFromPlan, requestCosignature, type Witness } from '../translog/index.ts';
 import { nodeReader, type AuditDb, type StoredCheckpoint } from './store.ts';
+import { auditTables } from './tables.ts';
 
 export interface WitnessingDeps {
   readonly db: AuditDb;
@@ -53,11 +54,11 @@ async function proofFrom({ deps }: Context, oldSize: number, checkpoint: StoredC
 }
 
 async function cosignedSize({ deps: { db } }: Context, witness: Witness): Promise<{ size: number; hasThis: (seq: number) => Promise<boolean> }> {
-  const row = await db.selectFrom('audit_cosignatures').innerJoin('audit_checkpoints', 'audit_checkpoints.seq', 'audit_cosignatures.checkpoint_seq')
+  const row = await auditTables(db).selectFrom('audit_cosignatures').innerJoin('audit_checkpoints', 'audit_checkpoints.seq', 'audit_cosignatures.checkpoint_seq')
     .select((eb) => eb.fn.max('audit_checkpoints.size').as('size'))
     .where('audit_cosignatures.witness', '=', witness.verifier.name).where('audit_cosignatures.key_id', '=', witness.verifier.keyId)
     .executeTakeFirst();
-  const hasThis = async (seq: number) => (await db.selectFrom('audit_cosignatures').select('checkpoint_seq').where('checkpoint_seq', '=', seq)
+  const hasThis = async (seq: number) => (await auditTables(db).selectFrom('audit_cosignatures').select('checkpoint_seq').where('checkpoint_seq', '=', seq)
     .where('witness', '=', witness.verifier.name).where('key_id', '=', witness.verifier.keyId).executeTakeFirst()) !== undefined;
   return { size: row?.size ?? 0, hasThis };
 }
@@ -117,7 +118,7 @@ async function send(context: Context, track: WitnessTrack, checkpoint: StoredChe
     return;
   }
   const { name, keyId, signature } = outcome.value;
-  await withCommitHook(undefined, () => runTransaction(db, engine, (tx) => tx.insertInto('audit_cosignatures')
+  await withCommitHook(undefined, () => runTransaction(db, engine, (tx) => auditTables(tx).insertInto('audit_cosignatures')
     .values({ checkpoint_seq: checkpoint.seq, witness: name, key_id: keyId, signature, received_at_ms: clock.nowMs() })
     .onConflict((oc) => oc.columns(['checkpoint_seq', 'witness', 'key_id']).doNothing())
     .execute()));

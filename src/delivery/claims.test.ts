@@ -12,7 +12,8 @@ import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits } from './limits.ts';
 import type { OutboundMessage } from './message.ts';
 import { claimDue } from './outbox_store.ts';
 import { outboxOf, type OutboxRow } from './outbox_table.ts';
-import { addParticipant, capturingLogger, manualClock, setEndpoint, startReceiver, testWorkerControls, type Receiver } from './receiver_fixture.ts';
+import { addParticipant } from '../testing/tables.ts';
+import { capturingLogger, manualClock, setEndpoint, startReceiver, testWorkerControls, type Receiver } from './receiver_fixture.ts';
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerDeps } from './worker.ts';
 
 const LIMITS: DeliveryLimits = {

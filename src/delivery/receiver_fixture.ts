@@ -133,13 +133,6 @@ export function capturingLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger('debug', { write: (line: string) => { lines.push(line); } }), lines };
 }
 
-/** A participant named `name` (no accounts: delivery needs only the name and endpoints). */
-export async function addParticipant(storage: Storage, name: string): Promise<void> {
-  await storage.db.insertInto('participants').values({
-    name, name_folded: name.toLowerCase(), is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test',
-  }).execute();
-}
-
 /** Sets an endpoint through the registry, which checks the template as an operator's request would be. */
 export async function setEndpoint(storage: Storage, clock: Clock, name: string, type: string, value: string): Promise<void> {
   const registry = createParticipantRegistry({ db: storage.db, engine: storage.engine, clock });
@@ -147,9 +140,3 @@ export async function setEndpoint(storage: Storage, clock: Clock, name: string, 
   if (!result.ok) throw new Error(`setEndpoint ${type}: ${result.error.detail}`);
 }
 
-/** Writes an endpoint straight to the table, past the registry's checks (what a tampered database could hold). */
-export async function setEndpointUnchecked(storage: Storage, name: string, type: string, value: string): Promise<void> {
-  const participant = await storage.db.selectFrom('participants').select('id').where('name', '=', name).executeTakeFirstOrThrow();
-  await storage.db.deleteFrom('participant_endpoints').where('participant_id', '=', participant.id).where('type', '=', type).execute();
-  await storage.db.insertInto('participant_endpoints').values({ participant_id: participant.id, type, value, changed_at_ms: 0 }).execute();
-}

@@ -7,7 +7,8 @@ import { enqueue } from './enqueue.ts';
 import { DEFAULT_DELIVERY_LIMITS, type DeliveryLimits } from './limits.ts';
 import type { OutboundMessage } from './message.ts';
 import { outboxOf, type OutboxRow } from './outbox_table.ts';
-import { addParticipant, capturingLogger, manualClock, setEndpoint, setEndpointUnchecked, startReceiver, testWorkerControls, type Receiver } from './receiver_fixture.ts';
+import { addParticipant, setEndpointUnchecked } from '../testing/tables.ts';
+import { capturingLogger, manualClock, setEndpoint, startReceiver, testWorkerControls, type Receiver } from './receiver_fixture.ts';
 import { createDeliveryWorker, type DeliveryWorker } from './worker.ts';
 
 const TRANSFER_ID = '0198c3a2-6a2b-7c1d-8e9f-0a1b2c3d4e5f';

@@ -1,9 +1,9 @@
 // Opening and finding ledger accounts. Each participant holds a POSITION and a
 // SETTLEMENT account per currency; the hub holds HUB_MULTILATERAL_SETTLEMENT
 // and HUB_RECONCILIATION per currency.
-import type { Account, AccountType, Db } from '../storage/index.ts';
+import type { Db } from '../storage/index.ts';
 import type { Tx } from './journal.ts';
-import { ledgerTables } from './tables.ts';
+import { ledgerTables, type Account, type AccountType } from './tables.ts';
 
 export async function openAccount(
   tx: Tx,
@@ -44,14 +44,14 @@ export async function findAccount(db: Db, participantId: number, currency: strin
 
 /** The hub's own account of `type` in `currency`, if the operator has opened it. */
 export async function findHubAccount(db: Db, currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION'): Promise<Account | undefined> {
-  // Still joins the participants table for the hub's id (through the global schema): the one read of another module's table left here.
-  return db
+  // Hub account types belong to the hub alone (participants/ opens them only for
+  // its hub participant), so the type names the hub without asking participants/,
+  // which sits above the ledger.
+  return ledgerTables(db)
     .selectFrom('accounts')
-    .innerJoin('participants', 'participants.id', 'accounts.participant_id')
-    .selectAll('accounts')
-    .where('participants.is_hub', '=', 1)
-    .where('accounts.currency', '=', currency)
-    .where('accounts.type', '=', type)
+    .selectAll()
+    .where('currency', '=', currency)
+    .where('type', '=', type)
     .executeTakeFirst();
 }
 

@@ -1,5 +1,5 @@
 // What an account's counters mean, in central-ledger's terms (positive = net debit).
-import type { Account } from '../storage/index.ts';
+import type { Account } from './tables.ts';
 
 /**
  * The account's value as central-ledger reports it: posted net debit plus

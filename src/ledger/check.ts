@@ -3,9 +3,9 @@
 // currency's debits equal its credits, every resolution matches the
 // reservation it resolves, and no settlement account is overdrawn.
 import { sql } from 'kysely';
-import type { Account, Db } from '../storage/index.ts';
+import type { Db } from '../storage/index.ts';
 import { valueMinor } from './balances.ts';
-import { ledgerTables } from './tables.ts';
+import { ledgerTables, type Account, type JournalPhase } from './tables.ts';
 
 export interface LedgerCheckReport {
   ok: boolean;
@@ -107,4 +107,24 @@ export async function checkLedger(db: Db): Promise<LedgerCheckReport> {
       warnings,
     };
   });
+}
+
+/** A transfer's reservation (its PENDING entry) and the entry that resolved it, if any. */
+export interface TransferReservation {
+  transferId: string;
+  pendingMinor: bigint;
+  resolution: JournalPhase | null;
+  resolutionMinor: bigint | null;
+}
+
+/** Every transfer reservation in the journal with its resolution: what transfers/ proves its states against. */
+export async function transferReservations(db: Db): Promise<TransferReservation[]> {
+  const rows = await ledgerTables(db)
+    .selectFrom('journal_entries as p')
+    .leftJoin('journal_entries as r', 'r.pending_entry_id', 'p.id')
+    .select(['p.transfer_id', 'p.amount_minor as pending_minor', 'r.phase as resolution', 'r.amount_minor as resolution_minor'])
+    .where('p.phase', '=', 'PENDING')
+    .where('p.kind', '=', 'TRANSFER')
+    .execute();
+  return rows.map((row) => ({ transferId: row.transfer_id, pendingMinor: row.pending_minor, resolution: row.resolution, resolutionMinor: row.resolution_minor }));
 }

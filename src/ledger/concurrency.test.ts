@@ -24,6 +24,7 @@ import type { RaceWorkerData } from '../testing/ledger_race_worker.ts';
 import { availableLiquidityMinor, valueMinor } from './balances.ts';
 import { checkLedger } from './check.ts';
 import { createFunds } from './funds.ts';
+import { testTables } from '../testing/tables.ts';
 
 const WORKERS = 3;
 /**
@@ -279,7 +280,7 @@ describeOnEachEngine('concurrent reservations', (context: EngineContext) => {
       }
       const settlement = await f.account(p.settlementId);
       assert.equal(settlement.credits_posted_minor, 8n * 250n);
-      const entries = await context.storage.db.selectFrom('journal_entries').select('id').where('transfer_id', 'in', ids).execute();
+      const entries = await testTables(context.storage.db).selectFrom('journal_entries').select('id').where('transfer_id', 'in', ids).execute();
       assert.equal(entries.length, ids.length);
     });
   }

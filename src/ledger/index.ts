@@ -2,9 +2,10 @@
 // limits, funds in and out, and the consistency check.
 export { openAccount, findAccount, findHubAccount, listAccounts, setAccountActive } from './accounts.ts';
 export { valueMinor, reservedMinor, availableLiquidityMinor, withdrawableMinor } from './balances.ts';
-export { checkLedger, type LedgerCheckReport } from './check.ts';
+export { checkLedger, transferReservations, type LedgerCheckReport, type TransferReservation } from './check.ts';
 export { createFunds, fundsState, type FundsRequest, type FundsOutcome, type FundsState } from './funds.ts';
 export type { Tx } from './journal.ts';
-export { createLimits, listLimits, netDebitCapMinor, liquidityCheckRequired, setInitialPositionAndLimits, setNetDebitCap, type LimitChange } from './limits.ts';
-export { reserveTransfer, commitTransfer, abortTransfer, type Reservation } from './reservations.ts';
+export type { Account, AccountType, ParticipantLimit } from './tables.ts';
+export { createLimits, listLimits, netDebitCapMinor, setInitialPositionAndLimits, setNetDebitCap, type LimitChange } from './limits.ts';
+export { reserveTransfer, commitTransfer, abortTransfer, type LiquidityRule, type Reservation } from './reservations.ts';
 export { LEDGER_ERRORS, type LedgerError, type LedgerErrorKind, type LedgerResult } from './errors.ts';

@@ -6,9 +6,9 @@
 // later resolved, at most once, by a POST or a VOID entry.
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
-import type { Account, JournalEntry, JournalKind, Schema } from '../storage/index.ts';
+import type { Schema } from '../storage/index.ts';
 import { forUpdate, type Engine } from '../storage/index.ts';
-import { ledgerTables } from './tables.ts';
+import { ledgerTables, type Account, type JournalEntry, type JournalKind } from './tables.ts';
 
 export type Tx = Transaction<Schema>;
 

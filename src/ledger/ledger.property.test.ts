@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import fc from 'fast-check';
 import type { FspiopResult } from '../fspiop/errors.ts';
-import { runRefusable, type Account } from '../storage/index.ts';
+import { runRefusable } from '../storage/index.ts';
+import type { Account } from './tables.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, newTransferId, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
 import { valueMinor } from './balances.ts';
@@ -18,6 +19,7 @@ import { checkLedger } from './check.ts';
 import { fundsState } from './funds.ts';
 import { setNetDebitCap } from './limits.ts';
 import { asFspiopResult } from '../transfers/index.ts';
+import { testTables } from '../testing/tables.ts';
 
 const NUM_RUNS = 20;
 /** Each run replays a whole scenario on the database, so shrinking a failure is slow: it stops here and reports the smallest counterexample found so far. A passing property takes a few seconds. */
@@ -351,7 +353,7 @@ async function verify(f: LedgerFixture, model: Model, reconciliationAtStart: Acc
   assert.equal(report.ok, true);
 
   // Money is conserved: over every account of the currency, debits equal credits, posted and pending.
-  const totals = await f.db.selectFrom('accounts')
+  const totals = await testTables(f.db).selectFrom('accounts')
     .select((eb) => [
       eb.fn.sum<bigint>('debits_posted_minor').as('debits_posted_minor'),
       eb.fn.sum<bigint>('credits_posted_minor').as('credits_posted_minor'),
@@ -369,7 +371,7 @@ async function verify(f: LedgerFixture, model: Model, reconciliationAtStart: Acc
     assert.deepEqual(counters(settlement), m.settlement, `${m.p.name} settlement`);
     assert.ok(valueMinor(settlement) <= 0n, `${m.p.name}: a settlement account is never overdrawn`);
     assert.ok(-valueMinor(settlement) - valueMinor(position) >= 0n, `${m.p.name}: liquidity never goes below zero`);
-    const cap = await f.db.selectFrom('participant_limits').select('value_minor').where('participant_id', '=', m.p.id).executeTakeFirstOrThrow();
+    const cap = await testTables(f.db).selectFrom('participant_limits').select('value_minor').where('participant_id', '=', m.p.id).executeTakeFirstOrThrow();
     assert.equal(cap.value_minor, m.ndcMinor);
     const warned = report.warnings.some((w) => w.startsWith(`participant ${m.p.id}:`));
     if (!m.lowered) {

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { runRefusable, type Account } from '../storage/index.ts';
+import { runRefusable } from '../storage/index.ts';
+import type { Account } from './tables.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { assertFails, assertOk, createLedgerFixture, newTransferId, TEST_OPERATOR, type LedgerFixture } from '../testing/ledger_fixture.ts';
 import { availableLiquidityMinor, reservedMinor, valueMinor, withdrawableMinor } from './balances.ts';
 import { checkLedger } from './check.ts';
 import { fundsState } from './funds.ts';
-import { liquidityCheckRequired, setNetDebitCap } from './limits.ts';
+import { setNetDebitCap } from './limits.ts';
+import { liquidityCheckRequired } from '../settlement/index.ts';
+import { testTables } from '../testing/tables.ts';
 
 const COUNTERS = ['debits_pending_minor', 'debits_posted_minor', 'credits_pending_minor', 'credits_posted_minor'] as const;
 
@@ -51,17 +54,17 @@ describeOnEachEngine('ledger', (context) => {
   });
 
   async function journalCount(): Promise<number> {
-    const row = await db().selectFrom('journal_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const row = await testTables(db()).selectFrom('journal_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async function entriesOf(transferId: string) {
-    return db().selectFrom('journal_entries').selectAll().where('transfer_id', '=', transferId).orderBy('id').execute();
+    return testTables(db()).selectFrom('journal_entries').selectAll().where('transfer_id', '=', transferId).orderBy('id').execute();
   }
 
   /** Everything a refused or duplicate request must leave untouched: every account and the journal. */
   async function snapshot() {
-    return { accounts: await db().selectFrom('accounts').selectAll().orderBy('id').execute(), entries: await journalCount() };
+    return { accounts: await testTables(db()).selectFrom('accounts').selectAll().orderBy('id').execute(), entries: await journalCount() };
   }
 
   describe('funds in', () => {
@@ -486,7 +489,7 @@ describeOnEachEngine('ledger', (context) => {
         ledger_account_type: 'POSITION' as const, settlement_account_type: 'SETTLEMENT' as const,
         auto_position_reset: 1, is_active: 1, created_at_ms: f.clock.nowMs(),
       });
-      await db().insertInto('settlement_models').values([model('DEFAULT', null, 1), model('EUR-NO-LIQUIDITY', 'EUR', 0)]).execute();
+      await testTables(db()).insertInto('settlement_models').values([model('DEFAULT', null, 1), model('EUR-NO-LIQUIDITY', 'EUR', 0)]).execute();
       try {
         assert.equal(await liquidityCheckRequired(db(), 'USD'), true);
         assert.equal(await liquidityCheckRequired(db(), 'EUR'), false);
@@ -501,20 +504,20 @@ describeOnEachEngine('ledger', (context) => {
         assertFails(await f.reserve(usdPayer, usdPayee, 1n), '4001', 'USD still needs funds');
 
         // The currency's own model decides over the default, either way.
-        await db().updateTable('settlement_models').set({ require_liquidity_check: 0 }).where('name', '=', 'DEFAULT').execute();
-        await db().updateTable('settlement_models').set({ require_liquidity_check: 1 }).where('name', '=', 'EUR-NO-LIQUIDITY').execute();
+        await testTables(db()).updateTable('settlement_models').set({ require_liquidity_check: 0 }).where('name', '=', 'DEFAULT').execute();
+        await testTables(db()).updateTable('settlement_models').set({ require_liquidity_check: 1 }).where('name', '=', 'EUR-NO-LIQUIDITY').execute();
         assert.equal(await liquidityCheckRequired(db(), 'USD'), false);
         assert.equal(await liquidityCheckRequired(db(), 'EUR'), true);
         const r = await f.participant({ currency: 'EUR', ndcMinor: 1000n });
         assertFails(await f.reserve(r, q, 1n), '4001');
 
         // An inactive model counts for nothing.
-        await db().updateTable('settlement_models').set({ is_active: 0 }).where('name', '=', 'EUR-NO-LIQUIDITY').execute();
+        await testTables(db()).updateTable('settlement_models').set({ is_active: 0 }).where('name', '=', 'EUR-NO-LIQUIDITY').execute();
         assert.equal(await liquidityCheckRequired(db(), 'EUR'), false, 'the active default decides');
-        await db().updateTable('settlement_models').set({ is_active: 0 }).where('name', '=', 'DEFAULT').execute();
+        await testTables(db()).updateTable('settlement_models').set({ is_active: 0 }).where('name', '=', 'DEFAULT').execute();
         assert.equal(await liquidityCheckRequired(db(), 'EUR'), true);
       } finally {
-        await db().deleteFrom('settlement_models').execute();
+        await testTables(db()).deleteFrom('settlement_models').execute();
       }
     });
   });
@@ -526,24 +529,24 @@ describeOnEachEngine('ledger', (context) => {
       assertOk(await f.fundsIn(p, 1000n, transferId));
       const [entry] = await entriesOf(transferId);
       assert.ok(entry !== undefined);
-      const entriesBefore = await db().selectFrom('journal_entries').selectAll().orderBy('id').execute();
+      const entriesBefore = await testTables(db()).selectFrom('journal_entries').selectAll().orderBy('id').execute();
 
-      await assert.rejects(db().updateTable('journal_entries').set({ amount_minor: 1n }).where('id', '=', entry.id).execute(), /append-only/);
-      await assert.rejects(db().updateTable('journal_entries').set({ reason: 'edited' }).execute(), /append-only/);
-      await assert.rejects(db().deleteFrom('journal_entries').where('id', '=', entry.id).execute(), /append-only/);
+      await assert.rejects(testTables(db()).updateTable('journal_entries').set({ amount_minor: 1n }).where('id', '=', entry.id).execute(), /append-only/);
+      await assert.rejects(testTables(db()).updateTable('journal_entries').set({ reason: 'edited' }).execute(), /append-only/);
+      await assert.rejects(testTables(db()).deleteFrom('journal_entries').where('id', '=', entry.id).execute(), /append-only/);
       await assert.rejects(sql`update journal_entries set amount_minor = amount_minor + 1`.execute(db()), /append-only/);
       await assert.rejects(sql`delete from journal_entries`.execute(db()), /append-only/);
       await assert.rejects(
         db().transaction().execute(async (tx) => {
-          await tx.updateTable('accounts').set({ credits_posted_minor: 0n }).where('id', '=', p.settlementId).execute();
-          await tx.deleteFrom('journal_entries').where('transfer_id', '=', transferId).execute();
+          await testTables(tx).updateTable('accounts').set({ credits_posted_minor: 0n }).where('id', '=', p.settlementId).execute();
+          await testTables(tx).deleteFrom('journal_entries').where('transfer_id', '=', transferId).execute();
         }),
         /append-only/,
       );
       if (context.engine === 'postgres') {
         await assert.rejects(sql`truncate journal_entries cascade`.execute(db()), /append-only/);
       }
-      assert.deepEqual(await db().selectFrom('journal_entries').selectAll().orderBy('id').execute(), entriesBefore);
+      assert.deepEqual(await testTables(db()).selectFrom('journal_entries').selectAll().orderBy('id').execute(), entriesBefore);
       assert.equal((await f.account(p.settlementId)).credits_posted_minor, 2000n, 'the failed transaction rolled back');
     });
 
@@ -554,7 +557,7 @@ describeOnEachEngine('ledger', (context) => {
       for (const [accountId, type] of [[p.settlementId, 'SETTLEMENT'], [p.positionId, 'POSITION']] as const) {
         for (const field of COUNTERS) {
           const stored = (await f.account(accountId))[field];
-          await db().updateTable('accounts').set((eb) => ({ [field]: eb(field, '+', 1n) })).where('id', '=', accountId).execute();
+          await testTables(db()).updateTable('accounts').set((eb) => ({ [field]: eb(field, '+', 1n) })).where('id', '=', accountId).execute();
           try {
             const report = await checkLedger(db());
             assert.equal(report.ok, false, `${type} ${field}`);
@@ -565,7 +568,7 @@ describeOnEachEngine('ledger', (context) => {
             const side = field.includes('pending') ? 'pending' : 'posted';
             assert.ok(report.problems.some((problem) => problem.startsWith(`USD: ${side} debits`)), `the ${side} totals no longer balance: ${report.problems.join('\n')}`);
           } finally {
-            await db().updateTable('accounts').set((eb) => ({ [field]: eb(field, '-', 1n) })).where('id', '=', accountId).execute();
+            await testTables(db()).updateTable('accounts').set((eb) => ({ [field]: eb(field, '-', 1n) })).where('id', '=', accountId).execute();
           }
         }
       }
@@ -578,13 +581,13 @@ describeOnEachEngine('ledger', (context) => {
       const reconciliation = await f.hubAccount('USD', 'HUB_RECONCILIATION');
       const transferId = newTransferId('raw');
       await db().transaction().execute(async (tx) => {
-        await tx.insertInto('journal_entries').values({
+        await testTables(tx).insertInto('journal_entries').values({
           transfer_id: transferId, phase: 'SINGLE', pending_entry_id: null, kind: 'FUNDS_OUT', debit_account_id: p.settlementId,
           credit_account_id: reconciliation.id, currency: 'USD', amount_minor: 1n, reason: null, external_reference: null,
           created_by: TEST_OPERATOR, created_at_ms: f.clock.nowMs(),
         }).execute();
-        await tx.updateTable('accounts').set((eb) => ({ debits_posted_minor: eb('debits_posted_minor', '+', 1n) })).where('id', '=', p.settlementId).execute();
-        await tx.updateTable('accounts').set((eb) => ({ credits_posted_minor: eb('credits_posted_minor', '+', 1n) })).where('id', '=', reconciliation.id).execute();
+        await testTables(tx).updateTable('accounts').set((eb) => ({ debits_posted_minor: eb('debits_posted_minor', '+', 1n) })).where('id', '=', p.settlementId).execute();
+        await testTables(tx).updateTable('accounts').set((eb) => ({ credits_posted_minor: eb('credits_posted_minor', '+', 1n) })).where('id', '=', reconciliation.id).execute();
       });
       const report = await checkLedger(db());
       assert.deepEqual(report.problems, [`account ${p.settlementId} (SETTLEMENT USD) is overdrawn: value 1`]);

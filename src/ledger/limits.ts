@@ -1,11 +1,11 @@
-// Net debit caps, initial positions and the settlement model's liquidity rule.
+// Net debit caps and initial positions.
 import assert from 'node:assert/strict';
 import { refuse, type LedgerResult } from './errors.ts';
 import { ok } from '../support/index.ts';
-import { runRefusable, type Db, type Engine, type ParticipantLimit } from '../storage/index.ts';
+import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { findAccount, findHubAccount } from './accounts.ts';
 import { lockAccounts, postMovement, type Tx } from './journal.ts';
-import { ledgerTables } from './tables.ts';
+import { ledgerTables, type ParticipantLimit } from './tables.ts';
 
 export async function netDebitCapMinor(db: Db, participantId: number, currency: string): Promise<bigint | undefined> {
   const row = await ledgerTables(db)
@@ -16,23 +16,6 @@ export async function netDebitCapMinor(db: Db, participantId: number, currency: 
     .where('type', '=', 'NET_DEBIT_CAP')
     .executeTakeFirst();
   return row?.value_minor;
-}
-
-/**
- * Whether reservations in `currency` must be covered by settlement funds: the
- * active settlement model for the currency decides, else the active default
- * model (no currency); with no model at all the answer is yes.
- */
-export async function liquidityCheckRequired(db: Db, currency: string): Promise<boolean> {
-  const models = await db
-    .selectFrom('settlement_models')
-    .select(['currency', 'require_liquidity_check'])
-    .where('is_active', '=', 1)
-    .where('ledger_account_type', '=', 'POSITION')
-    .where((eb) => eb.or([eb('currency', '=', currency), eb('currency', 'is', null)]))
-    .execute();
-  const model = models.find((m) => m.currency === currency) ?? models.find((m) => m.currency === null);
-  return model === undefined || model.require_liquidity_check === 1;
 }
 
 export async function listLimits(db: Db, participantId?: number): Promise<ParticipantLimit[]> {

@@ -7,11 +7,19 @@
 import assert from 'node:assert/strict';
 import { refuse, type LedgerResult } from './errors.ts';
 import { ok } from '../support/index.ts';
-import type { Engine, JournalEntry } from '../storage/index.ts';
+import type { Engine } from '../storage/index.ts';
+import type { JournalEntry } from './tables.ts';
 import { findAccount } from './accounts.ts';
 import { availableLiquidityMinor, valueMinor } from './balances.ts';
 import { findPending, lockAccounts, postMovement, resolvePending, type Tx } from './journal.ts';
-import { liquidityCheckRequired, netDebitCapMinor } from './limits.ts';
+import { netDebitCapMinor } from './limits.ts';
+
+/**
+ * Whether reservations in a currency must be covered by settlement funds. The
+ * settlement model decides, and settlement sits above the ledger: the caller
+ * passes its rule in.
+ */
+export type LiquidityRule = (tx: Tx, currency: string) => Promise<boolean>;
 
 export interface Reservation {
   transferId: string;
@@ -20,6 +28,7 @@ export interface Reservation {
   currency: string;
   amountMinor: bigint;
   createdBy: string;
+  liquidityCheckRequired: LiquidityRule;
 }
 
 export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reservation, nowMs: number): Promise<LedgerResult<JournalEntry>> {
@@ -40,7 +49,7 @@ export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reser
   if (position.is_active !== 1) return refuse('ACCOUNT_INACTIVE', `payer's ${currency} position account is not active`);
   if (payee.is_active !== 1) return refuse('ACCOUNT_INACTIVE', `payee's ${currency} position account is not active`);
 
-  if (await liquidityCheckRequired(tx, currency)) {
+  if (await reservation.liquidityCheckRequired(tx, currency)) {
     if (amountMinor > availableLiquidityMinor(position, settlement)) {
       return refuse('INSUFFICIENT_LIQUIDITY', `payer's ${currency} liquidity does not cover the amount`);
     }

@@ -5,9 +5,9 @@
 import type { OutboundMessage } from '../delivery/index.ts';
 import type { Failure, Inbound } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
-import { callbackEndpoint, findParticipant, type EndpointType } from '../participants/index.ts';
+import { callbackEndpoint, findParticipant, type EndpointType, type Participant } from '../participants/index.ts';
 import type { Clock } from '../support/index.ts';
-import { runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
+import { runTransaction, type Db, type Engine } from '../storage/index.ts';
 import type { LookupLimits } from './limits.ts';
 import { participantsAnswer, participantsError, partiesError } from './messages.ts';
 import type { OracleClient, OracleEntry } from './oracle_client.ts';

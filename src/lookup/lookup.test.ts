@@ -15,6 +15,7 @@ import { LOOPBACK_CALLBACKS } from '../delivery/receiver_fixture.ts';
 import { createOracleClient, type OracleClient, type OracleEntry, type OracleLookup, type OracleWrite } from './oracle_client.ts';
 import { isPartyIdType, type PartyKey, type PartyPath } from './party.ts';
 import { createLookupService, type LookupOutcome, type LookupService } from './service.ts';
+import { testTables } from '../testing/tables.ts';
 
 const START_MS = Date.parse('2026-11-24T10:00:00.000Z');
 const WINDOW_MS = DEFAULT_LOOKUP_LIMITS.lookupWindowMs;
@@ -120,10 +121,10 @@ describeOnEachEngine('account lookup', (ctx) => {
   const answerError = (source: string, requester: string, path: PartyPath) =>
     service.answerPartyError(inbound(source, { destination: requester, body: { errorInformation: { errorCode: '3204', errorDescription: 'Party not found' } } }), path);
   const ownerOf = async (id: string) =>
-    (await ctx.storage.db.selectFrom('oracle_parties').select('fsp_id').where('party_id_type', '=', 'MSISDN').where('party_identifier', '=', id).executeTakeFirst())?.fsp_id;
+    (await testTables(ctx.storage.db).selectFrom('oracle_parties').select('fsp_id').where('party_id_type', '=', 'MSISDN').where('party_identifier', '=', id).executeTakeFirst())?.fsp_id;
   const currenciesOf = async (id: string) =>
-    (await ctx.storage.db.selectFrom('oracle_party_currencies').select('currency').where('party_id_type', '=', 'MSISDN').where('party_identifier', '=', id).orderBy('currency').execute()).map((r) => r.currency);
-  const lookupRows = async () => ctx.storage.db.selectFrom('party_lookups').selectAll().orderBy('id').execute();
+    (await testTables(ctx.storage.db).selectFrom('oracle_party_currencies').select('currency').where('party_id_type', '=', 'MSISDN').where('party_identifier', '=', id).orderBy('currency').execute()).map((r) => r.currency);
+  const lookupRows = async () => testTables(ctx.storage.db).selectFrom('party_lookups').selectAll().orderBy('id').execute();
 
   /** Asserts a refusal with `code`: one error callback to `recipient` on `endpointType`, and nothing else. */
   function assertRefused(outcome: LookupOutcome, code: string, recipient: string, endpointType: EndpointType, label = ''): void {
@@ -178,7 +179,7 @@ describeOnEachEngine('account lookup', (ctx) => {
     assertRefused(await register(EVIL, msisdn('1101'), B), '3100', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_PUT_ERROR');
     assert.equal(await ownerOf('1101'), undefined);
     assertRefused(await register(EVIL, msisdn('1101', 'x'), B), '3100', EVIL, 'FSPIOP_CALLBACK_URL_PARTICIPANT_SUB_ID_PUT_ERROR');
-    assert.equal((await ctx.storage.db.selectFrom('oracle_parties').select('fsp_id').where('party_identifier', '=', '1101').execute()).length, 0);
+    assert.equal((await testTables(ctx.storage.db).selectFrom('oracle_parties').select('fsp_id').where('party_identifier', '=', '1101').execute()).length, 0);
     // The real FSP can still register it.
     assert.deepEqual(await register(B, msisdn('1101')), { kind: 'registered' });
     take();
@@ -244,7 +245,7 @@ describeOnEachEngine('account lookup', (ctx) => {
       assertInvalid(await service.deleteParty(participantsFrom(B), msisdn('1501'), { currency }), `delete currency ${currency}`);
     }
     assert.equal(await ownerOf('1501'), undefined);
-    assert.equal((await ctx.storage.db.selectFrom('oracle_parties').select('fsp_id').where('party_identifier', 'like', '%15%01%').execute()).length, 0);
+    assert.equal((await testTables(ctx.storage.db).selectFrom('oracle_parties').select('fsp_id').where('party_identifier', 'like', '%15%01%').execute()).length, 0);
   });
 
   test('an inactive FSP cannot register, query, delete, look up or answer (3200)', async () => {

@@ -1,5 +1,4 @@
-// The lookup module's tables: its own view of them (lookupTables), and for
-// now also added to the storage schema.
+// The lookup module's tables and its own view of them (lookupTables).
 import type { Generated, Selectable } from 'kysely';
 import { ownTables } from '../storage/index.ts';
 import type { PartyIdType } from './party.ts';
@@ -67,11 +66,3 @@ export interface LookupTables {
 
 export const lookupTables = ownTables<LookupTables>();
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    oracle_parties: OraclePartiesTable;
-    oracle_party_currencies: OraclePartyCurrenciesTable;
-    oracles: OraclesTable;
-    party_lookups: PartyLookupsTable;
-  }
-}

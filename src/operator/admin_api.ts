@@ -46,6 +46,7 @@ import { registerOidcRoutes } from './iam/oidc_routes.ts';
 import { registerSigninRoutes } from './iam/signin_routes.ts';
 import { PKI_ROUTE_ACCESS } from './pki_access.ts';
 import { registerRbacRoutes } from './rbac/routes.ts';
+import { iamTables } from './iam/tables.ts';
 
 /** The admin listener's own settings (admin.*). */
 export type AdminServerSettings = Pick<Config['admin'], 'host' | 'tls' | 'bodyBytesMax' | 'requestTimeoutMs'>;
@@ -254,7 +255,7 @@ export async function pruneAdminState(deps: { storage: Storage; clock: Clock; ia
   const { db } = deps.storage;
   await pruneOidcPayloads(db, deps.clock);
   await deps.iam.signinLimits.prune();
-  await db.deleteFrom('signin_flows').where('expires_at_ms', '<=', deps.clock.nowMs()).execute();
+  await iamTables(db).deleteFrom('signin_flows').where('expires_at_ms', '<=', deps.clock.nowMs()).execute();
 }
 
 /** Change requests past their expiry; approved ones cut off before their outcome was recorded are marked FAILED, never run again. */

@@ -13,6 +13,7 @@ import { systemClock } from '../support/clock.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { registerGatewayRoutes } from './gateway_routes.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, routeTestApp, type Answer, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
+import { testTables } from '../testing/tables.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const codeOf = (body: unknown) => (body as { errorInformation?: { errorCode?: string } } | undefined)?.errorInformation?.errorCode;
@@ -27,7 +28,7 @@ describeOnEachEngine('admin API: gateway policy routes', (ctx) => {
     const { db, engine } = ctx.storage;
     const clock = { nowMs: () => T0 };
     await createParticipantRegistry({ db, engine, clock }).ensureHub();
-    await db.insertInto('participants').values({ name: 'payerfsp', name_folded: 'payerfsp', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
+    await testTables(db).insertInto('participants').values({ name: 'payerfsp', name_folded: 'payerfsp', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
     app = await routeTestApp((bare) => {
       registerGatewayRoutes(bare, {
         gatewayPolicies: createGatewayPolicyStore({ db, engine, clock }),

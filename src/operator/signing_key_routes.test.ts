@@ -9,6 +9,7 @@ import { createParticipantRegistry, createSigningKeyRegistry } from '../particip
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { registerSigningKeyRoutes } from './signing_key_routes.ts';
 import { routeTestApp } from '../testing/admin_api.ts';
+import { testTables } from '../testing/tables.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -24,7 +25,7 @@ describeOnEachEngine('admin API: signing keys', (ctx) => {
   before(async () => {
     const { db, engine } = ctx.storage;
     await createParticipantRegistry({ db, engine, clock }).ensureHub();
-    await db.insertInto('participants').values({ name: 'payerfsp', name_folded: 'payerfsp', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
+    await testTables(db).insertInto('participants').values({ name: 'payerfsp', name_folded: 'payerfsp', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
     hubKid = await calculateJwkThumbprint(hubKey.publicKey.export({ format: 'jwk' }));
     app = await routeTestApp((bare) => {
       registerSigningKeyRoutes(bare, {

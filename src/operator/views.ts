@@ -1,8 +1,7 @@
 // Response bodies in central-ledger's shapes. Amounts go out as JSON numbers,
 // as central-ledger writes them, but exactly: JSON.rawJSON emits the decimal
 // string's digits, so no amount ever passes through a float.
-import { reservedMinor, valueMinor } from '../ledger/index.ts';
-import type { Account, ParticipantLimit } from '../storage/index.ts';
+import { reservedMinor, valueMinor, type Account, type ParticipantLimit } from '../ledger/index.ts';
 import type { ParticipantWithAccounts } from '../participants/index.ts';
 import type { SettlementModel } from '../settlement/index.ts';
 import { formatAmount } from '../support/index.ts';

@@ -1,10 +1,11 @@
 // Finding a participant by its FSP id, as the switching domains need it.
-import { forUpdate, type Db, type Engine, type Participant } from '../storage/index.ts';
+import { forUpdate, type Db, type Engine } from '../storage/index.ts';
+import { participantTables, type Participant } from './tables.ts';
 import type { EndpointType } from './endpoint_types.ts';
 
 /** The participant named `name` (FSPIOP-Source, payerFsp, …), if any. Works inside a transaction too. */
 export async function findParticipant(db: Db, name: string): Promise<Participant | undefined> {
-  return db.selectFrom('participants').selectAll().where('name', '=', name).executeTakeFirst();
+  return participantTables(db).selectFrom('participants').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
 /**
@@ -12,7 +13,7 @@ export async function findParticipant(db: Db, name: string): Promise<Participant
  * PostgreSQL (SQLite runs one writer at a time): serialises another module's changes per participant.
  */
 export async function lockParticipant(tx: Db, engine: Engine, name: string): Promise<boolean> {
-  return (await forUpdate(tx.selectFrom('participants').select('id').where('name', '=', name), engine).executeTakeFirst()) !== undefined;
+  return (await forUpdate(participantTables(tx).selectFrom('participants').select('id').where('name', '=', name), engine).executeTakeFirst()) !== undefined;
 }
 
 /** The participant, if it is an FSP (not the hub) and active. */
@@ -24,13 +25,13 @@ export async function findActiveFsp(db: Db, name: string | undefined): Promise<P
 
 /** The participant's registered endpoint template of `type`, or undefined when it has none. Works inside a transaction too. */
 export async function callbackEndpoint(db: Db, participantId: number, type: EndpointType): Promise<string | undefined> {
-  const row = await db.selectFrom('participant_endpoints').select('value').where('participant_id', '=', participantId).where('type', '=', type).executeTakeFirst();
+  const row = await participantTables(db).selectFrom('participant_endpoints').select('value').where('participant_id', '=', participantId).where('type', '=', type).executeTakeFirst();
   return row?.value;
 }
 
 /** As callbackEndpoint, for the participant named `name` (an outbox row's recipient). */
 export async function callbackEndpointOf(db: Db, name: string, type: string): Promise<string | undefined> {
-  const row = await db.selectFrom('participant_endpoints')
+  const row = await participantTables(db).selectFrom('participant_endpoints')
     .innerJoin('participants', 'participants.id', 'participant_endpoints.participant_id')
     .select('participant_endpoints.value')
     .where('participants.name', '=', name)
@@ -42,6 +43,6 @@ export async function callbackEndpointOf(db: Db, name: string, type: string): Pr
 /** Of `names`, those of active FSPs (not the hub). Works inside a transaction too. */
 export async function activeFspNames(db: Db, names: readonly string[]): Promise<string[]> {
   if (names.length === 0) return [];
-  const rows = await db.selectFrom('participants').select('name').where('name', 'in', names).where('is_active', '=', 1).where('is_hub', '=', 0).execute();
+  const rows = await participantTables(db).selectFrom('participants').select('name').where('name', 'in', names).where('is_active', '=', 1).where('is_hub', '=', 0).execute();
   return rows.map((p) => p.name);
 }

@@ -2,11 +2,11 @@
 // SETTLEMENT account each), the hub's own accounts, and callback endpoints.
 import { fail, type FspiopResult, HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
 import { ok, isParticipantName, isSupportedCurrency } from '../support/index.ts';
-import { openAccount, findAccount, listAccounts, setAccountActive as setLedgerAccountActive, type Tx } from '../ledger/index.ts';
+import { openAccount, findAccount, listAccounts, setAccountActive as setLedgerAccountActive, type Account, type Tx } from '../ledger/index.ts';
 import type { Clock } from '../support/index.ts';
-import { runRefusable, runTransaction, type Account, type Db, type Engine, type Participant } from '../storage/index.ts';
+import { runRefusable, runTransaction, type Db, type Engine } from '../storage/index.ts';
 import { endpointValueProblem, isEndpointType } from './endpoint_types.ts';
-import { participantTables } from './tables.ts';
+import { participantTables, type Participant } from './tables.ts';
 
 /** Names no participant may take: the hub's, and admin paths that share the /participants/{name} space. */
 const RESERVED_NAMES = new Set([HUB_PARTICIPANT_NAME.toLowerCase(), 'limits']);

@@ -6,6 +6,7 @@ import { describeOnEachEngine } from '../testing/engines.ts';
 import { createParticipantRegistry } from './registry.ts';
 import { createSigningKeyRegistry, signingKeyState, type SigningKeyRegistry } from './signing_keys.ts';
 import { SIGNING_KEY_LIMITS } from './signing_keys_policy.ts';
+import { testTables } from '../testing/tables.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const HOUR_MS = 3_600_000;
@@ -24,7 +25,7 @@ describeOnEachEngine('participant signing keys', (ctx) => {
     const { db, engine } = ctx.storage;
     await createParticipantRegistry({ db, engine, clock }).ensureHub();
     for (const name of ['payerfsp', 'payeefsp', 'busyfsp']) {
-      await db.insertInto('participants').values({ name, name_folded: name, is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
+      await testTables(db).insertInto('participants').values({ name, name_folded: name, is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
     }
     keys = createSigningKeyRegistry({ db, engine, clock });
   });
@@ -136,9 +137,9 @@ describeOnEachEngine('participant signing keys', (ctx) => {
   test('the table refuses what the registry never writes', async () => {
     const { db } = ctx.storage;
     const row = { kid: 'B'.repeat(43), participant: 'payeefsp', alg: 'RS256' as const, public_key: 'x', not_before_ms: T0, not_after_ms: null, revoked_at_ms: null, created_at_ms: T0, created_by: 't' };
-    await assert.rejects(db.insertInto('participant_signing_keys').values({ ...row, alg: 'HS256' as 'RS256' }).execute());
-    await assert.rejects(db.insertInto('participant_signing_keys').values({ ...row, not_after_ms: T0 }).execute());
-    await assert.rejects(db.insertInto('participant_signing_keys').values({ ...row, kid: 'short' }).execute());
-    await assert.rejects(db.insertInto('participant_signing_keys').values({ ...row, participant: 'nobody' }).execute());
+    await assert.rejects(testTables(db).insertInto('participant_signing_keys').values({ ...row, alg: 'HS256' as 'RS256' }).execute());
+    await assert.rejects(testTables(db).insertInto('participant_signing_keys').values({ ...row, not_after_ms: T0 }).execute());
+    await assert.rejects(testTables(db).insertInto('participant_signing_keys').values({ ...row, kid: 'short' }).execute());
+    await assert.rejects(testTables(db).insertInto('participant_signing_keys').values({ ...row, participant: 'nobody' }).execute());
   });
 });

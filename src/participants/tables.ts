@@ -1,8 +1,29 @@
 // The participants module's own tables: participants, their callback
 // endpoints and their registered signing keys. Other modules call the queries
 // this module exports (index.ts), not these tables.
-import { ownTables, type ParticipantEndpointsTable, type ParticipantsTable } from '../storage/index.ts';
+import type { Generated, Selectable } from 'kysely';
+import { ownTables } from '../storage/index.ts';
 import type { SigningAlg } from './signing_keys_policy.ts';
+
+export interface ParticipantsTable {
+  id: Generated<number>;
+  name: string;
+  /** Lower-case name; unique, so that no two participants differ only in case. */
+  name_folded: string;
+  is_active: number;
+  is_proxy: number;
+  /** 1 for the hub's own participant (named "Hub"), which holds the hub accounts. */
+  is_hub: number;
+  created_at_ms: number;
+  created_by: string;
+}
+
+export interface ParticipantEndpointsTable {
+  participant_id: number;
+  type: string;
+  value: string;
+  changed_at_ms: number;
+}
 
 export interface ParticipantSigningKeysTable {
   /** RFC 7638 JWK thumbprint (SHA-256, base64url) of the public key. */
@@ -19,12 +40,6 @@ export interface ParticipantSigningKeysTable {
   created_by: string;
 }
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    participant_signing_keys: ParticipantSigningKeysTable;
-  }
-}
-
 export interface ParticipantTables {
   participants: ParticipantsTable;
   participant_endpoints: ParticipantEndpointsTable;
@@ -32,3 +47,5 @@ export interface ParticipantTables {
 }
 
 export const participantTables = ownTables<ParticipantTables>();
+
+export type Participant = Selectable<ParticipantsTable>;

@@ -10,6 +10,7 @@ import { openStorage } from '../storage/index.ts';
 import { runPkiCommand } from './cli.ts';
 import { revokedSerialsOf } from './crl.ts';
 import { makeCsr } from './testing.ts';
+import { testTables } from '../testing/tables.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'interlock-pki-cli-'));
 after(() => { rmSync(dir, { recursive: true, force: true }); });
@@ -90,7 +91,7 @@ test('the operator\'s round: init, issue, list, renew, revoke, crl', async () =>
   // Each change made locally is in the audit log, committed with it; reads are not changes.
   const storage = openStorage(config.storage.url);
   try {
-    const entries = await storage.db.selectFrom('audit_entries').select(['action', 'actor', 'target_id']).orderBy('idx').execute();
+    const entries = await testTables(storage.db).selectFrom('audit_entries').select(['action', 'actor', 'target_id']).orderBy('idx').execute();
     // The refused issues (a weak key, a missing CSR, an --out that exists) changed nothing and left no entry.
     assert.deepEqual(entries.map((e) => [e.action, e.target_id]), [['PKI_ISSUE', 'payerfsp'], ['PKI_ISSUE', 'Hub'], ['PKI_RENEW', leaf.serialNumber], ['PKI_REVOKE', serial]]);
     assert.ok(entries.every((e) => e.actor.startsWith('local:')));

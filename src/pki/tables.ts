@@ -1,5 +1,4 @@
-// The PKI's tables, its own view of them (pkiTables) and for now also added to
-// the storage schema: every certificate the
+// The PKI's tables and its own view of them (pkiTables): every certificate the
 // issuing CA signed, and every CRL it published.
 import type { Selectable } from 'kysely';
 import { ownTables } from '../storage/index.ts';
@@ -60,10 +59,3 @@ export interface PkiTables {
 
 export const pkiTables = ownTables<PkiTables>();
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    pki_certificates: PkiCertificatesTable;
-    pki_crls: PkiCrlsTable;
-    pki_crl_numbers: PkiCrlNumbersTable;
-  }
-}

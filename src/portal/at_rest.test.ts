@@ -16,6 +16,7 @@ import { authorizationServerOf, createTestAdminApi, inProcess, type TestAdminApi
 import { SESSION_COOKIE } from './cookies.ts';
 import { createPortalSessions, type PortalSession } from './sessions.ts';
 import { up as dropClearSessions } from '../migrations/0050_sealed_sessions.ts';
+import { testTables } from '../testing/tables.ts';
 
 const PUBLIC_URL = 'http://hub.test';
 const isPortalCallback = (url: URL) => url.pathname === '/portal/callback';
@@ -40,7 +41,7 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
   }
 
   async function rowsOf(table: 'portal_sessions' | 'oidc_payloads'): Promise<Record<string, unknown>[]> {
-    const rows: Record<string, unknown>[] = await storage.db.selectFrom(table).selectAll().execute();
+    const rows: Record<string, unknown>[] = await testTables(storage.db).selectFrom(table).selectAll().execute();
     return rows;
   }
 
@@ -147,19 +148,19 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
     const mine = await sessions.find(handle);
     assert.ok(mine !== undefined);
     const other = await sessions.create({ ...mine, accessToken: 'another.access.token' });
-    const rows = await storage.db.selectFrom('portal_sessions').selectAll().where('kind', '=', 'SESSION').execute();
+    const rows = await testTables(storage.db).selectFrom('portal_sessions').selectAll().where('kind', '=', 'SESSION').execute();
     assert.equal(rows.length, 2);
     const [first, second] = rows as [typeof rows[number], typeof rows[number]];
-    await storage.db.updateTable('portal_sessions').set({ data: first.data }).where('id_hash', '=', second.id_hash).execute();
+    await testTables(storage.db).updateTable('portal_sessions').set({ data: first.data }).where('id_hash', '=', second.id_hash).execute();
     const opened = await Promise.all([sessions.find(handle), sessions.find(other)]);
     assert.equal(opened.filter((s) => s === undefined).length, 1, 'the session whose row received another row\'s data does not open');
 
     // The same at the authorization server: one refresh token's sealed payload moved onto every other refresh token's row.
     const { provider } = await api.iam.started();
-    const refresh = await storage.db.selectFrom('oidc_payloads').selectAll().where('model', '=', 'RefreshToken').execute();
+    const refresh = await testTables(storage.db).selectFrom('oidc_payloads').selectAll().where('model', '=', 'RefreshToken').execute();
     const [source] = refresh;
     assert.ok(source !== undefined && refresh.length >= 3);
-    await storage.db.updateTable('oidc_payloads').set({ payload: source.payload, consumed_at_ms: null }).where('model', '=', 'RefreshToken').execute();
+    await testTables(storage.db).updateTable('oidc_payloads').set({ payload: source.payload, consumed_at_ms: null }).where('model', '=', 'RefreshToken').execute();
     const values = [...refreshTokens];
     const found = (await Promise.all(values.map((value) => modelsOf(provider).RefreshToken.find(value)))).filter((t) => t !== undefined);
     assert.equal(found.length, 1, 'only the row the payload was sealed for opens it');
@@ -168,8 +169,8 @@ describeOnEachEngine('operators\' sessions at rest', (context) => {
   test('upgrading drops what an earlier version stored in clear; such a row would not open anyway', async () => {
     const nowMs = clock.nowMs();
     const clearSession = { operatorId: 'x', username: 'robin', formToken: 'f', accessToken: 'clear.access.token', accessExpiresAtMs: nowMs + 60_000, refreshToken: 'clear-refresh', idToken: 'clear.id.token' };
-    await storage.db.insertInto('portal_sessions').values({ id_hash: 'clear-row', kind: 'SESSION', operator_id: 'x', data: JSON.stringify(clearSession), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + 60_000 }).execute();
-    await storage.db.insertInto('oidc_payloads').values({ model: 'RefreshToken', id: 'clear-refresh', payload: '{"jti":"clear-refresh"}', grant_id: null, uid: null, user_code: null, account_id: 'x', expires_at_ms: nowMs + 60_000, consumed_at_ms: null }).execute();
+    await testTables(storage.db).insertInto('portal_sessions').values({ id_hash: 'clear-row', kind: 'SESSION', operator_id: 'x', data: JSON.stringify(clearSession), created_at_ms: nowMs, last_used_at_ms: nowMs, expires_at_ms: nowMs + 60_000 }).execute();
+    await testTables(storage.db).insertInto('oidc_payloads').values({ model: 'RefreshToken', id: 'clear-refresh', payload: '{"jti":"clear-refresh"}', grant_id: null, uid: null, user_code: null, account_id: 'x', expires_at_ms: nowMs + 60_000, consumed_at_ms: null }).execute();
     const { provider } = await api.iam.started();
     assert.equal(await modelsOf(provider).RefreshToken.find('clear-refresh'), undefined, 'a clear row is not found by its value');
     await dropClearSessions(storage.db as unknown as Kysely<unknown>, context.engine);

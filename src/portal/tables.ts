@@ -1,5 +1,4 @@
-// The portal's table (migration 0013): its own view (portalTables), and for
-// now also added to the storage schema.
+// The portal's table (migration 0013) and its own view of it (portalTables).
 import { ownTables } from '../storage/index.ts';
 
 export interface PortalSessionsTable {
@@ -23,8 +22,3 @@ export interface PortalTables {
 
 export const portalTables = ownTables<PortalTables>();
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    portal_sessions: PortalSessionsTable;
-  }
-}

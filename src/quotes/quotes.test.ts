@@ -8,6 +8,7 @@ import type { Inbound } from '../fspiop/inbound.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture } from '../testing/ledger_fixture.ts';
 import { createQuoteService, type QuoteService } from './service.ts';
+import { testTables } from '../testing/tables.ts';
 
 describeOnEachEngine('quotes', (ctx) => {
   const clock = { nowMs: () => Date.parse('2026-11-24T10:00:00.000Z') };
@@ -126,6 +127,6 @@ describeOnEachEngine('quotes', (ctx) => {
     const lost = request();
     await assert.rejects(failing.request(inbound('payerfsp', 'payeefsp', lost), lost), /fails after the callback is written/);
     assert.deepEqual(await callbacksAbout(lost.quoteId), []);
-    assert.equal(await db.selectFrom('quotes').select('quote_id').where('quote_id', '=', lost.quoteId).executeTakeFirst(), undefined);
+    assert.equal(await testTables(db).selectFrom('quotes').select('quote_id').where('quote_id', '=', lost.quoteId).executeTakeFirst(), undefined);
   });
 });

@@ -7,8 +7,8 @@ import { errorInformation, type Failure, forwardableHeaders, hubHeaders, type In
 import type { Tx } from '../ledger/index.ts';
 import { canonicalHash, canonicalJson, err, ok, type Result } from '../support/index.ts';
 import type { Clock } from '../support/index.ts';
-import { forUpdate, runTransaction, type Db, type Engine, type Participant } from '../storage/index.ts';
-import { callbackEndpoint, findActiveFsp } from '../participants/index.ts';
+import { forUpdate, runTransaction, type Db, type Engine } from '../storage/index.ts';
+import { callbackEndpoint, findActiveFsp, type Participant } from '../participants/index.ts';
 import { quoteTables, type Quote } from './tables.ts';
 
 export interface QuoteRequestBody {

@@ -1,5 +1,4 @@
-// The quotes module's table: its own view (quoteTables), and for now still
-// added to the storage schema.
+// The quotes module's table and its own view of it (quoteTables).
 import type { Selectable } from 'kysely';
 import { ownTables } from '../storage/index.ts';
 
@@ -29,8 +28,3 @@ export interface QuoteTables {
 
 export const quoteTables = ownTables<QuoteTables>();
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    quotes: QuotesTable;
-  }
-}

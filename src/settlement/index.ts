@@ -1,2 +1,2 @@
-export { createSettlementModels, type SettlementModels, type SettlementModelInput } from './models.ts';
+export { createSettlementModels, liquidityCheckRequired, type SettlementModels, type SettlementModelInput } from './models.ts';
 export type { SettlementModel } from './tables.ts';

@@ -35,6 +35,23 @@ async function activeModelCovering(db: SettlementDb, currency: string | null, ex
   return (await query.executeTakeFirst())?.name;
 }
 
+/**
+ * Whether reservations in `currency` must be covered by settlement funds: the
+ * active settlement model for the currency decides, else the active default
+ * model (no currency); with no model at all the answer is yes.
+ */
+export async function liquidityCheckRequired(db: Db, currency: string): Promise<boolean> {
+  const models = await settlementTables(db)
+    .selectFrom('settlement_models')
+    .select(['currency', 'require_liquidity_check'])
+    .where('is_active', '=', 1)
+    .where('ledger_account_type', '=', 'POSITION')
+    .where((eb) => eb.or([eb('currency', '=', currency), eb('currency', 'is', null)]))
+    .execute();
+  const model = models.find((m) => m.currency === currency) ?? models.find((m) => m.currency === null);
+  return model === undefined || model.require_liquidity_check === 1;
+}
+
 export function createSettlementModels({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
   const tables = settlementTables(db);
   /**

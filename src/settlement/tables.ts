@@ -1,6 +1,7 @@
 // The settlement module's table, and its typed view of it.
 import type { Generated, Selectable } from 'kysely';
-import { ownTables, type AccountType } from '../storage/index.ts';
+import type { AccountType } from '../ledger/index.ts';
+import { ownTables } from '../storage/index.ts';
 
 export interface SettlementModelsTable {
   id: Generated<number>;
@@ -24,11 +25,3 @@ export interface SettlementTables {
 }
 
 export const settlementTables = ownTables<SettlementTables>();
-
-// Until every module reads only its own tables (the ledger's liquidity rule still reads this one
-// through the shared schema), the table stays in storage's Schema too.
-declare module '../storage/schema.ts' {
-  interface Schema {
-    settlement_models: SettlementModelsTable;
-  }
-}

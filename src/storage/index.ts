@@ -10,8 +10,7 @@ import { transactionsDrained } from './transaction.ts';
 
 export type { Engine } from './engine.ts';
 export { engineOf, redactStorageUrl } from './engine.ts';
-export type * from './schema.ts';
-export { ACCOUNT_TYPES } from './schema.ts';
+export type { Schema } from './schema.ts';
 
 export type Db = Kysely<Schema>;
 export type { Migration, MigrationReport } from './migrate.ts';

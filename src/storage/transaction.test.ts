@@ -6,14 +6,15 @@ import { describeOnEachEngine } from '../testing/engines.ts';
 import type { Transaction } from 'kysely';
 import type { Schema } from './schema.ts';
 import { runRefusable, runTransaction, withCommitHook } from './transaction.ts';
+import { testTables } from '../testing/tables.ts';
 
 describeOnEachEngine('runTransaction', (ctx) => {
   const exists = async (name: string) =>
-    (await ctx.storage.db.selectFrom('participants').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
+    (await testTables(ctx.storage.db).selectFrom('participants').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
 
   test('a returned refusal rolls back what the work wrote, and is returned as it was', async () => {
     const result = await runRefusable(ctx.storage.db, ctx.storage.engine, async (tx) => {
-      await tx.insertInto('participants').values({ name: 'refused', name_folded: 'refused', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
+      await testTables(tx).insertInto('participants').values({ name: 'refused', name_folded: 'refused', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
       return fail('3100', 'changed my mind');
     });
     assert.deepEqual(result, { ok: false, error: { code: '3100', detail: 'changed my mind' } });
@@ -22,7 +23,7 @@ describeOnEachEngine('runTransaction', (ctx) => {
 
   test('runTransaction refuses work that returns a refusal, and rolls back what it wrote: only runRefusable may refuse', async () => {
     await assert.rejects(runTransaction(ctx.storage.db, ctx.storage.engine, async (tx) => {
-      await tx.insertInto('participants').values({ name: 'misrouted', name_folded: 'misrouted', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
+      await testTables(tx).insertInto('participants').values({ name: 'misrouted', name_folded: 'misrouted', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
       return fail('3100', 'a refusal that would otherwise commit');
     }), /runTransaction: the work returned a refusal, which would commit; run work that can refuse with runRefusable/);
     assert.equal(await exists('misrouted'), false);
@@ -30,7 +31,7 @@ describeOnEachEngine('runTransaction', (ctx) => {
 
   test('a success commits', async () => {
     const result = await runRefusable(ctx.storage.db, ctx.storage.engine, async (tx) => {
-      await tx.insertInto('participants').values({ name: 'kept', name_folded: 'kept', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
+      await testTables(tx).insertInto('participants').values({ name: 'kept', name_folded: 'kept', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
       return ok('done');
     });
     assert.deepEqual(result, { ok: true, value: 'done' });
@@ -39,14 +40,14 @@ describeOnEachEngine('runTransaction', (ctx) => {
 
   test('a thrown error rolls back and is rethrown', async () => {
     await assert.rejects(runTransaction(ctx.storage.db, ctx.storage.engine, async (tx) => {
-      await tx.insertInto('participants').values({ name: 'thrown', name_folded: 'thrown', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
+      await testTables(tx).insertInto('participants').values({ name: 'thrown', name_folded: 'thrown', is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
       throw new Error('boom');
     }), /boom/);
     assert.equal(await exists('thrown'), false);
   });
 
   const insert = (name: string) => async (tx: Transaction<Schema>) => {
-    await tx.insertInto('participants').values({ name, name_folded: name, is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
+    await testTables(tx).insertInto('participants').values({ name, name_folded: name, is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: 0, created_by: 'test' }).execute();
     return ok(name);
   };
 
@@ -59,7 +60,7 @@ describeOnEachEngine('runTransaction', (ctx) => {
     const kept = await withCommitHook(async (tx) => {
       ran.push('hook');
       // The hook sees the work's writes: it is in the same transaction, after them.
-      const seen = await (tx as unknown as Transaction<Schema>).selectFrom('participants').select('id').where('name', '=', 'audited').executeTakeFirst();
+      const seen = await testTables(tx as unknown as Transaction<Schema>).selectFrom('participants').select('id').where('name', '=', 'audited').executeTakeFirst();
       assert.ok(seen !== undefined);
     }, () => runRefusable(ctx.storage.db, ctx.storage.engine, insert('audited')));
     assert.deepEqual(kept, { ok: true, value: 'audited' });

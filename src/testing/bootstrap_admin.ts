@@ -11,6 +11,7 @@ import type { Clock } from '../support/clock.ts';
 import { clientCaller, createTestAdminApi, injectedAnswer, makeAndApprove, type Answer, type Caller, type TestAdminApi } from './admin_api.ts';
 import { createBrowser, injectTransport, signIn, type Browser } from '../operator/iam/browser.ts';
 import { totpCode } from '../operator/iam/totp.ts';
+import { testTables } from './tables.ts';
 
 export const PUBLIC_URL = 'http://hub.test';
 
@@ -90,6 +91,6 @@ export function fundsInBody(amount: string) {
 
 /** Every ledger balance, as one comparable text: any movement of money changes it. */
 export async function ledgerSnapshot(storage: Storage): Promise<string> {
-  const rows = await storage.db.selectFrom('accounts').selectAll().orderBy('id').execute();
+  const rows = await testTables(storage.db).selectFrom('accounts').selectAll().orderBy('id').execute();
   return JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
 }

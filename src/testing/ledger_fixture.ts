@@ -6,12 +6,15 @@ import assert from 'node:assert/strict';
 import type { Failure, FspiopResult } from '../fspiop/errors.ts';
 import { abortTransfer, commitTransfer, createFunds, reserveTransfer, setInitialPositionAndLimits, type FundsOutcome, type LedgerError } from '../ledger/index.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
+import { liquidityCheckRequired } from '../settlement/index.ts';
 import { asFspiopResult, ledgerFailure } from '../transfers/index.ts';
-import { runRefusable, type Account, type JournalEntry, type Storage } from '../storage/index.ts';
+import { runRefusable, type Storage } from '../storage/index.ts';
+import type { Account, JournalEntry } from '../ledger/tables.ts';
 import { canonicalHash } from '../support/canonical_json.ts';
 import type { Clock } from '../support/clock.ts';
 import { formatAmount } from '../support/money.ts';
 import type { Result } from '../support/result.ts';
+import { testTables } from './tables.ts';
 
 export const TEST_OPERATOR = 'test-operator';
 
@@ -64,12 +67,12 @@ async function openHubAccounts(c: FixtureContext, currency: string): Promise<voi
 
 async function hubAccount(c: FixtureContext, currency: string, type: 'HUB_MULTILATERAL_SETTLEMENT' | 'HUB_RECONCILIATION'): Promise<Account> {
   const hub = await c.registry.ensureHub();
-  return c.db.selectFrom('accounts').selectAll().where('participant_id', '=', hub.id).where('currency', '=', currency)
+  return testTables(c.db).selectFrom('accounts').selectAll().where('participant_id', '=', hub.id).where('currency', '=', currency)
     .where('type', '=', type).executeTakeFirstOrThrow();
 }
 
 async function account(c: FixtureContext, id: number): Promise<Account> {
-  return c.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return testTables(c.db).selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
 function fundsRequest(p: TestParticipant, amountMinor: bigint, transferId: string, extra: { reason?: string; currency?: string; accountId?: number } = {}) {
@@ -116,6 +119,7 @@ async function reserve(c: FixtureContext, payer: TestParticipant, payee: TestPar
     currency: payer.currency,
     amountMinor,
     createdBy: TEST_OPERATOR,
+    liquidityCheckRequired,
   }, clock.nowMs())));
 }
 

@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStorage } from '../storage/index.ts';
 import { createLedgerFixture, runRaceOps, type RaceOp } from './ledger_fixture.ts';
+import { testTables } from './tables.ts';
 
 export interface RaceWorkerData {
   url: string;
@@ -20,7 +21,7 @@ const storage = openStorage(url);
 try {
   const fixture = createLedgerFixture(storage);
   // Connect before the start line, so that the race is between transactions, not between start-ups.
-  await storage.db.selectFrom('accounts').select('id').limit(1).execute();
+  await testTables(storage.db).selectFrom('accounts').select('id').limit(1).execute();
   parentPort?.postMessage({ type: 'ready' });
   Atomics.wait(new Int32Array(startLine), 0, 0);
   parentPort?.postMessage({ type: 'done', outcomes: await runRaceOps(fixture, ops, inFlightMax) });

@@ -2,7 +2,7 @@
 // dependencies, and the one request being handled inside its transaction.
 import type { OutboundMessage } from '../delivery/index.ts';
 import type { Failure, Inbound } from '../fspiop/index.ts';
-import type { Tx } from '../ledger/index.ts';
+import type { LiquidityRule, Tx } from '../ledger/index.ts';
 import type { Clock } from '../support/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 
@@ -43,6 +43,8 @@ export interface TransferDeps {
   engine: Engine;
   clock: Clock;
   enqueue: Enqueue;
+  /** The settlement model's rule (settlement/), which the reserve step hands the ledger. */
+  liquidityCheckRequired: LiquidityRule;
   limits?: TransferLimits;
   /** Also send the payee the hub's COMMITTED state after a commit (Mojaloop's SEND_TRANSFER_CONFIRMATION_TO_PAYEE, default on). */
   confirmToPayee?: boolean;
@@ -54,6 +56,7 @@ export interface TransferContext {
   readonly engine: Engine;
   readonly clock: Clock;
   readonly enqueue: Enqueue;
+  readonly liquidityCheckRequired: LiquidityRule;
   readonly limits: TransferLimits;
   readonly confirmToPayee: boolean;
 }

@@ -25,12 +25,6 @@ export interface MessageEvidenceTable {
   received_at_ms: number;
 }
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    message_evidence: MessageEvidenceTable;
-  }
-}
-
 /** The headers a signature binds, and the signature: what re-verification needs besides the body. */
 const EVIDENCE_HEADERS = ['content-type', 'date', 'fspiop-source', 'fspiop-destination', 'fspiop-uri', 'fspiop-http-method', 'fspiop-signature'];
 

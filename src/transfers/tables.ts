@@ -1,5 +1,4 @@
-// The transfers module's tables: its own view (transferTables), and for now
-// still added to the storage schema.
+// The transfers module's tables and its own view of them (transferTables).
 import type { Generated, Selectable } from 'kysely';
 import { ownTables } from '../storage/index.ts';
 import type { MessageEvidenceTable } from './evidence.ts';
@@ -49,9 +48,3 @@ export interface TransferTables {
 
 export const transferTables = ownTables<TransferTables>();
 
-declare module '../storage/schema.ts' {
-  interface Schema {
-    transfers: TransfersTable;
-    transfer_state_changes: TransferStateChangesTable;
-  }
-}

@@ -9,10 +9,12 @@ import { checkLedger, valueMinor } from '../ledger/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
 import { INITIAL_STATES, TRANSFER_STATES, TRANSITIONS } from './states.ts';
+import { liquidityCheckRequired } from '../settlement/index.ts';
 import { createTransferService, type PrepareBody, type TransferService } from './service.ts';
 import { checkTransfersAgainstLedger } from './consistency.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
 import { ilpPacketFor } from '../testing/ilp_fixture.ts';
+import { testTables } from '../testing/tables.ts';
 
 const START_MS = Date.parse('2026-11-24T10:00:00.000Z');
 const MINUTE_MS = 60_000;
@@ -45,7 +47,7 @@ describeOnEachEngine('transfers', (ctx) => {
       }
     }
     service = createTransferService({
-      db: ctx.storage.db, engine: ctx.storage.engine, clock,
+      db: ctx.storage.db, engine: ctx.storage.engine, clock, liquidityCheckRequired,
       enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
     });
   });
@@ -73,7 +75,7 @@ describeOnEachEngine('transfers', (ctx) => {
     return { body: wire, fulfilment };
   }
   const stateOf = async (transferId: string) =>
-    (await ctx.storage.db.selectFrom('transfers').select('state').where('transfer_id', '=', transferId).executeTakeFirst())?.state;
+    (await testTables(ctx.storage.db).selectFrom('transfers').select('state').where('transfer_id', '=', transferId).executeTakeFirst())?.state;
   const position = async (p: TestParticipant) => valueMinor(await f.account(p.positionId));
   const bodyOf = (message: OutboundMessage | undefined) => JSON.parse(message?.body ?? 'null') as Record<string, unknown>;
   const errorCodeOf = (message: OutboundMessage | undefined) => (bodyOf(message)['errorInformation'] as { errorCode: string }).errorCode;
@@ -348,14 +350,14 @@ describeOnEachEngine('transfers', (ctx) => {
     const callbacksAbout = async (transferId: string) =>
       (await outboxOf(db).selectFrom('outbox').select(['recipient', 'endpoint_type']).where('template_values', 'like', `%${transferId}%`).execute())
         .map((row) => [row.recipient, row.endpoint_type]);
-    const real = createTransferService({ db, engine: ctx.storage.engine, clock, enqueue });
+    const real = createTransferService({ db, engine: ctx.storage.engine, clock, enqueue, liquidityCheckRequired });
     const { fulfilment: _kept, ...kept } = prepareBody('1');
     assert.deepEqual(await real.prepare(inbound(payer.name, kept), kept), { kind: 'reserved' });
     assert.deepEqual(await callbacksAbout(kept.transferId), [[payee.name, 'FSPIOP_CALLBACK_URL_TRANSFER_POST']]);
 
     // The callback is written, then the transaction fails: the state change and the callback go together.
     const failing = createTransferService({
-      db, engine: ctx.storage.engine, clock,
+      db, engine: ctx.storage.engine, clock, liquidityCheckRequired,
       enqueue: async (tx, message, atMs) => { await enqueue(tx, message, atMs); throw new Error('fails after the callback is written'); },
     });
     const before = await position(payer);

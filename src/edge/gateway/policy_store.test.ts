@@ -6,6 +6,7 @@ import { describeOnEachEngine } from '../../testing/engines.ts';
 import { loadApiPermissions } from './api_permissions.ts';
 import { loadIpAllowlist } from './ip_allowlist.ts';
 import { createGatewayPolicyStore, type GatewayPolicyStore } from './policy_store.ts';
+import { testTables } from '../../testing/tables.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 const by = { by: 'maker-1', changeRequestId: null };
@@ -19,7 +20,7 @@ describeOnEachEngine('gateway policy store', (ctx) => {
     const { db, engine } = ctx.storage;
     await createParticipantRegistry({ db, engine, clock }).ensureHub();
     for (const name of ['payerfsp', 'payeefsp']) {
-      await db.insertInto('participants').values({ name, name_folded: name, is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
+      await testTables(db).insertInto('participants').values({ name, name_folded: name, is_active: 1, is_proxy: 0, is_hub: 0, created_at_ms: T0, created_by: 'test' }).execute();
     }
     store = createGatewayPolicyStore({ db, engine, clock });
   });
@@ -137,13 +138,13 @@ describeOnEachEngine('gateway policy store', (ctx) => {
   test('the database holds the rules too: known APIs, roles and families, a participant that exists, a change request that exists', async () => {
     const { db } = ctx.storage;
     const refusals = [
-      () => db.insertInto('participant_api_permissions').values({ participant: 'payeefsp', api: 'bulk' as never, role: 'payer' }).execute(),
-      () => db.insertInto('participant_api_permissions').values({ participant: 'payeefsp', api: 'lookup', role: 'owner' as never }).execute(),
-      () => db.insertInto('participant_api_permissions').values({ participant: 'payerfsp', api: 'lookup', role: 'payer' }).execute(),
-      () => db.insertInto('participant_ip_allowlist').values({ participant: 'nobody', cidr: '10.0.0.0/8', family: 'ipv4', description: null, created_at_ms: T0, updated_at_ms: T0, changed_by: 'x', change_request_id: null }).execute(),
-      () => db.insertInto('participant_ip_allowlist').values({ participant: 'payerfsp', cidr: '10.9.0.0/16', family: 'ipx' as never, description: null, created_at_ms: T0, updated_at_ms: T0, changed_by: 'x', change_request_id: null }).execute(),
-      () => db.insertInto('participant_ip_allowlist').values({ participant: 'payerfsp', cidr: '10.9.0.0/16', family: 'ipv4', description: null, created_at_ms: T0, updated_at_ms: T0, changed_by: 'x', change_request_id: 'no-such-request' }).execute(),
-      () => db.updateTable('gateway_policy_versions').set({ version: -1 }).where('policy', '=', 'ip-allowlist').execute(),
+      () => testTables(db).insertInto('participant_api_permissions').values({ participant: 'payeefsp', api: 'bulk' as never, role: 'payer' }).execute(),
+      () => testTables(db).insertInto('participant_api_permissions').values({ participant: 'payeefsp', api: 'lookup', role: 'owner' as never }).execute(),
+      () => testTables(db).insertInto('participant_api_permissions').values({ participant: 'payerfsp', api: 'lookup', role: 'payer' }).execute(),
+      () => testTables(db).insertInto('participant_ip_allowlist').values({ participant: 'nobody', cidr: '10.0.0.0/8', family: 'ipv4', description: null, created_at_ms: T0, updated_at_ms: T0, changed_by: 'x', change_request_id: null }).execute(),
+      () => testTables(db).insertInto('participant_ip_allowlist').values({ participant: 'payerfsp', cidr: '10.9.0.0/16', family: 'ipx' as never, description: null, created_at_ms: T0, updated_at_ms: T0, changed_by: 'x', change_request_id: null }).execute(),
+      () => testTables(db).insertInto('participant_ip_allowlist').values({ participant: 'payerfsp', cidr: '10.9.0.0/16', family: 'ipv4', description: null, created_at_ms: T0, updated_at_ms: T0, changed_by: 'x', change_request_id: 'no-such-request' }).execute(),
+      () => testTables(db).updateTable('gateway_policy_versions').set({ version: -1 }).where('policy', '=', 'ip-allowlist').execute(),
     ];
     for (const [index, refused] of refusals.entries()) await assert.rejects(refused(), `statement ${index} was accepted`);
   });

@@ -61,15 +61,6 @@ export interface GatewayTables {
 }
 export const gatewayTables = ownTables<GatewayTables>();
 
-declare module '../../storage/schema.ts' {
-  interface Schema {
-    participant_ip_allowlist: ParticipantIpAllowlistTable;
-    participant_api_permission_sets: ParticipantApiPermissionSetsTable;
-    participant_api_permissions: ParticipantApiPermissionsTable;
-    gateway_policy_versions: GatewayPolicyVersionsTable;
-  }
-}
-
 export interface IpAllowlistRecord {
   readonly cidr: string;
   readonly description: string | null;

@@ -11,7 +11,7 @@ import type { Hub } from '../../main.ts';
 import { makeCsr } from '../../pki/index.ts';
 import { nodeCrypto, x509 } from '../../pki/x509.ts';
 import { createTestPki } from '../../pki/testing.ts';
-import { setEndpointUnchecked } from '../../delivery/receiver_fixture.ts';
+import { testTables, setEndpointUnchecked } from '../../testing/tables.ts';
 import { outboxOf } from '../../delivery/outbox_table.ts';
 import { adminRequest, dfspServer, errorCodeOf, fspiopRequest, httpsExchange, testCredentialsOf } from '../../testing/dfsp.ts';
 import { testSchemePki } from '../../testing/scheme_pki.ts';
@@ -96,7 +96,7 @@ test('refused at the handshake, each a security event: no certificate, another C
   // The first from this address is an entry of the tamper-evident audit log at once; the repeats are counted
   // into one summary entry at the interval's end (src/audit/README.md, "Security events").
   await until('the refusals in the audit log', async () => {
-    const stored = await hub.storage.db.selectFrom('audit_entries').select('action').where('action', '=', 'security.tls-handshake-refused').execute();
+    const stored = await testTables(hub.storage.db).selectFrom('audit_entries').select('action').where('action', '=', 'security.tls-handshake-refused').execute();
     return stored.length >= 1 ? true : undefined;
   });
 });

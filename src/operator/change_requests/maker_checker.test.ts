@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { describeOnEachEngine } from '../../testing/engines.ts';
 import { capturedAdminAudit } from '../audit_events.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../../testing/admin_api.ts';
+import { testTables } from '../../testing/tables.ts';
 
 describeOnEachEngine('maker-checker through the admin API', (ctx) => {
   let api: TestAdminApi;
@@ -61,7 +62,7 @@ describeOnEachEngine('maker-checker through the admin API', (ctx) => {
     const read = (await maker.call('GET', `/changeRequests/${cr.id}`)).body as { maker: { name: string }; approvals: { approverName: string }[] };
     assert.equal(read.maker.name, maker.clientId);
     assert.deepEqual(read.approvals.map((a) => a.approverName), [checker.clientId]);
-    const journal = await ctx.storage.db.selectFrom('journal_entries').select('created_by').where('kind', '=', 'FUNDS_IN').orderBy('id', 'desc').executeTakeFirst();
+    const journal = await testTables(ctx.storage.db).selectFrom('journal_entries').select('created_by').where('kind', '=', 'FUNDS_IN').orderBy('id', 'desc').executeTakeFirst();
     assert.equal(journal?.created_by, maker.clientId);
   });
 

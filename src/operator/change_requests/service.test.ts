@@ -10,6 +10,7 @@ import { approvePrivilege, requestPrivilege, type ChangeFunction, type Privilege
 import { createRbacStore, type RbacStore } from '../rbac/store.ts';
 import { EXECUTION_STALE_MS, PENDING_MS_MIN } from './limits.ts';
 import { createChangeRequests, INTERRUPTED_REASON, type ChangeRequests, type StoredRequest } from './service.ts';
+import { testTables } from '../../testing/tables.ts';
 
 const grant = (privileges: Privilege[], participant: string | null = null): Grant => ({ role: 'test', participant, privileges: new Set(privileges) });
 const principal = (id: string, grants: Grant[]): Principal => ({ kind: 'client', id, name: id, grants });
@@ -66,11 +67,11 @@ describeOnEachEngine('change requests', (ctx) => {
       assert.equal(own.ok, false);
       assert.match(own.error.detail, /maker of a change request cannot approve it/);
       // And the database refuses such an approval row whatever the code does.
-      await assert.rejects(ctx.storage.db.insertInto('change_request_approvals').values({
+      await assert.rejects(testTables(ctx.storage.db).insertInto('change_request_approvals').values({
         change_request_id: made.value.id, approver_id: 'both', approver_kind: 'client', approver_name: 'both', maker_id: 'both', approved_at_ms: nowMs,
       }).execute());
       // Nor can an approval claim another maker than the request's.
-      await assert.rejects(ctx.storage.db.insertInto('change_request_approvals').values({
+      await assert.rejects(testTables(ctx.storage.db).insertInto('change_request_approvals').values({
         change_request_id: made.value.id, approver_id: 'both', approver_kind: 'client', approver_name: 'both', maker_id: 'someone-else', approved_at_ms: nowMs,
       }).execute());
     } finally {
@@ -187,8 +188,8 @@ describeOnEachEngine('change requests', (ctx) => {
   test('the database refuses an illegal transition, and a change to what was asked', async () => {
     const made = await submit('FUNDS_IN', maker, fundsIn(), 'payerfsp');
     assert.ok(made.ok);
-    await assert.rejects(ctx.storage.db.updateTable('change_requests').set({ state: 'EXECUTED' }).where('id', '=', made.value.id).execute());
-    await assert.rejects(ctx.storage.db.updateTable('change_requests').set({ payload: '{}' }).where('id', '=', made.value.id).execute());
-    await assert.rejects(ctx.storage.db.deleteFrom('change_requests').where('id', '=', made.value.id).execute());
+    await assert.rejects(testTables(ctx.storage.db).updateTable('change_requests').set({ state: 'EXECUTED' }).where('id', '=', made.value.id).execute());
+    await assert.rejects(testTables(ctx.storage.db).updateTable('change_requests').set({ payload: '{}' }).where('id', '=', made.value.id).execute());
+    await assert.rejects(testTables(ctx.storage.db).deleteFrom('change_requests').where('id', '=', made.value.id).execute());
   });
 });

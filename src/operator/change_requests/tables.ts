@@ -1,5 +1,4 @@
-// The maker-checker tables (migration 0012): their own view (changeRequestTables),
-// and for now also added to the storage schema.
+// The maker-checker tables (migration 0012) and their own view (changeRequestTables).
 import type { Selectable } from 'kysely';
 import { ownTables } from '../../storage/index.ts';
 import type { ChangeFunction } from '../rbac/privileges.ts';
@@ -59,10 +58,3 @@ export interface ChangeRequestTables {
 
 export const changeRequestTables = ownTables<ChangeRequestTables>();
 
-declare module '../../storage/schema.ts' {
-  interface Schema {
-    change_requests: ChangeRequestsTable;
-    change_request_approvals: ChangeRequestApprovalsTable;
-    change_request_policies: ChangeRequestPoliciesTable;
-  }
-}

@@ -10,6 +10,7 @@ import { capturedAdminAudit } from '../audit_events.ts';
 import { createTestAdminApi, type TestAdminApi } from '../../testing/admin_api.ts';
 import { createBrowser, injectTransport, signIn, type Browser } from './browser.ts';
 import { totpCode } from './totp.ts';
+import { testTables } from '../../testing/tables.ts';
 
 const PUBLIC_URL = 'http://hub.test';
 let storage: Storage;
@@ -76,6 +77,6 @@ test('alone, the administrator creates the first operators and grants their role
   assert.equal(next.status, 202);
   assert.equal(next.body['state'], 'PENDING');
   // Functions outside the bootstrap never ran alone, and the latch stays closed.
-  const state = await storage.db.selectFrom('iam_state').select('name').where('name', '=', 'bootstrap-closed').executeTakeFirst();
+  const state = await testTables(storage.db).selectFrom('iam_state').select('name').where('name', '=', 'bootstrap-closed').executeTakeFirst();
   assert.ok(state !== undefined);
 });

@@ -24,6 +24,7 @@ import type { RbacStore } from '../rbac/store.ts';
 import type { ClientStore } from './clients.ts';
 import { IAM_SIGNING_ALG } from '../../identity/index.ts';
 import type { OperatorStore } from './operators.ts';
+import { iamTables } from './tables.ts';
 
 export const BOOTSTRAP_USERNAME = 'admin';
 const SYSTEM = 'interlock';
@@ -56,11 +57,11 @@ export interface BootstrapDeps {
 }
 
 async function stateOf(db: Db, name: string): Promise<string | undefined> {
-  return (await db.selectFrom('iam_state').select('value').where('name', '=', name).executeTakeFirst())?.value;
+  return (await iamTables(db).selectFrom('iam_state').select('value').where('name', '=', name).executeTakeFirst())?.value;
 }
 
 async function claim(db: Db, name: string, value: string, nowMs: number): Promise<boolean> {
-  const inserted = await db.insertInto('iam_state').values({ name, value, changed_at_ms: nowMs }).onConflict((oc) => oc.column('name').doNothing()).returning('name').executeTakeFirst();
+  const inserted = await iamTables(db).insertInto('iam_state').values({ name, value, changed_at_ms: nowMs }).onConflict((oc) => oc.column('name').doNothing()).returning('name').executeTakeFirst();
   return inserted !== undefined;
 }
 
@@ -157,7 +158,7 @@ export async function closeBootstrapWindow(db: Db, clock: Clock, reason: string)
 export async function bootstrapWindowOpen(deps: BootstrapWindowDeps, bootstrapId: string): Promise<boolean> {
   const { db, clock } = deps;
   if ((await stateOf(db, 'bootstrap-closed')) !== undefined) return false;
-  const started = await db.selectFrom('iam_state').select('changed_at_ms').where('name', '=', 'bootstrap-started').executeTakeFirst();
+  const started = await iamTables(db).selectFrom('iam_state').select('changed_at_ms').where('name', '=', 'bootstrap-started').executeTakeFirst();
   if (started === undefined || clock.nowMs() - started.changed_at_ms > deps.windowMs) {
     await closeBootstrapWindow(db, clock, `admin.bootstrapWindowMs (${deps.windowMs} ms) since the first start has passed`);
     return false;

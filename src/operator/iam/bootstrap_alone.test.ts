@@ -12,6 +12,7 @@ import type { Storage } from '../../storage/index.ts';
 import { freshStorage } from '../../testing/engines.ts';
 import { callerWithKey, clientCaller } from '../../testing/admin_api.ts';
 import { freshHub, fundsInBody, ledgerSnapshot, type FreshHub } from '../../testing/bootstrap_admin.ts';
+import { testTables } from '../../testing/tables.ts';
 
 const stateOf = (body: unknown) => (body as { state?: string } | undefined)?.state;
 const detailOf = (body: unknown) => (body as { errorInformation?: { errorDescription?: string } } | undefined)?.errorInformation?.errorDescription ?? '';
@@ -96,7 +97,7 @@ describe('the bootstrap administrator alone', () => {
     const next = await hub.admin.call('POST', '/operators', { username: 'tom', displayName: 'Tom' });
     assert.equal(next.status, 202);
     assert.equal(stateOf(next.body), 'PENDING');
-    assert.ok(await storage.db.selectFrom('iam_state').select('name').where('name', '=', 'bootstrap-closed').executeTakeFirst());
+    assert.ok(await testTables(storage.db).selectFrom('iam_state').select('name').where('name', '=', 'bootstrap-closed').executeTakeFirst());
     assert.equal(await ledgerSnapshot(storage), ledgerBefore);
   });
 
@@ -138,10 +139,10 @@ describe('the bootstrap window', () => {
   test('closes admin.bootstrapWindowMs (24 h by default) after the first start, whoever holds what', async () => {
     // The hub's first start, 25 hours ago (an upgraded hub looks like this too).
     const dayAndHourMs = 25 * 3_600_000;
-    await storage.db.updateTable('iam_state').set((eb) => ({ changed_at_ms: eb('changed_at_ms', '-', dayAndHourMs) })).where('name', '=', 'bootstrap-started').execute();
+    await testTables(storage.db).updateTable('iam_state').set((eb) => ({ changed_at_ms: eb('changed_at_ms', '-', dayAndHourMs) })).where('name', '=', 'bootstrap-started').execute();
     const created = await hub.admin.call('POST', '/operators', { username: 'late', displayName: 'Too late' });
     assert.equal(created.status, 202, created.raw);
     assert.equal(stateOf(created.body), 'PENDING');
-    assert.ok(await storage.db.selectFrom('iam_state').select('name').where('name', '=', 'bootstrap-closed').executeTakeFirst());
+    assert.ok(await testTables(storage.db).selectFrom('iam_state').select('name').where('name', '=', 'bootstrap-closed').executeTakeFirst());
   });
 });

@@ -15,7 +15,7 @@ import { fspIdUri } from '../../pki/index.ts';
 import { findActiveFsp } from '../../participants/index.ts';
 import type { Clock } from '../../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
-import type { IamClient } from './tables.ts';
+import { iamTables, type IamClient } from './tables.ts';
 
 const CLIENT_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 /** A client rolls its key over by holding two for a while. */
@@ -60,7 +60,7 @@ export function clientView(client: IamClient) {
 }
 
 export function createClientStore({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
-  const find = (clientId: string) => db.selectFrom('iam_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  const find = (clientId: string) => iamTables(db).selectFrom('iam_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
 
   async function create(input: { clientId: string; displayName: string; jwks: unknown }, createdBy: string): Promise<FspiopResult<IamClient>> {
     if (!isClientId(input.clientId)) return fail('3100', 'clientId must be 3..64 lower-case letters, digits, ".", "_" or "-"');
@@ -70,7 +70,7 @@ export function createClientStore({ db, engine, clock }: { db: Db; engine: Engin
     const nowMs = clock.nowMs();
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
     return runRefusable(db, engine, async (tx): Promise<FspiopResult<IamClient>> => {
-      const created = await tx.insertInto('iam_clients').values({
+      const created = await iamTables(tx).insertInto('iam_clients').values({
         client_id: input.clientId, display_name: input.displayName, public_jwks: JSON.stringify({ keys }), is_active: 1,
         created_at_ms: nowMs, created_by: createdBy, changed_at_ms: nowMs,
       }).onConflict((oc) => oc.column('client_id').doNothing()).returningAll().executeTakeFirst();
@@ -81,7 +81,7 @@ export function createClientStore({ db, engine, clock }: { db: Db; engine: Engin
   async function setActive(clientId: string, isActive: boolean): Promise<FspiopResult<IamClient>> {
     // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
     return runRefusable(db, engine, async (tx): Promise<FspiopResult<IamClient>> => {
-      const updated = await tx.updateTable('iam_clients').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('client_id', '=', clientId).returningAll().executeTakeFirst();
+      const updated = await iamTables(tx).updateTable('iam_clients').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('client_id', '=', clientId).returningAll().executeTakeFirst();
       return updated === undefined ? fail('3200', `client ${clientId} does not exist`) : ok(updated);
     });
   }
@@ -127,7 +127,7 @@ export function createClientStore({ db, engine, clock }: { db: Db; engine: Engin
     };
   }
 
-  const list = () => db.selectFrom('iam_clients').selectAll().orderBy('client_id').execute();
+  const list = () => iamTables(db).selectFrom('iam_clients').selectAll().orderBy('client_id').execute();
 
   return { create, find, list, setActive, metadata };
 }

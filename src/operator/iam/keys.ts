@@ -15,6 +15,7 @@ import { IAM_SIGNING_ALG } from '../../identity/index.ts';
 import type { Clock } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import { inMemorySecretBox, sealStoredSecrets, type SealedAtRest, type SecretBox } from './secret_box.ts';
+import { iamTables } from './tables.ts';
 
 export interface KeyPairJwk {
   readonly kid: string;
@@ -48,9 +49,9 @@ export function iamKeyContext(name: string): string {
 }
 
 async function ensure(db: Db, box: SecretBox, name: string, make: () => Promise<string> | string, nowMs: number): Promise<string> {
-  await db.insertInto('iam_keys').values({ name, material: box.seal(await make(), iamKeyContext(name)), created_at_ms: nowMs })
+  await iamTables(db).insertInto('iam_keys').values({ name, material: box.seal(await make(), iamKeyContext(name)), created_at_ms: nowMs })
     .onConflict((oc) => oc.column('name').doNothing()).execute();
-  const { material } = await db.selectFrom('iam_keys').select('material').where('name', '=', name).executeTakeFirstOrThrow();
+  const { material } = await iamTables(db).selectFrom('iam_keys').select('material').where('name', '=', name).executeTakeFirstOrThrow();
   return box.open(material, iamKeyContext(name));
 }
 
@@ -69,7 +70,7 @@ export async function loadIamKeys(db: Db, clock: Clock, box: SecretBox = inMemor
  * value read, so that hub processes starting together seal it once; and tells which sealed keys do not open.
  */
 export async function sealIamKeysAtRest(db: Db, box: SecretBox): Promise<SealedAtRest> {
-  const rows = await db.selectFrom('iam_keys').select(['name', 'material']).orderBy('name').execute();
+  const rows = await iamTables(db).selectFrom('iam_keys').select(['name', 'material']).orderBy('name').execute();
   return sealStoredSecrets(box, rows.map(({ name, material }) => ({ label: name, context: iamKeyContext(name), stored: material })), async ({ label, stored }, sealed) =>
-    Number((await db.updateTable('iam_keys').set({ material: sealed }).where('name', '=', label).where('material', '=', stored).executeTakeFirst()).numUpdatedRows));
+    Number((await iamTables(db).updateTable('iam_keys').set({ material: sealed }).where('name', '=', label).where('material', '=', stored).executeTakeFirst()).numUpdatedRows));
 }

@@ -16,6 +16,7 @@
 import type { Clock } from '../../support/index.ts';
 import type { Db } from '../../storage/index.ts';
 import { SecretBoxError, type SecretBox } from './secret_box.ts';
+import { iamTables } from './tables.ts';
 
 /** What oidc-provider stores: an open JSON object with a few members the adapter indexes. */
 export type OidcPayload = Record<string, unknown> & {
@@ -54,7 +55,7 @@ export function createOidcAdapterFactory({ db, clock, clients, secretBox }: { db
 
   function storedAdapter(model: string): OidcAdapter {
     async function findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<OidcPayload | undefined> {
-      const row = await db.selectFrom('oidc_payloads').select(['id', 'payload', 'expires_at_ms', 'consumed_at_ms'])
+      const row = await iamTables(db).selectFrom('oidc_payloads').select(['id', 'payload', 'expires_at_ms', 'consumed_at_ms'])
         .where('model', '=', model).where(column, '=', oidcKeyOf(secretBox, value)).executeTakeFirst();
       if (row === undefined) return undefined;
       if (row.expires_at_ms !== null && row.expires_at_ms <= clock.nowMs()) return undefined;
@@ -78,21 +79,21 @@ export function createOidcAdapterFactory({ db, clock, clients, secretBox }: { db
           account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
           expires_at_ms: expiresInS === undefined ? null : clock.nowMs() + expiresInS * 1000,
         };
-        await db.insertInto('oidc_payloads').values({ model, id: idKey, ...values, consumed_at_ms: null })
+        await iamTables(db).insertInto('oidc_payloads').values({ model, id: idKey, ...values, consumed_at_ms: null })
           .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(values)).execute();
       },
       find: (id) => findWhere('id', id),
       findByUid: (uid) => findWhere('uid', uid),
       findByUserCode: (userCode) => findWhere('user_code', userCode),
       async consume(id) {
-        await db.updateTable('oidc_payloads').set({ consumed_at_ms: clock.nowMs() }).where('model', '=', model).where('id', '=', oidcKeyOf(secretBox, id)).execute();
+        await iamTables(db).updateTable('oidc_payloads').set({ consumed_at_ms: clock.nowMs() }).where('model', '=', model).where('id', '=', oidcKeyOf(secretBox, id)).execute();
       },
       async destroy(id) {
-        await db.deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', oidcKeyOf(secretBox, id)).execute();
+        await iamTables(db).deleteFrom('oidc_payloads').where('model', '=', model).where('id', '=', oidcKeyOf(secretBox, id)).execute();
       },
       async revokeByGrantId(grantId) {
         // Every model of the grant, not only this one: a revoked grant takes its codes and tokens with it.
-        await db.deleteFrom('oidc_payloads').where('grant_id', '=', oidcKeyOf(secretBox, grantId)).execute();
+        await iamTables(db).deleteFrom('oidc_payloads').where('grant_id', '=', oidcKeyOf(secretBox, grantId)).execute();
       },
     };
   }
@@ -115,7 +116,7 @@ export function createOidcAdapterFactory({ db, clock, clients, secretBox }: { db
 
 /** Deletes artefacts past their expiry (they are already ignored by find). */
 export async function pruneOidcPayloads(db: Db, clock: Clock): Promise<void> {
-  await db.deleteFrom('oidc_payloads').where('expires_at_ms', '<=', clock.nowMs()).execute();
+  await iamTables(db).deleteFrom('oidc_payloads').where('expires_at_ms', '<=', clock.nowMs()).execute();
 }
 
 /**
@@ -124,16 +125,16 @@ export async function pruneOidcPayloads(db: Db, clock: Clock): Promise<void> {
  * so access tokens already issued stop working at once too.
  */
 export async function revokeAccount(db: Db, accountId: string): Promise<number> {
-  const grants = await db.selectFrom('oidc_payloads').select('grant_id').where('account_id', '=', accountId).where('grant_id', 'is not', null).execute();
+  const grants = await iamTables(db).selectFrom('oidc_payloads').select('grant_id').where('account_id', '=', accountId).where('grant_id', 'is not', null).execute();
   const grantIds = [...new Set(grants.map((g) => g.grant_id).filter((g): g is string => g !== null))];
   let removed = 0;
-  if (grantIds.length > 0) removed += Number((await db.deleteFrom('oidc_payloads').where('grant_id', 'in', grantIds).executeTakeFirst()).numDeletedRows);
-  removed += Number((await db.deleteFrom('oidc_payloads').where('account_id', '=', accountId).executeTakeFirst()).numDeletedRows);
+  if (grantIds.length > 0) removed += Number((await iamTables(db).deleteFrom('oidc_payloads').where('grant_id', 'in', grantIds).executeTakeFirst()).numDeletedRows);
+  removed += Number((await iamTables(db).deleteFrom('oidc_payloads').where('account_id', '=', accountId).executeTakeFirst()).numDeletedRows);
   return removed;
 }
 
 /** Whether the grant an operator's token was issued under still stands (not revoked, expired or logged out). */
 export async function grantIsLive(db: Db, clock: Clock, secretBox: SecretBox, grantId: string): Promise<boolean> {
-  const row = await db.selectFrom('oidc_payloads').select('expires_at_ms').where('model', '=', 'Grant').where('id', '=', oidcKeyOf(secretBox, grantId)).executeTakeFirst();
+  const row = await iamTables(db).selectFrom('oidc_payloads').select('expires_at_ms').where('model', '=', 'Grant').where('id', '=', oidcKeyOf(secretBox, grantId)).executeTakeFirst();
   return row !== undefined && (row.expires_at_ms === null || row.expires_at_ms > clock.nowMs());
 }

@@ -12,7 +12,7 @@ import type { Clock } from '../../support/index.ts';
 import { runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import { LOCKOUT_FAILURES_MAX, LOCKOUT_MS } from './limits.ts';
 import { dummyVerify, hashPassword, oneTimePassword, passwordProblem, verifyPassword } from './password.ts';
-import type { Operator } from './tables.ts';
+import { iamTables, type Operator } from './tables.ts';
 import { inMemorySecretBox, sealStoredSecrets, type SealedAtRest, type SecretBox } from './secret_box.ts';
 import { acceptTotp } from './totp.ts';
 
@@ -77,11 +77,11 @@ interface Context {
 }
 
 async function find({ db }: Context, id: string): Promise<Operator | undefined> {
-  return db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
+  return iamTables(db).selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 async function findByUsername({ db }: Context, username: string): Promise<Operator | undefined> {
-  return db.selectFrom('operators').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();
+  return iamTables(db).selectFrom('operators').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();
 }
 
 /**
@@ -99,7 +99,7 @@ async function create(context: Context, input: NewOperator, createdBy: string): 
   const passwordHash = await hashPassword(password);
   // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
   const created = await runRefusable(db, engine, async (tx): Promise<FspiopResult<Operator>> => {
-    const operator = await tx.insertInto('operators').values({
+    const operator = await iamTables(tx).insertInto('operators').values({
       id: randomUUID(),
       username,
       display_name: input.displayName,
@@ -125,18 +125,18 @@ async function create(context: Context, input: NewOperator, createdBy: string): 
 /** Counts a failed step; locks the operator when the count reaches the limit. Returns whether this failure locked them. */
 async function recordFailure({ db, clock }: Context, id: string): Promise<boolean> {
   const nowMs = clock.nowMs();
-  const row = await db.updateTable('operators').set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), changed_at_ms: nowMs }))
+  const row = await iamTables(db).updateTable('operators').set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1), changed_at_ms: nowMs }))
     .where('id', '=', id).returning('failed_attempts').executeTakeFirst();
   if (row === undefined || row.failed_attempts < LOCKOUT_FAILURES_MAX) return false;
   // The failure that reaches the limit starts the lock-out; later ones (while locked) do not extend it.
-  const locked = await db.updateTable('operators').set({ locked_until_ms: nowMs + LOCKOUT_MS, failed_attempts: 0 })
+  const locked = await iamTables(db).updateTable('operators').set({ locked_until_ms: nowMs + LOCKOUT_MS, failed_attempts: 0 })
     .where('id', '=', id).where((eb) => eb.or([eb('locked_until_ms', 'is', null), eb('locked_until_ms', '<=', nowMs)]))
     .executeTakeFirst();
   return locked.numUpdatedRows > 0n;
 }
 
 async function recordSuccess({ db, clock }: Context, id: string): Promise<void> {
-  await db.updateTable('operators').set({ failed_attempts: 0, locked_until_ms: null, changed_at_ms: clock.nowMs() }).where('id', '=', id).execute();
+  await iamTables(db).updateTable('operators').set({ failed_attempts: 0, locked_until_ms: null, changed_at_ms: clock.nowMs() }).where('id', '=', id).execute();
 }
 
 /** The password step. A success does not reset the failure count: only a completed sign-in does (see recordSuccess). */
@@ -160,7 +160,7 @@ async function checkPassword(context: Context, username: string, password: strin
   const check = await verifyPassword(password, operator.password_hash);
   if (!check.matches) return err({ reason: 'wrong-password', operator, lockedNow: await recordFailure(context, operator.id) });
   if (check.needsRehash) {
-    await db.updateTable('operators').set({ password_hash: await hashPassword(password) }).where('id', '=', operator.id).execute();
+    await iamTables(db).updateTable('operators').set({ password_hash: await hashPassword(password) }).where('id', '=', operator.id).execute();
   }
   return ok(operator);
 }
@@ -175,7 +175,7 @@ async function checkTotp(context: Context, id: string, code: string): Promise<St
   const counter = acceptTotp(secretBox.open(operator.totp_secret, totpSecretContext(id)), code, operator.totp_last_counter, nowMs);
   if (counter === undefined) return err({ reason: 'wrong-totp', operator, lockedNow: await recordFailure(context, id) });
   // Compare-and-set on the last counter: two concurrent submissions of one code cannot both pass.
-  const stored = await db.updateTable('operators').set({ totp_last_counter: counter })
+  const stored = await iamTables(db).updateTable('operators').set({ totp_last_counter: counter })
     .where('id', '=', id).where((eb) => eb.or([eb('totp_last_counter', 'is', null), eb('totp_last_counter', '<', counter)])).executeTakeFirst();
   if (stored.numUpdatedRows === 0n) return err({ reason: 'wrong-totp', operator, lockedNow: await recordFailure(context, id) });
   return ok(operator);
@@ -188,7 +188,7 @@ async function enrolTotp(context: Context, id: string, secret: string, code: str
   if (operator === undefined) return err({ reason: 'unknown-user' });
   const counter = acceptTotp(secret, code, null, clock.nowMs());
   if (counter === undefined) return err({ reason: 'wrong-totp', operator, lockedNow: await recordFailure(context, id) });
-  await db.updateTable('operators').set({ totp_secret: secretBox.seal(secret, totpSecretContext(id)), totp_last_counter: counter, changed_at_ms: clock.nowMs() })
+  await iamTables(db).updateTable('operators').set({ totp_secret: secretBox.seal(secret, totpSecretContext(id)), totp_last_counter: counter, changed_at_ms: clock.nowMs() })
     .where('id', '=', id).where('totp_secret', 'is', null).execute();
   return ok(operator);
 }
@@ -201,7 +201,7 @@ async function changePassword(context: Context, id: string, password: string): P
   if (problem !== undefined) return fail('3100', problem);
   if ((await verifyPassword(password, operator.password_hash)).matches) return fail('3100', 'the new password must differ from the old one');
   const nowMs = clock.nowMs();
-  await db.updateTable('operators').set({ password_hash: await hashPassword(password), is_password_temporary: 0, password_changed_at_ms: nowMs, changed_at_ms: nowMs })
+  await iamTables(db).updateTable('operators').set({ password_hash: await hashPassword(password), is_password_temporary: 0, password_changed_at_ms: nowMs, changed_at_ms: nowMs })
     .where('id', '=', id).execute();
   return ok(undefined);
 }
@@ -209,7 +209,7 @@ async function changePassword(context: Context, id: string, password: string): P
 async function setActive({ db, engine, clock }: Context, id: string, isActive: boolean): Promise<FspiopResult<Operator>> {
   // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
   return runRefusable(db, engine, async (tx): Promise<FspiopResult<Operator>> => {
-    const updated = await tx.updateTable('operators').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('id', '=', id).returningAll().executeTakeFirst();
+    const updated = await iamTables(tx).updateTable('operators').set({ is_active: isActive ? 1 : 0, changed_at_ms: clock.nowMs() }).where('id', '=', id).returningAll().executeTakeFirst();
     return updated === undefined ? fail('3200', `operator ${id} does not exist`) : ok(updated);
   });
 }
@@ -221,7 +221,7 @@ async function resetCredential({ db, engine, clock }: Context, id: string): Prom
   const passwordHash = await hashPassword(password);
   // In a transaction: an operator's change carries its audit entry there (operator/rbac/guard.ts).
   return runRefusable(db, engine, async (tx): Promise<FspiopResult<{ operator: Operator; oneTimePassword: string }>> => {
-    const operator = await tx.updateTable('operators').set({
+    const operator = await iamTables(tx).updateTable('operators').set({
       password_hash: passwordHash, is_password_temporary: 1, totp_secret: null, totp_last_counter: null,
       failed_attempts: 0, locked_until_ms: null, password_changed_at_ms: nowMs, changed_at_ms: nowMs,
     }).where('id', '=', id).returningAll().executeTakeFirst();
@@ -235,10 +235,10 @@ async function resetCredential({ db, engine, clock }: Context, id: string): Prom
  * not open.
  */
 async function sealTotpSecretsAtRest({ db, secretBox }: Context): Promise<SealedAtRest> {
-  const rows = await db.selectFrom('operators').select(['id', 'username', 'totp_secret']).where('totp_secret', 'is not', null).orderBy('username').execute();
+  const rows = await iamTables(db).selectFrom('operators').select(['id', 'username', 'totp_secret']).where('totp_secret', 'is not', null).orderBy('username').execute();
   const secrets = rows.flatMap(({ id, username, totp_secret: stored }) => (stored === null ? [] : [{ label: username, context: totpSecretContext(id), stored, id }]));
   return sealStoredSecrets(secretBox, secrets, async ({ id, stored }, sealed) =>
-    Number((await db.updateTable('operators').set({ totp_secret: sealed }).where('id', '=', id).where('totp_secret', '=', stored).executeTakeFirst()).numUpdatedRows));
+    Number((await iamTables(db).updateTable('operators').set({ totp_secret: sealed }).where('id', '=', id).where('totp_secret', '=', stored).executeTakeFirst()).numUpdatedRows));
 }
 
 export function createOperatorStore({ db, engine, clock, secretBox = inMemorySecretBox() }: Deps) {
@@ -247,8 +247,8 @@ export function createOperatorStore({ db, engine, clock, secretBox = inMemorySec
     create: (input: NewOperator, createdBy: string) => create(context, input, createdBy),
     find: (id: string) => find(context, id),
     findByUsername: (username: string) => findByUsername(context, username),
-    list: () => db.selectFrom('operators').selectAll().orderBy('username').execute(),
-    count: async () => Number((await db.selectFrom('operators').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    list: () => iamTables(db).selectFrom('operators').selectAll().orderBy('username').execute(),
+    count: async () => Number((await iamTables(db).selectFrom('operators').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
     checkPassword: (username: string, password: string) => checkPassword(context, username, password),
     checkTotp: (id: string, code: string) => checkTotp(context, id, code),
     enrolTotp: (id: string, secret: string, code: string) => enrolTotp(context, id, secret, code),

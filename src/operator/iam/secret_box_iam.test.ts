@@ -21,6 +21,7 @@ import { iamKeyContext } from './keys.ts';
 import { totpSecretContext } from './operators.ts';
 import { SecretBox, isSealed, loadOrCreateSecretBox } from './secret_box.ts';
 import { totpCode } from './totp.ts';
+import { testTables } from '../../testing/tables.ts';
 
 const PUBLIC_URL = 'http://hub.test';
 const NEW_PASSWORD = 'the first operator passphrase';
@@ -53,8 +54,8 @@ describeOnEachEngine('IAM secrets sealed at rest', (context) => {
     db: storage.db, engine: storage.engine, clock, log, publicUrl: () => PUBLIC_URL, showOnce: () => undefined,
     audit: capturedAdminAudit(), automationCredentialsFile: undefined, ...(secretBox === undefined ? {} : { secretBox }),
   }).bootstrap();
-  const iamKeys = () => storage.db.selectFrom('iam_keys').select(['name', 'material']).orderBy('name').execute();
-  const adminRow = () => storage.db.selectFrom('operators').selectAll().where('id', '=', adminId).executeTakeFirstOrThrow();
+  const iamKeys = () => testTables(storage.db).selectFrom('iam_keys').select(['name', 'material']).orderBy('name').execute();
+  const adminRow = () => testTables(storage.db).selectFrom('operators').selectAll().where('id', '=', adminId).executeTakeFirstOrThrow();
 
   async function signInAdmin(password: string, enrol: boolean): Promise<void> {
     if (hub === undefined) throw new Error('the admin API is not started');
@@ -74,7 +75,7 @@ describeOnEachEngine('IAM secrets sealed at rest', (context) => {
     storage = context.storage;
     box = loadOrCreateSecretBox({ dataDir: join(dir, context.engine) }).box;
     await start();
-    adminId = (await storage.db.selectFrom('operators').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id;
+    adminId = (await testTables(storage.db).selectFrom('operators').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id;
   });
   after(stop);
 
@@ -107,9 +108,9 @@ describeOnEachEngine('IAM secrets sealed at rest', (context) => {
     await stop();
     // As a version before sealing stored them.
     for (const { name, material } of await iamKeys()) {
-      await storage.db.updateTable('iam_keys').set({ material: box.open(material, iamKeyContext(name)) }).where('name', '=', name).execute();
+      await testTables(storage.db).updateTable('iam_keys').set({ material: box.open(material, iamKeyContext(name)) }).where('name', '=', name).execute();
     }
-    await storage.db.updateTable('operators').set({ totp_secret: totpSecret }).where('id', '=', adminId).execute();
+    await testTables(storage.db).updateTable('operators').set({ totp_secret: totpSecret }).where('id', '=', adminId).execute();
     assert.ok((await iamKeys()).every(({ material }) => !isSealed(material)));
     assert.equal((await adminRow()).totp_secret, totpSecret);
 
@@ -137,11 +138,11 @@ describeOnEachEngine('IAM secrets sealed at rest', (context) => {
   });
 
   test('a TOTP secret copied to another operator\'s row does not open there: the start stops, naming them', async () => {
-    const other = (await storage.db.insertInto('operators').values({
+    const other = (await testTables(storage.db).insertInto('operators').values({
       ...(await adminRow()), id: '00000000-0000-4000-8000-00000000c0de', username: 'copycat', is_bootstrap: 0,
     }).returning('id').executeTakeFirstOrThrow()).id;
     await assert.rejects(startIam(box), /1 sealed IAM secret\(s\) do not open with the IAM secrets key .*\(the TOTP secret of copycat\)/);
-    await storage.db.deleteFrom('operators').where('id', '=', other).execute();
+    await testTables(storage.db).deleteFrom('operators').where('id', '=', other).execute();
     await startIam(box);
   });
 
@@ -156,7 +157,7 @@ describeOnEachEngine('IAM secrets sealed at rest', (context) => {
 
   test('an IAM with no key file (an in-memory key) refuses to seal secrets already stored', async () => {
     const { name, material } = (await iamKeys())[0] ?? { name: '', material: '' };
-    await storage.db.updateTable('iam_keys').set({ material: box.open(material, iamKeyContext(name)) }).where('name', '=', name).execute();
+    await testTables(storage.db).updateTable('iam_keys').set({ material: box.open(material, iamKeyContext(name)) }).where('name', '=', name).execute();
     await assert.rejects(startIam(undefined), /refusing to seal the clear value stored for iam_keys:as-cookies with an in-memory key/);
     await startIam(box);
     assert.ok(isSealed((await iamKeys())[0]?.material ?? ''));

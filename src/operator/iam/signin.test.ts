@@ -16,6 +16,7 @@ import { createBrowser, injectTransport, signIn, type Browser } from './browser.
 import { loadIamKeys } from './keys.ts';
 import { LOCKOUT_FAILURES_MAX, LOCKOUT_MS } from './limits.ts';
 import { totpCode } from './totp.ts';
+import { testTables } from '../../testing/tables.ts';
 
 const PUBLIC_URL = 'http://hub.test';
 const REDIRECT_URI = portalRedirectUri(PUBLIC_URL);
@@ -94,7 +95,7 @@ test('first sign-in: one-time credential, new password, TOTP enrolment, then a c
       totpSecret = secret;
       assert.ok(secret !== undefined, 'the enrolment page shows the key');
       // While it is being enrolled, the secret is sealed at rest too.
-      const pending = await storage.db.selectFrom('signin_flows').select('pending_totp_secret').where('pending_totp_secret', 'is not', null).execute();
+      const pending = await testTables(storage.db).selectFrom('signin_flows').select('pending_totp_secret').where('pending_totp_secret', 'is not', null).execute();
       assert.equal(pending.length, 1);
       assert.ok(pending.every((row) => row.pending_totp_secret?.startsWith('v1.') === true && !row.pending_totp_secret.includes(secret)));
       return totpCode(secret, clock.nowMs());

@@ -22,7 +22,7 @@ import { INTERACTION_PATH } from './authorization_server.ts';
 import type { Iam } from './iam.ts';
 import type { StepRefusal } from './operators.ts';
 import { INTERACTION_TTL_S, SIGNIN_FORM_BYTES_MAX } from './limits.ts';
-import type { Operator, SigninStage } from './tables.ts';
+import { iamTables, type Operator, type SigninStage } from './tables.ts';
 import { form, page, PAGE_HEADERS, paragraph, escapeHtml } from './pages.ts';
 import { newTotpSecret, totpUri } from './totp.ts';
 
@@ -78,7 +78,7 @@ const expired = (reply: FastifyReply) => send(reply, 400, 'Sign-in expired', '<p
 const pendingSecretContext = (uid: string) => `signin_flows.pending_totp_secret:${uid}`;
 
 async function flowOf({ iam, db, clock }: SigninRouteDeps, uid: string): Promise<{ operator_id: string; stage: SigninStage; pending_totp_secret: string | null } | undefined> {
-  const flow = await db.selectFrom('signin_flows').select(['operator_id', 'stage', 'pending_totp_secret']).where('uid', '=', uid).where('expires_at_ms', '>', clock.nowMs()).executeTakeFirst();
+  const flow = await iamTables(db).selectFrom('signin_flows').select(['operator_id', 'stage', 'pending_totp_secret']).where('uid', '=', uid).where('expires_at_ms', '>', clock.nowMs()).executeTakeFirst();
   if (flow === undefined || flow.pending_totp_secret === null) return flow;
   try {
     return { ...flow, pending_totp_secret: iam.secretBox.open(flow.pending_totp_secret, pendingSecretContext(uid)) };
@@ -138,14 +138,14 @@ async function proceed(deps: SigninRouteDeps, request: UidRequest, reply: Fastif
   const pending = stage === 'ENROL_TOTP' ? newTotpSecret() : null;
   // Never longer than the interaction it belongs to, which oidc-provider checks on every step anyway.
   const values = { operator_id: operator.id, stage, pending_totp_secret: pending === null ? null : deps.iam.secretBox.seal(pending, pendingSecretContext(uid)), expires_at_ms: deps.clock.nowMs() + INTERACTION_TTL_S * 1000 };
-  await deps.db.insertInto('signin_flows').values({ uid, ...values }).onConflict((oc) => oc.column('uid').doUpdateSet(values)).execute();
+  await iamTables(deps.db).insertInto('signin_flows').values({ uid, ...values }).onConflict((oc) => oc.column('uid').doUpdateSet(values)).execute();
   return stagePage(reply, uid, stage, operator, pending);
 }
 
 async function finish(deps: SigninRouteDeps, request: UidRequest, reply: FastifyReply, operator: Operator, amr: string[]): Promise<FastifyReply> {
   const { iam, db } = deps;
   await iam.operators.recordSuccess(operator.id);
-  await db.deleteFrom('signin_flows').where('uid', '=', request.params.uid).execute();
+  await iamTables(db).deleteFrom('signin_flows').where('uid', '=', request.params.uid).execute();
   // Recorded before the sign-in completes: one the audit log cannot record does not happen.
   await emit(deps, request, operatorActor(operator), 'SIGN_IN', true, `amr ${amr.join('+')}`);
   const { provider } = await iam.started();
@@ -228,7 +228,7 @@ async function submitTotp(deps: SigninRouteDeps, request: UidRequest, reply: Fas
     const actor: AuditActor = step.error.operator === undefined ? { kind: 'operator', id: flow.operator_id } : operatorActor(step.error.operator);
     await emit(deps, request, actor, 'SIGN_IN_TOTP', false, refusalDetail(step.error));
     if (step.error.reason === 'locked' || step.error.lockedNow === true) {
-      await db.deleteFrom('signin_flows').where('uid', '=', interaction.uid).execute();
+      await iamTables(db).deleteFrom('signin_flows').where('uid', '=', interaction.uid).execute();
       return send(reply, 401, 'Sign-in failed', paragraph(FAILED));
     }
     return step.error.operator === undefined ? expired(reply) : stagePage(reply, interaction.uid, 'TOTP', step.error.operator, null, FAILED);

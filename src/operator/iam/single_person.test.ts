@@ -16,6 +16,7 @@ import type { JWK } from 'jose';
 import { freshStorage } from '../../testing/engines.ts';
 import { callerWithKey, type Answer } from '../../testing/admin_api.ts';
 import { freshHub, fundsInBody, ledgerSnapshot, type FreshHub } from '../../testing/bootstrap_admin.ts';
+import { testTables } from '../../testing/tables.ts';
 
 const ROLES = ['operations-maker', 'operations-checker', 'security-admin', 'security-approver', 'auditor', 'bootstrap-admin', 'mine'];
 const MONEY_PRIVILEGE_SETS = [
@@ -116,14 +117,14 @@ test('one person, from a fresh hub, moves no money and changes no settlement mod
       // The pentest's target: a maker's funds-in of 500 USD, waiting for a checker.
       assert.equal((await hub.maker.call('POST', `/participants/${hub.participant}/accounts/${hub.accountId}`, fundsInBody('500'))).status, 202);
       const ledgerBefore = await ledgerSnapshot(storage);
-      const modelsBefore = JSON.stringify(await storage.db.selectFrom('settlement_models').selectAll().orderBy('id').execute());
-      const executedBefore = await storage.db.selectFrom('change_requests').select('id').where('state', '=', 'EXECUTED').where('function', 'in', ['FUNDS_IN', 'FUNDS_OUT']).execute();
+      const modelsBefore = JSON.stringify(await testTables(storage.db).selectFrom('settlement_models').selectAll().orderBy('id').execute());
+      const executedBefore = await testTables(storage.db).selectFrom('change_requests').select('id').where('state', '=', 'EXECUTED').where('function', 'in', ['FUNDS_IN', 'FUNDS_OUT']).execute();
       const person = onePerson(hub);
       for (const c of commands) await person.run(c);
-      const executed = await storage.db.selectFrom('change_requests').select('id').where('state', '=', 'EXECUTED').where('function', 'in', ['FUNDS_IN', 'FUNDS_OUT']).execute();
+      const executed = await testTables(storage.db).selectFrom('change_requests').select('id').where('state', '=', 'EXECUTED').where('function', 'in', ['FUNDS_IN', 'FUNDS_OUT']).execute();
       assert.deepEqual(executed, executedBefore, 'a funds movement executed');
       assert.equal(await ledgerSnapshot(storage), ledgerBefore, 'a ledger balance changed');
-      assert.equal(JSON.stringify(await storage.db.selectFrom('settlement_models').selectAll().orderBy('id').execute()), modelsBefore, 'a settlement model changed');
+      assert.equal(JSON.stringify(await testTables(storage.db).selectFrom('settlement_models').selectAll().orderBy('id').execute()), modelsBefore, 'a settlement model changed');
     } finally {
       await hub.api.close();
       await dispose();

@@ -1,5 +1,6 @@
-// The IAM module's tables (migration 0011), added to the storage schema.
+// The IAM module's tables (migration 0011) and its own view of them (iamTables).
 import type { Selectable } from 'kysely';
+import { ownTables } from '../../storage/index.ts';
 
 export interface OperatorsTable {
   id: string;
@@ -81,17 +82,18 @@ export interface SigninFlowsTable {
   expires_at_ms: number;
 }
 
+export interface IamTables {
+  operators: OperatorsTable;
+  iam_clients: IamClientsTable;
+  iam_keys: IamKeysTable;
+  iam_state: IamStateTable;
+  oidc_payloads: OidcPayloadsTable;
+  signin_attempts: SigninAttemptsTable;
+  signin_flows: SigninFlowsTable;
+}
+
+export const iamTables = ownTables<IamTables>();
+
 export type Operator = Selectable<OperatorsTable>;
 export type IamClient = Selectable<IamClientsTable>;
 
-declare module '../../storage/schema.ts' {
-  interface Schema {
-    operators: OperatorsTable;
-    iam_clients: IamClientsTable;
-    iam_keys: IamKeysTable;
-    iam_state: IamStateTable;
-    oidc_payloads: OidcPayloadsTable;
-    signin_attempts: SigninAttemptsTable;
-    signin_flows: SigninFlowsTable;
-  }
-}

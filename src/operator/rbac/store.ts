@@ -12,6 +12,7 @@ import { isPrivilege, type Privilege } from './privileges.ts';
 import { defaultExclusions, describeExclusion, normaliseExclusion, violatedExclusions, type Exclusion } from './sod.ts';
 import { rbacTables, UNSCOPED } from './tables.ts';
 import { findParticipant } from '../../participants/index.ts';
+import { iamTables } from '../iam/tables.ts';
 
 const ROLE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,63}$/;
 /** A role grants at most every privilege once; the bound keeps a request's body small. */
@@ -55,7 +56,7 @@ function unionOf(grants: readonly Grant[], extra: Iterable<Privilege> = []): Set
 
 /** Whether `principalId` is a bootstrap administrator: it never holds a privilege that approves a funds movement. */
 async function isBootstrapOperator(db: Db, principalId: string): Promise<boolean> {
-  return (await db.selectFrom('operators').select('is_bootstrap').where('id', '=', principalId).executeTakeFirst())?.is_bootstrap === 1;
+  return (await iamTables(db).selectFrom('operators').select('is_bootstrap').where('id', '=', principalId).executeTakeFirst())?.is_bootstrap === 1;
 }
 
 function bootstrapMoneyFailure(subject: string, privileges: readonly Privilege[]) {

@@ -1,5 +1,4 @@
-// The RBAC tables (migration 0011): rbac's own view of them (rbacTables), and
-// for now also added to the storage schema.
+// The RBAC tables (migration 0011) and rbac's own view of them (rbacTables).
 import { ownTables } from '../../storage/index.ts';
 
 /** principal_roles.participant of a grant that is not scoped to one participant ('*' is not a participant name). */
@@ -43,11 +42,3 @@ export interface RbacTables {
 
 export const rbacTables = ownTables<RbacTables>();
 
-declare module '../../storage/schema.ts' {
-  interface Schema {
-    roles: RolesTable;
-    role_privileges: RolePrivilegesTable;
-    principal_roles: PrincipalRolesTable;
-    sod_exclusions: SodExclusionsTable;
-  }
-}

@@ -9,6 +9,7 @@ import type { Storage } from '../../storage/index.ts';
 import { up } from '../../migrations/0040_bootstrap_never_approves_money.ts';
 import { describeOnEachEngine } from '../../testing/engines.ts';
 import { createTestAdminApi, type TestAdminApi } from '../../testing/admin_api.ts';
+import { testTables } from '../../testing/tables.ts';
 
 describeOnEachEngine('migration 0040 on an existing hub', (ctx) => {
   let storage: Storage;
@@ -35,7 +36,7 @@ describeOnEachEngine('migration 0040 on an existing hub', (ctx) => {
 
     await up(db as never, storage.engine);
 
-    const privileges = async (role: string) => (await db.selectFrom('role_privileges').select('privilege').where('role', '=', role).execute()).map((r) => r.privilege).sort();
+    const privileges = async (role: string) => (await testTables(db).selectFrom('role_privileges').select('privilege').where('role', '=', role).execute()).map((r) => r.privilege).sort();
     assert.ok(!(await privileges('bootstrap-admin')).includes('FUNDS_IN_APPROVE'));
     assert.deepEqual((await api.iam.rbac.listGrants(admin.id)).map((g) => g.role), ['bootstrap-admin']);
     assert.deepEqual(await privileges('legacy-maker'), ['SETTLEMENT_MODEL_CREATE_REQUEST', 'SETTLEMENT_MODEL_STATUS_REQUEST']);

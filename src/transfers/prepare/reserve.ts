@@ -10,5 +10,6 @@ export async function reserve(p: PrepareRun, terms: PrepareTerms, parties: Parti
   return asFspiopResult(await reserveTransfer(p.tx, p.ctx.engine, {
     transferId: p.transferId, payerParticipantId: parties.payer.id, payeeParticipantId: parties.payee.id,
     currency: p.body.amount.currency, amountMinor: terms.amountMinor, createdBy: p.body.payerFsp,
+    liquidityCheckRequired: p.ctx.liquidityCheckRequired,
   }, p.nowMs));
 }

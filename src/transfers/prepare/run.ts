@@ -1,5 +1,5 @@
 // One prepare being handled, and what its steps pass on.
-import type { Participant } from '../../storage/index.ts';
+import type { Participant } from '../../participants/index.ts';
 import type { Handling, PrepareBody } from '../context.ts';
 
 export interface PrepareRun extends Handling {
