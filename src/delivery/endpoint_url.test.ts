@@ -11,16 +11,16 @@ describe('buildEndpointUrl', () => {
       values({ partyIdType: 'MSISDN', partyIdentifier: '+1 555/0?x=1#f' }),
       '/error',
     );
-    assert.deepEqual(built, { ok: true, url: 'https://dfsp.example:8443/fsp/parties/MSISDN/%2B1%20555%2F0%3Fx%3D1%23f/error' });
+    assert.deepEqual(built, { ok: true, value: 'https://dfsp.example:8443/fsp/parties/MSISDN/%2B1%20555%2F0%3Fx%3D1%23f/error' });
   });
 
   it('takes a template with no placeholders as it is', () => {
-    assert.deepEqual(buildEndpointUrl('http://127.0.0.1:4000/quotes', values({}), ''), { ok: true, url: 'http://127.0.0.1:4000/quotes' });
+    assert.deepEqual(buildEndpointUrl('http://127.0.0.1:4000/quotes', values({}), ''), { ok: true, value: 'http://127.0.0.1:4000/quotes' });
   });
 
   it('refuses a missing, empty, dot-segment, over-long or ill-formed value', () => {
     const template = 'https://dfsp.example/transfers/{{transferId}}';
-    assert.deepEqual(buildEndpointUrl(template, values({}), ''), { ok: false, reason: "no value for the endpoint's {{transferId}}" });
+    assert.deepEqual(buildEndpointUrl(template, values({}), ''), { ok: false, error: "no value for the endpoint's {{transferId}}" });
     for (const bad of ['', '.', '..', '%2e', '%2E%2e', '.%2E']) {
       const built = buildEndpointUrl(template, values({ transferId: bad }), '');
       assert.equal(built.ok, false, `value ${JSON.stringify(bad)}`);
@@ -28,7 +28,7 @@ describe('buildEndpointUrl', () => {
     assert.equal(buildEndpointUrl(template, values({ transferId: 'x'.repeat(513) }), '').ok, false);
     assert.equal(buildEndpointUrl(template, values({ transferId: 'a\uD800b' }), '').ok, false);
     // Dots inside a segment are ordinary characters.
-    assert.deepEqual(buildEndpointUrl(template, values({ transferId: 'a..b' }), ''), { ok: true, url: 'https://dfsp.example/transfers/a..b' });
+    assert.deepEqual(buildEndpointUrl(template, values({ transferId: 'a..b' }), ''), { ok: true, value: 'https://dfsp.example/transfers/a..b' });
   });
 
   it('refuses a placeholder that could choose the host or port', () => {
