@@ -2,8 +2,8 @@
 // recipient's current endpoint, the request, the send, and the outcome
 // recorded while the claim is still this worker's.
 import type { Updateable } from 'kysely';
-import { formatImfFixdate } from '../fspiop/index.ts';
-import { callbackEndpointOf, HUB_PARTICIPANT_NAME } from '../participants/index.ts';
+import { formatImfFixdate, HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
+import { callbackEndpointOf } from '../participants/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { Clock, Logger } from '../support/index.ts';
 import type { SecurityEvents } from '../audit/index.ts';

@@ -15,7 +15,7 @@ import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import { AddressRefused, guardedLookup, ipLiteralOf, portOf, type CallbackAddressPolicy } from '../delivery/index.ts';
-import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
+import { HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
 import type { Clock } from '../support/index.ts';
 import { describeFailure, outboundAgentOptions, sendRequest, type OutboundFailure, isParticipantName, parseStrictJson, isSupportedCurrency, err, ok, type Result } from '../support/index.ts';
 import { DEFAULT_LOOKUP_LIMITS } from './limits.ts';

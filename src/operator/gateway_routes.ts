@@ -15,8 +15,7 @@
 // checks at once (they also refresh on their own from the stored version).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeApiGrants, parseApiGrants, type ApiGrants, IP_ALLOWLIST_LIMITS, parseAllowlistEntries, HUB_HAS_NO_GATEWAY_POLICY, type ApiPermissionsRecord, type GatewayPolicy, type GatewayPolicyStore, type IpAllowlistRecord } from '../edge/index.ts';
-import { API_ROLES, FSPIOP_APIS, sendFailure, sendResult } from '../fspiop/index.ts';
-import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
+import { API_ROLES, FSPIOP_APIS, sendFailure, sendResult, HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
 import { access, actorName } from './access.ts';
 import { params } from './schemas.ts';
 

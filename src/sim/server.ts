@@ -7,9 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { CLIENT_CERTIFICATE_REQUIRED, TLS_POLICY, err, ok, type Result } from '../support/index.ts';
-import { HUB_PARTICIPANT_NAME } from '../participants/index.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
-import { validateBody, errorInformation, httpStatusOf, type Failure, validateRequestHeaders, resolveOperation, type ResolvedOperation } from '../fspiop/index.ts';
+import { validateBody, errorInformation, httpStatusOf, type Failure, validateRequestHeaders, resolveOperation, type ResolvedOperation, HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
 import type { Clock, Logger } from '../support/index.ts';
 import type { SimLimits } from './limits.ts';
 import type { DfspTls } from './types.ts';

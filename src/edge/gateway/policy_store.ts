@@ -9,9 +9,9 @@
 //
 // The Hub has neither: it never calls the FSPIOP API.
 import type { Kysely } from 'kysely';
-import { fail, type FspiopResult, API_ROLES, FSPIOP_APIS, type ApiRole, type FspiopApi } from '../../fspiop/index.ts';
+import { fail, type FspiopResult, API_ROLES, FSPIOP_APIS, type ApiRole, type FspiopApi, HUB_PARTICIPANT_NAME } from '../../fspiop/index.ts';
 import { ok } from '../../support/index.ts';
-import { findParticipant, HUB_PARTICIPANT_NAME, lockParticipant } from '../../participants/index.ts';
+import { findParticipant, lockParticipant } from '../../participants/index.ts';
 import { ownTables, runRefusable, type Db, type Engine } from '../../storage/index.ts';
 import type { Clock, AddressFamily } from '../../support/index.ts';
 import { ALL_API_GRANTS, parseApiGrants, type ApiGrants } from './api_permissions.ts';

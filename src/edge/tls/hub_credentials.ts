@@ -11,7 +11,7 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HUB_PARTICIPANT_NAME } from '../../participants/index.ts';
+import { HUB_PARTICIPANT_NAME } from '../../fspiop/index.ts';
 import { makeCsr, splitPemBundle, type PkiService } from '../../pki/index.ts';
 
 const DAY_MS = 86_400_000;
