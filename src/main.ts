@@ -17,7 +17,7 @@ import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink, participantTokenHandler } from './operator/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
-import { createSettlementModels, liquidityCheckRequired } from './settlement/index.ts';
+import { createSettlementModels, createSettlements, createWindows, liquidityCheckRequired, windowForCommit } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -174,7 +174,7 @@ interface Services {
 function buildDomainServices(config: Config, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy): Services {
   const { db, engine } = storage;
   return {
-    transfers: createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, limits: { expiryMsMax: config.transfers.expiryMsMax } }),
+    transfers: createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine), limits: { expiryMsMax: config.transfers.expiryMsMax } }),
     quotes: createQuoteService({ db, engine, clock, enqueue }),
     lookup: createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock, addresses: callbackAddresses }) }),
   };
@@ -207,6 +207,8 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     funds: createFunds({ db, engine, clock }),
     limits: createLimits({ db, engine, clock }),
     settlementModels: createSettlementModels({ db, engine, clock }),
+    settlementWindows: createWindows({ db, engine, clock }),
+    settlements: createSettlements({ db, engine, clock }),
     hubPublicKeys: () => [base.hubSigningKey],
     pki: schemeTls.pki,
     afterRevocation: refreshTls,

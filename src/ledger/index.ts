@@ -7,5 +7,6 @@ export { createFunds, fundsState, type FundsRequest, type FundsOutcome, type Fun
 export type { Tx } from './journal.ts';
 export type { Account, AccountType, ParticipantLimit } from './tables.ts';
 export { createLimits, listLimits, netDebitCapMinor, setInitialPositionAndLimits, setNetDebitCap, type LimitChange } from './limits.ts';
-export { reserveTransfer, commitTransfer, abortTransfer, type LiquidityRule, type Reservation } from './reservations.ts';
+export { reserveTransfer, commitTransfer, abortTransfer, type LiquidityRule, type Reservation, type WindowRule } from './reservations.ts';
+export { windowTotals, reserveSettlementMovement, resolveSettlementMovement, settlementMovement, type SettlementMovement, type WindowAccountTotal } from './settlements.ts';
 export { LEDGER_ERRORS, type LedgerError, type LedgerErrorKind, type LedgerResult } from './errors.ts';

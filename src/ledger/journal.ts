@@ -100,6 +100,7 @@ export async function postMovement(
     external_reference: movement.externalReference ?? null,
     created_by: movement.createdBy,
     created_at_ms: nowMs,
+    settlement_window_id: null,
   });
   const amount = movement.amountMinor;
   await addToBothSides(tx, movement.debitAccountId, movement.creditAccountId, nowMs, phase === 'SINGLE'
@@ -122,7 +123,7 @@ export async function findPending(tx: Tx, transferId: string): Promise<{ pending
  * and has checked that the entry is not yet resolved (a unique index on
  * pending_entry_id refuses a second resolution regardless).
  */
-export async function resolvePending(tx: Tx, pending: JournalEntry, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<JournalEntry> {
+export async function resolvePending(tx: Tx, pending: JournalEntry, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number, settlementWindowId: number | null = null): Promise<JournalEntry> {
   assert.equal(pending.phase, 'PENDING', 'only a PENDING entry can be resolved');
   const entry = await insertEntry(tx, {
     transfer_id: pending.transfer_id,
@@ -137,6 +138,7 @@ export async function resolvePending(tx: Tx, pending: JournalEntry, phase: 'POST
     external_reference: pending.external_reference,
     created_by: createdBy,
     created_at_ms: nowMs,
+    settlement_window_id: settlementWindowId,
   });
   const amount = pending.amount_minor;
   await addToBothSides(tx, pending.debit_account_id, pending.credit_account_id, nowMs, phase === 'POST'

@@ -90,6 +90,7 @@ describeOnEachEngine('ledger', (context) => {
         transfer_id: transferId,
         phase: 'SINGLE',
         pending_entry_id: null,
+        settlement_window_id: null,
         kind: 'FUNDS_IN',
         debit_account_id: reconciliation.id,
         credit_account_id: p.settlementId,

@@ -21,6 +21,13 @@ import { netDebitCapMinor } from './limits.ts';
  */
 export type LiquidityRule = (tx: Tx, currency: string) => Promise<boolean>;
 
+/**
+ * The settlement window a transfer committing now falls in, held (shared) until
+ * the caller's transaction ends so that the window cannot close meanwhile.
+ * Windows belong to settlement, above the ledger: the caller passes its rule in.
+ */
+export type WindowRule = (tx: Tx) => Promise<number>;
+
 export interface Reservation {
   transferId: string;
   payerParticipantId: number;
@@ -71,7 +78,7 @@ export async function reserveTransfer(tx: Tx, engine: Engine, reservation: Reser
   return ok(entry);
 }
 
-async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number): Promise<LedgerResult<JournalEntry>> {
+async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase: 'POST' | 'VOID', createdBy: string, reason: string | null, nowMs: number, windowOf?: WindowRule): Promise<LedgerResult<JournalEntry>> {
   const found = await findPending(tx, transferId);
   if (found?.pending.kind !== 'TRANSFER') return refuse('NO_RESERVATION', `no reservation for transfer ${transferId}`);
   await lockAccounts(tx, engine, [found.pending.debit_account_id, found.pending.credit_account_id]);
@@ -79,12 +86,17 @@ async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase
   if (resolution !== undefined) {
     return refuse('ALREADY_RESOLVED', `transfer ${transferId} is already ${resolution.phase === 'POST' ? 'committed' : 'aborted'}`);
   }
-  return ok(await resolvePending(tx, found.pending, phase, createdBy, reason, nowMs));
+  // The window is taken last, after the accounts: closing a window takes no account lock, so the order cannot deadlock.
+  const windowId = windowOf === undefined ? null : await windowOf(tx);
+  return ok(await resolvePending(tx, found.pending, phase, createdBy, reason, nowMs, windowId));
 }
 
-/** Posts a reserved transfer: the payer's position keeps the amount as posted, the payee's falls by it. */
-export function commitTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, nowMs: number): Promise<LedgerResult<JournalEntry>> {
-  return resolveTransfer(tx, engine, transferId, 'POST', createdBy, null, nowMs);
+/**
+ * Posts a reserved transfer in the open settlement window: the payer's
+ * position keeps the amount as posted, the payee's falls by it.
+ */
+export function commitTransfer(tx: Tx, engine: Engine, transferId: string, createdBy: string, nowMs: number, windowOf: WindowRule): Promise<LedgerResult<JournalEntry>> {
+  return resolveTransfer(tx, engine, transferId, 'POST', createdBy, null, nowMs, windowOf);
 }
 
 /** Voids a reserved transfer: the payer's position is released. */

@@ -11,7 +11,7 @@ export type AccountType = (typeof ACCOUNT_TYPES)[number];
 export const JOURNAL_PHASES = ['SINGLE', 'PENDING', 'POST', 'VOID'] as const;
 export type JournalPhase = (typeof JOURNAL_PHASES)[number];
 
-export const JOURNAL_KINDS = ['FUNDS_IN', 'FUNDS_OUT', 'TRANSFER', 'INITIAL_POSITION'] as const;
+export const JOURNAL_KINDS = ['FUNDS_IN', 'FUNDS_OUT', 'TRANSFER', 'INITIAL_POSITION', 'SETTLEMENT'] as const;
 export type JournalKind = (typeof JOURNAL_KINDS)[number];
 
 export interface AccountsTable {
@@ -45,6 +45,8 @@ export interface JournalEntriesTable {
   external_reference: string | null;
   created_by: string;
   created_at_ms: number;
+  /** On a transfer's POST entry: the settlement window it was committed in (settlement/windows.ts). */
+  settlement_window_id: number | null;
 }
 
 export interface ParticipantLimitsTable {

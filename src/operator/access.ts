@@ -72,6 +72,11 @@ export type RouteAccess =
      * reason, and never reaches a checker. The command checks again when it runs.
      */
     readonly refusal?: (request: FastifyRequest) => Promise<Failure | undefined>;
+    /**
+     * Requests of the route that move no money and run at once for a holder of a privilege (a settlement's
+     * steps that only record): `when` picks the privilege from the valid body, or undefined for a change request.
+     */
+    readonly direct?: { readonly privileges: readonly Privilege[]; readonly when: (request: FastifyRequest) => Privilege | undefined };
   };
 
 declare module 'fastify' {
@@ -86,6 +91,8 @@ declare module 'fastify' {
     recordedInTransaction?: number;
     /** The handler recorded the action itself (a refusal, a change request's step): onSend adds nothing. */
     actionRecorded?: boolean;
+    /** A change route's request that runs at once under this privilege (RouteAccess change.direct). */
+    directPrivilege?: Privilege;
   }
 }
 
@@ -179,8 +186,9 @@ async function emit(deps: AccessControlDeps, request: FastifyRequest, principal:
 
 /** The authority's recorder of state changes: the request's action, in each transaction a guarded write runs. */
 function changeRecorder(deps: AccessControlDeps, request: FastifyRequest, principal: Principal | undefined, action: string, participant: string | undefined, changeRequestId?: string) {
-  return async (tx: AuditTransaction, call: string): Promise<void> => {
-    await recordInTransactionOrFail(deps.audit, tx, eventOf(deps.clock, request, principal, action, 'succeeded', { detail: call, participant, ...(changeRequestId === undefined ? {} : { changeRequestId }) }));
+  return async (tx: AuditTransaction, call: string, facts: readonly unknown[]): Promise<void> => {
+    const event = eventOf(deps.clock, request, principal, action, 'succeeded', { detail: call, participant, ...(changeRequestId === undefined ? {} : { changeRequestId }) });
+    await recordInTransactionOrFail(deps.audit, tx, facts.length === 0 ? event : { ...event, after: facts });
     request.recordedInTransaction = (request.recordedInTransaction ?? 0) + 1;
   };
 }
@@ -239,7 +247,7 @@ function routeDecision(routeAccess: RouteAccess, principal: Principal, participa
     case 'authenticated': return ok(undefined);
     case 'privilege': return decide(routeAccess.anyScope === true ? unscoped(principal) : principal, routeAccess.privilege, participant, exclusions);
     case 'anyPrivilege': return decideAny(principal, routeAccess.privileges, participant, exclusions);
-    case 'change': return decideAny(principal, routeAccess.functions.map(requestPrivilege), participant, exclusions);
+    case 'change': return decideAny(principal, [...routeAccess.functions.map(requestPrivilege), ...(routeAccess.direct?.privileges ?? [])], participant, exclusions);
   }
 }
 
@@ -300,8 +308,10 @@ async function submitChange(deps: AccessControlDeps, request: FastifyRequest, re
   const principal = authority.principal;
   // onRequest let only a principal through to a change route.
   if (principal === undefined) throw new Error('change route without a principal');
-  const fn = routeAccess.functionOf?.(request) ?? routeAccess.functions[0];
   const participant = participantOf(routeAccess, request);
+  const direct = routeAccess.direct?.when(request);
+  if (direct !== undefined) return runDirect(deps, request, reply, { principal, authority, privilege: direct, participant });
+  const fn = routeAccess.functionOf?.(request) ?? routeAccess.functions[0];
   // The path's :name is a participant only on routes about one (a settlement model's :name is not).
   const name = routeAccess.participant === participantParam ? participantParam(request) : undefined;
   if (name !== undefined && !(await deps.participantExists(name))) {
@@ -335,16 +345,30 @@ async function submitChange(deps: AccessControlDeps, request: FastifyRequest, re
   return reply.code(202).header('location', `/changeRequests/${cr.id}`).send(changeRequestView(cr));
 }
 
+/** preHandler, for a change route's request that moves no money: runs at once for a holder of its privilege. */
+async function runDirect(deps: AccessControlDeps, request: FastifyRequest, reply: FastifyReply, run: { principal: Principal; authority: Authority; privilege: Privilege; participant: string | undefined }): Promise<unknown> {
+  const { principal, authority, privilege, participant } = run;
+  const decision = decide(principal, privilege, participant, authority.exclusions);
+  if (!decision.ok) {
+    await emit(deps, request, principal, privilege, 'refused', { detail: `${decision.error.refusal}: ${decision.error.detail}`, participant });
+    return sendFailure(reply, { code: '3000', detail: decision.error.detail, httpStatus: 403 });
+  }
+  request.directPrivilege = privilege;
+  request.authority = { ...authority, recordChange: changeRecorder(deps, request, principal, privilege, participant) };
+  return undefined;
+}
+
 /** onSend: the action's outcome, unless it is recorded already; an outcome that cannot be recorded is answered 503. */
 async function recordAnswer(deps: AccessControlDeps, request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   const routeAccess = request.routeOptions.config.access;
   const authority = request.authority;
   // Public reads (health, CRLs, JWKS) are not actions; refusals and change submissions were audited when made.
-  if (routeAccess === undefined || routeAccess.kind === 'public' || authority === undefined || (routeAccess.kind === 'change' && authority.execution === undefined)) return payload;
+  if (routeAccess === undefined || routeAccess.kind === 'public' || authority === undefined) return payload;
+  if (routeAccess.kind === 'change' && authority.execution === undefined && request.directPrivilege === undefined) return payload;
   const result: AuditResult = reply.statusCode < 400 ? 'succeeded' : 'failed';
   // A change whose entry committed with it is recorded already, and so is what the handler recorded itself.
   if (request.actionRecorded === true || (result === 'succeeded' && (request.recordedInTransaction ?? 0) > 0)) return payload;
-  const action = authority.execution === undefined ? actionOf(routeAccess) : `${authority.execution.fn}_EXECUTE`;
+  const action = authority.execution === undefined ? request.directPrivilege ?? actionOf(routeAccess) : `${authority.execution.fn}_EXECUTE`;
   try {
     await emit(deps, request, authority.principal, action, result, {
       participant: authority.participant,

@@ -5,7 +5,7 @@ import type { GatewayPolicyStore } from '../edge/index.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
 import type { ParticipantRegistry, SigningKeyRegistry } from '../participants/index.ts';
 import type { PkiService } from '../pki/index.ts';
-import type { SettlementModels } from '../settlement/index.ts';
+import type { SettlementModels, Settlements, SettlementWindows } from '../settlement/index.ts';
 import type { ChangeRequests } from './change_requests/service.ts';
 import type { ClientStore } from './iam/clients.ts';
 import type { OperatorStore } from './iam/operators.ts';
@@ -17,6 +17,8 @@ export interface DomainServices {
   funds: ReturnType<typeof createFunds>;
   limits: ReturnType<typeof createLimits>;
   settlementModels: SettlementModels;
+  settlementWindows: SettlementWindows;
+  settlements: Settlements;
   signingKeys: SigningKeyRegistry;
   pki: PkiService;
   operators: OperatorStore;
@@ -54,6 +56,19 @@ export function guardedServices(services: DomainServices): DomainServices {
       list: 'read', get: 'read', createRefusal: 'read', setActiveRefusal: 'read',
       create: { fn: 'SETTLEMENT_MODEL_CREATE' },
       setActive: { fn: 'SETTLEMENT_MODEL_STATUS' },
+    }),
+    settlementWindows: guarded('settlementWindows', services.settlementWindows, {
+      open: 'read', get: 'read', list: 'read',
+      close: { privilege: 'SETTLEMENT_WINDOW_CLOSE' },
+    }),
+    settlements: guarded('settlements', services.settlements, {
+      get: 'read', list: 'read',
+      create: { privilege: 'SETTLEMENT_CREATE' },
+      record: { privilege: 'SETTLEMENT_RECORD' },
+      reserve: { fn: 'SETTLEMENT_RESERVE' },
+      commit: { fn: 'SETTLEMENT_COMMIT' },
+      confirm: { privilege: 'SETTLEMENT_CONFIRM' },
+      abort: { fn: 'SETTLEMENT_ABORT' },
     }),
     signingKeys: guarded('signingKeys', services.signingKeys, {
       list: 'read', activeKeysOf: 'read',

@@ -16,6 +16,8 @@ export const NON_SENSITIVE_ROUTES: Readonly<Record<string, string>> = {
   'DELETE /operators/:id/sessions': 'protective: ends an operator\'s sessions and tokens, needed at once in an incident; grants nothing',
   'POST /participants/:name/accounts': 'opens the hub\'s own settlement and reconciliation accounts in a currency: no balance, no limit, no participant gains anything; the participants and their money in that currency each need a change request',
   'PUT /participants/:name/accounts/:id/transfers/:transferId': 'commits or releases a funds-out reservation that a second person already approved (FUNDS_OUT): it completes that decision and moves no more than it',
+  'POST /settlementWindows/:id': 'closes the open settlement window and opens the next: every committed transfer stays where it is, nothing moves (SETTLEMENT_WINDOW_CLOSE)',
+  'POST /settlements': 'nets closed windows into a settlement: records each participant\'s net amount, moves nothing; each step that moves money is a change request (SETTLEMENT_CREATE)',
   'POST /oidc/*': 'the authorization server: it authenticates clients and operators itself; no admin action',
   'POST /interaction/:uid/login': 'signing in: how an operator gets a token',
   'POST /interaction/:uid/password': 'signing in: the operator replaces their one-time credential',

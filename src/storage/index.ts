@@ -38,6 +38,6 @@ export function openStorage(url: string): Storage {
   };
 }
 export { ownTables, type TablesView } from './tables.ts';
-export { runRefusable, runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
+export { attachToCommit, runRefusable, runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
 export { STORAGE_OVERLOADED } from './group_commit.ts';
-export { forUpdate, forUpdateSkipLocked } from './locking.ts';
+export { forShare, forUpdate, forUpdateSkipLocked } from './locking.ts';

@@ -9,6 +9,7 @@ import type { Engine } from './engine.ts';
 /** A query builder that can lock the rows it reads (Kysely's SelectQueryBuilder). */
 interface Lockable<Q> {
   forUpdate(): Q;
+  forShare(): Q;
   skipLocked(): Q;
 }
 
@@ -24,4 +25,13 @@ export function forUpdate<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
  */
 export function forUpdateSkipLocked<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
   return engine === 'postgres' ? query.forUpdate().skipLocked() : query;
+}
+
+/**
+ * `query` locking the rows it reads against change (FOR SHARE) until the transaction ends, on PostgreSQL:
+ * any number of transactions may hold it at once, and one that wants to change the row waits for them all.
+ * Unchanged on SQLite, where transactions run one at a time.
+ */
+export function forShare<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
+  return engine === 'postgres' ? query.forShare() : query;
 }

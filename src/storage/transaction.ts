@@ -67,7 +67,28 @@ export async function transactionsDrained<S>(db: Kysely<S>): Promise<void> {
  * work and only if the work did not refuse, so the locks it takes (the audit log's sequence row) come after
  * every lock the work took; if it throws, the transaction rolls back and its caller gets the error.
  */
-export type CommitHook = (tx: Transaction<never>) => Promise<void>;
+export type CommitHook = (tx: Transaction<never>, facts: readonly unknown[]) => Promise<void>;
+
+/** Facts the work of a transaction gave for its commit hook (attachToCommit), by transaction. */
+const attachedFacts = new WeakMap<object, unknown[]>();
+
+/**
+ * Gives the commit hook of the transaction `tx` runs in a fact about what the work did (the amounts a
+ * settlement step moved), so that the audit entry committing with the work records them. Nothing happens
+ * when no hook is joined.
+ */
+export function attachToCommit(tx: object, fact: unknown): void {
+  const facts = attachedFacts.get(tx);
+  if (facts === undefined) attachedFacts.set(tx, [fact]);
+  else facts.push(fact);
+}
+
+/** The facts attached in `tx` so far, forgotten (SQLite's group commit runs several units in one transaction, one after another). */
+function takeFacts(tx: object): unknown[] {
+  const facts = attachedFacts.get(tx) ?? [];
+  attachedFacts.delete(tx);
+  return facts;
+}
 
 const commitHooks = new AsyncLocalStorage<CommitHook | undefined>();
 
@@ -92,10 +113,15 @@ export async function runRefusable<S, R extends Result<unknown, unknown>>(db: Ky
 
 async function run<S, T>(db: Kysely<S>, engine: Engine, unit: (tx: Transaction<S>) => Promise<T>, refused: (result: T) => boolean): Promise<T> {
   const hook = commitHooks.getStore();
-  const work = hook === undefined ? unit : async (tx: Transaction<S>): Promise<T> => {
-    const result = await unit(tx);
-    if (!refused(result)) await hook(tx as unknown as Transaction<never>);
-    return result;
+  const work = async (tx: Transaction<S>): Promise<T> => {
+    try {
+      const result = await unit(tx);
+      const facts = takeFacts(tx);
+      if (hook !== undefined && !refused(result)) await hook(tx as unknown as Transaction<never>, facts);
+      return result;
+    } finally {
+      takeFacts(tx);
+    }
   };
   if (engine === 'sqlite') return committerOf(db).run(work, refused);
   for (let attempt = 1; ; attempt++) {

@@ -12,7 +12,7 @@ import { createFunds, createLimits } from '../ledger/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { createPkiService } from '../pki/index.ts';
 import { createTestPki } from '../pki/testing.ts';
-import { createSettlementModels } from '../settlement/index.ts';
+import { createSettlementModels, createSettlements, createWindows } from '../settlement/index.ts';
 import type { Storage } from '../storage/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
@@ -179,6 +179,8 @@ async function buildTestAdminApi(storage: Storage, options: TestAdminOptions, ca
     funds: createFunds({ db, engine, clock }),
     limits: createLimits({ db, engine, clock }),
     settlementModels: createSettlementModels({ db, engine, clock }),
+    settlementWindows: createWindows({ db, engine, clock }),
+    settlements: createSettlements({ db, engine, clock }),
     signingKeys: createSigningKeyRegistry({ db, engine, clock }),
     hubPublicKeys: () => [],
     pki: createPkiService({ db, engine, clock, ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Failure, FspiopResult } from '../fspiop/errors.ts';
 import { abortTransfer, commitTransfer, createFunds, reserveTransfer, setInitialPositionAndLimits, type FundsOutcome, type LedgerError } from '../ledger/index.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
-import { liquidityCheckRequired } from '../settlement/index.ts';
+import { liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
 import { asFspiopResult, ledgerFailure } from '../transfers/index.ts';
 import { runRefusable, type Storage } from '../storage/index.ts';
 import type { Account, JournalEntry } from '../ledger/tables.ts';
@@ -126,7 +126,7 @@ async function reserve(c: FixtureContext, payer: TestParticipant, payee: TestPar
 async function resolve(c: FixtureContext, transferId: string, decision: 'commit' | 'abort'): Promise<FspiopResult<JournalEntry>> {
   const { db, engine, clock } = c;
   return asFspiopResult(await runRefusable(db, engine, (tx) => decision === 'commit'
-    ? commitTransfer(tx, engine, transferId, TEST_OPERATOR, clock.nowMs())
+    ? commitTransfer(tx, engine, transferId, TEST_OPERATOR, clock.nowMs(), windowForCommit(engine))
     : abortTransfer(tx, engine, transferId, TEST_OPERATOR, 'test abort', clock.nowMs())));
 }
 

@@ -2,7 +2,7 @@
 // dependencies, and the one request being handled inside its transaction.
 import type { OutboundMessage } from '../delivery/index.ts';
 import type { Failure, Inbound } from '../fspiop/index.ts';
-import type { LiquidityRule, Tx } from '../ledger/index.ts';
+import type { LiquidityRule, Tx, WindowRule } from '../ledger/index.ts';
 import type { Clock } from '../support/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 
@@ -45,6 +45,8 @@ export interface TransferDeps {
   enqueue: Enqueue;
   /** The settlement model's rule (settlement/), which the reserve step hands the ledger. */
   liquidityCheckRequired: LiquidityRule;
+  /** The settlement window a commit falls in (settlement/), which the commit step hands the ledger. */
+  windowOf: WindowRule;
   limits?: TransferLimits;
   /** Also send the payee the hub's COMMITTED state after a commit (Mojaloop's SEND_TRANSFER_CONFIRMATION_TO_PAYEE, default on). */
   confirmToPayee?: boolean;
@@ -57,6 +59,7 @@ export interface TransferContext {
   readonly clock: Clock;
   readonly enqueue: Enqueue;
   readonly liquidityCheckRequired: LiquidityRule;
+  readonly windowOf: WindowRule;
   readonly limits: TransferLimits;
   readonly confirmToPayee: boolean;
 }

@@ -9,7 +9,7 @@ import { checkLedger, valueMinor } from '../ledger/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
 import { INITIAL_STATES, TRANSFER_STATES, TRANSITIONS } from './states.ts';
-import { liquidityCheckRequired } from '../settlement/index.ts';
+import { liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
 import { createTransferService, type PrepareBody, type TransferService } from './service.ts';
 import { checkTransfersAgainstLedger } from './consistency.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
@@ -47,7 +47,7 @@ describeOnEachEngine('transfers', (ctx) => {
       }
     }
     service = createTransferService({
-      db: ctx.storage.db, engine: ctx.storage.engine, clock, liquidityCheckRequired,
+      db: ctx.storage.db, engine: ctx.storage.engine, clock, liquidityCheckRequired, windowOf: windowForCommit(ctx.storage.engine),
       enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
     });
   });
@@ -350,14 +350,14 @@ describeOnEachEngine('transfers', (ctx) => {
     const callbacksAbout = async (transferId: string) =>
       (await outboxOf(db).selectFrom('outbox').select(['recipient', 'endpoint_type']).where('template_values', 'like', `%${transferId}%`).execute())
         .map((row) => [row.recipient, row.endpoint_type]);
-    const real = createTransferService({ db, engine: ctx.storage.engine, clock, enqueue, liquidityCheckRequired });
+    const real = createTransferService({ db, engine: ctx.storage.engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(ctx.storage.engine) });
     const { fulfilment: _kept, ...kept } = prepareBody('1');
     assert.deepEqual(await real.prepare(inbound(payer.name, kept), kept), { kind: 'reserved' });
     assert.deepEqual(await callbacksAbout(kept.transferId), [[payee.name, 'FSPIOP_CALLBACK_URL_TRANSFER_POST']]);
 
     // The callback is written, then the transaction fails: the state change and the callback go together.
     const failing = createTransferService({
-      db, engine: ctx.storage.engine, clock, liquidityCheckRequired,
+      db, engine: ctx.storage.engine, clock, liquidityCheckRequired, windowOf: windowForCommit(ctx.storage.engine),
       enqueue: async (tx, message, atMs) => { await enqueue(tx, message, atMs); throw new Error('fails after the callback is written'); },
     });
     const before = await position(payer);

@@ -31,7 +31,7 @@ export interface Authority {
    * Records the request's action in a transaction of a state-changing call (`call` is "service.method"): every
    * transaction such a call runs carries the entry, last, and commits with it or not at all (access.ts).
    */
-  readonly recordChange?: (tx: Parameters<CommitHook>[0], call: string) => Promise<void>;
+  readonly recordChange?: (tx: Parameters<CommitHook>[0], call: string, facts: readonly unknown[]) => Promise<void>;
 }
 
 export type GuardRule = 'read' | 'public' | { readonly privilege: Privilege } | { readonly fn: ChangeFunction } | { readonly anyOf: readonly GuardRule[] };
@@ -88,7 +88,7 @@ export function guarded<T extends object>(name: string, service: T, rules: Reado
         const call = () => (value as (...a: unknown[]) => unknown).apply(target, args);
         const recordChange = current.getStore()?.recordChange;
         if (rule === 'read' || rule === 'public' || recordChange === undefined) return call();
-        return withCommitHook((tx) => recordChange(tx, `${name}.${property}`), call);
+        return withCommitHook((tx, facts) => recordChange(tx, `${name}.${property}`, facts), call);
       };
     },
   });

@@ -29,6 +29,10 @@ export const CHANGE_FUNCTIONS = [
   /** Settlement models: whether the liquidity check runs, and which model covers a currency. */
   'SETTLEMENT_MODEL_CREATE',
   'SETTLEMENT_MODEL_STATUS',
+  /** Settlement steps that move money: reserve, commit, or release (abort) the participants' net settlement movements. */
+  'SETTLEMENT_RESERVE',
+  'SETTLEMENT_COMMIT',
+  'SETTLEMENT_ABORT',
   'OPERATOR_CREATE',
   'OPERATOR_STATUS',
   'OPERATOR_CREDENTIAL_RESET',
@@ -49,6 +53,7 @@ const DIRECT_PRIVILEGES = {
   ENDPOINT_READ: 'read participants\' callback endpoints',
   LIMIT_READ: 'read net debit caps',
   SETTLEMENT_MODEL_READ: 'read settlement models',
+  SETTLEMENT_READ: 'read settlement windows, settlements and their reports',
   SIGNING_KEY_READ: 'read participants\' signing keys',
   CERTIFICATE_READ: 'read the certificates the scheme CA issued',
   GATEWAY_POLICY_READ: 'read participants\' IP allow-lists and API permissions',
@@ -56,6 +61,12 @@ const DIRECT_PRIVILEGES = {
   CHANGE_REQUEST_READ: 'read change requests',
   OPERATOR_READ: 'read operators, clients, roles, grants, exclusions and approval policies',
   HUB_ACCOUNT_CREATE: 'open the hub\'s own accounts in a currency',
+  // Settlement steps that move no money: closing a window, netting windows into a settlement, recording its
+  // transfers, and confirming that the settlement bank settled what was committed.
+  SETTLEMENT_WINDOW_CLOSE: 'close the open settlement window (the next one opens)',
+  SETTLEMENT_CREATE: 'net closed settlement windows into a settlement',
+  SETTLEMENT_RECORD: 'record a settlement\'s transfers (PS_TRANSFERS_RECORDED)',
+  SETTLEMENT_CONFIRM: 'confirm a committed settlement as SETTLED',
   // The reservation was approved by a second person; committing or releasing it completes that decision.
   FUNDS_OUT_COMMIT: 'commit an approved funds-out reservation',
   FUNDS_OUT_ABORT: 'release an approved funds-out reservation',
@@ -78,11 +89,14 @@ export function approvePrivilege(fn: ChangeFunction): Privilege {
 
 /**
  * Functions whose approval moves money or sets how much may move: funds in
- * and out, opening positions and net debit caps, and settlement models (which
- * decide whether the liquidity check runs). The bootstrap administrator never
+ * and out, opening positions and net debit caps, settlement models (which
+ * decide whether the liquidity check runs) and the settlement steps that move money. The bootstrap administrator never
  * holds the privilege to approve any of them (bootstrap.ts, store.ts).
  */
-export const MONEY_FUNCTIONS: readonly ChangeFunction[] = ['FUNDS_IN', 'FUNDS_OUT', 'INITIAL_POSITION_AND_LIMITS', 'NDC_CHANGE', 'SETTLEMENT_MODEL_CREATE', 'SETTLEMENT_MODEL_STATUS'];
+export const MONEY_FUNCTIONS: readonly ChangeFunction[] = [
+  'FUNDS_IN', 'FUNDS_OUT', 'INITIAL_POSITION_AND_LIMITS', 'NDC_CHANGE', 'SETTLEMENT_MODEL_CREATE', 'SETTLEMENT_MODEL_STATUS',
+  'SETTLEMENT_RESERVE', 'SETTLEMENT_COMMIT', 'SETTLEMENT_ABORT',
+];
 
 /** Privileges that approve, or complete an approved, funds movement. */
 export function approvesMoney(privilege: Privilege): boolean {

@@ -12,7 +12,7 @@ import type { FulfilRun } from './run.ts';
 
 export async function commitAndNotify(f: FulfilRun, transfer: Transfer, fulfilment: string): Promise<TransferOutcome> {
   const { ctx, tx, transferId, inbound, nowMs } = f;
-  const committed = await commitTransfer(tx, ctx.engine, transferId, transfer.payee_fsp, nowMs);
+  const committed = await commitTransfer(tx, ctx.engine, transferId, transfer.payee_fsp, nowMs, ctx.windowOf);
   assert.ok(committed.ok, 'a RESERVED transfer has an unresolved reservation');
   await transition(tx, transfer, 'COMMITTED', nowMs, { fulfilment, fulfil_hash: f.fulfilHash, completed_at_ms: nowMs }, null);
   const done = { transferState: 'COMMITTED' as const, completedTimestamp: completedTimestamp(nowMs) };
