@@ -9,6 +9,7 @@ import { automationAdminClient, automationCredentialsFile, startDemoDfsps, type 
 import { closeBootstrapWindow, oneTimeCredentialDelivery } from './operator/index.ts';
 import { checkLedger } from './ledger/index.ts';
 import { checkTransfersAgainstLedger } from './transfers/index.ts';
+import { checkSettlements } from './settlement/index.ts';
 import { startHub, VERSION } from './main.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -214,17 +215,22 @@ async function ledgerCheck(config: Config, asJson: boolean): Promise<number> {
     await storage.migrate(MIGRATIONS);
     const ledger = await checkLedger(storage.db);
     const transfers = await checkTransfersAgainstLedger(storage.db);
-    const report = { ...ledger, ok: ledger.ok && transfers.problems.length === 0, transfersChecked: transfers.transfersChecked, problems: [...ledger.problems, ...transfers.problems] };
+    const settlement = await checkSettlements(storage.db);
+    const problems = [...ledger.problems, ...transfers.problems, ...settlement.problems];
+    const report = {
+      ...ledger, ok: problems.length === 0, transfersChecked: transfers.transfersChecked,
+      windowsChecked: settlement.windowsChecked, settlementsChecked: settlement.settlementsChecked, problems,
+    };
     if (asJson) {
       process.stdout.write(json(report) + '\n');
     } else {
-      process.stdout.write(`ledger check on ${storage.engine} (${redactStorageUrl(config.storage.url)}): ${report.accountsChecked} accounts, ${report.entriesChecked} journal entries, ${report.transfersChecked} transfers\n`);
+      process.stdout.write(`ledger check on ${storage.engine} (${redactStorageUrl(config.storage.url)}): ${report.accountsChecked} accounts, ${report.entriesChecked} journal entries, ${report.transfersChecked} transfers, ${report.windowsChecked} closed settlement windows, ${report.settlementsChecked} settlements\n`);
       for (const c of report.currencies) {
         process.stdout.write(`  ${c.currency}: posted debits ${c.debitsPostedMinor} = credits ${c.creditsPostedMinor}; pending debits ${c.debitsPendingMinor} = credits ${c.creditsPendingMinor} (minor units)\n`);
       }
       for (const warning of report.warnings) process.stdout.write(`  warning: ${warning}\n`);
       for (const problem of report.problems) process.stdout.write(`  PROBLEM: ${problem}\n`);
-      process.stdout.write(report.ok ? 'OK: balances rebuild from the journal, every currency balances, and every transfer agrees with its journal entries\n' : `FAILED: ${report.problems.length} problem(s)\n`);
+      process.stdout.write(report.ok ? 'OK: balances rebuild from the journal, every currency balances, every transfer agrees with its journal entries, and every settlement window and settlement agrees with the journal and nets to zero\n' : `FAILED: ${report.problems.length} problem(s)\n`);
     }
     return report.ok ? 0 : 1;
   } finally {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { checkLedger, commitTransfer, reserveTransfer } from '../ledger/index.ts';
-import { liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
+import { checkSettlements, liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
 import { runRefusable } from '../storage/index.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
@@ -152,6 +152,9 @@ describeOnEachEngine('settlement windows and settlements through the admin API',
 
     const report = await checkLedger(ctx.storage.db);
     assert.deepEqual(report.problems, []);
+    const proof = await checkSettlements(ctx.storage.db);
+    assert.deepEqual(proof.problems, []);
+    assert.ok(proof.windowsChecked >= 1 && proof.settlementsChecked === 1);
     const commitEntry = audit.events.find((e) => e.action === 'SETTLEMENT_COMMIT_EXECUTE');
     const [facts] = (commitEntry?.after ?? []) as { settlementId: number; step: string; accounts: { participantId: number; netAmount: string; settlementTransferId: string | null }[] }[];
     assert.equal(facts?.step, 'PS_TRANSFERS_COMMITTED');
@@ -176,6 +179,7 @@ describeOnEachEngine('settlement windows and settlements through the admin API',
     assert.equal(again.status, 200, again.raw);
     assert.notEqual((again.body as SettlementView).id, settlement.id);
     assert.deepEqual((await checkLedger(ctx.storage.db)).problems, []);
+    assert.deepEqual((await checkSettlements(ctx.storage.db)).problems, []);
     assert.ok(await positionAccount('dfspa') > 0);
   });
 });

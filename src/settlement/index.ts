@@ -3,3 +3,4 @@ export { createWindows, isWindowState, windowForCommit, WINDOW_LIST_LENGTH_MAX, 
 export { createSettlements, SETTLEMENT_WINDOWS_MAX, type AccountOutcome, type AccountUpdate, type Settlements, type SettlementFilter, type SettlementStep, type SettlementWithDetail, type StepOutcome } from './settlements.ts';
 export { ACCOUNT_STEPS, SETTLEMENT_STATES, WINDOW_STATES, type AccountState, type SettlementState, type WindowState } from './states.ts';
 export type { Settlement, SettlementAccount, SettlementModel, SettlementWindow, WindowContent } from './tables.ts';
+export { checkSettlements, type SettlementCheckReport } from './check.ts';
