@@ -17,7 +17,7 @@ import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink, participantTokenHandler } from './operator/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
-import { createSettlementModels, createSettlements, createWindows, liquidityCheckRequired, windowForCommit } from './settlement/index.ts';
+import { closeDueWindow, createSettlementModels, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -200,6 +200,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   const { callbackAddresses, delivery } = buildDelivery(config, log, clock, base, listeners);
   const refreshTls = tlsRefresher(config, schemeTls, delivery, adminServer, adminTls);
   const services = buildDomainServices(config, clock, storage, callbackAddresses);
+  const settlementWindows = createWindows({ db, engine, clock });
   // The gateway's checks: the policies, certificate-bound access tokens from the hub's authorization server, rate limits.
   const gateway = createGatewayControls({ policies, clock, settings: config.gateway, tokenTrust: () => iam.participantTokenTrust() });
   const admin = await completeAdminApi(adminServer, iam, {
@@ -207,7 +208,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     funds: createFunds({ db, engine, clock }),
     limits: createLimits({ db, engine, clock }),
     settlementModels: createSettlementModels({ db, engine, clock }),
-    settlementWindows: createWindows({ db, engine, clock }),
+    settlementWindows,
     settlements: createSettlements({ db, engine, clock }),
     hubPublicKeys: () => [base.hubSigningKey],
     pki: schemeTls.pki,
@@ -232,7 +233,8 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     afterAccepted: () => { delivery.wake(); },
   });
   const urls = await listen(config, log, listeners, admin, fspiop);
-  const stopTimers = startTimers(config, log, { services, delivery, refreshTls, policies, admin });
+  const scheduledClose = () => closeDueWindow({ windows: settlementWindows, audit: base.adminAudit, clock }, config.settlement.windowCloseIntervalMs);
+  const stopTimers = startTimers(config, log, { services, delivery, refreshTls, policies, admin, scheduledClose });
   return {
     storage,
     ...urls,
@@ -265,7 +267,7 @@ async function listen(config: Config, log: Logger, listeners: Listeners, admin: 
 }
 
 /** The hub's periodic work, once it listens; returns what stops it all. */
-function startTimers(config: Config, log: Logger, parts: { services: Services; delivery: DeliveryWorker; refreshTls: () => Promise<void>; policies: GatewayPolicies; admin: AdminApi }): () => void {
+function startTimers(config: Config, log: Logger, parts: { services: Services; delivery: DeliveryWorker; refreshTls: () => Promise<void>; policies: GatewayPolicies; admin: AdminApi; scheduledClose: () => Promise<unknown> }): () => void {
   const { services, delivery } = parts;
   delivery.start();
   const stops = [
@@ -279,5 +281,7 @@ function startTimers(config: Config, log: Logger, parts: { services: Services; d
     every(config.gateway.policyRefreshIntervalMs, () => parts.policies.refresh(), log, 'gateway policy refresh'),
     parts.admin.startTimers(),
   ];
+  // settlement.windowCloseIntervalMs: any hub process may close the due window; the others then find a young one.
+  if (config.settlement.windowCloseIntervalMs > 0) stops.push(every(SCHEDULE_CHECK_INTERVAL_MS, parts.scheduledClose, log, 'settlement window close'));
   return () => { for (const stop of stops) stop(); };
 }

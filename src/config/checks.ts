@@ -32,6 +32,7 @@ function cidrList(value: string, max: number, what: string, indexed: boolean): s
 /** Keyed by the key's dotted path; the value has the type its schema gives it. */
 export const DOMAIN_CHECKS: Readonly<Record<string, Check>> = {
   'storage.url': storageUrl,
+  'settlement.windowCloseIntervalMs': (value: number) => (value === 0 || value >= 60_000 ? undefined : '0 (never), or at least 60000 (a minute)'),
   'admin.externalIssuer.url': (value: string) => (issuerUrlProblem(value) === undefined ? undefined : 'an https issuer URL (http only on loopback)'),
   'admin.externalIssuer.roleMap': (value: string) => {
     const map = parseRoleMap(value);

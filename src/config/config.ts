@@ -36,6 +36,7 @@ export interface Config {
   };
   readonly delivery: Omit<Values['delivery'], 'callbackNetworks'> & { readonly callbackNetworks: readonly string[] };
   readonly transfers: Values['transfers'];
+  readonly settlement: Values['settlement'];
   readonly pki: Omit<Values['pki'], 'dir'> & { readonly dir: string };
   readonly audit: Values['audit'];
   readonly log: Values['log'];
@@ -277,6 +278,7 @@ function resolveConfig(values: Values): Config {
     gateway: gatewayOf(values.gateway),
     delivery: { ...values.delivery, callbackNetworks: splitList(values.delivery.callbackNetworks) },
     transfers: values.transfers,
+    settlement: values.settlement,
     pki: { ...values.pki, dir: resolve(values.pki.dir ?? join(values.dataDir, 'pki')) },
     audit: { ...values.audit, keyFile: values.audit.keyFile === undefined ? undefined : resolve(values.audit.keyFile) },
     log: values.log,

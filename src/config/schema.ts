@@ -141,6 +141,14 @@ const transfers = group({
   expirySweepIntervalMs: key({ type: 'integer', minimum: 100, maximum: 60_000, default: 1_000, env: 'INTERLOCK_TRANSFERS_EXPIRY_SWEEP_INTERVAL_MS', description: 'how often due transfers are expired, ms' }),
 });
 
+const settlement = group({
+  windowCloseIntervalMs: key({
+    type: 'integer', minimum: 0, maximum: 7 * 24 * 3_600_000, default: 0, env: 'INTERLOCK_SETTLEMENT_WINDOW_CLOSE_INTERVAL_MS',
+    description: 'close the open settlement window once it has been open this long, ms (0: never; operators close windows through the admin API)',
+    expected: '0, or 60000 to 604800000',
+  }),
+});
+
 const pki = group({
   dir: key({ type: 'string', pattern: '^[^\\0]{1,4096}$', env: 'INTERLOCK_PKI_DIR', description: 'directory of the scheme CA files (created 0700; default <dataDir>/pki)', expected: 'a directory path' }),
   leafLifetimeDays: key({ type: 'integer', minimum: 1, maximum: LEAF_LIFETIME_DAYS_MAX, default: 365, env: 'INTERLOCK_PKI_LEAF_LIFETIME_DAYS', description: 'participant certificate lifetime when none is asked for, days' }),
@@ -170,7 +178,7 @@ const log = group({
 /** The whole configuration: the data directory, then one section per part of the hub. */
 export const CONFIG_SCHEMA = group({
   dataDir: key({ type: 'string', pattern: '^[^\\0]{1,4096}$', default: 'data', env: 'INTERLOCK_DATA_DIR', description: 'data directory', expected: 'a directory path' }),
-  storage, admin, fspiop, gateway, delivery, transfers, pki, audit, log,
+  storage, admin, fspiop, gateway, delivery, transfers, settlement, pki, audit, log,
 });
 
 // ---- The type of the values, inferred from the schema ----

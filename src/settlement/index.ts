@@ -4,3 +4,4 @@ export { createSettlements, SETTLEMENT_WINDOWS_MAX, type AccountOutcome, type Ac
 export { ACCOUNT_STEPS, SETTLEMENT_STATES, WINDOW_STATES, type AccountState, type SettlementState, type WindowState } from './states.ts';
 export type { Settlement, SettlementAccount, SettlementModel, SettlementWindow, WindowContent } from './tables.ts';
 export { checkSettlements, type SettlementCheckReport } from './check.ts';
+export { closeDueWindow, SCHEDULE_CHECK_INTERVAL_MS } from './schedule.ts';
