@@ -47,7 +47,13 @@ test('the demo runs lookup → quote → transfer end to end, prints each hop an
     'transfer state at the hub: GET /transfers/', 'payerfsp position: 0 USD → 100 USD', 'payeefsp position: 0 USD → -100 USD', 'ledger check',
     // Maker-checker: two operators sign in through the portal; the funds-in waits for the second.
     'the funds-in waits for a second person', 'nothing moved yet', 'the maker cannot approve their own request', 'the checker sees it waiting',
-    'the checker\'s approval runs it: FUNDS_IN is now EXECUTED', 'funds in applied once: payerfsp settlement -100000 USD → -100500 USD']) {
+    'the checker\'s approval runs it: FUNDS_IN is now EXECUTED', 'funds in applied once: payerfsp settlement -100000 USD → -100500 USD',
+    // Settlement: the window closes, nets to zero, and settles through maker-checker; the positions are reset.
+    'the window closes and the next opens: window 1 CLOSED with 1 USD transfer(s) of 100 USD',
+    'the settlement nets the window: settlement 1: payerfsp owes 100 USD, payeefsp is owed 100 USD (the net amounts sum to 0)',
+    'reserving the net amounts waits for a second person', 'the checker\'s approval runs committing them',
+    'the settlement bank\'s confirmation closes it: settlement 1 SETTLED; window 1 SETTLED',
+    'positions reset by the settlement: payerfsp position 100 USD → 0 USD, payeefsp position -100 USD → 0 USD', 'ledger and settlement check']) {
     assert.ok(stdout.includes(`✓ ${check}`), `check "${check}" in:\n${stdout}`);
   }
   assert.match(stdout, /\nPASSED: /);

@@ -1,6 +1,7 @@
 // `npm run demo`: one payment end to end, told hop by hop. Exits 0 once the
 // transfer is COMMITTED, both positions moved by exactly its amount and the
-// ledger proves consistent; 1 with the failed check named otherwise.
+// ledger proves consistent, and (with a hub of its own) once the window is
+// settled with the positions reset; 1 with the failed check named otherwise.
 //
 //   node src/demo/run.ts                         a hub of its own (temporary SQLite, free ports)
 //                                                and the two simulated DFSPs of the demo scheme;
@@ -25,6 +26,8 @@ import { startDemoDfsps, type DemoDfsps } from './dfsps.ts';
 import { CheckFailed, runPaymentFlow } from './flow.ts';
 import { hopLine, narratedLog, type Print } from './narration.ts';
 import { runMakerCheckerStep } from './operators_step.ts';
+import { runSettlementStep } from './settlement_step.ts';
+import { checkSettlements } from '../settlement/index.ts';
 import { DEMO_CURRENCY, DEMO_PARTIES, onboardDfsp, onboardHub } from './scheme.ts';
 
 const DEMO_AMOUNT = '100';
@@ -125,6 +128,13 @@ async function selfContained(): Promise<void> {
       },
     });
     await runMakerCheckerStep({ adminUrl: hub.adminUrl, storage, clock: systemClock, admin, participant: 'payerfsp', currency: DEMO_CURRENCY, amount: MAKER_CHECKER_AMOUNT, print });
+    await runSettlementStep({
+      admin, currency: DEMO_CURRENCY, print,
+      settlementCheck: async () => {
+        const problems = [...(await checkLedger(storage.db)).problems, ...(await checkSettlements(storage.db)).problems];
+        return { ok: problems.length === 0, problems };
+      },
+    });
   } finally {
     await dfsps?.close();
     await hub?.close();
@@ -187,7 +197,7 @@ async function main(): Promise<number> {
     return 1;
   }
   print('');
-  print(`PASSED: the transfer of ${DEMO_AMOUNT} ${DEMO_CURRENCY} is COMMITTED, both positions moved by exactly that amount, ${remote ? '' : `a funds-in of ${MAKER_CHECKER_AMOUNT} ${DEMO_CURRENCY} took a maker and a checker, `}and every check ${remote ? 'made held (the ledger check needs the hub\'s storage)' : 'held'}`);
+  print(`PASSED: the transfer of ${DEMO_AMOUNT} ${DEMO_CURRENCY} is COMMITTED, both positions moved by exactly that amount, ${remote ? '' : `a funds-in of ${MAKER_CHECKER_AMOUNT} ${DEMO_CURRENCY} took a maker and a checker, the window was settled through maker-checker with the positions reset, `}and every check ${remote ? 'made held (the ledger check needs the hub\'s storage)' : 'held'}`);
   return 0;
 }
 
