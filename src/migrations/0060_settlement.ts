@@ -5,7 +5,8 @@
 //      each committed transfer's POST entry names the settlement window it fell
 //      in. PostgreSQL changes its check in place; SQLite cannot alter a check,
 //      so its journal is rebuilt with the same columns, indexes and append-only
-//      triggers (the copy keeps every entry and its id).
+//      triggers (the copy keeps every entry and its id). Transfers committed before
+//      this migration fall in the first window, so that the first settlement covers them.
 //   2. Windows (exactly one OPEN at any time, by a partial unique index), their
 //      content frozen at closing (per participant POSITION account: what it sent
 //      and received), settlements, the windows each settles, each participant
@@ -78,6 +79,11 @@ async function changeJournalOnPostgres(db: Kysely<unknown>): Promise<void> {
   await sql`alter table journal_entries add column settlement_window_id integer references settlement_windows (id)`.execute(db);
   await sql`alter table journal_entries add constraint journal_window_on_transfer_posts check (settlement_window_id is null or (kind = 'TRANSFER' and phase = 'POST'))`.execute(db);
   await sql`create index journal_by_window on journal_entries (settlement_window_id) where settlement_window_id is not null`.execute(db);
+  // The journal is append-only to the application; the migration itself names the first window on earlier commits.
+  await sql`alter table journal_entries disable trigger journal_entries_append_only`.execute(db);
+  await sql`update journal_entries set settlement_window_id = (select id from settlement_windows where state = 'OPEN')
+    where kind = 'TRANSFER' and phase = 'POST'`.execute(db);
+  await sql`alter table journal_entries enable trigger journal_entries_append_only`.execute(db);
 }
 
 /**
@@ -112,7 +118,8 @@ async function rebuildJournalOnSqlite(db: Kysely<unknown>): Promise<void> {
   await sql`insert into journal_entries_new (id, transfer_id, phase, pending_entry_id, kind, debit_account_id, credit_account_id,
       currency, amount_minor, reason, external_reference, created_by, created_at_ms, settlement_window_id)
     select id, transfer_id, phase, pending_entry_id, kind, debit_account_id, credit_account_id,
-      currency, amount_minor, reason, external_reference, created_by, created_at_ms, null
+      currency, amount_minor, reason, external_reference, created_by, created_at_ms,
+      case when kind = 'TRANSFER' and phase = 'POST' then (select id from settlement_windows where state = 'OPEN') end
     from journal_entries order by id`.execute(db);
   await sql`drop table journal_entries`.execute(db);
   await sql`alter table journal_entries_new rename to journal_entries`.execute(db);

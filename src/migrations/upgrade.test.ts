@@ -79,6 +79,10 @@ async function assertUpgrade(old: Storage): Promise<void> {
   // Tables the later migrations create are new; every table there was keeps its rows.
   const rowsAfter = await keptRows(old.db, old.engine);
   for (const [table, rows] of rowsBefore) assert.deepEqual(rowsAfter.get(table), rows, `the rows of ${table}`);
+  // 0060: transfers committed before it fall in the first settlement window, and nothing else does.
+  const windowed = await sql<{ kind: string; phase: string; settlement_window_id: number | null }>`select kind, phase, settlement_window_id from journal_entries`.execute(old.db);
+  assert.ok(windowed.rows.some((e) => e.kind === 'TRANSFER' && e.phase === 'POST'), 'the fixture holds a committed transfer');
+  for (const entry of windowed.rows) assert.equal(entry.settlement_window_id, entry.kind === 'TRANSFER' && entry.phase === 'POST' ? 1 : null);
   const fresh = await freshStorage(old.engine);
   try {
     assert.deepEqual(await schemaOf(old.db, old.engine), await schemaOf(fresh.storage.db, old.engine));
