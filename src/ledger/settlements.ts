@@ -77,7 +77,7 @@ export async function reserveSettlementMovement(tx: Tx, engine: Engine, movement
   assert.ok(funds !== undefined);
   const amountMinor = netMinor > 0n ? netMinor : -netMinor;
   if (netMinor > 0n && amountMinor > -valueMinor(funds)) {
-    return refuse('INSUFFICIENT_LIQUIDITY', `participant ${participantId}'s ${currency} settlement account holds ${formatAmount(-valueMinor(funds), currency)}, less than the ${formatAmount(amountMinor, currency)} it owes: record its funds in first`);
+    return refuse('INSUFFICIENT_LIQUIDITY', `participant ${participantId}'s settlement funds ${formatAmount(-valueMinor(funds), currency)} ${currency} < its net ${formatAmount(amountMinor, currency)}: fund it first`);
   }
   const entry = await postMovement(tx, accounts, {
     transferId: movement.transferId,

@@ -58,12 +58,12 @@ test('a model the hub would refuse is refused when requested, with its reason, a
   const unsupported = await maker.call('POST', '/settlementModels', { ...MODEL, name: 'GROSS', settlementGranularity: 'GROSS', settlementInterchange: 'BILATERAL', settlementDelay: 'IMMEDIATE' });
   assert.equal(unsupported.status, 400, unsupported.raw);
   assert.equal(code(unsupported.body), '3100');
-  assert.match(unsupported.raw, /continuous gross settlement \(CGS\)/);
+  assert.match(unsupported.raw, /only DEFERRED NET settlement is built: no gross or immediate settlement \(CGS\)/);
   // The other kinds Mojaloop's collections create, each refused with its own reason.
   const bilateral = await maker.call('POST', '/settlementModels', { ...MODEL, name: 'BILATERAL', settlementInterchange: 'BILATERAL' });
-  assert.match(bilateral.raw, /only MULTILATERAL settlement is supported/);
+  assert.match(bilateral.raw, /only MULTILATERAL settlement is built/);
   const fees = await maker.call('POST', '/settlementModels', { ...MODEL, name: 'INTERCHANGE_FEE', ledgerAccountType: 'INTERCHANGE_FEE', currency: 'EUR' });
-  assert.match(fees.raw, /ledgerAccountType must be POSITION: Interlock keeps no INTERCHANGE_FEE accounts/);
+  assert.match(fees.raw, /ledgerAccountType must be POSITION: no INTERCHANGE_FEE accounts \(no interchange fees\)/);
   const clash = await maker.call('POST', '/settlementModels', { ...MODEL, name: 'NOCHECK', requireLiquidityCheck: false });
   assert.equal(code(clash.body), '3000', clash.raw);
   assert.match(clash.raw, /already covers USD/);

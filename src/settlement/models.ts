@@ -62,10 +62,10 @@ export function createSettlementModels({ db, engine, clock }: { db: Db; engine: 
   async function createRefusal(input: SettlementModelInput, reader: SettlementDb = tables): Promise<Failure | undefined> {
     if (!NAME_PATTERN.test(input.name)) return failure('3100', 'name must be 2..50 letters, digits, spaces, ".", "_" or "-"');
     if (input.settlementGranularity !== 'NET' || input.settlementDelay !== 'DEFERRED') {
-      return failure('3100', 'only DEFERRED NET settlement is supported: Interlock settles closed windows net; gross (per transfer) and immediate settlement, such as continuous gross settlement (CGS), are not built');
+      return failure('3100', 'only DEFERRED NET settlement is built: no gross or immediate settlement (CGS)');
     }
-    if (input.settlementInterchange !== 'MULTILATERAL') return failure('3100', 'only MULTILATERAL settlement is supported: Interlock nets each participant against the scheme, not pair by pair');
-    if (input.ledgerAccountType !== 'POSITION') return failure('3100', `ledgerAccountType must be POSITION: Interlock keeps no ${input.ledgerAccountType} accounts (interchange fees are not built)`);
+    if (input.settlementInterchange !== 'MULTILATERAL') return failure('3100', 'only MULTILATERAL settlement is built: no netting pair by pair');
+    if (input.ledgerAccountType !== 'POSITION') return failure('3100', `ledgerAccountType must be POSITION: no ${input.ledgerAccountType.slice(0, 32)} accounts (no interchange fees)`);
     if (input.settlementAccountType !== 'SETTLEMENT') return failure('3100', 'settlementAccountType must be SETTLEMENT');
     if (input.currency !== null && !isSupportedCurrency(input.currency)) return failure('3100', `currency ${input.currency} is not a supported ISO 4217 currency`);
     if (await reader.selectFrom('settlement_models').select('id').where('name', '=', input.name).executeTakeFirst()) {

@@ -85,10 +85,10 @@ function modelRefusal(model: SettlementModel | undefined, name: string): Failure
   if (model === undefined) return failure('3100', `settlement model ${name} does not exist`);
   if (model.is_active !== 1) return failure('3100', `settlement model ${name} is not active`);
   if (model.settlement_granularity !== 'NET' || model.settlement_delay !== 'DEFERRED' || model.settlement_interchange !== 'MULTILATERAL') {
-    return failure('3100', `settlement model ${name} is not DEFERRED NET MULTILATERAL: Interlock settles windows net and multilaterally only`);
+    return failure('3100', `settlement model ${name} is not DEFERRED NET MULTILATERAL`);
   }
   if (model.auto_position_reset !== 1) {
-    return failure('3100', `settlement model ${name} has autoPositionReset off: Interlock settles by resetting positions against settlement funds, so a settlement that left positions untouched would let them grow without bound`);
+    return failure('3100', `settlement model ${name} has autoPositionReset off: settling would leave positions growing`);
   }
   return undefined;
 }
@@ -234,7 +234,7 @@ function accountCheck(settlement: Settlement, accounts: ReadonlyMap<number, Sett
   if (account.state === step) return 'same';
   const base = settlement.state === 'SETTLING' ? 'PS_TRANSFERS_COMMITTED' : settlement.state;
   if (account.state !== base || nextStep(base) !== step) {
-    return failure('3100', `state change not allowed: account ${update.accountId} is ${account.state} and the settlement ${settlement.state}; the next step is ${nextStep(base) ?? 'none'}`);
+    return failure('3100', `state change not allowed: account ${update.accountId} is ${account.state}, next ${nextStep(base) ?? 'none'}`);
   }
   return 'move';
 }
