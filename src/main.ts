@@ -17,7 +17,7 @@ import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink, participantTokenHandler } from './operator/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
-import { createSettlementModels, createSettlements, createWindows, liquidityCheckRequired, windowForCommit } from './settlement/index.ts';
+import { createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, windowForCommit } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -209,6 +209,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     settlementModels: createSettlementModels({ db, engine, clock }),
     settlementWindows: createWindows({ db, engine, clock }),
     settlements: createSettlements({ db, engine, clock }),
+    settlementReports: createSettlementReports({ db }),
     hubPublicKeys: () => [base.hubSigningKey],
     pki: schemeTls.pki,
     afterRevocation: refreshTls,

@@ -4,3 +4,4 @@ export { createSettlements, SETTLEMENT_WINDOWS_MAX, type AccountOutcome, type Ac
 export { ACCOUNT_STEPS, SETTLEMENT_STATES, WINDOW_STATES, type AccountState, type SettlementState, type WindowState } from './states.ts';
 export type { Settlement, SettlementAccount, SettlementModel, SettlementWindow, WindowContent } from './tables.ts';
 export { checkSettlements, type SettlementCheckReport } from './check.ts';
+export { createSettlementReports, totalsOf, RECONCILIATION_ROWS_MAX, type CurrencyTotals, type MovementPhase, type Reconciliation, type ReconciliationQuery, type ReportLine, type SettlementReport, type SettlementReportLine, type SettlementReports, type StateChange, type StatementRow, type WindowReport } from './reports.ts';
