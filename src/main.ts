@@ -17,7 +17,7 @@ import { createLookupService, createOracleClient } from './lookup/index.ts';
 import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink, participantTokenHandler } from './operator/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
-import { closeDueWindow, createSettlementModels, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
+import { closeDueWindow, createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -210,6 +210,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     settlementModels: createSettlementModels({ db, engine, clock }),
     settlementWindows,
     settlements: createSettlements({ db, engine, clock }),
+    settlementReports: createSettlementReports({ db }),
     hubPublicKeys: () => [base.hubSigningKey],
     pki: schemeTls.pki,
     afterRevocation: refreshTls,

@@ -24,13 +24,14 @@ import type { Clock, Logger } from '../support/index.ts';
 import { JsonBodyError, useExactJsonBodies } from './exact_json.ts';
 import { registerParticipantRoutes, type ParticipantRouteDeps } from './participant_routes.ts';
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
+import { registerSettlementReportRoutes } from './settlement_report_routes.ts';
 import { registerSettlementRoutes } from './settlement_routes.ts';
 import { registerSigningKeyRoutes, type SigningKeyRouteDeps } from './signing_key_routes.ts';
 import { registerGatewayRoutes, type GatewayRouteDeps } from './gateway_routes.ts';
 import type { GatewayPolicyStore } from '../edge/index.ts';
 import { registerPkiRoutes, type PkiRouteDeps } from '../pki/index.ts';
 import { registerAuditRoutes, type AuditQueries } from '../audit/index.ts';
-import type { SettlementModels, Settlements, SettlementWindows } from '../settlement/index.ts';
+import type { SettlementModels, SettlementReports, Settlements, SettlementWindows } from '../settlement/index.ts';
 import { STORAGE_OVERLOADED, type Storage } from '../storage/index.ts';
 import { sql } from 'kysely';
 import { access, installAccessControl, type DeclaredRoute } from './access.ts';
@@ -167,6 +168,7 @@ export interface AdminApiDeps extends ParticipantRouteDeps {
   settlementModels: SettlementModels;
   settlementWindows: SettlementWindows;
   settlements: Settlements;
+  settlementReports: SettlementReports;
   signingKeys: SigningKeyRouteDeps['signingKeys'];
   hubPublicKeys: SigningKeyRouteDeps['hubPublicKeys'];
   pki: PkiRouteDeps['pki'];
@@ -211,7 +213,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): read
   // The routes reach the domain only through these (rbac/guard.ts).
   const services = guardedServices({
     registry: deps.registry, funds: deps.funds, limits: deps.limits, settlementModels: deps.settlementModels,
-    settlementWindows: deps.settlementWindows, settlements: deps.settlements,
+    settlementWindows: deps.settlementWindows, settlements: deps.settlements, settlementReports: deps.settlementReports,
     signingKeys: deps.signingKeys, pki: deps.pki, operators: iam.operators, clients: iam.clients, rbac: iam.rbac, changeRequests,
     gatewayPolicies: deps.gatewayPolicies,
     revokeSessions: async (operatorId) => {
@@ -229,6 +231,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): read
   registerParticipantRoutes(app, { ...deps, ...services });
   registerSettlementModelRoutes(app, services.settlementModels);
   registerSettlementRoutes(app, { settlements: services.settlements, windows: services.settlementWindows });
+  registerSettlementReportRoutes(app, services.settlementReports);
   registerSigningKeyRoutes(app, { ...deps, signingKeys: services.signingKeys });
   registerPkiRoutes(app, { ...deps, pki: services.pki });
   registerGatewayRoutes(app, { gatewayPolicies: services.gatewayPolicies, afterChange: deps.afterGatewayPolicyChange });

@@ -5,7 +5,7 @@ import type { GatewayPolicyStore } from '../edge/index.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
 import type { ParticipantRegistry, SigningKeyRegistry } from '../participants/index.ts';
 import type { PkiService } from '../pki/index.ts';
-import type { SettlementModels, Settlements, SettlementWindows } from '../settlement/index.ts';
+import type { SettlementModels, SettlementReports, Settlements, SettlementWindows } from '../settlement/index.ts';
 import type { ChangeRequests } from './change_requests/service.ts';
 import type { ClientStore } from './iam/clients.ts';
 import type { OperatorStore } from './iam/operators.ts';
@@ -19,6 +19,7 @@ export interface DomainServices {
   settlementModels: SettlementModels;
   settlementWindows: SettlementWindows;
   settlements: Settlements;
+  settlementReports: SettlementReports;
   signingKeys: SigningKeyRegistry;
   pki: PkiService;
   operators: OperatorStore;
@@ -69,6 +70,10 @@ export function guardedServices(services: DomainServices): DomainServices {
       commit: { fn: 'SETTLEMENT_COMMIT' },
       confirm: { privilege: 'SETTLEMENT_CONFIRM' },
       abort: { fn: 'SETTLEMENT_ABORT' },
+    }),
+    // Reads: the routes gate them (SETTLEMENT_READ, the reconciliation for its participant).
+    settlementReports: guarded('settlementReports', services.settlementReports, {
+      windowReport: 'read', settlementReport: 'read', reconciliation: 'read',
     }),
     signingKeys: guarded('signingKeys', services.signingKeys, {
       list: 'read', activeKeysOf: 'read',

@@ -46,3 +46,17 @@ export async function activeFspNames(db: Db, names: readonly string[]): Promise<
   const rows = await participantTables(db).selectFrom('participants').select('name').where('name', 'in', names).where('is_active', '=', 1).where('is_hub', '=', 0).execute();
   return rows.map((p) => p.name);
 }
+
+/** Most ids one participantNames query binds (well under SQLite's bound variables). */
+const IDS_PER_QUERY = 500;
+
+/** The names of the participants `ids` (reports name each participant they list). Works inside a transaction too. */
+export async function participantNames(db: Db, ids: readonly number[]): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += IDS_PER_QUERY) {
+    const rows = await participantTables(db).selectFrom('participants').select(['id', 'name']).where('id', 'in', unique.slice(i, i + IDS_PER_QUERY)).execute();
+    for (const row of rows) names.set(row.id, row.name);
+  }
+  return names;
+}

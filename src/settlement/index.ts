@@ -5,3 +5,4 @@ export { ACCOUNT_STEPS, SETTLEMENT_STATES, WINDOW_STATES, type AccountState, typ
 export type { Settlement, SettlementAccount, SettlementModel, SettlementWindow, WindowContent } from './tables.ts';
 export { checkSettlements, type SettlementCheckReport } from './check.ts';
 export { closeDueWindow, SCHEDULE_CHECK_INTERVAL_MS } from './schedule.ts';
+export { createSettlementReports, totalsOf, RECONCILIATION_ROWS_MAX, type CurrencyTotals, type MovementPhase, type Reconciliation, type ReconciliationQuery, type ReportLine, type SettlementReport, type SettlementReportLine, type SettlementReports, type StateChange, type StatementRow, type WindowReport } from './reports.ts';

@@ -12,7 +12,7 @@ import { createFunds, createLimits } from '../ledger/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { createPkiService } from '../pki/index.ts';
 import { createTestPki } from '../pki/testing.ts';
-import { createSettlementModels, createSettlements, createWindows } from '../settlement/index.ts';
+import { createSettlementModels, createSettlementReports, createSettlements, createWindows } from '../settlement/index.ts';
 import type { Storage } from '../storage/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
@@ -181,6 +181,7 @@ async function buildTestAdminApi(storage: Storage, options: TestAdminOptions, ca
     settlementModels: createSettlementModels({ db, engine, clock }),
     settlementWindows: createWindows({ db, engine, clock }),
     settlements: createSettlements({ db, engine, clock }),
+    settlementReports: createSettlementReports({ db }),
     signingKeys: createSigningKeyRegistry({ db, engine, clock }),
     hubPublicKeys: () => [],
     pki: createPkiService({ db, engine, clock, ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),
