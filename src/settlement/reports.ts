@@ -8,7 +8,7 @@
 // so its figures agree with each other even while transfers commit.
 import assert from 'node:assert/strict';
 import { fail, type Failure, type FspiopResult } from '../fspiop/index.ts';
-import { accountEntries, findAccount, postedTotalsAt, settlementMovementPhases, windowTotals, type JournalEntry, type JournalKind, type JournalPhase, type Tx } from '../ledger/index.ts';
+import { accountEntries, findAccount, postedTotalsAt, settlementMovementPhases, windowTotals, type JournalEntry, type JournalKind, type JournalPhase, type Tx, type WindowAccountTotal } from '../ledger/index.ts';
 import { findParticipant, participantNames } from '../participants/index.ts';
 import { err, formatAmount, ok } from '../support/index.ts';
 import type { Db } from '../storage/index.ts';
@@ -137,14 +137,8 @@ function inSnapshot<T>(db: Db, read: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().setIsolationLevel('repeatable read').execute(read);
 }
 
-interface AccountFigures {
-  accountId: number;
-  participantId: number;
-  currency: string;
-  debitsMinor: bigint;
-  creditsMinor: bigint;
-  transferCount: number;
-}
+/** One POSITION account's sent and received figures, as the journal's window totals give them. */
+type AccountFigures = WindowAccountTotal;
 
 const byLine = (a: ReportLine, b: ReportLine) =>
   a.currency.localeCompare(b.currency) || a.participantName.localeCompare(b.participantName) || a.positionAccountId - b.positionAccountId;
