@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
 import type { Schema } from '../storage/index.ts';
-import { forUpdate, type Engine } from '../storage/index.ts';
+import { forNoKeyUpdate, type Engine } from '../storage/index.ts';
 import { ledgerTables, type Account, type JournalEntry, type JournalKind } from './tables.ts';
 
 export type Tx = Transaction<Schema>;
@@ -16,10 +16,17 @@ export type Tx = Transaction<Schema>;
  * Locks the given accounts, in ascending id order (so two transactions never
  * wait on each other in opposite orders), and returns them by id. On SQLite
  * the whole transaction already holds the write lock (BEGIN IMMEDIATE).
+ *
+ * FOR NO KEY UPDATE, not FOR UPDATE: the ledger changes an account's counters,
+ * never its key, and a transaction that only references an account (closing a
+ * settlement window inserts content rows naming it, whose foreign key check
+ * takes FOR KEY SHARE) must not wait for it. With FOR UPDATE, a close holding
+ * the window row waited for a commit's accounts while that commit waited for
+ * the window row: a deadlock (settlement.hostile.test.ts).
  */
 export async function lockAccounts(tx: Tx, engine: Engine, accountIds: readonly number[]): Promise<Map<number, Account>> {
   const ids = [...new Set(accountIds)].sort((a, b) => a - b);
-  const rows = await forUpdate(ledgerTables(tx).selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id'), engine).execute();
+  const rows = await forNoKeyUpdate(ledgerTables(tx).selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id'), engine).execute();
   assert.equal(rows.length, ids.length, 'lockAccounts: every account to lock exists');
   return new Map(rows.map((row) => [row.id, row]));
 }

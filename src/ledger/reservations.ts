@@ -86,7 +86,8 @@ async function resolveTransfer(tx: Tx, engine: Engine, transferId: string, phase
   if (resolution !== undefined) {
     return refuse('ALREADY_RESOLVED', `transfer ${transferId} is already ${resolution.phase === 'POST' ? 'committed' : 'aborted'}`);
   }
-  // The window is taken last, after the accounts: closing a window takes no account lock, so the order cannot deadlock.
+  // The window is taken last, after the accounts: closing a window takes no account lock (the foreign key checks of its
+  // content rows take FOR KEY SHARE, which lockAccounts' FOR NO KEY UPDATE admits), so the order cannot deadlock.
   const windowId = windowOf === undefined ? null : await windowOf(tx);
   return ok(await resolvePending(tx, found.pending, phase, createdBy, reason, nowMs, windowId));
 }

@@ -9,6 +9,7 @@ import type { Engine } from './engine.ts';
 /** A query builder that can lock the rows it reads (Kysely's SelectQueryBuilder). */
 interface Lockable<Q> {
   forUpdate(): Q;
+  forNoKeyUpdate(): Q;
   forShare(): Q;
   skipLocked(): Q;
 }
@@ -16,6 +17,15 @@ interface Lockable<Q> {
 /** `query` locking the rows it reads until the transaction ends, on PostgreSQL; unchanged on SQLite. */
 export function forUpdate<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
   return engine === 'postgres' ? query.forUpdate() : query;
+}
+
+/**
+ * `query` locking the rows it reads for an update that changes no key (FOR NO KEY UPDATE), on PostgreSQL;
+ * unchanged on SQLite. It excludes other writers as FOR UPDATE does, but not a foreign key check of a row
+ * that references it (FOR KEY SHARE): a transaction inserting such a row does not wait for it.
+ */
+export function forNoKeyUpdate<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
+  return engine === 'postgres' ? query.forNoKeyUpdate() : query;
 }
 
 /**
