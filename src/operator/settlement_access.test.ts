@@ -5,13 +5,12 @@
 // their own SETTLEMENT_RESERVE, SETTLEMENT_COMMIT or SETTLEMENT_ABORT request,
 // even one holding both privileges (the separation-of-duties rule removed).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { checkLedger, commitTransfer, reserveTransfer } from '../ledger/index.ts';
-import { checkSettlements, liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
-import { runRefusable } from '../storage/index.ts';
+import { checkLedger } from '../ledger/index.ts';
+import { checkSettlements } from '../settlement/index.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
+import { everyAccountTo, onboardSettlementScheme, payThroughLedger } from '../testing/settlement_api.ts';
 import { testTables } from '../testing/tables.ts';
 
 interface SettlementView { id: number; state: string; participants: { id: number; accounts: { id: number }[] }[] }
@@ -30,20 +29,10 @@ describeOnEachEngine('who may settle, through the admin API', (ctx) => {
   const ids = new Map<string, number>();
   let clockMs = 1_770_000_000_000;
 
-  async function pay(payer: string, payee: string, amountMinor: bigint): Promise<void> {
-    const { db, engine } = ctx.storage;
-    const transferId = randomUUID();
-    const reserved = await runRefusable(db, engine, (tx) => reserveTransfer(tx, engine, {
-      transferId, payerParticipantId: ids.get(payer) ?? 0, payeeParticipantId: ids.get(payee) ?? 0, currency: 'USD', amountMinor, createdBy: 'test', liquidityCheckRequired,
-    }, clockMs++));
-    assert.ok(reserved.ok);
-    assert.ok((await runRefusable(db, engine, (tx) => commitTransfer(tx, engine, transferId, 'test', clockMs++, windowForCommit(engine)))).ok);
-  }
+  const pay = (payer: string, payee: string, amountMinor: bigint) => payThroughLedger(ctx.storage, ids.get(payer) ?? 0, ids.get(payee) ?? 0, amountMinor, clockMs++);
   const settlementEntries = async () => (await testTables(ctx.storage.db).selectFrom('journal_entries').select('id').where('kind', '=', 'SETTLEMENT').execute()).length;
   const stateOf = async (id: number) => ((await auditor.call('GET', `/settlements/${id}`)).body as SettlementView).state;
-  const accountsBody = (settlement: SettlementView, state: string) => ({
-    participants: settlement.participants.map((p) => ({ id: p.id, accounts: p.accounts.map((a) => ({ id: a.id, state, reason: `to ${state}` })) })),
-  });
+  const accountsBody = everyAccountTo;
 
   before(async () => {
     api = await createTestAdminApi(ctx.storage);
@@ -59,21 +48,7 @@ describeOnEachEngine('who may settle, through the admin API', (ctx) => {
     assert.ok(defined.ok, defined.ok ? '' : defined.error.detail);
     both = await clientCaller(api, 'both', [{ role: 'settlement-both' }]);
 
-    for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) assert.equal((await maker.call('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
-    assert.equal((await makeAndApprove(maker, checker, 'POST', '/settlementModels', {
-      name: 'DEFERREDNET', settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED', currency: 'USD',
-      requireLiquidityCheck: true, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT',
-    })).status, 201);
-    for (const name of ['dfspa', 'dfspb']) {
-      assert.equal((await makeAndApprove(maker, checker, 'POST', '/participants', { name, currency: 'USD' })).status, 201);
-      assert.equal((await makeAndApprove(maker, checker, 'POST', `/participants/${name}/initialPositionAndLimits`, { currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 10000 }, initialPosition: 0 })).status, 201);
-      const accounts = (await maker.call('GET', `/participants/${name}/accounts`)).body as { id: number; ledgerAccountType: string }[];
-      const settlementId = accounts.find((a) => a.ledgerAccountType === 'SETTLEMENT')?.id ?? 0;
-      assert.equal((await makeAndApprove(maker, checker, 'POST', `/participants/${name}/accounts/${settlementId}`, {
-        transferId: randomUUID(), externalReference: 'prefund', action: 'recordFundsIn', reason: 'prefunding', amount: { amount: '1000', currency: 'USD' },
-      })).status, 202);
-      ids.set(name, (await testTables(ctx.storage.db).selectFrom('participants').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id);
-    }
+    for (const [name, id] of await onboardSettlementScheme(ctx.storage, maker, checker, ['dfspa', 'dfspb'])) ids.set(name, id);
   });
   after(async () => {
     await api.close();

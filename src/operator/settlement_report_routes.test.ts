@@ -7,13 +7,11 @@
 // amount); CSV with a header row, RFC 4180 quoting and no formula injection;
 // participant scoping; and bad input.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { commitTransfer, reserveTransfer } from '../ledger/index.ts';
-import { createSettlementReports, liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
-import { runRefusable } from '../storage/index.ts';
+import { createSettlementReports } from '../settlement/index.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Answer, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
+import { everyAccountTo, onboardSettlementScheme, openWindowIdOf, payThroughLedger } from '../testing/settlement_api.ts';
 import { testTables } from '../testing/tables.ts';
 import { csvCell, toCsv, wantsCsv } from './csv.ts';
 
@@ -51,21 +49,10 @@ describeOnEachEngine('settlement reports through the admin API', (ctx) => {
   let settlementId = 0;
   let fundedMs = 0;
 
-  async function pay(payer: string, payee: string, amountMinor: bigint): Promise<void> {
-    const { db, engine } = ctx.storage;
-    const transferId = randomUUID();
-    const reserved = await runRefusable(db, engine, (tx) => reserveTransfer(tx, engine, {
-      transferId, payerParticipantId: ids.get(payer) ?? 0, payeeParticipantId: ids.get(payee) ?? 0, currency: 'USD', amountMinor, createdBy: 'test', liquidityCheckRequired,
-    }, Date.now()));
-    assert.ok(reserved.ok, reserved.ok ? undefined : reserved.error.detail);
-    const committed = await runRefusable(db, engine, (tx) => commitTransfer(tx, engine, transferId, 'test', Date.now(), windowForCommit(engine)));
-    assert.ok(committed.ok);
-  }
+  const pay = (payer: string, payee: string, amountMinor: bigint) => payThroughLedger(ctx.storage, ids.get(payer) ?? 0, ids.get(payee) ?? 0, amountMinor, Date.now());
   const accountsOf = async (name: string) => (await maker.call('GET', `/participants/${name}/accounts`)).body as { id: number; ledgerAccountType: string; value: number }[];
-  const openWindowId = async () => (await testTables(ctx.storage.db).selectFrom('settlement_windows').select('id').where('state', '=', 'OPEN').executeTakeFirstOrThrow()).id;
-  const accountsBody = (settlement: SettlementView, state: string, extra: Record<string, string> = {}) => ({
-    participants: settlement.participants.map((p) => ({ id: p.id, accounts: p.accounts.map((a) => ({ id: a.id, state, reason: `to ${state}`, ...extra })) })),
-  });
+  const openWindowId = () => openWindowIdOf(ctx.storage);
+  const accountsBody = everyAccountTo;
   const reconciliation = (caller: Caller, name: string, fromMs: number, toMs: number, more = '') =>
     caller.call('GET', `/participants/${name}/settlementReconciliation?currency=USD&fromDateTime=${new Date(fromMs).toISOString()}&toDateTime=${new Date(toMs).toISOString()}${more}`);
 
@@ -74,22 +61,7 @@ describeOnEachEngine('settlement reports through the admin API', (ctx) => {
     maker = await clientCaller(api, 'maker', [{ role: 'operations-maker' }]);
     checker = await clientCaller(api, 'checker', [{ role: 'operations-checker' }]);
     auditor = await clientCaller(api, 'auditor', [{ role: 'auditor' }]);
-    for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
-      assert.equal((await maker.call('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
-    }
-    assert.equal((await makeAndApprove(maker, checker, 'POST', '/settlementModels', {
-      name: 'DEFERREDNET', settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED', currency: 'USD',
-      requireLiquidityCheck: true, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT',
-    })).status, 201);
-    for (const name of ['dfspa', 'dfspb', 'dfspc']) {
-      assert.equal((await makeAndApprove(maker, checker, 'POST', '/participants', { name, currency: 'USD' })).status, 201);
-      assert.equal((await makeAndApprove(maker, checker, 'POST', `/participants/${name}/initialPositionAndLimits`, { currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 10000 }, initialPosition: 0 })).status, 201);
-      const account = (await accountsOf(name)).find((a) => a.ledgerAccountType === 'SETTLEMENT')?.id ?? 0;
-      assert.equal((await makeAndApprove(maker, checker, 'POST', `/participants/${name}/accounts/${account}`, {
-        transferId: randomUUID(), externalReference: 'prefund', action: 'recordFundsIn', reason: 'prefunding', amount: { amount: '1000', currency: 'USD' },
-      })).status, 202);
-      ids.set(name, (await testTables(ctx.storage.db).selectFrom('participants').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id);
-    }
+    for (const [name, id] of await onboardSettlementScheme(ctx.storage, maker, checker, ['dfspa', 'dfspb', 'dfspc'])) ids.set(name, id);
     dfspaAuditor = await clientCaller(api, 'dfspa-auditor', [{ role: 'auditor', participant: 'dfspa' }]);
     fundedMs = await nextMs();
   });

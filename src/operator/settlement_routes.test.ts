@@ -6,14 +6,12 @@
 // and liquidity is unchanged; an abort releases what was reserved and gives
 // the window back; the audit log records each step with its amounts.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { checkLedger, commitTransfer, reserveTransfer } from '../ledger/index.ts';
-import { checkSettlements, liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
-import { runRefusable } from '../storage/index.ts';
+import { checkLedger } from '../ledger/index.ts';
+import { checkSettlements } from '../settlement/index.ts';
 import { clientCaller, createTestAdminApi, makeAndApprove, type Caller, type TestAdminApi } from '../testing/admin_api.ts';
+import { everyAccountTo, onboardSettlementScheme, openWindowIdOf, payThroughLedger } from '../testing/settlement_api.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { testTables } from '../testing/tables.ts';
 import { capturedAdminAudit } from './audit_events.ts';
 
 interface AccountView { id: number; ledgerAccountType: string; value: number; reservedValue: number }
@@ -34,44 +32,17 @@ describeOnEachEngine('settlement windows and settlements through the admin API',
   const valueOf = async (name: string, type: 'POSITION' | 'SETTLEMENT') => (await accountsOf(name)).find((a) => a.ledgerAccountType === type)?.value;
   const positionAccount = async (name: string) => (await accountsOf(name)).find((a) => a.ledgerAccountType === 'POSITION')?.id ?? 0;
 
-  /** A transfer reserved and committed through the ledger, as the transfer path does it. */
-  async function pay(payer: string, payee: string, amountMinor: bigint): Promise<void> {
-    const { db, engine } = ctx.storage;
-    const transferId = randomUUID();
-    const reserved = await runRefusable(db, engine, (tx) => reserveTransfer(tx, engine, {
-      transferId, payerParticipantId: ids.get(payer) ?? 0, payeeParticipantId: ids.get(payee) ?? 0, currency: 'USD', amountMinor, createdBy: 'test', liquidityCheckRequired,
-    }, clockMs++));
-    assert.ok(reserved.ok, reserved.ok ? undefined : reserved.error.detail);
-    const committed = await runRefusable(db, engine, (tx) => commitTransfer(tx, engine, transferId, 'test', clockMs++, windowForCommit(engine)));
-    assert.ok(committed.ok);
-  }
+  const pay = (payer: string, payee: string, amountMinor: bigint) => payThroughLedger(ctx.storage, ids.get(payer) ?? 0, ids.get(payee) ?? 0, amountMinor, clockMs++);
 
-  const openWindowId = async () => (await testTables(ctx.storage.db).selectFrom('settlement_windows').select('id').where('state', '=', 'OPEN').executeTakeFirstOrThrow()).id;
-  const accountsBody = (settlement: SettlementView, state: string) => ({
-    participants: settlement.participants.map((p) => ({ id: p.id, accounts: p.accounts.map((a) => ({ id: a.id, state, reason: `to ${state}` })) })),
-  });
+  const openWindowId = () => openWindowIdOf(ctx.storage);
+  const accountsBody = everyAccountTo;
 
   before(async () => {
     api = await createTestAdminApi(ctx.storage, { audit });
     maker = await clientCaller(api, 'maker', [{ role: 'operations-maker' }]);
     checker = await clientCaller(api, 'checker', [{ role: 'operations-checker' }]);
     auditor = await clientCaller(api, 'auditor', [{ role: 'auditor' }]);
-    for (const type of ['HUB_MULTILATERAL_SETTLEMENT', 'HUB_RECONCILIATION']) {
-      assert.equal((await maker.call('POST', '/participants/Hub/accounts', { currency: 'USD', type })).status, 201);
-    }
-    assert.equal((await makeAndApprove(maker, checker, 'POST', '/settlementModels', {
-      name: 'DEFERREDNET', settlementGranularity: 'NET', settlementInterchange: 'MULTILATERAL', settlementDelay: 'DEFERRED', currency: 'USD',
-      requireLiquidityCheck: true, ledgerAccountType: 'POSITION', autoPositionReset: true, settlementAccountType: 'SETTLEMENT',
-    })).status, 201);
-    for (const name of ['dfspa', 'dfspb', 'dfspc']) {
-      assert.equal((await makeAndApprove(maker, checker, 'POST', '/participants', { name, currency: 'USD' })).status, 201);
-      assert.equal((await makeAndApprove(maker, checker, 'POST', `/participants/${name}/initialPositionAndLimits`, { currency: 'USD', limit: { type: 'NET_DEBIT_CAP', value: 10000 }, initialPosition: 0 })).status, 201);
-      const settlementId = (await accountsOf(name)).find((a) => a.ledgerAccountType === 'SETTLEMENT')?.id ?? 0;
-      assert.equal((await makeAndApprove(maker, checker, 'POST', `/participants/${name}/accounts/${settlementId}`, {
-        transferId: randomUUID(), externalReference: 'prefund', action: 'recordFundsIn', reason: 'prefunding', amount: { amount: '1000', currency: 'USD' },
-      })).status, 202);
-      ids.set(name, (await testTables(ctx.storage.db).selectFrom('participants').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id);
-    }
+    for (const [name, id] of await onboardSettlementScheme(ctx.storage, maker, checker, ['dfspa', 'dfspb', 'dfspc'])) ids.set(name, id);
   });
   after(async () => {
     await api.close();
