@@ -9,7 +9,9 @@
 // while commits are in flight, and the two consistency checks. Not run by the
 // tests at this size (settlement.test.ts runs it small).
 //
-//   npm run bench:settlement [-- --storage sqlite|postgres|both] [--transfers N] [--participants N] [--seed N]
+//   npm run bench:settlement [-- --storage sqlite|postgres|both] [--transfers N] [--participants N] [--seed N] [--keep]
+//
+// --keep leaves the database in place (its path or URL on stderr), to EXPLAIN the queries against it.
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -34,6 +36,8 @@ export interface BenchOptions {
   transfers: number;
   participants: number;
   seed: number;
+  /** Keep the database afterwards (to EXPLAIN its queries), and print where it is. */
+  keep?: boolean;
 }
 
 /** One engine's figures, in ms, with the checks that prove the run left a consistent ledger. */
@@ -204,7 +208,7 @@ async function settle(settlements: ReturnType<typeof createSettlements>, windowI
 
 /** Runs the benchmark on a fresh database on `engine`, removed afterwards. */
 export async function benchSettlement(engine: Engine, options: BenchOptions): Promise<BenchFigures> {
-  const { storage, dispose } = await freshStorage(engine);
+  const { storage, url, dispose } = await freshStorage(engine);
   try {
     const fixture = createLedgerFixture(storage);
     const deps = { db: storage.db, engine, clock: fixture.clock };
@@ -229,7 +233,12 @@ export async function benchSettlement(engine: Engine, options: BenchOptions): Pr
       ledgerProblems: ledgerCheck.value.problems, settlementProblems: settlementCheck.value.problems,
     };
   } finally {
-    await dispose();
+    if (options.keep === true) {
+      await storage.close();
+      process.stderr.write(`kept the ${engine} database: ${url}\n`);
+    } else {
+      await dispose();
+    }
   }
 }
 
@@ -255,9 +264,10 @@ function parseOptions(): { engines: Engine[]; options: BenchOptions } {
   const { values } = parseArgs({ options: {
     storage: { type: 'string', default: 'sqlite' }, transfers: { type: 'string', default: '1000000' },
     participants: { type: 'string', default: '20' }, seed: { type: 'string', default: '15' },
+    keep: { type: 'boolean', default: false },
   } });
-  const usage = 'usage: npm run bench:settlement [-- --storage sqlite|postgres|both] [--transfers N] [--participants N] [--seed N]';
-  const options = { transfers: Number(values.transfers), participants: Number(values.participants), seed: Number(values.seed) };
+  const usage = 'usage: npm run bench:settlement [-- --storage sqlite|postgres|both] [--transfers N] [--participants N] [--seed N] [--keep]';
+  const options = { transfers: Number(values.transfers), participants: Number(values.participants), seed: Number(values.seed), keep: values.keep };
   const engines: Record<string, Engine[]> = { sqlite: ['sqlite'], postgres: ['postgres'], both: ['sqlite', 'postgres'] };
   const chosen = Object.hasOwn(engines, values.storage) ? engines[values.storage] : undefined;
   if (chosen === undefined || !Number.isSafeInteger(options.transfers) || options.transfers < 1 || options.transfers > TRANSFERS_MAX
