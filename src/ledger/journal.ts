@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { Transaction } from 'kysely';
 import type { Schema } from '../storage/index.ts';
-import { forUpdate, type Engine } from '../storage/index.ts';
+import { forNoKeyUpdate, type Engine } from '../storage/index.ts';
 import { ledgerTables, type Account, type JournalEntry, type JournalKind } from './tables.ts';
 
 export type Tx = Transaction<Schema>;
@@ -16,10 +16,15 @@ export type Tx = Transaction<Schema>;
  * Locks the given accounts, in ascending id order (so two transactions never
  * wait on each other in opposite orders), and returns them by id. On SQLite
  * the whole transaction already holds the write lock (BEGIN IMMEDIATE).
+ * On PostgreSQL the lock is FOR NO KEY UPDATE: it excludes every other
+ * movement on the accounts as FOR UPDATE would, but not a row that merely
+ * references an account (a window's content as it closes). With FOR UPDATE,
+ * a commit holding its accounts and waiting for the open window deadlocked
+ * with the close holding the window and checking its content's foreign keys.
  */
 export async function lockAccounts(tx: Tx, engine: Engine, accountIds: readonly number[]): Promise<Map<number, Account>> {
   const ids = [...new Set(accountIds)].sort((a, b) => a - b);
-  const rows = await forUpdate(ledgerTables(tx).selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id'), engine).execute();
+  const rows = await forNoKeyUpdate(ledgerTables(tx).selectFrom('accounts').selectAll().where('id', 'in', ids).orderBy('id'), engine).execute();
   assert.equal(rows.length, ids.length, 'lockAccounts: every account to lock exists');
   return new Map(rows.map((row) => [row.id, row]));
 }

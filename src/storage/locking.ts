@@ -9,6 +9,7 @@ import type { Engine } from './engine.ts';
 /** A query builder that can lock the rows it reads (Kysely's SelectQueryBuilder). */
 interface Lockable<Q> {
   forUpdate(): Q;
+  forNoKeyUpdate(): Q;
   forShare(): Q;
   skipLocked(): Q;
 }
@@ -16,6 +17,16 @@ interface Lockable<Q> {
 /** `query` locking the rows it reads until the transaction ends, on PostgreSQL; unchanged on SQLite. */
 export function forUpdate<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
   return engine === 'postgres' ? query.forUpdate() : query;
+}
+
+/**
+ * `query` locking the rows it reads against change (FOR NO KEY UPDATE) until the transaction ends, on
+ * PostgreSQL: as FOR UPDATE, except that it lets other transactions take FOR KEY SHARE, the lock a foreign-key
+ * check takes on the row it references. For rows whose keys never change and that other tables reference
+ * while the lock is held. Unchanged on SQLite.
+ */
+export function forNoKeyUpdate<Q extends Lockable<Q>>(query: Q, engine: Engine): Q {
+  return engine === 'postgres' ? query.forNoKeyUpdate() : query;
 }
 
 /**
