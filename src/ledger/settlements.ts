@@ -33,17 +33,25 @@ export interface WindowAccountTotal {
   transferCount: number;
 }
 
-/** The committed transfers of window `windowId`, per POSITION account, from the journal. */
+/**
+ * The committed transfers of window `windowId`, per POSITION account, from the journal. One pass over the
+ * window's entries sums them per payer and payee pair (at most one row per pair of accounts), and only those
+ * sums are split into each account's sent and received; the covering index journal_window_totals (migration
+ * 0061) holds every column the pass reads, so it does not visit the journal's rows.
+ */
 export async function windowTotals(tx: Tx, windowId: number): Promise<WindowAccountTotal[]> {
   const rows = await sql<{ account_id: number; participant_id: number; currency: string; debits_minor: bigint; credits_minor: bigint; transfer_count: number }>`
+    with pairs as (
+      select debit_account_id, credit_account_id, sum(amount_minor) as amount_minor, count(*) as transfer_count
+      from journal_entries where settlement_window_id = ${windowId}
+      group by debit_account_id, credit_account_id
+    )
     select s.account_id, a.participant_id, a.currency,
-      sum(case when s.side = 'D' then s.amount_minor else 0 end) as debits_minor,
-      sum(case when s.side = 'C' then s.amount_minor else 0 end) as credits_minor,
-      count(*) as transfer_count
+      sum(s.debits_minor) as debits_minor, sum(s.credits_minor) as credits_minor, cast(sum(s.transfer_count) as bigint) as transfer_count
     from (
-      select debit_account_id as account_id, 'D' as side, amount_minor from journal_entries where settlement_window_id = ${windowId}
+      select debit_account_id as account_id, amount_minor as debits_minor, 0 as credits_minor, transfer_count from pairs
       union all
-      select credit_account_id as account_id, 'C' as side, amount_minor from journal_entries where settlement_window_id = ${windowId}
+      select credit_account_id as account_id, 0 as debits_minor, amount_minor as credits_minor, transfer_count from pairs
     ) s join accounts a on a.id = s.account_id
     group by s.account_id, a.participant_id, a.currency
     order by s.account_id`.execute(tx);
