@@ -253,7 +253,7 @@ describeOnEachEngine('settlement under attack', (ctx) => {
     const entriesBefore = await settlementEntryCount();
     const recorded = await f.settle('NET_EUR', [windowId], ['PS_TRANSFERS_RECORDED']);
     const refused = await f.settlements.reserve(recorded.settlement.id, everyAccount(recorded, 'PS_TRANSFERS_RESERVED'), SETTLEMENT_ACTOR);
-    assert.match(assertFails(refused, '4001'), /less than the .* it owes/);
+    assert.match(assertFails(refused, '4001'), /settlement funds .* < its net .*: fund it first/);
     assert.equal(await settlementEntryCount(), entriesBefore, 'nothing reserved for anyone');
     assert.deepEqual(await valuesOf(everyone), start);
     const after = await f.settlements.get(recorded.settlement.id);
