@@ -251,7 +251,11 @@ test('a client that never reads its answer is cut at idleSocketTimeoutMs, and re
     socket.pause();
     const closed = new Promise((resolve) => { socket.on('close', resolve); });
     socket.write('GET /big HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    await new Promise((resolve) => { setTimeout(resolve, 1_000); });
+    // Reading resumes only once the server has given up on the client (or after 10 s, and the test fails):
+    // a fixed pause lost the race on a loaded machine, whose timers can fire late.
+    for (let waitedMs = 0; slowReader.events.length === 0 && waitedMs < 10_000; waitedMs += 50) {
+      await new Promise((resolve) => { setTimeout(resolve, 50); });
+    }
     socket.resume();
     let read = 0;
     socket.on('data', (chunk: Buffer) => { read += chunk.length; });
