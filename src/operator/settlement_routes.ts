@@ -8,7 +8,7 @@
 // approval replays the request through the same route (change_requests/).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendFailure, sendResult, type Failure } from '../fspiop/index.ts';
-import { isWindowState, SETTLEMENT_STATES, type AccountUpdate, type SettlementFilter, type Settlements, type SettlementState, type SettlementStep, type SettlementWindows, type WindowFilter } from '../settlement/index.ts';
+import { isWindowState, SETTLEMENT_STATES, SETTLEMENT_WINDOWS_MAX, type AccountUpdate, type SettlementFilter, type Settlements, type SettlementState, type SettlementStep, type SettlementWindows, type WindowFilter } from '../settlement/index.ts';
 import { parseDateTimeMs } from '../support/index.ts';
 import { access, actorName } from './access.ts';
 import type { ChangeFunction, Privilege } from './rbac/privileges.ts';
@@ -54,7 +54,7 @@ const schemas = {
       settlementModel: text(50),
       reason: text(512),
       settlementWindows: {
-        type: 'array', minItems: 1, maxItems: 100,
+        type: 'array', minItems: 1, maxItems: SETTLEMENT_WINDOWS_MAX,
         items: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
       },
     },

@@ -1,5 +1,5 @@
 export { createSettlementModels, liquidityCheckRequired, type SettlementModels, type SettlementModelInput } from './models.ts';
-export { createWindows, isWindowState, windowForCommit, WINDOW_LIST_LENGTH_MAX, type SettlementWindows, type WindowFilter, type WindowWithContent } from './windows.ts';
+export { createWindows, isWindowState, windowForCommit, type SettlementWindows, type WindowFilter, type WindowWithContent } from './windows.ts';
 export { createSettlements, SETTLEMENT_WINDOWS_MAX, type AccountOutcome, type AccountUpdate, type Settlements, type SettlementFilter, type SettlementStep, type SettlementWithDetail, type StepOutcome } from './settlements.ts';
 export { ACCOUNT_STEPS, SETTLEMENT_STATES, WINDOW_STATES, type AccountState, type SettlementState, type WindowState } from './states.ts';
 export type { Settlement, SettlementAccount, SettlementModel, SettlementWindow, WindowContent } from './tables.ts';

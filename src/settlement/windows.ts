@@ -23,7 +23,6 @@ const CONTENT_ROWS_PER_INSERT = 500;
 const OPEN_WINDOW_ATTEMPTS = 5;
 /** Most windows one list answers: filter by time or state for more. */
 export const WINDOW_LIST_LENGTH_MAX = 1000;
-export const REASON_LENGTH_MAX = 512;
 
 export interface WindowWithContent {
   window: SettlementWindow;
