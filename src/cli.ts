@@ -80,6 +80,15 @@ async function start(configured: Config, demo: boolean): Promise<void> {
     delivery: { ...configured.delivery, allowLoopbackCallbacks: true },
   } : configured;
   const log = createLogger(config.log.level);
+  // Signals are taken from the first moment: one that arrives while the hub starts stops it once it has
+  // started, instead of killing the process half-way (Node's default) after its listeners were already open.
+  const signals: { received?: string; stop?: (signal: string) => void } = {};
+  const onSignal = (signal: string) => {
+    if (signals.stop === undefined) signals.received ??= signal;
+    else signals.stop(signal);
+  };
+  process.on('SIGINT', () => { onSignal('SIGINT'); });
+  process.on('SIGTERM', () => { onSignal('SIGTERM'); });
   const hub = await startHub(config, log);
   let dfsps: DemoDfsps | undefined;
   if (demo) {
@@ -94,7 +103,7 @@ async function start(configured: Config, demo: boolean): Promise<void> {
       `demo scheme ready: simulated DFSPs payerfsp at ${dfsps.payer.url} and payeefsp at ${dfsps.payee.url}; operators sign in at ${hub.adminUrl}/portal`);
   }
   let stopping = false;
-  const stop = (signal: string) => {
+  signals.stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
@@ -103,8 +112,7 @@ async function start(configured: Config, demo: boolean): Promise<void> {
       process.exit(1);
     });
   };
-  process.on('SIGINT', () => { stop('SIGINT'); });
-  process.on('SIGTERM', () => { stop('SIGTERM'); });
+  if (signals.received !== undefined) signals.stop(signals.received);
 }
 
 /**
