@@ -31,6 +31,7 @@ export const LAYERS = [
   ['participants'],
   ['signature'],
   ['delivery'],
+  ['risk'],
   ['lookup', 'quotes', 'transfers', 'settlement'],
   ['edge'],
   ['operator'],
