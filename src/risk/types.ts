@@ -109,3 +109,16 @@ export interface Decision {
   /** Set when the engine failed and the rule set's failure policy decided. */
   readonly failure?: string;
 }
+
+/** A payment as the quote and transfer steps hand it to the FRMS: `message` is the quote request or the ILP packet's Transaction object (untrusted). */
+export interface PaymentToAssess {
+  readonly stage: RiskStage;
+  readonly id: string;
+  readonly payerFsp: string;
+  readonly payeeFsp: string;
+  readonly message: unknown;
+  readonly currency: string;
+  readonly amountMinor: bigint;
+  readonly sourceAddress: string | null;
+  readonly nowMs: number;
+}

@@ -3,6 +3,7 @@
 import type { OutboundMessage } from '../delivery/index.ts';
 import type { Failure, Inbound } from '../fspiop/index.ts';
 import type { LiquidityRule, Tx, WindowRule } from '../ledger/index.ts';
+import type { Decision, PaymentToAssess } from '../risk/index.ts';
 import type { Clock } from '../support/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 
@@ -35,6 +36,9 @@ export interface ErrorBody {
   errorInformation: { errorCode: string; errorDescription: string };
 }
 
+/** The FRMS's decision on a payment, taken and recorded in the caller's transaction. */
+export type RiskAssessor = (tx: Tx, payment: PaymentToAssess) => Promise<Decision>;
+
 /** Writes a message to the outbox inside the caller's transaction. */
 export type Enqueue = (tx: Tx, message: OutboundMessage, nowMs: number) => Promise<void>;
 
@@ -47,6 +51,8 @@ export interface TransferDeps {
   liquidityCheckRequired: LiquidityRule;
   /** The settlement window a commit falls in (settlement/), which the commit step hands the ledger. */
   windowOf: WindowRule;
+  /** The FRMS (risk/): its decision on a prepare, in the prepare's transaction; none: every prepare is allowed. */
+  riskAssessor?: RiskAssessor;
   limits?: TransferLimits;
   /** Also send the payee the hub's COMMITTED state after a commit (Mojaloop's SEND_TRANSFER_CONFIRMATION_TO_PAYEE, default on). */
   confirmToPayee?: boolean;
@@ -60,6 +66,7 @@ export interface TransferContext {
   readonly enqueue: Enqueue;
   readonly liquidityCheckRequired: LiquidityRule;
   readonly windowOf: WindowRule;
+  readonly riskAssessor: RiskAssessor | undefined;
   readonly limits: TransferLimits;
   readonly confirmToPayee: boolean;
 }

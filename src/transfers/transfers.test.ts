@@ -10,6 +10,8 @@ import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
 import { INITIAL_STATES, TRANSFER_STATES, TRANSITIONS } from './states.ts';
 import { liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
+import type { PaymentToAssess, Verdict } from '../risk/index.ts';
+import { encodeIlpPacketText } from '../ilp/index.ts';
 import { createTransferService, type PrepareBody, type TransferService } from './service.ts';
 import { checkTransfersAgainstLedger } from './consistency.ts';
 import type { Inbound } from '../fspiop/inbound.ts';
@@ -154,6 +156,39 @@ describeOnEachEngine('transfers', (ctx) => {
       assert.deepEqual(await service.prepare(inbound(payer.name, body), body), { kind: 'duplicate-resent' }, label);
       assert.equal(bodyOf(take()[0])['transferState'], 'ABORTED', label);
     }
+  });
+
+  test('the risk step: the FRMS sees the payment and its parties before any reservation; BLOCK is 4400 without the rule, ALERT goes on', async () => {
+    const seen: PaymentToAssess[] = [];
+    let verdict: Verdict = 'BLOCK';
+    const guarded = createTransferService({
+      db: ctx.storage.db, engine: ctx.storage.engine, clock, liquidityCheckRequired, windowOf: windowForCommit(ctx.storage.engine),
+      enqueue: (_tx, message) => { outbox.push(message); return Promise.resolve(); },
+      riskAssessor: (_tx, payment) => {
+        seen.push(payment);
+        return Promise.resolve({ verdict, ruleSet: { name: 'test', version: 1 }, rules: [{ ruleId: 'R-SECRET', feature: 'payerDenied', value: 'true', ref: '.01' }], typologies: [] });
+      },
+    });
+    const before = await position(payer);
+    // A packet as a Mojaloop DFSP builds it: its data is the Transaction object, which names the parties.
+    const transaction = { transactionId: randomUUID(), payer: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '44123456789', fspId: payer.name } }, payee: { partyIdInfo: { partyIdType: 'MSISDN', partyIdentifier: '27713803912', fspId: payee.name } }, amount: { amount: '100', currency: 'USD' } };
+    const ilpPacket = encodeIlpPacketText({ version: 'v1', amount: 10_000n, account: `g.${payee.name}.msisdn.27713803912`, data: Buffer.from(Buffer.from(JSON.stringify(transaction)).toString('base64url')) });
+    const { fulfilment: _unused, ...blocked } = prepareBody('100', { ilpPacket });
+    assert.equal((await guarded.prepare(inbound(payer.name, blocked), blocked)).kind, 'rejected');
+    const [error] = take();
+    assert.equal(errorCodeOf(error), '4400');
+    assert.doesNotMatch(error?.body ?? '', /R-SECRET|payerDenied/, 'the refusal never names the rule');
+    assert.equal(await position(payer), before, 'nothing reserved');
+    const [payment] = seen;
+    assert.equal(payment?.stage, 'transfer');
+    assert.equal(payment.id, blocked.transferId);
+    assert.equal(payment.amountMinor, 10_000n);
+    assert.deepEqual([payment.payerFsp, payment.payeeFsp], [payer.name, payee.name]);
+    assert.deepEqual(payment.message, transaction, 'the Transaction object from the ILP packet, for the parties');
+    verdict = 'ALERT';
+    const { fulfilment: _also, ...alerted } = prepareBody('100');
+    assert.deepEqual(await guarded.prepare(inbound(payer.name, alerted), alerted), { kind: 'reserved' });
+    take();
   });
 
   test('the net debit cap refuses with 4200 and a deactivated payer with 3202; an amount the currency cannot carry stores nothing', async () => {

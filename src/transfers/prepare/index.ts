@@ -35,7 +35,7 @@ async function admit(p: PrepareRun, terms: PrepareTerms): Promise<FspiopResult<u
   if (!ilp.ok) return ilp;
   const reachable = await checkPayeeReachable(p, parties.value);
   if (!reachable.ok) return reachable;
-  const risk = assessRisk(p, terms, parties.value);
+  const risk = await assessRisk(p, terms, parties.value);
   if (!risk.ok) return risk;
   return reserve(p, terms, parties.value);
 }

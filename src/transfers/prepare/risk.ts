@@ -1,19 +1,39 @@
-// Step 8: risk. Empty today: every prepare that got this far is allowed.
-//
-// This is where fraud and risk decisions will go, after the terms and the
-// parties are known and before any liquidity is reserved: velocity and
-// amount limits per payer, sanctions screening of the parties, a hold for
-// review (which would need a state before RESERVED, see states.ts). A
-// decision other than ALLOW will be a refusal recorded like the steps
-// before it.
-import type { FspiopResult } from '../../fspiop/index.ts';
+// Step 8: risk. After the terms and the parties are known and before any
+// liquidity is reserved, the FRMS (risk/) decides on the payment, in this
+// transaction, so the decision and its trace commit with the prepare or not
+// at all: ALLOW and ALERT go on to the reservation; BLOCK is refused with
+// FSPIOP 4400 (generic payer blocked error), whose text never names the rule;
+// HOLD is refused the same way until analysts can release held payments
+// (issue 16 builds holds next). With no FRMS wired every prepare is allowed.
+import { decodeIlpPacket } from '../../ilp/index.ts';
+import { fail, type FspiopResult } from '../../fspiop/index.ts';
+import type { Verdict } from '../../risk/index.ts';
 import { ok } from '../../support/index.ts';
 import type { Parties, PrepareRun, PrepareTerms } from './run.ts';
 
-export interface RiskDecision { readonly verdict: 'ALLOW' }
+export interface RiskDecision { readonly verdict: Verdict }
 
 const ALLOW: RiskDecision = { verdict: 'ALLOW' };
 
-export function assessRisk(_p: PrepareRun, _terms: PrepareTerms, _parties: Parties): FspiopResult<RiskDecision> {
-  return ok(ALLOW);
+/** What the sender is told: that the scheme's controls refused it, never which. */
+export const RISK_REFUSAL = 'the payment was refused by the scheme\'s risk controls';
+
+export async function assessRisk(p: PrepareRun, terms: PrepareTerms, parties: Parties): Promise<FspiopResult<RiskDecision>> {
+  const assess = p.ctx.riskAssessor;
+  if (assess === undefined) return ok(ALLOW);
+  // The ILP step decoded this packet already: it decodes.
+  const packet = decodeIlpPacket(p.body.ilpPacket);
+  const decision = await assess(p.tx, {
+    stage: 'transfer',
+    id: p.transferId,
+    payerFsp: parties.payer.name,
+    payeeFsp: parties.payee.name,
+    message: packet.ok ? packet.value.transaction : undefined,
+    currency: p.body.amount.currency,
+    amountMinor: terms.amountMinor,
+    sourceAddress: null,
+    nowMs: p.nowMs,
+  });
+  if (decision.verdict === 'BLOCK' || decision.verdict === 'HOLD') return fail('4400', RISK_REFUSAL);
+  return ok({ verdict: decision.verdict });
 }
