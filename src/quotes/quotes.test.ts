@@ -8,6 +8,7 @@ import type { Inbound } from '../fspiop/inbound.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture } from '../testing/ledger_fixture.ts';
 import { createQuoteService, type QuoteService } from './service.ts';
+import type { PaymentToAssess, Verdict } from '../risk/index.ts';
 import { testTables } from '../testing/tables.ts';
 
 describeOnEachEngine('quotes', (ctx) => {
@@ -66,6 +67,30 @@ describeOnEachEngine('quotes', (ctx) => {
     assert.equal(errorCode(take()[0]), '3106');
     assert.equal((await service.respond(inbound('payeefsp', 'payerfsp', { ...response, ilpPacket: 'AYIC' }), body.quoteId)).kind, 'refused');
     assert.equal(errorCode(take()[0]), '3106');
+  });
+
+  test('the FRMS\'s early signal: it sees the quote and its parties; BLOCK refuses it with 4400 without the rule and stores no quote; ALERT goes on', async () => {
+    const seen: PaymentToAssess[] = [];
+    let verdict: Verdict = 'BLOCK';
+    const guarded = createQuoteService({
+      db: ctx.storage.db, engine: ctx.storage.engine, clock, enqueue: (_tx, m) => { outbox.push(m); return Promise.resolve(); },
+      riskAssessor: (_tx, payment) => {
+        seen.push(payment);
+        return Promise.resolve({ verdict, ruleSet: { name: 'test', version: 1 }, rules: [{ ruleId: 'R-SECRET', feature: 'payeeSanctioned', value: 'true', ref: '.01' }], typologies: [] });
+      },
+    });
+    const blocked = request();
+    assert.equal((await guarded.request(inbound('payerfsp', 'payeefsp', blocked), blocked)).kind, 'refused');
+    const [refusal, ...rest] = take();
+    assert.equal(rest.length, 0, 'nothing forwarded to the payee');
+    assert.deepEqual([refusal?.recipient, errorCode(refusal)], ['payerfsp', '4400']);
+    assert.doesNotMatch(refusal?.body ?? '', /R-SECRET|Sanction/i);
+    assert.equal(await testTables(ctx.storage.db).selectFrom('quotes').select('quote_id').where('quote_id', '=', blocked.quoteId).executeTakeFirst(), undefined);
+    assert.deepEqual([seen[0]?.stage, seen[0]?.id, seen[0]?.amountMinor, seen[0]?.payerFsp, seen[0]?.payeeFsp, seen[0]?.message], ['quote', blocked.quoteId, 1000n, 'payerfsp', 'payeefsp', blocked]);
+    verdict = 'ALERT';
+    const alerted = request();
+    assert.deepEqual(await guarded.request(inbound('payerfsp', 'payeefsp', alerted), alerted), { kind: 'forwarded' });
+    take();
   });
 
   test('routing refusals: no destination, unknown or endpoint-less destination, fspIds that contradict the headers', async () => {

@@ -5,7 +5,8 @@
 import type { OutboundMessage } from '../delivery/index.ts';
 import { errorInformation, type Failure, forwardableHeaders, hubHeaders, type Inbound } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
-import { canonicalHash, canonicalJson, err, ok, type Result } from '../support/index.ts';
+import { canonicalHash, canonicalJson, err, ok, parseAmount, type Result } from '../support/index.ts';
+import { RISK_REFUSAL, type RiskAssessor } from '../risk/index.ts';
 import type { Clock } from '../support/index.ts';
 import { forUpdate, runTransaction, type Db, type Engine } from '../storage/index.ts';
 import { callbackEndpoint, findActiveFsp, type Participant } from '../participants/index.ts';
@@ -15,6 +16,7 @@ export interface QuoteRequestBody {
   quoteId: string;
   payer: { partyIdInfo: { fspId?: string } };
   payee: { partyIdInfo: { fspId?: string } };
+  amount: { amount: string; currency: string };
 }
 
 export interface QuoteDeps {
@@ -22,6 +24,8 @@ export interface QuoteDeps {
   engine: Engine;
   clock: Clock;
   enqueue: (tx: Tx, message: OutboundMessage, nowMs: number) => Promise<void>;
+  /** The FRMS (risk/): an early signal at the quote, which may refuse it; none: every quote goes on. */
+  riskAssessor?: RiskAssessor;
 }
 
 export type QuoteOutcome =
@@ -93,6 +97,20 @@ async function route(h: Handling, body: QuoteRequestBody): Promise<Result<string
   return ok(inbound.destination);
 }
 
+/** The FRMS's early signal on a quote request: a BLOCK (or HOLD: a quote cannot be held) refuses it with 4400. */
+async function assessQuote(h: Handling, body: QuoteRequestBody, payeeFsp: string): Promise<Result<void, Failure>> {
+  const assess = h.deps.riskAssessor;
+  if (assess === undefined) return ok(undefined);
+  const amount = parseAmount(body.amount.amount, body.amount.currency);
+  // The schema checked the amount's shape; one its currency cannot carry is left to the payee to refuse.
+  if (!amount.ok) return ok(undefined);
+  const decision = await assess(h.tx, {
+    stage: 'quote', id: h.quoteId, payerFsp: h.inbound.source, payeeFsp, message: body,
+    currency: body.amount.currency, amountMinor: amount.value, sourceAddress: null, nowMs: h.nowMs,
+  });
+  return decision.verdict === 'BLOCK' || decision.verdict === 'HOLD' ? err(fail('4400', RISK_REFUSAL)) : ok(undefined);
+}
+
 /** POST /quotes from the payer FSP to the payee FSP named in FSPIOP-Destination. */
 async function request(deps: QuoteDeps, inbound: Inbound, body: QuoteRequestBody): Promise<QuoteOutcome> {
   const requestHash = canonicalHash(JSON.parse(inbound.rawBody) as unknown);
@@ -108,6 +126,8 @@ async function request(deps: QuoteDeps, inbound: Inbound, body: QuoteRequestBody
     const routed = await route(h, body);
     if (!routed.ok) return refuse(h, routed.error);
     const destination = routed.value;
+    const risk = await assessQuote(h, body, destination);
+    if (!risk.ok) return refuse(h, risk.error);
     await quoteTables(h.tx).insertInto('quotes').values({
       quote_id: quoteId, payer_fsp: inbound.source, payee_fsp: destination, state: 'PENDING', request_hash: requestHash,
       response_hash: null, response_headers: null, response_body: null, error_hash: null, content_version: inbound.contentVersion,

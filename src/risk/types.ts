@@ -9,6 +9,7 @@
 // stored with its trace. Party identifiers never appear in clear: each is a
 // keyed digest (PartyKey), so features and lists shared across DFSPs reveal no
 // DFSP's customers to another.
+import type { Tx } from '../ledger/index.ts';
 
 /** A party identifier's keyed digest (HMAC-SHA256 under the scheme's risk key, base64url): never the clear value. */
 export type PartyKey = string;
@@ -122,3 +123,9 @@ export interface PaymentToAssess {
   readonly sourceAddress: string | null;
   readonly nowMs: number;
 }
+
+/** The FRMS's decision on a payment, taken and recorded in the caller's transaction (the quote and transfer steps call it). */
+export type RiskAssessor = (tx: Tx, payment: PaymentToAssess) => Promise<Decision>;
+
+/** What a sender is told when the FRMS refuses a payment (FSPIOP 4400): that the scheme's controls refused it, never which. */
+export const RISK_REFUSAL = 'the payment was refused by the scheme\'s risk controls';

@@ -3,7 +3,7 @@
 import type { OutboundMessage } from '../delivery/index.ts';
 import type { Failure, Inbound } from '../fspiop/index.ts';
 import type { LiquidityRule, Tx, WindowRule } from '../ledger/index.ts';
-import type { Decision, PaymentToAssess } from '../risk/index.ts';
+import type { RiskAssessor } from '../risk/index.ts';
 import type { Clock } from '../support/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 
@@ -35,9 +35,6 @@ export interface FulfilBody {
 export interface ErrorBody {
   errorInformation: { errorCode: string; errorDescription: string };
 }
-
-/** The FRMS's decision on a payment, taken and recorded in the caller's transaction. */
-export type RiskAssessor = (tx: Tx, payment: PaymentToAssess) => Promise<Decision>;
 
 /** Writes a message to the outbox inside the caller's transaction. */
 export type Enqueue = (tx: Tx, message: OutboundMessage, nowMs: number) => Promise<void>;

@@ -7,16 +7,13 @@
 // (issue 16 builds holds next). With no FRMS wired every prepare is allowed.
 import { decodeIlpPacket } from '../../ilp/index.ts';
 import { fail, type FspiopResult } from '../../fspiop/index.ts';
-import type { Verdict } from '../../risk/index.ts';
+import { RISK_REFUSAL, type Verdict } from '../../risk/index.ts';
 import { ok } from '../../support/index.ts';
 import type { Parties, PrepareRun, PrepareTerms } from './run.ts';
 
 export interface RiskDecision { readonly verdict: Verdict }
 
 const ALLOW: RiskDecision = { verdict: 'ALLOW' };
-
-/** What the sender is told: that the scheme's controls refused it, never which. */
-export const RISK_REFUSAL = 'the payment was refused by the scheme\'s risk controls';
 
 export async function assessRisk(p: PrepareRun, terms: PrepareTerms, parties: Parties): Promise<FspiopResult<RiskDecision>> {
   const assess = p.ctx.riskAssessor;
