@@ -44,7 +44,7 @@ function ruleRef(rule: CompiledRule, value: Exclude<FeatureValue, null>, currenc
       if (typeof value !== 'number' || !Number.isFinite(value)) return wrongType(rule, value, 'a finite number');
       return bandRef(bandIndex(rule.uppers, value));
     case 'cases':
-      if (typeof value !== 'number' && typeof value !== 'boolean') return wrongType(rule, value, 'a boolean or a number');
+      if (typeof value === 'bigint' || typeof value !== rule.valueType) return wrongType(rule, value, rule.valueType === 'boolean' ? 'a boolean' : 'a number');
       return rule.cases.get(value) ?? rule.elseRef;
   }
 }

@@ -91,7 +91,7 @@ export interface RuleSetData {
 export type CompiledRule =
   | { readonly id: string; readonly feature: string; readonly kind: 'money'; readonly currency: string; readonly uppers: readonly bigint[] }
   | { readonly id: string; readonly feature: string; readonly kind: 'integer'; readonly uppers: readonly number[] }
-  | { readonly id: string; readonly feature: string; readonly kind: 'cases'; readonly cases: ReadonlyMap<boolean | number, string>; readonly elseRef: string };
+  | { readonly id: string; readonly feature: string; readonly kind: 'cases'; readonly valueType: 'boolean' | 'number'; readonly cases: ReadonlyMap<boolean | number, string>; readonly elseRef: string };
 
 export interface CompiledTypology {
   readonly id: string;
@@ -287,7 +287,7 @@ function compileCases(check: Checker, rule: Json, path: string, kind: FeatureKin
     if (typeof ref !== 'string' || !CASE_REF_PATTERN.test(ref)) { check.add(`${where}.ref`, 'must be a ref ".01" to ".99"'); return; }
     map.set(value, ref);
   });
-  return { id: rule['id'] as string, feature, kind: 'cases', cases: map, elseRef: elseRef as string };
+  return { id: rule['id'] as string, feature, kind: 'cases', valueType: kind === 'boolean' ? 'boolean' : 'number', cases: map, elseRef: elseRef as string };
 }
 
 /** The refs a compiled rule can give, besides ".00". */

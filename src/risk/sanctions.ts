@@ -38,30 +38,35 @@ const HONORIFICS: ReadonlySet<string> = new Set([
   'sr', 'sra', 'srta', 'jr', 'hon', 'rev', 'lord', 'lady',
 ]);
 
-/** Letters that look Latin but are not, and Latin letters NFKD does not decompose: their Latin skeleton. */
+/**
+ * Letters that look Latin but are not, and Latin letters NFKD does not decompose: their Latin skeleton,
+ * taken in the letter's own case (Greek capital Η looks like H, its small η like n), before case folding.
+ */
 const SKELETON: ReadonlyMap<string, string> = new Map([
-  // Cyrillic
-  ['а', 'a'], ['в', 'b'], ['е', 'e'], ['ё', 'e'], ['к', 'k'], ['м', 'm'], ['н', 'h'], ['о', 'o'], ['р', 'p'], ['с', 'c'],
-  ['т', 't'], ['у', 'y'], ['х', 'x'], ['ѕ', 's'], ['і', 'i'], ['ї', 'i'], ['ј', 'j'], ['һ', 'h'], ['ԁ', 'd'], ['ԛ', 'q'], ['ԝ', 'w'],
-  // Greek
-  ['α', 'a'], ['β', 'b'], ['ε', 'e'], ['η', 'n'], ['ι', 'i'], ['κ', 'k'], ['μ', 'u'], ['ν', 'v'], ['ο', 'o'], ['ρ', 'p'],
-  ['τ', 't'], ['υ', 'u'], ['χ', 'x'], ['ζ', 'z'],
+  // Cyrillic capitals and smalls
+  ...pairs('АВЕКМНОРСТУХЅІЈҺԚԜ', 'abekmhopctyxsijhqw'),
+  ...pairs('авекмнорстухѕіјһԁԛԝ', 'abekmhopctyxsijhdqw'),
+  // Greek capitals and smalls
+  ...pairs('ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ', 'abezhikmnoptyx'),
+  ...pairs('αεηικνορτυχμ', 'aenikvoptuxu'),
   // Latin letters without a decomposition
-  ['ø', 'o'], ['ł', 'l'], ['đ', 'd'], ['ħ', 'h'], ['ı', 'i'], ['ŀ', 'l'], ['þ', 'th'], ['æ', 'ae'], ['œ', 'oe'], ['ð', 'd'], ['ŧ', 't'],
+  ...pairs('ØøŁłĐđĦħıĿŀÐðŦŧ', 'oollddhhillddtt'),
+  ['Þ', 'th'], ['þ', 'th'], ['Æ', 'ae'], ['æ', 'ae'], ['Œ', 'oe'], ['œ', 'oe'],
 ]);
+
+function pairs(from: string, to: string): [string, string][] {
+  const sources = Array.from(from);
+  const targets = Array.from(to);
+  if (sources.length !== targets.length) throw new Error(`sanctions skeleton: ${from} and ${to} differ in length`);
+  return sources.map((character, index) => [character, targets[index] ?? character]);
+}
 
 /** The tokens of a name after normalisation (see the file's head), distinct, in order of first appearance. */
 export function nameTokens(name: string): string[] {
-  const folded = name
-    .normalize('NFKD')
-    .replace(/[\p{M}\p{Cf}]/gu, '')
-    .toUpperCase()
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '');
   let skeleton = '';
-  for (const character of folded) skeleton += SKELETON.get(character) ?? character;
-  const tokens = skeleton.replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ');
+  for (const character of name.normalize('NFKD').replace(/[\p{M}\p{Cf}]/gu, '')) skeleton += SKELETON.get(character) ?? character;
+  const folded = skeleton.toUpperCase().toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
+  const tokens = folded.replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ');
   return [...new Set(tokens.filter((token) => token !== '' && !HONORIFICS.has(token)))];
 }
 
