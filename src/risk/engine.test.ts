@@ -156,6 +156,15 @@ describe('evaluate: the failure policy', () => {
     assert.equal(decision.verdict, 'BLOCK');
     assert.match(decision.failure ?? '', /internal error: boom/);
   });
+
+  it('a thrown value that cannot even be described still gives a decision', () => {
+    const unprintable = { toString: () => { throw new Error('again'); } };
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a thrown value that is no Error and cannot be printed
+    const hostile = new Proxy({}, { getOwnPropertyDescriptor: () => { throw unprintable; } });
+    const decision = evaluate({ ...SMALL, failurePolicy: 'open' }, hostile, 'USD');
+    assert.equal(decision.verdict, 'ALLOW');
+    assert.equal(decision.failure, 'internal error (not describable)');
+  });
 });
 
 /** The features of an ordinary payment: an established payer paying a known payee, 50 USD, midday. */

@@ -85,8 +85,18 @@ export function evaluate(ruleSet: CompiledRuleSet, features: Features, currency:
   }
 }
 
+/** What went wrong, as text; never throws itself (a thrown value may have a throwing toString). */
+function describeError(error: unknown): string {
+  if (error instanceof FeatureTypeError) return error.message;
+  try {
+    return `internal error: ${error instanceof Error ? error.message : String(error)}`;
+  } catch {
+    return 'internal error (not describable)';
+  }
+}
+
 function failed(ruleSet: CompiledRuleSet, rules: readonly RuleOutcome[], error: unknown): Decision {
-  const reason = error instanceof FeatureTypeError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+  const reason = describeError(error);
   return {
     verdict: ruleSet.failurePolicy === 'open' ? 'ALLOW' : 'BLOCK',
     ruleSet: { name: ruleSet.name, version: ruleSet.version },

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { evaluate } from './engine.ts';
 import { compileDefaultRuleSet, DEFAULT_RULE_SET } from './default_rules.ts';
 import {
   compileRuleSet, featureKind, MAX_ABS_WEIGHT, MAX_BANDS_OR_CASES, MAX_RULES, MAX_TYPOLOGIES,
@@ -167,6 +169,30 @@ describe('compileRuleSet', () => {
     refusedAt({ ...data, typologies: Array.from({ length: MAX_TYPOLOGIES + 1 }, () => (data['typologies'] as unknown[])[0]) }, 'typologies', /1 to 50 entries/);
     const bands = [{ upper: 1 }, ...Array.from({ length: MAX_BANDS_OR_CASES - 1 }, (_, index) => ({ lower: index + 1, upper: index + 2 })), { lower: MAX_BANDS_OR_CASES }];
     refusedAt(withRule(1, { bands }), 'rules[1].bands', /1 to 32 entries/);
+  });
+
+  it('refuses members that are not objects, and long descriptions', () => {
+    const data = base();
+    (data['rules'] as unknown[])[1] = 'count';
+    refusedAt(data, 'rules[1]', /must be an object/);
+    refusedAt(withRule(1, { bands: [7] }), 'rules[1].bands[0]', /must be an object/);
+    refusedAt(withRule(2, { cases: [null] }), 'rules[2].cases[0]', /must be an object/);
+    refusedAt(withTypology({ weights: [[]] }), 'typologies[0].weights[0]', /must be an object/);
+    refusedAt(withRule(1, { description: 'x'.repeat(501) }), 'rules[1].description', /at most 500 characters/);
+    refusedAt(withRule(1, { bands: [] }), 'rules[1].bands', /1 to 32 entries/);
+  });
+
+  it('property: any ascending cut points give bands that hold every value exactly once, in [lower, upper)', () => {
+    const cuts = fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 0, maxLength: MAX_BANDS_OR_CASES - 1 }).map((list) => list.sort((a, b) => a - b));
+    fc.assert(fc.property(cuts, fc.integer({ min: -1100, max: 1100 }), (points, value) => {
+      const bands: { lower?: number; upper?: number }[] = points.map((upper, index) => (index === 0 ? { upper } : { lower: points[index - 1] ?? 0, upper }));
+      bands.push(points.length === 0 ? {} : { lower: points.at(-1) ?? 0 });
+      const set = compiled(withRule(1, { bands }));
+      const ref = evaluate(set, { 'payerParty.count.1h': value }, 'USD').rules[1]?.ref;
+      const holding = bands.filter((band) => (band.lower === undefined || band.lower <= value) && (band.upper === undefined || value < band.upper));
+      assert.equal(holding.length, 1);
+      assert.equal(ref, `.${String(bands.indexOf(holding[0] ?? {}) + 1).padStart(2, '0')}`);
+    }));
   });
 
   it('reports every problem at once, each with its path', () => {

@@ -87,6 +87,14 @@ describe('screenName', () => {
     assert.equal(matched('ACME Shell Holdings Ltd.'), 'ACME Shell Holdings Ltd');
   });
 
+  it('hostile: separators inserted into or removed from a name do not evade', () => {
+    assert.deepEqual(screenName(LIST, 'Iv-an Pet.rov'), { matched: true, how: 'compact', entry: { name: 'Ivan Petrov', line: 1 } });
+    assert.equal(matched('IvanPetrov'), 'Ivan Petrov');
+    assert.equal(matched('H.A.M.A.S.'), 'Hamas');
+    assert.equal(matched('AbuBakr AlBaghdadi'), 'Abu Bakr Al-Baghdadi');
+    assert.equal(matched('Ivan Petrovich'), null, 'a longer token is another name');
+  });
+
   it('hostile: a name too long to be a party name is treated as a match (fail closed)', () => {
     assert.deepEqual(screenName(LIST, 'a '.repeat(MAX_NAME_CHARS)), { matched: true, how: 'too-long', entry: null });
   });

@@ -20,7 +20,9 @@
 // Matching, by token sets (order never matters: "Smith John" is "John Smith"):
 //   - exact: the name's set of tokens equals an entry's;
 //   - subset: an entry of two tokens or more whose every token is in the name ("John Smith" matches
-//     "John Albert Smith": added middle names do not evade the list).
+//     "John Albert Smith": added middle names do not evade the list);
+//   - compact: the name's letters and digits, in order, without the separators, equal an entry's
+//     ("Iv-an Pet.rov" and "IvanPetrov" are "Ivan Petrov": separators inserted or removed do not evade).
 //   Not the reverse (a name whose tokens are a part of a longer entry): a common two-token name would hit
 //   every long entry that contains it, and false positives block innocent payments. Single-token entries
 //   (organisations, mononyms) match only exactly, for the same reason. No fuzzy (edit-distance) matching:
@@ -61,13 +63,23 @@ function pairs(from: string, to: string): [string, string][] {
   return sources.map((character, index) => [character, targets[index] ?? character]);
 }
 
-/** The tokens of a name after normalisation (see the file's head), distinct, in order of first appearance. */
-export function nameTokens(name: string): string[] {
+/** The tokens of a name after normalisation (see the file's head), in order, repeats kept. */
+function tokensInOrder(name: string): string[] {
   let skeleton = '';
   for (const character of name.normalize('NFKD').replace(/[\p{M}\p{Cf}]/gu, '')) skeleton += SKELETON.get(character) ?? character;
   const folded = skeleton.toUpperCase().toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
   const tokens = folded.replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ');
-  return [...new Set(tokens.filter((token) => token !== '' && !HONORIFICS.has(token)))];
+  return tokens.filter((token) => token !== '' && !HONORIFICS.has(token));
+}
+
+/** The tokens of a name after normalisation (see the file's head), distinct, in order of first appearance. */
+export function nameTokens(name: string): string[] {
+  return [...new Set(tokensInOrder(name))];
+}
+
+/** A name's letters and digits after normalisation, in order, without separators (the compact match key). */
+export function compactName(name: string): string {
+  return tokensInOrder(name).join('');
 }
 
 /** A name's normalised form: its distinct tokens, sorted, joined by one space (the match key). */
@@ -86,13 +98,15 @@ export interface SanctionsList {
   readonly size: number;
   /** Exact match: normalised key → entry. */
   readonly byKey: ReadonlyMap<string, SanctionsEntry>;
+  /** Compact match: the tokens in order, joined without separators → entry. */
+  readonly byCompact: ReadonlyMap<string, SanctionsEntry>;
   /** Subset match: entries of ≥ 2 tokens, filed under their rarest token. */
   readonly byAnchor: ReadonlyMap<string, readonly { readonly tokens: readonly string[]; readonly entry: SanctionsEntry }[]>;
 }
 
 export type SanctionsMatch =
   | { readonly matched: false }
-  | { readonly matched: true; readonly how: 'exact' | 'subset'; readonly entry: SanctionsEntry }
+  | { readonly matched: true; readonly how: 'exact' | 'subset' | 'compact'; readonly entry: SanctionsEntry }
   /** A name over MAX_NAME_CHARS is not screened but treated as a match (fail closed: no FSPIOP name is that long). */
   | { readonly matched: true; readonly how: 'too-long'; readonly entry: null };
 
@@ -100,6 +114,7 @@ export type SanctionsMatch =
 export function buildSanctionsList(entries: readonly SanctionsEntry[]): Result<SanctionsList, string> {
   if (entries.length > MAX_SANCTIONS_ENTRIES) return err(`the sanctions list has ${String(entries.length)} entries; at most ${String(MAX_SANCTIONS_ENTRIES)}`);
   const byKey = new Map<string, SanctionsEntry>();
+  const byCompact = new Map<string, SanctionsEntry>();
   const tokenised: { tokens: string[]; entry: SanctionsEntry }[] = [];
   const frequency = new Map<string, number>();
   for (const entry of entries) {
@@ -107,6 +122,8 @@ export function buildSanctionsList(entries: readonly SanctionsEntry[]): Result<S
     const tokens = nameTokens(entry.name).sort();
     if (tokens.length === 0) return err(`line ${String(entry.line)}: ${JSON.stringify(entry.name)} has no letters or digits once titles and punctuation are removed`);
     const key = tokens.join(' ');
+    const compact = compactName(entry.name);
+    if (!byCompact.has(compact)) byCompact.set(compact, entry);
     if (byKey.has(key)) continue;
     byKey.set(key, entry);
     if (tokens.length < 2) continue;
@@ -120,7 +137,7 @@ export function buildSanctionsList(entries: readonly SanctionsEntry[]): Result<S
     bucket.push(item);
     byAnchor.set(anchor, bucket);
   }
-  return ok({ size: byKey.size, byKey, byAnchor });
+  return ok({ size: byKey.size, byKey, byCompact, byAnchor });
 }
 
 /** Screens one name. A null or empty name is not a match (nothing to screen). */
@@ -131,6 +148,8 @@ export function screenName(list: SanctionsList, name: string | null): SanctionsM
   if (tokens.length === 0) return { matched: false };
   const exact = list.byKey.get([...tokens].sort().join(' '));
   if (exact !== undefined) return { matched: true, how: 'exact', entry: exact };
+  const compact = list.byCompact.get(compactName(name));
+  if (compact !== undefined) return { matched: true, how: 'compact', entry: compact };
   const present = new Set(tokens);
   for (const token of tokens) {
     for (const candidate of list.byAnchor.get(token) ?? []) {
