@@ -56,6 +56,10 @@ const SKELETON: ReadonlyMap<string, string> = new Map([
   ['Þ', 'th'], ['þ', 'th'], ['Æ', 'ae'], ['æ', 'ae'], ['Œ', 'oe'], ['œ', 'oe'],
 ]);
 
+/** Any character SKELETON maps (one code point each), to replace them in one pass. */
+// eslint-disable-next-line security/detect-non-literal-regexp -- built once from the constant table above, letters only
+const SKELETON_PATTERN = new RegExp(`[${[...SKELETON.keys()].join('')}]`, 'gu');
+
 function pairs(from: string, to: string): [string, string][] {
   const sources = Array.from(from);
   const targets = Array.from(to);
@@ -65,8 +69,7 @@ function pairs(from: string, to: string): [string, string][] {
 
 /** The tokens of a name after normalisation (see the file's head), in order, repeats kept. */
 function tokensInOrder(name: string): string[] {
-  let skeleton = '';
-  for (const character of name.normalize('NFKD').replace(/[\p{M}\p{Cf}]/gu, '')) skeleton += SKELETON.get(character) ?? character;
+  const skeleton = name.normalize('NFKD').replace(/[\p{M}\p{Cf}]/gu, '').replace(SKELETON_PATTERN, (character) => SKELETON.get(character) ?? character);
   const folded = skeleton.toUpperCase().toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
   const tokens = folded.replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ');
   return tokens.filter((token) => token !== '' && !HONORIFICS.has(token));
@@ -119,10 +122,11 @@ export function buildSanctionsList(entries: readonly SanctionsEntry[]): Result<S
   const frequency = new Map<string, number>();
   for (const entry of entries) {
     if (entry.name.length > MAX_NAME_CHARS) return err(`line ${String(entry.line)}: a name of more than ${String(MAX_NAME_CHARS)} characters`);
-    const tokens = nameTokens(entry.name).sort();
+    const inOrder = tokensInOrder(entry.name);
+    const tokens = [...new Set(inOrder)].sort();
     if (tokens.length === 0) return err(`line ${String(entry.line)}: ${JSON.stringify(entry.name)} has no letters or digits once titles and punctuation are removed`);
     const key = tokens.join(' ');
-    const compact = compactName(entry.name);
+    const compact = inOrder.join('');
     if (!byCompact.has(compact)) byCompact.set(compact, entry);
     if (byKey.has(key)) continue;
     byKey.set(key, entry);
@@ -144,11 +148,12 @@ export function buildSanctionsList(entries: readonly SanctionsEntry[]): Result<S
 export function screenName(list: SanctionsList, name: string | null): SanctionsMatch {
   if (name === null) return { matched: false };
   if (name.length > MAX_NAME_CHARS) return { matched: true, how: 'too-long', entry: null };
-  const tokens = nameTokens(name);
+  const inOrder = tokensInOrder(name);
+  const tokens = [...new Set(inOrder)];
   if (tokens.length === 0) return { matched: false };
   const exact = list.byKey.get([...tokens].sort().join(' '));
   if (exact !== undefined) return { matched: true, how: 'exact', entry: exact };
-  const compact = list.byCompact.get(compactName(name));
+  const compact = list.byCompact.get(inOrder.join(''));
   if (compact !== undefined) return { matched: true, how: 'compact', entry: compact };
   const present = new Set(tokens);
   for (const token of tokens) {
