@@ -69,6 +69,12 @@ export const NAMED_FEATURES = [
   'payeeFanIn24h',
   /** What the payer party received in the last hour, minor units (rapid pass-through: money in and straight out). */
   'payerReceivedMinor1h',
+  /**
+   * The amount as a whole percentage of payerReceivedMinor1h (floor of 100 × amount ÷ received; null when
+   * nothing was received in the hour): rapid pass-through as one number a band rule can judge — near 100
+   * when what came in goes straight out. Added for the rules engine (default_rules.ts).
+   */
+  'payerPassThroughPct',
   /** The payer party's failed or aborted payments in 24 h. */
   'payerFailed24h',
   /** Whether a party is on the scheme's deny or watch list, or its name matches the sanctions list. */
