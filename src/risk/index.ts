@@ -4,4 +4,6 @@ export { paymentParties, partyView, type PartyView } from './parties.ts';
 export { decisionsOf, recordDecision } from './decisions.ts';
 export { createRuleSetStore, type RuleSetStore, type RuleSetValidator } from './rule_sets.ts';
 export type { RiskDecisionRow, RiskRuleSetRow, RuleSetState } from './decision_tables.ts';
+export { compileRuleSet, formatProblems, type CompiledRuleSet, type RuleSetData, type RuleSetProblem } from './rule_set.ts';
+export { evaluate } from './engine.ts';
 export * from './types.ts';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { evaluate } from './engine.ts';
 import { compileDefaultRuleSet, DEFAULT_RULE_SET } from './default_rules.ts';
 import {
-  compileRuleSet, featureKind, MAX_ABS_WEIGHT, MAX_BANDS_OR_CASES, MAX_RULES, MAX_TYPOLOGIES,
+  compileRuleSet, featureKind, WEIGHT_ABS_MAX, BANDS_OR_CASES_MAX, RULES_MAX, TYPOLOGIES_MAX,
   type CompiledRuleSet, type RuleSetProblem,
 } from './rule_set.ts';
 import { FEATURE_NAMES } from './types.ts';
@@ -156,7 +156,7 @@ describe('compileRuleSet', () => {
   });
 
   it('hostile: refuses huge weights and thresholds (a score stays a safe integer)', () => {
-    refusedAt(withTypology({ weights: [{ rule: 'count', ref: '.02', weight: MAX_ABS_WEIGHT + 1 }] }), 'typologies[0].weights[0].weight', /integer between/);
+    refusedAt(withTypology({ weights: [{ rule: 'count', ref: '.02', weight: WEIGHT_ABS_MAX + 1 }] }), 'typologies[0].weights[0].weight', /integer between/);
     refusedAt(withTypology({ weights: [{ rule: 'count', ref: '.02', weight: 1e308 }] }), 'typologies[0].weights[0].weight', /integer between/);
     refusedAt(withTypology({ weights: [{ rule: 'count', ref: '.02', weight: 2 ** 53 }] }), 'typologies[0].weights[0].weight', /integer between/);
     refusedAt(withTypology({ block: 1e12 }), 'typologies[0].block', /integer between/);
@@ -164,10 +164,10 @@ describe('compileRuleSet', () => {
 
   it('refuses too many rules, typologies and bands', () => {
     const data = base();
-    const many = Array.from({ length: MAX_RULES + 1 }, (_, index) => ({ id: `r${String(index)}`, kind: 'cases', feature: 'payerDenied', cases: [{ value: true, ref: '.01' }], else: '.02' }));
+    const many = Array.from({ length: RULES_MAX + 1 }, (_, index) => ({ id: `r${String(index)}`, kind: 'cases', feature: 'payerDenied', cases: [{ value: true, ref: '.01' }], else: '.02' }));
     refusedAt({ ...data, rules: many }, 'rules', /1 to 200 entries/);
-    refusedAt({ ...data, typologies: Array.from({ length: MAX_TYPOLOGIES + 1 }, () => (data['typologies'] as unknown[])[0]) }, 'typologies', /1 to 50 entries/);
-    const bands = [{ upper: 1 }, ...Array.from({ length: MAX_BANDS_OR_CASES - 1 }, (_, index) => ({ lower: index + 1, upper: index + 2 })), { lower: MAX_BANDS_OR_CASES }];
+    refusedAt({ ...data, typologies: Array.from({ length: TYPOLOGIES_MAX + 1 }, () => (data['typologies'] as unknown[])[0]) }, 'typologies', /1 to 50 entries/);
+    const bands = [{ upper: 1 }, ...Array.from({ length: BANDS_OR_CASES_MAX - 1 }, (_, index) => ({ lower: index + 1, upper: index + 2 })), { lower: BANDS_OR_CASES_MAX }];
     refusedAt(withRule(1, { bands }), 'rules[1].bands', /1 to 32 entries/);
   });
 
@@ -183,7 +183,7 @@ describe('compileRuleSet', () => {
   });
 
   it('property: any ascending cut points give bands that hold every value exactly once, in [lower, upper)', () => {
-    const cuts = fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 0, maxLength: MAX_BANDS_OR_CASES - 1 }).map((list) => list.sort((a, b) => a - b));
+    const cuts = fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 0, maxLength: BANDS_OR_CASES_MAX - 1 }).map((list) => list.sort((a, b) => a - b));
     fc.assert(fc.property(cuts, fc.integer({ min: -1100, max: 1100 }), (points, value) => {
       const bands: { lower?: number; upper?: number }[] = points.map((upper, index) => (index === 0 ? { upper } : { lower: points[index - 1] ?? 0, upper }));
       bands.push(points.length === 0 ? {} : { lower: points.at(-1) ?? 0 });

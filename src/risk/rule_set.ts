@@ -32,14 +32,14 @@
 import { FEATURE_NAMES, type Verdict } from './types.ts';
 import { currencyScale, err, ok, parseAmount, type Result } from '../support/index.ts';
 
-export const MAX_RULES = 200;
-export const MAX_TYPOLOGIES = 50;
-export const MAX_BANDS_OR_CASES = 32;
-export const MAX_WEIGHTS_PER_TYPOLOGY = 400;
-export const MAX_ABS_WEIGHT = 1_000_000;
-export const MAX_ABS_THRESHOLD = 1_000_000_000;
-export const MAX_DESCRIPTION_CHARS = 500;
-export const MAX_VERSION = 2_147_483_647;
+export const RULES_MAX = 200;
+export const TYPOLOGIES_MAX = 50;
+export const BANDS_OR_CASES_MAX = 32;
+export const WEIGHTS_PER_TYPOLOGY_MAX = 400;
+export const WEIGHT_ABS_MAX = 1_000_000;
+export const THRESHOLD_ABS_MAX = 1_000_000_000;
+export const DESCRIPTION_CHARS_MAX = 500;
+export const VERSION_MAX = 2_147_483_647;
 export const UNKNOWN_REF = '.00';
 
 const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -141,7 +141,7 @@ class Checker {
     return false;
   }
   description(value: unknown, path: string): void {
-    if (value !== undefined && (typeof value !== 'string' || value.length > MAX_DESCRIPTION_CHARS)) this.add(path, `must be a string of at most ${String(MAX_DESCRIPTION_CHARS)} characters`);
+    if (value !== undefined && (typeof value !== 'string' || value.length > DESCRIPTION_CHARS_MAX)) this.add(path, `must be a string of at most ${String(DESCRIPTION_CHARS_MAX)} characters`);
   }
   integer(value: unknown, path: string, bound: number): value is number {
     if (typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) <= bound) return true;
@@ -162,7 +162,7 @@ export function compileRuleSet(data: unknown): Result<CompiledRuleSet, RuleSetPr
   check.members(data, '', ['name', 'version', 'failurePolicy', 'description', 'rules', 'typologies']);
   check.id(data['name'], 'name');
   const version = data['version'];
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1 || version > MAX_VERSION) check.add('version', `must be an integer from 1 to ${String(MAX_VERSION)}`);
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1 || version > VERSION_MAX) check.add('version', `must be an integer from 1 to ${String(VERSION_MAX)}`);
   const failurePolicy = data['failurePolicy'];
   if (failurePolicy !== 'open' && failurePolicy !== 'closed') check.add('failurePolicy', 'must be "open" (an engine failure allows) or "closed" (it blocks)');
   check.description(data['description'], 'description');
@@ -173,7 +173,7 @@ export function compileRuleSet(data: unknown): Result<CompiledRuleSet, RuleSetPr
 }
 
 function compileRules(check: Checker, value: unknown): CompiledRule[] {
-  if (!check.list(value, 'rules', MAX_RULES)) return [];
+  if (!check.list(value, 'rules', RULES_MAX)) return [];
   const compiled: CompiledRule[] = [];
   const seen = new Set<string>();
   value.forEach((rule, index) => {
@@ -224,7 +224,7 @@ function compileBands(check: Checker, rule: Json, path: string, kind: FeatureKin
   }
   if (kind === 'integer' && currency !== undefined) check.add(`${path}.currency`, `feature ${feature} is not an amount: a currency has no meaning here`);
   const bands = rule['bands'];
-  if (!check.list(bands, `${path}.bands`, MAX_BANDS_OR_CASES)) return undefined;
+  if (!check.list(bands, `${path}.bands`, BANDS_OR_CASES_MAX)) return undefined;
   const bound = (value: unknown, where: string): bigint | number | undefined =>
     kind === 'money' ? moneyBound(check, value, currency as string, where) : integerBound(check, value, where);
   const uppers: (bigint | number)[] = [];
@@ -273,7 +273,7 @@ function compileCases(check: Checker, rule: Json, path: string, kind: FeatureKin
   const elseRef = rule['else'];
   if (typeof elseRef !== 'string' || !CASE_REF_PATTERN.test(elseRef)) check.add(`${path}.else`, 'must be a ref ".01" to ".99"');
   const cases = rule['cases'];
-  if (!check.list(cases, `${path}.cases`, MAX_BANDS_OR_CASES)) return undefined;
+  if (!check.list(cases, `${path}.cases`, BANDS_OR_CASES_MAX)) return undefined;
   const map = new Map<boolean | number, string>();
   cases.forEach((entry, index) => {
     const where = `${path}.cases[${String(index)}]`;
@@ -297,7 +297,7 @@ export function ruleRefs(rule: CompiledRule): Set<string> {
 }
 
 function compileTypologies(check: Checker, value: unknown, rules: readonly CompiledRule[]): CompiledTypology[] {
-  if (!check.list(value, 'typologies', MAX_TYPOLOGIES)) return [];
+  if (!check.list(value, 'typologies', TYPOLOGIES_MAX)) return [];
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
   const seen = new Set<string>();
   const compiled: CompiledTypology[] = [];
@@ -317,7 +317,7 @@ function compileTypologies(check: Checker, value: unknown, rules: readonly Compi
 
 function compileWeights(check: Checker, value: unknown, path: string, rules: readonly CompiledRule[], ruleIndex: ReadonlyMap<string, number>): (Map<string, number> | undefined)[] {
   const weights: (Map<string, number> | undefined)[] = rules.map(() => undefined);
-  if (!check.list(value, path, MAX_WEIGHTS_PER_TYPOLOGY)) return weights;
+  if (!check.list(value, path, WEIGHTS_PER_TYPOLOGY_MAX)) return weights;
   value.forEach((entry, index) => {
     const where = `${path}[${String(index)}]`;
     if (!isObject(entry)) { check.add(where, 'must be an object'); return; }
@@ -329,7 +329,7 @@ function compileWeights(check: Checker, value: unknown, path: string, rules: rea
     if (typeof ref !== 'string' || (ref !== UNKNOWN_REF && !ruleRefs(rule).has(ref))) {
       check.add(`${where}.ref`, `${JSON.stringify(ref)} is not an outcome of rule ${rule.id} (its refs: ${[UNKNOWN_REF, ...ruleRefs(rule)].join(' ')})`); return;
     }
-    if (!check.integer(entry['weight'], `${where}.weight`, MAX_ABS_WEIGHT)) return;
+    if (!check.integer(entry['weight'], `${where}.weight`, WEIGHT_ABS_MAX)) return;
     const map = weights[position] ?? new Map<string, number>();
     if (map.has(ref)) { check.add(where, `repeats the outcome ${rule.id}${ref}`); return; }
     map.set(ref, entry['weight']);
@@ -342,7 +342,7 @@ function compileThresholds(check: Checker, typology: Json, path: string): Compil
   const given: { verdict: Verdict; atLeast: number }[] = [];
   for (const [key, verdict] of [['alert', 'ALERT'], ['hold', 'HOLD'], ['block', 'BLOCK']] as const) {
     const value = typology[key];
-    if (value === undefined || !check.integer(value, `${path}.${key}`, MAX_ABS_THRESHOLD)) continue;
+    if (value === undefined || !check.integer(value, `${path}.${key}`, THRESHOLD_ABS_MAX)) continue;
     const previous = given.at(-1);
     if (previous !== undefined && value < previous.atLeast) check.add(`${path}.${key}`, `must be at least the ${previous.verdict.toLowerCase()} threshold (${String(previous.atLeast)}): alert ≤ hold ≤ block`);
     given.push({ verdict, atLeast: value });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  buildSanctionsList, csvFields, loadSanctionsList, MAX_NAME_CHARS, MAX_SANCTIONS_ENTRIES, nameTokens, normaliseName,
+  buildSanctionsList, csvFields, loadSanctionsList, NAME_CHARS_MAX, SANCTIONS_ENTRIES_MAX, nameTokens, normaliseName,
   parseSanctionsText, screenName, type SanctionsList,
 } from './sanctions.ts';
 
@@ -96,7 +96,7 @@ describe('screenName', () => {
   });
 
   it('hostile: a name too long to be a party name is treated as a match (fail closed)', () => {
-    assert.deepEqual(screenName(LIST, 'a '.repeat(MAX_NAME_CHARS)), { matched: true, how: 'too-long', entry: null });
+    assert.deepEqual(screenName(LIST, 'a '.repeat(NAME_CHARS_MAX)), { matched: true, how: 'too-long', entry: null });
   });
 
   it('property: a listed name with extra tokens appended is still found', () => {
@@ -152,7 +152,7 @@ describe('the list file', () => {
   });
 
   it('bounds the entries', () => {
-    const built = buildSanctionsList({ length: MAX_SANCTIONS_ENTRIES + 1 } as never);
+    const built = buildSanctionsList({ length: SANCTIONS_ENTRIES_MAX + 1 } as never);
     assert.ok(!built.ok);
     assert.match(built.error, /at most 1000000/);
   });

@@ -31,9 +31,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { err, ok, type Result } from '../support/index.ts';
 
-export const MAX_SANCTIONS_ENTRIES = 1_000_000;
-export const MAX_SANCTIONS_FILE_BYTES = 256 * 1024 * 1024;
-export const MAX_NAME_CHARS = 512;
+export const SANCTIONS_ENTRIES_MAX = 1_000_000;
+export const SANCTIONS_FILE_BYTES_MAX = 256 * 1024 * 1024;
+export const NAME_CHARS_MAX = 512;
 
 const HONORIFICS: ReadonlySet<string> = new Set([
   'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'dame', 'madam', 'madame', 'mme', 'mlle', 'herr', 'frau',
@@ -110,18 +110,18 @@ export interface SanctionsList {
 export type SanctionsMatch =
   | { readonly matched: false }
   | { readonly matched: true; readonly how: 'exact' | 'subset' | 'compact'; readonly entry: SanctionsEntry }
-  /** A name over MAX_NAME_CHARS is not screened but treated as a match (fail closed: no FSPIOP name is that long). */
+  /** A name over NAME_CHARS_MAX is not screened but treated as a match (fail closed: no FSPIOP name is that long). */
   | { readonly matched: true; readonly how: 'too-long'; readonly entry: null };
 
 /** Builds a list from entries already read. Refuses an entry that normalises to nothing, or too many. */
 export function buildSanctionsList(entries: readonly SanctionsEntry[]): Result<SanctionsList, string> {
-  if (entries.length > MAX_SANCTIONS_ENTRIES) return err(`the sanctions list has ${String(entries.length)} entries; at most ${String(MAX_SANCTIONS_ENTRIES)}`);
+  if (entries.length > SANCTIONS_ENTRIES_MAX) return err(`the sanctions list has ${String(entries.length)} entries; at most ${String(SANCTIONS_ENTRIES_MAX)}`);
   const byKey = new Map<string, SanctionsEntry>();
   const byCompact = new Map<string, SanctionsEntry>();
   const tokenised: { tokens: string[]; entry: SanctionsEntry }[] = [];
   const frequency = new Map<string, number>();
   for (const entry of entries) {
-    if (entry.name.length > MAX_NAME_CHARS) return err(`line ${String(entry.line)}: a name of more than ${String(MAX_NAME_CHARS)} characters`);
+    if (entry.name.length > NAME_CHARS_MAX) return err(`line ${String(entry.line)}: a name of more than ${String(NAME_CHARS_MAX)} characters`);
     const inOrder = tokensInOrder(entry.name);
     const tokens = [...new Set(inOrder)].sort();
     if (tokens.length === 0) return err(`line ${String(entry.line)}: ${JSON.stringify(entry.name)} has no letters or digits once titles and punctuation are removed`);
@@ -147,7 +147,7 @@ export function buildSanctionsList(entries: readonly SanctionsEntry[]): Result<S
 /** Screens one name. A null or empty name is not a match (nothing to screen). */
 export function screenName(list: SanctionsList, name: string | null): SanctionsMatch {
   if (name === null) return { matched: false };
-  if (name.length > MAX_NAME_CHARS) return { matched: true, how: 'too-long', entry: null };
+  if (name.length > NAME_CHARS_MAX) return { matched: true, how: 'too-long', entry: null };
   const inOrder = tokensInOrder(name);
   const tokens = [...new Set(inOrder)];
   if (tokens.length === 0) return { matched: false };
@@ -208,7 +208,7 @@ export function parseSanctionsText(text: string, csv: boolean): Result<Sanctions
     const line = index === 0 ? raw.replace(/^\uFEFF/, '') : raw;
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    if (entries.length >= MAX_SANCTIONS_ENTRIES) return err(`more than ${String(MAX_SANCTIONS_ENTRIES)} entries`);
+    if (entries.length >= SANCTIONS_ENTRIES_MAX) return err(`more than ${String(SANCTIONS_ENTRIES_MAX)} entries`);
     if (!csv) {
       entries.push({ name: trimmed, line: index + 1 });
       continue;
@@ -234,7 +234,7 @@ export async function loadSanctionsList(path: string): Promise<Result<SanctionsL
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator's own list file, named in its configuration
     const info = await stat(path);
     if (!info.isFile()) return err(`${path} is not a file`);
-    if (info.size > MAX_SANCTIONS_FILE_BYTES) return err(`${path} is ${String(info.size)} bytes; at most ${String(MAX_SANCTIONS_FILE_BYTES)}`);
+    if (info.size > SANCTIONS_FILE_BYTES_MAX) return err(`${path} is ${String(info.size)} bytes; at most ${String(SANCTIONS_FILE_BYTES_MAX)}`);
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator's own list file, named in its configuration
     const text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
     const entries = parseSanctionsText(text, path.toLowerCase().endsWith('.csv'));
