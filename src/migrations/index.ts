@@ -23,6 +23,7 @@ import * as m0040 from './0040_bootstrap_never_approves_money.ts';
 import * as m0050 from './0050_sealed_sessions.ts';
 import * as m0060 from './0060_settlement.ts';
 import * as m0061 from './0061_window_totals_index.ts';
+import * as m0070 from './0070_risk_features.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_ledger', up: m0001.up },
@@ -43,4 +44,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0050_sealed_sessions', up: m0050.up },
   { name: '0060_settlement', up: m0060.up },
   { name: '0061_window_totals_index', up: m0061.up },
+  { name: '0070_risk_features', up: m0070.up },
 ];
