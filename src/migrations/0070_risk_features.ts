@@ -4,10 +4,11 @@
 //   1. risk_counters: payment counts and sums (minor units, per currency) per
 //      subject (payer party, payee party, payer DFSP, payee DFSP, payer→payee
 //      pair, source address, and the payer party's failures) in time buckets
-//      of three granularities (10 s, 1 min, 1 h). Each payment adds to one row
+//      of four granularities (10 s, 1 min, 1 h, 6 h). Each payment adds to one row
 //      per subject and granularity by an atomic upsert, so that hub processes
 //      sharing a database count exactly; rows older than the longest window
-//      their granularity serves are pruned.
+//      their granularity serves are pruned. On SQLite the table is WITHOUT
+//      ROWID: a subject's buckets are read together and stored together.
 //   2. risk_pairs: each payer→payee party pair, first and last seen (first-seen
 //      pair; the distinct payees of a payer and payers of a payee in 24 h).
 //   3. risk_party_activity: when a party last paid and last received (dormancy).
@@ -19,7 +20,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../storage/index.ts';
 
 const SUBJECTS = "'payerParty', 'payeeParty', 'payerFsp', 'payeeFsp', 'pair', 'source', 'payerFailed'";
-const GRANULARITIES_MS = '10000, 60000, 3600000';
+const GRANULARITIES_MS = '10000, 60000, 3600000, 21600000';
 const LISTS = "'deny', 'watch'";
 /** A party key (HMAC-SHA256, base64url: 43 characters) with room; a pair's key is two of them and a separator. */
 const PARTY_KEY_LENGTH_MAX = 128;
@@ -42,6 +43,8 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     .addColumn('sum_minor', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('risk_counters_pk', ['subject', 'subject_key', 'granularity_ms', 'bucket_start_ms', 'currency'])
     .addCheckConstraint('risk_counters_values', sql`payment_count > 0 and sum_minor >= 0 and ${integerOnly(engine, 'sum_minor')} and ${integerOnly(engine, 'payment_count')}`)
+    // On SQLite the rows live in their primary key's order, so that a subject's buckets, read together, sit together.
+    .$call((table) => (engine === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table))
     .execute();
   await sql`create index risk_counters_by_age on risk_counters (granularity_ms, bucket_start_ms)`.execute(db);
 

@@ -86,6 +86,9 @@ describeOnEachEngine('risk features', (ctx) => {
     // Ten seconds later the 1 m window starts at 12:29:40: the payments at 12:29:30 and 12:29:29.999 are out, the one at 12:30 in.
     const later = await read(payment('windows', { nowMs: nowMs + 10_000 }));
     assert.deepEqual([later['payerParty.count.1m'], later['payerParty.sumMinor.1m']], [1, 0n]);
+    // The 7 d window moves by 6 h buckets: until 18:00 it still starts on Jan 3 at 12:00; from 18:00, at 18:00.
+    assert.equal((await read(payment('windows', { nowMs: at('2026-01-10T17:59:59.999Z') })))['payerParty.count.7d'], 8);
+    assert.equal((await read(payment('windows', { nowMs: at('2026-01-10T18:00:00Z') })))['payerParty.count.7d'], 7);
     // Another payer of the same payee DFSP counts for the DFSP, not for the parties.
     const other = await read(payment('windows', { nowMs, payerParty: key('someone else'), payerFsp: 'other-fsp' }));
     assert.deepEqual([other['payerParty.count.7d'], other['payerFsp.count.7d'], other['payeeFsp.count.7d'], other['pair.count.7d']], [0, 0, 8, 0]);
@@ -144,7 +147,7 @@ describeOnEachEngine('risk features', (ctx) => {
     const lanes = 4;
     const amounts = (lane: number, i: number): bigint => BigInt(lane * 1000 + i + 1);
     await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
-      const storage = stores[lane % stores.length] as Storage;
+      const storage = stores[lane % stores.length]!;
       for (let i = 0; i < perLane; i++) await record(payment('race', { nowMs: nowMs - 5_000 + i, amountMinor: amounts(lane, i) }), 'accepted', storage);
     }));
     const total = Array.from({ length: lanes }, (_, lane) => Array.from({ length: perLane }, (_, i) => amounts(lane, i))).flat().reduce((a, b) => a + b, 0n);
@@ -169,6 +172,7 @@ describeOnEachEngine('risk features', (ctx) => {
     assert.ok(of(10_000) <= 60_000 / 10_000 + 2, `10 s buckets: ${of(10_000)}`);
     assert.ok(of(60_000) <= 60 + 2, `1 min buckets: ${of(60_000)}`);
     assert.ok(of(3_600_000) <= Math.ceil((endMs - startMs) / HOUR_MS) + 1, `1 h buckets: ${of(3_600_000)}`);
+    assert.equal(of(21_600_000), 1, 'one 6 h bucket');
     assert.equal((await riskTables(ctx.storage.db).selectFrom('risk_pairs').selectAll().where('payer_key', '=', key('flood-payer')).execute()).length, 1);
     const features = await read(payment('flood', { nowMs: endMs + 1 }));
     assert.equal(features['payerParty.count.1m'], 7, 'the 1 m window after pruning: the payments from 04:08:55 on (its start is 04:08:50)');
@@ -177,7 +181,7 @@ describeOnEachEngine('risk features', (ctx) => {
 
   test('pruning removes only what is out of every window, and pairs and activity after their retention', async () => {
     const nowMs = at('2027-03-01T08:20:35Z');
-    const times = [10_000, 60_000, 3_600_000].flatMap((g) => [pruneBeforeMs(g, nowMs) - 1, pruneBeforeMs(g, nowMs)]);
+    const times = [10_000, 60_000, 3_600_000, 21_600_000].flatMap((g) => [pruneBeforeMs(g, nowMs) - 1, pruneBeforeMs(g, nowMs)]);
     for (const time of times) await record(payment('prune', { nowMs: time }));
     await record(payment('prune', { payerParty: key('prune-old'), payeeParty: key('prune-old-payee'), nowMs: nowMs - PAIR_RETENTION_MS - 1 }));
     await record(payment('prune', { payerParty: key('prune-kept'), payeeParty: key('prune-kept-payee'), nowMs: nowMs - PAIR_RETENTION_MS }));
@@ -188,15 +192,16 @@ describeOnEachEngine('risk features', (ctx) => {
     assert.deepEqual(await read(payment('prune', { nowMs })), before, 'every window reads the same after pruning');
     const left = await riskTables(ctx.storage.db).selectFrom('risk_counters').select(['granularity_ms', 'bucket_start_ms'])
       .where('subject', '=', 'payerParty').where('subject_key', '=', key('prune-payer')).execute();
-    for (const g of [10_000, 60_000, 3_600_000]) {
+    for (const g of [10_000, 60_000, 3_600_000, 21_600_000]) {
       const starts = left.filter((r) => r.granularity_ms === g).map((r) => r.bucket_start_ms);
       assert.ok(starts.length > 0 && starts.every((s) => s >= pruneBeforeMs(g, nowMs)), `granularity ${g}: only buckets from ${pruneBeforeMs(g, nowMs)} left (${starts.join(', ')})`);
     }
-    assert.equal(pruneBeforeMs(3_600_000, nowMs), at('2027-03-01T08:00:00Z') - 7 * DAY_MS - HOUR_MS);
+    assert.equal(pruneBeforeMs(3_600_000, nowMs), at('2027-03-01T08:00:00Z') - DAY_MS - HOUR_MS);
+    assert.equal(pruneBeforeMs(21_600_000, nowMs), at('2027-03-01T06:00:00Z') - 7 * DAY_MS - 6 * HOUR_MS);
     const pairs = await riskTables(ctx.storage.db).selectFrom('risk_pairs').select('payer_key').where('payer_key', 'in', [key('prune-old'), key('prune-kept')]).execute();
     assert.deepEqual(pairs.map((r) => r.payer_key), [key('prune-kept')]);
     const activity = await riskTables(ctx.storage.db).selectFrom('risk_party_activity').select('party_key')
-      .where('party_key', 'in', [key('prune-old'), key('prune-old-payee'), key('prune-kept'), key('prune-kept-payee')]).orderBy('party_key').execute();
-    assert.deepEqual(activity.map((r) => r.party_key), [key('prune-kept'), key('prune-kept-payee')].sort());
+      .where('party_key', 'in', [key('prune-old'), key('prune-old-payee'), key('prune-kept'), key('prune-kept-payee')]).execute();
+    assert.deepEqual(activity.map((r) => r.party_key).sort(), [key('prune-kept'), key('prune-kept-payee')].sort());
   });
 });

@@ -3,14 +3,15 @@
 // every hub process on one database sees the same (migration 0070).
 //
 // Windows. Counts and sums are kept in time buckets: 10 s buckets serve the
-// 1 m window, 1 min buckets the 1 h window, 1 h buckets the 24 h and 7 d
-// windows (and the payer's failures over 24 h). A window W read at nowMs over
+// 1 m window, 1 min buckets the 1 h window, 1 h buckets the 24 h window (and
+// the payer's failures over 24 h), 6 h buckets the 7 d window (29 rows of a
+// busy subject to read rather than 169). A window W read at nowMs over
 // buckets of G covers the buckets starting at or after
 //     windowStartMs = floor(nowMs / G)·G − W,
 // that is the payments made at or after windowStartMs: every payment of the
 // last W, and those up to one bucket older. A window is never shorter than W
 // and at most W + G long (1 m: 60–70 s; 1 h: 60–61 min; 24 h: 24–25 h; 7 d:
-// 7 d–7 d 1 h), so a velocity rule errs on counting too much, never too little.
+// 7 d–7 d 6 h), so a velocity rule errs on counting too much, never too little.
 // The distinct counts (fan-out, fan-in) are exact over the last 24 h: a pair
 // counts when its last payment was at or after nowMs − 24 h.
 //
@@ -19,7 +20,7 @@
 // so that a flood of huge amounts cannot overflow a counter or a 7 d sum.
 //
 // Writes. An accepted payment is three upserts (counters: one statement of up
-// to 18 rows, one per subject and granularity; its pair; its parties'
+// to 24 rows, one per subject and granularity; its pair; its parties'
 // activity, one statement of one or two rows); a failed one is one upsert
 // (the payer's failures). Every upsert adds to what is there (count = count +
 // excluded.count) so that concurrent hub processes count exactly, and writes
@@ -28,12 +29,13 @@
 // activity, lists).
 //
 // Storage. Per subject key a counter row per bucket with payments and
-// currency: at most 7 (10 s) + 61 (1 min) + 169 (1 h) rows per currency
-// after pruning, whatever the number of payments; about 100 bytes a row
-// plus its index entries. Per pair of parties one row, per party one row,
-// kept for PAIR_RETENTION_MS after the last payment. A payment adds at most
-// 18 counter rows (fewer when it falls in buckets its subjects already have),
-// one pair row and two activity rows.
+// currency: at most 8 (10 s) + 62 (1 min) + 26 (1 h) + 30 (6 h) = 126 rows
+// per currency after pruning, whatever the number of payments; about 120
+// bytes a row with its age index entry. Per pair of parties one row, per
+// party one row, kept for PAIR_RETENTION_MS after the last payment. A payment
+// adds at most 24 counter rows (fewer when it falls in buckets its subjects
+// already have: a busy subject adds none), one pair row and two activity rows,
+// about 3 KB at most.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Engine } from '../storage/index.ts';
 import { currencyScale } from '../support/index.ts';
@@ -42,16 +44,16 @@ import { riskTables, type CounterSubject, type RiskCountersTable } from './table
 import { WINDOW_MS, WINDOWS, type FeatureSubject, type Features, type FeatureValue, type FeatureWindow, type PartyKey, type PaymentFacts } from './types.ts';
 
 /** The bucket granularity each window is read from. */
-export const WINDOW_GRANULARITY_MS: Readonly<Record<FeatureWindow, number>> = { '1m': 10_000, '1h': 60_000, '24h': 3_600_000, '7d': 3_600_000 };
-export const GRANULARITIES_MS = [10_000, 60_000, 3_600_000] as const;
+export const WINDOW_GRANULARITY_MS: Readonly<Record<FeatureWindow, number>> = { '1m': 10_000, '1h': 60_000, '24h': 3_600_000, '7d': 21_600_000 };
+export const GRANULARITIES_MS = [10_000, 60_000, 3_600_000, 21_600_000] as const;
 /** The longest window each granularity serves (pruning keeps it, and one bucket more). */
-const LONGEST_WINDOW_MS: Readonly<Record<number, number>> = { 10_000: WINDOW_MS['1m'], 60_000: WINDOW_MS['1h'], 3_600_000: WINDOW_MS['7d'] };
+const LONGEST_WINDOW_MS: Readonly<Record<number, number>> = { 10_000: WINDOW_MS['1m'], 60_000: WINDOW_MS['1h'], 3_600_000: WINDOW_MS['24h'], 21_600_000: WINDOW_MS['7d'] };
 const FAILURES_WINDOW: FeatureWindow = '24h';
 const RECEIVED_WINDOW: FeatureWindow = '1h';
 const FAN_WINDOW_MS = WINDOW_MS['24h'];
 /** Pairs and party activity are kept this long after their last payment (then a pair is "first seen" again, a party "never paid"). */
 export const PAIR_RETENTION_MS = 400 * 86_400_000;
-/** A bucket's sum stops growing here (10^16 minor units: 169 hour buckets stay far below 2^63). */
+/** A bucket's sum stops growing here (10^16 minor units: the buckets of any window stay far below 2^63). */
 export const SUM_MINOR_SATURATION = 10n ** 16n;
 /** Rows one prune statement deletes. */
 export const PRUNE_BATCH_ROWS = 1_000;
@@ -90,7 +92,10 @@ const greatestOfNullable = (engine: Engine, a: RawBuilder<unknown>, b: RawBuilde
   engine === 'postgres' ? sql<number>`greatest(${a}, ${b})` : sql<number>`coalesce(max(${a}, ${b}), ${a}, ${b})`;
 
 /** The counter rows' totals for every (subject, key) asked, in one query. */
-async function counterTotals<S>(db: Kysely<S>, asked: readonly (readonly [CounterSubject, string])[], currency: string, nowMs: number): Promise<Map<string, WindowTotals>> {
+/** A subject and key to total, and the windows wanted (the others come back as zero). */
+type Asked = readonly [CounterSubject, string, readonly FeatureWindow[]];
+
+async function counterTotals<S>(db: Kysely<S>, asked: readonly Asked[], currency: string, nowMs: number): Promise<Map<string, WindowTotals>> {
   const totals = new Map<string, WindowTotals>();
   if (asked.length === 0) return totals;
   const columns = WINDOWS.flatMap((w) => {
@@ -100,10 +105,9 @@ async function counterTotals<S>(db: Kysely<S>, asked: readonly (readonly [Counte
       sql`coalesce(sum(case when ${inWindow} and currency = ${currency} then sum_minor end), 0) as ${sql.ref(`sum_${w}_minor`)}`,
     ];
   });
-  const wanted = asked.flatMap(([subject, key]) => GRANULARITIES_MS.map((g) => {
-    const fromMs = Math.min(...WINDOWS.filter((w) => WINDOW_GRANULARITY_MS[w] === g).map((w) => windowStartMs(w, nowMs)));
-    return sql`(subject = ${subject} and subject_key = ${key} and granularity_ms = ${g} and bucket_start_ms >= ${fromMs})`;
-  }));
+  // One indexed range per subject, key and window (each window has a granularity of its own).
+  const wanted = asked.flatMap(([subject, key, windows]) => windows.map((w) =>
+    sql`(subject = ${subject} and subject_key = ${key} and granularity_ms = ${WINDOW_GRANULARITY_MS[w]} and bucket_start_ms >= ${windowStartMs(w, nowMs)})`));
   const { rows } = await sql<Record<string, unknown> & { subject: string; subject_key: string }>`
     select subject, subject_key, ${sql.join(columns)} from risk_counters where ${sql.join(wanted, sql` or `)} group by subject, subject_key`.execute(db);
   for (const row of rows) {
@@ -125,7 +129,7 @@ async function partyFacts<S>(db: Kysely<S>, payer: PartyKey | null, payee: Party
     (select count(*) from risk_pairs where payer_key = ${payer} and last_seen_ms >= ${sinceMs}) as fan_out,
     (select count(*) from risk_pairs where payee_key = ${payee} and last_seen_ms >= ${sinceMs}) as fan_in`.execute(db);
   const row = rows[0];
-  return { pairFirstSeenMs: row?.pair_first_seen_ms ?? null, payerLastPaidMs: row?.payer_last_paid_ms ?? null, fanOut: Number(row?.fan_out ?? 0), fanIn: Number(row?.fan_in ?? 0) };
+  return { pairFirstSeenMs: row?.pair_first_seen_ms ?? null, payerLastPaidMs: row?.payer_last_paid_ms ?? null, fanOut: row?.fan_out ?? 0, fanIn: row?.fan_in ?? 0 };
 }
 
 /** Whether the amount is a whole, non-zero multiple of 100 major units of its currency (null: unknown currency). */
@@ -143,9 +147,9 @@ export function isRoundAmount(amountMinor: bigint, currency: string): boolean | 
 export async function readFeatures<S>(db: Kysely<S>, _engine: Engine, facts: PaymentFacts): Promise<Features> {
   const keys = subjectKeys(facts);
   const payer = facts.payerParty;
-  const asked: [CounterSubject, string][] = [];
-  for (const [subject, key] of Object.entries(keys) as [FeatureSubject, string | null][]) if (key !== null) asked.push([subject, key]);
-  if (payer !== null) asked.push(['payeeParty', payer], ['payerFailed', payer]);
+  const asked: Asked[] = [];
+  for (const [subject, key] of Object.entries(keys) as [FeatureSubject, string | null][]) if (key !== null) asked.push([subject, key, WINDOWS]);
+  if (payer !== null) asked.push(['payeeParty', payer, [RECEIVED_WINDOW]], ['payerFailed', payer, [FAILURES_WINDOW]]);
   const totals = await counterTotals(db, asked, facts.currency, facts.nowMs);
   const party = await partyFacts(db, payer, facts.payeeParty, facts.nowMs);
   const flags = await listFlags(db, payer, facts.payeeParty);
@@ -250,8 +254,9 @@ export interface PruneReport {
 
 /** Deletes up to PRUNE_BATCH_ROWS rows of `table` matching `condition`, one statement; how many it deleted. */
 async function deleteBatch<S>(db: Kysely<S>, engine: Engine, table: string, condition: RawBuilder<unknown>): Promise<number> {
-  const id = sql.raw(engine === 'postgres' ? 'ctid' : 'rowid');
-  const result = await sql`delete from ${sql.table(table)} where ${id} in (select ${id} from ${sql.table(table)} where ${condition} limit ${PRUNE_BATCH_ROWS})`.execute(db);
+  // risk_counters has no rowid on SQLite (WITHOUT ROWID): its primary key names a row.
+  const columns = engine === 'postgres' ? 'ctid' : table === 'risk_counters' ? 'subject, subject_key, granularity_ms, bucket_start_ms, currency' : 'rowid';
+  const result = await sql`delete from ${sql.table(table)} where (${sql.raw(columns)}) in (select ${sql.raw(columns)} from ${sql.table(table)} where ${condition} limit ${PRUNE_BATCH_ROWS})`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
