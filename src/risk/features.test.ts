@@ -132,6 +132,18 @@ describeOnEachEngine('risk features', (ctx) => {
     assert.equal((await read(payment('named', { nowMs: at('2026-01-11T00:00:00Z') })))['hourOfDay'], 0);
   });
 
+  test('a party paying itself: one activity row, and what it received is counted once', async () => {
+    const self = key('self');
+    const nowMs = at('2026-01-10T12:30:35Z');
+    await record(payment('self', { payerParty: self, payeeParty: self, nowMs: nowMs - 20 * MINUTE_MS, amountMinor: 40n }));
+    await record(payment('self', { payerParty: self, payeeParty: self, nowMs: nowMs - 5 * MINUTE_MS, amountMinor: 2n }));
+    const features = await read(payment('self', { payerParty: self, payeeParty: self, nowMs }));
+    assert.deepEqual([features['payerParty.count.1h'], features['payeeParty.sumMinor.1h'], features['payerReceivedMinor1h'], features['pairFirstSeen'], features['payerDormantMs'], features['payerFanOut24h']],
+      [2, 42n, 42n, false, 5 * MINUTE_MS, 1]);
+    const activity = await riskTables(ctx.storage.db).selectFrom('risk_party_activity').selectAll().where('party_key', '=', self).execute();
+    assert.deepEqual(activity.map((r) => [r.last_paid_ms, r.last_received_ms, r.last_seen_ms]), [[nowMs - 5 * MINUTE_MS, nowMs - 5 * MINUTE_MS, nowMs - 5 * MINUTE_MS]]);
+  });
+
   test('round amounts: whole multiples of 100 major units of the currency', async () => {
     assert.deepEqual([isRoundAmount(10_000n, 'USD'), isRoundAmount(10_001n, 'USD'), isRoundAmount(5_000n, 'USD'), isRoundAmount(0n, 'USD')], [true, false, false, false]);
     assert.deepEqual([isRoundAmount(100n, 'JPY'), isRoundAmount(150n, 'JPY'), isRoundAmount(100_000n, 'KWD'), isRoundAmount(10_000n, 'KWD')], [true, false, true, false]);

@@ -95,7 +95,27 @@ const greatestOfNullable = (engine: Engine, a: RawBuilder<unknown>, b: RawBuilde
 /** A subject and key to total, and the windows wanted (the others come back as zero). */
 type Asked = readonly [CounterSubject, string, readonly FeatureWindow[]];
 
-async function counterTotals<S>(db: Kysely<S>, asked: readonly Asked[], currency: string, nowMs: number): Promise<Map<string, WindowTotals>> {
+/** Where the counter rows of `asked` are: one indexed range per subject, key and window (each window has a granularity of its own). */
+function counterRanges(engine: Engine, asked: readonly Asked[], nowMs: number): { from: RawBuilder<unknown>; where: RawBuilder<unknown> } {
+  const ranges = new Map<string, [CounterSubject, string, number, number]>();
+  for (const [subject, key, windows] of asked) {
+    for (const w of windows) ranges.set(`${subject} ${key} ${w}`, [subject, key, WINDOW_GRANULARITY_MS[w], windowStartMs(w, nowMs)]);
+  }
+  const all = [...ranges.values()];
+  if (engine === 'sqlite') {
+    // SQLite searches the primary key once per term of the OR.
+    return { from: sql`risk_counters`, where: sql.join(all.map(([subject, key, g, fromMs]) => sql`(subject = ${subject} and subject_key = ${key} and granularity_ms = ${g} and bucket_start_ms >= ${fromMs})`), sql` or `) };
+  }
+  // PostgreSQL plans every statement afresh: four arrays joined plan as fast whatever their length, where an OR of 26 terms took a millisecond.
+  const column = (i: 0 | 1 | 2 | 3) => all.map((range) => range[i]);
+  return {
+    from: sql`unnest(cast(${column(0)} as text[]), cast(${column(1)} as text[]), cast(${column(2)} as bigint[]), cast(${column(3)} as bigint[])) as wanted(w_subject, w_key, w_granularity_ms, w_from_ms)
+      join risk_counters on subject = w_subject and subject_key = w_key and granularity_ms = w_granularity_ms and bucket_start_ms >= w_from_ms`,
+    where: sql`true`,
+  };
+}
+
+async function counterTotals<S>(db: Kysely<S>, engine: Engine, asked: readonly Asked[], currency: string, nowMs: number): Promise<Map<string, WindowTotals>> {
   const totals = new Map<string, WindowTotals>();
   if (asked.length === 0) return totals;
   const columns = WINDOWS.flatMap((w) => {
@@ -105,11 +125,9 @@ async function counterTotals<S>(db: Kysely<S>, asked: readonly Asked[], currency
       sql`coalesce(sum(case when ${inWindow} and currency = ${currency} then sum_minor end), 0) as ${sql.ref(`sum_${w}_minor`)}`,
     ];
   });
-  // One indexed range per subject, key and window (each window has a granularity of its own).
-  const wanted = asked.flatMap(([subject, key, windows]) => windows.map((w) =>
-    sql`(subject = ${subject} and subject_key = ${key} and granularity_ms = ${WINDOW_GRANULARITY_MS[w]} and bucket_start_ms >= ${windowStartMs(w, nowMs)})`));
+  const { from, where } = counterRanges(engine, asked, nowMs);
   const { rows } = await sql<Record<string, unknown> & { subject: string; subject_key: string }>`
-    select subject, subject_key, ${sql.join(columns)} from risk_counters where ${sql.join(wanted, sql` or `)} group by subject, subject_key`.execute(db);
+    select subject, subject_key, ${sql.join(columns)} from ${from} where ${where} group by subject, subject_key`.execute(db);
   for (const row of rows) {
     const windows = Object.fromEntries(WINDOWS.map((w) => [w, { count: Number(row[`count_${w}`]), sumMinor: row[`sum_${w}_minor`] as bigint }])) as WindowTotals;
     totals.set(`${row.subject} ${row.subject_key}`, windows);
@@ -144,13 +162,13 @@ export function isRoundAmount(amountMinor: bigint, currency: string): boolean | 
  * is missing. payerSanctioned and payeeSanctioned are null here: the risk service fills them from its
  * sanctions screening of the names. Fraud reports are not stored yet, so their counts are 0 for a known party.
  */
-export async function readFeatures<S>(db: Kysely<S>, _engine: Engine, facts: PaymentFacts): Promise<Features> {
+export async function readFeatures<S>(db: Kysely<S>, engine: Engine, facts: PaymentFacts): Promise<Features> {
   const keys = subjectKeys(facts);
   const payer = facts.payerParty;
   const asked: Asked[] = [];
   for (const [subject, key] of Object.entries(keys) as [FeatureSubject, string | null][]) if (key !== null) asked.push([subject, key, WINDOWS]);
   if (payer !== null) asked.push(['payeeParty', payer, [RECEIVED_WINDOW]], ['payerFailed', payer, [FAILURES_WINDOW]]);
-  const totals = await counterTotals(db, asked, facts.currency, facts.nowMs);
+  const totals = await counterTotals(db, engine, asked, facts.currency, facts.nowMs);
   const party = await partyFacts(db, payer, facts.payeeParty, facts.nowMs);
   const flags = await listFlags(db, payer, facts.payeeParty);
   const empty = (): WindowTotals => Object.fromEntries(WINDOWS.map((w) => [w, { count: 0, sumMinor: 0n }])) as WindowTotals;
