@@ -30,7 +30,7 @@ describeOnEachEngine('risk features', (ctx) => {
   const payment = (tag: string, overrides: Partial<PaymentFacts> = {}): PaymentFacts => ({
     stage: 'transfer', id: `${tag}-${Math.random()}`, payerFsp: `${tag}-payerfsp`, payeeFsp: `${tag}-payeefsp`,
     payerParty: key(`${tag}-payer`), payeeParty: key(`${tag}-payee`), payerName: null, payeeName: null,
-    currency: 'USD', amountMinor: 100n, sourceAddress: `10.0.0.${tag.length}`, nowMs: at('2026-01-10T12:30:35Z'), ...overrides,
+    currency: 'USD', amountMinor: 100n, sourceAddress: `10.0.${createHash('sha256').update(tag).digest().readUInt16BE(0)}`, nowMs: at('2026-01-10T12:30:35Z'), ...overrides,
   });
   const record = async (facts: PaymentFacts, outcome: PaymentOutcome = 'accepted', storage: Storage = ctx.storage): Promise<void> => {
     await runTransaction(storage.db, storage.engine, (tx) => recordPayment(tx, storage.engine, facts, outcome));
