@@ -23,6 +23,7 @@ import * as m0040 from './0040_bootstrap_never_approves_money.ts';
 import * as m0050 from './0050_sealed_sessions.ts';
 import * as m0060 from './0060_settlement.ts';
 import * as m0061 from './0061_window_totals_index.ts';
+import * as m0070 from './0070_risk_features.ts';
 import * as m0071 from './0071_risk_decisions.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -44,5 +45,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0050_sealed_sessions', up: m0050.up },
   { name: '0060_settlement', up: m0060.up },
   { name: '0061_window_totals_index', up: m0061.up },
+  { name: '0070_risk_features', up: m0070.up },
   { name: '0071_risk_decisions', up: m0071.up },
 ];

@@ -31,14 +31,18 @@ export function createRuleSetStore({ db, engine, clock, validate }: { db: Db; en
     if (!NAME_PATTERN.test(name)) return err('a rule set name is 1 to 64 letters, digits, ".", "_" or "-"');
     const problems = validate(definition);
     if (problems.length > 0) return err(`the rule set is not valid: ${problems.slice(0, 10).join('; ')}`);
-    const text = JSON.stringify(definition);
-    if (text.length > DEFINITION_CHARS_MAX) return err(`the rule set is ${text.length} characters; at most ${DEFINITION_CHARS_MAX}`);
+    if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) return err('a rule set is a JSON object');
+    const length = JSON.stringify(definition).length;
+    if (length > DEFINITION_CHARS_MAX) return err(`the rule set is ${length} characters; at most ${DEFINITION_CHARS_MAX}`);
     return runRefusable(db, engine, async (tx) => {
       const own = riskDecisionTables(tx);
       const latest = await forUpdate(own.selectFrom('risk_rule_sets').select('version').where('name', '=', name).orderBy('version', 'desc').limit(1), engine).executeTakeFirst();
       const nowMs = clock.nowMs();
+      const version = (latest?.version ?? 0) + 1;
+      // The store names and numbers the versions: the stored definition says the same, so every decision's trace names the version that made it.
+      const text = JSON.stringify({ ...definition, name, version });
       const row = await own.insertInto('risk_rule_sets').values({
-        name, version: (latest?.version ?? 0) + 1, state: 'DRAFT', definition: text,
+        name, version, state: 'DRAFT', definition: text,
         created_at_ms: nowMs, created_by: actor, changed_at_ms: nowMs, changed_by: actor, change_request_id: null,
       }).returningAll().executeTakeFirstOrThrow();
       return ok(row);
@@ -63,9 +67,9 @@ export function createRuleSetStore({ db, engine, clock, validate }: { db: Db; en
     });
   }
 
-  /** The LIVE and SHADOW versions, if any. */
-  async function active(): Promise<{ live: RiskRuleSetRow | undefined; shadow: RiskRuleSetRow | undefined }> {
-    const rows = await tables.selectFrom('risk_rule_sets').selectAll().where('state', 'in', ['LIVE', 'SHADOW']).execute();
+  /** The LIVE and SHADOW versions, if any; read through `reader` (the caller's transaction, on SQLite's one connection). */
+  async function active(reader: Db = db): Promise<{ live: RiskRuleSetRow | undefined; shadow: RiskRuleSetRow | undefined }> {
+    const rows = await riskDecisionTables(reader).selectFrom('risk_rule_sets').selectAll().where('state', 'in', ['LIVE', 'SHADOW']).execute();
     return { live: rows.find((r) => r.state === 'LIVE'), shadow: rows.find((r) => r.state === 'SHADOW') };
   }
 
