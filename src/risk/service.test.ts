@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { runTransaction, type Storage } from '../storage/index.ts';
+import { createLogger } from '../support/index.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import { testTables } from '../testing/tables.ts';
 import { DEFAULT_RULE_SET } from './default_rules.ts';
@@ -21,7 +22,7 @@ import { createRiskService } from './service.ts';
 import type { Decision, PaymentToAssess } from './types.ts';
 
 const partyKeyOf = partyKeys(Buffer.alloc(32, 7));
-const silent = { child() { return this; }, debug() {}, info() {}, warn() {}, error() {}, fatal() {}, trace() {} } as unknown as Parameters<typeof createRiskService>[0]['log'];
+const silent = createLogger('silent');
 const validate = (definition: unknown) => { const compiled = compileRuleSet(definition); return compiled.ok ? [] : [formatProblems(compiled.error)]; };
 
 function setUp(storage: Storage, clockMs: { value: number }) {
