@@ -19,6 +19,7 @@ import { createParticipantRegistry, createSigningKeyRegistry } from './participa
 import { createQuoteService } from './quotes/index.ts';
 import { closeDueWindow, createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
+import { compileRuleSet, createRiskService, createRuleSetStore, formatProblems, loadOrCreatePartyKeys, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { systemClock, type Clock, reserveListenerPorts, type ReservedPorts, every } from './support/index.ts';
@@ -41,6 +42,8 @@ export interface Hub {
 const EXPIRY_BATCH_SIZE_MAX = 200;
 /** How often forwarded party lookups past their window are pruned. */
 const LOOKUP_PRUNE_INTERVAL_MS = 60_000;
+/** How often the FRMS prunes its features: windows move by minutes, and a prune is bounded batches. */
+const RISK_PRUNE_INTERVAL_MS = 600_000;
 
 function urlOf(scheme: 'http' | 'https', host: string, port: number): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -171,11 +174,30 @@ interface Services {
   readonly lookup: ReturnType<typeof createLookupService>;
 }
 
-function buildDomainServices(config: Config, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy): Services {
+/** The FRMS (risk/), unless risk.enabled is off: its party key, the operator's sanctions list, the rule set versions. */
+async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Storage): Promise<RiskService | undefined> {
+  if (!config.risk.enabled) {
+    log.warn('FRMS OFF (risk.enabled false): no payment is assessed or counted');
+    return undefined;
+  }
   const { db, engine } = storage;
+  const keys = loadOrCreatePartyKeys({ keyFile: config.risk.keyFile, dataDir: config.dataDir });
+  if (keys.created) log.info({ file: keys.path }, 'made the FRMS party key: hub processes on this database must share it');
+  const sanctionsFile = config.risk.sanctionsFile;
+  const sanctions = sanctionsFile === undefined ? undefined : await loadSanctionsList(sanctionsFile);
+  if (sanctions !== undefined && !sanctions.ok) throw new Error(`risk.sanctionsFile ${sanctionsFile ?? ''}: ${sanctions.error}`);
+  if (sanctions !== undefined) log.info({ file: sanctionsFile, names: sanctions.value.size }, 'FRMS sanctions list loaded');
+  const validate = (definition: unknown) => { const compiled = compileRuleSet(definition); return compiled.ok ? [] : [formatProblems(compiled.error)]; };
+  const ruleSets = createRuleSetStore({ db, engine, clock, validate });
+  return createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs() });
+}
+
+function buildDomainServices(config: Config, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy, risk: RiskService | undefined): Services {
+  const { db, engine } = storage;
+  const riskAssessor = risk === undefined ? {} : { riskAssessor: risk.assess };
   return {
-    transfers: createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine), limits: { expiryMsMax: config.transfers.expiryMsMax } }),
-    quotes: createQuoteService({ db, engine, clock, enqueue }),
+    transfers: createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine), limits: { expiryMsMax: config.transfers.expiryMsMax }, ...riskAssessor }),
+    quotes: createQuoteService({ db, engine, clock, enqueue, ...riskAssessor }),
     lookup: createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock, addresses: callbackAddresses }) }),
   };
 }
@@ -199,7 +221,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   const signingKeys = createSigningKeyRegistry({ db, engine, clock });
   const { callbackAddresses, delivery } = buildDelivery(config, log, clock, base, listeners);
   const refreshTls = tlsRefresher(config, schemeTls, delivery, adminServer, adminTls);
-  const services = buildDomainServices(config, clock, storage, callbackAddresses);
+  const services = buildDomainServices(config, clock, storage, callbackAddresses, await buildRisk(config, log, clock, storage));
   const settlementWindows = createWindows({ db, engine, clock });
   // The gateway's checks: the policies, certificate-bound access tokens from the hub's authorization server, rate limits.
   const gateway = createGatewayControls({ policies, clock, settings: config.gateway, tokenTrust: () => iam.participantTokenTrust() });
@@ -235,7 +257,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   });
   const urls = await listen(config, log, listeners, admin, fspiop);
   const scheduledClose = () => closeDueWindow({ windows: settlementWindows, audit: base.adminAudit, clock }, config.settlement.windowCloseIntervalMs);
-  const stopTimers = startTimers(config, log, { services, delivery, refreshTls, policies, admin, scheduledClose });
+  const stopTimers = startTimers(config, log, { db, engine, services, delivery, refreshTls, policies, admin, scheduledClose });
   return {
     storage,
     ...urls,
@@ -268,7 +290,7 @@ async function listen(config: Config, log: Logger, listeners: Listeners, admin: 
 }
 
 /** The hub's periodic work, once it listens; returns what stops it all. */
-function startTimers(config: Config, log: Logger, parts: { services: Services; delivery: DeliveryWorker; refreshTls: () => Promise<void>; policies: GatewayPolicies; admin: AdminApi; scheduledClose: () => Promise<unknown> }): () => void {
+function startTimers(config: Config, log: Logger, parts: { db: Storage['db']; engine: Storage['engine']; services: Services; delivery: DeliveryWorker; refreshTls: () => Promise<void>; policies: GatewayPolicies; admin: AdminApi; scheduledClose: () => Promise<unknown> }): () => void {
   const { services, delivery } = parts;
   delivery.start();
   const stops = [
@@ -276,6 +298,8 @@ function startTimers(config: Config, log: Logger, parts: { services: Services; d
       if ((await services.transfers.expireDue(EXPIRY_BATCH_SIZE_MAX)) > 0) delivery.wake();
     }, log, 'transfer expiry'),
     every(LOOKUP_PRUNE_INTERVAL_MS, () => services.lookup.pruneExpiredLookups(), log, 'lookup pruning'),
+    // The FRMS's windows: counters past every window and pairs past their retention (bounded batches).
+    every(RISK_PRUNE_INTERVAL_MS, () => pruneFeatures(parts.db, parts.engine, Date.now()), log, 'FRMS feature pruning'),
     // CRLs from any hub process (or `interlock pki revoke`) reach this one's listener within an interval.
     every(config.pki.crlReloadIntervalMs, parts.refreshTls, log, 'TLS refresh'),
     // IP allow-lists and API permissions approved in another hub process reach this one within an interval.

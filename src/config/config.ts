@@ -37,6 +37,7 @@ export interface Config {
   readonly delivery: Omit<Values['delivery'], 'callbackNetworks'> & { readonly callbackNetworks: readonly string[] };
   readonly transfers: Values['transfers'];
   readonly settlement: Values['settlement'];
+  readonly risk: Values['risk'];
   readonly pki: Omit<Values['pki'], 'dir'> & { readonly dir: string };
   readonly audit: Values['audit'];
   readonly log: Values['log'];
@@ -279,6 +280,7 @@ function resolveConfig(values: Values): Config {
     delivery: { ...values.delivery, callbackNetworks: splitList(values.delivery.callbackNetworks) },
     transfers: values.transfers,
     settlement: values.settlement,
+    risk: values.risk,
     pki: { ...values.pki, dir: resolve(values.pki.dir ?? join(values.dataDir, 'pki')) },
     audit: { ...values.audit, keyFile: values.audit.keyFile === undefined ? undefined : resolve(values.audit.keyFile) },
     log: values.log,

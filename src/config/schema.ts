@@ -149,6 +149,12 @@ const settlement = group({
   }),
 });
 
+const risk = group({
+  enabled: key({ type: 'boolean', default: true, env: 'INTERLOCK_RISK_ENABLED', description: 'the FRMS: every transfer is counted in its features, and the LIVE rule set (if any) decides on every quote and transfer before money is reserved' }),
+  keyFile: key({ ...FILE_PATH, env: 'INTERLOCK_RISK_KEY_FILE', description: 'the key party identifiers are digested under (never stored in clear), 32 bytes, mode 0600; hub processes on one database share it (default <dataDir>/risk_party.key, made at first start)' }),
+  sanctionsFile: key({ ...FILE_PATH, env: 'INTERLOCK_RISK_SANCTIONS_FILE', description: 'the sanctions list party names are screened against: one name per line, or a CSV with a name column (none: names are not screened)' }),
+});
+
 const pki = group({
   dir: key({ type: 'string', pattern: '^[^\\0]{1,4096}$', env: 'INTERLOCK_PKI_DIR', description: 'directory of the scheme CA files (created 0700; default <dataDir>/pki)', expected: 'a directory path' }),
   leafLifetimeDays: key({ type: 'integer', minimum: 1, maximum: LEAF_LIFETIME_DAYS_MAX, default: 365, env: 'INTERLOCK_PKI_LEAF_LIFETIME_DAYS', description: 'participant certificate lifetime when none is asked for, days' }),
@@ -178,7 +184,7 @@ const log = group({
 /** The whole configuration: the data directory, then one section per part of the hub. */
 export const CONFIG_SCHEMA = group({
   dataDir: key({ type: 'string', pattern: '^[^\\0]{1,4096}$', default: 'data', env: 'INTERLOCK_DATA_DIR', description: 'data directory', expected: 'a directory path' }),
-  storage, admin, fspiop, gateway, delivery, transfers, settlement, pki, audit, log,
+  storage, admin, fspiop, gateway, delivery, transfers, settlement, risk, pki, audit, log,
 });
 
 // ---- The type of the values, inferred from the schema ----

@@ -7,6 +7,8 @@ export { createRuleSetStore, type RuleSetStore, type RuleSetValidator } from './
 export type { RiskDecisionRow, RiskRuleSetRow, RuleSetState } from './decision_tables.ts';
 export { compileRuleSet, formatProblems, type CompiledRuleSet, type RuleSetData, type RuleSetProblem } from './rule_set.ts';
 export { evaluate } from './engine.ts';
+export { buildSanctionsList, loadSanctionsList, screenName, type SanctionsList, type SanctionsMatch } from './sanctions.ts';
+export { DEFAULT_RULE_SET } from './default_rules.ts';
 export { createRiskService, RULE_SET_REFRESH_MS, type RiskService, type RiskServiceDeps } from './service.ts';
 export {
   GRANULARITIES_MS, PAIR_RETENTION_MS, PRUNE_BATCH_ROWS, SUM_MINOR_SATURATION, WINDOW_GRANULARITY_MS,
