@@ -123,6 +123,9 @@ describeOnEachEngine('risk features', (ctx) => {
     assert.equal(features['payerFanOut24h'], 3); // q, r and edge-in (not edge-out, not old)
     assert.equal(features['payeeFanIn24h'], 3); // p, x, y (z paid 25 h ago)
     assert.equal(features['payerReceivedMinor1h'], 500n);
+    assert.equal(features['payerPassThroughPct'], 20, 'paying 100 of the 500 just received is 20 %');
+    assert.equal((await read(payment('named', { payerParty: p, payeeParty: r, nowMs, amountMinor: 490n })))['payerPassThroughPct'], 98, 'nearly all of it straight out');
+    assert.equal((await read(payment('named', { payerParty: key('received-nothing'), payeeParty: r, nowMs })))['payerPassThroughPct'], null, 'nothing came in: unknown');
     assert.equal(features['payerFailed24h'], 2);
     assert.equal(features['hourOfDay'], 12);
     assert.equal((await read(payment('named', { payerParty: q, payeeParty: p, nowMs })))['pairFirstSeen'], true, 'a pair has a direction');

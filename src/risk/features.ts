@@ -157,6 +157,14 @@ export function isRoundAmount(amountMinor: bigint, currency: string): boolean | 
   return amountMinor > 0n && amountMinor % (ROUND_MAJOR_UNITS * 10n ** BigInt(scale)) === 0n;
 }
 
+/** The amount as a whole percentage of what the payer received in the hour (null when it received nothing): near 100 when money goes straight out. */
+function passThroughPct(amountMinor: bigint, receivedMinor: bigint): number | null {
+  if (receivedMinor <= 0n) return null;
+  const pct = (amountMinor * 100n) / receivedMinor;
+  // Bounded: a band rule needs no more than "many times what came in".
+  return Number(pct > 1_000_000n ? 1_000_000n : pct);
+}
+
 /**
  * Every feature of FEATURE_NAMES for this payment, from the payments recorded before it. Null where a key
  * is missing. payerSanctioned and payeeSanctioned are null here: the risk service fills them from its
@@ -191,6 +199,7 @@ export async function readFeatures<S>(db: Kysely<S>, engine: Engine, facts: Paym
     payerFanOut24h: known(payer, () => party.fanOut),
     payeeFanIn24h: known(facts.payeeParty, () => party.fanIn),
     payerReceivedMinor1h: known(payer, () => of('payeeParty', payer ?? '')[RECEIVED_WINDOW].sumMinor),
+    payerPassThroughPct: known(payer, () => passThroughPct(facts.amountMinor, of('payeeParty', payer ?? '')[RECEIVED_WINDOW].sumMinor)),
     payerFailed24h: known(payer, () => of('payerFailed', payer ?? '')[FAILURES_WINDOW].count),
     ...flags,
     payerSanctioned: null,
