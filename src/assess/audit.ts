@@ -40,14 +40,15 @@ async function securityEventsSince(context: AssessContext, since: string): Promi
 interface EntriesAnswer { checkpoint?: { size?: number }; entries?: { index: number; entry: { action?: string; actor?: string; target?: { id?: string } } }[] }
 
 /** The log's entries about `targetId`, once a signed checkpoint covers them all (the hub checkpoints every few seconds). */
-async function coveredEntries(context: AssessContext, targetId: string): Promise<EntriesAnswer | undefined> {
+async function coveredEntries(context: AssessContext, targetId: string, complete: (entries: NonNullable<EntriesAnswer['entries']>) => boolean = () => true): Promise<EntriesAnswer | undefined> {
   const deadline = Date.now() + ASSESS_LIMITS.callbackWaitMs;
   for (;;) {
     const answer = await context.admin.call('GET', `/audit/entries?targetId=${encodeURIComponent(targetId)}&limit=${AUDIT_ENTRIES_READ_MAX}`);
     const body = answer.body as EntriesAnswer | undefined;
     const size = body?.checkpoint?.size ?? 0;
     const entries = body?.entries ?? [];
-    if (answer.status === 200 && entries.length > 0 && entries.every((e) => e.index < size)) return body;
+    // Entries reach the log's sequence, and then a checkpoint, a moment after their action answered: read until what is looked for is there.
+    if (answer.status === 200 && entries.length > 0 && entries.every((e) => e.index < size) && complete(entries)) return body;
     if (Date.now() > deadline) return answer.status === 200 ? body : undefined;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -66,8 +67,8 @@ export const AUDIT_PROBES: readonly Probe<AssessContext>[] = [
       const id = made.status === 202 ? (made.body as { id?: string } | undefined)?.id : undefined;
       if (id === undefined) return fail(`the maker's funds-in did not become a change request: HTTP ${made.status}`, { request: made.body });
       await context.admin.maker.call('POST', `/changeRequests/${id}/cancel`, { reason: 'interlock assess: audit probe' });
-      const aboutParticipant = await coveredEntries(context, context.payer.name);
-      const aboutRequest = await coveredEntries(context, id);
+      const aboutParticipant = await coveredEntries(context, context.payer.name, (entries) => entries.some((e) => e.entry.actor === context.admin.maker.clientId));
+      const aboutRequest = await coveredEntries(context, id, (entries) => entries.length >= 2);
       const participantEntries = aboutParticipant?.entries ?? [];
       const requestEntries = aboutRequest?.entries ?? [];
       const actors = [...new Set(participantEntries.map((e) => e.entry.actor))];
