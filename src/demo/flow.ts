@@ -50,12 +50,10 @@ async function attempt<T>(name: string, exchange: () => Promise<T>): Promise<T> 
   }
 }
 
-function check(print: Print, name: string, holds: boolean, detail: string): void {
-  if (!holds) {
-    print(`  ✗ ${name}: ${detail}`);
-    throw new CheckFailed(name, detail);
-  }
-  print(`  ✓ ${name}: ${detail}`);
+/** Prints a demo check with its outcome; a check that does not hold stops the demo. */
+export function check(print: Print, name: string, holds: boolean, detail: string): void {
+  print(`  ${holds ? '✓' : '✗'} ${name}: ${detail}`);
+  if (!holds) throw new CheckFailed(name, detail);
 }
 
 /** A position in minor units, read exactly from the admin API's JSON number (never through a float). */

@@ -10,7 +10,7 @@ import type { Storage } from '../storage/index.ts';
 import { createBrowser, fetchTransport, signIn, type Browser, createOperatorStore, totpCode, createRbacStore } from '../operator/index.ts';
 import { formatAmount, parseAmount } from '../support/index.ts';
 import type { AdminClient } from './admin_auth.ts';
-import { CheckFailed } from './flow.ts';
+import { check, CheckFailed } from './flow.ts';
 import type { Print } from './narration.ts';
 
 export const DEMO_OPERATORS = [
@@ -30,11 +30,6 @@ export interface MakerCheckerOptions {
   currency: string;
   amount: string;
   print: Print;
-}
-
-function check(print: Print, name: string, holds: boolean, detail: string): void {
-  print(`  ${holds ? '✓' : '✗'} ${name}: ${detail}`);
-  if (!holds) throw new CheckFailed(name, detail);
 }
 
 async function settlementMinor(admin: AdminClient, participant: string, currency: string): Promise<{ id: number; minor: bigint }> {

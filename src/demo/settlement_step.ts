@@ -6,7 +6,7 @@
 // net amounts have moved between the participants' settlement accounts.
 import { parseAmount, formatAmount } from '../support/index.ts';
 import type { AdminCaller, AdminClient } from './admin_auth.ts';
-import { CheckFailed } from './flow.ts';
+import { check, CheckFailed } from './flow.ts';
 import type { Print } from './narration.ts';
 
 export interface SettlementStepOptions {
@@ -22,11 +22,6 @@ interface SettlementAnswer {
   id: string;
   state: string;
   participants: { id: string; accounts: { id: string; state: string; netSettlementAmount: { amount: string; currency: string } }[] }[];
-}
-
-function check(print: Print, name: string, holds: boolean, detail: string): void {
-  print(`  ${holds ? '✓' : '✗'} ${name}: ${detail}`);
-  if (!holds) throw new CheckFailed(name, detail);
 }
 
 /** A read whose numbers are kept as their exact source text (amounts never pass through a float). */
