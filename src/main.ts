@@ -19,7 +19,7 @@ import { createParticipantRegistry, createSigningKeyRegistry } from './participa
 import { createQuoteService } from './quotes/index.ts';
 import { closeDueWindow, createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
-import { compileRuleSet, createRiskService, createRuleSetStore, formatProblems, loadOrCreatePartyKeys, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
+import { createRiskService, createRuleSetStore, loadOrCreatePartyKeys, ruleSetProblems, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { systemClock, type Clock, reserveListenerPorts, type ReservedPorts, every } from './support/index.ts';
@@ -187,8 +187,7 @@ async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Sto
   const sanctions = sanctionsFile === undefined ? undefined : await loadSanctionsList(sanctionsFile);
   if (sanctions !== undefined && !sanctions.ok) throw new Error(`risk.sanctionsFile ${sanctionsFile ?? ''}: ${sanctions.error}`);
   if (sanctions !== undefined) log.info({ file: sanctionsFile, names: sanctions.value.size }, 'FRMS sanctions list loaded');
-  const validate = (definition: unknown) => { const compiled = compileRuleSet(definition); return compiled.ok ? [] : [formatProblems(compiled.error)]; };
-  const ruleSets = createRuleSetStore({ db, engine, clock, validate });
+  const ruleSets = createRuleSetStore({ db, engine, clock, validate: ruleSetProblems });
   return createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs() });
 }
 

@@ -5,7 +5,7 @@ export { paymentParties, partyView, type PartyView } from './parties.ts';
 export { decisionsOf, recordDecision } from './decisions.ts';
 export { createRuleSetStore, type RuleSetStore, type RuleSetValidator } from './rule_sets.ts';
 export type { RiskDecisionRow, RiskRuleSetRow, RuleSetState } from './decision_tables.ts';
-export { compileRuleSet, formatProblems, type CompiledRuleSet, type RuleSetData, type RuleSetProblem } from './rule_set.ts';
+export { compileRuleSet, formatProblems, ruleSetProblems, type CompiledRuleSet, type RuleSetData, type RuleSetProblem } from './rule_set.ts';
 export { evaluate } from './engine.ts';
 export { buildSanctionsList, loadSanctionsList, screenName, type SanctionsList, type SanctionsMatch } from './sanctions.ts';
 export { DEFAULT_RULE_SET } from './default_rules.ts';

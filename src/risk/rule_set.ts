@@ -156,6 +156,12 @@ class Checker {
 }
 
 /** Validates and compiles a rule set: every problem with its path, or the compiled form. */
+/** The problems of a rule set definition, as text (none when it compiles): what the rule set store validates with. */
+export function ruleSetProblems(data: unknown): string[] {
+  const compiled = compileRuleSet(data);
+  return compiled.ok ? [] : [formatProblems(compiled.error)];
+}
+
 export function compileRuleSet(data: unknown): Result<CompiledRuleSet, RuleSetProblem[]> {
   const check = new Checker();
   if (!isObject(data)) return err([{ path: '', message: 'a rule set must be a JSON object' }]);

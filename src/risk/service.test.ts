@@ -15,7 +15,7 @@ import { DEFAULT_RULE_SET } from './default_rules.ts';
 import { decisionsOf } from './decisions.ts';
 import { addToList } from './lists.ts';
 import { partyKeys } from './party_key.ts';
-import { compileRuleSet, formatProblems } from './rule_set.ts';
+import { ruleSetProblems } from './rule_set.ts';
 import { createRuleSetStore } from './rule_sets.ts';
 import { buildSanctionsList } from './sanctions.ts';
 import { createRiskService } from './service.ts';
@@ -23,11 +23,10 @@ import type { Decision, PaymentToAssess } from './types.ts';
 
 const partyKeyOf = partyKeys(Buffer.alloc(32, 7));
 const silent = createLogger('silent');
-const validate = (definition: unknown) => { const compiled = compileRuleSet(definition); return compiled.ok ? [] : [formatProblems(compiled.error)]; };
 
 function setUp(storage: Storage, clockMs: { value: number }) {
   const nowMs = () => clockMs.value;
-  const ruleSets = createRuleSetStore({ db: storage.db, engine: storage.engine, clock: { nowMs }, validate });
+  const ruleSets = createRuleSetStore({ db: storage.db, engine: storage.engine, clock: { nowMs }, validate: ruleSetProblems });
   const sanctions = buildSanctionsList([{ name: 'Ivan Petrov', line: 1 }]);
   assert.ok(sanctions.ok);
   const risk = createRiskService({ db: storage.db, engine: storage.engine, partyKeyOf, ruleSets, sanctions: sanctions.value, log: silent, nowMs });
