@@ -3,7 +3,7 @@
 // currency's debits equal its credits, every resolution matches the
 // reservation it resolves, and no settlement account is overdrawn.
 import { sql } from 'kysely';
-import type { Db } from '../storage/index.ts';
+import { inSnapshot, type Db } from '../storage/index.ts';
 import { valueMinor } from './balances.ts';
 import { ledgerTables, type Account, type JournalPhase } from './tables.ts';
 
@@ -55,8 +55,8 @@ function compareAccounts(accounts: readonly Account[], byAccount: ReadonlyMap<nu
 export async function checkLedger(db: Db): Promise<LedgerCheckReport> {
   const problems: string[] = [];
   const warnings: string[] = [];
-  // One consistent snapshot: a repeatable-read transaction on PostgreSQL, the read lock on SQLite.
-  return db.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
+  // One consistent snapshot of every account and entry.
+  return inSnapshot(db, async (tx) => {
     const accounts = await ledgerTables(tx).selectFrom('accounts').selectAll().orderBy('id').execute();
     const entriesChecked = Number((await ledgerTables(tx).selectFrom('journal_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const rebuilt = await sql<Rebuilt>`

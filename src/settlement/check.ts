@@ -6,7 +6,7 @@
 // (none before RESERVED, PENDING at RESERVED, posted from COMMITTED on, never
 // posted once aborted), for its net amount, in the right direction.
 import { settlementMovement, windowTotals, type Tx } from '../ledger/index.ts';
-import type { Db } from '../storage/index.ts';
+import { inSnapshot, type Db } from '../storage/index.ts';
 import { settlementTables, type SettlementAccount, type WindowContent } from './tables.ts';
 
 export interface SettlementCheckReport {
@@ -96,7 +96,7 @@ async function checkSettlement(tx: Tx, settlementId: number, problems: string[])
 export async function checkSettlements(db: Db): Promise<SettlementCheckReport> {
   const problems: string[] = [];
   // One consistent snapshot, as the ledger check takes.
-  return db.transaction().setIsolationLevel('repeatable read').execute(async (tx) => {
+  return inSnapshot(db, async (tx) => {
     const own = settlementTables(tx);
     const windows = await own.selectFrom('settlement_windows').select(['id', 'state']).where('state', '<>', 'OPEN').orderBy('id').execute();
     for (const window of windows) {

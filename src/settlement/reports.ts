@@ -11,7 +11,7 @@ import { fail, type Failure, type FspiopResult } from '../fspiop/index.ts';
 import { accountEntries, findAccount, postedTotalsAt, settlementMovementPhases, windowTotals, type JournalEntry, type JournalKind, type JournalPhase, type Tx, type WindowAccountTotal } from '../ledger/index.ts';
 import { findParticipant, participantNames } from '../participants/index.ts';
 import { err, formatAmount, ok } from '../support/index.ts';
-import type { Db } from '../storage/index.ts';
+import { inSnapshot, type Db } from '../storage/index.ts';
 import type { AccountState } from './states.ts';
 import { settlementTables, type Settlement, type SettlementAccount, type SettlementWindow } from './tables.ts';
 
@@ -132,10 +132,6 @@ export interface Reconciliation {
 
 const failure = (code: '3100' | '3200', detail: string): Failure => fail(code, detail).error;
 
-/** Runs `read` in one repeatable-read snapshot. */
-function inSnapshot<T>(db: Db, read: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().setIsolationLevel('repeatable read').execute(read);
-}
 
 /** One POSITION account's sent and received figures, as the journal's window totals give them. */
 type AccountFigures = WindowAccountTotal;

@@ -137,3 +137,11 @@ async function run<S, T>(db: Kysely<S>, engine: Engine, unit: (tx: Transaction<S
     }
   }
 }
+
+/**
+ * Runs `read` in one consistent snapshot of the database, for checks and reports that read many tables:
+ * a repeatable-read transaction on PostgreSQL, the read lock on SQLite.
+ */
+export function inSnapshot<S, T>(db: Kysely<S>, read: (tx: Transaction<S>) => Promise<T>): Promise<T> {
+  return db.transaction().setIsolationLevel('repeatable read').execute(read);
+}
