@@ -25,8 +25,11 @@ const TRANSFERS = 20;
 const RACED = 10;
 const RACE_SPREAD_MS = 100;
 const SWEEP_INTERVAL_MS = 100;
-/** Long enough for every prepare to be accepted and forwarded first. */
-const EXPIRES_IN_MS = 2_500;
+/**
+ * Long enough for every prepare to be accepted and forwarded first. The prepares all debit one payer, so
+ * they pass its position one at a time: on a loaded 2-core CI machine 30 of them took over 2.5 s.
+ */
+const EXPIRES_IN_MS = 6_000;
 /** After everything arrived, how long the test keeps listening for a duplicate: several sweeps and delivery polls (500 ms). */
 const SETTLE_MS = 1_200;
 
@@ -65,7 +68,7 @@ if (postgresMissing !== undefined) {
         const answers = await Promise.all(prepares.map((prepare, i) =>
           fspiopRequest(via(i).fspiopUrl, 'POST', '/transfers', 'transfers', 'payerfsp', 'payeefsp', prepare)));
         assert.deepEqual(answers.map((answer) => answer.status), prepares.map(() => 202));
-        await until('every prepare forwarded', () => Promise.resolve(payee.count((r) => r.method === 'POST') >= prepares.length ? true : undefined));
+        await until('every prepare forwarded', () => Promise.resolve(payee.count((r) => r.method === 'POST') >= prepares.length ? true : undefined), Math.max(0, Date.parse(expiration) - Date.now()));
         assert.equal(await positionOf(adminClientFor(b.adminUrl, dirs[1] ?? '', b.pkiDir), 'payerfsp'), 10 * prepares.length);
 
         const raced = prepares.slice(TRANSFERS);
