@@ -239,7 +239,7 @@ describeOnEachEngine('gateway policies through maker-checker', (ctx) => {
     assert.equal(made.status, 202, made.raw);
     const cr = asChangeRequest(made);
     assert.equal(cr.function, 'API_PERMISSIONS_CHANGE');
-    assert.equal(cr.summary, 'set payerfsp\'s API permissions: lookup payer+payee, quotes payee, transfers payee');
+    assert.equal(cr.summary, 'set payerfsp\'s API permissions: lookup payer+payee, quotes payee, transfers payee, risk none');
     assert.equal((await maker.call('POST', `/changeRequests/${cr.id}/approve`)).status, 403);
     assert.equal(((await auditor.call('GET', '/participants/payerfsp/api-permissions')).body as { configured: boolean }).configured, false);
     assert.equal(await check.refresh(), false);
