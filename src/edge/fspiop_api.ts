@@ -344,7 +344,7 @@ function registerRoute(ctx: ApiContext, app: FastifyInstance): void {
       if (admitted instanceof Refusal) return send(reply, admitted);
       const outcome = await dispatch(deps, head.operation, admitted.inbound, admitted.body);
       if (outcome instanceof Refusal) return send(reply, outcome);
-      if (outcome.kind === 'invalid' && outcome.failure !== undefined) return send(reply, new Refusal(outcome.failure));
+      if (outcome.kind === 'invalid' && outcome.failure !== undefined) return send(reply, new Refusal(outcome.failure, httpStatusOf(outcome.failure)));
       deps.afterAccepted?.();
       request.log.info({ operation: head.operation.key, source: head.source, outcome: outcome.kind, code: outcome.failure?.code }, 'fspiop request');
       // Accepted: the answer comes as a callback. Requests that expect one get 202, callbacks 200.

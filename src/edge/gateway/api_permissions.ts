@@ -33,7 +33,7 @@ export const ALL_API_GRANTS: ApiGrants = Object.freeze({
  * permissions written before it existed still parse, and a participant whose permissions were set by hand
  * gains no new API without an operator granting it.
  */
-const OPTIONAL_APIS: readonly FspiopApi[] = ['risk'];
+export const OPTIONAL_APIS: readonly FspiopApi[] = ['risk'];
 
 /**
  * Permissions as an operator sends them ({lookup: ['payer', 'payee'], …}):
