@@ -258,4 +258,8 @@ test('a participant without the risk API permission is refused both the reports 
   const signalAnswer = await request('otherfsp', 'GET', SIGNAL_PATH, 'riskSignals');
   assert.deepEqual([signalAnswer.status, errorCodeOf(signalAnswer.body)], [403, '3000']);
   assert.ok(scheme.eventsOf('api-not-permitted').some((e) => String(e['reason']).includes('risk API')));
+  // Granted as a payer, it may ask signals again.
+  const granted = await adminRequest(scheme.admin, 'PUT', '/participants/otherfsp/api-permissions', { permissions: { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: ['payer', 'payee'], risk: ['payer'] } });
+  assert.equal(granted.status, 200, JSON.stringify(granted.body));
+  assert.equal((await request('otherfsp', 'GET', SIGNAL_PATH, 'riskSignals')).status, 202);
 });
