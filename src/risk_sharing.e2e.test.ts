@@ -186,7 +186,7 @@ test('the risk signal of a reported payee reveals a level, counts and a date: no
   assert.deepEqual([body['level'], body['fraudReports30d'], body['fraudReports90d']], ['REPORTED', 1, 1]);
   assert.match(String(body['firstSeen']), /^\d{4}-\d{2}-\d{2}$/);
   assert.doesNotMatch(answer.body, /payerfsp|payeefsp|44123456789|MONEY_MULE|impersonation/);
-  assert.doesNotMatch(answer.body, new RegExp(reported.fraudReportId));
+  assert.ok(!answer.body.includes(reported.fraudReportId));
   // A party nobody reported: NONE, never seen.
   const unknownPath = '/riskSignals/MSISDN/15550000000';
   assert.equal((await request('payerfsp', 'GET', unknownPath, 'riskSignals')).status, 202);
@@ -238,7 +238,7 @@ test(`a flood of reports: past ${FRAUD_REPORTS_PER_DFSP_PER_DAY_MAX} a day a DFS
   const over = randomUUID();
   const refused = await report('otherfsp', { fraudReportId: over, transferId: reported.transferId, category: 'OTHER' });
   assert.deepEqual([refused.status, errorCodeOf(refused.body)], [429, '3000']);
-  assert.match(refused.body, new RegExp(`at most ${FRAUD_REPORTS_PER_DFSP_PER_DAY_MAX} fraud reports`));
+  assert.ok(refused.body.includes(`at most ${FRAUD_REPORTS_PER_DFSP_PER_DAY_MAX} fraud reports`), refused.body);
   const mine = (await reportRows()).filter((r) => r.reporter_fsp === 'otherfsp');
   assert.equal(mine.length, FRAUD_REPORTS_PER_DFSP_PER_DAY_MAX);
   assert.ok(!mine.some((r) => r.fraud_report_id === over));

@@ -46,7 +46,7 @@ describeOnEachEngine('risk sharing', (ctx) => {
   const party = (identifier: string) => ({ partyIdType: 'MSISDN', partyIdentifier: identifier });
   let counter = 0;
   /** A transfer from `payer` to `payee` (DFSPs), between two fresh parties. */
-  const transfer = (payer = 'payerfsp', payee = 'payeefsp', transaction: unknown = undefined) => {
+  const transfer = (payer = 'payerfsp', payee = 'payeefsp', transaction?: unknown) => {
     counter += 1;
     const id = randomUUID();
     const parties = { payer: party(`4412345${String(counter).padStart(4, '0')}`), payee: party(`2771380${String(counter).padStart(4, '0')}`) };
@@ -158,7 +158,7 @@ describeOnEachEngine('risk sharing', (ctx) => {
       assert.deepEqual(await sharing().riskSignal(inbound('otherfsp'), { type: 'MSISDN', id: identifier }), { kind: 'answered' });
       const [message] = take();
       assert.deepEqual([message?.recipient, message?.endpointType, message?.templateValues], ['otherfsp', 'INTERLOCK_CALLBACK_URL_RISK_SIGNALS', { partyIdType: 'MSISDN', partyIdentifier: identifier }]);
-      assert.doesNotMatch(message?.subject ?? '', new RegExp(identifier), 'the subject (logged) never carries the identifier');
+      assert.ok(!(message?.subject ?? '').includes(identifier), 'the subject (logged) never carries the identifier');
       return assertValid('PUT /riskSignals/{Type}/{ID}', message);
     };
     assert.deepEqual(await signal('15550000001'), { level: 'NONE', fraudReports30d: 0, fraudReports90d: 0, firstSeen: null });
