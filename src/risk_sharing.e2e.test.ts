@@ -160,7 +160,7 @@ test('a forged report (body changed after signing, or signed with another DFSP\'
   };
   const honest = { fraudReportId: randomUUID(), transferId: reported.transferId, category: 'OTHER' };
   const signed = await signMessage({ method: 'POST', fspiopUri: '/fraudReports', source: 'otherfsp', date, body: honest }, (await testCredentialsOf('otherfsp')).signingKey);
-  // otherfsp forges payerfsp's standing: same signature, a body naming another report.
+  // The body changed after it was signed: another report id under the same signature.
   const tampered = signed.body.replace(honest.fraudReportId, randomUUID());
   const byPayee = await signMessage({ method: 'POST', fspiopUri: '/fraudReports', source: 'otherfsp', date, body: honest }, (await testCredentialsOf('payeefsp')).signingKey);
   for (const [signature, text] of [[signed.signature, tampered], [byPayee.signature, byPayee.body]] as const) {

@@ -150,6 +150,8 @@ function reportFraud(deps: RiskSharingDeps, inbound: Inbound, body: FraudReportB
     const transfer = await deps.transferPartiesOf(tx, body.transferId);
     const role = transfer?.payerFsp === reporter ? 'payer' : transfer?.payeeFsp === reporter ? 'payee' : undefined;
     if (transfer === undefined || role === undefined) {
+      // A DFSP reporting on others' transfers is probing or mistaken: the operator's log says which (the DFSP is told neither).
+      if (transfer !== undefined) deps.log.warn({ reporter, transferId: body.transferId }, 'fraud report refused: the DFSP was not party to the transfer');
       return refuseReport(deps, tx, inbound, id, NO_SUCH_TRANSFER, transfer === undefined ? 'unknown transfer' : 'not a party to the transfer', nowMs);
     }
     // The counter-party is the suspect: the payee of the reporting payer, the payer of the reporting payee.
