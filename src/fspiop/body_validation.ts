@@ -215,9 +215,13 @@ function compileAll(name: string, document: unknown, cache: Map<string, Validate
       compiled.set(op.key, { validate: errorBody });
       continue;
     }
-    const key = schema === null ? undefined : schemaKey(schema);
-    const validate = schema === null || key === undefined ? null : cache.get(key) ?? ajv.compile(schema);
-    if (key !== undefined && validate !== null) cache.set(key, validate);
+    if (schema === null) {
+      compiled.set(op.key, { validate: null });
+      continue;
+    }
+    const key = schemaKey(schema);
+    const validate = cache.get(key) ?? ajv.compile(schema);
+    cache.set(key, validate);
     compiled.set(op.key, { validate });
   }
   return compiled;

@@ -1,6 +1,7 @@
 // Per-participant API permissions: which FSPIOP APIs (lookup, quotes,
-// transfers, and the Interlock extension's risk) a participant may call, and in which role (fspiop/apis.ts): a DFSP set
-// up only as a payee cannot send transfer prepares. Stored through
+// transfers, and the Interlock extension's risk) a participant may call, and
+// in which role (fspiop/apis.ts): a DFSP set up only as a payee cannot send
+// transfer prepares. Stored through
 // maker-checker (policy_store.ts), held in memory here, checked on every
 // request by its operation.
 //
