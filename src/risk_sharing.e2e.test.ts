@@ -266,3 +266,16 @@ describeOnEachEngine('risk sharing over the FSPIOP listener', (ctx) => {
     assert.equal((await request('otherfsp', 'GET', SIGNAL_PATH, 'riskSignals')).status, 202);
   });
 });
+
+test('with the FRMS off the extension answers 501 (2002) at once, after every control, and stores nothing', async () => {
+  const off = await startSchemeHub({ name: 'risk-sharing-off', dfsps: { payerfsp: {} }, overrides: { 'risk.enabled': false } });
+  try {
+    const answer = await fspiopRequest(off.hub.fspiopUrl, 'POST', '/fraudReports', 'fraudReports', 'payerfsp', undefined, { fraudReportId: randomUUID(), transferId: randomUUID(), category: 'OTHER' });
+    assert.deepEqual([answer.status, errorCodeOf(answer.body)], [501, '2002']);
+    const signal = await fspiopRequest(off.hub.fspiopUrl, 'GET', '/riskSignals/MSISDN/27713803912', 'riskSignals', 'payerfsp', undefined);
+    assert.deepEqual([signal.status, errorCodeOf(signal.body)], [501, '2002']);
+    assert.deepEqual(await testTables(off.hub.storage.db).selectFrom('risk_fraud_reports').selectAll().execute(), []);
+  } finally {
+    await off.close();
+  }
+});
