@@ -18,8 +18,8 @@ import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdmin
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
 import { closeDueWindow, createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
-import { createTransferService } from './transfers/index.ts';
-import { createRiskService, createRuleSetStore, loadOrCreatePartyKeys, ruleSetProblems, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
+import { createTransferService, transferPartiesOf } from './transfers/index.ts';
+import { createRiskService, createRiskSharing, type RiskSharing, createRuleSetStore, loadOrCreatePartyKeys, ruleSetProblems, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { systemClock, type Clock, reserveListenerPorts, type ReservedPorts, every } from './support/index.ts';
@@ -172,6 +172,7 @@ interface Services {
   readonly transfers: ReturnType<typeof createTransferService>;
   readonly quotes: ReturnType<typeof createQuoteService>;
   readonly lookup: ReturnType<typeof createLookupService>;
+  readonly riskSharing: RiskSharing | undefined;
 }
 
 /** The FRMS (risk/), unless risk.enabled is off: its party key, the operator's sanctions list, the rule set versions. */
@@ -191,11 +192,16 @@ async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Sto
   return createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs() });
 }
 
-function buildDomainServices(config: Config, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy, risk: RiskService | undefined): Services {
+function buildDomainServices(config: Config, log: Logger, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy, risk: RiskService | undefined): Services {
   const { db, engine } = storage;
   const riskAssessor = risk === undefined ? {} : { riskAssessor: risk.assess };
+  // The FRMS's sharing with DFSPs (the FSPIOP extension): fraud reports, risk signals, notifications of its verdicts.
+  const riskSharing = risk === undefined ? undefined : createRiskSharing({
+    db, engine, partyKeyOf: risk.partyKeyOf, transferPartiesOf, enqueue, nowMs: () => clock.nowMs(), log: log.child({ component: 'risk-sharing' }),
+  });
   return {
-    transfers: createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine), limits: { expiryMsMax: config.transfers.expiryMsMax }, ...riskAssessor }),
+    riskSharing,
+    transfers: createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine), limits: { expiryMsMax: config.transfers.expiryMsMax }, ...riskAssessor, riskNotifier: riskSharing?.notify }),
     quotes: createQuoteService({ db, engine, clock, enqueue, ...riskAssessor }),
     lookup: createLookupService({ db, engine, clock, enqueue, oracleClient: createOracleClient({ clock, addresses: callbackAddresses }) }),
   };
@@ -220,7 +226,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   const signingKeys = createSigningKeyRegistry({ db, engine, clock });
   const { callbackAddresses, delivery } = buildDelivery(config, log, clock, base, listeners);
   const refreshTls = tlsRefresher(config, schemeTls, delivery, adminServer, adminTls);
-  const services = buildDomainServices(config, clock, storage, callbackAddresses, await buildRisk(config, log, clock, storage));
+  const services = buildDomainServices(config, log, clock, storage, callbackAddresses, await buildRisk(config, log, clock, storage));
   const settlementWindows = createWindows({ db, engine, clock });
   // The gateway's checks: the policies, certificate-bound access tokens from the hub's authorization server, rate limits.
   const gateway = createGatewayControls({ policies, clock, settings: config.gateway, tokenTrust: () => iam.participantTokenTrust() });

@@ -96,7 +96,8 @@ export const GATEWAY_PROBES: readonly Probe<AssessContext>[] = [
         const answer = await context.payee.send({ resource: 'transfers', method: 'POST', uri: '/transfers', destination: context.payer.name, body });
         return verdict(answer.status === 403, `HTTP ${answer.status} ${errorCodeOf(answer.text) ?? ''}`.trim(), { permissions: 'transfers: payee only', answer: answerEvidence(answer) });
       } finally {
-        await context.admin.call('PUT', path, { permissions: { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: ['payer', 'payee'] } });
+        // Every API back in both roles, the extension's risk API too (left out, it would be granted none).
+        await context.admin.call('PUT', path, { permissions: { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: ['payer', 'payee'], risk: ['payer', 'payee'] } });
       }
     },
   },

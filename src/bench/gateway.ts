@@ -49,7 +49,7 @@ const controls: GatewayControls = {
   accessTokens: createParticipantTokenCheck({ trust: () => ({ issuer, keys }), clock, mode: 'required' }),
   apiPermissions,
   // Limits no benchmark reaches: the bucket's arithmetic is what is timed, not a refusal.
-  rateLimiter: createRateLimiter({ limits: { lookup: { ratePerS: 1_000_000, burst: 1_000_000 }, quotes: { ratePerS: 1_000_000, burst: 1_000_000 }, transfers: { ratePerS: 1_000_000, burst: 1_000_000 } } }, clock),
+  rateLimiter: createRateLimiter({ limits: { lookup: { ratePerS: 1_000_000, burst: 1_000_000 }, quotes: { ratePerS: 1_000_000, burst: 1_000_000 }, transfers: { ratePerS: 1_000_000, burst: 1_000_000 }, risk: { ratePerS: 1_000_000, burst: 1_000_000 } } }, clock),
 };
 const request: GatewayRequest = {
   participant: 'payerfsp', operation: 'POST /transfers', socketAddress: '192.168.1.10', forwardedFor: '10.63.4.5',

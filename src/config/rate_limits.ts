@@ -26,6 +26,8 @@ export const DEFAULT_RATE_LIMITS: ApiRateLimits = {
   lookup: { ratePerS: 200, burst: 400 },
   quotes: { ratePerS: 200, burst: 400 },
   transfers: { ratePerS: 200, burst: 400 },
+  // The extension: a signal asked before a payment, fraud reports now and then (bounded per day besides).
+  risk: { ratePerS: 100, burst: 200 },
 };
 
 /** The reason a limit is not valid, or undefined. */

@@ -125,6 +125,7 @@ const gateway = group({
       lookup: rateLimit('lookup', 'INTERLOCK_GATEWAY_RATE_LIMITS_LOOKUP'),
       quotes: rateLimit('quotes', 'INTERLOCK_GATEWAY_RATE_LIMITS_QUOTES'),
       transfers: rateLimit('transfers', 'INTERLOCK_GATEWAY_RATE_LIMITS_TRANSFERS'),
+      risk: rateLimit('risk', 'INTERLOCK_GATEWAY_RATE_LIMITS_RISK'),
     } satisfies Record<FspiopApi, GroupSchema>),
     overrides: key({ type: 'string', default: '', env: 'INTERLOCK_GATEWAY_RATE_LIMITS_OVERRIDES', description: 'participants\' own limits: fsp:api=ratePerS/burst,… (e.g. bigfsp:transfers=500/1000)', expected: 'fsp:api=ratePerS/burst,…' }),
   }),

@@ -15,7 +15,8 @@
 //   body        size (3104), UTF-8 and JSON (3101), no member name twice in an object (3101), shape bounds,
 //               schema, identifiers of their type's ASCII set (3101)
 //   signature   FSPIOP-Signature over the raw body with the source's registered keys (3105)
-//   domain      lookup / quotes / transfers, one DB transaction each, callbacks via the outbox
+//   domain      lookup / quotes / transfers / the FRMS's sharing (the Interlock extension), one DB
+//               transaction each, callbacks via the outbox
 //
 // The raw body is kept as received: forwarded messages carry the sender's
 // exact bytes, and signatures are verified over them.
@@ -26,6 +27,7 @@ import type { Inbound, SignedFacts } from '../fspiop/index.ts';
 import type { LookupService } from '../lookup/index.ts';
 import { findActiveFsp } from '../participants/index.ts';
 import type { QuoteService } from '../quotes/index.ts';
+import type { FraudReportBody, RiskSharing } from '../risk/index.ts';
 import { STORAGE_OVERLOADED, type Db } from '../storage/index.ts';
 import type { Clock, Logger } from '../support/index.ts';
 import { parseStrictJson, isParticipantName } from '../support/index.ts';
@@ -53,6 +55,8 @@ export interface FspiopApiDeps {
   transfers: TransferService;
   quotes: QuoteService;
   lookup: LookupService;
+  /** The FRMS's sharing with DFSPs (the Interlock extension); none: the FRMS is off and its operations are refused. */
+  riskSharing?: RiskSharing | undefined;
   /** The signature keys of a participant valid at `nowMs` (two during a rollover). */
   signatureKeysOf: (participant: string, nowMs: number) => Promise<readonly VerificationKey[]>;
   securityEvents: SecurityEvents;
@@ -293,6 +297,15 @@ async function dispatch(deps: FspiopApiDeps, operation: ResolvedOperation, inbou
     case 'PUT /parties/{Type}/{ID}/{SubId}': return lookup.answerParty(inbound, party, body as Parameters<LookupService['answerParty']>[2]);
     case 'PUT /parties/{Type}/{ID}/error':
     case 'PUT /parties/{Type}/{ID}/{SubId}/error': return lookup.answerPartyError(inbound, party);
+    case 'POST /fraudReports':
+    case 'GET /riskSignals/{Type}/{ID}': {
+      if (deps.riskSharing === undefined) return new Refusal({ code: '2002', detail: 'the hub\'s fraud and risk management is off' }, 501);
+      if (operation.key === 'POST /fraudReports') return deps.riskSharing.reportFraud(inbound, body as FraudReportBody);
+      // The route checked Type against the PartyIdTypes and ID against its type's rule.
+      const type = operation.params.type;
+      if (type === undefined) return new Refusal({ code: '3100', detail: 'path parameter Type is missing' });
+      return deps.riskSharing.riskSignal(inbound, { type, id });
+    }
     case 'POST /participants':
       return new Refusal({ code: '2002', detail: 'bulk party registration is not implemented; register parties one by one' }, 501);
     // Callbacks the hub sends to DFSPs and never receives from them.
@@ -303,6 +316,11 @@ async function dispatch(deps: FspiopApiDeps, operation: ResolvedOperation, inbou
     case 'PUT /participants/{Type}/{ID}/{SubId}':
     case 'PUT /participants/{Type}/{ID}/{SubId}/error':
     case 'PATCH /transfers/{ID}':
+    case 'PUT /fraudReports/{ID}':
+    case 'PUT /fraudReports/{ID}/error':
+    case 'PUT /riskSignals/{Type}/{ID}':
+    case 'PUT /riskSignals/{Type}/{ID}/error':
+    case 'PUT /riskNotifications/{ID}':
       return new Refusal({ code: '3000', detail: `the hub sends ${operation.key} and does not accept it` }, 405);
   }
 }
@@ -326,7 +344,7 @@ function registerRoute(ctx: ApiContext, app: FastifyInstance): void {
       if (admitted instanceof Refusal) return send(reply, admitted);
       const outcome = await dispatch(deps, head.operation, admitted.inbound, admitted.body);
       if (outcome instanceof Refusal) return send(reply, outcome);
-      if (outcome.kind === 'invalid' && outcome.failure !== undefined) return send(reply, new Refusal(outcome.failure));
+      if (outcome.kind === 'invalid' && outcome.failure !== undefined) return send(reply, new Refusal(outcome.failure, httpStatusOf(outcome.failure)));
       deps.afterAccepted?.();
       request.log.info({ operation: head.operation.key, source: head.source, outcome: outcome.kind, code: outcome.failure?.code }, 'fspiop request');
       // Accepted: the answer comes as a callback. Requests that expect one get 202, callbacks 200.

@@ -8,7 +8,7 @@ export { PARTICIPANT_TOKEN_PATH, participantTokenEndpointUrl } from './gateway/t
 export type { TokenRequestHandler } from './gateway/token_endpoint.ts';
 export { HUB_HAS_NO_GATEWAY_POLICY } from './gateway/policy_store.ts';
 export type { ApiPermissionsRecord, GatewayPolicy, GatewayPolicyStore, IpAllowlistRecord } from './gateway/policy_store.ts';
-export { describeApiGrants, loadApiPermissions, parseApiGrants } from './gateway/api_permissions.ts';
+export { describeApiGrants, loadApiPermissions, OPTIONAL_APIS, parseApiGrants } from './gateway/api_permissions.ts';
 export type { ApiGrants } from './gateway/api_permissions.ts';
 export { IP_ALLOWLIST_LIMITS, loadIpAllowlist, parseAllowlistEntries } from './gateway/ip_allowlist.ts';
 export { createParticipantTokenCheck } from './gateway/access_token.ts';

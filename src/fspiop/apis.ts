@@ -10,7 +10,8 @@
 //   either the two parties of a quote or transfer may both ask its state
 import type { OperationKey } from './resources.ts';
 
-export const FSPIOP_APIS = ['lookup', 'quotes', 'transfers'] as const;
+/** The FSPIOP APIs, and `risk`: the Interlock extension's (fspiop/extension.ts), granted and limited like them. */
+export const FSPIOP_APIS = ['lookup', 'quotes', 'transfers', 'risk'] as const;
 export type FspiopApi = (typeof FSPIOP_APIS)[number];
 
 export const API_ROLES = ['payer', 'payee'] as const;
@@ -52,6 +53,14 @@ export const OPERATION_USES: Readonly<Record<OperationKey, OperationUse>> = {
   'PUT /transfers/{ID}': { api: 'transfers', role: 'payee' },
   'PUT /transfers/{ID}/error': { api: 'transfers', role: 'payee' },
   'PATCH /transfers/{ID}': { api: 'transfers', role: 'payee' },
+  // The extension: either party of a transfer may report fraud on it; a payer asks a payee's signal before it pays.
+  'POST /fraudReports': { api: 'risk', role: 'either' },
+  'PUT /fraudReports/{ID}': { api: 'risk', role: 'either' },
+  'PUT /fraudReports/{ID}/error': { api: 'risk', role: 'either' },
+  'GET /riskSignals/{Type}/{ID}': { api: 'risk', role: 'payer' },
+  'PUT /riskSignals/{Type}/{ID}': { api: 'risk', role: 'payer' },
+  'PUT /riskSignals/{Type}/{ID}/error': { api: 'risk', role: 'payer' },
+  'PUT /riskNotifications/{ID}': { api: 'risk', role: 'payer' },
 };
 
 /** The OAuth2 scope that grants calling an API (RFC 6749 scope token). */

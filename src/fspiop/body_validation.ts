@@ -10,7 +10,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fail, type ErrorCode, type Failure, type FspiopResult } from './errors.ts';
 import { err, ok } from '../support/index.ts';
 import { SUPPORTED_CONTENT_VERSIONS, type FspiopVersion } from './headers.ts';
-import { OPERATIONS, type OperationKey } from './resources.ts';
+import { EXTENSION_OPERATIONS, OPERATIONS, type OperationKey } from './resources.ts';
+import { EXTENSION_BODY_SCHEMAS } from './extension.ts';
 import generatedV1_1 from './openapi/fspiop-v1.1.schemas.json' with { type: 'json' };
 import generatedV2_0 from './openapi/fspiop-v2.0.schemas.json' with { type: 'json' };
 
@@ -204,6 +205,25 @@ function compileAll(name: string, document: unknown, cache: Map<string, Validate
   }
   const extra = Object.keys(entries).filter((key) => !compiled.has(key));
   assert.equal(extra.length, 0, `fspiop schemas ${name}: the generated file lists unknown operations ${extra.join(', ')}`);
+  // The Interlock extension's bodies are the same in every version; its error callbacks carry the set's ErrorInformationObject.
+  const errorBody = compiled.get('PUT /transfers/{ID}/error')?.validate;
+  assert.ok(errorBody !== undefined && errorBody !== null, `fspiop schemas ${name}: no ErrorInformationObject for the extension's error callbacks`);
+  for (const op of EXTENSION_OPERATIONS) {
+    const schema = EXTENSION_BODY_SCHEMAS[op.key];
+    assert.ok(schema !== undefined, `fspiop extension: no body schema for ${op.key}`);
+    if (schema === 'error') {
+      compiled.set(op.key, { validate: errorBody });
+      continue;
+    }
+    if (schema === null) {
+      compiled.set(op.key, { validate: null });
+      continue;
+    }
+    const key = schemaKey(schema);
+    const validate = cache.get(key) ?? ajv.compile(schema);
+    cache.set(key, validate);
+    compiled.set(op.key, { validate });
+  }
   return compiled;
 }
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { httpStatusOf, type ErrorCode } from './errors.ts';
 import {
-  allowedMethodsAt, FSPIOP_METHODS, isOperationKey, OPERATION_KEYS, OPERATIONS, PARTY_ID_TYPES, refusedLookAlike, resolveOperation,
+  allowedMethodsAt, EXTENSION_OPERATIONS, FSPIOP_METHODS, isOperationKey, OPERATION_KEYS, OPERATIONS, PARTY_ID_TYPES, refusedLookAlike, resolveOperation,
   type OperationKey, type ResolvedOperation,
 } from './resources.ts';
 
@@ -34,10 +34,11 @@ function refused(method: string, target: string, code: ErrorCode, detail?: RegEx
 }
 
 describe('the operation table', () => {
-  it('lists 28 operations under the four resources, with unique keys', () => {
+  it('lists 28 operations under the four resources and the extension\'s 7, with unique keys', () => {
     assert.equal(OPERATIONS.length, 28);
-    assert.equal(new Set(OPERATION_KEYS).size, OPERATIONS.length);
-    for (const op of OPERATIONS) {
+    assert.equal(EXTENSION_OPERATIONS.length, 7);
+    assert.equal(new Set(OPERATION_KEYS).size, OPERATIONS.length + EXTENSION_OPERATIONS.length);
+    for (const op of [...OPERATIONS, ...EXTENSION_OPERATIONS]) {
       assert.equal(op.key, `${op.method} ${op.path}`);
       assert.ok(isOperationKey(op.key));
     }
@@ -53,8 +54,9 @@ describe('the operation table', () => {
   it('never leaves two operations of one method equally specific for one path', () => {
     const segments = (path: string) => path.slice(1).split('/');
     const literals = (path: string) => segments(path).filter((s) => !s.startsWith('{')).length;
-    for (const a of OPERATIONS) {
-      for (const b of OPERATIONS) {
+    const all = [...OPERATIONS, ...EXTENSION_OPERATIONS];
+    for (const a of all) {
+      for (const b of all) {
         if (a === b || a.method !== b.method) continue;
         const sa = segments(a.path);
         const sb = segments(b.path);
@@ -66,7 +68,7 @@ describe('the operation table', () => {
 });
 
 describe('resolveOperation: the operations a DFSP sends', () => {
-  for (const op of OPERATIONS.filter((o) => o.hubReceives)) {
+  for (const op of [...OPERATIONS, ...EXTENSION_OPERATIONS].filter((o) => o.hubReceives)) {
     it(`resolves ${op.key}`, () => {
       const resolved = resolves(op.method, concrete(op.path));
       assert.equal(resolved.key, op.key);

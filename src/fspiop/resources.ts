@@ -5,8 +5,9 @@
 import { fail, type Failure, type FspiopResult } from './errors.ts';
 import { ok, isCorrelationId } from '../support/index.ts';
 import { hasNonAscii, partyIdentifierProblem, partySubIdProblem } from './party_identifiers.ts';
+import { EXTENSION_RESOURCES } from './extension.ts';
 
-export const FSPIOP_RESOURCES = ['participants', 'parties', 'quotes', 'transfers'] as const;
+export const FSPIOP_RESOURCES = ['participants', 'parties', 'quotes', 'transfers', ...EXTENSION_RESOURCES] as const;
 export type FspiopResource = (typeof FSPIOP_RESOURCES)[number];
 
 export const FSPIOP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
@@ -57,10 +58,28 @@ export const OPERATIONS = [
   operation('PATCH', '/transfers/{ID}', false),
 ] as const;
 
-export type Operation = (typeof OPERATIONS)[number];
+/**
+ * The Interlock extension of the API (docs/fspiop-extensions.md): the FRMS's sharing with DFSPs. Not in
+ * Mojaloop's definitions, so not in the generated schema files: their bodies are extension.ts's. The
+ * callbacks are the hub's to send (hubReceives false); a DFSP sending one is refused.
+ */
+export const EXTENSION_OPERATIONS = [
+  operation('POST', '/fraudReports', true),
+  operation('PUT', '/fraudReports/{ID}', false),
+  operation('PUT', '/fraudReports/{ID}/error', false),
+  operation('GET', '/riskSignals/{Type}/{ID}', true),
+  operation('PUT', '/riskSignals/{Type}/{ID}', false),
+  operation('PUT', '/riskSignals/{Type}/{ID}/error', false),
+  operation('PUT', '/riskNotifications/{ID}', false),
+] as const;
+
+export type Operation = (typeof OPERATIONS)[number] | (typeof EXTENSION_OPERATIONS)[number];
 export type OperationKey = Operation['key'];
 
-export const OPERATION_KEYS: readonly OperationKey[] = OPERATIONS.map((op) => op.key);
+/** The FSPIOP operations and the extension's. */
+const ALL_OPERATIONS: readonly Operation[] = [...OPERATIONS, ...EXTENSION_OPERATIONS];
+
+export const OPERATION_KEYS: readonly OperationKey[] = ALL_OPERATIONS.map((op) => op.key);
 
 export function isOperationKey(value: unknown): value is OperationKey {
   return typeof value === 'string' && (OPERATION_KEYS as readonly string[]).includes(value);
@@ -120,12 +139,12 @@ function toRoute(op: Operation): Route {
 }
 
 /** Only the operations a DFSP may send to the hub take part in routing. */
-const ROUTES: readonly Route[] = OPERATIONS.filter((op) => op.hubReceives).map(toRoute);
+const ROUTES: readonly Route[] = ALL_OPERATIONS.filter((op) => op.hubReceives).map(toRoute);
 
 {
   // Two operations with one method and one path would make routing ambiguous.
   const seen = new Set<string>();
-  for (const op of OPERATIONS) {
+  for (const op of ALL_OPERATIONS) {
     if (seen.has(op.key)) throw new Error(`resources: operation ${op.key} is listed twice`);
     seen.add(op.key);
   }

@@ -124,11 +124,11 @@ describeOnEachEngine('admin API: gateway policy routes', (ctx) => {
     const before = await call('GET', '/participants/payerfsp/api-permissions');
     assert.deepEqual(before, {
       status: 200,
-      body: { participant: 'payerfsp', configured: false, permissions: { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: ['payer', 'payee'] }, updatedAt: null, changedBy: null, changeRequestId: null },
+      body: { participant: 'payerfsp', configured: false, permissions: { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: ['payer', 'payee'], risk: ['payer', 'payee'] }, updatedAt: null, changedBy: null, changeRequestId: null },
     });
     const put = await call('PUT', '/participants/payerfsp/api-permissions', { permissions: { lookup: ['payee', 'payer'], quotes: ['payer'], transfers: [] } });
     const expected = {
-      participant: 'payerfsp', configured: true, permissions: { lookup: ['payer', 'payee'], quotes: ['payer'], transfers: [] },
+      participant: 'payerfsp', configured: true, permissions: { lookup: ['payer', 'payee'], quotes: ['payer'], transfers: [], risk: [] },
       updatedAt: new Date(T0).toISOString(), changedBy: 'admin-api', changeRequestId: null,
     };
     assert.deepEqual(put, { status: 200, body: expected });
@@ -239,7 +239,7 @@ describeOnEachEngine('gateway policies through maker-checker', (ctx) => {
     assert.equal(made.status, 202, made.raw);
     const cr = asChangeRequest(made);
     assert.equal(cr.function, 'API_PERMISSIONS_CHANGE');
-    assert.equal(cr.summary, 'set payerfsp\'s API permissions: lookup payer+payee, quotes payee, transfers payee');
+    assert.equal(cr.summary, 'set payerfsp\'s API permissions: lookup payer+payee, quotes payee, transfers payee, risk none');
     assert.equal((await maker.call('POST', `/changeRequests/${cr.id}/approve`)).status, 403);
     assert.equal(((await auditor.call('GET', '/participants/payerfsp/api-permissions')).body as { configured: boolean }).configured, false);
     assert.equal(await check.refresh(), false);

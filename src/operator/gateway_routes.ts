@@ -4,7 +4,7 @@
 //   GET /participants/{name}/ip-allowlist      the ranges its requests may come from
 //   PUT /participants/{name}/ip-allowlist      replace the whole list: {entries: [{cidr, description?}]}
 //   GET /participants/{name}/api-permissions   the APIs it may call, in which role
-//   PUT /participants/{name}/api-permissions   replace them: {permissions: {lookup: [roles], quotes: [roles], transfers: [roles]}}
+//   PUT /participants/{name}/api-permissions   replace them: {permissions: {lookup: [roles], quotes: [roles], transfers: [roles], risk?: [roles]}}
 //
 // A PUT is a change request (IP_ALLOWLIST_CHANGE, API_PERMISSIONS_CHANGE):
 // 202 with the request, effective once a second person approves it. The body
@@ -14,7 +14,7 @@
 // change has run, `afterChange` lets the hub reload the gateway's in-memory
 // checks at once (they also refresh on their own from the stored version).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { describeApiGrants, parseApiGrants, type ApiGrants, IP_ALLOWLIST_LIMITS, parseAllowlistEntries, HUB_HAS_NO_GATEWAY_POLICY, type ApiPermissionsRecord, type GatewayPolicy, type GatewayPolicyStore, type IpAllowlistRecord } from '../edge/index.ts';
+import { describeApiGrants, OPTIONAL_APIS, parseApiGrants, type ApiGrants, IP_ALLOWLIST_LIMITS, parseAllowlistEntries, HUB_HAS_NO_GATEWAY_POLICY, type ApiPermissionsRecord, type GatewayPolicy, type GatewayPolicyStore, type IpAllowlistRecord } from '../edge/index.ts';
 import { API_ROLES, FSPIOP_APIS, sendFailure, sendResult, HUB_PARTICIPANT_NAME } from '../fspiop/index.ts';
 import { access, actorName } from './access.ts';
 import { params } from './schemas.ts';
@@ -48,7 +48,7 @@ export const gatewaySchemas = {
     type: 'object', additionalProperties: false, required: ['permissions'],
     properties: {
       permissions: {
-        type: 'object', additionalProperties: false, required: [...FSPIOP_APIS],
+        type: 'object', additionalProperties: false, required: FSPIOP_APIS.filter((api) => !OPTIONAL_APIS.includes(api)),
         properties: Object.fromEntries(FSPIOP_APIS.map((api) => [api, roles])),
       },
     },

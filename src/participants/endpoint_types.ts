@@ -36,6 +36,12 @@ export const CALLBACK_ENDPOINT_TYPES = [
   'FSPIOP_CALLBACK_URL_FX_TRANSFER_ERROR',
   'FSPIOP_CALLBACK_URL_GET_SERVICES',
   'ALARM_NOTIFICATION_URL',
+  // The Interlock extension (fspiop/extension.ts, docs/fspiop-extensions.md): where the hub answers a DFSP's
+  // fraud reports ({{ID}}) and risk signal queries ({{partyIdType}}/{{partyIdentifier}}), and tells it of the
+  // FRMS's verdicts on its transfers ({{transferId}}). A DFSP without the last is not notified.
+  'INTERLOCK_CALLBACK_URL_FRAUD_REPORTS',
+  'INTERLOCK_CALLBACK_URL_RISK_SIGNALS',
+  'INTERLOCK_CALLBACK_URL_RISK_NOTIFICATIONS',
 ] as const;
 
 /** A message-broker topic name for alarm notifications. */

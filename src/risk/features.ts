@@ -40,6 +40,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Engine } from '../storage/index.ts';
 import { currencyScale } from '../support/index.ts';
 import { listFlags } from './lists.ts';
+import { fraudReportFeatures } from './fraud_reports.ts';
 import { riskTables, type CounterSubject, type RiskCountersTable } from './tables.ts';
 import { WINDOW_MS, WINDOWS, type FeatureSubject, type Features, type FeatureValue, type FeatureWindow, type PartyKey, type PaymentFacts } from './types.ts';
 
@@ -168,7 +169,7 @@ function passThroughPct(amountMinor: bigint, receivedMinor: bigint): number | nu
 /**
  * Every feature of FEATURE_NAMES for this payment, from the payments recorded before it. Null where a key
  * is missing. payerSanctioned and payeeSanctioned are null here: the risk service fills them from its
- * sanctions screening of the names. Fraud reports are not stored yet, so their counts are 0 for a known party.
+ * sanctions screening of the names. The fraud report counts are the DFSPs' reports naming the party (fraud_reports.ts).
  */
 export async function readFeatures<S>(db: Kysely<S>, engine: Engine, facts: PaymentFacts): Promise<Features> {
   const keys = subjectKeys(facts);
@@ -204,8 +205,7 @@ export async function readFeatures<S>(db: Kysely<S>, engine: Engine, facts: Paym
     ...flags,
     payerSanctioned: null,
     payeeSanctioned: null,
-    payerFraudReports: known(payer, () => 0),
-    payeeFraudReports: known(facts.payeeParty, () => 0),
+    ...await fraudReportFeatures(db, payer, facts.payeeParty),
   });
   return features;
 }

@@ -20,3 +20,8 @@ export {
   addToList, isPartyKey, listEntries, listFlags, loadListFile, parseListFile, removeFromList,
   type ListEntry, type ListEntryInput, type ListFileLoad, type ListFileResult, type ListFlags, type ListRefusal, type ListLineKeyOf, type RiskList,
 } from './lists.ts';
+export { FRAUD_REPORT_DAY_MS, FRAUD_REPORTS_PER_DFSP_PER_DAY_MAX, fraudReportFeatures, type FraudReportRow, type ReporterRole } from './fraud_reports.ts';
+export {
+  createRiskSharing, FRAUD_REPORT_LIST_ACTOR, SIGNAL_RECENT_MS, SIGNAL_REPORTED_MS,
+  type FraudReportBody, type RiskNotice, type RiskNotifier, type RiskSharing, type RiskSharingDeps, type SharingOutcome, type TransferParties, type TransferPartiesOf,
+} from './sharing.ts';

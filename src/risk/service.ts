@@ -105,6 +105,8 @@ export function createRiskService(deps: RiskServiceDeps) {
 
   return {
     assess,
+    /** The scheme's party key function (the FRMS's sharing with DFSPs keys the parties it is asked about with it). */
+    partyKeyOf: deps.partyKeyOf,
     /** Forgets the cached rule sets: the next assessment reads which are LIVE and SHADOW (after a promotion in this process). */
     refresh: () => { active = undefined; },
   };

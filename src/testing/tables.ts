@@ -12,12 +12,13 @@ import type { ParticipantTables } from '../participants/tables.ts';
 import type { PkiTables } from '../pki/tables.ts';
 import type { PortalTables } from '../portal/tables.ts';
 import type { QuoteTables } from '../quotes/tables.ts';
+import type { FraudReportTables } from '../risk/fraud_report_tables.ts';
 import type { SettlementTables } from '../settlement/tables.ts';
 import { ownTables, type Storage } from '../storage/index.ts';
 import type { TransferTables } from '../transfers/tables.ts';
 
 export type AllTables = AuditTables & GatewayTables & LedgerTables & LookupTables & ChangeRequestTables & IamTables & RbacTables
-  & ParticipantTables & PkiTables & PortalTables & QuoteTables & SettlementTables & TransferTables;
+  & ParticipantTables & PkiTables & PortalTables & QuoteTables & SettlementTables & TransferTables & FraudReportTables;
 
 export const testTables = ownTables<AllTables>();
 

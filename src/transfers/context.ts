@@ -3,7 +3,7 @@
 import type { OutboundMessage } from '../delivery/index.ts';
 import type { Failure, Inbound } from '../fspiop/index.ts';
 import type { LiquidityRule, Tx, WindowRule } from '../ledger/index.ts';
-import type { RiskAssessor } from '../risk/index.ts';
+import type { RiskAssessor, RiskNotifier } from '../risk/index.ts';
 import type { Clock } from '../support/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 
@@ -50,6 +50,8 @@ export interface TransferDeps {
   windowOf: WindowRule;
   /** The FRMS (risk/): its decision on a prepare, in the prepare's transaction; none: every prepare is allowed. */
   riskAssessor?: RiskAssessor;
+  /** Tells a payer DFSP of the FRMS's non-ALLOW verdict on its prepare, in the prepare's transaction (risk/sharing.ts). */
+  riskNotifier?: RiskNotifier | undefined;
   limits?: TransferLimits;
   /** Also send the payee the hub's COMMITTED state after a commit (Mojaloop's SEND_TRANSFER_CONFIRMATION_TO_PAYEE, default on). */
   confirmToPayee?: boolean;
@@ -64,6 +66,7 @@ export interface TransferContext {
   readonly liquidityCheckRequired: LiquidityRule;
   readonly windowOf: WindowRule;
   readonly riskAssessor: RiskAssessor | undefined;
+  readonly riskNotifier: RiskNotifier | undefined;
   readonly limits: TransferLimits;
   readonly confirmToPayee: boolean;
 }

@@ -4,3 +4,4 @@ export type { Transfer } from './tables.ts';
 export { checkTransfersAgainstLedger } from './consistency.ts';
 export { ledgerFailure, asFspiopResult } from './ledger_refusals.ts';
 export { runEvidenceCommand } from './evidence_cli.ts';
+export { transferPartiesOf } from './parties_of.ts';

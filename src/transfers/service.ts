@@ -53,7 +53,7 @@ async function expireDue(ctx: TransferContext, batchSizeMax: number): Promise<nu
 
 export function createTransferService(deps: TransferDeps) {
   const ctx: TransferContext = {
-    db: deps.db, engine: deps.engine, clock: deps.clock, enqueue: deps.enqueue, liquidityCheckRequired: deps.liquidityCheckRequired, windowOf: deps.windowOf, riskAssessor: deps.riskAssessor,
+    db: deps.db, engine: deps.engine, clock: deps.clock, enqueue: deps.enqueue, liquidityCheckRequired: deps.liquidityCheckRequired, windowOf: deps.windowOf, riskAssessor: deps.riskAssessor, riskNotifier: deps.riskNotifier,
     limits: deps.limits ?? DEFAULT_TRANSFER_LIMITS,
     confirmToPayee: deps.confirmToPayee ?? true,
   };

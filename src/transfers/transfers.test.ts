@@ -10,7 +10,7 @@ import { describeOnEachEngine } from '../testing/engines.ts';
 import { createLedgerFixture, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
 import { INITIAL_STATES, TRANSFER_STATES, TRANSITIONS } from './states.ts';
 import { liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
-import type { PaymentToAssess, Verdict } from '../risk/index.ts';
+import type { PaymentToAssess, RiskNotice, Verdict } from '../risk/index.ts';
 import { encodeIlpPacketText } from '../ilp/index.ts';
 import { createTransferService, type PrepareBody, type TransferService } from './service.ts';
 import { checkTransfersAgainstLedger } from './consistency.ts';
@@ -160,6 +160,7 @@ describeOnEachEngine('transfers', (ctx) => {
 
   test('the risk step: the FRMS sees the payment and its parties before any reservation; BLOCK is 4400 without the rule, ALERT goes on', async () => {
     const seen: PaymentToAssess[] = [];
+    const notices: RiskNotice[] = [];
     let verdict: Verdict = 'BLOCK';
     const guarded = createTransferService({
       db: ctx.storage.db, engine: ctx.storage.engine, clock, liquidityCheckRequired, windowOf: windowForCommit(ctx.storage.engine),
@@ -168,6 +169,7 @@ describeOnEachEngine('transfers', (ctx) => {
         seen.push(payment);
         return Promise.resolve({ verdict, ruleSet: { name: 'test', version: 1 }, rules: [{ ruleId: 'R-SECRET', feature: 'payerDenied', value: 'true', ref: '.01' }], typologies: [] });
       },
+      riskNotifier: (tx, notice) => { assert.ok(tx.isTransaction, 'in the prepare\'s transaction'); notices.push(notice); return Promise.resolve(); },
     });
     const before = await position(payer);
     // A packet as a Mojaloop DFSP builds it: its data is the Transaction object, which names the parties.
@@ -189,6 +191,9 @@ describeOnEachEngine('transfers', (ctx) => {
     const { fulfilment: _also, ...alerted } = prepareBody('100');
     assert.deepEqual(await guarded.prepare(inbound(payer.name, alerted), alerted), { kind: 'reserved' });
     take();
+    // The payer DFSP is told of both verdicts (the notifier skips ALLOW itself), with the decision's time.
+    assert.deepEqual(notices.map((n) => [n.transferId, n.payerFsp, n.verdict]), [[blocked.transferId, payer.name, 'BLOCK'], [alerted.transferId, payer.name, 'ALERT']]);
+    assert.ok(notices.every((n) => Number.isSafeInteger(n.decidedAtMs)));
   });
 
   test('the net debit cap refuses with 4200 and a deactivated payer with 3202; an amount the currency cannot carry stores nothing', async () => {

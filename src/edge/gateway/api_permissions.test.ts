@@ -9,8 +9,17 @@ describe('API permissions as an operator sends them', () => {
   test('every API named, known roles, none twice; roles come back in canonical order', () => {
     const parsed = parseApiGrants({ lookup: ['payee', 'payer'], quotes: ['payer'], transfers: [] });
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.value, { lookup: ['payer', 'payee'], quotes: ['payer'], transfers: [] });
-    assert.equal(describeApiGrants(parsed.value), 'lookup payer+payee, quotes payer, transfers none');
+    assert.deepEqual(parsed.value, { lookup: ['payer', 'payee'], quotes: ['payer'], transfers: [], risk: [] });
+    assert.equal(describeApiGrants(parsed.value), 'lookup payer+payee, quotes payer, transfers none, risk none');
+  });
+
+  test('the extension\'s risk API left out is granted no role; named, it is parsed like the others', () => {
+    const named = parseApiGrants({ lookup: [], quotes: [], transfers: [], risk: ['payee', 'payer'] });
+    assert.ok(named.ok);
+    assert.deepEqual(named.value.risk, ['payer', 'payee']);
+    const refused = parseApiGrants({ lookup: [], quotes: [], transfers: [], risk: ['analyst'] });
+    assert.ok(!refused.ok);
+    assert.match(refused.error, /permissions\/risk: roles are payer and payee/);
   });
 
   test('anything else is refused with its reason', () => {
@@ -48,14 +57,14 @@ function memoryStore(initial: Record<string, ApiGrants>) {
 }
 
 describe('the API permissions check', () => {
-  const payeeOnly: ApiGrants = { lookup: ['payer', 'payee'], quotes: ['payee'], transfers: ['payee'] };
-  const noTransfers: ApiGrants = { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: [] };
+  const payeeOnly: ApiGrants = { lookup: ['payer', 'payee'], quotes: ['payee'], transfers: ['payee'], risk: [] };
+  const noTransfers: ApiGrants = { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: [], risk: ['payer'] };
 
   test('a participant with nothing stored may use every API in both roles', async () => {
     const check = await loadApiPermissions({ store: memoryStore({}) });
     assert.deepEqual(check.grantsOf('payerfsp'), ALL_API_GRANTS);
     for (const operation of OPERATION_KEYS) assert.equal(check.check('payerfsp', operation), undefined, operation);
-    assert.deepEqual(check.grantedScopes('payerfsp'), ['fspiop:lookup', 'fspiop:quotes', 'fspiop:transfers']);
+    assert.deepEqual(check.grantedScopes('payerfsp'), ['fspiop:lookup', 'fspiop:quotes', 'fspiop:transfers', 'fspiop:risk']);
   });
 
   test('a payee-only DFSP cannot prepare transfers or ask for quotes, and may do everything a payee does', async () => {
@@ -73,8 +82,12 @@ describe('the API permissions check', () => {
     // Reads both parties make pass with any role of their API.
     assert.equal(check.check('payeefsp', 'GET /transfers/{ID}'), undefined);
     assert.equal(check.check('payeefsp', 'GET /quotes/{ID}'), undefined);
+    // The extension's API is granted like the others: none here, so neither reports nor signals.
+    assert.equal(check.check('payeefsp', 'POST /fraudReports')?.failure.detail, 'the participant is not permitted to use the risk API');
+    assert.equal(check.check('payeefsp', 'GET /riskSignals/{Type}/{ID}')?.failure.detail, 'the participant is not permitted to use the risk API as payer');
     // Others keep the default.
     assert.equal(check.check('payerfsp', 'POST /transfers'), undefined);
+    assert.equal(check.check('payerfsp', 'POST /fraudReports'), undefined);
   });
 
   test('an API with no roles refuses even the reads both parties make, and drops out of the scopes', async () => {
@@ -82,17 +95,17 @@ describe('the API permissions check', () => {
     const refused = check.check('lookuponly', 'GET /transfers/{ID}');
     assert.equal(refused?.failure.detail, 'the participant is not permitted to use the transfers API');
     assert.equal(refused.event.reason, 'lookuponly is not permitted the transfers API (GET /transfers/{ID})');
-    assert.deepEqual(check.grantedScopes('lookuponly'), ['fspiop:lookup', 'fspiop:quotes']);
+    assert.deepEqual(check.grantedScopes('lookuponly'), ['fspiop:lookup', 'fspiop:quotes', 'fspiop:risk']);
   });
 
   test('every operation is decided by its API and role', async () => {
-    const none: ApiGrants = { lookup: [], quotes: [], transfers: [] };
+    const none: ApiGrants = { lookup: [], quotes: [], transfers: [], risk: [] };
     const check = await loadApiPermissions({ store: memoryStore({ none, payeeOnly }) });
     assert.deepEqual(check.grantedScopes('none'), []);
     for (const operation of OPERATION_KEYS) {
       assert.equal(check.check('none', operation)?.event.kind, 'api-not-permitted', operation);
       const use = OPERATION_USES[operation];
-      const expected = use.role === 'payer' && use.api !== 'lookup';
+      const expected = use.api === 'risk' || (use.role === 'payer' && use.api !== 'lookup'); // payeeOnly has no risk role
       assert.equal(check.check('payeeOnly', operation) !== undefined, expected, operation);
     }
   });

@@ -1,6 +1,7 @@
 // Per-participant API permissions: which FSPIOP APIs (lookup, quotes,
-// transfers) a participant may call, and in which role (fspiop/apis.ts): a DFSP set
-// up only as a payee cannot send transfer prepares. Stored through
+// transfers, and the Interlock extension's risk) a participant may call, and
+// in which role (fspiop/apis.ts): a DFSP set up only as a payee cannot send
+// transfer prepares. Stored through
 // maker-checker (policy_store.ts), held in memory here, checked on every
 // request by its operation.
 //
@@ -25,7 +26,15 @@ export const ALL_API_GRANTS: ApiGrants = Object.freeze({
   lookup: Object.freeze([...API_ROLES]),
   quotes: Object.freeze([...API_ROLES]),
   transfers: Object.freeze([...API_ROLES]),
+  risk: Object.freeze([...API_ROLES]),
 });
+
+/**
+ * APIs an operator's permissions may leave out, granting them no role: the Interlock extension's, so that
+ * permissions written before it existed still parse, and a participant whose permissions were set by hand
+ * gains no new API without an operator granting it.
+ */
+export const OPTIONAL_APIS: readonly FspiopApi[] = ['risk'];
 
 /**
  * Permissions as an operator sends them ({lookup: ['payer', 'payee'], …}):
@@ -39,7 +48,7 @@ export function parseApiGrants(value: unknown): Result<ApiGrants, string> {
   if (unknown !== undefined) return err(`permissions/${unknown.slice(0, 32)} is not an FSPIOP API (${FSPIOP_APIS.join(', ')})`);
   const grants = {} as Record<FspiopApi, readonly ApiRole[]>;
   for (const api of FSPIOP_APIS) {
-    const roles = record[api];
+    const roles = record[api] === undefined && OPTIONAL_APIS.includes(api) ? [] : record[api];
     if (!Array.isArray(roles)) return err(`permissions/${api} must be a list of roles (${API_ROLES.join(', ')}), empty for none`);
     for (const role of roles as unknown[]) {
       if (!(API_ROLES as readonly unknown[]).includes(role)) return err(`permissions/${api}: roles are ${API_ROLES.join(' and ')}`);

@@ -95,14 +95,14 @@ describeOnEachEngine('gateway policy store', (ctx) => {
 
   test('API permissions: the default until stored, then exactly what was stored', async () => {
     assert.deepEqual(await store.apiPermissions('payeefsp'), {
-      ok: true, value: { configured: false, permissions: { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: ['payer', 'payee'] }, updatedAtMs: null, changedBy: null, changeRequestId: null },
+      ok: true, value: { configured: false, permissions: { lookup: ['payer', 'payee'], quotes: ['payer', 'payee'], transfers: ['payer', 'payee'], risk: ['payer', 'payee'] }, updatedAtMs: null, changedBy: null, changeRequestId: null },
     });
     const check = await loadApiPermissions({ store });
     assert.equal(check.check('payeefsp', 'POST /transfers'), undefined);
     const version = await store.version('api-permissions');
     nowMs = T0 + 120_000;
-    const stored = await store.replaceApiPermissions('payeefsp', { lookup: ['payee', 'payer'], quotes: ['payee'], transfers: ['payee'] }, by);
-    const expected = { configured: true, permissions: { lookup: ['payer', 'payee'], quotes: ['payee'], transfers: ['payee'] }, updatedAtMs: T0 + 120_000, changedBy: 'maker-1', changeRequestId: null };
+    const stored = await store.replaceApiPermissions('payeefsp', { lookup: ['payee', 'payer'], quotes: ['payee'], transfers: ['payee'], risk: ['payer'] }, by);
+    const expected = { configured: true, permissions: { lookup: ['payer', 'payee'], quotes: ['payee'], transfers: ['payee'], risk: ['payer'] }, updatedAtMs: T0 + 120_000, changedBy: 'maker-1', changeRequestId: null };
     assert.deepEqual(stored, { ok: true, value: expected });
     assert.deepEqual(await store.apiPermissions('payeefsp'), { ok: true, value: expected });
     assert.equal(await store.version('api-permissions'), version + 1);
@@ -114,7 +114,7 @@ describeOnEachEngine('gateway policy store', (ctx) => {
     await check.reload();
     assert.deepEqual(check.grantedScopes('payeefsp'), []);
     const none = await store.apiPermissions('payeefsp');
-    assert.deepEqual(none.ok && [none.value.configured, none.value.permissions], [true, { lookup: [], quotes: [], transfers: [] }]);
+    assert.deepEqual(none.ok && [none.value.configured, none.value.permissions], [true, { lookup: [], quotes: [], transfers: [], risk: [] }]);
   });
 
   test('API permissions refused: unknown API or role, unknown participant, the Hub', async () => {

@@ -10,7 +10,7 @@ function fakeClock(startMs = 1_700_000_000_000) {
   return { nowMs: () => nowMs, advance(ms: number) { nowMs += ms; } };
 }
 
-const limits = (limit: RateLimit): ApiRateLimits => ({ lookup: limit, quotes: limit, transfers: limit });
+const limits = (limit: RateLimit): ApiRateLimits => ({ lookup: limit, quotes: limit, transfers: limit, risk: limit });
 
 /** How many of `count` takes at the same instant are admitted. */
 function admitted(take: () => unknown, count: number): number {
@@ -83,7 +83,7 @@ test('each participant and each API has its own bucket', () => {
 
 test('the scheme limits differ per API', () => {
   const clock = fakeClock();
-  const limiter = createRateLimiter({ limits: { lookup: { ratePerS: 1, burst: 1 }, quotes: { ratePerS: 1, burst: 2 }, transfers: { ratePerS: 1, burst: 7 } } }, clock);
+  const limiter = createRateLimiter({ limits: { lookup: { ratePerS: 1, burst: 1 }, quotes: { ratePerS: 1, burst: 2 }, transfers: { ratePerS: 1, burst: 7 }, risk: { ratePerS: 1, burst: 3 } } }, clock);
   assert.equal(admitted(() => limiter.take('payerfsp', 'lookup'), 10), 1);
   assert.equal(admitted(() => limiter.take('payerfsp', 'quotes'), 10), 2);
   assert.equal(admitted(() => limiter.take('payerfsp', 'transfers'), 10), 7);

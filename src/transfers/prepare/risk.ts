@@ -31,6 +31,8 @@ export async function assessRisk(p: PrepareRun, terms: PrepareTerms, parties: Pa
     sourceAddress: null,
     nowMs: p.nowMs,
   });
+  // The payer DFSP is told of a verdict other than ALLOW (if it registered for it), in this transaction.
+  await p.ctx.riskNotifier?.(p.tx, { transferId: p.transferId, payerFsp: parties.payer.name, verdict: decision.verdict, decidedAtMs: p.nowMs });
   if (decision.verdict === 'BLOCK' || decision.verdict === 'HOLD') return fail('4400', RISK_REFUSAL);
   return ok({ verdict: decision.verdict });
 }
