@@ -32,8 +32,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPartyIdType, partyIdentifierProblem, partySubIdProblem, sendFailure, type Failure } from '../fspiop/index.ts';
 import {
-  DECISIONS_LIST_LENGTH_MAX, LIST_PAGE_MAX, RISK_LISTS, RULE_SET_NAME_PATTERN,
-  type DecisionQueries, type ListEntry, type ListStore, type PartyKeyOf, type RiskDecisionRow, type RiskList, type RiskRuleSetRow, type RuleSetStore,
+  compileRuleSet, DECISIONS_LIST_LENGTH_MAX, LIST_PAGE_MAX, RISK_LISTS, RULE_SET_NAME_PATTERN,
+  type DecisionQueries, type RuleSetProblem, type ListEntry, type ListStore, type PartyKeyOf, type RiskDecisionRow, type RiskList, type RiskRuleSetRow, type RuleSetStore,
 } from '../risk/index.ts';
 import { parseDateTimeMs } from '../support/index.ts';
 import { access, actorName } from './access.ts';
@@ -148,7 +148,10 @@ function registerRuleSetRoutes(app: FastifyInstance, deps: RiskRouteDeps): void 
       return sendFailure(reply, { code: '3100', detail: `the definition names rule set ${JSON.stringify(definition['name'])}, the path ${name}` });
     }
     // The store names and numbers the versions: a version given in the definition is replaced.
-    const saved = await ruleSets.saveDraft(name, { ...definition, name, version: 1 }, actorName(request));
+    const named = { ...definition, name, version: 1 };
+    const compiled = compileRuleSet(named);
+    if (!compiled.ok) return sendFailure(reply, problemsFailure(compiled.error));
+    const saved = await ruleSets.saveDraft(name, named, actorName(request));
     if (!saved.ok) return sendFailure(reply, { code: '3100', detail: saved.error });
     return reply.code(201).header('location', `/risk/ruleSets/${name}/versions/${saved.value.version}`).send({ name, ...versionView(saved.value) });
   });
@@ -176,6 +179,23 @@ function registerRuleSetRoutes(app: FastifyInstance, deps: RiskRouteDeps): void 
     deps.afterRuleSetChange?.();
     return reply.send({ name, ...versionView(promoted.value) });
   });
+}
+
+/** FSPIOP bounds of an extension's key and value. */
+const EXTENSION_KEY_LENGTH_MAX = 32;
+const EXTENSION_VALUE_LENGTH_MAX = 128;
+const cut = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
+
+/** A rule set's problems as a 3100: the count in the description, each problem (the first 16) an extension keyed by its path. */
+function problemsFailure(problems: readonly RuleSetProblem[]): Failure {
+  return {
+    code: '3100',
+    detail: `the rule set has ${problems.length} problem(s), each in the extension list (path: problem)`,
+    extensions: problems.map((p) => ({
+      key: p.path === '' ? '(rule set)' : p.path.length <= EXTENSION_KEY_LENGTH_MAX ? p.path : `…${p.path.slice(1 - EXTENSION_KEY_LENGTH_MAX)}`,
+      value: cut(p.message, EXTENSION_VALUE_LENGTH_MAX),
+    })),
+  };
 }
 
 function registerListRoutes(app: FastifyInstance, deps: RiskRouteDeps): void {
