@@ -17,14 +17,20 @@ export const DECISIONS_LIST_LENGTH_MAX = 1000;
 /** Longest features text kept (migration 0072's bound): the fixed feature names keep a real one near 3,000. */
 export const FEATURES_CHARS_MAX = 16_384;
 
-/** The features as JSON text: amounts (bigints) as decimal strings, which decodeFeatures reads back by the feature's kind. */
-export function encodeFeatures(features: Features): string | null {
-  const text = JSON.stringify(features, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+/** What a decision saw, as a replay needs it: the payment's currency (amount rules judge only their own) and the features. */
+export interface SeenFeatures {
+  readonly currency: string;
+  readonly features: Features;
+}
+
+/** The features as JSON text, {currency, values}: amounts (bigints) as decimal strings, which decodeFeatures reads back by the feature's kind. */
+export function encodeFeatures(seen: SeenFeatures): string | null {
+  const text = JSON.stringify({ currency: seen.currency, values: seen.features }, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
   return text.length > FEATURES_CHARS_MAX ? null : text;
 }
 
-/** The features a decision saw, from its stored text: only known names, each of its kind; undefined when not readable. */
-export function decodeFeatures(text: string | null): Features | undefined {
+/** What a decision saw, from its stored text: only known features, each of its kind; undefined when not readable. */
+export function decodeFeatures(text: string | null): SeenFeatures | undefined {
   if (text === null) return undefined;
   let parsed: unknown;
   try {
@@ -32,9 +38,11 @@ export function decodeFeatures(text: string | null): Features | undefined {
   } catch {
     return undefined;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { currency, values } = parsed as { currency?: unknown; values?: unknown };
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency) || typeof values !== 'object' || values === null || Array.isArray(values)) return undefined;
   const features: Record<string, FeatureValue> = {};
-  for (const [name, value] of Object.entries(parsed)) {
+  for (const [name, value] of Object.entries(values)) {
     if (!FEATURE_NAMES.has(name)) continue;
     const kind = featureKind(name);
     if (value === null) features[name] = null;
@@ -43,7 +51,7 @@ export function decodeFeatures(text: string | null): Features | undefined {
     else if (kind === 'integer' && typeof value === 'number' && Number.isFinite(value)) features[name] = value;
     else return undefined;
   }
-  return features;
+  return { currency, features };
 }
 
 export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Decision, enforced: boolean, decisionUs: number, features?: Features): Promise<void> {
@@ -61,7 +69,7 @@ export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Deci
     rule_set_version: decision.ruleSet.version,
     trace,
     failure: decision.failure ?? null,
-    features: features === undefined ? null : encodeFeatures(features),
+    features: features === undefined ? null : encodeFeatures({ currency: facts.currency, features }),
     decision_us: Math.max(0, Math.round(decisionUs)),
     decided_at_ms: facts.nowMs,
   }).execute();

@@ -23,3 +23,4 @@ export {
   addToList, createListStore, isPartyKey, isRiskList, listEntries, listFlags, loadListFile, overrideByAllowList, parseListFile, removeFromList,
   type ListChange, type ListEntry, type ListStore, type ListEntryInput, type ListFileLoad, type ListFileResult, type ListFlags, type ListRefusal, type ListLineKeyOf, type RiskList,
 } from './lists.ts';
+export { REPLAY_LIMIT_DEFAULT, replayDecisions, runRiskCommand, type ReplayReport, type ReplayedPayment } from './replay.ts';
