@@ -30,6 +30,8 @@ Commands:
   config keys         list configuration keys and their environment variables
   pki <command>       the scheme PKI: init, issue, renew, revoke, list, crl (interlock pki --help)
   audit <command>     the audit log: key, checkpoint, export, verify, witness (interlock audit --help)
+  risk replay         evaluate an FRMS rule set over the stored decisions' features: what it would
+                      have decided beside what was (interlock risk --help)
   operator reset-credential [admin]
                       a new one-time credential for the bootstrap administrator, on this hub's
                       database (audited; interlock operator --help)
@@ -290,6 +292,10 @@ async function commandOfItsOwn(argv: string[]): Promise<number | undefined> {
     case 'assess': {
       const { runAssessCommand } = await import('./assess/index.ts');
       return runAssessCommand(argv.slice(1));
+    }
+    case 'risk': {
+      const { runRiskCommand } = await import('./risk/index.ts');
+      return runRiskCommand(argv.slice(1), configOf(argv));
     }
     case 'pki': {
       const { runPkiCommand } = await import('./pki/index.ts');

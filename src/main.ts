@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
-import { completeAdminApi, createAdminIam, type AdminApi } from './app/index.ts';
+import { completeAdminApi, createAdminIam, riskAdmin, type AdminApi } from './app/index.ts';
 import type { Config } from './config/index.ts';
 import { createCallbackAddressPolicy, createDeliveryWorker, DEFAULT_DELIVERY_LIMITS, enqueue, type CallbackAddressPolicy, type DeliveryWorker } from './delivery/index.ts';
 import { createFspiopApi, startSchemeTls, type SchemeTls, createGatewayControls, loadGatewayPolicies, type GatewayPolicies, participantTokenEndpointUrl } from './edge/index.ts';
@@ -14,7 +14,7 @@ import { auditOperatorActions, auditSecurityEvents, createAuditLogFromConfig, cr
 import { loadOrCreateHubSigningKey, signOutgoingRequest } from './signature/index.ts';
 import { createFunds, createLimits } from './ledger/index.ts';
 import { createLookupService, createOracleClient } from './lookup/index.ts';
-import { createAdminServer, fanOutAdminAudit, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink, participantTokenHandler } from './operator/index.ts';
+import { createAdminServer, fanOutAdminAudit, type RiskRouteDeps, loadOrCreateSecretBox, loggedAdminAudit, oneTimeCredentialDelivery, type AdminAuditSink, participantTokenHandler } from './operator/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from './participants/index.ts';
 import { createQuoteService } from './quotes/index.ts';
 import { closeDueWindow, createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
@@ -175,8 +175,8 @@ interface Services {
   readonly riskSharing: RiskSharing | undefined;
 }
 
-/** The FRMS (risk/), unless risk.enabled is off: its party key, the operator's sanctions list, the rule set versions. */
-async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Storage): Promise<RiskService | undefined> {
+/** The FRMS (risk/), unless risk.enabled is off: its party key, the operator's sanctions list, the rule set versions; and its admin API's part. */
+async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Storage): Promise<{ service: RiskService; admin: RiskRouteDeps } | undefined> {
   if (!config.risk.enabled) {
     log.warn('FRMS OFF (risk.enabled false): no payment is assessed or counted');
     return undefined;
@@ -189,7 +189,9 @@ async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Sto
   if (sanctions !== undefined && !sanctions.ok) throw new Error(`risk.sanctionsFile ${sanctionsFile ?? ''}: ${sanctions.error}`);
   if (sanctions !== undefined) log.info({ file: sanctionsFile, names: sanctions.value.size }, 'FRMS sanctions list loaded');
   const ruleSets = createRuleSetStore({ db, engine, clock, validate: ruleSetProblems });
-  return createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs() });
+  const service = createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs() });
+  // An approved promotion is enforced at once in this process (the others read it within RULE_SET_REFRESH_MS).
+  return { service, admin: riskAdmin({ storage, clock, ruleSets, partyKeyOf: keys.partyKeyOf, afterRuleSetChange: service.refresh }) };
 }
 
 function buildDomainServices(config: Config, log: Logger, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy, risk: RiskService | undefined): Services {
@@ -226,7 +228,8 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   const signingKeys = createSigningKeyRegistry({ db, engine, clock });
   const { callbackAddresses, delivery } = buildDelivery(config, log, clock, base, listeners);
   const refreshTls = tlsRefresher(config, schemeTls, delivery, adminServer, adminTls);
-  const services = buildDomainServices(config, log, clock, storage, callbackAddresses, await buildRisk(config, log, clock, storage));
+  const risk = await buildRisk(config, log, clock, storage);
+  const services = buildDomainServices(config, log, clock, storage, callbackAddresses, risk?.service);
   const settlementWindows = createWindows({ db, engine, clock });
   // The gateway's checks: the policies, certificate-bound access tokens from the hub's authorization server, rate limits.
   const gateway = createGatewayControls({ policies, clock, settings: config.gateway, tokenTrust: () => iam.participantTokenTrust() });
@@ -246,6 +249,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     auditQueries: createAuditQueries({ db, log: log.child({ component: 'audit-queries' }) }),
     gatewayPolicies: policies.store,
     afterGatewayPolicyChange: (policy) => policies.reload(policy),
+    risk: risk?.admin,
     config: config.admin,
     bootstrapWindowMs: config.admin.bootstrapWindowMs,
     startedAtMs: clock.nowMs(),

@@ -10,6 +10,8 @@ import {
   pruneAdminState, registerAdminApi, sweepChangeRequests, type AdminApiDeps, type DeclaredRoute, type Iam, type IamDeps,
 } from '../operator/index.ts';
 import { createPortalSessions, registerPortal } from '../portal/index.ts';
+import { createDecisionQueries, createListStore, type PartyKeyOf, type RuleSetStore } from '../risk/index.ts';
+import type { RiskRouteDeps } from '../operator/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Clock, Logger } from '../support/index.ts';
 import { every } from '../support/index.ts';
@@ -75,4 +77,19 @@ export async function completeAdminApi(app: FastifyInstance, iam: Iam, deps: Rou
     };
   }
   return { app, iam, declaredRoutes, startTimers };
+}
+
+/** The FRMS's part of the admin API over `storage`: the rule set store the risk service reads, the lists, the decisions. */
+export function riskAdmin(parts: { storage: Storage; clock: Clock; ruleSets: RuleSetStore; partyKeyOf: PartyKeyOf; afterRuleSetChange?: () => void }): RiskRouteDeps {
+  const { db, engine } = parts.storage;
+  const lists = createListStore({ db, engine, clock: parts.clock });
+  return {
+    ruleSets: parts.ruleSets,
+    lists,
+    listChanges: lists.writesTo(['deny', 'watch']),
+    allowListChanges: lists.writesTo(['allow']),
+    decisions: createDecisionQueries(db),
+    partyKeyOf: parts.partyKeyOf,
+    afterRuleSetChange: parts.afterRuleSetChange,
+  };
 }

@@ -16,10 +16,11 @@ import { MIGRATIONS } from './index.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 /** The fixtures were made by a hub whose last migration was 0031; these are the ones the upgrade runs. */
-const LATER_MIGRATIONS = ['0040_bootstrap_never_approves_money', '0050_sealed_sessions', '0060_settlement', '0061_window_totals_index', '0070_risk_features', '0071_risk_decisions', '0074_risk_fraud_reports'];
+const LATER_MIGRATIONS = ['0040_bootstrap_never_approves_money', '0050_sealed_sessions', '0060_settlement', '0061_window_totals_index', '0070_risk_features', '0071_risk_decisions', '0072_risk_admin', '0074_risk_fraud_reports'];
 /** Tables whose rows the later migrations change on purpose (and the migrator's own). */
 const CHANGED_BY_UPGRADE = new Set([
-  'role_privileges', 'principal_roles', 'sod_exclusions', // 0040: money approvals leave the bootstrap role; 0060: settlement privileges
+  'role_privileges', 'principal_roles', 'sod_exclusions', // 0040: money approvals leave the bootstrap role; 0060: settlement privileges; 0072: FRMS privileges
+  'roles', // 0072: the default role risk-analyst on a hub that seeded its roles
   'portal_sessions', 'oidc_payloads', // 0050: sessions stored in clear are dropped
   'kysely_migration', 'kysely_migration_lock',
 ]);
@@ -83,6 +84,18 @@ async function assertUpgrade(old: Storage): Promise<void> {
   const windowed = await sql<{ kind: string; phase: string; settlement_window_id: number | null }>`select kind, phase, settlement_window_id from journal_entries`.execute(old.db);
   assert.ok(windowed.rows.some((e) => e.kind === 'TRANSFER' && e.phase === 'POST'), 'the fixture holds a committed transfer');
   for (const entry of windowed.rows) assert.equal(entry.settlement_window_id, entry.kind === 'TRANSFER' && entry.phase === 'POST' ? 1 : null);
+  // 0072: the FRMS reads go where accounts are read, its requests where funds-in is requested, its approvals
+  // where funds-in is approved (never to the bootstrap administrator); the hub gains the risk-analyst role.
+  const grants = await sql<{ role: string; privilege: string }>`select role, privilege from role_privileges`.execute(old.db);
+  const holders = (privilege: string) => grants.rows.filter((g) => g.privilege === privilege).map((g) => g.role).sort();
+  assert.ok(holders('ACCOUNT_READ').length > 0, 'the fixture holds seeded roles');
+  assert.deepEqual(holders('RISK_DECISIONS_READ'), [...holders('ACCOUNT_READ'), 'risk-analyst'].sort());
+  assert.deepEqual(holders('RISK_RULES_READ'), holders('ACCOUNT_READ'), 'an analyst does not read the thresholds');
+  assert.deepEqual(holders('RISK_RULE_SET_PROMOTE_REQUEST'), holders('FUNDS_IN_REQUEST'));
+  assert.ok(holders('RISK_RULE_SET_PROMOTE_APPROVE').length > 0 && !holders('RISK_RULE_SET_PROMOTE_APPROVE').includes('bootstrap-admin'));
+  assert.deepEqual(holders('RISK_ALLOWLIST_CHANGE_REQUEST'), [...holders('FUNDS_IN_REQUEST'), 'risk-analyst'].sort());
+  const exclusion = await sql`select 1 from sod_exclusions where privilege_a = 'RISK_ALLOWLIST_CHANGE_APPROVE' and privilege_b = 'RISK_ALLOWLIST_CHANGE_REQUEST'`.execute(old.db);
+  assert.equal(exclusion.rows.length, 1, 'nobody both requests and approves an allow list change');
   const fresh = await freshStorage(old.engine);
   try {
     assert.deepEqual(await schemaOf(old.db, old.engine), await schemaOf(fresh.storage.db, old.engine));

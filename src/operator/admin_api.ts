@@ -26,6 +26,7 @@ import { registerParticipantRoutes, type ParticipantRouteDeps } from './particip
 import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
 import { registerSettlementReportRoutes } from './settlement_report_routes.ts';
 import { registerSettlementRoutes } from './settlement_routes.ts';
+import { registerRiskRoutes, type RiskRouteDeps } from './risk_rule_routes.ts';
 import { registerSigningKeyRoutes, type SigningKeyRouteDeps } from './signing_key_routes.ts';
 import { registerGatewayRoutes, type GatewayRouteDeps } from './gateway_routes.ts';
 import type { GatewayPolicyStore } from '../edge/index.ts';
@@ -39,7 +40,7 @@ import { isAuditFailure, type AdminAuditSink } from './audit_events.ts';
 import type { Executions } from './change_requests/executor.ts';
 import { registerChangeRequestRoutes, runApproved, viewWithAnswer } from './change_requests/routes.ts';
 import type { ChangeRequests } from './change_requests/service.ts';
-import { guardedServices } from './guarded_services.ts';
+import { guardedRiskServices, guardedServices } from './guarded_services.ts';
 import { registerIamRoutes } from './iam/admin_routes.ts';
 import { bootstrapMayActAlone } from './iam/bootstrap.ts';
 import type { Iam } from './iam/iam.ts';
@@ -194,6 +195,8 @@ export interface AdminApiDeps extends ParticipantRouteDeps {
   gatewayPolicies: GatewayPolicyStore;
   /** After an approved gateway policy change was stored: reload the gateway's checks (they also refresh by version). */
   afterGatewayPolicyChange?: GatewayRouteDeps['afterChange'];
+  /** The FRMS's rule sets, lists and decisions (absent: the /risk routes are not served). */
+  risk?: RiskRouteDeps | undefined;
 }
 
 /** Registers every admin route on `app`, behind access control; returns each route with the access it declared. */
@@ -236,6 +239,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): read
   registerPkiRoutes(app, { ...deps, pki: services.pki });
   registerGatewayRoutes(app, { gatewayPolicies: services.gatewayPolicies, afterChange: deps.afterGatewayPolicyChange });
   if (deps.auditQueries !== undefined) registerAuditRoutes(app, { queries: deps.auditQueries });
+  if (deps.risk !== undefined) registerRiskRoutes(app, { ...guardedRiskServices(deps.risk), afterRuleSetChange: deps.risk.afterRuleSetChange });
   return declared;
 }
 

@@ -11,6 +11,7 @@ import type { ClientStore } from './iam/clients.ts';
 import type { OperatorStore } from './iam/operators.ts';
 import { guarded } from './rbac/guard.ts';
 import type { RbacStore } from './rbac/store.ts';
+import type { RiskAdminServices } from './risk_rule_routes.ts';
 
 export interface DomainServices {
   registry: ParticipantRegistry;
@@ -126,5 +127,23 @@ function guardedAdminServices(services: DomainServices): Pick<DomainServices, 'o
       // Directly by a holder of SESSION_REVOKE, or as part of deactivating an operator or resetting their credential.
       revoke: { anyOf: [{ privilege: 'SESSION_REVOKE' }, { fn: 'OPERATOR_STATUS' }, { fn: 'OPERATOR_CREDENTIAL_RESET' }] },
     }).revoke,
+  };
+}
+
+/** The FRMS's rule sets, lists and decisions: a draft is direct, a promotion and each list change a change request. */
+export function guardedRiskServices(risk: RiskAdminServices): RiskAdminServices {
+  const listChange = (fn: 'RISK_LIST_CHANGE' | 'RISK_ALLOWLIST_CHANGE') => ({ add: { fn }, remove: { fn } }) as const;
+  return {
+    ruleSets: guarded('riskRuleSets', risk.ruleSets, {
+      list: 'read', get: 'read', promotionRefusal: 'read',
+      saveDraft: { privilege: 'RISK_RULES_DRAFT' },
+      promote: { fn: 'RISK_RULE_SET_PROMOTE' },
+    }),
+    lists: guarded('riskLists', risk.lists, { entries: 'read', entry: 'read' }),
+    listChanges: guarded('riskListChanges', risk.listChanges, listChange('RISK_LIST_CHANGE')),
+    allowListChanges: guarded('riskAllowList', risk.allowListChanges, listChange('RISK_ALLOWLIST_CHANGE')),
+    decisions: guarded('riskDecisions', risk.decisions, { find: 'read', get: 'read' }),
+    // Keying a party reads nothing and writes nothing; the route is gated by RISK_LISTS_READ.
+    partyKeyOf: risk.partyKeyOf,
   };
 }

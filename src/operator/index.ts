@@ -17,6 +17,7 @@ export type { AutomationCredential, AutomationCredentials } from './iam/bootstra
 export type { CredentialTerminal } from './iam/one_time_credential.ts';
 export { participantTokenHandler } from './iam/index.ts';
 export { access } from './access.ts';
+export type { RiskAdminServices, RiskRouteDeps } from './risk_rule_routes.ts';
 export { isAuditFailure, recordOrRefuse } from './audit_events.ts';
 export { PORTAL_CLIENT_ID, portalRedirectUri } from './iam/authorization_server.ts';
 export { inProcessFetch } from './iam/in_process_fetch.ts';

@@ -18,6 +18,8 @@ export const NON_SENSITIVE_ROUTES: Readonly<Record<string, string>> = {
   'PUT /participants/:name/accounts/:id/transfers/:transferId': 'commits or releases a funds-out reservation that a second person already approved (FUNDS_OUT): it completes that decision and moves no more than it',
   'POST /settlementWindows/:id': 'closes the open settlement window and opens the next: every committed transfer stays where it is, nothing moves (SETTLEMENT_WINDOW_CLOSE)',
   'POST /settlements': 'nets closed windows into a settlement: records each participant\'s net amount, moves nothing; each step that moves money is a change request (SETTLEMENT_CREATE)',
+  'POST /risk/ruleSets/:name': 'saves a new DRAFT version of an FRMS rule set: a draft is enforced nowhere; making it SHADOW or LIVE is a change request (RISK_RULE_SET_PROMOTE) (RISK_RULES_DRAFT)',
+  'POST /risk/partyKeys': 'a read: answers the keyed digest of a party identifier so that a list change can name the party by its key; stores nothing (RISK_LISTS_READ)',
   'POST /oidc/*': 'the authorization server: it authenticates clients and operators itself; no admin action',
   'POST /interaction/:uid/login': 'signing in: how an operator gets a token',
   'POST /interaction/:uid/password': 'signing in: the operator replaces their one-time credential',

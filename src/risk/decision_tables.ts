@@ -31,6 +31,8 @@ export interface RiskDecisionsTable {
   /** { rules, typologies } as JSON text. */
   trace: string;
   failure: string | null;
+  /** The feature values the decision saw, as JSON text (decisions.ts encodeFeatures); null before migration 0072. */
+  features: string | null;
   decision_us: number;
   decided_at_ms: number;
 }

@@ -2,8 +2,11 @@
 export * from './types.ts';
 export { loadOrCreatePartyKeys, partyKeys, RISK_KEY_FILE_NAME, type PartyIdentity, type PartyKeyOf } from './party_key.ts';
 export { paymentParties, partyView, type PartyView } from './parties.ts';
-export { decisionsOf, recordDecision } from './decisions.ts';
-export { createRuleSetStore, type RuleSetStore, type RuleSetValidator } from './rule_sets.ts';
+export {
+  DECISIONS_LIST_LENGTH_MAX, REPLAY_TRANSFERS_MAX, createDecisionQueries, decisionsOf, decodeFeatures, recordDecision, transferDecisions,
+  type DecisionFilter, type DecisionQueries,
+} from './decisions.ts';
+export { NAME_PATTERN as RULE_SET_NAME_PATTERN, createRuleSetStore, type RuleSetStore, type RuleSetValidator } from './rule_sets.ts';
 export type { RiskDecisionRow, RiskRuleSetRow, RuleSetState } from './decision_tables.ts';
 export { compileRuleSet, formatProblems, ruleSetProblems, type CompiledRuleSet, type RuleSetData, type RuleSetProblem } from './rule_set.ts';
 export { evaluate } from './engine.ts';
@@ -17,11 +20,12 @@ export {
 } from './features.ts';
 export {
   LIST_ENTRIES_MAX, LIST_FILE_LENGTH_MAX, LIST_FILE_LINES_MAX, LIST_PAGE_MAX, RISK_LISTS,
-  addToList, isPartyKey, listEntries, listFlags, loadListFile, parseListFile, removeFromList,
-  type ListEntry, type ListEntryInput, type ListFileLoad, type ListFileResult, type ListFlags, type ListRefusal, type ListLineKeyOf, type RiskList,
+  addToList, createListStore, isPartyKey, isRiskList, listEntries, listFlags, loadListFile, overrideByAllowList, parseListFile, removeFromList,
+  type ListChange, type ListEntry, type ListStore, type ListEntryInput, type ListFileLoad, type ListFileResult, type ListFlags, type ListRefusal, type ListLineKeyOf, type RiskList,
 } from './lists.ts';
 export { FRAUD_REPORT_DAY_MS, FRAUD_REPORTS_PER_DFSP_PER_DAY_MAX, fraudReportFeatures, type FraudReportRow, type ReporterRole } from './fraud_reports.ts';
 export {
   createRiskSharing, FRAUD_REPORT_LIST_ACTOR, SIGNAL_RECENT_MS, SIGNAL_REPORTED_MS,
   type FraudReportBody, type RiskNotice, type RiskNotifier, type RiskSharing, type RiskSharingDeps, type SharingOutcome, type TransferParties, type TransferPartiesOf,
 } from './sharing.ts';
+export { REPLAY_LIMIT_DEFAULT, replayDecisions, runRiskCommand, type ReplayReport, type ReplayedPayment } from './replay.ts';

@@ -24,7 +24,7 @@ describeOnEachEngine('risk lists', (ctx) => {
     assert.deepEqual(await addToList(db, entry(key('a'))), { ok: true, value: true });
     assert.deepEqual(await addToList(db, entry(key('a'), { reason: 'another reason' })), { ok: true, value: false }, 'already there: unchanged');
     assert.deepEqual(await addToList(db, entry(key('a'), { list: 'watch', changeRequestId: null })), { ok: true, value: true }, 'the watch list is another list');
-    for (const bad of [entry('+15551234567'), entry(key('b'), { reason: '' }), entry(key('b'), { reason: 'x'.repeat(513) }), entry(key('b'), { addedBy: '' }), entry(key('b'), { list: 'allow' as 'deny' })]) {
+    for (const bad of [entry('+15551234567'), entry(key('b'), { reason: '' }), entry(key('b'), { reason: 'x'.repeat(513) }), entry(key('b'), { addedBy: '' }), entry(key('b'), { list: 'grey' as 'deny' })]) {
       const refused = await addToList(db, bad);
       assert.equal(refused.ok, false);
       assert.equal(refused.error.kind, 'invalid');

@@ -3,6 +3,8 @@
 // once the admin API's maker-checker exists, the change request that did.
 // A deny entry makes the payerDenied/payeeDenied feature true, a watch entry
 // payerWatched/payeeWatched; what a rule set does with them is its own.
+// The allow list is an override: an allow-listed payer or payee gets ALLOW
+// whatever the LIVE rule set decided (overrideByAllowList), sanctions aside.
 //
 // A list file holds one entry a line: a party key as it is, or
 // `partyIdType:partyIdentifier`, which the caller's key function turns into
@@ -10,13 +12,17 @@
 // starting with # are skipped. A file with one bad line is refused whole,
 // with every bad line's number, so that a list is never half loaded.
 import type { Kysely } from 'kysely';
+import type { Tx } from '../ledger/index.ts';
+import { runRefusable, type Db, type Engine } from '../storage/index.ts';
 import { isPartyIdType, partyIdentifierProblem, type PartyIdType } from '../fspiop/index.ts';
-import { err, ok, type Result } from '../support/index.ts';
+import { err, ok, type Clock, type Result } from '../support/index.ts';
 import { riskTables, type RiskList } from './tables.ts';
-import type { PartyKey } from './types.ts';
+import type { Decision, Features, PartyKey, PaymentFacts } from './types.ts';
 
 export type { RiskList } from './tables.ts';
-export const RISK_LISTS: readonly RiskList[] = ['deny', 'watch'];
+export const RISK_LISTS: readonly RiskList[] = ['deny', 'watch', 'allow'];
+/** The lists the features read (payerDenied, payeeWatched, …); the allow list is an override, applied to the verdict. */
+const FEATURE_LISTS: readonly RiskList[] = ['deny', 'watch'];
 
 /** Entries one list may hold. */
 export const LIST_ENTRIES_MAX = 1_000_000;
@@ -98,7 +104,11 @@ export async function listEntries<S>(db: Kysely<S>, list: RiskList, page: { afte
   let query = riskTables(db).selectFrom('risk_lists').selectAll().where('list', '=', list);
   if (page.afterPartyKey !== undefined) query = query.where('party_key', '>', page.afterPartyKey);
   const rows = await query.orderBy('party_key').limit(limit).execute();
-  return rows.map((r) => ({ list: r.list, partyKey: r.party_key, reason: r.reason, addedAtMs: r.added_at_ms, addedBy: r.added_by, changeRequestId: r.change_request_id }));
+  return rows.map(entryOf);
+}
+
+function entryOf(r: { list: RiskList; party_key: PartyKey; reason: string; added_at_ms: number; added_by: string; change_request_id: string | null }): ListEntry {
+  return { list: r.list, partyKey: r.party_key, reason: r.reason, addedAtMs: r.added_at_ms, addedBy: r.added_by, changeRequestId: r.change_request_id };
 }
 
 export interface ListFlags {
@@ -111,7 +121,7 @@ export interface ListFlags {
 /** Whether each party is on the deny and the watch list; null for a party without a key. */
 export async function listFlags<S>(db: Kysely<S>, payer: PartyKey | null, payee: PartyKey | null): Promise<ListFlags> {
   const keys = [payer, payee].filter((k): k is PartyKey => k !== null);
-  const rows = keys.length === 0 ? [] : await riskTables(db).selectFrom('risk_lists').select(['list', 'party_key']).where('list', 'in', RISK_LISTS).where('party_key', 'in', keys).execute();
+  const rows = keys.length === 0 ? [] : await riskTables(db).selectFrom('risk_lists').select(['list', 'party_key']).where('list', 'in', FEATURE_LISTS).where('party_key', 'in', keys).execute();
   const on = (key: PartyKey | null, list: RiskList): boolean | null => (key === null ? null : rows.some((r) => r.list === list && r.party_key === key));
   return { payerDenied: on(payer, 'deny'), payeeDenied: on(payee, 'deny'), payerWatched: on(payer, 'watch'), payeeWatched: on(payee, 'watch') };
 }
@@ -179,4 +189,84 @@ export async function loadListFile<S>(db: Kysely<S>, load: ListFileLoad): Promis
   }
   if (await entryCount(db, load.list) > LIST_ENTRIES_MAX) return err({ kind: 'full', detail: `the file would take the ${load.list} list over its maximum of ${LIST_ENTRIES_MAX} entries` });
   return ok({ entries: parsed.value.length, added, present: parsed.value.length - added });
+}
+
+export function isRiskList(value: unknown): value is RiskList {
+  return typeof value === 'string' && (RISK_LISTS as readonly string[]).includes(value);
+}
+
+
+/** The entry of `partyKey` on `list`, if it is there. */
+export async function listEntry<S>(db: Kysely<S>, list: RiskList, partyKey: PartyKey): Promise<ListEntry | undefined> {
+  const row = await riskTables(db).selectFrom('risk_lists').selectAll().where('list', '=', list).where('party_key', '=', partyKey).executeTakeFirst();
+  return row === undefined ? undefined : entryOf(row);
+}
+
+/** An addition or removal of one list entry, as the admin API asks it (the list store's write). */
+export interface ListChange {
+  readonly list: RiskList;
+  readonly partyKey: PartyKey;
+  readonly actor: string;
+  readonly changeRequestId: string | null;
+}
+
+/**
+ * The lists as the admin API reads and changes them, each change in a transaction of its own (which carries
+ * the action's audit entry). The guards (operator/guarded_services.ts) split the writes: deny and watch are
+ * one change function, allow (an override) another; `writesTo` keeps each to its own lists.
+ */
+export function createListStore({ db, engine, clock }: { db: Db; engine: Engine; clock: Clock }) {
+  const entries = (list: RiskList, page: { afterPartyKey?: PartyKey | undefined; limit: number }): Promise<ListEntry[]> => listEntries(db, list, page);
+  const entry = (list: RiskList, partyKey: PartyKey): Promise<ListEntry | undefined> => listEntry(db, list, partyKey);
+
+  function writesTo(lists: readonly RiskList[]) {
+    const refusal = (list: RiskList): ListRefusal | undefined =>
+      (lists.includes(list) ? undefined : { kind: 'invalid', detail: `this change cannot write to the ${list} list` });
+    return {
+      /** Adds the party; refused when it is on the list already (nothing to approve twice). */
+      async add(change: ListChange & { readonly reason: string }): Promise<Result<ListEntry, ListRefusal>> {
+        const refused = refusal(change.list);
+        if (refused !== undefined) return err(refused);
+        return runRefusable(db, engine, async (tx) => {
+          const input = { list: change.list, partyKey: change.partyKey, reason: change.reason, addedBy: change.actor, nowMs: clock.nowMs(), changeRequestId: change.changeRequestId };
+          const added = await addToList(tx, input);
+          if (!added.ok) return added;
+          if (!added.value) return err({ kind: 'invalid', detail: `the party is on the ${change.list} list already` } satisfies ListRefusal);
+          return ok({ list: input.list, partyKey: input.partyKey, reason: input.reason, addedAtMs: input.nowMs, addedBy: input.addedBy, changeRequestId: input.changeRequestId });
+        });
+      },
+      /** Takes the party off; refused when it is not there. */
+      async remove(change: ListChange): Promise<Result<ListEntry, ListRefusal>> {
+        const refused = refusal(change.list);
+        if (refused !== undefined) return err(refused);
+        return runRefusable(db, engine, async (tx) => {
+          const found = await listEntry(tx, change.list, change.partyKey);
+          if (found === undefined || !(await removeFromList(tx, change.list, change.partyKey))) return err({ kind: 'invalid', detail: `the party is not on the ${change.list} list` } satisfies ListRefusal);
+          return ok(found);
+        });
+      },
+    };
+  }
+
+  return { entries, entry, writesTo };
+}
+
+export type ListStore = ReturnType<typeof createListStore>;
+
+/**
+ * The allow list's override of the LIVE decision: when the payer or the payee is allow-listed, the payment is
+ * allowed, and the decision keeps its full trace with a note naming the entry and the verdict overridden.
+ * A sanctions match is never overridden: the allow list is the scheme's own judgement of a party, and it
+ * cannot set aside a legal obligation to stop payments to or from a sanctioned name.
+ */
+export async function overrideByAllowList(tx: Tx, facts: PaymentFacts, features: Features, decision: Decision): Promise<Decision> {
+  if (decision.verdict === 'ALLOW' || features['payerSanctioned'] === true || features['payeeSanctioned'] === true) return decision;
+  const sides = ([['payer', facts.payerParty], ['payee', facts.payeeParty]] as const).filter((side): side is readonly ['payer' | 'payee', PartyKey] => side[1] !== null);
+  if (sides.length === 0) return decision;
+  const rows = await riskTables(tx).selectFrom('risk_lists').selectAll().where('list', '=', 'allow').where('party_key', 'in', sides.map(([, key]) => key)).execute();
+  const side = sides.find(([, key]) => rows.some((r) => r.party_key === key));
+  const row = side === undefined ? undefined : rows.find((r) => r.party_key === side[1]);
+  if (side === undefined || row === undefined) return decision;
+  const by = row.change_request_id === null ? `added by ${row.added_by}` : `added by ${row.added_by}, change request ${row.change_request_id}`;
+  return { ...decision, verdict: 'ALLOW', override: `allow list: the ${side[0]} party ${row.party_key} (${by}) overrides ${decision.verdict}` };
 }

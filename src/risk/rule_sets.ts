@@ -10,7 +10,9 @@ import { riskDecisionTables, type RiskRuleSetRow, type RuleSetState } from './de
 
 /** Longest rule set definition, as JSON text. */
 export const DEFINITION_CHARS_MAX = 262_144;
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Most versions one listing answers (names and states only). */
+export const RULE_SET_VERSIONS_LISTED_MAX = 10_000;
 
 /** The promotions allowed, from → to. */
 const PROMOTIONS: Readonly<Record<RuleSetState, readonly RuleSetState[]>> = {
@@ -75,7 +77,22 @@ export function createRuleSetStore({ db, engine, clock, validate }: { db: Db; en
 
   const versions = (name: string): Promise<RiskRuleSetRow[]> => tables.selectFrom('risk_rule_sets').selectAll().where('name', '=', name).orderBy('version').execute();
 
-  return { saveDraft, promote, active, versions };
+  /** Every version of every rule set, without its definition, by name and version (at most RULE_SET_VERSIONS_LISTED_MAX). */
+  const list = (): Promise<Omit<RiskRuleSetRow, 'definition'>[]> => tables.selectFrom('risk_rule_sets')
+    .select(['name', 'version', 'state', 'created_at_ms', 'created_by', 'changed_at_ms', 'changed_by', 'change_request_id'])
+    .orderBy('name').orderBy('version').limit(RULE_SET_VERSIONS_LISTED_MAX).execute();
+
+  const get = (name: string, version: number): Promise<RiskRuleSetRow | undefined> =>
+    tables.selectFrom('risk_rule_sets').selectAll().where('name', '=', name).where('version', '=', version).executeTakeFirst();
+
+  /** Why promote(name, version, to) would be refused now, if it would (asked when the promotion is requested). */
+  async function promotionRefusal(name: string, version: number, to: RuleSetState): Promise<string | undefined> {
+    const row = await get(name, version);
+    if (row === undefined) return `rule set ${name} version ${version} does not exist`;
+    return PROMOTIONS[row.state].includes(to) ? undefined : `rule set ${name} version ${version} is ${row.state}; it cannot become ${to}`;
+  }
+
+  return { saveDraft, promote, active, versions, list, get, promotionRefusal };
 }
 
 export type RuleSetStore = ReturnType<typeof createRuleSetStore>;

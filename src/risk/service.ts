@@ -1,7 +1,8 @@
 // The FRMS as the quote and transfer steps call it: one assessment per
 // payment, inline, in the payment's own transaction. It keys the parties,
 // reads the features (feature store), screens the names (sanctions list),
-// evaluates the LIVE rule set (enforced) and the SHADOW one (recorded only),
+// evaluates the LIVE rule set (enforced; an allow-listed party overrides it)
+// and the SHADOW one (recorded only),
 // writes each decision with its trace, and records a transfer into the
 // features, so that the payment, its decisions and its counts commit together.
 //
@@ -16,6 +17,7 @@ import type { Logger } from '../support/index.ts';
 import { recordDecision } from './decisions.ts';
 import { evaluate } from './engine.ts';
 import { readFeatures, recordPayment } from './features.ts';
+import { overrideByAllowList } from './lists.ts';
 import { paymentParties } from './parties.ts';
 import type { PartyKeyOf } from './party_key.ts';
 import { compileRuleSet, formatProblems, type CompiledRuleSet } from './rule_set.ts';
@@ -91,11 +93,11 @@ export function createRiskService(deps: RiskServiceDeps) {
         payerSanctioned: sanctions === undefined ? null : screenName(sanctions, facts.payerName).matched,
         payeeSanctioned: sanctions === undefined ? null : screenName(sanctions, facts.payeeName).matched,
       };
-      const liveDecision = live === undefined ? undefined : evaluate(live, features, facts.currency);
+      const liveDecision = live === undefined ? undefined : await overrideByAllowList(tx, facts, features, evaluate(live, features, facts.currency));
       const shadowDecision = shadow === undefined ? undefined : evaluate(shadow, features, facts.currency);
       const decisionUs = (performance.now() - started) * 1000;
-      if (liveDecision !== undefined) await recordDecision(tx, facts, liveDecision, true, decisionUs);
-      if (shadowDecision !== undefined) await recordDecision(tx, facts, shadowDecision, false, decisionUs);
+      if (liveDecision !== undefined) await recordDecision(tx, facts, liveDecision, true, decisionUs, features);
+      if (shadowDecision !== undefined) await recordDecision(tx, facts, shadowDecision, false, decisionUs, features);
       decision = liveDecision ?? NO_RULE_SET;
     }
     // Transfers feed the features; a refused one counts as a failure of its payer.

@@ -5,7 +5,8 @@ import type { PartyKey } from './types.ts';
 /** Who a counter row counts for: the windowed subjects, and the payer party's failures. */
 export type CounterSubject = 'payerParty' | 'payeeParty' | 'payerFsp' | 'payeeFsp' | 'pair' | 'source' | 'payerFailed';
 
-export type RiskList = 'deny' | 'watch';
+/** deny and watch lists feed the features; allow exempts a party from the LIVE rule set's verdict (sanctions aside). */
+export type RiskList = 'deny' | 'watch' | 'allow';
 
 /** Payments of one subject in one time bucket, per currency. */
 export interface RiskCountersTable {

@@ -115,6 +115,8 @@ export interface Decision {
   readonly typologies: readonly TypologyOutcome[];
   /** Set when the engine failed and the rule set's failure policy decided. */
   readonly failure?: string;
+  /** Set when the allow list overrode the rule set's verdict: which entry, and the verdict it overrode. */
+  readonly override?: string;
 }
 
 /** A payment as the quote and transfer steps hand it to the FRMS: `message` is the quote request or the ILP packet's Transaction object (untrusted). */

@@ -16,7 +16,9 @@ import { createSettlementModels, createSettlementReports, createSettlements, cre
 import type { Storage } from '../storage/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
-import { completeAdminApi, createAdminIam, type AdminApi } from '../app/admin.ts';
+import { completeAdminApi, createAdminIam, riskAdmin, type AdminApi } from '../app/admin.ts';
+import { createRuleSetStore, partyKeys, ruleSetProblems } from '../risk/index.ts';
+import type { RiskRouteDeps } from '../operator/risk_rule_routes.ts';
 import { createAdminServer, type AdminTls } from '../operator/admin_api.ts';
 import { loggedAdminAudit, type AdminAuditSink } from '../operator/audit_events.ts';
 import { createGatewayPolicyStore } from '../edge/gateway/policy_store.ts';
@@ -140,6 +142,8 @@ export interface TestAdminApi extends AdminApi {
 interface TestAdminOptions {
   clock?: Clock; audit?: AdminAuditSink; publicUrl?: string; bodyBytesMax?: number; externalIssuer?: ExternalIssuerConfig;
   showOnce?: (text: string, username: string) => void; credentialReplaced?: (username: string) => void; host?: string; https?: AdminTls; secretBox?: SecretBox;
+  /** The FRMS's part; by default its own rule set store and a throwaway party key. */
+  risk?: RiskRouteDeps;
 }
 
 /** An admin API over `storage` built with main.ts's steps (app/admin.ts), with a throwaway PKI, a silent log and the given clock and audit sink. */
@@ -188,6 +192,7 @@ async function buildTestAdminApi(storage: Storage, options: TestAdminOptions, ca
     expiryWarningDays: 30,
     storage, clock, log, audit,
     gatewayPolicies: createGatewayPolicyStore({ db, engine, clock }),
+    risk: options.risk ?? riskAdmin({ storage, clock, ruleSets: createRuleSetStore({ db, engine, clock, validate: ruleSetProblems }), partyKeyOf: partyKeys(randomBytes(32)) }),
     config: settings,
     bootstrapWindowMs: BOOTSTRAP_WINDOW_MS_DEFAULT,
     startedAtMs: clock.nowMs(),

@@ -20,7 +20,7 @@ const READS = [...PRIVILEGES.keys()].filter(isReadPrivilege);
 // Each is on route_inventory.ts's list of non-sensitive routes, with why it needs no second person.
 const OPERATIONS_DIRECT: readonly Privilege[] = [
   'HUB_ACCOUNT_CREATE', 'FUNDS_OUT_COMMIT', 'FUNDS_OUT_ABORT',
-  'SETTLEMENT_WINDOW_CLOSE', 'SETTLEMENT_CREATE', 'SETTLEMENT_RECORD', 'SETTLEMENT_CONFIRM',
+  'SETTLEMENT_WINDOW_CLOSE', 'SETTLEMENT_CREATE', 'SETTLEMENT_RECORD', 'SETTLEMENT_CONFIRM', 'RISK_RULES_DRAFT',
 ];
 
 export const BOOTSTRAP_ROLE = 'bootstrap-admin';
@@ -45,6 +45,13 @@ export const DEFAULT_ROLES: readonly RoleDefinition[] = [
     name: 'security-approver',
     description: 'approves or rejects the security admins\' change requests; ends sessions',
     privileges: [...READS, 'SESSION_REVOKE', 'CHANGE_REQUEST_DECIDE', ...IAM_FUNCTIONS.map(approvePrivilege)],
+  },
+  {
+    // Analysts read the decisions and their traces without the rules' thresholds (no RISK_RULES_READ), and ask
+    // for list changes; a checker of the operations team approves them.
+    name: 'risk-analyst',
+    description: 'reads the FRMS decisions (thresholds redacted) and lists; requests deny, watch and allow list changes',
+    privileges: ['RISK_DECISIONS_READ', 'RISK_LISTS_READ', 'CHANGE_REQUEST_READ', 'CHANGE_REQUEST_CANCEL', requestPrivilege('RISK_LIST_CHANGE'), requestPrivilege('RISK_ALLOWLIST_CHANGE')],
   },
   {
     name: 'auditor',

@@ -33,6 +33,10 @@ export const CHANGE_FUNCTIONS = [
   'SETTLEMENT_RESERVE',
   'SETTLEMENT_COMMIT',
   'SETTLEMENT_ABORT',
+  /** The FRMS: promote a rule set version (SHADOW, LIVE, RETIRED); change the deny and watch lists; change the allow list (an override). */
+  'RISK_RULE_SET_PROMOTE',
+  'RISK_LIST_CHANGE',
+  'RISK_ALLOWLIST_CHANGE',
   'OPERATOR_CREATE',
   'OPERATOR_STATUS',
   'OPERATOR_CREDENTIAL_RESET',
@@ -59,6 +63,12 @@ const DIRECT_PRIVILEGES = {
   GATEWAY_POLICY_READ: 'read participants\' IP allow-lists and API permissions',
   AUDIT_READ: 'read the audit log: checkpoints, tiles, proofs and entries',
   CHANGE_REQUEST_READ: 'read change requests',
+  // The FRMS: its rule sets with their thresholds, its lists (party keys only), and its decisions with their traces.
+  RISK_RULES_READ: 'read the FRMS rule sets and, in decision traces, the rules\' thresholds and band bounds',
+  RISK_LISTS_READ: 'read the FRMS deny, watch and allow lists, and key a party identifier to look it up',
+  RISK_DECISIONS_READ: 'read the FRMS decisions and their traces',
+  // A draft is enforced nowhere: only its promotion, a change request, gives it effect.
+  RISK_RULES_DRAFT: 'save a new DRAFT version of an FRMS rule set',
   OPERATOR_READ: 'read operators, clients, roles, grants, exclusions and approval policies',
   HUB_ACCOUNT_CREATE: 'open the hub\'s own accounts in a currency',
   // Settlement steps that move no money: closing a window, netting windows into a settlement, recording its
