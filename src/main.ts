@@ -19,7 +19,7 @@ import { createParticipantRegistry, createSigningKeyRegistry } from './participa
 import { createQuoteService } from './quotes/index.ts';
 import { closeDueWindow, createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
 import { createTransferService } from './transfers/index.ts';
-import { createRiskService, createRuleSetStore, loadOrCreatePartyKeys, ruleSetProblems, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
+import { createRiskCases, createRiskService, createRuleSetStore, loadOrCreatePartyKeys, ruleSetProblems, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { systemClock, type Clock, reserveListenerPorts, type ReservedPorts, every } from './support/index.ts';
@@ -175,7 +175,7 @@ interface Services {
 }
 
 /** The FRMS (risk/), unless risk.enabled is off: its party key, the operator's sanctions list, the rule set versions. */
-async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Storage): Promise<RiskService | undefined> {
+async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Storage, audit: AdminAuditSink): Promise<RiskService | undefined> {
   if (!config.risk.enabled) {
     log.warn('FRMS OFF (risk.enabled false): no payment is assessed or counted');
     return undefined;
@@ -188,7 +188,7 @@ async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Sto
   if (sanctions !== undefined && !sanctions.ok) throw new Error(`risk.sanctionsFile ${sanctionsFile ?? ''}: ${sanctions.error}`);
   if (sanctions !== undefined) log.info({ file: sanctionsFile, names: sanctions.value.size }, 'FRMS sanctions list loaded');
   const ruleSets = createRuleSetStore({ db, engine, clock, validate: ruleSetProblems });
-  return createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs() });
+  return createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs(), audit });
 }
 
 function buildDomainServices(config: Config, clock: Clock, storage: Storage, callbackAddresses: CallbackAddressPolicy, risk: RiskService | undefined): Services {
@@ -220,7 +220,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   const signingKeys = createSigningKeyRegistry({ db, engine, clock });
   const { callbackAddresses, delivery } = buildDelivery(config, log, clock, base, listeners);
   const refreshTls = tlsRefresher(config, schemeTls, delivery, adminServer, adminTls);
-  const services = buildDomainServices(config, clock, storage, callbackAddresses, await buildRisk(config, log, clock, storage));
+  const services = buildDomainServices(config, clock, storage, callbackAddresses, await buildRisk(config, log, clock, storage, base.adminAudit));
   const settlementWindows = createWindows({ db, engine, clock });
   // The gateway's checks: the policies, certificate-bound access tokens from the hub's authorization server, rate limits.
   const gateway = createGatewayControls({ policies, clock, settings: config.gateway, tokenTrust: () => iam.participantTokenTrust() });
@@ -232,6 +232,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     settlementWindows,
     settlements: createSettlements({ db, engine, clock }),
     settlementReports: createSettlementReports({ db }),
+    riskCases: createRiskCases({ db, engine, clock, holds: services.transfers.holds }),
     hubPublicKeys: () => [base.hubSigningKey],
     pki: schemeTls.pki,
     afterRevocation: refreshTls,

@@ -25,6 +25,7 @@ import * as m0060 from './0060_settlement.ts';
 import * as m0061 from './0061_window_totals_index.ts';
 import * as m0070 from './0070_risk_features.ts';
 import * as m0071 from './0071_risk_decisions.ts';
+import * as m0073 from './0073_risk_cases.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001_ledger', up: m0001.up },
@@ -47,4 +48,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0061_window_totals_index', up: m0061.up },
   { name: '0070_risk_features', up: m0070.up },
   { name: '0071_risk_decisions', up: m0071.up },
+  { name: '0073_risk_cases', up: m0073.up },
 ];

@@ -12,10 +12,11 @@ export const TRACE_CHARS_MAX = 65_536;
 /** Most decisions one read answers. */
 export const DECISIONS_LIST_LENGTH_MAX = 1000;
 
-export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Decision, enforced: boolean, decisionUs: number): Promise<void> {
+/** Stores a decision with its trace; answers its id. */
+export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Decision, enforced: boolean, decisionUs: number): Promise<number> {
   let trace = JSON.stringify({ rules: decision.rules, typologies: decision.typologies });
   if (trace.length > TRACE_CHARS_MAX) trace = JSON.stringify({ truncated: true, typologies: decision.typologies });
-  await riskDecisionTables(tx).insertInto('risk_decisions').values({
+  const row = await riskDecisionTables(tx).insertInto('risk_decisions').values({
     stage: facts.stage,
     subject_id: facts.id,
     payer_fsp: facts.payerFsp,
@@ -28,7 +29,8 @@ export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Deci
     failure: decision.failure ?? null,
     decision_us: Math.max(0, Math.round(decisionUs)),
     decided_at_ms: facts.nowMs,
-  }).execute();
+  }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
 }
 
 /** The decisions taken on a quote or transfer, oldest first. */

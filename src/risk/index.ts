@@ -3,6 +3,13 @@ export * from './types.ts';
 export { loadOrCreatePartyKeys, partyKeys, RISK_KEY_FILE_NAME, type PartyIdentity, type PartyKeyOf } from './party_key.ts';
 export { paymentParties, partyView, type PartyView } from './parties.ts';
 export { decisionsOf, recordDecision } from './decisions.ts';
+export {
+  CASE_ASSIGNEE_CHARS_MAX, CASE_EVENTS_MAX, CASE_NOTE_CHARS_MAX, CASE_NOTES_MAX, CASE_PAGE_MAX, createRiskCases,
+  type CaseDetail, type CaseFilter, type HeldPayments, type HoldView, type RiskCases,
+} from './cases.ts';
+export { CASE_KINDS, CASE_OUTCOMES, CASE_STATES, type CaseKind, type CaseOutcome, type CaseState, type RiskCaseEventRow, type RiskCaseRow } from './case_tables.ts';
+export { confirmedFraudCounts, type ConfirmedFraudCounts } from './case_outcomes.ts';
+export { FRMS_ACTOR } from './decision_effects.ts';
 export { createRuleSetStore, type RuleSetStore, type RuleSetValidator } from './rule_sets.ts';
 export type { RiskDecisionRow, RiskRuleSetRow, RuleSetState } from './decision_tables.ts';
 export { compileRuleSet, formatProblems, ruleSetProblems, type CompiledRuleSet, type RuleSetData, type RuleSetProblem } from './rule_set.ts';

@@ -12,12 +12,14 @@ import type { ParticipantTables } from '../participants/tables.ts';
 import type { PkiTables } from '../pki/tables.ts';
 import type { PortalTables } from '../portal/tables.ts';
 import type { QuoteTables } from '../quotes/tables.ts';
+import type { RiskCaseTables } from '../risk/case_tables.ts';
+import type { RiskDecisionTables } from '../risk/decision_tables.ts';
 import type { SettlementTables } from '../settlement/tables.ts';
 import { ownTables, type Storage } from '../storage/index.ts';
 import type { TransferTables } from '../transfers/tables.ts';
 
 export type AllTables = AuditTables & GatewayTables & LedgerTables & LookupTables & ChangeRequestTables & IamTables & RbacTables
-  & ParticipantTables & PkiTables & PortalTables & QuoteTables & SettlementTables & TransferTables;
+  & ParticipantTables & PkiTables & PortalTables & QuoteTables & RiskCaseTables & RiskDecisionTables & SettlementTables & TransferTables;
 
 export const testTables = ownTables<AllTables>();
 
