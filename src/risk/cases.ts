@@ -151,8 +151,10 @@ export function createRiskCases({ db, engine, clock, holds }: { db: Db; engine: 
     },
 
     note(id: number, text: string, actor: string): Promise<Result<RiskCaseRow, Failure>> {
-      return act(id, actor, 'NOTE', async (tx) => {
+      return act(id, actor, 'NOTE', async (tx, row) => {
         if (text.length === 0 || text.length > CASE_NOTE_CHARS_MAX) return err(refused(`a note is 1 to ${CASE_NOTE_CHARS_MAX} characters`));
+        const closed = open(row);
+        if (closed !== undefined) return err(closed);
         const notes = await riskCaseTables(tx).selectFrom('risk_case_events').select(sql<number>`count(*)`.as('notes')).where('case_id', '=', id).where('kind', '=', 'NOTE').executeTakeFirstOrThrow();
         if (Number(notes.notes) >= CASE_NOTES_MAX) return err(refused(`case ${id} has ${CASE_NOTES_MAX} notes, the most a case keeps`));
         return ok({ set: {}, text });
