@@ -4,11 +4,23 @@
 //   < 50        ALLOW          ≥ 100, < 1000   HOLD
 //   50 to < 100 ALERT          ≥ 1000          BLOCK
 import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AdminAuditSink } from '../audit/index.ts';
+import { enqueue } from '../delivery/index.ts';
+import { outboxOf } from '../delivery/outbox_table.ts';
+import type { Inbound } from '../fspiop/index.ts';
 import { encodeIlpPacketText } from '../ilp/index.ts';
-import { createRuleSetStore, ruleSetProblems, type RuleSetData } from '../risk/index.ts';
+import { createRiskService, createRuleSetStore, partyKeys, ruleSetProblems, type RuleSetData } from '../risk/index.ts';
+import { liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
 import type { Storage } from '../storage/index.ts';
 import type { Clock } from '../support/index.ts';
+import { createLogger } from '../support/logger.ts';
 import { parseAmount } from '../support/money.ts';
+import { createTransferService, type PrepareBody } from '../transfers/index.ts';
+import { createLedgerFixture } from './ledger_fixture.ts';
+import { testTables } from './tables.ts';
+
+const MINUTE_MS = 60_000;
 
 export const AMOUNT_RULE_SET: RuleSetData = {
   name: 'amounts-test', version: 1, failurePolicy: 'closed', description: 'the verdict follows the amount',
@@ -42,4 +54,46 @@ export function ilpPacketWithParties(payerFsp: string, payerMsisdn: string, paye
     amount: { amount, currency },
   };
   return encodeIlpPacketText({ version: 'v1', amount: minor.value, account: `g.${payeeFsp}.msisdn.${payeeMsisdn}`, data: Buffer.from(Buffer.from(JSON.stringify(transaction)).toString('base64url')) });
+}
+
+/** A payer and a payee with transfer endpoints, a LIVE AMOUNT_RULE_SET, and the transfer service with the real FRMS and outbox. */
+export async function createHoldScheme(storage: Storage, clock: Clock, audit?: Pick<AdminAuditSink, 'recordInTransaction'>) {
+  const { db, engine } = storage;
+  const f = createLedgerFixture(storage, clock);
+  await f.openHubAccounts('USD');
+  const payer = await f.participant({ ndcMinor: 100_000_000n, fundsMinor: 10_000_000n }, 'payerfsp');
+  const payee = await f.participant({ ndcMinor: 100_000_000n, fundsMinor: 10_000_000n }, 'payeefsp');
+  for (const p of [payer, payee]) {
+    for (const type of ['FSPIOP_CALLBACK_URL_TRANSFER_POST', 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'FSPIOP_CALLBACK_URL_TRANSFER_ERROR']) {
+      assert.ok((await f.registry.setEndpoint(p.name, type, `http://127.0.0.1:9/${p.name}/transfers${type.endsWith('POST') ? '' : '/{{transferId}}'}`)).ok);
+    }
+  }
+  await promoteAmountRuleSet(storage, clock);
+  const risk = createRiskService({
+    db, engine, partyKeyOf: partyKeys(Buffer.alloc(32, 9)), log: createLogger('silent'), nowMs: () => clock.nowMs(),
+    ruleSets: createRuleSetStore({ db, engine, clock, validate: ruleSetProblems }), audit,
+  });
+  const service = createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine), riskAssessor: risk.assess });
+
+  const inbound = (source: string, body: unknown): Inbound => ({
+    source, destination: undefined, contentVersion: '1.1',
+    headers: { 'content-type': 'application/vnd.interoperability.transfers+json;version=1.1', date: new Date(clock.nowMs()).toUTCString(), 'fspiop-source': source, 'fspiop-signature': '{"signature":"sig","protectedHeader":"ph"}' },
+    rawBody: JSON.stringify(body),
+  });
+  /** Prepares `amount` USD from the payer party `payerMsisdn`, expiring `expiresInMs` from now. */
+  async function prepare(amount: string, options: { payerMsisdn?: string; expiresInMs?: number } = {}) {
+    const preimage = randomBytes(32);
+    const body: PrepareBody = {
+      transferId: randomUUID(), payerFsp: payer.name, payeeFsp: payee.name, amount: { amount, currency: 'USD' },
+      condition: createHash('sha256').update(preimage).digest('base64url'), expiration: new Date(clock.nowMs() + (options.expiresInMs ?? 10 * MINUTE_MS)).toISOString(),
+      ilpPacket: ilpPacketWithParties(payer.name, options.payerMsisdn ?? '44123450000', payee.name, '27710000001', amount, 'USD'),
+    };
+    const outcome = await service.prepare(inbound(payer.name, body), body);
+    return { body, fulfilment: preimage.toString('base64url'), outcome };
+  }
+  /** The callbacks written about transfer `id`: to whom, what (the subject after "transfer <id> "), oldest first. */
+  const callbacks = async (id: string) => (await outboxOf(db).selectFrom('outbox').select(['recipient', 'method', 'body', 'subject', 'state']).where('subject', 'like', `transfer ${id} %`).orderBy('id').execute())
+    .map((row) => ({ to: row.recipient, method: row.method, subject: row.subject.slice(`transfer ${id} `.length), body: row.body, state: row.state }));
+  const caseOf = async (id: string) => testTables(db).selectFrom('risk_cases').selectAll().where('subject_id', '=', id).executeTakeFirst();
+  return { f, payer, payee, risk, service, inbound, prepare, callbacks, caseOf };
 }

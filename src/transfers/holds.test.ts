@@ -1,22 +1,18 @@
 // Holds and cases on the transfer path, with the real FRMS (a LIVE rule set),
 // the real outbox and the real case store, on both engines.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
 import type { AdminAuditEvent } from '../audit/index.ts';
 import { enqueue } from '../delivery/index.ts';
-import { outboxOf } from '../delivery/outbox_table.ts';
-import type { Inbound } from '../fspiop/inbound.ts';
 import { checkLedger, valueMinor } from '../ledger/index.ts';
-import { createRiskCases, createRiskService, createRuleSetStore, partyKeys, RISK_REFUSAL, ruleSetProblems, type RiskCases } from '../risk/index.ts';
+import { createRiskCases, RISK_REFUSAL, type RiskCases } from '../risk/index.ts';
 import { liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
-import { createLogger } from '../support/logger.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
-import { createLedgerFixture, type LedgerFixture, type TestParticipant } from '../testing/ledger_fixture.ts';
-import { ilpPacketWithParties, promoteAmountRuleSet } from '../testing/risk_fixture.ts';
+import type { TestParticipant } from '../testing/ledger_fixture.ts';
+import { createHoldScheme } from '../testing/risk_fixture.ts';
 import { testTables } from '../testing/tables.ts';
 import { checkTransfersAgainstLedger } from './consistency.ts';
-import { createTransferService, type PrepareBody, type TransferService } from './service.ts';
+import { createTransferService, type TransferService } from './service.ts';
 
 const START_MS = Date.parse('2026-12-03T10:00:00.000Z');
 const MINUTE_MS = 60_000;
@@ -24,7 +20,7 @@ const MINUTE_MS = 60_000;
 describeOnEachEngine('holds and cases', (ctx) => {
   let nowMs = START_MS;
   const clock = { nowMs: () => nowMs };
-  let f: LedgerFixture;
+  let scheme: Awaited<ReturnType<typeof createHoldScheme>>;
   let service: TransferService;
   let cases: RiskCases;
   let payer: TestParticipant;
@@ -32,54 +28,17 @@ describeOnEachEngine('holds and cases', (ctx) => {
   const audited: AdminAuditEvent[] = [];
 
   before(async () => {
-    const { db, engine } = ctx.storage;
-    f = createLedgerFixture(ctx.storage, clock);
-    await f.openHubAccounts('USD');
-    payer = await f.participant({ ndcMinor: 100_000_000n, fundsMinor: 10_000_000n }, 'payerfsp');
-    payee = await f.participant({ ndcMinor: 100_000_000n, fundsMinor: 10_000_000n }, 'payeefsp');
-    for (const p of [payer, payee]) {
-      for (const type of ['FSPIOP_CALLBACK_URL_TRANSFER_POST', 'FSPIOP_CALLBACK_URL_TRANSFER_PUT', 'FSPIOP_CALLBACK_URL_TRANSFER_ERROR']) {
-        assert.ok((await f.registry.setEndpoint(p.name, type, `http://127.0.0.1:9/${p.name}/transfers${type.endsWith('POST') ? '' : '/{{transferId}}'}`)).ok);
-      }
-    }
-    await promoteAmountRuleSet(ctx.storage, clock);
-    const risk = createRiskService({
-      db, engine, partyKeyOf: partyKeys(Buffer.alloc(32, 9)), log: createLogger('silent'), nowMs: clock.nowMs,
-      ruleSets: createRuleSetStore({ db, engine, clock, validate: ruleSetProblems }),
-      audit: { recordInTransaction: (_tx, event) => { audited.push(event); return Promise.resolve(); } },
-    });
-    service = createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine), riskAssessor: risk.assess });
-    cases = createRiskCases({ db, engine, clock, holds: service.holds });
+    scheme = await createHoldScheme(ctx.storage, clock, { recordInTransaction: (_tx, event) => { audited.push(event); return Promise.resolve(); } });
+    ({ service, payer, payee } = scheme);
+    cases = createRiskCases({ db: ctx.storage.db, engine: ctx.storage.engine, clock, holds: service.holds });
   });
 
-  const inbound = (source: string, body: unknown): Inbound => ({
-    source, destination: undefined, contentVersion: '1.1',
-    headers: { 'content-type': 'application/vnd.interoperability.transfers+json;version=1.1', date: new Date(nowMs).toUTCString(), 'fspiop-source': source, 'fspiop-signature': '{"signature":"sig","protectedHeader":"ph"}' },
-    rawBody: JSON.stringify(body),
-  });
-  /** A prepare of `amount` USD from the payer party `payerMsisdn`, expiring `expiresInMs` from now. */
-  function prepareBody(amount: string, options: { payerMsisdn?: string; expiresInMs?: number } = {}): { body: PrepareBody; fulfilment: string } {
-    const preimage = randomBytes(32);
-    return {
-      fulfilment: preimage.toString('base64url'),
-      body: {
-        transferId: randomUUID(), payerFsp: payer.name, payeeFsp: payee.name, amount: { amount, currency: 'USD' },
-        condition: createHash('sha256').update(preimage).digest('base64url'), expiration: new Date(nowMs + (options.expiresInMs ?? 10 * MINUTE_MS)).toISOString(),
-        ilpPacket: ilpPacketWithParties(payer.name, options.payerMsisdn ?? '44123450000', payee.name, '27710000001', amount, 'USD'),
-      },
-    };
-  }
-  async function prepare(amount: string, options: { payerMsisdn?: string; expiresInMs?: number } = {}) {
-    const prepared = prepareBody(amount, options);
-    const outcome = await service.prepare(inbound(payer.name, prepared.body), prepared.body);
-    return { ...prepared, outcome };
-  }
-  /** The callbacks written about transfer `id`, to whom and what, oldest first. */
-  const callbacks = async (id: string) => (await outboxOf(ctx.storage.db).selectFrom('outbox').select(['recipient', 'method', 'body', 'subject', 'state']).where('subject', 'like', `transfer ${id} %`).orderBy('id').execute())
-    .map((row) => ({ to: row.recipient, method: row.method, subject: row.subject.slice(`transfer ${id} `.length), body: row.body, state: row.state }));
+  const inbound = (source: string, body: unknown) => scheme.inbound(source, body);
+  const prepare = (amount: string, options: { payerMsisdn?: string; expiresInMs?: number } = {}) => scheme.prepare(amount, options);
+  const callbacks = (id: string) => scheme.callbacks(id);
+  const caseOf = (id: string) => scheme.caseOf(id);
   const stateOf = async (id: string) => (await testTables(ctx.storage.db).selectFrom('transfers').select('state').where('transfer_id', '=', id).executeTakeFirstOrThrow()).state;
-  const caseOf = async (id: string) => testTables(ctx.storage.db).selectFrom('risk_cases').selectAll().where('subject_id', '=', id).executeTakeFirst();
-  const position = async (p: TestParticipant) => valueMinor(await f.account(p.positionId));
+  const position = async (p: TestParticipant) => valueMinor(await scheme.f.account(p.positionId));
   const fulfilBody = (fulfilment: string) => ({ transferState: 'COMMITTED', fulfilment, completedTimestamp: new Date(nowMs).toISOString() });
 
   test('a HOLD reserves, answers the payer nothing more, forwards nothing, opens a HOLD case and is audited; the release forwards the prepare once', async () => {
