@@ -2,7 +2,6 @@
 // counts, for each of its parties, as a confirmed fraud naming that party
 // (payerFraudReports, payeeFraudReports), beside the DFSPs' fraud reports.
 // Read per payment through two partial indexes that hold only confirmed frauds.
-import { sql } from 'kysely';
 import type { Tx } from '../ledger/index.ts';
 import { riskCaseTables } from './case_tables.ts';
 import type { FeatureValue, Features, PartyKey, PaymentFacts } from './types.ts';
@@ -16,7 +15,7 @@ export interface ConfirmedFraudCounts {
 async function countFor(tx: Tx, party: PartyKey | null): Promise<number | null> {
   if (party === null) return null;
   const row = await riskCaseTables(tx).selectFrom('risk_cases')
-    .select(sql<number>`count(*)`.as('cases'))
+    .select((eb) => eb.fn.countAll().as('cases'))
     .where('outcome', '=', 'CONFIRMED_FRAUD')
     .where((eb) => eb.or([eb('payer_party', '=', party), eb('payee_party', '=', party)]))
     .executeTakeFirstOrThrow();
@@ -28,8 +27,10 @@ export async function confirmedFraudCounts(tx: Tx, payerParty: PartyKey | null, 
   return { payer: await countFor(tx, payerParty), payee: await countFor(tx, payeeParty) };
 }
 
-const plus = (reports: FeatureValue | undefined, cases: number | null): FeatureValue =>
-  cases === null ? reports ?? null : Number(typeof reports === 'number' || typeof reports === 'bigint' ? reports : 0) + cases;
+const plus = (reports: FeatureValue | undefined, cases: number | null): FeatureValue => {
+  if (cases === null) return reports ?? null;
+  return (typeof reports === 'number' ? reports : typeof reports === 'bigint' ? Number(reports) : 0) + cases;
+};
 
 /** `features` with the parties' confirmed-fraud case outcomes added to their fraud report counts. */
 export async function withConfirmedFrauds(tx: Tx, facts: PaymentFacts, features: Features): Promise<Features> {

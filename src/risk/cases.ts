@@ -13,7 +13,6 @@
 // reached through the HeldPayments port the composition root hands in: a
 // release or a confirmation and the case's change commit together, under the
 // case's row lock and then the transfer's.
-import { sql } from 'kysely';
 import type { Failure } from '../fspiop/index.ts';
 import type { Tx } from '../ledger/index.ts';
 import { attachToCommit, forUpdate, runRefusable, runTransaction, type Db, type Engine } from '../storage/index.ts';
@@ -89,73 +88,89 @@ function auditView(row: RiskCaseRow) {
   return { caseId: row.id, kind: row.kind, stage: row.stage, subjectId: row.subject_id, state: row.state, assignee: row.assignee, outcome: row.outcome };
 }
 
-export function createRiskCases({ db, engine, clock, holds }: { db: Db; engine: Engine; clock: Clock; holds: HeldPayments }) {
-  /**
-   * Runs `change` on case `id` under its row lock: the case's new fields and the event commit with whatever
-   * `change` did (a release, a confirmation) or, when it refuses, nothing does.
-   */
-  function act(id: number, actor: string, kind: CaseEventKind, change: (tx: Tx, row: RiskCaseRow, nowMs: number) => Promise<Result<{ set: Partial<Omit<RiskCaseRow, 'id'>>; text?: string }, Failure>>): Promise<Result<RiskCaseRow, Failure>> {
-    return runRefusable(db, engine, async (tx) => {
-      const tables = riskCaseTables(tx);
-      const row = await forUpdate(tables.selectFrom('risk_cases').selectAll().where('id', '=', id), engine).executeTakeFirst();
-      if (row === undefined) return err(refused(`case ${id} does not exist`));
-      const nowMs = clock.nowMs();
-      const changed = await change(tx, row, nowMs);
-      if (!changed.ok) return changed;
-      const updated = await tables.updateTable('risk_cases').set({ ...changed.value.set, changed_at_ms: nowMs }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      await tables.insertInto('risk_case_events').values({ case_id: id, kind, actor, text: changed.value.text ?? null, at_ms: nowMs }).execute();
-      attachToCommit(tx, { ...auditView(updated), event: kind });
-      return ok(updated);
-    });
-  }
+interface CaseDeps { readonly db: Db; readonly engine: Engine; readonly clock: Clock; readonly holds: HeldPayments }
 
-  const open = (row: RiskCaseRow): Failure | undefined => (row.state === 'CLOSED' ? refused(`case ${row.id} is closed`) : undefined);
+type CaseChange = Result<{ set: Partial<Omit<RiskCaseRow, 'id'>>; text?: string }, Failure>;
+
+/**
+ * Runs `change` on case `id` under its row lock: the case's new fields and the event commit with whatever
+ * `change` did (a release, a confirmation) or, when it refuses, nothing does.
+ */
+function act(deps: CaseDeps, id: number, actor: string, kind: CaseEventKind, change: (tx: Tx, row: RiskCaseRow, nowMs: number) => CaseChange | Promise<CaseChange>): Promise<Result<RiskCaseRow, Failure>> {
+  return runRefusable(deps.db, deps.engine, async (tx) => {
+    const tables = riskCaseTables(tx);
+    const row = await forUpdate(tables.selectFrom('risk_cases').selectAll().where('id', '=', id), deps.engine).executeTakeFirst();
+    if (row === undefined) return err(refused(`case ${id} does not exist`));
+    const nowMs = deps.clock.nowMs();
+    const changed = await change(tx, row, nowMs);
+    if (!changed.ok) return changed;
+    const updated = await tables.updateTable('risk_cases').set({ ...changed.value.set, changed_at_ms: nowMs }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    await tables.insertInto('risk_case_events').values({ case_id: id, kind, actor, text: changed.value.text ?? null, at_ms: nowMs }).execute();
+    attachToCommit(tx, { ...auditView(updated), event: kind });
+    return ok(updated);
+  });
+}
+
+async function listCases(db: Db, filter: CaseFilter): Promise<RiskCaseRow[]> {
+  const limit = Math.min(Math.max(filter.limit ?? CASE_PAGE_MAX, 1), CASE_PAGE_MAX);
+  let query = riskCaseTables(db).selectFrom('risk_cases').selectAll().orderBy('id').limit(limit);
+  if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+  if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+  if (filter.assignee !== undefined) query = query.where('assignee', '=', filter.assignee);
+  if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome);
+  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+  return query.execute();
+}
+
+async function caseDetail({ db, engine, holds }: CaseDeps, id: number): Promise<CaseDetail | undefined> {
+  return runTransaction(db, engine, async (tx) => {
+    const riskCase = await riskCaseTables(tx).selectFrom('risk_cases').selectAll().where('id', '=', id).executeTakeFirst();
+    if (riskCase === undefined) return undefined;
+    const decision = await riskDecisionTables(tx).selectFrom('risk_decisions').selectAll().where('id', '=', riskCase.decision_id).executeTakeFirst();
+    const events = await riskCaseTables(tx).selectFrom('risk_case_events').selectAll().where('case_id', '=', id).orderBy('id').limit(CASE_EVENTS_MAX).execute();
+    const hold = riskCase.kind === 'HOLD' && riskCase.stage === 'transfer' ? await holds.view(tx, riskCase.subject_id) : undefined;
+    return { riskCase, decision, events, hold };
+  });
+}
+
+const notClosed = (row: RiskCaseRow): Failure | undefined => (row.state === 'CLOSED' ? refused(`case ${row.id} is closed`) : undefined);
+
+/** Why a case cannot be released or confirmed: it must be an OPEN hold of a transfer. */
+function holdActionRefusal(row: RiskCaseRow, action: 'release' | 'confirm'): Failure | undefined {
+  if (row.kind !== 'HOLD' || row.stage !== 'transfer') return refused(`case ${row.id} is an ${row.kind}, not a held transfer: there is nothing to ${action}`);
+  if (row.state !== 'OPEN') return refused(`case ${row.id} is ${row.state}: only an OPEN hold can be ${action === 'release' ? 'released' : 'confirmed'}`);
+  return undefined;
+}
+
+export function createRiskCases(deps: CaseDeps) {
+  const { db, engine, clock, holds } = deps;
 
   /** Why case `row` cannot be released now; reads only. */
   async function releaseRefusalOf(tx: Tx, row: RiskCaseRow, nowMs: number): Promise<Failure | undefined> {
-    if (row.kind !== 'HOLD' || row.stage !== 'transfer') return refused(`case ${row.id} is an ${row.kind}, not a held transfer: there is nothing to release`);
-    if (row.state !== 'OPEN') return refused(`case ${row.id} is ${row.state}: only an OPEN hold can be released`);
+    const refusal = holdActionRefusal(row, 'release');
+    if (refusal !== undefined) return refusal;
     const why = await holds.releaseRefusal(tx, row.subject_id, nowMs);
     return why === undefined ? undefined : refused(`case ${row.id}: ${why}`);
   }
 
   return {
-    async list(filter: CaseFilter = {}): Promise<RiskCaseRow[]> {
-      const limit = Math.min(Math.max(filter.limit ?? CASE_PAGE_MAX, 1), CASE_PAGE_MAX);
-      let query = riskCaseTables(db).selectFrom('risk_cases').selectAll().orderBy('id').limit(limit);
-      if (filter.state !== undefined) query = query.where('state', '=', filter.state);
-      if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
-      if (filter.assignee !== undefined) query = query.where('assignee', '=', filter.assignee);
-      if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome);
-      if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
-      return query.execute();
-    },
-
-    async get(id: number): Promise<CaseDetail | undefined> {
-      return runTransaction(db, engine, async (tx) => {
-        const riskCase = await riskCaseTables(tx).selectFrom('risk_cases').selectAll().where('id', '=', id).executeTakeFirst();
-        if (riskCase === undefined) return undefined;
-        const decision = await riskDecisionTables(tx).selectFrom('risk_decisions').selectAll().where('id', '=', riskCase.decision_id).executeTakeFirst();
-        const events = await riskCaseTables(tx).selectFrom('risk_case_events').selectAll().where('case_id', '=', id).orderBy('id').limit(CASE_EVENTS_MAX).execute();
-        const hold = riskCase.kind === 'HOLD' && riskCase.stage === 'transfer' ? await holds.view(tx, riskCase.subject_id) : undefined;
-        return { riskCase, decision, events, hold };
-      });
-    },
+    list: (filter: CaseFilter = {}): Promise<RiskCaseRow[]> => listCases(db, filter),
+    get: (id: number): Promise<CaseDetail | undefined> => caseDetail(deps, id),
 
     assign(id: number, assignee: string, actor: string): Promise<Result<RiskCaseRow, Failure>> {
-      return act(id, actor, 'ASSIGNED', async (_tx, row) => {
+      return act(deps, id, actor, 'ASSIGNED', (_tx, row) => {
         if (assignee.length === 0 || assignee.length > CASE_ASSIGNEE_CHARS_MAX) return err(refused(`an assignee is 1 to ${CASE_ASSIGNEE_CHARS_MAX} characters`));
-        const closed = open(row);
+        const closed = notClosed(row);
         return closed === undefined ? ok({ set: { assignee }, text: assignee }) : err(closed);
       });
     },
 
     note(id: number, text: string, actor: string): Promise<Result<RiskCaseRow, Failure>> {
-      return act(id, actor, 'NOTE', async (tx, row) => {
+      return act(deps, id, actor, 'NOTE', async (tx, row) => {
         if (text.length === 0 || text.length > CASE_NOTE_CHARS_MAX) return err(refused(`a note is 1 to ${CASE_NOTE_CHARS_MAX} characters`));
-        const closed = open(row);
+        const closed = notClosed(row);
         if (closed !== undefined) return err(closed);
-        const notes = await riskCaseTables(tx).selectFrom('risk_case_events').select(sql<number>`count(*)`.as('notes')).where('case_id', '=', id).where('kind', '=', 'NOTE').executeTakeFirstOrThrow();
+        const notes = await riskCaseTables(tx).selectFrom('risk_case_events').select((eb) => eb.fn.countAll().as('notes')).where('case_id', '=', id).where('kind', '=', 'NOTE').executeTakeFirstOrThrow();
         if (Number(notes.notes) >= CASE_NOTES_MAX) return err(refused(`case ${id} has ${CASE_NOTES_MAX} notes, the most a case keeps`));
         return ok({ set: {}, text });
       });
@@ -171,7 +186,7 @@ export function createRiskCases({ db, engine, clock, holds }: { db: Db; engine: 
 
     /** Releases a held transfer: its prepare is forwarded to the payee, in this transaction (an approved RISK_HOLD_RELEASE). */
     release(id: number, reason: string, actor: string): Promise<Result<RiskCaseRow, Failure>> {
-      return act(id, actor, 'RELEASED', async (tx, row, nowMs) => {
+      return act(deps, id, actor, 'RELEASED', async (tx, row, nowMs) => {
         const refusal = await releaseRefusalOf(tx, row, nowMs);
         if (refusal !== undefined) return err(refusal);
         const released = await holds.release(tx, row.subject_id, nowMs);
@@ -181,9 +196,9 @@ export function createRiskCases({ db, engine, clock, holds }: { db: Db; engine: 
 
     /** Confirms a hold as fraud: the transfer is aborted, the payer told 4400, the payee nothing. */
     confirm(id: number, reason: string, actor: string): Promise<Result<RiskCaseRow, Failure>> {
-      return act(id, actor, 'CONFIRMED', async (tx, row, nowMs) => {
-        if (row.kind !== 'HOLD' || row.stage !== 'transfer') return err(refused(`case ${id} is an ${row.kind}, not a held transfer: there is nothing to confirm`));
-        if (row.state !== 'OPEN') return err(refused(`case ${id} is ${row.state}: only an OPEN hold can be confirmed`));
+      return act(deps, id, actor, 'CONFIRMED', async (tx, row, nowMs) => {
+        const refusal = holdActionRefusal(row, 'confirm');
+        if (refusal !== undefined) return err(refusal);
         const confirmed = await holds.confirmFraud(tx, row.subject_id, nowMs);
         return confirmed.ok ? ok({ set: { state: 'CONFIRMED' }, text: reason }) : err(refused(`case ${id}: ${confirmed.error}`));
       });
@@ -194,8 +209,8 @@ export function createRiskCases({ db, engine, clock, holds }: { db: Db; engine: 
      * FALSE_POSITIVE stays on the case, beside the decision and its rule set version, for tuning.
      */
     close(id: number, outcome: CaseOutcome, actor: string): Promise<Result<RiskCaseRow, Failure>> {
-      return act(id, actor, 'CLOSED', async (_tx, row, nowMs) => {
-        const closed = open(row);
+      return act(deps, id, actor, 'CLOSED', (_tx, row, nowMs) => {
+        const closed = notClosed(row);
         if (closed !== undefined) return err(closed);
         return ok({ set: { state: 'CLOSED', outcome, closed_at_ms: nowMs }, text: outcome });
       });
