@@ -39,15 +39,20 @@ before(async () => {
 
 after(() => scheme.close());
 
-test('a held payment reaches the payee only once two operators released it, then is fulfilled and committed', async () => {
+/** A prepare of `amount` USD (the test rule set holds 100 to 999.99), with its fulfilment. */
+function preparing(amount: string) {
   const preimage = randomBytes(32);
-  const fulfilment = preimage.toString('base64url');
   const transferId = randomUUID();
   const prepare = {
-    transferId, payerFsp: 'payerfsp', payeeFsp: 'payeefsp', amount: { amount: '150', currency: 'USD' },
-    ilpPacket: ilpPacketFor('payeefsp', '150', 'USD'), condition: createHash('sha256').update(preimage).digest('base64url'),
+    transferId, payerFsp: 'payerfsp', payeeFsp: 'payeefsp', amount: { amount, currency: 'USD' },
+    ilpPacket: ilpPacketFor('payeefsp', amount, 'USD'), condition: createHash('sha256').update(preimage).digest('base64url'),
     expiration: new Date(Date.now() + 120_000).toISOString(),
   };
+  return { transferId, prepare, fulfilment: preimage.toString('base64url') };
+}
+
+test('a held payment reaches the payee only once two operators released it, then is fulfilled and committed', async () => {
+  const { transferId, prepare, fulfilment } = preparing('150');
   assert.equal((await fspiop('POST', '/transfers', 'transfers', 'payerfsp', 'payeefsp', prepare)).status, 202);
   const position = async (name: string) => ((await adminRequest(adminClient, 'GET', `/participants/${name}/positions?currency=USD`)).body as { value: number }).value;
   await until('the reservation', async () => ((await position('payerfsp')) === 150 ? true : undefined));
@@ -85,17 +90,11 @@ test('a held payment reaches the payee only once two operators released it, then
 });
 
 test('a fulfil from the payee of a transfer still held is refused, and the transfer stays reserved', async () => {
-  const preimage = randomBytes(32);
-  const transferId = randomUUID();
-  const prepare = {
-    transferId, payerFsp: 'payerfsp', payeeFsp: 'payeefsp', amount: { amount: '200', currency: 'USD' },
-    ilpPacket: ilpPacketFor('payeefsp', '200', 'USD'), condition: createHash('sha256').update(preimage).digest('base64url'),
-    expiration: new Date(Date.now() + 120_000).toISOString(),
-  };
+  const { transferId, prepare, fulfilment } = preparing('200');
   assert.equal((await fspiop('POST', '/transfers', 'transfers', 'payerfsp', 'payeefsp', prepare)).status, 202);
   await until('the hold', async () => ((await testTables(hub.storage.db).selectFrom('transfer_holds').select('state').where('transfer_id', '=', transferId).executeTakeFirst())?.state));
   // A payee that got the packet out of band (a payer colluding with it) presents the right fulfilment.
-  const fulfil = { transferState: 'COMMITTED', fulfilment: preimage.toString('base64url'), completedTimestamp: new Date().toISOString() };
+  const fulfil = { transferState: 'COMMITTED', fulfilment, completedTimestamp: new Date().toISOString() };
   assert.equal((await fspiop('PUT', `/transfers/${transferId}`, 'transfers', 'payeefsp', 'payerfsp', fulfil)).status, 200);
   const refused = await payee.next((r) => r.method === 'PUT' && r.url === `/transfers/${transferId}/error`);
   assert.equal((JSON.parse(refused.body) as { errorInformation: { errorCode: string } }).errorInformation.errorCode, '3208');
