@@ -187,7 +187,8 @@ export function createRiskCases(deps: CaseDeps) {
     /** Releases a held transfer: its prepare is forwarded to the payee, in this transaction (an approved RISK_HOLD_RELEASE). */
     release(id: number, reason: string, actor: string): Promise<Result<RiskCaseRow, Failure>> {
       return act(deps, id, actor, 'RELEASED', async (tx, row, nowMs) => {
-        const refusal = await releaseRefusalOf(tx, row, nowMs);
+        // The transfer's side is checked again under its row lock (holds.release).
+        const refusal = holdActionRefusal(row, 'release');
         if (refusal !== undefined) return err(refusal);
         const released = await holds.release(tx, row.subject_id, nowMs);
         return released.ok ? ok({ set: { state: 'RELEASED' }, text: reason }) : err(refused(`case ${id}: ${released.error}`));
