@@ -19,7 +19,7 @@ import { createParticipantRegistry, createSigningKeyRegistry } from './participa
 import { createQuoteService } from './quotes/index.ts';
 import { closeDueWindow, createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, SCHEDULE_CHECK_INTERVAL_MS, windowForCommit } from './settlement/index.ts';
 import { createTransferService, transferPartiesOf } from './transfers/index.ts';
-import { createRiskService, createRiskSharing, type RiskSharing, createRuleSetStore, loadOrCreatePartyKeys, ruleSetProblems, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
+import { createRiskCases, createRiskService, createRiskSharing, type RiskSharing, createRuleSetStore, loadOrCreatePartyKeys, ruleSetProblems, loadSanctionsList, pruneFeatures, type RiskService } from './risk/index.ts';
 import { openStorage, redactStorageUrl, type Storage } from './storage/index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { systemClock, type Clock, reserveListenerPorts, type ReservedPorts, every } from './support/index.ts';
@@ -176,7 +176,7 @@ interface Services {
 }
 
 /** The FRMS (risk/), unless risk.enabled is off: its party key, the operator's sanctions list, the rule set versions; and its admin API's part. */
-async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Storage): Promise<{ service: RiskService; admin: RiskRouteDeps } | undefined> {
+async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Storage, audit: AdminAuditSink): Promise<{ service: RiskService; admin: RiskRouteDeps } | undefined> {
   if (!config.risk.enabled) {
     log.warn('FRMS OFF (risk.enabled false): no payment is assessed or counted');
     return undefined;
@@ -189,7 +189,7 @@ async function buildRisk(config: Config, log: Logger, clock: Clock, storage: Sto
   if (sanctions !== undefined && !sanctions.ok) throw new Error(`risk.sanctionsFile ${sanctionsFile ?? ''}: ${sanctions.error}`);
   if (sanctions !== undefined) log.info({ file: sanctionsFile, names: sanctions.value.size }, 'FRMS sanctions list loaded');
   const ruleSets = createRuleSetStore({ db, engine, clock, validate: ruleSetProblems });
-  const service = createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs() });
+  const service = createRiskService({ db, engine, partyKeyOf: keys.partyKeyOf, ruleSets, sanctions: sanctions?.value, log: log.child({ component: 'risk' }), nowMs: () => clock.nowMs(), audit });
   // An approved promotion is enforced at once in this process (the others read it within RULE_SET_REFRESH_MS).
   return { service, admin: riskAdmin({ storage, clock, ruleSets, partyKeyOf: keys.partyKeyOf, afterRuleSetChange: service.refresh }) };
 }
@@ -228,7 +228,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
   const signingKeys = createSigningKeyRegistry({ db, engine, clock });
   const { callbackAddresses, delivery } = buildDelivery(config, log, clock, base, listeners);
   const refreshTls = tlsRefresher(config, schemeTls, delivery, adminServer, adminTls);
-  const risk = await buildRisk(config, log, clock, storage);
+  const risk = await buildRisk(config, log, clock, storage, base.adminAudit);
   const services = buildDomainServices(config, log, clock, storage, callbackAddresses, risk?.service);
   const settlementWindows = createWindows({ db, engine, clock });
   // The gateway's checks: the policies, certificate-bound access tokens from the hub's authorization server, rate limits.
@@ -241,6 +241,7 @@ async function startOnPorts(config: Config, log: Logger, clock: Clock, ports: Re
     settlementWindows,
     settlements: createSettlements({ db, engine, clock }),
     settlementReports: createSettlementReports({ db }),
+    riskCases: createRiskCases({ db, engine, clock, holds: services.transfers.holds }),
     hubPublicKeys: () => [base.hubSigningKey],
     pki: schemeTls.pki,
     afterRevocation: refreshTls,

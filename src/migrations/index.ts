@@ -26,6 +26,7 @@ import * as m0061 from './0061_window_totals_index.ts';
 import * as m0070 from './0070_risk_features.ts';
 import * as m0071 from './0071_risk_decisions.ts';
 import * as m0072 from './0072_risk_admin.ts';
+import * as m0073 from './0073_risk_cases.ts';
 import * as m0074 from './0074_risk_fraud_reports.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -50,5 +51,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0070_risk_features', up: m0070.up },
   { name: '0071_risk_decisions', up: m0071.up },
   { name: '0072_risk_admin', up: m0072.up },
+  { name: '0073_risk_cases', up: m0073.up },
   { name: '0074_risk_fraud_reports', up: m0074.up },
 ];

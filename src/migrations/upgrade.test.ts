@@ -16,7 +16,7 @@ import { MIGRATIONS } from './index.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 /** The fixtures were made by a hub whose last migration was 0031; these are the ones the upgrade runs. */
-const LATER_MIGRATIONS = ['0040_bootstrap_never_approves_money', '0050_sealed_sessions', '0060_settlement', '0061_window_totals_index', '0070_risk_features', '0071_risk_decisions', '0072_risk_admin', '0074_risk_fraud_reports'];
+const LATER_MIGRATIONS = ['0040_bootstrap_never_approves_money', '0050_sealed_sessions', '0060_settlement', '0061_window_totals_index', '0070_risk_features', '0071_risk_decisions', '0072_risk_admin', '0073_risk_cases', '0074_risk_fraud_reports'];
 /** Tables whose rows the later migrations change on purpose (and the migrator's own). */
 const CHANGED_BY_UPGRADE = new Set([
   'role_privileges', 'principal_roles', 'sod_exclusions', // 0040: money approvals leave the bootstrap role; 0060: settlement privileges; 0072: FRMS privileges

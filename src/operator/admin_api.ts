@@ -27,12 +27,14 @@ import { registerSettlementModelRoutes } from './settlement_model_routes.ts';
 import { registerSettlementReportRoutes } from './settlement_report_routes.ts';
 import { registerSettlementRoutes } from './settlement_routes.ts';
 import { registerRiskRoutes, type RiskRouteDeps } from './risk_rule_routes.ts';
+import { registerRiskCaseRoutes } from './risk_case_routes.ts';
 import { registerSigningKeyRoutes, type SigningKeyRouteDeps } from './signing_key_routes.ts';
 import { registerGatewayRoutes, type GatewayRouteDeps } from './gateway_routes.ts';
 import type { GatewayPolicyStore } from '../edge/index.ts';
 import { registerPkiRoutes, type PkiRouteDeps } from '../pki/index.ts';
 import { registerAuditRoutes, type AuditQueries } from '../audit/index.ts';
 import type { SettlementModels, SettlementReports, Settlements, SettlementWindows } from '../settlement/index.ts';
+import type { RiskCases } from '../risk/index.ts';
 import { STORAGE_OVERLOADED, type Storage } from '../storage/index.ts';
 import { sql } from 'kysely';
 import { access, installAccessControl, type DeclaredRoute } from './access.ts';
@@ -170,6 +172,8 @@ export interface AdminApiDeps extends ParticipantRouteDeps {
   settlementWindows: SettlementWindows;
   settlements: Settlements;
   settlementReports: SettlementReports;
+  /** The FRMS's cases (risk/cases.ts), served under /risk/cases. */
+  riskCases: RiskCases;
   signingKeys: SigningKeyRouteDeps['signingKeys'];
   hubPublicKeys: SigningKeyRouteDeps['hubPublicKeys'];
   pki: PkiRouteDeps['pki'];
@@ -217,7 +221,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): read
   const services = guardedServices({
     registry: deps.registry, funds: deps.funds, limits: deps.limits, settlementModels: deps.settlementModels,
     settlementWindows: deps.settlementWindows, settlements: deps.settlements, settlementReports: deps.settlementReports,
-    signingKeys: deps.signingKeys, pki: deps.pki, operators: iam.operators, clients: iam.clients, rbac: iam.rbac, changeRequests,
+    signingKeys: deps.signingKeys, pki: deps.pki, riskCases: deps.riskCases, operators: iam.operators, clients: iam.clients, rbac: iam.rbac, changeRequests,
     gatewayPolicies: deps.gatewayPolicies,
     revokeSessions: async (operatorId) => {
       const revoked = await revokeAccount(db, operatorId);
@@ -235,6 +239,7 @@ export function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps): read
   registerSettlementModelRoutes(app, services.settlementModels);
   registerSettlementRoutes(app, { settlements: services.settlements, windows: services.settlementWindows });
   registerSettlementReportRoutes(app, services.settlementReports);
+  registerRiskCaseRoutes(app, services.riskCases);
   registerSigningKeyRoutes(app, { ...deps, signingKeys: services.signingKeys });
   registerPkiRoutes(app, { ...deps, pki: services.pki });
   registerGatewayRoutes(app, { gatewayPolicies: services.gatewayPolicies, afterChange: deps.afterGatewayPolicyChange });

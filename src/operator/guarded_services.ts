@@ -5,6 +5,7 @@ import type { GatewayPolicyStore } from '../edge/index.ts';
 import type { createFunds, createLimits } from '../ledger/index.ts';
 import type { ParticipantRegistry, SigningKeyRegistry } from '../participants/index.ts';
 import type { PkiService } from '../pki/index.ts';
+import type { RiskCases } from '../risk/index.ts';
 import type { SettlementModels, SettlementReports, Settlements, SettlementWindows } from '../settlement/index.ts';
 import type { ChangeRequests } from './change_requests/service.ts';
 import type { ClientStore } from './iam/clients.ts';
@@ -23,6 +24,7 @@ export interface DomainServices {
   settlementReports: SettlementReports;
   signingKeys: SigningKeyRegistry;
   pki: PkiService;
+  riskCases: RiskCases;
   operators: OperatorStore;
   clients: ClientStore;
   rbac: RbacStore;
@@ -31,7 +33,7 @@ export interface DomainServices {
   revokeSessions: (operatorId: string) => Promise<number>;
 }
 
-/** The domain services the admin API calls: registry, ledger, settlement models, signing keys, PKI, and its own. */
+/** The domain services the admin API calls: registry, ledger, settlement models, signing keys, PKI, the FRMS's cases, and its own. */
 export function guardedServices(services: DomainServices): DomainServices {
   return {
     registry: guarded('registry', services.registry, {
@@ -87,6 +89,14 @@ export function guardedServices(services: DomainServices): DomainServices {
       issue: { fn: 'CERTIFICATE_CHANGE' },
       renew: { fn: 'CERTIFICATE_CHANGE' },
       revoke: { fn: 'CERTIFICATE_REVOKE' },
+    }),
+    riskCases: guarded('riskCases', services.riskCases, {
+      list: 'read', get: 'read', releaseRefusal: 'read',
+      assign: { privilege: 'RISK_CASE_WORK' },
+      note: { privilege: 'RISK_CASE_WORK' },
+      confirm: { privilege: 'RISK_CASE_WORK' },
+      close: { privilege: 'RISK_CASE_WORK' },
+      release: { fn: 'RISK_HOLD_RELEASE' },
     }),
     ...guardedAdminServices(services),
   };

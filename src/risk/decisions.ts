@@ -54,11 +54,12 @@ export function decodeFeatures(text: string | null): SeenFeatures | undefined {
   return { currency, features };
 }
 
-export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Decision, enforced: boolean, decisionUs: number, features?: Features): Promise<void> {
+/** Stores a decision with its trace and the features it saw; answers its id. */
+export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Decision, enforced: boolean, decisionUs: number, features?: Features): Promise<number> {
   const override = decision.override === undefined ? {} : { override: decision.override };
   let trace = JSON.stringify({ rules: decision.rules, typologies: decision.typologies, ...override });
   if (trace.length > TRACE_CHARS_MAX) trace = JSON.stringify({ truncated: true, typologies: decision.typologies, ...override });
-  await riskDecisionTables(tx).insertInto('risk_decisions').values({
+  const row = await riskDecisionTables(tx).insertInto('risk_decisions').values({
     stage: facts.stage,
     subject_id: facts.id,
     payer_fsp: facts.payerFsp,
@@ -72,7 +73,8 @@ export async function recordDecision(tx: Tx, facts: PaymentFacts, decision: Deci
     features: features === undefined ? null : encodeFeatures({ currency: facts.currency, features }),
     decision_us: Math.max(0, Math.round(decisionUs)),
     decided_at_ms: facts.nowMs,
-  }).execute();
+  }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
 }
 
 /** The decisions taken on a quote or transfer, oldest first. */

@@ -6,6 +6,13 @@ export {
   DECISIONS_LIST_LENGTH_MAX, REPLAY_TRANSFERS_MAX, createDecisionQueries, decisionsOf, decodeFeatures, recordDecision, transferDecisions,
   type DecisionFilter, type DecisionQueries,
 } from './decisions.ts';
+export {
+  CASE_ASSIGNEE_CHARS_MAX, CASE_EVENTS_MAX, CASE_NOTE_CHARS_MAX, CASE_NOTES_MAX, CASE_PAGE_MAX, createRiskCases,
+  type CaseDetail, type CaseFilter, type HeldPayments, type HoldView, type RiskCases,
+} from './cases.ts';
+export { CASE_KINDS, CASE_OUTCOMES, CASE_STATES, type CaseKind, type CaseOutcome, type CaseState, type RiskCaseEventRow, type RiskCaseRow } from './case_tables.ts';
+export { confirmedFraudCounts, type ConfirmedFraudCounts } from './case_outcomes.ts';
+export { FRMS_ACTOR } from './decision_effects.ts';
 export { NAME_PATTERN as RULE_SET_NAME_PATTERN, createRuleSetStore, type RuleSetStore, type RuleSetValidator } from './rule_sets.ts';
 export type { RiskDecisionRow, RiskRuleSetRow, RuleSetState } from './decision_tables.ts';
 export { compileRuleSet, formatProblems, ruleSetProblems, type CompiledRuleSet, type RuleSetData, type RuleSetProblem } from './rule_set.ts';

@@ -3,7 +3,8 @@
 // reads the features (feature store), screens the names (sanctions list),
 // evaluates the LIVE rule set (enforced; an allow-listed party overrides it)
 // and the SHADOW one (recorded only),
-// writes each decision with its trace, and records a transfer into the
+// writes each decision with its trace (an enforced ALERT or HOLD opens a case,
+// a BLOCK or HOLD is audited: decision_effects.ts), and records a transfer into the
 // features, so that the payment, its decisions and its counts commit together.
 //
 // With no LIVE rule set every payment is allowed (and a SHADOW one is still
@@ -14,7 +15,10 @@ import { performance } from 'node:perf_hooks';
 import type { Tx } from '../ledger/index.ts';
 import type { Db, Engine } from '../storage/index.ts';
 import type { Logger } from '../support/index.ts';
+import type { AdminAuditSink } from '../audit/index.ts';
+import { withConfirmedFrauds } from './case_outcomes.ts';
 import { recordDecision } from './decisions.ts';
+import { followEnforcedDecision } from './decision_effects.ts';
 import { evaluate } from './engine.ts';
 import { readFeatures, recordPayment } from './features.ts';
 import { overrideByAllowList } from './lists.ts';
@@ -37,6 +41,8 @@ export interface RiskServiceDeps {
   sanctions?: SanctionsList | undefined;
   log: Logger;
   nowMs: () => number;
+  /** The audit log: each BLOCK and HOLD is an entry, in the payment's transaction; none: not audited (tests of the engine). */
+  audit?: Pick<AdminAuditSink, 'recordInTransaction'> | undefined;
 }
 
 interface Active {
@@ -88,15 +94,15 @@ export function createRiskService(deps: RiskServiceDeps) {
     if (live !== undefined || shadow !== undefined) {
       const started = performance.now();
       const sanctions = deps.sanctions;
-      const features = {
+      const features = await withConfirmedFrauds(tx, facts, {
         ...await readFeatures(tx, deps.engine, facts),
         payerSanctioned: sanctions === undefined ? null : screenName(sanctions, facts.payerName).matched,
         payeeSanctioned: sanctions === undefined ? null : screenName(sanctions, facts.payeeName).matched,
-      };
+      });
       const liveDecision = live === undefined ? undefined : await overrideByAllowList(tx, facts, features, evaluate(live, features, facts.currency));
       const shadowDecision = shadow === undefined ? undefined : evaluate(shadow, features, facts.currency);
       const decisionUs = (performance.now() - started) * 1000;
-      if (liveDecision !== undefined) await recordDecision(tx, facts, liveDecision, true, decisionUs, features);
+      if (liveDecision !== undefined) await followEnforcedDecision(tx, facts, liveDecision, await recordDecision(tx, facts, liveDecision, true, decisionUs, features), deps.audit);
       if (shadowDecision !== undefined) await recordDecision(tx, facts, shadowDecision, false, decisionUs, features);
       decision = liveDecision ?? NO_RULE_SET;
     }

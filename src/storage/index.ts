@@ -38,6 +38,6 @@ export function openStorage(url: string): Storage {
   };
 }
 export { ownTables, type TablesView } from './tables.ts';
-export { attachToCommit, inSnapshot, runRefusable, runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
+export { attachToCommit, inSnapshot, runLast, runRefusable, runTransaction, withCommitHook, type CommitHook } from './transaction.ts';
 export { STORAGE_OVERLOADED } from './group_commit.ts';
 export { forNoKeyUpdate, forShare, forUpdate, forUpdateSkipLocked } from './locking.ts';

@@ -5,7 +5,7 @@ import { ok } from '../support/result.ts';
 import { describeOnEachEngine } from '../testing/engines.ts';
 import type { Transaction } from 'kysely';
 import type { Schema } from './schema.ts';
-import { runRefusable, runTransaction, withCommitHook } from './transaction.ts';
+import { runLast, runRefusable, runTransaction, withCommitHook } from './transaction.ts';
 import { testTables } from '../testing/tables.ts';
 
 describeOnEachEngine('runTransaction', (ctx) => {
@@ -74,5 +74,31 @@ describeOnEachEngine('runTransaction', (ctx) => {
     assert.equal(refused.ok, false);
     await withCommitHook(() => { hooks += 1; return Promise.resolve(); }, () => withCommitHook(undefined, () => runRefusable(ctx.storage.db, ctx.storage.engine, insert('unhooked'))));
     assert.equal(hooks, 0);
+  });
+
+  test('work asked to run last runs after the unit and before the commit hook; not on a refusal; when it throws, all rolls back', async () => {
+    const ran: string[] = [];
+    const lastThenHook = await withCommitHook(() => { ran.push('hook'); return Promise.resolve(); }, () => runRefusable(ctx.storage.db, ctx.storage.engine, async (tx) => {
+      runLast(tx, async (last) => {
+        ran.push('last');
+        // It sees what the unit wrote after it asked: it runs once the unit is done.
+        assert.ok(await testTables(last as unknown as Transaction<Schema>).selectFrom('participants').select('id').where('name', '=', 'written-after').executeTakeFirst());
+      });
+      ran.push('unit');
+      return insert('written-after')(tx);
+    }));
+    assert.equal(lastThenHook.ok, true);
+    assert.deepEqual(ran, ['unit', 'last', 'hook']);
+    const refused = await runRefusable(ctx.storage.db, ctx.storage.engine, (tx) => {
+      runLast(tx, () => { ran.push('last of a refusal'); return Promise.resolve(); });
+      return Promise.resolve(fail('3100', 'no'));
+    });
+    assert.equal(refused.ok, false);
+    assert.ok(!ran.includes('last of a refusal'));
+    await assert.rejects(runTransaction(ctx.storage.db, ctx.storage.engine, async (tx) => {
+      runLast(tx, () => Promise.reject(new Error('the audit append failed')));
+      return insert('unrecorded')(tx);
+    }), /the audit append failed/);
+    assert.equal(await exists('unrecorded'), false);
   });
 });

@@ -90,6 +90,26 @@ function takeFacts(tx: object): unknown[] {
   return facts;
 }
 
+/** Work a transaction's own code asked to run last in it (runLast), by transaction. */
+const lastWork = new WeakMap<object, ((tx: Transaction<never>) => Promise<void>)[]>();
+
+/**
+ * Runs `work` last in the transaction `tx`, after the unit of work that asked and before any commit hook,
+ * and only if the unit did not refuse: for an audit entry a lower layer writes in a payment's transaction
+ * (the FRMS's BLOCK or HOLD), whose audit sequence lock must come after every lock the payment takes.
+ */
+export function runLast(tx: object, work: (tx: Transaction<never>) => Promise<void>): void {
+  const works = lastWork.get(tx);
+  if (works === undefined) lastWork.set(tx, [work]);
+  else works.push(work);
+}
+
+function takeLastWork(tx: object): ((tx: Transaction<never>) => Promise<void>)[] {
+  const works = lastWork.get(tx) ?? [];
+  lastWork.delete(tx);
+  return works;
+}
+
 const commitHooks = new AsyncLocalStorage<CommitHook | undefined>();
 
 /** Runs `scope` with `hook` joined to each transaction it starts; `undefined` runs it with none (the audit log's own). */
@@ -117,10 +137,15 @@ async function run<S, T>(db: Kysely<S>, engine: Engine, unit: (tx: Transaction<S
     try {
       const result = await unit(tx);
       const facts = takeFacts(tx);
-      if (hook !== undefined && !refused(result)) await hook(tx as unknown as Transaction<never>, facts);
+      const last = takeLastWork(tx);
+      if (!refused(result)) {
+        for (const work of last) await work(tx as unknown as Transaction<never>);
+        if (hook !== undefined) await hook(tx as unknown as Transaction<never>, facts);
+      }
       return result;
     } finally {
       takeFacts(tx);
+      takeLastWork(tx);
     }
   };
   if (engine === 'sqlite') return committerOf(db).run(work, refused);

@@ -7,12 +7,14 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { BOOTSTRAP_WINDOW_MS_DEFAULT, DEFAULT_CALLBACK_NETWORKS, type ExternalIssuerConfig } from '../config/index.ts';
-import { createCallbackAddressPolicy, type CallbackAddressPolicy } from '../delivery/index.ts';
+import { createCallbackAddressPolicy, enqueue, type CallbackAddressPolicy } from '../delivery/index.ts';
 import { createFunds, createLimits } from '../ledger/index.ts';
 import { createParticipantRegistry, createSigningKeyRegistry } from '../participants/index.ts';
 import { createPkiService } from '../pki/index.ts';
 import { createTestPki } from '../pki/testing.ts';
-import { createSettlementModels, createSettlementReports, createSettlements, createWindows } from '../settlement/index.ts';
+import { createRiskCases } from '../risk/index.ts';
+import { createSettlementModels, createSettlementReports, createSettlements, createWindows, liquidityCheckRequired, windowForCommit } from '../settlement/index.ts';
+import { createTransferService } from '../transfers/index.ts';
 import type { Storage } from '../storage/index.ts';
 import { systemClock, type Clock } from '../support/clock.ts';
 import { createLogger } from '../support/logger.ts';
@@ -186,6 +188,7 @@ async function buildTestAdminApi(storage: Storage, options: TestAdminOptions, ca
     settlementWindows: createWindows({ db, engine, clock }),
     settlements: createSettlements({ db, engine, clock }),
     settlementReports: createSettlementReports({ db }),
+    riskCases: createRiskCases({ db, engine, clock, holds: createTransferService({ db, engine, clock, enqueue, liquidityCheckRequired, windowOf: windowForCommit(engine) }).holds }),
     signingKeys: createSigningKeyRegistry({ db, engine, clock }),
     hubPublicKeys: () => [],
     pki: createPkiService({ db, engine, clock, ca, settings: { leafLifetimeDays: 365, leafLifetimeDaysMax: 397, crlNextUpdateHours: 48 } }),

@@ -12,6 +12,7 @@ import type { ParticipantTables } from '../participants/tables.ts';
 import type { PkiTables } from '../pki/tables.ts';
 import type { PortalTables } from '../portal/tables.ts';
 import type { QuoteTables } from '../quotes/tables.ts';
+import type { RiskCaseTables } from '../risk/case_tables.ts';
 import type { RiskDecisionTables } from '../risk/decision_tables.ts';
 import type { RiskTables } from '../risk/tables.ts';
 import type { FraudReportTables } from '../risk/fraud_report_tables.ts';
@@ -20,7 +21,7 @@ import { ownTables, type Storage } from '../storage/index.ts';
 import type { TransferTables } from '../transfers/tables.ts';
 
 export type AllTables = AuditTables & GatewayTables & LedgerTables & LookupTables & ChangeRequestTables & IamTables & RbacTables
-  & ParticipantTables & PkiTables & PortalTables & QuoteTables & RiskTables & RiskDecisionTables & SettlementTables & TransferTables & FraudReportTables;
+  & ParticipantTables & PkiTables & PortalTables & QuoteTables & RiskTables & RiskCaseTables & RiskDecisionTables & SettlementTables & TransferTables & FraudReportTables;
 
 export const testTables = ownTables<AllTables>();
 

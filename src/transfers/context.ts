@@ -82,7 +82,7 @@ export interface Handling {
 
 /** What the transfer service decided, for logs and tests; every effect is already in the database and outbox. */
 export type TransferOutcome =
-  | { kind: 'reserved' | 'committed' | 'aborted' | 'expired' | 'answered' }
+  | { kind: 'reserved' | 'held' | 'committed' | 'aborted' | 'expired' | 'answered' }
   | { kind: 'rejected'; failure: Failure }
   | { kind: 'duplicate-resent' | 'duplicate-ignored' }
   | { kind: 'refused'; failure: Failure };

@@ -49,13 +49,16 @@ export async function refuse(h: Handling, failure: Failure): Promise<TransferOut
   return { kind: 'refused', failure };
 }
 
-/** Aborts a reserved transfer for a reason the hub found, telling payer and payee. */
-export async function abortReserved(ctx: TransferContext, tx: Tx, transfer: Transfer, to: 'ABORTED_ERROR' | 'EXPIRED_RESERVED', failure: Failure, nowMs: number, extra: { error_hash?: string } = {}): Promise<void> {
+/**
+ * Aborts a reserved transfer for a reason the hub found, telling the payer and, unless `tellPayee` is false
+ * (a held transfer, whose prepare the payee never received), the payee.
+ */
+export async function abortReserved(ctx: TransferContext, tx: Tx, transfer: Transfer, to: 'ABORTED_ERROR' | 'EXPIRED_RESERVED', failure: Failure, nowMs: number, extra: { error_hash?: string } = {}, tellPayee = true): Promise<void> {
   const reason = `${failure.code} ${failure.detail}`;
   const voided = await abortTransfer(tx, ctx.engine, transfer.transfer_id, 'Hub', reason, nowMs);
   assert.ok(voided.ok, 'a RESERVED transfer has an unresolved reservation');
   await transition(tx, transfer, to, nowMs, { ...extra, error_code: failure.code, error_description: failure.detail, completed_at_ms: nowMs }, reason);
   const version = transfer.content_version;
   await ctx.enqueue(tx, hubTransferError(transfer.transfer_id, transfer.payer_fsp, failure, version, nowMs), nowMs);
-  await ctx.enqueue(tx, hubTransferError(transfer.transfer_id, transfer.payee_fsp, failure, version, nowMs), nowMs);
+  if (tellPayee) await ctx.enqueue(tx, hubTransferError(transfer.transfer_id, transfer.payee_fsp, failure, version, nowMs), nowMs);
 }

@@ -38,12 +38,26 @@ export interface TransferStateChangesTable {
   changed_at_ms: number;
 }
 
+/** Where a held transfer's forward to its payee is (holds.ts). */
+export type HoldState = 'HELD' | 'RELEASED' | 'CONFIRMED' | 'EXPIRED';
+
+/** A transfer the FRMS held (migration 0073): its prepare's forward waits here until a release. */
+export interface TransferHoldsTable {
+  transfer_id: string;
+  state: HoldState;
+  /** The forward to the payee (an OutboundMessage) as JSON: enqueued on release, never otherwise. */
+  held_message: string;
+  held_at_ms: number;
+  changed_at_ms: number;
+}
+
 export type Transfer = Selectable<TransfersTable>;
 
 export interface TransferTables {
   transfers: TransfersTable;
   transfer_state_changes: TransferStateChangesTable;
   message_evidence: MessageEvidenceTable;
+  transfer_holds: TransferHoldsTable;
 }
 
 export const transferTables = ownTables<TransferTables>();

@@ -20,7 +20,7 @@ const READS = [...PRIVILEGES.keys()].filter(isReadPrivilege);
 // Each is on route_inventory.ts's list of non-sensitive routes, with why it needs no second person.
 const OPERATIONS_DIRECT: readonly Privilege[] = [
   'HUB_ACCOUNT_CREATE', 'FUNDS_OUT_COMMIT', 'FUNDS_OUT_ABORT',
-  'SETTLEMENT_WINDOW_CLOSE', 'SETTLEMENT_CREATE', 'SETTLEMENT_RECORD', 'SETTLEMENT_CONFIRM', 'RISK_RULES_DRAFT',
+  'SETTLEMENT_WINDOW_CLOSE', 'SETTLEMENT_CREATE', 'SETTLEMENT_RECORD', 'SETTLEMENT_CONFIRM', 'RISK_RULES_DRAFT', 'RISK_CASE_WORK',
 ];
 
 export const BOOTSTRAP_ROLE = 'bootstrap-admin';

@@ -33,10 +33,11 @@ export const CHANGE_FUNCTIONS = [
   'SETTLEMENT_RESERVE',
   'SETTLEMENT_COMMIT',
   'SETTLEMENT_ABORT',
-  /** The FRMS: promote a rule set version (SHADOW, LIVE, RETIRED); change the deny and watch lists; change the allow list (an override). */
+  /** The FRMS: promote a rule set version (SHADOW, LIVE, RETIRED); change the deny and watch lists; change the allow list (an override); release a held transfer (its prepare is forwarded to the payee). */
   'RISK_RULE_SET_PROMOTE',
   'RISK_LIST_CHANGE',
   'RISK_ALLOWLIST_CHANGE',
+  'RISK_HOLD_RELEASE',
   'OPERATOR_CREATE',
   'OPERATOR_STATUS',
   'OPERATOR_CREDENTIAL_RESET',
@@ -84,6 +85,10 @@ const DIRECT_PRIVILEGES = {
   SESSION_REVOKE: 'end an operator\'s sessions and tokens',
   CHANGE_REQUEST_DECIDE: 'approve or reject change requests (with the function\'s _APPROVE privilege)',
   CHANGE_REQUEST_CANCEL: 'withdraw one\'s own pending change request',
+  RISK_CASE_READ: 'read the FRMS\'s cases, with their decisions\' traces and their trails',
+  // Working a case moves no money: assigning, noting, closing with an outcome, and confirming a hold as fraud
+  // (protective: the held transfer is aborted and its reservation released, as its expiry would).
+  RISK_CASE_WORK: 'assign, annotate, close FRMS cases, and confirm a held transfer as fraud (aborts it)',
 } as const;
 
 export type DirectPrivilege = keyof typeof DIRECT_PRIVILEGES;
@@ -100,12 +105,13 @@ export function approvePrivilege(fn: ChangeFunction): Privilege {
 /**
  * Functions whose approval moves money or sets how much may move: funds in
  * and out, opening positions and net debit caps, settlement models (which
- * decide whether the liquidity check runs) and the settlement steps that move money. The bootstrap administrator never
+ * decide whether the liquidity check runs), the settlement steps that move money, and the release of a payment the
+ * FRMS held. The bootstrap administrator never
  * holds the privilege to approve any of them (bootstrap.ts, store.ts).
  */
 export const MONEY_FUNCTIONS: readonly ChangeFunction[] = [
   'FUNDS_IN', 'FUNDS_OUT', 'INITIAL_POSITION_AND_LIMITS', 'NDC_CHANGE', 'SETTLEMENT_MODEL_CREATE', 'SETTLEMENT_MODEL_STATUS',
-  'SETTLEMENT_RESERVE', 'SETTLEMENT_COMMIT', 'SETTLEMENT_ABORT',
+  'SETTLEMENT_RESERVE', 'SETTLEMENT_COMMIT', 'SETTLEMENT_ABORT', 'RISK_HOLD_RELEASE',
 ];
 
 /** Privileges that approve, or complete an approved, funds movement. */

@@ -3,12 +3,13 @@
 // change and the callbacks it causes commit together:
 //
 //   duplicate check → sender → terms → parties → expiry window → ILP →
-//   payee reachable → risk → reserve → record and forward
+//   payee reachable → risk → reserve → record and forward (or hold)
 //
 // Steps 2 and 3 refuse without a record. From step 4 on a refusal is kept as
 // an ABORTED_REJECTED transfer, so a repeat gets the same answer.
 import type { Inbound, FspiopResult } from '../../fspiop/index.ts';
-import { canonicalHash } from '../../support/index.ts';
+import type { Verdict } from '../../risk/index.ts';
+import { canonicalHash, ok } from '../../support/index.ts';
 import { runTransaction } from '../../storage/index.ts';
 import type { PrepareBody, TransferContext, TransferOutcome } from '../context.ts';
 import { recordEvidence } from '../evidence.ts';
@@ -25,8 +26,8 @@ import type { PrepareRun, PrepareTerms } from './run.ts';
 import { checkSender } from './sender.ts';
 import { parseTerms } from './terms.ts';
 
-/** Steps 4 to 9: each may refuse, and the first refusal is the answer. */
-async function admit(p: PrepareRun, terms: PrepareTerms): Promise<FspiopResult<unknown>> {
+/** Steps 4 to 9: each may refuse, and the first refusal is the answer; admitted, the FRMS's verdict. */
+async function admit(p: PrepareRun, terms: PrepareTerms): Promise<FspiopResult<Verdict>> {
   const parties = await checkParties(p);
   if (!parties.ok) return parties;
   const window = checkExpiryWindow(p, terms);
@@ -37,7 +38,8 @@ async function admit(p: PrepareRun, terms: PrepareTerms): Promise<FspiopResult<u
   if (!reachable.ok) return reachable;
   const risk = await assessRisk(p, terms, parties.value);
   if (!risk.ok) return risk;
-  return reserve(p, terms, parties.value);
+  const reserved = await reserve(p, terms, parties.value);
+  return reserved.ok ? ok(risk.value.verdict) : reserved;
 }
 
 export async function prepare(ctx: TransferContext, inbound: Inbound, body: PrepareBody): Promise<TransferOutcome> {
@@ -54,6 +56,6 @@ export async function prepare(ctx: TransferContext, inbound: Inbound, body: Prep
     if (!terms.ok) return refuse(p, terms.error);
     const admitted = await admit(p, terms.value);
     if (!admitted.ok) return recordRejection(p, terms.value, admitted.error);
-    return recordAndForward(p, terms.value);
+    return recordAndForward(p, terms.value, admitted.value === 'HOLD');
   });
 }

@@ -1,8 +1,10 @@
-// Step 10: record the transfer and forward the prepare to the payee, or, for
+// Step 10: record the transfer and forward the prepare to the payee (a held
+// one's forward waits for a release instead), or, for
 // a refusal from step 4 on, record it as ABORTED_REJECTED and tell the payer,
 // so that a repeat of the prepare gets the same answer.
 import type { Failure } from '../../fspiop/index.ts';
 import type { TransferOutcome } from '../context.ts';
+import { holdForward } from '../holds.ts';
 import { forwardPrepare, hubTransferError } from '../messages.ts';
 import { transferTables, type TransfersTable } from '../tables.ts';
 import type { PrepareRun, PrepareTerms } from './run.ts';
@@ -27,8 +29,14 @@ export async function recordRejection(p: PrepareRun, terms: PrepareTerms, failur
   return { kind: 'rejected', failure };
 }
 
-export async function recordAndForward(p: PrepareRun, terms: PrepareTerms): Promise<TransferOutcome> {
-  await insertTransfer(p, terms, { state: 'RESERVED', error_code: null, error_description: null, completed_at_ms: null }, null);
-  await p.ctx.enqueue(p.tx, forwardPrepare(p.transferId, p.body.payeeFsp, p.inbound, terms.expiresAtMs), p.nowMs);
+/** Records the reserved transfer and forwards the prepare, or, when the FRMS held it, keeps the forward back (holds.ts). */
+export async function recordAndForward(p: PrepareRun, terms: PrepareTerms, held: boolean): Promise<TransferOutcome> {
+  await insertTransfer(p, terms, { state: 'RESERVED', error_code: null, error_description: null, completed_at_ms: null }, held ? 'held by the FRMS' : null);
+  const forward = forwardPrepare(p.transferId, p.body.payeeFsp, p.inbound, terms.expiresAtMs);
+  if (held) {
+    await holdForward(p.tx, p.transferId, forward, p.nowMs);
+    return { kind: 'held' };
+  }
+  await p.ctx.enqueue(p.tx, forward, p.nowMs);
   return { kind: 'reserved' };
 }

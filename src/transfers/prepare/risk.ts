@@ -3,8 +3,9 @@
 // transaction, so the decision and its trace commit with the prepare or not
 // at all: ALLOW and ALERT go on to the reservation; BLOCK is refused with
 // FSPIOP 4400 (generic payer blocked error), whose text never names the rule;
-// HOLD is refused the same way until analysts can release held payments
-// (issue 16 builds holds next). With no FRMS wired every prepare is allowed.
+// HOLD goes on to the reservation too, but the prepare is kept back from the
+// payee until an analyst's release (record_and_forward.ts, holds.ts). With no
+// FRMS wired every prepare is allowed.
 import { decodeIlpPacket } from '../../ilp/index.ts';
 import { fail, type FspiopResult } from '../../fspiop/index.ts';
 import { RISK_REFUSAL, type Verdict } from '../../risk/index.ts';
@@ -33,6 +34,6 @@ export async function assessRisk(p: PrepareRun, terms: PrepareTerms, parties: Pa
   });
   // The payer DFSP is told of a verdict other than ALLOW (if it registered for it), in this transaction.
   await p.ctx.riskNotifier?.(p.tx, { transferId: p.transferId, payerFsp: parties.payer.name, verdict: decision.verdict, decidedAtMs: p.nowMs });
-  if (decision.verdict === 'BLOCK' || decision.verdict === 'HOLD') return fail('4400', RISK_REFUSAL);
+  if (decision.verdict === 'BLOCK') return fail('4400', RISK_REFUSAL);
   return ok({ verdict: decision.verdict });
 }
