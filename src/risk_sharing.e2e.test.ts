@@ -205,8 +205,11 @@ describeOnEachEngine('risk sharing over the FSPIOP listener', (ctx) => {
     const alert = await callback('payerfsp', `/riskNotifications/${alerted.transferId}`);
     signedByHub(alert);
     const alertBody = JSON.parse(alert.body) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(alertBody).sort(), ['decidedAt', 'verdict']);
+    assert.deepEqual(Object.keys(alertBody).sort(), ['caseReference', 'decidedAt', 'verdict']);
     assert.equal(alertBody['verdict'], 'ALERT');
+    // The case the ALERT opened, by which the DFSP and the hub's analysts speak of it.
+    const [opened] = await testTables(hub.storage.db).selectFrom('risk_cases').select('id').where('subject_id', '=', alerted.transferId).execute();
+    assert.equal(alertBody['caseReference'], `CASE-${String(opened?.id)}`);
     // Denied: BLOCK, refused with 4400, and notified.
     const [watch] = await riskTables(hub.storage.db).selectFrom('risk_lists').select('party_key').execute();
     assert.ok((await addToList(hub.storage.db, { list: 'deny', partyKey: watch?.party_key ?? '', reason: 'test', addedBy: 'test', nowMs: Date.now() })).ok);

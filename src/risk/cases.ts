@@ -71,7 +71,8 @@ export interface CaseDetail {
 }
 
 /** Opens the case of an ALERT or HOLD, in the payment's transaction (service.ts). */
-export async function openCase(tx: Tx, facts: PaymentFacts, kind: CaseKind, decisionId: number): Promise<void> {
+/** Opens a case on an enforced ALERT or HOLD; answers its id. */
+export async function openCase(tx: Tx, facts: PaymentFacts, kind: CaseKind, decisionId: number): Promise<number> {
   const tables = riskCaseTables(tx);
   const opened = await tables.insertInto('risk_cases').values({
     kind, stage: facts.stage, subject_id: facts.id, decision_id: decisionId, payer_fsp: facts.payerFsp, payee_fsp: facts.payeeFsp,
@@ -79,6 +80,7 @@ export async function openCase(tx: Tx, facts: PaymentFacts, kind: CaseKind, deci
     opened_at_ms: facts.nowMs, changed_at_ms: facts.nowMs, closed_at_ms: null,
   }).returning('id').executeTakeFirstOrThrow();
   await tables.insertInto('risk_case_events').values({ case_id: opened.id, kind: 'OPENED', actor: 'frms', text: null, at_ms: facts.nowMs }).execute();
+  return opened.id;
 }
 
 const refused = (detail: string): Failure => ({ code: '3100', detail });

@@ -27,11 +27,12 @@ export function decisionAuditEvent(facts: PaymentFacts, decision: Decision, deci
   };
 }
 
-/** Opens the case of an ALERT or HOLD and audits a BLOCK or HOLD, in `tx`; `audit` undefined: nothing is audited (tests of the engine alone). */
-export async function followEnforcedDecision(tx: Tx, facts: PaymentFacts, decision: Decision, decisionId: number, audit: Pick<AdminAuditSink, 'recordInTransaction'> | undefined): Promise<void> {
-  if (decision.verdict === 'ALERT' || decision.verdict === 'HOLD') await openCase(tx, facts, decision.verdict, decisionId);
+/** Opens the case of an ALERT or HOLD (answers its id) and audits a BLOCK or HOLD, in `tx`; `audit` undefined: nothing is audited (tests of the engine alone). */
+export async function followEnforcedDecision(tx: Tx, facts: PaymentFacts, decision: Decision, decisionId: number, audit: Pick<AdminAuditSink, 'recordInTransaction'> | undefined): Promise<number | undefined> {
+  const caseId = decision.verdict === 'ALERT' || decision.verdict === 'HOLD' ? await openCase(tx, facts, decision.verdict, decisionId) : undefined;
   if (audit !== undefined && (decision.verdict === 'BLOCK' || decision.verdict === 'HOLD')) {
     const event = decisionAuditEvent(facts, decision, decisionId);
     runLast(tx, (last) => audit.recordInTransaction(last, event));
   }
+  return caseId;
 }

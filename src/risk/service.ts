@@ -102,9 +102,9 @@ export function createRiskService(deps: RiskServiceDeps) {
       const liveDecision = live === undefined ? undefined : await overrideByAllowList(tx, facts, features, evaluate(live, features, facts.currency));
       const shadowDecision = shadow === undefined ? undefined : evaluate(shadow, features, facts.currency);
       const decisionUs = (performance.now() - started) * 1000;
-      if (liveDecision !== undefined) await followEnforcedDecision(tx, facts, liveDecision, await recordDecision(tx, facts, liveDecision, true, decisionUs, features), deps.audit);
+      const caseId = liveDecision === undefined ? undefined : await followEnforcedDecision(tx, facts, liveDecision, await recordDecision(tx, facts, liveDecision, true, decisionUs, features), deps.audit);
       if (shadowDecision !== undefined) await recordDecision(tx, facts, shadowDecision, false, decisionUs, features);
-      decision = liveDecision ?? NO_RULE_SET;
+      decision = liveDecision === undefined ? NO_RULE_SET : caseId === undefined ? liveDecision : { ...liveDecision, caseId };
     }
     // Transfers feed the features; a refused one counts as a failure of its payer.
     if (facts.stage === 'transfer') await recordPayment(tx, deps.engine, facts, decision.verdict === 'BLOCK' || decision.verdict === 'HOLD' ? 'failed' : 'accepted');

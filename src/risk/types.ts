@@ -117,6 +117,8 @@ export interface Decision {
   readonly failure?: string;
   /** Set when the allow list overrode the rule set's verdict: which entry, and the verdict it overrode. */
   readonly override?: string;
+  /** The case an enforced ALERT or HOLD opened (set by the service, not the engine). */
+  readonly caseId?: number;
 }
 
 /** A payment as the quote and transfer steps hand it to the FRMS: `message` is the quote request or the ILP packet's Transaction object (untrusted). */

@@ -33,7 +33,7 @@ export async function assessRisk(p: PrepareRun, terms: PrepareTerms, parties: Pa
     nowMs: p.nowMs,
   });
   // The payer DFSP is told of a verdict other than ALLOW (if it registered for it), in this transaction.
-  await p.ctx.riskNotifier?.(p.tx, { transferId: p.transferId, payerFsp: parties.payer.name, verdict: decision.verdict, decidedAtMs: p.nowMs });
+  await p.ctx.riskNotifier?.(p.tx, { transferId: p.transferId, payerFsp: parties.payer.name, verdict: decision.verdict, decidedAtMs: p.nowMs, caseReference: decision.caseId === undefined ? undefined : `CASE-${decision.caseId}` });
   if (decision.verdict === 'BLOCK') return fail('4400', RISK_REFUSAL);
   return ok({ verdict: decision.verdict });
 }
