@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -50,6 +50,23 @@ function peakRssMib(pid: number): number | undefined {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc of a child this process started
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match?.[1] === undefined ? undefined : Math.round(Number(match[1]) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat (100 on every architecture Node runs on). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU time (user + system) a process has used so far, from /proc (Linux), in ms. */
+function cpuMs(pid: number): number | undefined {
+  try {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc of a child this process started
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from the state (field 3): utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_S : undefined;
   } catch {
     return undefined;
   }
@@ -99,7 +116,9 @@ const flow = async () => {
 try {
   // 3. Warm up, then measure.
   await runLoad(concurrency, WARMUP_MS, flow);
+  const hubCpuBeforeMs = cpuMs(hub.pid);
   const run = await runLoad(concurrency, durationMs, flow);
+  const hubCpuAfterMs = cpuMs(hub.pid);
   const sorted = [...run.latenciesMs].sort((a, b) => a - b);
   const transfersPerS = run.completed / (run.elapsedMs / 1000);
   const result = {
@@ -112,6 +131,9 @@ try {
     p99Ms: Math.round(percentile(sorted, 99) * 10) / 10,
     errors: run.errors,
     hubPeakRssMib: peakRssMib(hub.pid),
+    // The hub's CPU time per flow: unlike flows/s, barely moved by other work on a shared machine.
+    hubCpuMsPerFlow: hubCpuBeforeMs === undefined || hubCpuAfterMs === undefined || run.completed === 0 ? undefined : Math.round(((hubCpuAfterMs - hubCpuBeforeMs) / run.completed) * 10) / 10,
+    loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     echoExchangesPerS: Math.round(echoPerS),
     exchangesPerFlow: EXCHANGES_PER_FLOW,
     limitFlowsPerS: Math.round(limitFlowsPerS),
@@ -124,7 +146,7 @@ try {
   } else {
     say(`  hub: ${result.transfersPerS} transfers/s (quote + transfer, end to end), ${result.transfers} in ${result.durationS} s, ${result.errors} errors`);
     say(`  latency: p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms`);
-    say(`  hub peak memory: ${result.hubPeakRssMib ?? '?'} MiB`);
+    say(`  hub peak memory: ${result.hubPeakRssMib ?? '?'} MiB; hub CPU ${result.hubCpuMsPerFlow ?? '?'} ms a flow; machine load average ${result.loadAverage1m} (1 min, ${availableParallelism()} CPUs)`);
     say(`  limitShare: ${result.limitShare} of the machine's limit (${result.limitFlowsPerS} flows/s); target ≥ 0.5 at p99 ≤ 250 ms`);
     if (run.firstErrors.length > 0) say(`  first errors: ${run.firstErrors.join(' | ')}`);
   }
