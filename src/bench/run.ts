@@ -25,15 +25,17 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
 import { automationCredentialsFile, onboardDfsp } from '../demo/index.ts';
 import { CA_FILE_NAMES, createTestPki } from '../pki/index.ts';
-import { createRuleSetStore, DEFAULT_RULE_SET, ruleSetProblems, type Verdict, VERDICT_ORDER } from '../risk/index.ts';
-import { openStorage } from '../storage/index.ts';
+import { DEFAULT_RULE_SET, VERDICT_ORDER } from '../risk/index.ts';
+import { openStorage, type Storage } from '../storage/index.ts';
 import { adminClientFor, freePort, startHubProcess, type HubProcess } from '../testing/index.ts';
-import { createSimulatedDfsp, enrolDfspTls, ephemeralDfspCredentials, signingPublicKeyPem, type SimParty } from '../sim/index.ts';
-import { createLogger, systemClock } from '../support/index.ts';
+import { createSimulatedDfsp, enrolDfspTls, ephemeralDfspCredentials, signingPublicKeyPem } from '../sim/index.ts';
+import { createLogger } from '../support/index.ts';
 import { measureEchoLimit } from './echo_limit.ts';
+import {
+  BENCH_PAYEES, BENCH_PAYERS, decisionFigures, flowParties, notAllowed, PAYEE_PARTIES, PAYER_PARTIES, promoteDefaultRuleSet, sanctionsListText, SANCTIONS_NAMES, type TimeWindow,
+} from './frms_traffic.ts';
 import { percentile, runLoad, type LoadResult } from './load.ts';
 
 /**
@@ -46,19 +48,6 @@ const WARMUP_MS = 2_000;
 /** Rounds each configuration is measured in, alternately (FRMS off, on, off, on, …), each a share of --duration-s. */
 const ROUNDS = 2;
 const FUNDS = '1000000000';
-/**
- * The payers and payees the flows are spread over. Each payer always pays the same payee, and
- * pays about once per PAYER_PARTIES flows; a payee has PAYER_PARTIES / PAYEE_PARTIES (8) payers.
- * So no party's counts reach the default rule set's velocity, fan-in or fan-out bands that alert
- * (a payer's 3 a minute or 20 a day, a payee's 10 payers a day) in a run of a few thousand flows.
- */
-const PAYER_PARTIES = 2_000;
-const PAYEE_PARTIES = 250;
-/** Names on the synthetic sanctions list (the consolidated lists schemes screen against hold some tens of thousands). */
-const SANCTIONS_NAMES = 20_000;
-/** Who saved and promoted the bench's rule set, as the rule set store records it. */
-const RULE_SET_ACTOR = 'npm run bench';
-
 const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '32' },
@@ -100,69 +89,15 @@ function cpuMs(pid: number): number | undefined {
   }
 }
 
-const party = (prefix: string, label: string, index: number): SimParty =>
-  ({ partyIdType: 'MSISDN', partyIdentifier: `${prefix}${String(index).padStart(7, '0')}`, name: `Bench ${label} ${index}` });
-const payers = Array.from({ length: PAYER_PARTIES }, (_, index) => party('4471', 'Payer', index));
-const payees = Array.from({ length: PAYEE_PARTIES }, (_, index) => party('2771', 'Payee', index));
-
-/**
- * A synthetic sanctions list: two or three six-letter words a name, letters only, so that no
- * bench party ("Bench Payer 12") matches it. Deterministic, so that runs compare.
- */
-function sanctionsListText(names: number): string {
-  const word = (seed: number): string => {
-    let text = '';
-    for (let rest = Math.imul(seed, 2654435761) >>> 0; text.length < 6; rest = Math.floor(rest / 26)) text += String.fromCharCode(97 + (rest % 26));
-    return text;
-  };
-  const lines = Array.from({ length: names }, (_, index) => `${word(3 * index + 1)} ${word(3 * index + 2)}${index % 3 === 0 ? ` ${word(3 * index + 3)}` : ''}`);
-  return `# npm run bench: synthetic names\n${lines.join('\n')}\n`;
-}
-
-/** Saves the default rule set as a draft in the hub's database and promotes it to LIVE, as an approved change request would. */
-async function promoteDefaultRuleSet(dataDir: string): Promise<string> {
+/** Runs `work` on the hub's SQLite database (in its data directory), from this process. */
+async function inStorageOf<T>(dataDir: string, work: (storage: Storage) => Promise<T>): Promise<T> {
   const storage = openStorage(join(dataDir, 'interlock.sqlite'));
   try {
-    const store = createRuleSetStore({ db: storage.db, engine: storage.engine, clock: systemClock, validate: ruleSetProblems });
-    const draft = await store.saveDraft(DEFAULT_RULE_SET.name, DEFAULT_RULE_SET, RULE_SET_ACTOR);
-    if (!draft.ok) throw new Error(`the default rule set was not saved: ${draft.error}`);
-    const live = await store.promote(draft.value.name, draft.value.version, 'LIVE', RULE_SET_ACTOR, null);
-    if (!live.ok) throw new Error(`the default rule set was not promoted: ${live.error}`);
-    return `${live.value.name} v${live.value.version}`;
+    return await work(storage);
   } finally {
     await storage.close();
   }
 }
-
-interface Window { fromMs: number; toMs: number }
-
-interface DecisionFigures {
-  /** Enforced decisions in the measured rounds, with their times. */
-  measured: number;
-  p50Us: number;
-  p99Us: number;
-  maxUs: number;
-  /** Every enforced decision of the run (warm-up included), quotes and transfers, by verdict. */
-  verdicts: Record<Verdict, number>;
-}
-
-/** The FRMS's decisions, read from the hub's database once it is stopped. */
-async function decisionFigures(dataDir: string, windows: readonly Window[]): Promise<DecisionFigures> {
-  const storage = openStorage(join(dataDir, 'interlock.sqlite'));
-  try {
-    const rows = (await sql<{ verdict: Verdict; decision_us: number; decided_at_ms: number }>`
-      select verdict, decision_us, decided_at_ms from risk_decisions where is_enforced = 1`.execute(storage.db)).rows;
-    const verdicts = Object.fromEntries(VERDICT_ORDER.map((verdict) => [verdict, 0])) as Record<Verdict, number>;
-    for (const row of rows) verdicts[row.verdict] += 1;
-    const measuredUs = rows.filter((row) => windows.some((w) => row.decided_at_ms >= w.fromMs && row.decided_at_ms <= w.toMs))
-      .map((row) => row.decision_us).sort((a, b) => a - b);
-    return { measured: measuredUs.length, p50Us: percentile(measuredUs, 50), p99Us: percentile(measuredUs, 99), maxUs: measuredUs.at(-1) ?? Number.NaN, verdicts };
-  } finally {
-    await storage.close();
-  }
-}
-
-const rowsNotAllowed = (verdicts: Record<Verdict, number>): number => verdicts.ALERT + verdicts.HOLD + verdicts.BLOCK;
 
 /** A hub with its payee and payer, ready to run flows. */
 interface Stack {
@@ -190,7 +125,7 @@ async function startStack(root: string, frms: boolean, stops: (() => Promise<unk
   const hub = await startHubProcess({ dataDir, adminPort: await freePort(), fspiopPort: await freePort(), logLevel: 'warn', settings });
   stops.push(() => hub.stop());
   const payee = spawn(process.execPath, [new URL('../cli.ts', import.meta.url).pathname, 'sim', '--name', 'payeefsp', '--hub', hub.fspiopUrl, '--admin', hub.adminUrl, '--admin-credentials', automationCredentialsFile(dataDir),
-    '--admin-ca', join(dataDir, 'pki', CA_FILE_NAMES.rootCertificate), ...payees.flatMap((p) => ['--party', `${p.partyIdType}:${p.partyIdentifier}:${p.name}`]), '--funds', FUNDS], {
+    '--admin-ca', join(dataDir, 'pki', CA_FILE_NAMES.rootCertificate), ...BENCH_PAYEES.flatMap((p) => ['--party', `${p.partyIdType}:${p.partyIdentifier}:${p.name}`]), '--funds', FUNDS], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, INTERLOCK_LOG_LEVEL: 'info', INTERLOCK_DATA_DIR: join(dir, 'sim') },
   });
   stops.push(() => Promise.resolve(payee.kill('SIGTERM')));
@@ -203,21 +138,18 @@ async function startStack(root: string, frms: boolean, stops: (() => Promise<unk
   const admin = adminClientFor(hub.adminUrl, dataDir);
   const payerCredentials = { ...await ephemeralDfspCredentials(), tls: await enrolDfspTls(admin, 'payerfsp', join(dir, 'payer')) };
   const payer = await createSimulatedDfsp({
-    name: 'payerfsp', hubFspiopUrl: hub.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: payers,
+    name: 'payerfsp', hubFspiopUrl: hub.fspiopUrl, listen: { host: '127.0.0.1', port: 0 }, parties: BENCH_PAYERS,
     ilpSecret: randomBytes(32).toString('base64'), ilpVersion: 'v1', currency: 'USD', log, credentials: payerCredentials,
   });
   stops.push(() => payer.close());
   await onboardDfsp(admin, { name: 'payerfsp', currency: 'USD', netDebitCap: Number(FUNDS), fundsIn: FUNDS, callbackUrl: payer.url, signingPublicKeyPem: signingPublicKeyPem(payerCredentials) }, log);
   // Promoted before the first payment, so that the hub's first assessment reads it (the hub caches what is LIVE for a few seconds).
-  const ruleSet = frms ? await promoteDefaultRuleSet(dataDir) : undefined;
+  const ruleSet = frms ? await inStorageOf(dataDir, promoteDefaultRuleSet) : undefined;
   let flows = 0;
   const flow = async () => {
-    const n = flows++;
-    const payerParty = payers[n % PAYER_PARTIES] ?? payers[0];
-    const payeeParty = payees[(n % PAYER_PARTIES) % PAYEE_PARTIES] ?? payees[0];
-    if (payerParty === undefined || payeeParty === undefined) throw new Error('no bench parties');
+    const { payer: payerParty, payee: payeeParty, amount } = flowParties(flows++);
     const payeeInfo = { partyIdType: payeeParty.partyIdType, partyIdentifier: payeeParty.partyIdentifier, fspId: 'payeefsp' };
-    const quote = await payer.quote({ payee: payeeInfo, payer: payerParty, amount: String(1 + (n % 97)), currency: 'USD' });
+    const quote = await payer.quote({ payee: payeeInfo, payer: payerParty, amount, currency: 'USD' });
     const transfer = await payer.transfer(quote);
     if (transfer.result.transferState !== 'COMMITTED' || !transfer.fulfilmentMatches) throw new Error(`transfer ended ${transfer.result.transferState}`);
   };
@@ -227,7 +159,7 @@ async function startStack(root: string, frms: boolean, stops: (() => Promise<unk
 /** One configuration's measured rounds, added up. */
 interface Tally extends LoadResult {
   hubCpuMs: number | undefined;
-  windows: Window[];
+  windows: TimeWindow[];
 }
 
 async function measureRound(stack: Stack, roundMs: number, tally: Tally): Promise<void> {
@@ -300,7 +232,7 @@ try {
   const frmsOff = figures(offTally, off.hub);
   // Stopped before their databases are read, so that no write is still to come.
   for (const stop of stops.splice(0).reverse()) await stop();
-  const decisions = await decisionFigures(on.dataDir, onTally.windows);
+  const decisions = await inStorageOf(on.dataDir, (storage) => decisionFigures(storage, onTally.windows));
   const costShare = frmsOff.transfersPerS > 0 ? Math.round((1 - frmsOn.transfersPerS / frmsOff.transfersPerS) * 1000) / 1000 : Number.NaN;
   const result = {
     concurrency,
@@ -349,8 +281,8 @@ try {
     say(`  FRMS cost: ${round1(costShare * 100)} % of throughput (target ≤ 10 %); p99 ${frmsOff.p99Ms} → ${frmsOn.p99Ms} ms; hub CPU ${frmsOff.hubCpuMsPerFlow ?? '?'} → ${frmsOn.hubCpuMsPerFlow ?? '?'} ms a flow`);
     say(`  FRMS decision time: p50 ${round1(decisions.p50Us)} µs, p99 ${round1(decisions.p99Us)} µs, max ${round1(decisions.maxUs)} µs over ${decisions.measured} decisions (target p99 ≤ 2000 µs; from risk_decisions.decision_us: features read, names screened, rules evaluated)`);
     say(`  FRMS verdicts over the run (quotes and transfers, warm-up included): ${VERDICT_ORDER.map((verdict) => `${verdict} ${decisions.verdicts[verdict]}`).join(', ')}`);
-    const notAllowed = rowsNotAllowed(decisions.verdicts);
-    if (notAllowed > 0) say(`  WARNING: ${notAllowed} decisions were not ALLOW: the rules judged the bench's own traffic, and the figures above are not those of allowed payments alone`);
+    const judged = notAllowed(decisions.verdicts);
+    if (judged > 0) say(`  WARNING: ${judged} decisions were not ALLOW: the rules judged the bench's own traffic, and the figures above are not those of allowed payments alone`);
   }
   if (decisions.measured === 0) throw new Error('the FRMS recorded no decision in the measured rounds: the rule set was not LIVE');
 } finally {
