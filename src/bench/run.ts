@@ -36,7 +36,7 @@ import { measureEchoLimit } from './echo_limit.ts';
 import {
   BENCH_PAYEES, BENCH_PAYERS, decisionFigures, flowParties, notAllowed, PAYEE_PARTIES, PAYER_PARTIES, promoteDefaultRuleSet, sanctionsListText, SANCTIONS_NAMES, type TimeWindow,
 } from './frms_traffic.ts';
-import { percentile, runLoad, type LoadResult } from './load.ts';
+import { FIRST_ERRORS_KEPT, percentile, runLoad, type LoadResult } from './load.ts';
 
 /**
  * HTTP exchanges one quote-and-transfer flow makes through the hub: POST /quotes in and
@@ -48,6 +48,7 @@ const WARMUP_MS = 2_000;
 /** Rounds each configuration is measured in, alternately (FRMS off, on, off, on, …), each a share of --duration-s. */
 const ROUNDS = 2;
 const FUNDS = '1000000000';
+
 const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '32' },
@@ -101,7 +102,6 @@ async function inStorageOf<T>(dataDir: string, work: (storage: Storage) => Promi
 
 /** A hub with its payee and payer, ready to run flows. */
 interface Stack {
-  readonly frms: boolean;
   readonly hub: HubProcess;
   readonly dataDir: string;
   /** The LIVE rule set, with the FRMS on. */
@@ -153,7 +153,7 @@ async function startStack(root: string, frms: boolean, stops: (() => Promise<unk
     const transfer = await payer.transfer(quote);
     if (transfer.result.transferState !== 'COMMITTED' || !transfer.fulfilmentMatches) throw new Error(`transfer ended ${transfer.result.transferState}`);
   };
-  return { frms, hub, dataDir, ruleSet, flow };
+  return { hub, dataDir, ruleSet, flow };
 }
 
 /** One configuration's measured rounds, added up. */
@@ -173,7 +173,7 @@ async function measureRound(stack: Stack, roundMs: number, tally: Tally): Promis
   tally.errors += run.errors;
   tally.elapsedMs += run.elapsedMs;
   tally.latenciesMs.push(...run.latenciesMs);
-  tally.firstErrors.push(...run.firstErrors.slice(0, 5 - tally.firstErrors.length));
+  tally.firstErrors.push(...run.firstErrors.slice(0, FIRST_ERRORS_KEPT - tally.firstErrors.length));
 }
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
