@@ -8,7 +8,7 @@ export interface LoadResult {
   firstErrors: string[];
 }
 
-const FIRST_ERRORS_KEPT = 5;
+export const FIRST_ERRORS_KEPT = 5;
 
 export async function runLoad(concurrency: number, durationMs: number, exchange: (worker: number, n: number) => Promise<void>): Promise<LoadResult> {
   const started = performance.now();

@@ -13,8 +13,10 @@
 //     DFSP's, is not the recipient's server. Keep-alive connections are pooled
 //     per recipient, so a connection verified for one DFSP never carries
 //     another's callback.
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { outboundAgentOptions, sendRequest, type OutboundResult } from '../support/index.ts';
 import { fspIdOfCertificate } from '../pki/index.ts';
@@ -71,10 +73,27 @@ function recipientIdentityCheck(recipient: string) {
   };
 }
 
-/** An https agent whose keep-alive pool is per recipient: a connection's certificate was checked for one participant. */
+/**
+ * An https agent whose keep-alive pool is per recipient, each connection checked, when it is made,
+ * for the recipient it is pooled under: a connection's certificate was checked for one participant.
+ *
+ * The check belongs to the connection, not to the request: Node gives a request that carries its own
+ * checkServerIdentity a pool of its own (a connection checked by another function is never reused
+ * for it), so every callback opened a new connection with a full handshake at both ends (in
+ * npm run bench, three times the hub's CPU time a flow).
+ *
+ * Sessions are never resumed (maxCachedSessions 0): Node does not call checkServerIdentity on a
+ * resumed session, and every new connection must show the recipient's certificate.
+ */
 class RecipientPooledAgent extends https.Agent {
   override getName(options?: https.RequestOptions & { recipient?: string }): string {
     return `${super.getName(options)}:${options?.recipient ?? ''}`;
+  }
+
+  override createConnection(options: https.RequestOptions & { recipient?: unknown }, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    // send() always names the recipient; a connection for none would accept any participant's server.
+    assert.ok(typeof options.recipient === 'string' && options.recipient !== '', 'a callback connection is made for a named recipient');
+    return super.createConnection({ ...options, checkServerIdentity: recipientIdentityCheck(options.recipient) }, callback);
   }
 }
 
@@ -161,8 +180,7 @@ function send(state: SenderState, request: HttpRequest): Promise<HttpAnswer> {
     connection: {
       maxHeaderSize: state.limits.responseHeadersBytesMax,
       lookup: guardedLookup(state.addresses, port),
-      checkServerIdentity: recipientIdentityCheck(request.recipient),
-      // The keep-alive pool's key (RecipientPooledAgent).
+      // The keep-alive pool's key, and whom its connections' certificates must name (RecipientPooledAgent).
       recipient: request.recipient,
     },
   }).then(httpAnswerOf);
@@ -170,8 +188,8 @@ function send(state: SenderState, request: HttpRequest): Promise<HttpAnswer> {
 
 export function createHttpSender(limits: DeliveryLimits, tls: DeliveryTls, addresses: CallbackAddressPolicy): HttpSender {
   // One connection per request in flight at most; kept alive between callbacks to the same receiver.
-  // The DFSP's server certificate is verified against the CA, the endpoint's host name and the recipient (per request).
-  const httpsAgentFor = (material: DeliveryTls) => new RecipientPooledAgent(outboundAgentOptions(limits.sendsConcurrentMax, material));
+  // The DFSP's server certificate is verified against the CA, the endpoint's host name and the recipient (per connection, RecipientPooledAgent).
+  const httpsAgentFor = (material: DeliveryTls) => new RecipientPooledAgent({ ...outboundAgentOptions(limits.sendsConcurrentMax, material), maxCachedSessions: 0 });
   const state: SenderState = {
     limits,
     addresses,

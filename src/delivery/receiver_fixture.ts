@@ -3,7 +3,8 @@
 // clock the tests move by hand.
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { capturedSecurityEvents } from '../audit/index.ts';
 import { createParticipantRegistry } from '../participants/index.ts';
 import type { Storage } from '../storage/index.ts';
@@ -43,6 +44,10 @@ export interface Receiver {
   fallback: Reply;
   /** Requests being answered at this moment, and the most there ever were at once. */
   readonly concurrent: { now: number; max: number };
+  /** Connections accepted, and (over https) how many of them resumed an earlier TLS session. */
+  readonly connections: { opened: number; resumed: number };
+  /** Closes every open connection, keeping the server listening. */
+  dropConnections(): void;
   /** Resolves once no request is being answered (every connection of an answered or hung request closed). */
   idle(): Promise<void>;
   reset(): void;
@@ -52,6 +57,7 @@ export interface Receiver {
 /** With `tls`, the receiver speaks HTTPS with that certificate. */
 export async function startReceiver(tls?: { cert: string; key: string }): Promise<Receiver> {
   const concurrent = { now: 0, max: 0 };
+  const connections = { opened: 0, resumed: 0 };
   let idleWaiters: (() => void)[] = [];
   const finished = () => {
     concurrent.now -= 1;
@@ -65,6 +71,8 @@ export async function startReceiver(tls?: { cert: string; key: string }): Promis
     replies: [] as Reply[],
     fallback: { status: 200 } as Reply,
     concurrent,
+    connections,
+    dropConnections: (): void => undefined,
     idle: () => (concurrent.now === 0 ? Promise.resolve() : new Promise<void>((resolve) => { idleWaiters.push(resolve); })),
     reset() {
       this.receipts.length = 0;
@@ -104,6 +112,12 @@ export async function startReceiver(tls?: { cert: string; key: string }): Promis
     });
   };
   const server = tls === undefined ? http.createServer(handler) : https.createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, handler);
+  // Over https a connection counts once its handshake is done, which says whether it resumed a session.
+  server.on(tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
+    connections.opened += 1;
+    if (socket instanceof TLSSocket && socket.isSessionReused()) connections.resumed += 1;
+  });
+  receiver.dropConnections = () => { server.closeAllConnections(); };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   receiver.baseUrl = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver.close = async () => {

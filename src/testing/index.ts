@@ -2,5 +2,5 @@
 export { freshStorage, postgresUnavailable } from './engines.ts';
 export { freePort, ilpLock, prepareBody } from './dfsp.ts';
 export { adminClientFor } from './admin_client.ts';
-export { startHubProcess } from './hub_process.ts';
+export { startHubProcess, type HubProcess } from './hub_process.ts';
 export { createLedgerFixture, type LedgerFixture, type TestParticipant } from './ledger_fixture.ts';
